@@ -1,0 +1,99 @@
+package zwfw
+
+import (
+	"slices"
+	"strings"
+)
+
+// Roles. Staff roles are scoped to the organisation subtree of the account;
+// applicants (residents and enterprises) act only on their own data.
+const (
+	RoleApplicant    = "applicant"     // 申请人: resident or enterprise
+	RoleWindow       = "window"        // 窗口人员
+	RoleReviewer     = "reviewer"      // 部门审核人员
+	RoleSupervisor   = "supervisor"    // 电子监察
+	RoleCatalogAdmin = "catalog_admin" // 事项管理员
+	RoleCashier      = "cashier"       // 银行收费窗口
+	RoleAdmin        = "admin"         // 系统管理员
+)
+
+// StaffRoles lists the roles a staff account may hold, in display order.
+var StaffRoles = []string{RoleWindow, RoleReviewer, RoleSupervisor, RoleCatalogAdmin, RoleCashier, RoleAdmin}
+
+// RoleName is the Chinese name of a role.
+func RoleName(role string) string {
+	switch role {
+	case RoleApplicant:
+		return "申请人"
+	case RoleWindow:
+		return "窗口人员"
+	case RoleReviewer:
+		return "部门审核人员"
+	case RoleSupervisor:
+		return "电子监察"
+	case RoleCatalogAdmin:
+		return "事项管理员"
+	case RoleCashier:
+		return "收费窗口"
+	case RoleAdmin:
+		return "系统管理员"
+	}
+	return role
+}
+
+// Account kinds.
+const (
+	KindStaff      = "staff"      // 工作人员
+	KindPerson     = "person"     // 个人 (自然人)
+	KindEnterprise = "enterprise" // 法人
+	KindSystem     = "system"     // the platform itself (seed, scheduled jobs)
+)
+
+// Actor is who performs an action: a signed-in account or the system. Every
+// write records its actor; every staff query is limited to OrgPath.
+type Actor struct {
+	UserID   int64
+	Username string
+	Name     string
+	Kind     string
+	Roles    []string
+	OrgID    int64  // the organisation node the account belongs to (staff)
+	OrgCode  string // its code
+	OrgPath  string // its materialised path, "/1/2/"; the account sees this subtree
+	WindowID int64  // the window the staff member works at, when set
+}
+
+// System is the actor for work the platform does by itself.
+var System = &Actor{Username: "system", Name: "系统", Kind: KindSystem, OrgPath: "/"}
+
+// Has reports whether the actor holds role.
+func (a *Actor) Has(role string) bool {
+	return a != nil && slices.Contains(a.Roles, role)
+}
+
+// HasAny reports whether the actor holds any of roles.
+func (a *Actor) HasAny(roles ...string) bool {
+	for _, r := range roles {
+		if a.Has(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// IsStaff reports whether the actor is a staff account (or the system).
+func (a *Actor) IsStaff() bool {
+	return a != nil && (a.Kind == KindStaff || a.Kind == KindSystem)
+}
+
+// InScope reports whether an organisation with materialised path p lies in the
+// actor's subtree. The system sees everything.
+func (a *Actor) InScope(p string) bool {
+	if a == nil {
+		return false
+	}
+	if a.Kind == KindSystem {
+		return true
+	}
+	return a.OrgPath != "" && strings.HasPrefix(p, a.OrgPath)
+}

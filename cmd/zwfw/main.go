@@ -1,0 +1,143 @@
+// Command zwfw is the county "Internet + Government Services" platform: one
+// binary for the server and its maintenance commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+
+	"zwfw/internal/app"
+	"zwfw/internal/audit"
+	"zwfw/internal/config"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "zwfw:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+const usage = `zwfw — 县级“互联网+政务服务”平台
+
+用法：
+  zwfw serve            启动服务（默认使用 ./zwfw-data/ 下的内置 SQLite 数据库，首次启动时建库并导入县情数据）
+  zwfw migrate          只执行数据库迁移
+  zwfw seed demo        添加每个角色的演示账户（密码见 README）
+  zwfw audit verify     校验审计日志哈希链，指出第一条被篡改、删除或插入的记录
+  zwfw version          显示版本
+
+设置（环境变量或同名参数，参数优先）：
+`
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "version", "--version", "-v":
+		fmt.Fprintln(stdout, "zwfw", version())
+		return nil
+	case "help", "--help", "-h":
+		fmt.Fprint(stdout, usage)
+		config.Usage(stdout)
+		return nil
+	case "serve", "migrate", "seed", "audit":
+	default:
+		fmt.Fprint(stderr, usage)
+		config.Usage(stderr)
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+	cfg, rest, err := config.Load("zwfw "+cmd, args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	switch cmd {
+	case "serve":
+		a, err := app.Open(ctx, cfg, log, stdout, app.Options{})
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		return a.Serve(ctx, nil)
+	case "migrate":
+		a, err := app.Open(ctx, cfg, log, stdout, app.Options{NoSeed: true})
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		cur, latest, err := a.DB.SchemaVersion(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "数据库（%s）结构版本 %d，最新 %d\n", a.DB.Dialect, cur, latest)
+		return nil
+	case "seed":
+		if len(rest) != 1 || rest[0] != "demo" {
+			return errors.New("usage: zwfw seed demo")
+		}
+		a, err := app.Open(ctx, cfg, log, stdout, app.Options{})
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		if err := a.Seed(ctx, stdout, true); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "演示账户已就绪，密码均为 Demo@2026（见 README）")
+		return nil
+	case "audit":
+		if len(rest) != 1 || rest[0] != "verify" {
+			return errors.New("usage: zwfw audit verify")
+		}
+		a, err := app.Open(ctx, cfg, log, stdout, app.Options{NoSeed: true})
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		n, err := audit.Verify(ctx, a.DB.Reader())
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "审计日志完整：共 %d 条记录，哈希链校验通过\n", n)
+		return nil
+	}
+	return nil
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: lvl}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func version() string {
+	v := app.Version
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				v += " (" + s.Value[:12] + ")"
+			}
+		}
+		v += " " + bi.GoVersion
+	}
+	return v
+}

@@ -1,0 +1,204 @@
+// Package app wires zwfw together: configuration → database → services →
+// web pages, API and operations endpoints; and starts and stops the server.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"zwfw/internal/account"
+	"zwfw/internal/api"
+	"zwfw/internal/catalog"
+	"zwfw/internal/config"
+	"zwfw/internal/db"
+	"zwfw/internal/files"
+	"zwfw/internal/httpauth"
+	"zwfw/internal/org"
+	"zwfw/internal/seed"
+	"zwfw/internal/web"
+)
+
+// Version is set at build time with -ldflags "-X zwfw/internal/app.Version=…".
+var Version = "dev"
+
+// App is a running platform: its database and services.
+type App struct {
+	Config  config.Config
+	DB      *db.DB
+	Orgs    *org.Service
+	Users   *account.Service
+	Catalog *catalog.Service
+	Files   *files.Store
+	Log     *slog.Logger
+	Now     func() time.Time
+}
+
+// Options adjust Open for tests and commands.
+type Options struct {
+	Now       func() time.Time // the clock; time.Now when nil
+	NoSeed    bool             // skip seeding (zwfw migrate)
+	SQLiteDSN string           // overrides the SQLite file (tests)
+}
+
+// Open connects to the database, migrates it, builds the services and, on a
+// new database, seeds the county and creates the first administrator (whose
+// password is printed to out once when it was generated).
+func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer, o Options) (*App, error) {
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	d, err := db.Open(ctx, db.Options{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, SQLitePath: o.SQLiteDSN})
+	if err != nil {
+		return nil, err
+	}
+	applied, err := d.Migrate(ctx)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	for _, m := range applied {
+		log.Info("applied migration", "file", m)
+	}
+	fs, err := files.NewStore(filepath.Join(cfg.DataDir, "files"), d, now)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	orgs := org.NewService(d, now)
+	a := &App{
+		Config: cfg, DB: d, Orgs: orgs, Files: fs, Log: log, Now: now,
+		Users: account.NewService(d, orgs, now, account.Policy{SessionIdle: cfg.SessionIdle, TokenTTL: cfg.TokenTTL}),
+		Catalog: catalog.NewService(d, orgs, fs, now),
+	}
+	if o.NoSeed {
+		return a, nil
+	}
+	if err := a.Seed(ctx, out, cfg.Demo); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *App) seedDeps() seed.Deps {
+	return seed.Deps{DB: a.DB, Orgs: a.Orgs, Catalog: a.Catalog, Users: a.Users, Files: a.Files, Now: a.Now, Log: a.Log}
+}
+
+// Seed puts the county's organisations and catalog in, makes sure an
+// administrator exists, and adds the demo accounts when demo is set.
+func (a *App) Seed(ctx context.Context, out io.Writer, demo bool) error {
+	if err := seed.Base(ctx, a.seedDeps()); err != nil {
+		return err
+	}
+	created, pw, err := a.Users.EnsureAdmin(ctx, a.Config.AdminPassword, seed.RootCode)
+	if err != nil {
+		return err
+	}
+	if created && a.Config.AdminPassword == "" {
+		fmt.Fprintf(out, "\n  已创建系统管理员账户 admin，初始密码（只显示这一次，请妥善保存）：%s\n\n", pw)
+	} else if created {
+		a.Log.Info("created administrator account", "username", "admin")
+	}
+	if demo {
+		return seed.Demo(ctx, a.seedDeps())
+	}
+	return nil
+}
+
+// Close releases the database.
+func (a *App) Close() error { return a.DB.Close() }
+
+// Handler is the whole HTTP surface.
+func (a *App) Handler() (http.Handler, error) {
+	m := newMetrics(a.DB)
+	apiH := api.New(api.Deps{Config: a.Config, DB: a.DB, Orgs: a.Orgs, Users: a.Users, Catalog: a.Catalog, Files: a.Files, Log: a.Log, Now: a.Now})
+	webH, err := web.New(web.Deps{Config: a.Config, DB: a.DB, Orgs: a.Orgs, Users: a.Users, Catalog: a.Catalog, Files: a.Files, Log: a.Log, Now: a.Now})
+	if err != nil {
+		return nil, err
+	}
+	auth := httpauth.Middleware(a.Users, httpauth.Options{Secure: a.Config.SecureCookies})
+	root := http.NewServeMux()
+	root.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	root.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if err := a.DB.Ping(ctx); err != nil {
+			a.Log.Warn("readiness check failed", "err", err)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = io.WriteString(w, "database unavailable\n")
+			return
+		}
+		_, _ = io.WriteString(w, "ready\n")
+	})
+	root.Handle("GET /metrics", m.handler())
+	root.Handle("/api/v1/", auth(m.instrument("api", apiH)))
+	root.Handle("/", auth(m.instrument("web", webH)))
+	return secure(root), nil
+}
+
+// secure sets the headers every response carries: no inline scripts or
+// styles, no framing, no sniffing.
+func secure(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// Serve listens on the configured address until ctx ends, then shuts down
+// gracefully, letting requests in flight finish.
+func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
+	h, err := a.Handler()
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", a.Config.Addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", a.Config.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       5 * time.Minute, // uploads over a slow village link
+		WriteTimeout:      5 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	a.Log.Info("zwfw listening", "addr", "http://"+ln.Addr().String(), "database", string(a.DB.Dialect), "version", Version)
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.Log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

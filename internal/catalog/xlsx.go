@@ -1,0 +1,617 @@
+package catalog
+
+import (
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"zwfw"
+)
+
+// The Excel workbook has one sheet of items (one row each) and one sheet per
+// repeated element (设定依据, 申请材料, 办理流程, 收费, 常见问题), whose rows
+// name their item by 基本编码 and their place by 序号. Code sets are written
+// as their Chinese names and read back as either names or codes.
+
+const (
+	sheetItems     = "事项"
+	sheetBasis     = "设定依据"
+	sheetMaterials = "申请材料"
+	sheetSteps     = "办理流程"
+	sheetFees      = "收费"
+	sheetFAQ       = "常见问题"
+	sheetReadme    = "填写说明"
+)
+
+// column describes one column: its header, how to write it from an item (or
+// a nested entry) and how to read it back.
+type column[T any] struct {
+	key    string // field path segment used in error locations
+	header string
+	get    func(*T) string
+	set    func(*T, string) error
+}
+
+func strCol[T any](key, header string, p func(*T) *string) column[T] {
+	return column[T]{key, header, func(t *T) string { return *p(t) }, func(t *T, v string) error { *p(t) = v; return nil }}
+}
+
+func intCol[T any](key, header string, p func(*T) *int) column[T] {
+	return column[T]{key, header, func(t *T) string { return strconv.Itoa(*p(t)) }, func(t *T, v string) error {
+		if v == "" {
+			*p(t) = 0
+			return nil
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("应为整数，而不是“%s”", v)
+		}
+		*p(t) = n
+		return nil
+	}}
+}
+
+func boolCol[T any](key, header string, p func(*T) *bool) column[T] {
+	return column[T]{key, header, func(t *T) string {
+		if *p(t) {
+			return "是"
+		}
+		return "否"
+	}, func(t *T, v string) error {
+		switch strings.TrimSpace(v) {
+		case "是", "true", "TRUE", "1", "Y", "y":
+			*p(t) = true
+		case "否", "false", "FALSE", "0", "N", "n", "":
+			*p(t) = false
+		default:
+			return fmt.Errorf("应填“是”或“否”，而不是“%s”", v)
+		}
+		return nil
+	}}
+}
+
+// codeCol writes a code as its Chinese name and reads either.
+func codeCol[T any](key, header string, set codeSet, p func(*T) *string) column[T] {
+	return column[T]{key, header, func(t *T) string {
+		if n := set.name(*p(t)); n != "" {
+			return n
+		}
+		return *p(t)
+	}, func(t *T, v string) error {
+		v = strings.TrimSpace(v)
+		if c, ok := set.lookup(v); ok {
+			*p(t) = c
+		} else {
+			*p(t) = v // validation reports it with the right message
+		}
+		return nil
+	}}
+}
+
+const listSep = "、"
+
+func splitList(v string) []string {
+	v = strings.NewReplacer("，", listSep, ",", listSep, ";", listSep, "；", listSep).Replace(v)
+	var out []string
+	for _, s := range strings.Split(v, listSep) {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func listCol[T any](key, header string, set codeSet, p func(*T) *[]string) column[T] {
+	return column[T]{key, header, func(t *T) string {
+		names := make([]string, len(*p(t)))
+		for i, c := range *p(t) {
+			names[i] = c
+			if set != nil {
+				if n := set.name(c); n != "" {
+					names[i] = n
+				}
+			}
+		}
+		return strings.Join(names, listSep)
+	}, func(t *T, v string) error {
+		l := splitList(v)
+		for i, s := range l {
+			if set != nil {
+				if c, ok := set.lookup(s); ok {
+					l[i] = c
+				}
+			}
+		}
+		*p(t) = l
+		return nil
+	}}
+}
+
+var attachRE = regexp.MustCompile(`^(.+?) \| ([0-9a-f]{64}) \| (\d+) \| (.+)$`)
+
+func attachCol(key, header string, p func(*Material) **Attachment) column[Material] {
+	return column[Material]{key, header, func(m *Material) string {
+		a := *p(m)
+		if a == nil {
+			return ""
+		}
+		return fmt.Sprintf("%s | %s | %d | %s", a.Name, a.SHA256, a.Size, a.ContentType)
+	}, func(m *Material, v string) error {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			*p(m) = nil
+			return nil
+		}
+		g := attachRE.FindStringSubmatch(v)
+		if g == nil {
+			return fmt.Errorf("附件应写作“文件名 | SHA-256 | 字节数 | 类型”")
+		}
+		size, _ := strconv.ParseInt(g[3], 10, 64)
+		*p(m) = &Attachment{Name: g[1], SHA256: g[2], Size: size, ContentType: g[4]}
+		return nil
+	}}
+}
+
+var itemCols = []column[Item]{
+	strCol("code", "基本编码", func(t *Item) *string { return &t.Code }),
+	strCol("impl_code", "实施编码", func(t *Item) *string { return &t.ImplCode }),
+	strCol("name", "事项名称", func(t *Item) *string { return &t.Name }),
+	codeCol("type", "事项类型", Types, func(t *Item) *string { return &t.Type }),
+	codeCol("kind", "办件类型", Kinds, func(t *Item) *string { return &t.Kind }),
+	strCol("dept", "实施主体代码", func(t *Item) *string { return &t.Dept }),
+	strCol("impl_body", "实施主体说明", func(t *Item) *string { return &t.ImplBody }),
+	listCol("co_depts", "联办部门代码", nil, func(t *Item) *[]string { return &t.CoDepts }),
+	strCol("upper_body", "上报机关", func(t *Item) *string { return &t.UpperBody }),
+	listCol("levels", "适用层级", Levels, func(t *Item) *[]string { return &t.Levels }),
+	listCol("audience", "服务对象", Audiences, func(t *Item) *[]string { return &t.Audience }),
+	listCol("themes", "服务主题", nil, func(t *Item) *[]string { return &t.Themes }),
+	strCol("source", "权力来源", func(t *Item) *string { return &t.Source }),
+	strCol("conditions", "受理条件", func(t *Item) *string { return &t.Conditions }),
+	intCol("legal_limit_days", "法定办结时限（工作日）", func(t *Item) *int { return &t.LegalLimitDays }),
+	intCol("promised_limit_days", "承诺办结时限（工作日）", func(t *Item) *int { return &t.PromisedLimitDays }),
+	strCol("limit_note", "时限说明", func(t *Item) *string { return &t.LimitNote }),
+	intCol("visits", "到现场次数", func(t *Item) *int { return &t.Visits }),
+	{"online_depth", "网上办理深度", func(t *Item) string {
+		names := make([]string, len(t.OnlineDepth))
+		for i, d := range t.OnlineDepth {
+			names[i] = DepthName(d)
+		}
+		return strings.Join(names, listSep)
+	}, func(t *Item, v string) error {
+		t.OnlineDepth = []int{}
+		for _, s := range splitList(v) {
+			c, ok := OnlineDepths.lookup(s)
+			if !ok {
+				return fmt.Errorf("网上办理深度“%s”无效（咨询、收件、预审、受理、办理、结果反馈、电子证照反馈、其他）", s)
+			}
+			n, _ := strconv.Atoi(c)
+			t.OnlineDepth = append(t.OnlineDepth, n)
+		}
+		return nil
+	}},
+	boolCol("booking", "预约办理", func(t *Item) *bool { return &t.Booking }),
+	boolCol("courier", "物流快递", func(t *Item) *bool { return &t.Courier }),
+	boolCol("online_pay", "网上支付", func(t *Item) *bool { return &t.OnlinePay }),
+	strCol("place", "办理地点", func(t *Item) *string { return &t.Place }),
+	strCol("hours", "办理时间", func(t *Item) *string { return &t.Hours }),
+	strCol("consult_phone", "咨询电话", func(t *Item) *string { return &t.ConsultPhone }),
+	strCol("complaint_phone", "监督投诉电话", func(t *Item) *string { return &t.ComplaintPhone }),
+	strCol("result_name", "审批结果名称", func(t *Item) *string { return &t.ResultName }),
+	codeCol("result_type", "审批结果类型", ResultTypes, func(t *Item) *string { return &t.ResultType }),
+	codeCol("status", "事项状态", codeSet{{StatusActive, "在用"}, {StatusCancelled, "已取消"}}, func(t *Item) *string { return &t.Status }),
+	intCol("version", "版本", func(t *Item) *int { return &t.Version }),
+	{"updated_at", "更新时间", func(t *Item) string {
+		if t.UpdatedAt.IsZero() {
+			return ""
+		}
+		return t.UpdatedAt.Format(time.RFC3339Nano)
+	}, func(t *Item, v string) error {
+		if v == "" {
+			return nil
+		}
+		ts, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("时间格式应为 RFC 3339（如 2026-11-26T09:30:00+08:00）")
+		}
+		t.UpdatedAt = ts
+		return nil
+	}},
+}
+
+var basisCols = []column[Basis]{
+	strCol("law", "法律法规名称", func(b *Basis) *string { return &b.Law }),
+	strCol("article", "条款", func(b *Basis) *string { return &b.Article }),
+	strCol("text", "条款内容", func(b *Basis) *string { return &b.Text }),
+}
+
+var materialCols = []column[Material]{
+	strCol("name", "材料名称", func(m *Material) *string { return &m.Name }),
+	strCol("basis", "依据", func(m *Material) *string { return &m.Basis }),
+	codeCol("form", "材料形式", MaterialForms, func(m *Material) *string { return &m.Form }),
+	intCol("copies", "份数", func(m *Material) *int { return &m.Copies }),
+	strCol("spec", "规格", func(m *Material) *string { return &m.Spec }),
+	boolCol("signature", "需签字", func(m *Material) *bool { return &m.Signature }),
+	boolCol("seal", "需盖章", func(m *Material) *bool { return &m.Seal }),
+	codeCol("source", "来源渠道", MaterialSources, func(m *Material) *string { return &m.Source }),
+	strCol("issuer", "出具机构", func(m *Material) *string { return &m.Issuer }),
+	codeCol("required", "必要性", Necessities, func(m *Material) *string { return &m.Required }),
+	strCol("notes", "受理标准及说明", func(m *Material) *string { return &m.Notes }),
+	strCol("guide", "填报须知", func(m *Material) *string { return &m.Guide }),
+	attachCol("blank_form", "空白表格", func(m *Material) **Attachment { return &m.BlankForm }),
+	attachCol("sample", "示例样表", func(m *Material) **Attachment { return &m.Sample }),
+	attachCol("guide_file", "填报须知文件", func(m *Material) **Attachment { return &m.GuideFile }),
+}
+
+var stepCols = []column[Step]{
+	strCol("name", "环节名称", func(s *Step) *string { return &s.Name }),
+	strCol("post", "责任岗位", func(s *Step) *string { return &s.Post }),
+	strCol("person", "责任人", func(s *Step) *string { return &s.Person }),
+	strCol("phone", "联系电话", func(s *Step) *string { return &s.Phone }),
+	intCol("limit_days", "时限（工作日）", func(s *Step) *int { return &s.LimitDays }),
+	strCol("note", "说明", func(s *Step) *string { return &s.Note }),
+}
+
+var feeCols = []column[Fee]{
+	strCol("name", "收费项目", func(f *Fee) *string { return &f.Name }),
+	strCol("standard", "收费标准", func(f *Fee) *string { return &f.Standard }),
+	strCol("basis", "收费依据", func(f *Fee) *string { return &f.Basis }),
+	{"amount_cents", "单价（分）", func(f *Fee) string { return strconv.FormatInt(f.AmountCents, 10) }, func(f *Fee, v string) error {
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil {
+			return fmt.Errorf("应为整数（以分为单位），而不是“%s”", v)
+		}
+		f.AmountCents = n
+		return nil
+	}},
+	strCol("unit", "计费单位", func(f *Fee) *string { return &f.Unit }),
+	strCol("relief", "减免政策", func(f *Fee) *string { return &f.Relief }),
+}
+
+var faqCols = []column[FAQ]{
+	strCol("q", "问题", func(f *FAQ) *string { return &f.Q }),
+	strCol("a", "解答", func(f *FAQ) *string { return &f.A }),
+}
+
+// child describes a sheet of repeated entries.
+type child struct {
+	sheet string
+	field string // the item's JSON key
+}
+
+var children = []child{{sheetBasis, "basis"}, {sheetMaterials, "materials"}, {sheetSteps, "steps"}, {sheetFees, "fees"}, {sheetFAQ, "faq"}}
+
+func colName(i int) string {
+	n, _ := excelize.ColumnNumberToName(i + 1)
+	return n
+}
+
+// WriteXLSX writes items as a workbook. deptName, when given, adds a
+// read-only column with the department's name for people reading the file.
+func WriteXLSX(w io.Writer, items []*Item, deptName func(code string) string) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	bold, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Color: []string{"DCE6F2"}, Pattern: 1}})
+	writeSheet := func(name string, headers []string, rows [][]string) error {
+		if _, err := f.NewSheet(name); err != nil {
+			return err
+		}
+		for c, h := range headers {
+			cell, _ := excelize.CoordinatesToCellName(c+1, 1)
+			if err := f.SetCellStr(name, cell, h); err != nil {
+				return err
+			}
+		}
+		for r, row := range rows {
+			for c, v := range row {
+				cell, _ := excelize.CoordinatesToCellName(c+1, r+2)
+				if err := f.SetCellStr(name, cell, v); err != nil {
+					return err
+				}
+			}
+		}
+		last, _ := excelize.CoordinatesToCellName(len(headers), 1)
+		_ = f.SetCellStyle(name, "A1", last, bold)
+		_ = f.SetPanes(name, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"})
+		_ = f.SetColWidth(name, "A", colName(len(headers)-1), 16)
+		return nil
+	}
+	// Items.
+	headers := make([]string, 0, len(itemCols)+1)
+	for _, c := range itemCols {
+		headers = append(headers, c.header)
+	}
+	if deptName != nil {
+		headers = append(headers, "实施主体名称（仅供查看）")
+	}
+	var rows [][]string
+	for _, it := range items {
+		row := make([]string, 0, len(headers))
+		for _, c := range itemCols {
+			row = append(row, c.get(it))
+		}
+		if deptName != nil {
+			row = append(row, deptName(it.Dept))
+		}
+		rows = append(rows, row)
+	}
+	if err := writeSheet(sheetItems, headers, rows); err != nil {
+		return err
+	}
+	if err := writeChild(writeSheet, sheetBasis, basisCols, items, func(it *Item) []Basis { return it.Basis }); err != nil {
+		return err
+	}
+	if err := writeChild(writeSheet, sheetMaterials, materialCols, items, func(it *Item) []Material { return it.Materials }); err != nil {
+		return err
+	}
+	if err := writeChild(writeSheet, sheetSteps, stepCols, items, func(it *Item) []Step { return it.Steps }); err != nil {
+		return err
+	}
+	if err := writeChild(writeSheet, sheetFees, feeCols, items, func(it *Item) []Fee { return it.Fees }); err != nil {
+		return err
+	}
+	if err := writeChild(writeSheet, sheetFAQ, faqCols, items, func(it *Item) []FAQ { return it.FAQ }); err != nil {
+		return err
+	}
+	if err := writeSheet(sheetReadme, []string{"说明"}, readmeRows()); err != nil {
+		return err
+	}
+	_ = f.SetColWidth(sheetReadme, "A", "A", 120)
+	f.DeleteSheet("Sheet1")
+	idx, _ := f.GetSheetIndex(sheetItems)
+	f.SetActiveSheet(idx)
+	return f.Write(w)
+}
+
+func readmeRows() [][]string {
+	names := func(s codeSet) string {
+		var l []string
+		for _, e := range s {
+			l = append(l, e.Name)
+		}
+		return strings.Join(l, "、")
+	}
+	lines := []string{
+		"本工作簿是宁陕县政务服务事项清单的导出文件，可修改后整体导入；导入时任何一处错误都会导致整个文件不被导入，并逐条列出错误所在的工作表、行和列。",
+		"“事项”工作表每行一个事项；“设定依据”“申请材料”“办理流程”“收费”“常见问题”工作表每行一个条目，以“基本编码”关联事项、以“序号”排序。",
+		"事项类型：" + names(Types) + "。办件类型：" + names(Kinds) + "。适用层级：" + names(Levels) + "。服务对象：" + names(Audiences) + "。",
+		"材料形式：" + names(MaterialForms) + "。来源渠道：" + names(MaterialSources) + "。必要性：" + names(Necessities) + "。网上办理深度：" + names(OnlineDepths) + "。",
+		"多个值之间用顿号“、”分隔。是否类的列填“是”或“否”。收费单价以分为单位；不收费的事项在“收费”工作表中没有条目。",
+		"承诺办结时限原则上比法定时限压缩 30% 以上；不能压缩的须在“时限说明”中写明理由。即办件的承诺时限为 0。",
+		"“版本”和“更新时间”由系统维护，导入时不会改变；把“事项状态”改为“已取消”即取消该事项。",
+	}
+	rows := make([][]string, len(lines))
+	for i, l := range lines {
+		rows[i] = []string{l}
+	}
+	return rows
+}
+
+func writeChild[T any](write func(string, []string, [][]string) error, sheet string, cols []column[T], items []*Item, list func(*Item) []T) error {
+	headers := []string{"基本编码", "序号"}
+	for _, c := range cols {
+		headers = append(headers, c.header)
+	}
+	var rows [][]string
+	for _, it := range items {
+		l := list(it)
+		for i := range l {
+			row := []string{it.Code, strconv.Itoa(i + 1)}
+			for _, c := range cols {
+				row = append(row, c.get(&l[i]))
+			}
+			rows = append(rows, row)
+		}
+	}
+	return write(sheet, headers, rows)
+}
+
+// cellRef is where a value came from.
+type cellRef struct {
+	sheet string
+	row   int
+	col   int
+	head  string
+}
+
+func (c cellRef) column() string {
+	return fmt.Sprintf("%s!%s列（%s）", c.sheet, colName(c.col), c.head)
+}
+
+// xlsxLocator remembers where every element of every item was read from.
+type xlsxLocator struct {
+	itemRow  []int                        // item index → row on the items sheet
+	itemCol  map[string]cellRef           // field key → column on the items sheet
+	children map[string][]map[int]cellRef // "materials" → item index → entry index → row (col unset)
+	childCol map[string]map[string]cellRef
+}
+
+var pathRE = regexp.MustCompile(`^([a-z_]+)(?:\[(\d+)\](?:\.([a-z_]+))?)?`)
+
+func (l *xlsxLocator) locate(item int, field string) (int, string) {
+	g := pathRE.FindStringSubmatch(field)
+	if g == nil || item < 0 || item >= len(l.itemRow) {
+		return item + 2, field
+	}
+	key := g[1]
+	if per, ok := l.children[key]; ok && g[2] != "" {
+		idx, _ := strconv.Atoi(g[2])
+		if ref, ok := per[item][idx]; ok {
+			col := "序号"
+			if c, ok := l.childCol[key][g[3]]; ok {
+				ref.col, ref.head = c.col, c.head
+				return ref.row, ref.column()
+			}
+			return ref.row, ref.sheet + "!" + col
+		}
+	}
+	if per, ok := l.children[key]; ok {
+		_ = per
+		for _, ch := range children {
+			if ch.field == key {
+				return l.itemRow[item], sheetItems + "!基本编码（" + ch.sheet + "）"
+			}
+		}
+	}
+	if c, ok := l.itemCol[key]; ok {
+		c.row = l.itemRow[item]
+		return c.row, c.column()
+	}
+	return l.itemRow[item], sheetItems + "!" + label(key)
+}
+
+// ReadXLSX reads a workbook written by WriteXLSX (or filled in by hand in
+// the same layout). Cells that cannot be read are reported with their sheet,
+// row and column; on success it returns the items and a Locator for the
+// validation errors of the import that follows.
+func ReadXLSX(r io.Reader) ([]*Item, Locator, error) {
+	f, err := excelize.OpenReader(r)
+	if err != nil {
+		return nil, nil, zwfw.Errorf(zwfw.EINVALID, "无法读取 Excel 文件：请上传 .xlsx 格式的事项清单")
+	}
+	defer f.Close()
+	var problems []zwfw.ErrorDetail
+	bad := func(ref cellRef, msg string) {
+		problems = append(problems, zwfw.ErrorDetail{Row: ref.row, Column: ref.column(), Message: msg})
+	}
+	loc := &xlsxLocator{itemCol: map[string]cellRef{}, children: map[string][]map[int]cellRef{}, childCol: map[string]map[string]cellRef{}}
+
+	rows, err := f.GetRows(sheetItems)
+	if err != nil || len(rows) < 2 {
+		return nil, nil, zwfw.Errorf(zwfw.EINVALID, "Excel 文件中没有“%s”工作表或其中没有事项", sheetItems)
+	}
+	idx, missing := headerIndex(rows[0], len(itemCols), func(i int) string { return itemCols[i].header })
+	if missing != "" {
+		return nil, nil, &zwfw.Error{Code: zwfw.EINVALID, Message: fmt.Sprintf("“%s”工作表缺少“%s”列", sheetItems, missing),
+			Details: []zwfw.ErrorDetail{{Row: 1, Column: sheetItems + "!" + missing, Message: "缺少列"}}}
+	}
+	for i, c := range itemCols {
+		loc.itemCol[c.key] = cellRef{sheet: sheetItems, col: idx[i], head: c.header}
+	}
+	var items []*Item
+	byCode := map[string]int{}
+	for r := 1; r < len(rows); r++ {
+		row := rows[r]
+		if blank(row) {
+			continue
+		}
+		it := &Item{}
+		for i, c := range itemCols {
+			if err := c.set(it, cell(row, idx[i])); err != nil {
+				bad(cellRef{sheetItems, r + 1, idx[i], c.header}, err.Error())
+			}
+		}
+		items = append(items, it)
+		loc.itemRow = append(loc.itemRow, r+1)
+		if _, dup := byCode[it.Code]; !dup {
+			byCode[it.Code] = len(items) - 1
+		}
+	}
+	readChild(f, sheetBasis, "basis", basisCols, items, byCode, loc, bad, func(it *Item, e Basis) { it.Basis = append(it.Basis, e) })
+	readChild(f, sheetMaterials, "materials", materialCols, items, byCode, loc, bad, func(it *Item, e Material) { it.Materials = append(it.Materials, e) })
+	readChild(f, sheetSteps, "steps", stepCols, items, byCode, loc, bad, func(it *Item, e Step) { it.Steps = append(it.Steps, e) })
+	readChild(f, sheetFees, "fees", feeCols, items, byCode, loc, bad, func(it *Item, e Fee) { it.Fees = append(it.Fees, e) })
+	readChild(f, sheetFAQ, "faq", faqCols, items, byCode, loc, bad, func(it *Item, e FAQ) { it.FAQ = append(it.FAQ, e) })
+	if len(problems) > 0 {
+		return nil, nil, importError(problems)
+	}
+	if len(items) == 0 {
+		return nil, nil, zwfw.Errorf(zwfw.EINVALID, "Excel 文件中没有事项")
+	}
+	for _, it := range items {
+		it.Normalise()
+	}
+	return items, loc.locate, nil
+}
+
+func headerIndex(header []string, n int, name func(int) string) ([]int, string) {
+	pos := map[string]int{}
+	for i, h := range header {
+		pos[strings.TrimSpace(h)] = i
+	}
+	idx := make([]int, n)
+	for i := 0; i < n; i++ {
+		p, ok := pos[name(i)]
+		if !ok {
+			return nil, name(i)
+		}
+		idx[i] = p
+	}
+	return idx, ""
+}
+
+func cell(row []string, i int) string {
+	if i < len(row) {
+		return row[i]
+	}
+	return ""
+}
+
+func blank(row []string) bool {
+	for _, c := range row {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+func readChild[T any](f *excelize.File, sheet, field string, cols []column[T], items []*Item, byCode map[string]int,
+	loc *xlsxLocator, bad func(cellRef, string), add func(*Item, T)) {
+	rows, err := f.GetRows(sheet)
+	if err != nil || len(rows) == 0 {
+		return // an absent sheet means no entries of that kind
+	}
+	names := append([]string{"基本编码", "序号"}, func() []string {
+		var h []string
+		for _, c := range cols {
+			h = append(h, c.header)
+		}
+		return h
+	}()...)
+	idx, missing := headerIndex(rows[0], len(names), func(i int) string { return names[i] })
+	if missing != "" {
+		bad(cellRef{sheet, 1, 0, missing}, fmt.Sprintf("“%s”工作表缺少“%s”列", sheet, missing))
+		return
+	}
+	loc.childCol[field] = map[string]cellRef{}
+	for i, c := range cols {
+		loc.childCol[field][c.key] = cellRef{sheet: sheet, col: idx[i+2], head: c.header}
+	}
+	per := make([]map[int]cellRef, len(items))
+	for i := range per {
+		per[i] = map[int]cellRef{}
+	}
+	loc.children[field] = per
+	last := map[int]int{}
+	for r := 1; r < len(rows); r++ {
+		row := rows[r]
+		if blank(row) {
+			continue
+		}
+		code := strings.TrimSpace(cell(row, idx[0]))
+		i, ok := byCode[code]
+		if !ok {
+			bad(cellRef{sheet, r + 1, idx[0], "基本编码"}, fmt.Sprintf("基本编码 %s 在“%s”工作表中不存在", code, sheetItems))
+			continue
+		}
+		seq, err := strconv.Atoi(strings.TrimSpace(cell(row, idx[1])))
+		if err != nil || seq != last[i]+1 {
+			bad(cellRef{sheet, r + 1, idx[1], "序号"}, fmt.Sprintf("序号应为 %d（同一事项的条目须从 1 起连续编号）", last[i]+1))
+			continue
+		}
+		last[i] = seq
+		var e T
+		for k, c := range cols {
+			if err := c.set(&e, cell(row, idx[k+2])); err != nil {
+				bad(cellRef{sheet, r + 1, idx[k+2], c.header}, err.Error())
+			}
+		}
+		per[i][seq-1] = cellRef{sheet: sheet, row: r + 1}
+		add(items[i], e)
+	}
+}

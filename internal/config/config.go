@@ -1,0 +1,194 @@
+// Package config reads the one typed configuration of zwfw from environment
+// variables and command-line flags. Every variable ZWFW_X has a flag --x; a
+// flag given on the command line wins over the environment.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is validated once by Load and passed explicitly to whoever needs it.
+type Config struct {
+	Addr          string        // ZWFW_ADDR: listen address
+	DataDir       string        // ZWFW_DATA_DIR: SQLite database and uploaded files
+	DatabaseURL   string        // ZWFW_DATABASE_URL: postgres://… to use PostgreSQL instead of SQLite
+	AdminPassword string        // ZWFW_ADMIN_PASSWORD: password of the first admin account
+	Demo          bool          // ZWFW_DEMO: add the demo accounts on start
+	LogLevel      string        // ZWFW_LOG_LEVEL: debug, info, warn, error
+	LogFormat     string        // ZWFW_LOG_FORMAT: text or json
+	SessionIdle   time.Duration // ZWFW_SESSION_IDLE: signed-in pages expire after this idle time
+	TokenTTL      time.Duration // ZWFW_TOKEN_TTL: lifetime of API bearer tokens
+	MaxUpload     int64         // ZWFW_MAX_UPLOAD: largest accepted upload, bytes
+	SecureCookies bool          // ZWFW_SECURE_COOKIES: mark cookies Secure (behind HTTPS)
+	Site          Site
+}
+
+// Site is what the public pages print in their head and footer (UX.md: 网站标识码,
+// ICP备案号, 公网安备号). Values belong to the deploying county.
+type Site struct {
+	Name         string // ZWFW_SITE_NAME
+	Organizer    string // ZWFW_SITE_ORGANIZER: 主办单位
+	Contact      string // ZWFW_SITE_CONTACT: 联系电话
+	Domain       string // ZWFW_SITE_DOMAIN
+	IDCode       string // ZWFW_SITE_ID_CODE: 网站标识码
+	ICP          string // ZWFW_SITE_ICP: ICP备案号
+	PublicSec    string // ZWFW_SITE_PSB: 公网安备号
+	ErrorReport  string // ZWFW_SITE_ERROR_REPORT: 政府网站找错 link
+	RegionCode   string // ZWFW_REGION: division code of the deploying county
+	ComplaintTel string // ZWFW_SITE_COMPLAINT: 监督投诉电话 shown when an item has none
+}
+
+type option struct {
+	env, flag, def, help string
+	set                  func(c *Config, v string) error
+	isBool               bool
+}
+
+func options() []option {
+	str := func(p func(c *Config) *string) func(*Config, string) error {
+		return func(c *Config, v string) error { *p(c) = v; return nil }
+	}
+	dur := func(p func(c *Config) *time.Duration) func(*Config, string) error {
+		return func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return fmt.Errorf("not a positive duration: %q", v)
+			}
+			*p(c) = d
+			return nil
+		}
+	}
+	boolean := func(p func(c *Config) *bool) func(*Config, string) error {
+		return func(c *Config, v string) error {
+			if v == "" {
+				*p(c) = false
+				return nil
+			}
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("not a boolean: %q", v)
+			}
+			*p(c) = b
+			return nil
+		}
+	}
+	return []option{
+		{"ZWFW_ADDR", "addr", "127.0.0.1:8080", "listen address", str(func(c *Config) *string { return &c.Addr }), false},
+		{"ZWFW_DATA_DIR", "data-dir", "zwfw-data", "directory for the SQLite database and uploaded files", str(func(c *Config) *string { return &c.DataDir }), false},
+		{"ZWFW_DATABASE_URL", "database-url", "", "postgres://… to use PostgreSQL instead of the embedded SQLite", str(func(c *Config) *string { return &c.DatabaseURL }), false},
+		{"ZWFW_ADMIN_PASSWORD", "admin-password", "", "password of the first admin account (random and printed once when empty)", str(func(c *Config) *string { return &c.AdminPassword }), false},
+		{"ZWFW_DEMO", "demo", "false", "add one demo account per role on start", boolean(func(c *Config) *bool { return &c.Demo }), true},
+		{"ZWFW_LOG_LEVEL", "log-level", "info", "debug, info, warn or error", str(func(c *Config) *string { return &c.LogLevel }), false},
+		{"ZWFW_LOG_FORMAT", "log-format", "text", "text or json", str(func(c *Config) *string { return &c.LogFormat }), false},
+		{"ZWFW_SESSION_IDLE", "session-idle", "30m", "idle time after which a signed-in page session ends", dur(func(c *Config) *time.Duration { return &c.SessionIdle }), false},
+		{"ZWFW_TOKEN_TTL", "token-ttl", "12h", "lifetime of API bearer tokens", dur(func(c *Config) *time.Duration { return &c.TokenTTL }), false},
+		{"ZWFW_MAX_UPLOAD", "max-upload", "20971520", "largest accepted upload in bytes", func(c *Config, v string) error {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n <= 0 {
+				return fmt.Errorf("not a positive number of bytes: %q", v)
+			}
+			c.MaxUpload = n
+			return nil
+		}, false},
+		{"ZWFW_SECURE_COOKIES", "secure-cookies", "false", "mark cookies Secure (set when served over HTTPS)", boolean(func(c *Config) *bool { return &c.SecureCookies }), true},
+		{"ZWFW_SITE_NAME", "site-name", "宁陕县政务服务网", "site name", str(func(c *Config) *string { return &c.Site.Name }), false},
+		{"ZWFW_SITE_ORGANIZER", "site-organizer", "宁陕县人民政府办公室", "主办单位", str(func(c *Config) *string { return &c.Site.Organizer }), false},
+		{"ZWFW_SITE_CONTACT", "site-contact", "0915-6822345", "主办单位联系电话", str(func(c *Config) *string { return &c.Site.Contact }), false},
+		{"ZWFW_SITE_DOMAIN", "site-domain", "zwfw.ningshan.gov.cn", "site domain (SiteDomain meta tag)", str(func(c *Config) *string { return &c.Site.Domain }), false},
+		{"ZWFW_SITE_ID_CODE", "site-id-code", "", "网站标识码 (SiteIDCode meta tag)", str(func(c *Config) *string { return &c.Site.IDCode }), false},
+		{"ZWFW_SITE_ICP", "site-icp", "", "ICP备案号", str(func(c *Config) *string { return &c.Site.ICP }), false},
+		{"ZWFW_SITE_PSB", "site-psb", "", "公网安备号", str(func(c *Config) *string { return &c.Site.PublicSec }), false},
+		{"ZWFW_SITE_ERROR_REPORT", "site-error-report", "", "政府网站找错 link", str(func(c *Config) *string { return &c.Site.ErrorReport }), false},
+		{"ZWFW_REGION", "region", "610923", "division code of the deploying county", str(func(c *Config) *string { return &c.Site.RegionCode }), false},
+		{"ZWFW_SITE_COMPLAINT", "site-complaint", "12345", "监督投诉电话 shown where an item names none", str(func(c *Config) *string { return &c.Site.ComplaintTel }), false},
+	}
+}
+
+// Load builds a Config from defaults, then the environment, then flags in
+// args (the arguments after the subcommand). It validates the result.
+func Load(name string, args []string, getenv func(string) string, stderr io.Writer) (Config, []string, error) {
+	var c Config
+	opts := options()
+	for _, o := range opts {
+		if err := o.set(&c, o.def); err != nil {
+			return c, nil, fmt.Errorf("config: default %s: %w", o.env, err)
+		}
+	}
+	for _, o := range opts {
+		if v, ok := lookup(getenv, o.env); ok {
+			if err := o.set(&c, v); err != nil {
+				return c, nil, fmt.Errorf("config: %s: %w", o.env, err)
+			}
+		}
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	for _, o := range opts {
+		o := o
+		if o.isBool {
+			fs.BoolFunc(o.flag, o.help+" (env "+o.env+")", func(v string) error { return o.set(&c, v) })
+			continue
+		}
+		fs.Func(o.flag, o.help+" (env "+o.env+")", func(v string) error { return o.set(&c, v) })
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, nil, err
+	}
+	if err := c.validate(); err != nil {
+		return c, nil, err
+	}
+	return c, fs.Args(), nil
+}
+
+func lookup(getenv func(string) string, key string) (string, bool) {
+	v := getenv(key)
+	return v, v != ""
+}
+
+func (c *Config) validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("ZWFW_ADDR %q is not host:port", c.Addr))
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		errs = append(errs, errors.New("ZWFW_DATABASE_URL must start with postgres:// (leave it empty for the embedded SQLite)"))
+	}
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("ZWFW_DATA_DIR must not be empty"))
+	} else {
+		c.DataDir = filepath.Clean(c.DataDir)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("ZWFW_LOG_LEVEL %q: use debug, info, warn or error", c.LogLevel))
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		errs = append(errs, fmt.Errorf("ZWFW_LOG_FORMAT %q: use text or json", c.LogFormat))
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("config: %w", errors.Join(errs...))
+	}
+	return nil
+}
+
+// Usage writes the list of settings, for `zwfw help`.
+func Usage(w io.Writer) {
+	for _, o := range options() {
+		def := o.def
+		if def == "" {
+			def = "(empty)"
+		}
+		fmt.Fprintf(w, "  --%-18s %-22s %s; default %s\n", o.flag, o.env, o.help, def)
+	}
+}

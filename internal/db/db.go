@@ -1,0 +1,369 @@
+// Package db holds every difference between the embedded SQLite and
+// PostgreSQL: connections, placeholder rebinding, the transaction helper,
+// error mapping and migrations. Nowhere else in zwfw says "if postgres".
+//
+// Queries are written once with `?` placeholders in the portable subset both
+// databases share (RETURNING, ON CONFLICT, partial indexes, ||, lower()).
+// Timestamps are stored as BIGINT unix milliseconds and dates as 'YYYY-MM-DD'
+// text, so grouping and comparing work the same on both.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"zwfw"
+)
+
+// Dialect names the database behind a DB.
+type Dialect string
+
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DB is the application's database. On SQLite it keeps one writer connection
+// (SQLite allows one writer at a time; queueing in Go is cheaper than
+// SQLITE_BUSY retries) and a pool of read-only connections. On PostgreSQL
+// both are the same pool.
+type DB struct {
+	Dialect Dialect
+	write   *sql.DB
+	read    *sql.DB
+	binds   sync.Map // query text → rebound text (PostgreSQL)
+}
+
+// Options says which database to open.
+type Options struct {
+	URL     string // postgres://… ; empty for SQLite
+	DataDir string // SQLite: the database file lives at DataDir/zwfw.db
+	// SQLitePath overrides the file location (tests).
+	SQLitePath string
+	// MaxConns bounds the PostgreSQL pool (default 16).
+	MaxConns int
+}
+
+// Open connects, checks the connection and returns the DB. It does not
+// migrate; call Migrate.
+func Open(ctx context.Context, o Options) (*DB, error) {
+	if o.URL != "" {
+		return openPostgres(ctx, o)
+	}
+	return openSQLite(ctx, o)
+}
+
+func openSQLite(ctx context.Context, o Options) (*DB, error) {
+	path := o.SQLitePath
+	if path == "" {
+		if err := os.MkdirAll(o.DataDir, 0o750); err != nil {
+			return nil, fmt.Errorf("db: create data directory: %w", err)
+		}
+		path = filepath.Join(o.DataDir, "zwfw.db")
+	}
+	pragmas := []string{
+		"journal_mode(WAL)",
+		"busy_timeout(10000)",
+		"foreign_keys(ON)",
+		"synchronous(NORMAL)",
+		"cache_size(-16000)", // 16 MB per connection
+		"temp_store(MEMORY)",
+	}
+	q := url.Values{}
+	for _, p := range pragmas {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	dsn := "file:" + path + "?" + q.Encode()
+	w, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("db: open sqlite: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("db: open sqlite %s: %w", path, err)
+	}
+	q.Add("_pragma", "query_only(ON)")
+	q.Del("_txlock")
+	r, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("db: open sqlite readers: %w", err)
+	}
+	n := max(4, runtime.NumCPU()*2)
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	r.SetConnMaxIdleTime(0)
+	r.SetConnMaxLifetime(0)
+	return &DB{Dialect: SQLite, write: w, read: r}, nil
+}
+
+func openPostgres(ctx context.Context, o Options) (*DB, error) {
+	p, err := sql.Open("pgx", o.URL)
+	if err != nil {
+		return nil, fmt.Errorf("db: open postgres: %w", err)
+	}
+	n := o.MaxConns
+	if n <= 0 {
+		n = 16
+	}
+	p.SetMaxOpenConns(n)
+	p.SetMaxIdleConns(n)
+	p.SetConnMaxIdleTime(5 * time.Minute)
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := p.PingContext(pingCtx); err != nil {
+		p.Close()
+		return nil, fmt.Errorf("db: connect to postgres: %w", err)
+	}
+	return &DB{Dialect: Postgres, write: p, read: p}, nil
+}
+
+// Close closes the connections.
+func (db *DB) Close() error {
+	err := db.write.Close()
+	if db.read != db.write {
+		err = errors.Join(err, db.read.Close())
+	}
+	return err
+}
+
+// SQL returns the writer *sql.DB, for libraries that need one (migrations,
+// the job queue).
+func (db *DB) SQL() *sql.DB { return db.write }
+
+// Ping checks the database answers (readiness).
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	return db.read.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// Rebind turns `?` placeholders into the dialect's own. Question marks inside
+// single-quoted literals are left alone.
+func (db *DB) Rebind(q string) string {
+	if db.Dialect != Postgres {
+		return q
+	}
+	if v, ok := db.binds.Load(q); ok {
+		return v.(string)
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n, inStr := 0, false
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case c == '\'':
+			inStr = !inStr
+			b.WriteByte(c)
+		case c == '?' && !inStr:
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	s := b.String()
+	db.binds.Store(q, s)
+	return s
+}
+
+// Querier is what both DB and Tx offer, so a function can run inside or
+// outside a transaction.
+type Querier interface {
+	Exec(ctx context.Context, q string, args ...any) (sql.Result, error)
+	Query(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	QueryRow(ctx context.Context, q string, args ...any) *sql.Row
+	Dialect() Dialect
+}
+
+type dbQuerier struct{ db *DB }
+
+// Reader returns a Querier over the read pool.
+func (db *DB) Reader() Querier { return dbQuerier{db} }
+
+func (d dbQuerier) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	r, err := d.db.write.ExecContext(ctx, d.db.Rebind(q), args...)
+	return r, MapError(err)
+}
+func (d dbQuerier) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	r, err := d.db.read.QueryContext(ctx, d.db.Rebind(q), args...)
+	return r, MapError(err)
+}
+func (d dbQuerier) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return d.db.read.QueryRowContext(ctx, d.db.Rebind(q), args...)
+}
+func (d dbQuerier) Dialect() Dialect { return d.db.Dialect }
+
+// Query runs a read query on the read pool.
+func (db *DB) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return db.Reader().Query(ctx, q, args...)
+}
+
+// QueryRow runs a one-row read query on the read pool.
+func (db *DB) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return db.Reader().QueryRow(ctx, q, args...)
+}
+
+// Exec runs one statement on the writer, in its own implicit transaction.
+func (db *DB) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return db.Reader().Exec(ctx, q, args...)
+}
+
+// Tx is a write transaction.
+type Tx struct {
+	tx *sql.Tx
+	db *DB
+}
+
+func (t *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	r, err := t.tx.ExecContext(ctx, t.db.Rebind(q), args...)
+	return r, MapError(err)
+}
+func (t *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	r, err := t.tx.QueryContext(ctx, t.db.Rebind(q), args...)
+	return r, MapError(err)
+}
+func (t *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return t.tx.QueryRowContext(ctx, t.db.Rebind(q), args...)
+}
+func (t *Tx) Dialect() Dialect { return t.db.Dialect }
+
+// InTx runs fn in one write transaction: committed when fn returns nil,
+// rolled back otherwise, so nothing is half-written. On SQLite the
+// transaction begins IMMEDIATE on the single writer connection.
+func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	sqlTx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("db: begin: %w", MapError(err))
+	}
+	tx := &Tx{tx: sqlTx, db: db}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = sqlTx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			if rbErr := sqlTx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
+				slog.Warn("db: rollback failed", "err", rbErr)
+			}
+			return
+		}
+		if cErr := sqlTx.Commit(); cErr != nil {
+			err = fmt.Errorf("db: commit: %w", MapError(cErr))
+		}
+	}()
+	return fn(tx)
+}
+
+// InsertID runs an INSERT … RETURNING id and returns the new id.
+func InsertID(ctx context.Context, q Querier, query string, args ...any) (int64, error) {
+	var id int64
+	err := q.QueryRow(ctx, query+" RETURNING id", args...).Scan(&id)
+	return id, MapError(err)
+}
+
+// Errors the rest of the platform can test for with errors.Is.
+var (
+	ErrUnique     = errors.New("db: unique constraint violated")
+	ErrForeignKey = errors.New("db: foreign key constraint violated")
+	ErrBusy       = errors.New("db: database busy")
+)
+
+// MapError turns driver errors into ErrUnique, ErrForeignKey or ErrBusy
+// (wrapped, keeping the original text) and sql.ErrNoRows into a zwfw
+// ENOTFOUND. Other errors pass through.
+func MapError(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return fmt.Errorf("%w: %v", ErrUnique, err)
+		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+			return fmt.Errorf("%w: %v", ErrForeignKey, err)
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+			return fmt.Errorf("%w: %v", ErrBusy, err)
+		}
+		return err
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "23505":
+			return fmt.Errorf("%w: %v", ErrUnique, err)
+		case "23503":
+			return fmt.Errorf("%w: %v", ErrForeignKey, err)
+		case "40001", "40P01", "55P03":
+			return fmt.Errorf("%w: %v", ErrBusy, err)
+		}
+	}
+	return err
+}
+
+// NotFound converts sql.ErrNoRows into a zwfw ENOTFOUND with msg; other
+// errors are returned unchanged.
+func NotFound(err error, msg string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return &zwfw.Error{Code: zwfw.ENOTFOUND, Message: msg}
+	}
+	return err
+}
+
+// Conflict converts ErrUnique into a zwfw ECONFLICT with msg.
+func Conflict(err error, msg string) error {
+	if errors.Is(err, ErrUnique) {
+		return &zwfw.Error{Code: zwfw.ECONFLICT, Message: msg}
+	}
+	return err
+}
+
+// Millis is the storage form of a timestamp.
+func Millis(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+// Time is the inverse of Millis, in the platform's time zone.
+func Time(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).In(Zone)
+}
+
+// Zone is China Standard Time, the zone every date in zwfw is counted in.
+// It is fixed (China has no daylight saving) so the binary needs no tzdata.
+var Zone = time.FixedZone("CST", 8*3600)
+
+// Like escapes s for use inside a LIKE pattern with ESCAPE '\'.
+func Like(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return r.Replace(s)
+}

@@ -1,0 +1,140 @@
+// Package dbtest opens migrated test databases: a temporary SQLite file in
+// WAL mode, and a fresh schema on the PostgreSQL server when one is reachable.
+//
+// PostgreSQL comes from ZWFW_TEST_DATABASE_URL, by default
+// postgres://postgres@127.0.0.1:5432/test. When it cannot be reached the
+// PostgreSQL half of a test is skipped with a message — unless
+// ZWFW_REQUIRE_SERVICES=1 (set by .ci/run), which turns the skip into a
+// failure.
+package dbtest
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"zwfw/internal/db"
+)
+
+// DefaultPostgresURL is where tests look for PostgreSQL when
+// ZWFW_TEST_DATABASE_URL is not set.
+const DefaultPostgresURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+
+// RequireServices reports whether a missing PostgreSQL or Chromium must fail
+// the test run instead of skipping (CI sets ZWFW_REQUIRE_SERVICES=1).
+func RequireServices() bool { return os.Getenv("ZWFW_REQUIRE_SERVICES") == "1" }
+
+// SkipOrFail skips t with msg, or fails it when services are required.
+func SkipOrFail(t testing.TB, msg string) {
+	t.Helper()
+	if RequireServices() {
+		t.Fatalf("%s (ZWFW_REQUIRE_SERVICES=1, so this is a failure, not a skip)", msg)
+	}
+	t.Skip(msg)
+}
+
+// PostgresURL returns the server URL tests use.
+func PostgresURL() string {
+	if u := os.Getenv("ZWFW_TEST_DATABASE_URL"); u != "" {
+		return u
+	}
+	return DefaultPostgresURL
+}
+
+var (
+	pgOnce sync.Once
+	pgErr  error
+)
+
+func pgReachable() error {
+	pgOnce.Do(func() {
+		c, err := sql.Open("pgx", PostgresURL())
+		if err != nil {
+			pgErr = err
+			return
+		}
+		defer c.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		pgErr = c.PingContext(ctx)
+	})
+	return pgErr
+}
+
+// SQLite opens a migrated database in a temporary directory.
+func SQLite(t testing.TB) *db.DB {
+	t.Helper()
+	dir := t.TempDir()
+	d, err := db.Open(context.Background(), db.Options{SQLitePath: filepath.Join(dir, "test.db")})
+	if err != nil {
+		t.Fatalf("open sqlite: %v", err)
+	}
+	t.Cleanup(func() { d.Close() })
+	if _, err := d.Migrate(context.Background()); err != nil {
+		t.Fatalf("migrate sqlite: %v", err)
+	}
+	return d
+}
+
+// PostgresSchemaURL creates a fresh schema on the test server and returns a
+// URL whose connections use it; the schema is dropped when t ends.
+func PostgresSchemaURL(t testing.TB) string {
+	t.Helper()
+	if err := pgReachable(); err != nil {
+		SkipOrFail(t, "PostgreSQL not reachable at "+PostgresURL()+": "+err.Error())
+	}
+	var b [6]byte
+	rand.Read(b[:])
+	schema := "zwfw_test_" + hex.EncodeToString(b[:])
+	admin, err := sql.Open("pgx", PostgresURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
+		admin.Close()
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		if _, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
+			t.Logf("drop schema %s: %v", schema, err)
+		}
+		admin.Close()
+	})
+	u, err := url.Parse(PostgresURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// Postgres opens a migrated database in a fresh schema of the test server.
+func Postgres(t testing.TB) *db.DB {
+	t.Helper()
+	u := PostgresSchemaURL(t)
+	d, err := db.Open(context.Background(), db.Options{URL: u, MaxConns: 8})
+	if err != nil {
+		t.Fatalf("open postgres: %v", err)
+	}
+	t.Cleanup(func() { d.Close() })
+	if _, err := d.Migrate(context.Background()); err != nil {
+		t.Fatalf("migrate postgres: %v", err)
+	}
+	return d
+}
+
+// Each runs fn as two subtests, one per database, each on a fresh database.
+func Each(t *testing.T, fn func(t *testing.T, d *db.DB)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) { fn(t, SQLite(t)) })
+	t.Run("postgres", func(t *testing.T) { fn(t, Postgres(t)) })
+}
