@@ -75,7 +75,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	orgs := org.NewService(d, now)
 	a := &App{
 		Config: cfg, DB: d, Orgs: orgs, Files: fs, Log: log, Now: now,
-		Users: account.NewService(d, orgs, now, account.Policy{SessionIdle: cfg.SessionIdle, TokenTTL: cfg.TokenTTL}),
+		Users:   account.NewService(d, orgs, now, account.Policy{SessionIdle: cfg.SessionIdle, TokenTTL: cfg.TokenTTL}),
 		Catalog: catalog.NewService(d, orgs, fs, now),
 	}
 	if o.NoSeed {
