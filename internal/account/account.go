@@ -116,11 +116,14 @@ func NewService(d *db.DB, orgs *org.Service, now func() time.Time, p Policy) *Se
 	return &Service{db: d, orgs: orgs, now: now, policy: p, params: Params}
 }
 
-const selectUser = `SELECT u.id, u.username, u.kind, u.name, u.phone, COALESCE(u.id_number, ''), COALESCE(u.credit_code, ''), u.roles,
+const userCols = `SELECT u.id, u.username, u.kind, u.name, u.phone, COALESCE(u.id_number, ''), COALESCE(u.credit_code, ''), u.roles,
 	COALESCE(u.org_id, 0), COALESCE(o.code, ''), COALESCE(o.name, ''), COALESCE(o.path, ''),
 	COALESCE(u.window_id, 0), COALESCE(w.code, ''), COALESCE(w.name, ''), u.post, u.active, u.locked_until, u.must_change_password,
-	u.last_login_at, u.created_at
-	FROM users u LEFT JOIN orgs o ON o.id = u.org_id LEFT JOIN orgs w ON w.id = u.window_id`
+	u.last_login_at, u.created_at`
+
+const userFrom = ` FROM users u LEFT JOIN orgs o ON o.id = u.org_id LEFT JOIN orgs w ON w.id = u.window_id`
+
+const selectUser = userCols + userFrom
 
 func scanUser(row interface{ Scan(...any) error }) (*User, error) {
 	var u User
@@ -554,13 +557,12 @@ func (s *Service) List(ctx context.Context, actor *zwfw.Actor, q UserQuery) ([]*
 	if q.Limit <= 0 || q.Limit > 500 {
 		q.Limit = 100
 	}
-	from := " FROM users u LEFT JOIN orgs o ON o.id = u.org_id LEFT JOIN orgs w ON w.id = u.window_id WHERE " + strings.Join(where, " AND ")
+	from := userFrom + " WHERE " + strings.Join(where, " AND ")
 	var total int
 	if err := s.db.QueryRow(ctx, "SELECT COUNT(*)"+from, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	cols := selectUser[:strings.Index(selectUser, " FROM ")]
-	rows, err := s.db.Query(ctx, cols+from+" ORDER BY o.path, u.username LIMIT ? OFFSET ?", append(args, q.Limit, q.Offset)...)
+	rows, err := s.db.Query(ctx, userCols+from+" ORDER BY o.path, u.username LIMIT ? OFFSET ?", append(args, q.Limit, q.Offset)...)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -1,0 +1,97 @@
+// Package apptest starts a whole zwfw — migrated, seeded with the county and
+// the demo accounts — on a fresh test database, behind an httptest server.
+package apptest
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"zwfw/internal/app"
+	"zwfw/internal/config"
+	"zwfw/internal/db/dbtest"
+	"zwfw/internal/seed"
+)
+
+// Env is a running test instance.
+type Env struct {
+	App    *app.App
+	Server *httptest.Server
+	URL    string
+}
+
+// Dialects are the databases every HTTP test runs on.
+var Dialects = []string{"sqlite", "postgres"}
+
+// AdminPassword is the password of "admin" in test instances; demo accounts
+// use seed.DemoPassword.
+const AdminPassword = "Admin@Test2026"
+
+// Options adjust a test instance.
+type Options struct {
+	Now    func() time.Time
+	NoDemo bool
+}
+
+// Start opens an instance on dialect ("sqlite" or "postgres"; PostgreSQL is
+// skipped, or failed under ZWFW_REQUIRE_SERVICES=1, when unreachable).
+func Start(t testing.TB, dialect string, o ...Options) *Env {
+	t.Helper()
+	var opt Options
+	if len(o) > 0 {
+		opt = o[0]
+	}
+	dir := t.TempDir()
+	cfg, _, err := config.Load("test", nil, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.DataDir = dir
+	cfg.AdminPassword = AdminPassword
+	cfg.Demo = !opt.NoDemo
+	ao := app.Options{Now: opt.Now}
+	switch dialect {
+	case "sqlite":
+		ao.SQLiteDSN = filepath.Join(dir, "zwfw.db")
+	case "postgres":
+		cfg.DatabaseURL = dbtest.PostgresSchemaURL(t)
+	default:
+		t.Fatalf("unknown dialect %q", dialect)
+	}
+	level := slog.LevelWarn
+	if os.Getenv("ZWFW_TEST_LOG") != "" {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	a, err := app.Open(context.Background(), cfg, log, io.Discard, ao)
+	if err != nil {
+		t.Fatalf("open app on %s: %v", dialect, err)
+	}
+	h, err := a.Handler()
+	if err != nil {
+		a.Close()
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(func() {
+		srv.Close()
+		a.Close()
+	})
+	return &Env{App: a, Server: srv, URL: srv.URL}
+}
+
+// Each runs fn once per database, each on its own instance.
+func Each(t *testing.T, fn func(t *testing.T, e *Env), o ...Options) {
+	t.Helper()
+	for _, d := range Dialects {
+		t.Run(d, func(t *testing.T) { fn(t, Start(t, d, o...)) })
+	}
+}
+
+// DemoPassword is re-exported for tests.
+const DemoPassword = seed.DemoPassword
