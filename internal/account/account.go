@@ -776,6 +776,9 @@ func (s *Service) EnsureAdmin(ctx context.Context, password, rootCode string) (c
 	sys := zwfw.System
 	_, err = s.CreateStaff(ctx, sys, UserInput{Username: "admin", Password: password, Name: "系统管理员",
 		Roles: []string{zwfw.RoleAdmin}, OrgCode: rootCode, Post: "系统管理员"})
+	if zwfw.ErrorCode(err) == zwfw.ECONFLICT {
+		return false, "", nil // another server process created it a moment ago
+	}
 	if err != nil {
 		return false, "", err
 	}

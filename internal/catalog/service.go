@@ -582,8 +582,9 @@ func searchText(it *Item, dept *org.Org) string {
 	var full, initials strings.Builder
 	for _, s := range syll {
 		full.WriteString(s)
-		if s != "" {
-			initials.WriteByte(s[0])
+		for _, r := range s { // the first letter (or the character itself)
+			initials.WriteRune(r)
+			break
 		}
 	}
 	parts := []string{strings.ToLower(it.Name), full.String(), initials.String(), strings.ToLower(it.Code), strings.ToLower(it.ImplCode)}

@@ -164,53 +164,75 @@ func (s *Service) ImportTx(ctx context.Context, tx *db.Tx, actor *zwfw.Actor, it
 	}
 	var res ImportResult
 	for i, in := range items {
-		cur, _, err := s.get(ctx, tx, in.Code)
-		switch {
-		case ErrNotFound(err):
-			if _, err := s.create(ctx, tx, r, actor, in, reason); err != nil {
-				add(i, fieldOf(err, "code"), zwfw.ErrorMessage(err))
-				continue
-			}
-			res.Created++
-			if in.Status == StatusCancelled {
-				if _, err := s.cancel(ctx, tx, r, actor, in.Code, reason, 1); err != nil {
-					add(i, "status", zwfw.ErrorMessage(err))
+		// Each item in its own savepoint: a failure is reported with its row
+		// and the import goes on to find every other problem; the caller's
+		// transaction is rolled back at the end when any was found.
+		err := tx.Savepoint(ctx, func() error {
+			field, err := s.importOne(ctx, tx, r, actor, in, reason, &res)
+			if err != nil {
+				var e *zwfw.Error
+				if !errors.As(err, &e) {
+					return err
 				}
-				res.Cancelled++
+				add(i, fieldOf(err, field), zwfw.ErrorMessage(err))
+				return errSkip
 			}
-		case err != nil:
+			return nil
+		})
+		if err != nil && !errors.Is(err, errSkip) {
 			return nil, err
-		case cur.Cancelled() && in.Status != StatusCancelled:
-			add(i, "status", fmt.Sprintf("事项 %s 已取消，不能通过导入恢复；请以新编码新设事项", in.Code))
-		case cur.Cancelled():
-			res.Unchanged++
-		default:
-			changed := len(Diff(cur, in)) > 0
-			version := cur.Version
-			if changed {
-				up, err := s.update(ctx, tx, r, actor, in.Code, in, reason, cur.Version)
-				if err != nil {
-					add(i, fieldOf(err, "code"), zwfw.ErrorMessage(err))
-					continue
-				}
-				version = up.Version
-				res.Updated++
-			}
-			if in.Status == StatusCancelled {
-				if _, err := s.cancel(ctx, tx, r, actor, in.Code, reason, version); err != nil {
-					add(i, "status", zwfw.ErrorMessage(err))
-					continue
-				}
-				res.Cancelled++
-			} else if !changed {
-				res.Unchanged++
-			}
 		}
 	}
 	if len(problems) > 0 {
 		return nil, importError(problems)
 	}
 	return &res, nil
+}
+
+var errSkip = errors.New("skip")
+
+// importOne applies one item; it returns the field to blame on failure.
+func (s *Service) importOne(ctx context.Context, tx *db.Tx, r *refs, actor *zwfw.Actor, in *Item, reason string, res *ImportResult) (string, error) {
+	cur, _, err := s.get(ctx, tx, in.Code)
+	switch {
+	case ErrNotFound(err):
+		if _, err := s.create(ctx, tx, r, actor, in, reason); err != nil {
+			return "code", err
+		}
+		res.Created++
+		if in.Status == StatusCancelled {
+			if _, err := s.cancel(ctx, tx, r, actor, in.Code, reason, 1); err != nil {
+				return "status", err
+			}
+			res.Cancelled++
+		}
+	case err != nil:
+		return "", err
+	case cur.Cancelled() && in.Status != StatusCancelled:
+		return "status", zwfw.Errorf(zwfw.EINVALID, "事项 %s 已取消，不能通过导入恢复；请以新编码新设事项", in.Code)
+	case cur.Cancelled():
+		res.Unchanged++
+	default:
+		changed := len(Diff(cur, in)) > 0
+		version := cur.Version
+		if changed {
+			up, err := s.update(ctx, tx, r, actor, in.Code, in, reason, cur.Version)
+			if err != nil {
+				return "code", err
+			}
+			version = up.Version
+			res.Updated++
+		}
+		if in.Status == StatusCancelled {
+			if _, err := s.cancel(ctx, tx, r, actor, in.Code, reason, version); err != nil {
+				return "status", err
+			}
+			res.Cancelled++
+		} else if !changed {
+			res.Unchanged++
+		}
+	}
+	return "", nil
 }
 
 func fieldOf(err error, def string) string {

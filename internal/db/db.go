@@ -201,6 +201,25 @@ type dbQuerier struct{ db *DB }
 // Reader returns a Querier over the read pool.
 func (db *DB) Reader() Querier { return dbQuerier{db} }
 
+// Writer returns a Querier whose every statement runs on the writer (for an
+// INSERT … RETURNING outside a transaction).
+func (db *DB) Writer() Querier { return writeQuerier{db} }
+
+type writeQuerier struct{ db *DB }
+
+func (d writeQuerier) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	r, err := d.db.write.ExecContext(ctx, d.db.Rebind(q), args...)
+	return r, MapError(err)
+}
+func (d writeQuerier) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	r, err := d.db.write.QueryContext(ctx, d.db.Rebind(q), args...)
+	return r, MapError(err)
+}
+func (d writeQuerier) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return d.db.write.QueryRowContext(ctx, d.db.Rebind(q), args...)
+}
+func (d writeQuerier) Dialect() Dialect { return d.db.Dialect }
+
 func (d dbQuerier) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	r, err := d.db.write.ExecContext(ctx, d.db.Rebind(q), args...)
 	return r, MapError(err)
@@ -273,6 +292,24 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 		}
 	}()
 	return fn(tx)
+}
+
+// Savepoint runs fn inside a savepoint of the transaction: when fn fails,
+// only its own writes are undone and the transaction can go on (PostgreSQL
+// otherwise refuses every statement after an error).
+func (t *Tx) Savepoint(ctx context.Context, fn func() error) error {
+	if _, err := t.tx.ExecContext(ctx, "SAVEPOINT zwfw_sp"); err != nil {
+		return MapError(err)
+	}
+	if err := fn(); err != nil {
+		if _, rbErr := t.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT zwfw_sp"); rbErr != nil {
+			return errors.Join(err, rbErr)
+		}
+		_, _ = t.tx.ExecContext(ctx, "RELEASE SAVEPOINT zwfw_sp")
+		return err
+	}
+	_, err := t.tx.ExecContext(ctx, "RELEASE SAVEPOINT zwfw_sp")
+	return MapError(err)
 }
 
 // InsertID runs an INSERT … RETURNING id and returns the new id.

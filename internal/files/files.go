@@ -150,7 +150,7 @@ func (s *Store) Put(ctx context.Context, actor *zwfw.Actor, name string, r io.Re
 	if actor != nil && actor.UserID != 0 {
 		owner, f.OwnerID = actor.UserID, actor.UserID
 	}
-	f.ID, err = db.InsertID(ctx, s.db.Reader(), `INSERT INTO files (sha256, name, content_type, size, purpose, owner_id, created_at)
+	f.ID, err = db.InsertID(ctx, s.db.Writer(), `INSERT INTO files (sha256, name, content_type, size, purpose, owner_id, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, sha, name, ct, n, purpose, owner, db.Millis(f.CreatedAt))
 	if err != nil {
 		return nil, fmt.Errorf("files: record: %w", err)

@@ -1,0 +1,243 @@
+// Package notify is the notification outbox. A change that someone must hear
+// about (a case accepted, a supplement needed, a payment due …) writes its
+// messages into the notifications table in the same transaction as the
+// change itself, so nothing is announced that did not happen and nothing that
+// happened goes unannounced. A dispatcher then hands each message to the
+// sender of its channel. In-app messages are delivered by being stored.
+package notify
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"zwfw/internal/db"
+)
+
+// Channels.
+const (
+	InApp = "inapp" // 站内消息: always
+	SMS   = "sms"   // 短信
+	Email = "email" // 电子邮件
+)
+
+// States of a message.
+const (
+	Pending   = "pending"
+	Sending   = "sending"
+	Sent      = "sent"
+	Failed    = "failed"
+	Delivered = "delivered" // in-app: stored is delivered
+)
+
+// Message is one notification to one person.
+type Message struct {
+	ID         int64     `json:"id"`
+	UserID     int64     `json:"-"`
+	Channel    string    `json:"channel"`
+	Address    string    `json:"-"` // phone number or e-mail address
+	Subject    string    `json:"subject"`
+	Body       string    `json:"body"`
+	CaseSerial string    `json:"case_serial,omitempty"`
+	State      string    `json:"state"`
+	Read       bool      `json:"read"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+// Note is what a change wants said, to whom.
+type Note struct {
+	UserID     int64  // the recipient's account, when there is one
+	Phone      string // for SMS
+	Email      string // for e-mail
+	Subject    string
+	Body       string
+	CaseSerial string
+}
+
+// Enqueue writes a note into the outbox inside tx: an in-app message when
+// the recipient has an account, and an SMS (and e-mail) when an address is
+// known.
+func Enqueue(ctx context.Context, tx *db.Tx, at time.Time, n Note) error {
+	add := func(channel, address, state string, userID int64) error {
+		var uid any
+		if userID != 0 {
+			uid = userID
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO notifications (user_id, channel, address, subject, body, case_serial, state, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, uid, channel, address, n.Subject, n.Body, n.CaseSerial, state, db.Millis(at))
+		if err != nil {
+			return fmt.Errorf("notify: enqueue: %w", err)
+		}
+		return nil
+	}
+	if n.UserID != 0 {
+		if err := add(InApp, "", Delivered, n.UserID); err != nil {
+			return err
+		}
+	}
+	if n.Phone != "" {
+		if err := add(SMS, n.Phone, Pending, n.UserID); err != nil {
+			return err
+		}
+	}
+	if n.Email != "" {
+		if err := add(Email, n.Email, Pending, n.UserID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Inbox returns a user's in-app messages, newest first, and the unread count.
+func Inbox(ctx context.Context, d *db.DB, userID int64, limit int) ([]Message, int, error) {
+	var unread int
+	if err := d.QueryRow(ctx, "SELECT COUNT(*) FROM notifications WHERE user_id = ? AND channel = 'inapp' AND read_at = 0", userID).Scan(&unread); err != nil {
+		return nil, 0, err
+	}
+	rows, err := d.Query(ctx, `SELECT id, channel, subject, body, case_serial, state, read_at, created_at FROM notifications
+		WHERE user_id = ? AND channel = 'inapp' ORDER BY id DESC LIMIT ?`, userID, limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []Message
+	for rows.Next() {
+		var m Message
+		var read, created int64
+		if err := rows.Scan(&m.ID, &m.Channel, &m.Subject, &m.Body, &m.CaseSerial, &m.State, &read, &created); err != nil {
+			return nil, 0, err
+		}
+		m.Read, m.CreatedAt, m.UserID = read != 0, db.Time(created), userID
+		out = append(out, m)
+	}
+	return out, unread, rows.Err()
+}
+
+// MarkRead marks a user's in-app messages read.
+func MarkRead(ctx context.Context, d *db.DB, userID int64, at time.Time) error {
+	_, err := d.Exec(ctx, "UPDATE notifications SET read_at = ? WHERE user_id = ? AND channel = 'inapp' AND read_at = 0", db.Millis(at), userID)
+	return err
+}
+
+// Sender delivers messages of one channel (an SMS gateway, a mail server).
+type Sender interface {
+	Send(ctx context.Context, m Message) error
+}
+
+// LogSender is the default sender: it writes the message to the log, so a
+// county without an SMS gateway still sees what would have been sent.
+type LogSender struct{ Log *slog.Logger }
+
+// Send logs m with the address masked.
+func (s LogSender) Send(ctx context.Context, m Message) error {
+	addr := m.Address
+	if len(addr) > 7 {
+		addr = addr[:3] + strings.Repeat("*", len(addr)-7) + addr[len(addr)-4:]
+	}
+	s.Log.Info("notification", "channel", m.Channel, "to", addr, "subject", m.Subject, "case", m.CaseSerial)
+	return nil
+}
+
+// Dispatcher delivers pending messages. Several server processes may run
+// one each: a message is claimed by one dispatcher before it is sent.
+type Dispatcher struct {
+	DB      *db.DB
+	Senders map[string]Sender
+	Log     *slog.Logger
+	Now     func() time.Time
+	id      string
+}
+
+// MaxAttempts before a message is marked failed.
+const MaxAttempts = 5
+
+// RunOnce claims up to batch pending messages and sends them. It returns how
+// many it handled.
+func (d *Dispatcher) RunOnce(ctx context.Context, batch int) (int, error) {
+	if d.id == "" {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		d.id = hex.EncodeToString(b[:])
+	}
+	now := db.Millis(d.Now())
+	// Claim: only rows still pending are taken, so two dispatchers never
+	// take the same message. A claim older than five minutes (a dispatcher
+	// that died mid-send) is taken over.
+	res, err := d.DB.Exec(ctx, `UPDATE notifications SET state = 'sending', claimed_by = ?, claimed_at = ?, attempts = attempts + 1
+		WHERE id IN (SELECT id FROM notifications WHERE state = 'pending' OR (state = 'sending' AND claimed_at < ?) ORDER BY id LIMIT ?)
+		AND (state = 'pending' OR (state = 'sending' AND claimed_at < ?))`, d.id, now, now-300_000, batch, now-300_000)
+	if err != nil {
+		return 0, fmt.Errorf("notify: claim: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return 0, nil
+	}
+	rows, err := d.DB.Query(ctx, `SELECT id, COALESCE(user_id, 0), channel, address, subject, body, case_serial, attempts
+		FROM notifications WHERE state = 'sending' AND claimed_by = ? AND claimed_at = ?`, d.id, now)
+	if err != nil {
+		return 0, err
+	}
+	var msgs []Message
+	var attempts []int
+	for rows.Next() {
+		var m Message
+		var a int
+		if err := rows.Scan(&m.ID, &m.UserID, &m.Channel, &m.Address, &m.Subject, &m.Body, &m.CaseSerial, &a); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		msgs, attempts = append(msgs, m), append(attempts, a)
+	}
+	rows.Close()
+	for i, m := range msgs {
+		s, ok := d.Senders[m.Channel]
+		var sendErr error
+		if !ok {
+			sendErr = fmt.Errorf("no sender for channel %s", m.Channel)
+		} else {
+			sendErr = s.Send(ctx, m)
+		}
+		state, errText, sentAt := Sent, "", db.Millis(d.Now())
+		if sendErr != nil {
+			state, errText, sentAt = Pending, sendErr.Error(), 0
+			if attempts[i] >= MaxAttempts {
+				state = Failed
+			}
+			d.Log.Warn("notification not sent", "id", m.ID, "channel", m.Channel, "attempt", attempts[i], "err", sendErr)
+		}
+		if _, err := d.DB.Exec(ctx, "UPDATE notifications SET state = ?, error = ?, sent_at = ? WHERE id = ? AND claimed_by = ?",
+			state, errText, sentAt, m.ID, d.id); err != nil {
+			return i, err
+		}
+	}
+	return len(msgs), nil
+}
+
+// Run dispatches until ctx ends, polling every interval.
+func (d *Dispatcher) Run(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		for {
+			n, err := d.RunOnce(ctx, 100)
+			if err != nil {
+				if ctx.Err() == nil {
+					d.Log.Warn("notification dispatch", "err", err)
+				}
+				break
+			}
+			if n == 0 {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
