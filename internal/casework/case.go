@@ -161,43 +161,43 @@ func LevelCode(s string) int {
 
 // Case is one application (办件).
 type Case struct {
-	ID           int64      `json:"-"`
-	Serial       string     `json:"serial"`
-	Status       string     `json:"status"`
-	StatusName   string     `json:"status_name"`
-	Kind         string     `json:"kind"`
-	KindName     string     `json:"kind_name"`
-	ItemCode     string     `json:"item_code"`
-	ItemVersion  int        `json:"item_version"`
-	ItemName     string     `json:"item_name"`
-	OrgCode      string     `json:"org_code"`
-	OrgName      string     `json:"org_name"`
-	DeptCode     string     `json:"dept_code"`
-	DeptName     string     `json:"dept_name"`
-	HandlerCode  string     `json:"handler_code,omitempty"`
-	HandlerName  string     `json:"handler_name,omitempty"`
-	Channel      string     `json:"channel"`
-	Applicant    Applicant  `json:"applicant"`
-	Form         Form       `json:"form"`
-	Decision     string     `json:"decision,omitempty"`
-	Version      int        `json:"version"`
-	PromisedDays int        `json:"promised_days"`
-	ExtendedDays int        `json:"extended_days,omitempty"`
-	Deadline     string     `json:"deadline,omitempty"`
-	FeeCents     int64      `json:"fee_cents,omitempty"`
-	Paid         bool       `json:"paid,omitempty"`
-	Result       *Result    `json:"result,omitempty"`
-	Delivery     *Delivery  `json:"delivery,omitempty"`
-	QueryCode    string     `json:"-"`
-	SubmittedAt  time.Time  `json:"submitted_at"`
-	AcceptedAt   time.Time  `json:"accepted_at,omitzero"`
-	DecidedAt    time.Time  `json:"decided_at,omitzero"`
-	CompletedAt  time.Time  `json:"completed_at,omitzero"`
-	UpdatedAt    time.Time  `json:"updated_at"`
-	Steps        []Step     `json:"steps"`
-	Materials    []Material `json:"materials"`
-	Notices      []Notice   `json:"notices"`
-	Tasks        []Task     `json:"tasks,omitempty"`
+	ID           int64        `json:"-"`
+	Serial       string       `json:"serial"`
+	Status       string       `json:"status"`
+	StatusName   string       `json:"status_name"`
+	Kind         string       `json:"kind"`
+	KindName     string       `json:"kind_name"`
+	ItemCode     string       `json:"item_code"`
+	ItemVersion  int          `json:"item_version"`
+	ItemName     string       `json:"item_name"`
+	OrgCode      string       `json:"org_code"`
+	OrgName      string       `json:"org_name"`
+	DeptCode     string       `json:"dept_code"`
+	DeptName     string       `json:"dept_name"`
+	HandlerCode  string       `json:"handler_code,omitempty"`
+	HandlerName  string       `json:"handler_name,omitempty"`
+	Channel      string       `json:"channel"`
+	Applicant    Applicant    `json:"applicant"`
+	Form         Form         `json:"form"`
+	Decision     string       `json:"decision,omitempty"`
+	Version      int          `json:"version"`
+	PromisedDays int          `json:"promised_days"`
+	ExtendedDays int          `json:"extended_days,omitempty"`
+	Deadline     string       `json:"deadline,omitempty"`
+	FeeCents     int64        `json:"fee_cents,omitempty"`
+	Paid         bool         `json:"paid,omitempty"`
+	Result       *Result      `json:"result,omitempty"`
+	Delivery     *Delivery    `json:"delivery,omitempty"`
+	QueryCode    string       `json:"-"`
+	SubmittedAt  time.Time    `json:"submitted_at"`
+	AcceptedAt   time.Time    `json:"accepted_at,omitzero"`
+	DecidedAt    time.Time    `json:"decided_at,omitzero"`
+	CompletedAt  time.Time    `json:"completed_at,omitzero"`
+	UpdatedAt    time.Time    `json:"updated_at"`
+	Steps        []Step       `json:"steps"`
+	Materials    []Material   `json:"materials"`
+	Notices      []Notice     `json:"notices"`
+	Tasks        []Task       `json:"tasks,omitempty"`
 	Suspensions  []Suspension `json:"suspensions,omitempty"`
 	Extensions   []Extension  `json:"extensions,omitempty"`
 	Payment      *Payment     `json:"payment,omitempty"`
@@ -328,14 +328,14 @@ type Extension struct {
 // Payment is the fee of a case: issued after approval, confirmed only by
 // the bank window or a payment callback (收缴分离).
 type Payment struct {
-	NoticeNo  string     `json:"notice_no"`
-	Amount    int64      `json:"amount_cents"`
-	Items     []FeeLine  `json:"items"`
-	State     string     `json:"state"` // unpaid, paid
-	Channel   string     `json:"channel,omitempty"`
-	Reference string     `json:"reference,omitempty"`
-	ReceiptNo string     `json:"receipt_no,omitempty"`
-	PaidAt    time.Time  `json:"paid_at,omitzero"`
+	NoticeNo  string    `json:"notice_no"`
+	Amount    int64     `json:"amount_cents"`
+	Items     []FeeLine `json:"items"`
+	State     string    `json:"state"` // unpaid, paid
+	Channel   string    `json:"channel,omitempty"`
+	Reference string    `json:"reference,omitempty"`
+	ReceiptNo string    `json:"receipt_no,omitempty"`
+	PaidAt    time.Time `json:"paid_at,omitzero"`
 }
 
 // FeeLine is one line of a payment notice.
