@@ -683,13 +683,13 @@ func (a *act) decidable() error {
 			return zwfw.Errorf(zwfw.EFORBIDDEN, "上报件由%s作出决定", a.c.HandlerName)
 		}
 	case catalog.KindJoint:
+		if !a.actor.InScope(a.c.DeptPath) && !a.actor.InScope(a.c.OrgPath) {
+			return zwfw.Errorf(zwfw.EFORBIDDEN, "联办件由主办部门%s作出统一决定", a.c.DeptName)
+		}
 		for _, t := range a.c.Tasks {
 			if !t.Lead && t.State == "pending" {
 				return zwfw.Errorf(zwfw.ECONFLICT, "联办部门%s尚未提出意见，暂不能作出统一决定", t.DeptName)
 			}
-		}
-		if !a.actor.InScope(a.c.DeptPath) && !a.actor.InScope(a.c.OrgPath) {
-			return zwfw.Errorf(zwfw.EFORBIDDEN, "联办件由主办部门%s作出统一决定", a.c.DeptName)
 		}
 	}
 	return nil
