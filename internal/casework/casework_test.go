@@ -61,17 +61,6 @@ func setup(t *testing.T, d *db.DB) *env {
 	if err := seed.Demo(e.ctx, dp); err != nil {
 		t.Fatal(err)
 	}
-	// Reviewers for the departments the tests need beyond the demo ones.
-	for _, u := range []account.UserInput{
-		{Username: "minzheng.reviewer", Name: "刘慧敏", OrgCode: "610923D02"},
-		{Username: "canlian.reviewer", Name: "赵永刚", OrgCode: "610923D14"},
-		{Username: "gongan.reviewer", Name: "黄志明", OrgCode: "610923D15"},
-	} {
-		u.Password, u.Roles = seed.DemoPassword, []string{zwfw.RoleReviewer}
-		if _, err := e.users.CreateStaff(e.ctx, zwfw.System, u); err != nil {
-			t.Fatal(err)
-		}
-	}
 	e.cases = casework.NewService(d, cat, calendar.New(d, e.clock), e.clock)
 	return e
 }

@@ -254,6 +254,13 @@ var DemoAccounts = []DemoAccount{
 	{"chengguan.catalog", "曹文博", zwfw.RoleCatalogAdmin, "610923100", "", "城关镇便民服务中心"},
 	{"chengguan.cashier", "韩丽", zwfw.RoleCashier, "610923100C", "610923100CW01", "代收窗口"},
 	{"chengguan.admin", "唐海军", zwfw.RoleAdmin, "610923100", "", "城关镇便民服务中心主任"},
+	// Reviewers of the departments the demo cases pass through.
+	{"minzheng.reviewer", "刘慧敏", zwfw.RoleReviewer, "610923D02", "", "民政局社会救助股"},
+	{"canlian.reviewer", "赵永刚", zwfw.RoleReviewer, "610923D14", "", "残联康复维权股"},
+	{"gongan.reviewer", "黄志明", zwfw.RoleReviewer, "610923D15", "", "公安局户政大队"},
+	{"ziran.reviewer", "罗建平", zwfw.RoleReviewer, "610923D05", "", "自然资源局不动产登记中心"},
+	{"linye.reviewer", "蒋林", zwfw.RoleReviewer, "610923D06", "", "林业局资源股"},
+	{"weijian.reviewer", "邓秀英", zwfw.RoleReviewer, "610923D09", "", "卫健局医政股"},
 }
 
 // DemoApplicants are a resident and an enterprise.

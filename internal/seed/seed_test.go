@@ -164,3 +164,42 @@ func TestCatalogRoundTrip(t *testing.T) {
 		}
 	})
 }
+
+// TestDemoCases: the demo seed leaves cases in every status and of every kind.
+func TestDemoCases(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		dp := deps(t, d)
+		if err := seed.Base(ctx, dp); err != nil {
+			t.Fatal(err)
+		}
+		if err := seed.Demo(ctx, dp); err != nil {
+			t.Fatal(err)
+		}
+		if err := seed.DemoCases(ctx, dp); err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		rows, err := d.Query(ctx, "SELECT DISTINCT status FROM cases UNION SELECT DISTINCT kind FROM cases")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var s string
+			rows.Scan(&s)
+			seen[s] = true
+		}
+		rows.Close()
+		for _, want := range []string{"submitted", "supplement_required", "accepted", "rejected", "in_progress", "suspended",
+			"approved", "denied", "awaiting_payment", "completed", "delivered", "archived", "withdrawn",
+			"immediate", "promised", "joint", "upward"} {
+			if !seen[want] {
+				t.Errorf("no demo case is %s", want)
+			}
+		}
+		// Filing them again adds nothing.
+		if err := seed.DemoCases(ctx, dp); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
