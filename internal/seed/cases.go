@@ -238,4 +238,3 @@ func demoMaterials(ctx context.Context, d Deps, by *zwfw.Actor, it *catalog.Item
 	}
 	return out, nil
 }
-
