@@ -278,13 +278,15 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*User, error)
 			in.Username, hash, kind, in.Name, in.Phone, idNum, credit, joinRoles([]string{zwfw.RoleApplicant}),
 			db.Millis(now), db.Millis(now), db.Millis(now))
 		if err != nil {
-			return s.registerConflict(ctx, tx, in, err)
+			return err
 		}
 		actor := &zwfw.Actor{UserID: id, Username: in.Username, Name: in.Name, Kind: kind}
 		return audit.Record(ctx, tx, now, actor, "account.register", "user:"+in.Username, map[string]any{"kind": kind})
 	})
 	if err != nil {
-		return nil, err
+		// Ask which value clashed outside the failed transaction: on
+		// PostgreSQL it accepts no more statements.
+		return nil, s.registerConflict(ctx, s.db.Reader(), in, err)
 	}
 	return s.ByUsername(ctx, in.Username)
 }

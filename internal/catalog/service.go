@@ -150,16 +150,20 @@ func (s *Service) create(ctx context.Context, tx *db.Tx, r *refs, actor *zwfw.Ac
 	if err != nil {
 		return nil, err
 	}
+	// Check for duplicates before inserting: after a failed INSERT a
+	// PostgreSQL transaction accepts no more statements, not even the
+	// query that would say which code clashed.
+	if err := s.duplicate(ctx, tx, &it); err != nil {
+		return nil, err
+	}
 	now := db.Millis(it.UpdatedAt)
 	id, err := db.InsertID(ctx, tx, `INSERT INTO items (code, impl_code, name, search, type, kind, dept_id, levels, audience, themes,
 		status, version, doc, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		it.Code, it.ImplCode, it.Name, searchText(&it, dept), it.Type, it.Kind, dept.ID, setCol(it.Levels), setCol(it.Audience),
 		setCol(it.Themes), it.Status, it.Version, string(doc), now, now)
 	if err != nil {
-		if errors.Is(err, db.ErrUnique) {
-			return nil, s.duplicate(ctx, tx, &it)
-		}
-		return nil, err
+		// A concurrent insert got in between the check and the insert.
+		return nil, db.Conflict(err, fmt.Sprintf("基本编码 %s 或实施编码 %s 已被其他事项使用", it.Code, it.ImplCode))
 	}
 	if err := s.logVersion(ctx, tx, actor, id, &it, ChangeCreate, reason, allElements(), doc); err != nil {
 		return nil, err
@@ -167,13 +171,26 @@ func (s *Service) create(ctx context.Context, tx *db.Tx, r *refs, actor *zwfw.Ac
 	return &it, nil
 }
 
+// duplicate returns an ECONFLICT naming the code that another item already
+// uses, or nil.
 func (s *Service) duplicate(ctx context.Context, q db.Querier, it *Item) error {
 	var n int
-	if err := q.QueryRow(ctx, "SELECT COUNT(*) FROM items WHERE code = ?", it.Code).Scan(&n); err == nil && n > 0 {
+	if err := q.QueryRow(ctx, "SELECT COUNT(*) FROM items WHERE code = ?", it.Code).Scan(&n); err != nil {
+		return err
+	} else if n > 0 {
 		return &zwfw.Error{Code: zwfw.ECONFLICT, Message: fmt.Sprintf("基本编码 %s 已被其他事项使用", it.Code),
 			Details: []zwfw.ErrorDetail{{Field: "code", Message: "基本编码重复"}}}
 	}
-	return &zwfw.Error{Code: zwfw.ECONFLICT, Message: fmt.Sprintf("实施编码 %s 已被其他事项使用", it.ImplCode),
+	if err := q.QueryRow(ctx, "SELECT COUNT(*) FROM items WHERE impl_code = ?", it.ImplCode).Scan(&n); err != nil {
+		return err
+	} else if n > 0 {
+		return implCodeTaken(it.ImplCode)
+	}
+	return nil
+}
+
+func implCodeTaken(code string) error {
+	return &zwfw.Error{Code: zwfw.ECONFLICT, Message: fmt.Sprintf("实施编码 %s 已被其他事项使用", code),
 		Details: []zwfw.ErrorDetail{{Field: "impl_code", Message: "实施编码重复"}}}
 }
 
@@ -244,7 +261,10 @@ func (s *Service) update(ctx context.Context, tx *db.Tx, r *refs, actor *zwfw.Ac
 	}
 	it.Status, it.Version, it.UpdatedAt = StatusActive, cur.Version+1, s.now().In(db.Zone).Truncate(time.Millisecond)
 	if err := s.store(ctx, tx, id, r.dept(it.Dept), &it, base); err != nil {
-		return nil, db.Conflict(err, fmt.Sprintf("实施编码 %s 已被其他事项使用", it.ImplCode))
+		if errors.Is(err, db.ErrUnique) {
+			return nil, implCodeTaken(it.ImplCode) // names the field for the importer
+		}
+		return nil, err
 	}
 	doc, _ := json.Marshal(&it)
 	if err := s.logVersion(ctx, tx, actor, id, &it, ChangeUpdate, reason, changed, doc); err != nil {

@@ -454,7 +454,7 @@ func (s *Service) deptID(ctx context.Context, q db.Querier, code string) (any, e
 
 // Update changes the node with code. Moving a node (a new parent) moves its
 // whole subtree. The node must lie inside the actor's subtree, and so must
-// its new parent; an administrator cannot edit the node they belong to.
+// its new parent; an administrator cannot move the node they belong to.
 func (s *Service) Update(ctx context.Context, actor *zwfw.Actor, code string, in Input) (*Org, error) {
 	in.normalise()
 	if !actor.Has(zwfw.RoleAdmin) && actor.Kind != zwfw.KindSystem {

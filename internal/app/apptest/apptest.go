@@ -30,7 +30,7 @@ var Dialects = []string{"sqlite", "postgres"}
 
 // AdminPassword is the password of "admin" in test instances; demo accounts
 // use seed.DemoPassword.
-const AdminPassword = "Admin@Test2026"
+const AdminPassword = "Zwfw@Test2026"
 
 // Options adjust a test instance.
 type Options struct {

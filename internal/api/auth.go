@@ -1,0 +1,140 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"zwfw"
+	"zwfw/internal/account"
+	"zwfw/internal/account/ident"
+	"zwfw/internal/httpauth"
+)
+
+// userJSON is an account as the API shows it: never the full identity
+// number, only its masked form.
+type userJSON struct {
+	*account.User
+	RoleNames      []string `json:"role_names"`
+	IDNumberMasked string   `json:"id_number_masked,omitempty"`
+	// CreditCode is an enterprise's 统一社会信用代码, which is public (it is
+	// printed on the business licence).
+	CreditCode string `json:"credit_code,omitempty"`
+}
+
+func userView(u *account.User) userJSON {
+	v := userJSON{User: u, RoleNames: make([]string, len(u.Roles))}
+	if v.User.Roles == nil {
+		v.User.Roles = []string{}
+	}
+	for i, r := range u.Roles {
+		v.RoleNames[i] = zwfw.RoleName(r)
+	}
+	if u.IDNumber != "" {
+		v.IDNumberMasked = ident.MaskID(u.IDNumber)
+	}
+	if u.Kind == zwfw.KindEnterprise {
+		v.CreditCode = u.CreditCode
+	}
+	return v
+}
+
+type loginRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+type loginResponse struct {
+	Token     string    `json:"token"`
+	ExpiresAt time.Time `json:"expires_at"`
+	User      userJSON  `json:"user"`
+}
+
+// handleLogin opens an API session and returns its bearer token.
+func handleLogin(users *account.Service, ttl time.Duration, now func() time.Time) handler {
+	if ttl <= 0 {
+		ttl = account.DefaultPolicy.TokenTTL
+	}
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var in loginRequest
+		if err := decodeJSON(r, &in); err != nil {
+			return err
+		}
+		// The token's lifetime starts when the session is opened; reading
+		// the clock first errs on the early side.
+		expires := now().Add(ttl)
+		token, u, err := users.Login(r.Context(), in.Username, in.Password, account.SessionAPI, httpauth.ClientIP(r), r.UserAgent())
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, loginResponse{Token: token, ExpiresAt: expires, User: userView(u)})
+		return nil
+	}
+}
+
+// handleLogout ends the session the request came with.
+func handleLogout(users *account.Service, secure bool) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := users.Logout(r.Context(), httpauth.Token(r.Context())); err != nil {
+			return err
+		}
+		if !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") {
+			httpauth.ClearSession(w, httpauth.Options{Secure: secure})
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+}
+
+// handleMe returns the signed-in account.
+func handleMe(users *account.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		u, err := users.ByUsername(r.Context(), actor(r).Username)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, userView(u))
+		return nil
+	}
+}
+
+type passwordRequest struct {
+	OldPassword string `json:"old_password"`
+	NewPassword string `json:"new_password"`
+}
+
+// handleChangePassword changes the signed-in account's password; the
+// account's other sessions end, this one stays.
+func handleChangePassword(users *account.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var in passwordRequest
+		if err := decodeJSON(r, &in); err != nil {
+			return err
+		}
+		if err := users.ChangePassword(r.Context(), actor(r), in.OldPassword, in.NewPassword, httpauth.Token(r.Context())); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+}
+
+type registerResponse struct {
+	User userJSON `json:"user"`
+}
+
+// handleRegister signs up an applicant (resident or enterprise).
+func handleRegister(users *account.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var in account.RegisterInput
+		if err := decodeJSON(r, &in); err != nil {
+			return err
+		}
+		u, err := users.Register(r.Context(), in)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusCreated, registerResponse{User: userView(u)})
+		return nil
+	}
+}

@@ -1,0 +1,242 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"zwfw/internal/account"
+	"zwfw/internal/app/apptest"
+	"zwfw/internal/httpauth"
+)
+
+func TestAuthAPI(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		t.Run("login returns a working token", func(t *testing.T) {
+			res := anon(t, e).post("/auth/login", map[string]string{"username": "county.window", "password": apptest.DemoPassword})
+			if res.Status != http.StatusOK {
+				t.Fatalf("login: %d %s", res.Status, res.Body)
+			}
+			var out struct {
+				Token     string
+				ExpiresAt time.Time `json:"expires_at"`
+				User      struct {
+					Username, Name string
+					Roles          []string
+				}
+			}
+			res.decode(&out)
+			if out.Token == "" || out.User.Name != "李晓燕" || len(out.User.Roles) != 1 || out.User.Roles[0] != "window" {
+				t.Fatalf("login response %s", res.Body)
+			}
+			if d := time.Until(out.ExpiresAt); d < 11*time.Hour || d > 13*time.Hour {
+				t.Fatalf("token expires in %v, want about 12h", d)
+			}
+			c := &client{t: t, base: e.URL + "/api/v1", token: out.Token}
+			var me struct{ Username string }
+			c.get("/auth/me").decode(&me)
+			if me.Username != "county.window" {
+				t.Fatalf("me = %+v", me)
+			}
+			if res := c.post("/auth/logout", nil); res.Status != http.StatusNoContent {
+				t.Fatalf("logout: %d %s", res.Status, res.Body)
+			}
+			c.get("/auth/me").apiErr(http.StatusUnauthorized, "unauthorized")
+		})
+
+		t.Run("wrong password and unknown user get the same 401", func(t *testing.T) {
+			wrong := anon(t, e).post("/auth/login", map[string]string{"username": "county.reviewer", "password": "Wrong@2026"}).
+				apiErr(http.StatusUnauthorized, "unauthorized")
+			unknown := anon(t, e).post("/auth/login", map[string]string{"username": "no.such.user", "password": "Wrong@2026"}).
+				apiErr(http.StatusUnauthorized, "unauthorized")
+			if wrong.Message != "用户名或密码错误" || unknown.Message != wrong.Message {
+				t.Fatalf("messages %q and %q: want the same 用户名或密码错误 for both", wrong.Message, unknown.Message)
+			}
+		})
+
+		t.Run("five wrong passwords lock the account", func(t *testing.T) {
+			c := anon(t, e)
+			creds := map[string]string{"username": "county.cashier", "password": "Wrong@2026"}
+			for i := 1; i <= 4; i++ {
+				c.post("/auth/login", creds).apiErr(http.StatusUnauthorized, "unauthorized")
+			}
+			if er := c.post("/auth/login", creds).apiErr(http.StatusLocked, "locked"); !strings.Contains(er.Message, "锁定") {
+				t.Fatalf("5th failure: %q", er.Message)
+			}
+			creds["password"] = apptest.DemoPassword
+			if er := c.post("/auth/login", creds).apiErr(http.StatusLocked, "locked"); !strings.Contains(er.Message, "锁定") {
+				t.Fatalf("right password while locked: %q", er.Message)
+			}
+			// An administrator unlocks it.
+			admin := demo(t, e, "admin")
+			if res := admin.post("/users/county.cashier/unlock", nil); res.Status != http.StatusOK {
+				t.Fatalf("unlock: %d %s", res.Status, res.Body)
+			}
+			if res := c.post("/auth/login", creds); res.Status != http.StatusOK {
+				t.Fatalf("login after unlock: %d %s", res.Status, res.Body)
+			}
+		})
+
+		t.Run("change password", func(t *testing.T) {
+			c := demo(t, e, "county.supervisor")
+			other := demo(t, e, "county.supervisor")
+			e1 := c.post("/auth/password", map[string]string{"old_password": "Wrong@2026", "new_password": "Better@2027"}).
+				apiErr(http.StatusUnprocessableEntity, "invalid")
+			if !e1.hasDetail("old_password", "原密码不正确") {
+				t.Fatalf("wrong old password: %+v", e1)
+			}
+			e2 := c.post("/auth/password", map[string]string{"old_password": apptest.DemoPassword, "new_password": "short"}).
+				apiErr(http.StatusUnprocessableEntity, "invalid")
+			if !e2.hasDetail("new_password", "8") {
+				t.Fatalf("weak new password: %+v", e2)
+			}
+			if res := c.post("/auth/password", map[string]string{"old_password": apptest.DemoPassword, "new_password": "Better@2027"}); res.Status != http.StatusNoContent {
+				t.Fatalf("change: %d %s", res.Status, res.Body)
+			}
+			if res := c.get("/auth/me"); res.Status != http.StatusOK {
+				t.Fatalf("the session that changed the password ended: %d", res.Status)
+			}
+			other.get("/auth/me").apiErr(http.StatusUnauthorized, "unauthorized")
+			login(t, e, "county.supervisor", "Better@2027")
+		})
+
+		t.Run("register checks identity numbers", func(t *testing.T) {
+			admin := demo(t, e, "admin")
+			applicants := admin.total("/users?kind=applicant")
+			good := idNumber("61092319900307123")
+			badCheck := good[:17] + map[bool]string{true: "1", false: "2"}[good[17] != '1']
+			goodCredit := creditCode("91610923", "MA70AB12")
+			badCredit := goodCredit[:17] + map[bool]string{true: "1", false: "2"}[goodCredit[17] != '1']
+			base := func(edit func(m map[string]any)) map[string]any {
+				m := map[string]any{"username": "zhang.san", "password": "Zhang@2026", "name": "张三", "phone": "13991560001"}
+				edit(m)
+				return m
+			}
+			cases := []struct {
+				name  string
+				edit  func(m map[string]any)
+				field string
+				msg   string
+			}{
+				{"bad check digit", func(m map[string]any) { m["id_number"] = badCheck }, "id_number", "校验码不正确"},
+				{"30 February", func(m map[string]any) { m["id_number"] = idNumber("61092319900230123") }, "id_number", "19900230 不是有效日期"},
+				{"born in the future", func(m map[string]any) { m["id_number"] = idNumber("61092320900101123") }, "id_number", "晚于今天"},
+				{"bad credit code", func(m map[string]any) { m["credit_code"] = badCredit; m["name"] = "宁陕县测试有限公司" }, "credit_code", "校验码（第 18 位）不正确"},
+				{"both numbers", func(m map[string]any) { m["id_number"] = good; m["credit_code"] = goodCredit }, "id_number", "二者只填其一"},
+				{"neither number", func(m map[string]any) {}, "id_number", "请填写居民身份证号（个人）或统一社会信用代码（法人）"},
+			}
+			for _, c := range cases {
+				t.Run(c.name, func(t *testing.T) {
+					er := anon(t, e).post("/auth/register", base(c.edit)).apiErr(http.StatusUnprocessableEntity, "invalid")
+					if !er.hasDetail(c.field, c.msg) {
+						t.Fatalf("want %s: %q, got %+v", c.field, c.msg, er)
+					}
+				})
+			}
+			if n := admin.total("/users?kind=applicant"); n != applicants {
+				t.Fatalf("refused registrations created accounts: %d applicants, want %d", n, applicants)
+			}
+
+			// Duplicates.
+			er := anon(t, e).post("/auth/register", base(func(m map[string]any) { m["username"] = "resident.wang"; m["id_number"] = good })).
+				apiErr(http.StatusConflict, "conflict")
+			if !er.hasDetail("username", "已被注册") {
+				t.Fatalf("duplicate username: %+v", er)
+			}
+			er = anon(t, e).post("/auth/register", base(func(m map[string]any) { m["id_number"] = "610923198503120025" })).
+				apiErr(http.StatusConflict, "conflict")
+			if !er.hasDetail("id_number", "已注册") {
+				t.Fatalf("duplicate ID number: %+v", er)
+			}
+			if n := admin.total("/users?kind=applicant"); n != applicants {
+				t.Fatalf("duplicates created accounts: %d applicants, want %d", n, applicants)
+			}
+
+			// And a good one: the full number never comes back.
+			res := anon(t, e).post("/auth/register", base(func(m map[string]any) { m["id_number"] = good }))
+			if res.Status != http.StatusCreated {
+				t.Fatalf("register: %d %s", res.Status, res.Body)
+			}
+			var out struct {
+				User struct {
+					Username, Kind string
+					Masked         string `json:"id_number_masked"`
+				}
+			}
+			res.decode(&out)
+			if out.User.Username != "zhang.san" || out.User.Kind != "person" || out.User.Masked != good[:3]+"***********"+good[14:] {
+				t.Fatalf("registered user %s", res.Body)
+			}
+			list := admin.get("/users?kind=applicant&q=zhang")
+			if bytes.Contains(res.Body, []byte(good)) || bytes.Contains(list.Body, []byte(good)) || !bytes.Contains(list.Body, []byte(out.User.Masked)) {
+				t.Fatalf("full ID number shown or masked one missing: %s / %s", res.Body, list.Body)
+			}
+			// An enterprise registers with its credit code.
+			res = anon(t, e).post("/auth/register", map[string]any{"username": "test.company", "password": "Company@2026",
+				"name": "宁陕县测试有限公司", "phone": "13991560002", "credit_code": goodCredit})
+			if res.Status != http.StatusCreated || !bytes.Contains(res.Body, []byte(`"kind":"enterprise"`)) {
+				t.Fatalf("enterprise register: %d %s", res.Status, res.Body)
+			}
+		})
+
+		t.Run("request bodies", func(t *testing.T) {
+			c := anon(t, e)
+			huge := `{"username":"` + strings.Repeat("a", 1<<20) + `","password":"x"}`
+			if er := c.post("/auth/login", huge).apiErr(http.StatusRequestEntityTooLarge, "too_large"); !strings.Contains(er.Message, "1 MB") {
+				t.Fatalf("too large: %q", er.Message)
+			}
+			if er := c.post("/auth/login", `{"username": "county.window",`).apiErr(http.StatusBadRequest, "bad_request"); !strings.Contains(er.Message, "JSON") {
+				t.Fatalf("malformed: %q", er.Message)
+			}
+			if er := c.post("/auth/login", `{"user": "county.window", "password": "x"}`).apiErr(http.StatusBadRequest, "bad_request"); !strings.Contains(er.Message, "“user”") {
+				t.Fatalf("unknown field: %q", er.Message)
+			}
+			if er := c.post("/auth/login", `{"username": 12, "password": "x"}`).apiErr(http.StatusBadRequest, "bad_request"); !strings.Contains(er.Message, "username") || !strings.Contains(er.Message, "字符串") {
+				t.Fatalf("wrong type: %q", er.Message)
+			}
+			if er := c.post("/auth/login", ``).apiErr(http.StatusBadRequest, "bad_request"); !strings.Contains(er.Message, "为空") {
+				t.Fatalf("empty: %q", er.Message)
+			}
+			res := c.do("POST", "/auth/login", "application/x-www-form-urlencoded", strings.NewReader("username=a&password=b"), nil)
+			res.apiErr(http.StatusBadRequest, "bad_request")
+		})
+
+		t.Run("cookie sessions need the CSRF token for writes", func(t *testing.T) {
+			token, _, err := e.App.Users.Login(context.Background(), "county.catalog", apptest.DemoPassword, account.SessionWeb, "127.0.0.1", "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			csrf := strings.Repeat("c", 43)
+			cookies := httpauth.SessionCookie + "=" + token + "; " + httpauth.CSRFCookie + "=" + csrf
+			c := anon(t, e)
+			if res := c.do("GET", "/auth/me", "", nil, map[string]string{"Cookie": cookies}); res.Status != http.StatusOK {
+				t.Fatalf("GET with the cookie: %d %s", res.Status, res.Body)
+			}
+			item := `{"reason":"新设"}`
+			er := c.do("POST", "/items", "application/json", strings.NewReader(item), map[string]string{"Cookie": cookies}).
+				apiErr(http.StatusForbidden, "forbidden")
+			if !strings.Contains(er.Message, "CSRF") {
+				t.Fatalf("no CSRF token: %q", er.Message)
+			}
+			c.do("POST", "/items", "application/json", strings.NewReader(item), map[string]string{"Cookie": cookies, httpauth.CSRFHeader: "wrong" + csrf}).
+				apiErr(http.StatusForbidden, "forbidden")
+			// With the token the request reaches the catalog, which finds the
+			// item incomplete.
+			c.do("POST", "/items", "application/json", strings.NewReader(item), map[string]string{"Cookie": cookies, httpauth.CSRFHeader: csrf}).
+				apiErr(http.StatusUnprocessableEntity, "invalid")
+		})
+
+		t.Run("unknown routes and methods", func(t *testing.T) {
+			c := anon(t, e)
+			c.get("/nothing/here").apiErr(http.StatusNotFound, "not_found")
+			res := c.do("DELETE", "/items/010100100000", "", nil, nil)
+			res.apiErr(http.StatusMethodNotAllowed, "method_not_allowed")
+			if allow := res.Header.Get("Allow"); !strings.Contains(allow, "GET") || !strings.Contains(allow, "PUT") {
+				t.Fatalf("Allow: %q", allow)
+			}
+		})
+	})
+}

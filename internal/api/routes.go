@@ -1,0 +1,138 @@
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+
+	"zwfw"
+	"zwfw/internal/httpauth"
+)
+
+// access says who may call a route. Roles and scope are the services'
+// business; the API only insists on a signed-in actor where one is needed.
+type access int
+
+const (
+	public   access = iota // anyone
+	signedIn               // a signed-in actor; CSRF token when signed in by cookie
+)
+
+// handler is an API handler: it writes a response, or returns an error that
+// serve renders.
+type handler func(w http.ResponseWriter, r *http.Request) error
+
+// route is one operation of the API. Path is relative to Prefix. Upload
+// routes accept bodies up to Config.MaxUpload; the others up to 1 MiB.
+type route struct {
+	Method string
+	Path   string
+	Access access
+	Upload bool
+	Handle handler
+}
+
+// routes is every route of the API. openapi_test.go checks the table against
+// openapi.json in both directions.
+func routes(d Deps) []route {
+	return []route{
+		{"POST", "/auth/login", public, false, handleLogin(d.Users, d.Config.TokenTTL, d.Now)},
+		{"POST", "/auth/logout", signedIn, false, handleLogout(d.Users, d.Config.SecureCookies)},
+		{"GET", "/auth/me", signedIn, false, handleMe(d.Users)},
+		{"POST", "/auth/password", signedIn, false, handleChangePassword(d.Users)},
+		{"POST", "/auth/register", public, false, handleRegister(d.Users)},
+
+		{"GET", "/orgs", public, false, handleListOrgs(d.Orgs)},
+		{"GET", "/orgs/{code}", public, false, handleGetOrg(d.Orgs)},
+		{"POST", "/orgs", signedIn, false, handleCreateOrg(d.Orgs)},
+		{"PUT", "/orgs/{code}", signedIn, false, handleUpdateOrg(d.Orgs)},
+
+		{"GET", "/users", signedIn, false, handleListUsers(d.Users)},
+		{"POST", "/users", signedIn, false, handleCreateUser(d.Users)},
+		{"PUT", "/users/{username}", signedIn, false, handleUpdateUser(d.Users)},
+		{"POST", "/users/{username}/unlock", signedIn, false, handleUnlockUser(d.Users)},
+
+		{"GET", "/items", public, false, handleListItems(d.Catalog, d.Orgs)},
+		{"GET", "/items/{code}", public, false, handleGetItem(d.Catalog, d.Orgs)},
+		{"POST", "/items", signedIn, false, handleCreateItem(d.Catalog, d.Orgs)},
+		{"PUT", "/items/{code}", signedIn, false, handleUpdateItem(d.Catalog, d.Orgs)},
+		{"POST", "/items/{code}/cancel", signedIn, false, handleCancelItem(d.Catalog, d.Orgs)},
+		{"GET", "/items/{code}/versions", public, false, handleItemVersions(d.Catalog)},
+
+		{"GET", "/catalog/export", public, false, handleExport(d.Catalog, d.Orgs, d.Now)},
+		{"POST", "/catalog/import", signedIn, true, handleImport(d.Catalog, d.Config.MaxUpload)},
+
+		{"POST", "/files", signedIn, true, handleUploadFile(d.Files, d.Config.MaxUpload)},
+
+		{"GET", "/openapi.json", public, false, handleOpenAPI()},
+	}
+}
+
+// serve wraps a route's handler: it bounds the body, checks sign-in and the
+// CSRF token, and renders a returned error.
+func serve(d Deps, rt route) http.Handler {
+	limit := int64(maxJSONBody)
+	if rt.Upload {
+		limit = d.Config.MaxUpload + multipartSlack
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Bound the body before anything reads it: CheckCSRF may parse a
+		// multipart form to find the token field.
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		w.Header().Set("Cache-Control", "no-store")
+		err := func() error {
+			if rt.Access == signedIn {
+				if httpauth.Actor(r.Context()) == nil {
+					return notSignedIn(r)
+				}
+				if !httpauth.CheckCSRF(r) {
+					return zwfw.Errorf(zwfw.EFORBIDDEN, "缺少或错误的 CSRF 令牌：以 Cookie 登录调用接口时，须在 %s 请求头中携带令牌", httpauth.CSRFHeader)
+				}
+			}
+			return rt.Handle(w, r)
+		}()
+		if err != nil {
+			writeError(d.Log, w, r, err)
+		}
+	})
+}
+
+// notSignedIn is the 401 for a request without a valid session or token.
+func notSignedIn(r *http.Request) error {
+	if strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") {
+		return zwfw.Errorf(zwfw.EUNAUTHORIZED, "登录已失效，请重新登录")
+	}
+	return zwfw.Errorf(zwfw.EUNAUTHORIZED, "请先登录")
+}
+
+// actor is the signed-in actor of a signedIn route (serve made sure of it).
+func actor(r *http.Request) *zwfw.Actor {
+	return httpauth.Actor(r.Context())
+}
+
+// unmatched answers requests no route matches: 405 with Allow when the path
+// exists under another method, else 404, both in the JSON error shape.
+func unmatched(log *slog.Logger, mux *http.ServeMux) http.Handler {
+	methods := []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var allowed []string
+		for _, m := range methods {
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if _, pattern := mux.Handler(probe); pattern != "" && pattern != Prefix+"/" {
+				allowed = append(allowed, m)
+			}
+		}
+		if len(allowed) > 0 {
+			if slices.Contains(allowed, http.MethodGet) {
+				allowed = append(allowed, http.MethodHead)
+			}
+			w.Header().Set("Allow", strings.Join(allowed, ", "))
+			writeErrorBody(w, http.StatusMethodNotAllowed, "method_not_allowed",
+				"接口 "+r.URL.Path+" 不支持 "+r.Method+" 方法（支持："+strings.Join(allowed, "、")+"）", nil)
+			return
+		}
+		writeError(log, w, r, zwfw.Errorf(zwfw.ENOTFOUND, "接口 %s %s 不存在", r.Method, r.URL.Path))
+	})
+}
