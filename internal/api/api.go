@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"zwfw/internal/account"
+	"zwfw/internal/calendar"
+	"zwfw/internal/casework"
 	"zwfw/internal/catalog"
 	"zwfw/internal/config"
 	"zwfw/internal/db"
@@ -21,14 +23,16 @@ import (
 
 // Deps are what the API handlers call.
 type Deps struct {
-	Config  config.Config
-	DB      *db.DB
-	Orgs    *org.Service
-	Users   *account.Service
-	Catalog *catalog.Service
-	Files   *files.Store
-	Log     *slog.Logger
-	Now     func() time.Time
+	Config   config.Config
+	DB       *db.DB
+	Orgs     *org.Service
+	Users    *account.Service
+	Catalog  *catalog.Service
+	Files    *files.Store
+	Cases    *casework.Service
+	Calendar *calendar.Calendar
+	Log      *slog.Logger
+	Now      func() time.Time
 }
 
 // Prefix is where the API is mounted.

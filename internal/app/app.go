@@ -15,11 +15,14 @@ import (
 
 	"zwfw/internal/account"
 	"zwfw/internal/api"
+	"zwfw/internal/calendar"
+	"zwfw/internal/casework"
 	"zwfw/internal/catalog"
 	"zwfw/internal/config"
 	"zwfw/internal/db"
 	"zwfw/internal/files"
 	"zwfw/internal/httpauth"
+	"zwfw/internal/notify"
 	"zwfw/internal/org"
 	"zwfw/internal/seed"
 	"zwfw/internal/web"
@@ -30,14 +33,16 @@ var Version = "dev"
 
 // App is a running platform: its database and services.
 type App struct {
-	Config  config.Config
-	DB      *db.DB
-	Orgs    *org.Service
-	Users   *account.Service
-	Catalog *catalog.Service
-	Files   *files.Store
-	Log     *slog.Logger
-	Now     func() time.Time
+	Config   config.Config
+	DB       *db.DB
+	Orgs     *org.Service
+	Users    *account.Service
+	Catalog  *catalog.Service
+	Files    *files.Store
+	Calendar *calendar.Calendar
+	Cases    *casework.Service
+	Log      *slog.Logger
+	Now      func() time.Time
 }
 
 // Options adjust Open for tests and commands.
@@ -78,6 +83,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 		Users:   account.NewService(d, orgs, now, account.Policy{SessionIdle: cfg.SessionIdle, TokenTTL: cfg.TokenTTL}),
 		Catalog: catalog.NewService(d, orgs, fs, now),
 	}
+	a.Calendar = calendar.New(d, now)
+	a.Cases = casework.NewService(d, a.Catalog, a.Calendar, now)
 	if o.NoSeed {
 		return a, nil
 	}
@@ -108,9 +115,20 @@ func (a *App) Seed(ctx context.Context, out io.Writer, demo bool) error {
 		a.Log.Info("created administrator account", "username", "admin")
 	}
 	if demo {
-		return seed.Demo(ctx, a.seedDeps())
+		if err := seed.Demo(ctx, a.seedDeps()); err != nil {
+			return err
+		}
+		return seed.DemoCases(ctx, a.seedDeps())
 	}
 	return nil
+}
+
+// Dispatcher delivers queued notifications; by default SMS and e-mail go
+// to the log (a county plugs in its gateway here).
+func (a *App) Dispatcher() *notify.Dispatcher {
+	logSender := notify.LogSender{Log: a.Log}
+	return &notify.Dispatcher{DB: a.DB, Log: a.Log, Now: a.Now,
+		Senders: map[string]notify.Sender{notify.SMS: logSender, notify.Email: logSender}}
 }
 
 // Close releases the database.
@@ -119,7 +137,8 @@ func (a *App) Close() error { return a.DB.Close() }
 // Handler is the whole HTTP surface.
 func (a *App) Handler() (http.Handler, error) {
 	m := newMetrics(a.DB)
-	apiH := api.New(api.Deps{Config: a.Config, DB: a.DB, Orgs: a.Orgs, Users: a.Users, Catalog: a.Catalog, Files: a.Files, Log: a.Log, Now: a.Now})
+	apiH := api.New(api.Deps{Config: a.Config, DB: a.DB, Orgs: a.Orgs, Users: a.Users, Catalog: a.Catalog, Files: a.Files,
+		Cases: a.Cases, Calendar: a.Calendar, Log: a.Log, Now: a.Now})
 	webH, err := web.New(web.Deps{Config: a.Config, DB: a.DB, Orgs: a.Orgs, Users: a.Users, Catalog: a.Catalog, Files: a.Files, Log: a.Log, Now: a.Now})
 	if err != nil {
 		return nil, err
@@ -182,6 +201,11 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	// The outbox dispatcher runs beside the server; with several processes
+	// each runs one, and a message is claimed by exactly one of them.
+	dctx, stopDispatch := context.WithCancel(context.Background())
+	defer stopDispatch()
+	go a.Dispatcher().Run(dctx, 2*time.Second)
 	a.Log.Info("zwfw listening", "addr", "http://"+ln.Addr().String(), "database", string(a.DB.Dialect), "version", Version)
 	if ready != nil {
 		ready(ln.Addr().String())

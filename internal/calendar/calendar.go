@@ -249,3 +249,34 @@ func nullID(id int64) any {
 	}
 	return id
 }
+
+// Span answers many working-day questions over one range with one query
+// (a list of cases, each with its remaining days).
+type Span struct{ r rules }
+
+// Span loads the calendar between from and to.
+func (c *Calendar) Span(ctx context.Context, from, to time.Time) (*Span, error) {
+	r, err := c.rules(ctx, Date(from), Date(to))
+	if err != nil {
+		return nil, err
+	}
+	return &Span{r: r}, nil
+}
+
+// Between counts working days after a up to and including b (negative when
+// b is before a). Days outside the loaded range count by the national
+// calendar alone.
+func (s *Span) Between(a, b time.Time) int {
+	a, b = Date(a), Date(b)
+	sign := 1
+	if b.Before(a) {
+		a, b, sign = b, a, -1
+	}
+	n := 0
+	for d := a.AddDate(0, 0, 1); !d.After(b); d = d.AddDate(0, 0, 1) {
+		if s.r.day(d).Workday {
+			n++
+		}
+	}
+	return sign * n
+}

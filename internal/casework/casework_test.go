@@ -457,3 +457,58 @@ func TestConcurrentActions(t *testing.T) {
 		}
 	})
 }
+
+// TestListsAndProgress: to-do lists per role, overdue, scope, and the public
+// progress page with the name masked.
+func TestListsAndProgress(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := setup(t, d)
+		a := e.walkIn("county.window", "010100100000", "610923C")
+		b := e.walkIn("county.window", "010100100000", "610923C")
+		e.do("county.window", b.Serial, casework.ActAccept, casework.ActionInput{})
+		town := e.walkIn("chengguan.window", "050200100000", "610923100C")
+
+		serials := func(who string, q casework.Query) []string {
+			list, total, err := e.cases.List(e.ctx, e.actor(who), q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if total != len(list) {
+				t.Fatalf("total %d, listed %d", total, len(list))
+			}
+			var out []string
+			for _, c := range list {
+				out = append(out, c.Serial)
+			}
+			return out
+		}
+		if got := serials("county.window", casework.Query{Todo: true}); len(got) != 1 || got[0] != a.Serial {
+			t.Errorf("county window to-do = %v, want only %s", got, a.Serial)
+		}
+		if got := serials("county.reviewer", casework.Query{Todo: true}); len(got) != 1 || got[0] != b.Serial {
+			t.Errorf("reviewer to-do = %v, want only %s", got, b.Serial)
+		}
+		if got := serials("chengguan.window", casework.Query{}); len(got) != 1 || got[0] != town.Serial {
+			t.Errorf("town window sees %v", got)
+		}
+		if got := serials("county.supervisor", casework.Query{}); len(got) != 3 {
+			t.Errorf("county supervisor sees %v", got)
+		}
+		if got := serials("resident.wang", casework.Query{}); len(got) != 0 {
+			t.Errorf("applicant sees others' cases: %v", got)
+		}
+		// Twenty working days later the accepted case is overdue.
+		e.at("2026-11-02")
+		list, _, err := e.cases.List(e.ctx, e.actor("county.supervisor"), casework.Query{Overdue: true})
+		if err != nil || len(list) != 1 || list[0].Serial != b.Serial || !list[0].Overdue || *list[0].Remaining >= 0 {
+			t.Fatalf("overdue list: %+v %v", list, err)
+		}
+		p, err := e.cases.PublicProgress(e.ctx, b.Serial)
+		if err != nil || p.Applicant != "陈**" || p.Current == "" || len(p.Steps) < 2 {
+			t.Fatalf("public progress: %+v %v", p, err)
+		}
+		if _, err := e.cases.PublicProgress(e.ctx, "610923-20990101-00001"); zwfw.ErrorCode(err) != zwfw.ENOTFOUND {
+			t.Fatalf("unknown serial: %v", err)
+		}
+	})
+}

@@ -1,0 +1,319 @@
+package casework
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"zwfw"
+	"zwfw/internal/account/ident"
+	"zwfw/internal/calendar"
+	"zwfw/internal/catalog"
+	"zwfw/internal/db"
+	"zwfw/internal/org"
+)
+
+// Summary is a case as lists show it.
+type Summary struct {
+	Serial        string    `json:"serial"`
+	Status        string    `json:"status"`
+	StatusName    string    `json:"status_name"`
+	Kind          string    `json:"kind"`
+	KindName      string    `json:"kind_name"`
+	ItemCode      string    `json:"item_code"`
+	ItemName      string    `json:"item_name"`
+	OrgCode       string    `json:"org_code"`
+	OrgName       string    `json:"org_name"`
+	DeptName      string    `json:"dept_name"`
+	Channel       string    `json:"channel"`
+	ApplicantName string    `json:"applicant_name"`
+	ApplicantKind string    `json:"applicant_kind"`
+	Deadline      string    `json:"deadline,omitempty"`
+	Remaining     *int      `json:"remaining_workdays,omitempty"` // working days left (negative: overdue)
+	Overdue       bool      `json:"overdue"`
+	Version       int       `json:"version"`
+	SubmittedAt   time.Time `json:"submitted_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
+}
+
+// Query filters a case list. Empty fields do not filter.
+type Query struct {
+	Status  []string // any of these statuses
+	Item    string   // item code
+	Org     string   // org code: cases filed in its subtree
+	Kind    string
+	Overdue bool   // only cases past their deadline and still open
+	Todo    bool   // only cases waiting for the actor's role
+	Q       string // serial number or applicant name
+	Limit   int    // default 50, at most 500
+	Offset  int
+}
+
+// List returns the cases the actor may see that match q, and their total.
+// Applicants see their own; staff see those of their subtree. The to-do
+// list is ordered by deadline, others newest first.
+func (s *Service) List(ctx context.Context, actor *zwfw.Actor, q Query) ([]Summary, int, error) {
+	if actor == nil {
+		return nil, 0, zwfw.Errorf(zwfw.EUNAUTHORIZED, "请先登录")
+	}
+	where := []string{}
+	var args []any
+	switch {
+	case actor.Kind == zwfw.KindSystem:
+	case actor.IsStaff():
+		p := db.Like(actor.OrgPath) + "%"
+		where = append(where, `(c.org_path LIKE ? ESCAPE '\' OR c.dept_path LIKE ? ESCAPE '\' OR h.path LIKE ? ESCAPE '\'
+			OR EXISTS (SELECT 1 FROM case_tasks t WHERE t.case_id = c.id AND t.dept_path LIKE ? ESCAPE '\'))`)
+		args = append(args, p, p, p, p)
+	default:
+		where = append(where, "c.applicant_id = ?")
+		args = append(args, actor.UserID)
+	}
+	for _, st := range q.Status {
+		if StatusName(st) == "" {
+			return nil, 0, zwfw.Errorf(zwfw.EINVALID, "办件状态“%s”无效", st)
+		}
+	}
+	if len(q.Status) > 0 {
+		where = append(where, "c.status IN ("+placeholders(len(q.Status))+")")
+		for _, st := range q.Status {
+			args = append(args, st)
+		}
+	}
+	if q.Item != "" {
+		where = append(where, "c.item_code = ?")
+		args = append(args, q.Item)
+	}
+	if q.Kind != "" {
+		if catalog.KindName(q.Kind) == "" {
+			return nil, 0, zwfw.Errorf(zwfw.EINVALID, "办件类型“%s”无效", q.Kind)
+		}
+		where = append(where, "c.kind = ?")
+		args = append(args, q.Kind)
+	}
+	if q.Org != "" {
+		o, err := org.Lookup(ctx, s.db.Reader(), q.Org)
+		if err != nil {
+			return nil, 0, zwfw.Errorf(zwfw.EINVALID, "机构 %s 不存在", q.Org)
+		}
+		where = append(where, "c.org_path LIKE ? ESCAPE '\\'")
+		args = append(args, db.Like(o.Path)+"%")
+	}
+	today := calendar.Date(s.now()).Format(calendar.DateLayout)
+	if q.Overdue {
+		where = append(where, "c.deadline <> '' AND c.deadline < ? AND c.status IN ('accepted', 'in_progress', 'suspended', 'approved', 'awaiting_payment')")
+		args = append(args, today)
+	}
+	if q.Q != "" {
+		where = append(where, "(c.serial = ? OR c.applicant_name LIKE ? ESCAPE '\\')")
+		args = append(args, strings.TrimSpace(q.Q), "%"+db.Like(strings.TrimSpace(q.Q))+"%")
+	}
+	order := "c.id DESC"
+	if q.Todo {
+		cond, targs := todo(actor)
+		where = append(where, cond)
+		args = append(args, targs...)
+		order = "CASE WHEN c.deadline = '' THEN 1 ELSE 0 END, c.deadline, c.id"
+	}
+	if q.Limit <= 0 {
+		q.Limit = 50
+	}
+	if q.Limit > 500 {
+		q.Limit = 500
+	}
+	from := ` FROM cases c JOIN orgs o ON o.id = c.org_id JOIN orgs d ON d.id = c.dept_id LEFT JOIN orgs h ON h.id = c.handler_org_id`
+	if len(where) > 0 {
+		from += " WHERE " + strings.Join(where, " AND ")
+	}
+	var total int
+	if err := s.db.QueryRow(ctx, "SELECT COUNT(*)"+from, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("casework: count: %w", err)
+	}
+	rows, err := s.db.Query(ctx, `SELECT c.serial, c.status, c.kind, c.item_code, c.item_name, o.code,
+		CASE WHEN o.full_name = '' THEN o.name ELSE o.full_name END, CASE WHEN d.full_name = '' THEN d.name ELSE d.full_name END,
+		c.channel, c.applicant_name, c.applicant_kind, c.deadline, c.version, c.submitted_at, c.updated_at`+from+
+		" ORDER BY "+order+" LIMIT ? OFFSET ?", append(args, q.Limit, q.Offset)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("casework: list: %w", err)
+	}
+	defer rows.Close()
+	out := []Summary{}
+	for rows.Next() {
+		var c Summary
+		var sub, upd int64
+		if err := rows.Scan(&c.Serial, &c.Status, &c.Kind, &c.ItemCode, &c.ItemName, &c.OrgCode, &c.OrgName, &c.DeptName,
+			&c.Channel, &c.ApplicantName, &c.ApplicantKind, &c.Deadline, &c.Version, &sub, &upd); err != nil {
+			return nil, 0, err
+		}
+		c.SubmittedAt, c.UpdatedAt = db.Time(sub), db.Time(upd)
+		c.StatusName, c.KindName = StatusName(c.Status), catalog.KindName(c.Kind)
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	return out, total, s.remaining(ctx, out)
+}
+
+// remaining fills in the working days left of open cases, with one
+// calendar query for the whole list.
+func (s *Service) remaining(ctx context.Context, list []Summary) error {
+	today := calendar.Date(s.now())
+	var lo, hi time.Time
+	for _, c := range list {
+		if c.Deadline == "" || !Open(c.Status) {
+			continue
+		}
+		d, err := calendar.ParseDate(c.Deadline)
+		if err != nil {
+			continue
+		}
+		if lo.IsZero() || d.Before(lo) {
+			lo = d
+		}
+		if hi.IsZero() || d.After(hi) {
+			hi = d
+		}
+	}
+	if lo.IsZero() {
+		return nil
+	}
+	if today.Before(lo) {
+		lo = today
+	}
+	if today.After(hi) {
+		hi = today
+	}
+	span, err := s.cal.Span(ctx, lo, hi)
+	if err != nil {
+		return err
+	}
+	for i := range list {
+		c := &list[i]
+		if c.Deadline == "" || !Open(c.Status) {
+			continue
+		}
+		d, _ := calendar.ParseDate(c.Deadline)
+		n := span.Between(today, d)
+		c.Remaining = &n
+		c.Overdue = d.Before(today)
+	}
+	return nil
+}
+
+// todo is what waits for the actor: windows accept, finish and deliver;
+// reviewers review, decide and give joint opinions; cashiers take
+// payments; supervisors approve extensions.
+func todo(a *zwfw.Actor) (string, []any) {
+	var parts []string
+	var args []any
+	p := db.Like(a.OrgPath) + "%"
+	if a.Has(zwfw.RoleWindow) {
+		parts = append(parts, "c.status IN ('submitted', 'approved', 'denied', 'completed')",
+			"(c.status = 'accepted' AND c.kind IN ('immediate', 'upward'))")
+	}
+	if a.Has(zwfw.RoleReviewer) {
+		parts = append(parts, `(c.status IN ('accepted', 'in_progress', 'suspended') AND c.kind IN ('promised', 'joint')
+			AND (c.dept_path LIKE ? ESCAPE '\' OR c.org_path LIKE ? ESCAPE '\'))`,
+			`(c.status = 'in_progress' AND c.kind = 'upward' AND h.path LIKE ? ESCAPE '\')`,
+			`(c.status IN ('accepted', 'in_progress') AND EXISTS (SELECT 1 FROM case_tasks t WHERE t.case_id = c.id AND t.lead = FALSE
+				AND t.state = 'pending' AND t.dept_path LIKE ? ESCAPE '\'))`)
+		args = append(args, p, p, p, p)
+	}
+	if a.Has(zwfw.RoleCashier) {
+		parts = append(parts, "c.status = 'awaiting_payment'")
+	}
+	if a.Has(zwfw.RoleSupervisor) {
+		parts = append(parts, "EXISTS (SELECT 1 FROM case_extensions e WHERE e.case_id = c.id AND e.state = 'pending')")
+	}
+	if len(parts) == 0 {
+		return "1 = 0", nil
+	}
+	return "(" + strings.Join(parts, " OR ") + ")", args
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+// Progress is what anyone may see of a case by its serial number (UX.md 办件
+// 查询): the applicant's name masked, no personal data, no opinions.
+type Progress struct {
+	Serial      string         `json:"serial"`
+	ItemName    string         `json:"item_name"`
+	OrgName     string         `json:"org_name"`
+	Applicant   string         `json:"applicant"`
+	Status      string         `json:"status"`
+	StatusName  string         `json:"status_name"`
+	Current     string         `json:"current_step,omitempty"`
+	Deadline    string         `json:"deadline,omitempty"`
+	SubmittedAt time.Time      `json:"submitted_at"`
+	Steps       []ProgressStep `json:"steps"`
+}
+
+// ProgressStep is one step of the public timeline.
+type ProgressStep struct {
+	Name   string    `json:"name"`
+	Status string    `json:"status,omitempty"`
+	Done   bool      `json:"done"`
+	At     time.Time `json:"at"`
+}
+
+// PublicProgress returns the public view of the case with serial.
+func (s *Service) PublicProgress(ctx context.Context, serial string) (*Progress, error) {
+	c, err := s.load(ctx, s.db.Reader(), "c.serial = ?", strings.TrimSpace(serial))
+	if err != nil {
+		return nil, zwfw.Errorf(zwfw.ENOTFOUND, "没有找到办件编号为 %s 的办件，请核对编号", serial)
+	}
+	p := &Progress{Serial: c.Serial, ItemName: c.ItemName, OrgName: c.OrgName, Applicant: ident.MaskName(c.Applicant.Name),
+		Status: c.Status, StatusName: c.StatusName, Deadline: c.Deadline, SubmittedAt: c.SubmittedAt, Steps: []ProgressStep{}}
+	for _, st := range c.Steps {
+		if st.State == "open" {
+			p.Current = st.Name
+			p.Steps = append(p.Steps, ProgressStep{Name: st.Name, At: st.StartedAt})
+			continue
+		}
+		p.Steps = append(p.Steps, ProgressStep{Name: st.Name, Status: StatusName(st.ToStatus), Done: true, At: st.EndedAt})
+	}
+	return p, nil
+}
+
+// File returns a material of a case for download, if the actor may see the
+// case.
+func (s *Service) File(ctx context.Context, actor *zwfw.Actor, serial string, fileID int64) (*Material, error) {
+	c, err := s.Get(ctx, actor, serial)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range c.Materials {
+		if m.FileID == fileID && fileID != 0 {
+			return &m, nil
+		}
+	}
+	return nil, zwfw.Errorf(zwfw.ENOTFOUND, "该办件没有这个材料文件")
+}
+
+// Notice returns one notice of a case the actor may see.
+func (s *Service) Notice(ctx context.Context, actor *zwfw.Actor, serial string, id int64) (*Case, *Notice, error) {
+	c, err := s.Get(ctx, actor, serial)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i := range c.Notices {
+		if c.Notices[i].ID == id {
+			return c, &c.Notices[i], nil
+		}
+	}
+	return nil, nil, zwfw.Errorf(zwfw.ENOTFOUND, "通知书不存在")
+}
+
+// Mask hides the applicant's identity number (and, for other staff than
+// those who need it, nothing else): cases leave the service with the number
+// masked unless the full value is asked for on purpose.
+func (c *Case) Mask() {
+	if c.Applicant.Kind == zwfw.KindPerson {
+		c.Applicant.Ident = ident.MaskID(c.Applicant.Ident)
+	}
+	c.Applicant.Phone = ident.MaskPhone(c.Applicant.Phone)
+}
