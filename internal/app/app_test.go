@@ -53,13 +53,14 @@ func TestOperationsEndpoints(t *testing.T) {
 // other, because sessions live in the database.
 func TestProcessesShareOnePostgres(t *testing.T) {
 	url := dbtest.PostgresSchemaURL(t)
+	dataDir := t.TempDir() // shared, as the processes of one deployment share it
 	open := func() *app.App {
 		cfg, _, err := config.Load("test", nil, func(string) string { return "" }, io.Discard)
 		if err != nil {
 			t.Error(err)
 			return nil
 		}
-		cfg.DatabaseURL, cfg.DataDir, cfg.AdminPassword, cfg.Demo = url, t.TempDir(), apptest.AdminPassword, true
+		cfg.DatabaseURL, cfg.DataDir, cfg.AdminPassword, cfg.Demo = url, dataDir, apptest.AdminPassword, true
 		a, err := app.Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard, app.Options{})
 		if err != nil {
 			t.Errorf("open: %v", err)

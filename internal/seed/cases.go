@@ -10,6 +10,7 @@ import (
 	"zwfw/internal/calendar"
 	"zwfw/internal/casework"
 	"zwfw/internal/catalog"
+	"zwfw/internal/db"
 	"zwfw/internal/files"
 )
 
@@ -149,6 +150,16 @@ var demoApplicants = []casework.ApplicantInput{
 func DemoCases(ctx context.Context, d Deps) error {
 	var n int
 	if err := d.DB.QueryRow(ctx, "SELECT COUNT(*) FROM cases").Scan(&n); err != nil || n > 0 {
+		return err
+	}
+	// Claim the step so that a second server process starting at the same
+	// moment does not file the demo cases twice.
+	claimed := false
+	if err := d.DB.InTx(ctx, func(tx *db.Tx) error {
+		var err error
+		claimed, err = claim(ctx, tx, "seed.demo_cases", d.Now())
+		return err
+	}); err != nil || !claimed {
 		return err
 	}
 	today := calendar.Date(d.Now())

@@ -52,11 +52,14 @@ const CountyCode = "610923"
 // claim inserts flag into meta inside tx; it reports false when the flag is
 // already there (the step was done, or another process is doing it).
 func claim(ctx context.Context, tx *db.Tx, flag string, now time.Time) (bool, error) {
-	_, err := tx.Exec(ctx, "INSERT INTO meta (key, value) VALUES (?, ?)", flag, now.Format(time.RFC3339))
-	if errors.Is(err, db.ErrUnique) {
-		return false, nil
+	// ON CONFLICT DO NOTHING rather than catching the error: on PostgreSQL a
+	// failed statement would abort the whole transaction.
+	res, err := tx.Exec(ctx, "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING", flag, now.Format(time.RFC3339))
+	if err != nil {
+		return false, err
 	}
-	return err == nil, err
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 // Done reports whether a seed step has run.
