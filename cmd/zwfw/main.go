@@ -37,6 +37,7 @@ const usage = `zwfw — 县级“互联网+政务服务”平台
   zwfw migrate          只执行数据库迁移
   zwfw seed demo        添加每个角色的演示账户（密码见 README）
   zwfw audit verify     校验审计日志哈希链，指出第一条被篡改、删除或插入的记录
+  zwfw bench            性能测试：完整办件流程、办件查询和 /healthz 的吞吐量与延迟（zwfw bench -h 查看参数）
   zwfw version          显示版本
 
 设置（环境变量或同名参数，参数优先）：
@@ -55,6 +56,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprint(stdout, usage)
 		config.Usage(stdout)
 		return nil
+	case "bench":
+		return runBench(ctx, args, getenv, stdout, stderr)
 	case "serve", "migrate", "seed", "audit":
 	default:
 		fmt.Fprint(stderr, usage)

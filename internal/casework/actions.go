@@ -54,6 +54,7 @@ type act struct {
 	action string
 	rule   rule
 
+	lastSeq  int    // the highest step number so far
 	next     string // the status the case moves to
 	advance  bool   // the action completes the open step
 	opinion  string // recorded on the step
@@ -82,11 +83,19 @@ func (s *Service) Act(ctx context.Context, actor *zwfw.Actor, serial, action str
 	if actor == nil {
 		return nil, zwfw.Errorf(zwfw.EUNAUTHORIZED, "请先登录")
 	}
-	var out *Case
+	var id int64
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
-		c, err := s.load(ctx, tx, "c.serial = ?", serial)
+		// Inside the write transaction read only what the action needs: the
+		// case row, the joint sub-tasks, the payment and the step count.
+		c, err := scanCase(tx.QueryRow(ctx, caseCols+" WHERE c.serial = ?", serial))
 		if err != nil {
 			return notFound(serial)
+		}
+		if err := loadTasks(ctx, tx, c); err != nil {
+			return err
+		}
+		if err := loadPayment(ctx, tx, c); err != nil {
+			return err
 		}
 		if !canSee(actor, c) {
 			return notFound(serial)
@@ -113,13 +122,16 @@ func (s *Service) Act(ctx context.Context, actor *zwfw.Actor, serial, action str
 		if err := handlers[action](a); err != nil {
 			return err
 		}
-		if err := a.commit(); err != nil {
+		if err := tx.QueryRow(ctx, "SELECT COALESCE(MAX(seq), 0) FROM case_steps WHERE case_id = ?", c.ID).Scan(&a.lastSeq); err != nil {
 			return err
 		}
-		out, err = s.load(ctx, tx, "c.id = ?", c.ID)
-		return err
+		id = c.ID
+		return a.commit()
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return s.load(ctx, s.db.Reader(), "c.id = ?", id)
 }
 
 var errForbidden = zwfw.Errorf(zwfw.EFORBIDDEN, "您的角色不能进行此操作")
@@ -171,7 +183,7 @@ func (a *act) commit() error {
 	if n, _ := res.RowsAffected(); n != 1 {
 		return zwfw.Errorf(zwfw.ECONFLICT, "办件 %s 已被他人处理，请刷新后重试", c.Serial)
 	}
-	seq := len(c.Steps) + 1
+	seq := a.lastSeq + 1
 	if a.advance {
 		res, err := a.tx.Exec(a.ctx, `UPDATE case_steps SET state = 'done', action = ?, from_status = ?, to_status = ?, actor_id = ?,
 			actor_name = ?, org_id = ?, window_id = ?, opinion = ?, ended_at = ? WHERE case_id = ? AND state = 'open'`,

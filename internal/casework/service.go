@@ -182,7 +182,7 @@ func (s *Service) Apply(ctx context.Context, actor *zwfw.Actor, in ApplyInput) (
 	if err := checkForm(&in.Form); err != nil {
 		return nil, err
 	}
-	var out *Case
+	var newID int64
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		p, err := s.place(ctx, tx, in.OrgCode)
 		if err != nil {
@@ -247,13 +247,15 @@ func (s *Service) Apply(ctx context.Context, actor *zwfw.Actor, in ApplyInput) (
 			return err
 		}
 		msg := fmt.Sprintf("您申请的“%s”已提交，办件编号 %s。%s将进行审核，请留意办理进度。", it.Name, serial, p.org.DisplayName())
-		if err := s.tell(ctx, tx, c, app, "申请已提交", msg, now); err != nil {
-			return err
-		}
-		out, err = s.load(ctx, tx, "c.id = ?", id)
-		return err
+		newID = id
+		return s.tell(ctx, tx, c, app, "申请已提交", msg, now)
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	// Read the new case back on the read pool, after the commit: the single
+	// writer is not kept waiting while it is assembled.
+	return s.load(ctx, s.db.Reader(), "c.id = ?", newID)
 }
 
 func idOf(v any) int64 {
@@ -622,23 +624,8 @@ func (s *Service) attach(ctx context.Context, q db.Querier, c *Case) error {
 		c.Notices = append(c.Notices, n)
 	}
 	rows.Close()
-	if c.Kind == catalog.KindJoint {
-		rows, err = q.Query(ctx, `SELECT d.code, CASE WHEN d.full_name = '' THEN d.name ELSE d.full_name END, t.dept_path, t.lead, t.state,
-			t.deadline, t.opinion, t.actor_name, t.decided_at FROM case_tasks t JOIN orgs d ON d.id = t.dept_id WHERE t.case_id = ? ORDER BY t.lead DESC, t.id`, c.ID)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var t Task
-			var at int64
-			if err := rows.Scan(&t.DeptCode, &t.DeptName, &t.DeptPath, &t.Lead, &t.State, &t.Deadline, &t.Opinion, &t.ActorName, &at); err != nil {
-				rows.Close()
-				return err
-			}
-			t.DecidedAt = db.Time(at)
-			c.Tasks = append(c.Tasks, t)
-		}
-		rows.Close()
+	if err := loadTasks(ctx, q, c); err != nil {
+		return err
 	}
 	rows, err = q.Query(ctx, "SELECT kind, reason, started_on, ended_on, days, resume_to FROM case_suspensions WHERE case_id = ? ORDER BY id", c.ID)
 	if err != nil {
@@ -669,17 +656,7 @@ func (s *Service) attach(ctx context.Context, q db.Querier, c *Case) error {
 		c.Extensions = append(c.Extensions, e)
 	}
 	rows.Close()
-	var p Payment
-	var items string
-	var paid int64
-	err = q.QueryRow(ctx, "SELECT notice_no, amount, items, state, channel, reference, receipt_no, paid_at FROM payments WHERE case_id = ? ORDER BY id DESC LIMIT 1", c.ID).
-		Scan(&p.NoticeNo, &p.Amount, &items, &p.State, &p.Channel, &p.Reference, &p.ReceiptNo, &paid)
-	switch {
-	case err == nil:
-		_ = json.Unmarshal([]byte(items), &p.Items)
-		p.PaidAt = db.Time(paid)
-		c.Payment = &p
-	case !errors.Is(err, sql.ErrNoRows):
+	if err := loadPayment(ctx, q, c); err != nil {
 		return err
 	}
 	rows, err = q.Query(ctx, "SELECT level, comment, channel, created_at FROM evaluations WHERE case_id = ? ORDER BY id", c.ID)
@@ -697,4 +674,48 @@ func (s *Service) attach(ctx context.Context, q db.Querier, c *Case) error {
 		c.Evaluations = append(c.Evaluations, e)
 	}
 	return rows.Err()
+}
+
+// loadTasks reads the 联办 sub-tasks of a joint case.
+func loadTasks(ctx context.Context, q db.Querier, c *Case) error {
+	c.Tasks = nil
+	if c.Kind != catalog.KindJoint {
+		return nil
+	}
+	rows, err := q.Query(ctx, `SELECT d.code, CASE WHEN d.full_name = '' THEN d.name ELSE d.full_name END, t.dept_path, t.lead, t.state,
+		t.deadline, t.opinion, t.actor_name, t.decided_at FROM case_tasks t JOIN orgs d ON d.id = t.dept_id WHERE t.case_id = ? ORDER BY t.lead DESC, t.id`, c.ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var t Task
+		var at int64
+		if err := rows.Scan(&t.DeptCode, &t.DeptName, &t.DeptPath, &t.Lead, &t.State, &t.Deadline, &t.Opinion, &t.ActorName, &at); err != nil {
+			return err
+		}
+		t.DecidedAt = db.Time(at)
+		c.Tasks = append(c.Tasks, t)
+	}
+	return rows.Err()
+}
+
+// loadPayment reads the latest payment of a case, if any.
+func loadPayment(ctx context.Context, q db.Querier, c *Case) error {
+	var p Payment
+	var items string
+	var paid int64
+	err := q.QueryRow(ctx, "SELECT notice_no, amount, items, state, channel, reference, receipt_no, paid_at FROM payments WHERE case_id = ? ORDER BY id DESC LIMIT 1", c.ID).
+		Scan(&p.NoticeNo, &p.Amount, &items, &p.State, &p.Channel, &p.Reference, &p.ReceiptNo, &paid)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		c.Payment = nil
+		return nil
+	case err != nil:
+		return err
+	}
+	_ = json.Unmarshal([]byte(items), &p.Items)
+	p.PaidAt = db.Time(paid)
+	c.Payment = &p
+	return nil
 }

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"zwfw/internal/app"
+	"zwfw/internal/bench"
+	"zwfw/internal/config"
+	"zwfw/internal/seed"
+)
+
+// runBench starts a fresh server in this process (SQLite in a temporary
+// directory, or a fresh schema on the PostgreSQL server of --postgres),
+// seeded with the county and the demo accounts, and measures it; or measures
+// a running server given by --url.
+func runBench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("zwfw bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	target := fs.String("url", "", "measure a running server (with the demo accounts) instead of starting one")
+	pg := fs.String("postgres", "", "start the server on a fresh schema of this PostgreSQL server (postgres://…) instead of SQLite")
+	conc := fs.String("concurrency", "1,4,16,64", "client concurrency levels")
+	dur := fs.Duration("duration", 10*time.Second, "time per level for lifecycles (lookups and /healthz get half)")
+	item := fs.String("item", "010100100000", "item the lifecycles apply for (a 承诺件 of the county)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var levels []int
+	for _, s := range strings.Split(*conc, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			return fmt.Errorf("bench: bad concurrency %q", s)
+		}
+		levels = append(levels, n)
+	}
+	base, dbName := *target, "external server"
+	if base == "" {
+		cfg, _, err := config.Load("zwfw bench", nil, getenv, stderr)
+		if err != nil {
+			return err
+		}
+		dir, err := os.MkdirTemp("", "zwfw-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		cfg.DataDir, cfg.Addr, cfg.Demo, cfg.AdminPassword, cfg.DatabaseURL = dir, "127.0.0.1:0", true, "Bench@2026x", ""
+		dbName = "SQLite (" + dir + ")"
+		if *pg != "" {
+			u, drop, err := freshSchema(*pg)
+			if err != nil {
+				return err
+			}
+			defer drop()
+			cfg.DatabaseURL, dbName = u, "PostgreSQL (fresh schema)"
+		}
+		log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		fmt.Fprintln(stderr, "bench: seeding a fresh county …")
+		a, err := app.Open(ctx, cfg, log, io.Discard, app.Options{})
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		sctx, stop := context.WithCancel(ctx)
+		defer stop()
+		ready := make(chan string, 1)
+		errc := make(chan error, 1)
+		go func() { errc <- a.Serve(sctx, func(addr string) { ready <- addr }) }()
+		select {
+		case addr := <-ready:
+			base = "http://" + addr
+		case err := <-errc:
+			return err
+		}
+	}
+	fmt.Fprintf(stderr, "bench: %s at %s, concurrency %v, %s per level\n", dbName, base, levels, *dur)
+	res, err := bench.Run(ctx, bench.Options{URL: base, Concurrency: levels, Duration: *dur, Item: *item, Centre: "610923C",
+		Window: "county.window", Reviewer: "county.reviewer", Password: seed.DemoPassword, Progress: stderr})
+	if err != nil {
+		return err
+	}
+	host, _ := os.Hostname()
+	title := fmt.Sprintf("%s — %s, %d CPU, %s, %s", time.Now().Format("2006-01-02"), dbName, runtime.NumCPU(), runtime.Version(), host)
+	bench.Markdown(stdout, title, res)
+	return nil
+}
+
+// freshSchema creates a schema on the server and returns a URL that uses
+// it, and a function that drops it.
+func freshSchema(server string) (string, func(), error) {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	schema := "zwfw_bench_" + hex.EncodeToString(b[:])
+	c, err := sql.Open("pgx", server)
+	if err != nil {
+		return "", nil, err
+	}
+	if _, err := c.Exec("CREATE SCHEMA " + schema); err != nil {
+		c.Close()
+		return "", nil, fmt.Errorf("bench: create schema: %w", err)
+	}
+	u, err := url.Parse(server)
+	if err != nil {
+		return "", nil, err
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String(), func() { c.Exec("DROP SCHEMA " + schema + " CASCADE"); c.Close() }, nil
+}
