@@ -33,6 +33,9 @@ type Deps struct {
 	Calendar *calendar.Calendar
 	Log      *slog.Logger
 	Now      func() time.Time
+	// PaymentSecret is the key the online payment platform signs its
+	// callbacks with (HMAC-SM3); none means online payment is off.
+	PaymentSecret []byte
 }
 
 // Prefix is where the API is mounted.

@@ -2,21 +2,26 @@ package api
 
 import (
 	"net/http"
+	"strings"
 
 	"zwfw"
 	"zwfw/internal/files"
 )
 
-// handleUploadFile stores a catalog attachment (blank form, sample, guide)
-// sent as the field "file" of a multipart form. Its digest is what an item's
-// material refers to.
+// handleUploadFile stores a file sent as the field "file" of a multipart
+// form, for the use named by the field "purpose": "case" (an application
+// material, which only its case's readers may download; referred to by the
+// returned id) or "catalog" (a public blank form, sample or guide of an
+// item; referred to by its digest). files.Store.Put enforces the size limit
+// and sniffs the type.
 func handleUploadFile(store *files.Store, maxUpload int64) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		a := actor(r)
-		// The file store has no notion of roles; for now only those who
-		// maintain the catalog upload, since catalog files are public.
-		if !a.HasAny(zwfw.RoleCatalogAdmin, zwfw.RoleAdmin) {
-			return zwfw.Errorf(zwfw.EFORBIDDEN, "只有事项管理员可以上传事项附件")
+		// Refuse before reading the body anyone who may upload nothing.
+		mayCase := a.Kind == zwfw.KindPerson || a.Kind == zwfw.KindEnterprise || a.Has(zwfw.RoleWindow)
+		mayCatalog := a.HasAny(zwfw.RoleCatalogAdmin, zwfw.RoleAdmin)
+		if !mayCase && !mayCatalog {
+			return zwfw.Errorf(zwfw.EFORBIDDEN, "只有申请人、窗口人员（申请材料）和事项管理员（事项附件）可以上传文件")
 		}
 		f, h, err := openFormFile(r, "file", maxUpload)
 		if err != nil {
@@ -24,7 +29,29 @@ func handleUploadFile(store *files.Store, maxUpload int64) handler {
 		}
 		defer removeForm(r)
 		defer f.Close()
-		stored, err := store.Put(r.Context(), a, h.Filename, f, maxUpload, files.PurposeCatalog)
+		purpose := strings.TrimSpace(r.FormValue("purpose"))
+		if purpose == "" {
+			// Catalog administrators kept their old default; everyone
+			// else uploads application materials.
+			purpose = files.PurposeCase
+			if mayCatalog {
+				purpose = files.PurposeCatalog
+			}
+		}
+		switch purpose {
+		case files.PurposeCase:
+			if !mayCase {
+				return zwfw.Errorf(zwfw.EFORBIDDEN, "只有申请人和窗口人员可以上传申请材料")
+			}
+		case files.PurposeCatalog:
+			if !mayCatalog {
+				return zwfw.Errorf(zwfw.EFORBIDDEN, "只有事项管理员可以上传事项附件")
+			}
+		default:
+			return &zwfw.Error{Code: zwfw.EINVALID, Message: "purpose 应为 case（申请材料）或 catalog（事项附件）",
+				Details: []zwfw.ErrorDetail{{Field: "purpose", Message: "应为 case 或 catalog"}}}
+		}
+		stored, err := store.Put(r.Context(), a, h.Filename, f, maxUpload, purpose)
 		if err != nil {
 			return err
 		}

@@ -15,8 +15,9 @@ import (
 type access int
 
 const (
-	public   access = iota // anyone
-	signedIn               // a signed-in actor; CSRF token when signed in by cookie
+	public    access = iota // anyone
+	signedIn                // a signed-in actor; CSRF token when signed in by cookie
+	signature               // no session: the handler checks a shared-secret signature (payment callback)
 )
 
 // handler is an API handler: it writes a response, or returns an error that
@@ -64,6 +65,26 @@ func routes(d Deps) []route {
 		{"POST", "/catalog/import", signedIn, true, handleImport(d.Catalog, d.Config.MaxUpload)},
 
 		{"POST", "/files", signedIn, true, handleUploadFile(d.Files, d.Config.MaxUpload)},
+
+		{"POST", "/cases", signedIn, false, handleApply(d.Cases)},
+		{"GET", "/cases", signedIn, false, handleListCases(d.Cases)},
+		{"GET", "/cases/{serial}", signedIn, false, handleGetCase(d.Cases)},
+		{"POST", "/cases/{serial}/actions/{action}", signedIn, false, handleAct(d.Cases)},
+		{"GET", "/cases/{serial}/notices", signedIn, false, handleListNotices(d.Cases)},
+		{"GET", "/cases/{serial}/notices/{id}", signedIn, false, handleGetNotice(d.Cases)},
+		{"GET", "/cases/{serial}/files/{id}", signedIn, false, handleCaseFile(d.Cases, d.Files)},
+		{"GET", "/public/progress/{serial}", public, false, handlePublicProgress(d.Cases)},
+
+		{"POST", "/payments/callback", signature, false, handlePaymentCallback(d.Cases, d.PaymentSecret, d.Now)},
+
+		{"GET", "/calendar/workdays", public, false, handleWorkdays(d.Calendar)},
+		{"GET", "/calendar/days", public, false, handleCalendarDays(d.Calendar)},
+		{"GET", "/calendar/adjustments", public, false, handleListAdjustments(d.Calendar, d.Now)},
+		{"PUT", "/calendar/adjustments/{date}", signedIn, false, handlePutAdjustment(d.Calendar)},
+		{"DELETE", "/calendar/adjustments/{date}", signedIn, false, handleDeleteAdjustment(d.Calendar)},
+
+		{"GET", "/notifications", signedIn, false, handleInbox(d.DB)},
+		{"POST", "/notifications/read", signedIn, false, handleMarkRead(d.DB, d.Now)},
 
 		{"GET", "/openapi.json", public, false, handleOpenAPI()},
 	}

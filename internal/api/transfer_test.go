@@ -228,7 +228,8 @@ func TestImportExportAPI(t *testing.T) {
 			if !strings.Contains(er.Message, "类型") {
 				t.Fatalf("wrong type: %q", er.Message)
 			}
-			demo(t, e, "county.window").upload("/files", "file", "a.pdf", tinyPDF, nil).apiErr(http.StatusForbidden, "forbidden")
+			// Window staff upload application materials, not catalog files.
+			demo(t, e, "county.window").upload("/files", "file", "a.pdf", tinyPDF, map[string]string{"purpose": "catalog"}).apiErr(http.StatusForbidden, "forbidden")
 			c.post("/files", map[string]string{"file": "x"}).apiErr(http.StatusBadRequest, "bad_request")
 		})
 

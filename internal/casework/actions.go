@@ -54,7 +54,9 @@ type act struct {
 	action string
 	rule   rule
 
-	lastSeq  int    // the highest step number so far
+	lastSeq  int // the highest step number so far
+	extra    int // parts of the case this action adds (hasSuspensions …)
+	centreO  *org.Org
 	next     string // the status the case moves to
 	advance  bool   // the action completes the open step
 	opinion  string // recorded on the step
@@ -94,8 +96,10 @@ func (s *Service) Act(ctx context.Context, actor *zwfw.Actor, serial, action str
 		if err := loadTasks(ctx, tx, c); err != nil {
 			return err
 		}
-		if err := loadPayment(ctx, tx, c); err != nil {
-			return err
+		if c.extras&hasPayment != 0 {
+			if err := loadPayment(ctx, tx, c); err != nil {
+				return err
+			}
 		}
 		if !canSee(actor, c) {
 			return notFound(serial)
@@ -164,8 +168,8 @@ func permitted(a *zwfw.Actor, c *Case, action string, r rule) error {
 // and writes the audit entry and the applicant's notification.
 func (a *act) commit() error {
 	c := a.c
-	cols := []string{"status = ?", "version = version + 1", "updated_at = ?"}
-	args := []any{a.next, db.Millis(a.now)}
+	cols := []string{"status = ?", "version = version + 1", "updated_at = ?", "extras = extras | ?"}
+	args := []any{a.next, db.Millis(a.now), a.extra}
 	keys := make([]string, 0, len(a.set))
 	for k := range a.set {
 		keys = append(keys, k)
@@ -254,11 +258,14 @@ func (a *act) need(field, value string, min int, what string) (string, error) {
 }
 
 func (a *act) centre() *org.Org {
-	o, err := org.Lookup(a.ctx, a.tx, a.c.OrgCode)
-	if err != nil {
-		return &org.Org{Name: a.c.OrgName}
+	if a.centreO == nil {
+		o, err := a.s.orgs.ByCode(a.ctx, a.c.OrgCode)
+		if err != nil {
+			o = &org.Org{Name: a.c.OrgName}
+		}
+		a.centreO = o
 	}
-	return o
+	return a.centreO
 }
 
 // stepOpen opens item step i, or a generic step when the item has no more.
@@ -565,6 +572,7 @@ func (a *act) suspend() error {
 		return err
 	}
 	a.opinion = name + "：" + reason
+	a.extra |= hasSuspensions
 	// 行政许可法 §45: the time is not counted, and the applicant is told.
 	body := []string{
 		fmt.Sprintf("%s：", a.c.Applicant.Name),
@@ -635,6 +643,7 @@ func (a *act) requestExtension() error {
 		return err
 	}
 	a.opinion = fmt.Sprintf("申请延期 %d 个工作日：%s", a.in.Days, reason)
+	a.extra |= hasExtensions
 	a.detail["days"] = a.in.Days
 	return nil
 }
@@ -743,6 +752,7 @@ func (a *act) approve() error {
 	if total > 0 {
 		a.next = AwaitingPayment
 		a.set["fee_cents"] = total
+		a.extra |= hasPayment
 		no, err := a.number("payment", "缴")
 		if err != nil {
 			return err
@@ -970,6 +980,7 @@ func (a *act) evaluate() error {
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, a.c.ID, level, comment, channel, evaluator, nullID(a.c.WindowID), staff, db.Millis(a.now)); err != nil {
 		return err
 	}
+	a.extra |= hasEvaluations
 	a.opinion = Levels[level]
 	if comment != "" {
 		a.opinion += "：" + comment

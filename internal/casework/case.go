@@ -207,6 +207,7 @@ type Case struct {
 	OrgPath, DeptPath        string `json:"-"`
 	HandlerPath              string `json:"-"`
 	ApplicantID              int64  `json:"-"`
+	extras                   int
 	WindowID                 int64  `json:"-"`
 	Day                      string `json:"-"`
 }

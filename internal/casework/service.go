@@ -31,14 +31,24 @@ type Service struct {
 	db      *db.DB
 	catalog *catalog.Service
 	cal     *calendar.Calendar
+	orgs    *org.Cache
 	now     func() time.Time
 	items   sync.Map // "code@version" → *catalog.Item; versions never change
 }
 
 // NewService returns a casework Service.
 func NewService(d *db.DB, cat *catalog.Service, cal *calendar.Calendar, now func() time.Time) *Service {
-	return &Service{db: d, catalog: cat, cal: cal, now: now}
+	return &Service{db: d, catalog: cat, cal: cal, now: now, orgs: org.NewCache(org.NewService(d, now), 30*time.Second)}
 }
+
+// Parts of a case recorded in Case.extras: reading a case skips the tables
+// whose bit is not set.
+const (
+	hasSuspensions = 1 << iota
+	hasExtensions
+	hasPayment
+	hasEvaluations
+)
 
 // itemVersion returns an item version, cached: a version is immutable.
 func (s *Service) itemVersion(ctx context.Context, code string, version int) (*catalog.Item, error) {
@@ -100,13 +110,13 @@ type place struct {
 	region *org.Org
 }
 
-func (s *Service) place(ctx context.Context, q db.Querier, code string) (*place, error) {
-	o, err := org.Lookup(ctx, q, code)
+func (s *Service) place(ctx context.Context, code string) (*place, error) {
+	o, err := s.orgs.ByCode(ctx, code)
 	if err != nil {
 		return nil, invalid("org_code", "受理机构 %s 不存在", code)
 	}
 	if o.Kind == org.KindWindow {
-		if o, err = s.byID(ctx, q, o.ParentID); err != nil {
+		if o, err = s.orgs.ByID(ctx, o.ParentID); err != nil {
 			return nil, err
 		}
 	}
@@ -116,19 +126,11 @@ func (s *Service) place(ctx context.Context, q db.Querier, code string) (*place,
 	if !o.Active {
 		return nil, invalid("org_code", "%s已停用", o.DisplayName())
 	}
-	r, err := s.byID(ctx, q, o.ParentID)
+	r, err := s.orgs.ByID(ctx, o.ParentID)
 	if err != nil {
 		return nil, err
 	}
 	return &place{org: o, region: r}, nil
-}
-
-func (s *Service) byID(ctx context.Context, q db.Querier, id int64) (*org.Org, error) {
-	var code string
-	if err := q.QueryRow(ctx, "SELECT code FROM orgs WHERE id = ?", id).Scan(&code); err != nil {
-		return nil, db.NotFound(err, "机构不存在")
-	}
-	return org.Lookup(ctx, q, code)
 }
 
 func invalid(field, format string, args ...any) error {
@@ -184,7 +186,7 @@ func (s *Service) Apply(ctx context.Context, actor *zwfw.Actor, in ApplyInput) (
 	}
 	var newID int64
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
-		p, err := s.place(ctx, tx, in.OrgCode)
+		p, err := s.place(ctx, in.OrgCode)
 		if err != nil {
 			return err
 		}
@@ -199,7 +201,7 @@ func (s *Service) Apply(ctx context.Context, actor *zwfw.Actor, in ApplyInput) (
 		if err != nil {
 			return err
 		}
-		dept, err := org.Lookup(ctx, tx, it.Dept)
+		dept, err := s.orgs.ByCode(ctx, it.Dept)
 		if err != nil {
 			return err
 		}
@@ -513,7 +515,7 @@ const caseCols = `SELECT c.id, c.serial, c.status, c.kind, c.item_code, c.item_v
 	COALESCE(c.applicant_id, 0), c.applicant_kind, c.applicant_name, c.applicant_ident, c.applicant_phone, c.form, c.decision,
 	c.version, c.promised_days, c.extended_days, c.deadline, COALESCE(c.window_id, 0), c.fee_cents, c.paid, c.result, c.delivery,
 	c.query_code, c.day, c.submitted_at, c.accepted_at, c.decided_at, c.completed_at, c.updated_at, c.org_id, c.dept_id,
-	COALESCE(c.handler_org_id, 0)
+	COALESCE(c.handler_org_id, 0), c.extras
 	FROM cases c JOIN orgs o ON o.id = c.org_id JOIN orgs d ON d.id = c.dept_id LEFT JOIN orgs h ON h.id = c.handler_org_id`
 
 func scanCase(row interface{ Scan(...any) error }) (*Case, error) {
@@ -524,7 +526,7 @@ func scanCase(row interface{ Scan(...any) error }) (*Case, error) {
 		&c.DeptCode, &dName, &dFull, &c.DeptPath, &c.HandlerCode, &c.HandlerName, &c.HandlerPath, &c.Channel,
 		&c.ApplicantID, &c.Applicant.Kind, &c.Applicant.Name, &c.Applicant.Ident, &c.Applicant.Phone, &form, &c.Decision,
 		&c.Version, &c.PromisedDays, &c.ExtendedDays, &c.Deadline, &c.WindowID, &c.FeeCents, &c.Paid, &result, &delivery,
-		&c.QueryCode, &c.Day, &sub, &acc, &dec, &comp, &upd, &c.OrgID, &c.DeptID, &c.HandlerID)
+		&c.QueryCode, &c.Day, &sub, &acc, &dec, &comp, &upd, &c.OrgID, &c.DeptID, &c.HandlerID, &c.extras)
 	if err != nil {
 		return nil, err
 	}
@@ -627,39 +629,64 @@ func (s *Service) attach(ctx context.Context, q db.Querier, c *Case) error {
 	if err := loadTasks(ctx, q, c); err != nil {
 		return err
 	}
-	rows, err = q.Query(ctx, "SELECT kind, reason, started_on, ended_on, days, resume_to FROM case_suspensions WHERE case_id = ? ORDER BY id", c.ID)
+	if c.extras&hasSuspensions != 0 {
+		if err := loadSuspensions(ctx, q, c); err != nil {
+			return err
+		}
+	}
+	if c.extras&hasExtensions != 0 {
+		if err := loadExtensions(ctx, q, c); err != nil {
+			return err
+		}
+	}
+	if c.extras&hasPayment != 0 {
+		if err := loadPayment(ctx, q, c); err != nil {
+			return err
+		}
+	}
+	if c.extras&hasEvaluations != 0 {
+		return loadEvaluations(ctx, q, c)
+	}
+	return nil
+}
+
+func loadSuspensions(ctx context.Context, q db.Querier, c *Case) error {
+	rows, err := q.Query(ctx, "SELECT kind, reason, started_on, ended_on, days, resume_to FROM case_suspensions WHERE case_id = ? ORDER BY id", c.ID)
 	if err != nil {
 		return err
 	}
+	defer rows.Close()
 	for rows.Next() {
 		var sp Suspension
 		if err := rows.Scan(&sp.Kind, &sp.Reason, &sp.StartedOn, &sp.EndedOn, &sp.Days, &sp.ResumeTo); err != nil {
-			rows.Close()
 			return err
 		}
 		sp.KindName = SuspensionKinds[sp.Kind]
 		c.Suspensions = append(c.Suspensions, sp)
 	}
-	rows.Close()
-	rows, err = q.Query(ctx, "SELECT id, days, reason, state, requested_at, decided_at, opinion FROM case_extensions WHERE case_id = ? ORDER BY id", c.ID)
+	return rows.Err()
+}
+
+func loadExtensions(ctx context.Context, q db.Querier, c *Case) error {
+	rows, err := q.Query(ctx, "SELECT id, days, reason, state, requested_at, decided_at, opinion FROM case_extensions WHERE case_id = ? ORDER BY id", c.ID)
 	if err != nil {
 		return err
 	}
+	defer rows.Close()
 	for rows.Next() {
 		var e Extension
 		var req, dec int64
 		if err := rows.Scan(&e.ID, &e.Days, &e.Reason, &e.State, &req, &dec, &e.Opinion); err != nil {
-			rows.Close()
 			return err
 		}
 		e.RequestedAt, e.DecidedAt = db.Time(req), db.Time(dec)
 		c.Extensions = append(c.Extensions, e)
 	}
-	rows.Close()
-	if err := loadPayment(ctx, q, c); err != nil {
-		return err
-	}
-	rows, err = q.Query(ctx, "SELECT level, comment, channel, created_at FROM evaluations WHERE case_id = ? ORDER BY id", c.ID)
+	return rows.Err()
+}
+
+func loadEvaluations(ctx context.Context, q db.Querier, c *Case) error {
+	rows, err := q.Query(ctx, "SELECT level, comment, channel, created_at FROM evaluations WHERE case_id = ? ORDER BY id", c.ID)
 	if err != nil {
 		return err
 	}

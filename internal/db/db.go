@@ -47,6 +47,78 @@ type DB struct {
 	write   *sql.DB
 	read    *sql.DB
 	binds   sync.Map // query text → rebound text (PostgreSQL)
+	wstmts  *stmtCache
+	rstmts  *stmtCache
+}
+
+// stmtCache keeps prepared statements per query text. The SQLite driver
+// would otherwise parse and plan every statement on every call, which costs
+// more than running it. (pgx caches its own prepared statements, so on
+// PostgreSQL the cache stays off.)
+type stmtCache struct {
+	db    *sql.DB
+	mu    sync.RWMutex
+	stmts map[string]*sql.Stmt
+}
+
+// maxStmts bounds the cache: a query text built from a user's filter
+// combination is prepared each time once the cache is full.
+const maxStmts = 1000
+
+func newStmtCache(d *sql.DB) *stmtCache { return &stmtCache{db: d, stmts: map[string]*sql.Stmt{}} }
+
+// lookup returns the cached statement for q, or nil; it never prepares.
+func (c *stmtCache) lookup(q string) *sql.Stmt {
+	if c == nil {
+		return nil
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.stmts[q]
+}
+
+// get returns the cached statement for q, preparing it on the pool when it
+// is not cached yet. The caller must not hold one of the pool's
+// connections (inside a write transaction, use lookup and prepare later).
+func (c *stmtCache) get(ctx context.Context, q string) (*sql.Stmt, error) {
+	if c == nil {
+		return nil, nil
+	}
+	if st := c.lookup(q); st != nil {
+		return st, nil
+	}
+	c.mu.RLock()
+	full := len(c.stmts) >= maxStmts
+	c.mu.RUnlock()
+	if full {
+		return nil, nil
+	}
+	// Prepare without holding the lock: preparing may wait for a connection
+	// that a transaction holds, and that transaction looks statements up.
+	st, err := c.db.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.stmts[q]; ok {
+		st.Close()
+		return old, nil
+	}
+	c.stmts[q] = st
+	return st, nil
+}
+
+func (c *stmtCache) close() {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, st := range c.stmts {
+		st.Close()
+	}
+	c.stmts = map[string]*sql.Stmt{}
 }
 
 // Options says which database to open.
@@ -114,7 +186,7 @@ func openSQLite(ctx context.Context, o Options) (*DB, error) {
 	r.SetMaxIdleConns(n)
 	r.SetConnMaxIdleTime(0)
 	r.SetConnMaxLifetime(0)
-	return &DB{Dialect: SQLite, write: w, read: r}, nil
+	return &DB{Dialect: SQLite, write: w, read: r, wstmts: newStmtCache(w), rstmts: newStmtCache(r)}, nil
 }
 
 func openPostgres(ctx context.Context, o Options) (*DB, error) {
@@ -140,6 +212,8 @@ func openPostgres(ctx context.Context, o Options) (*DB, error) {
 
 // Close closes the connections.
 func (db *DB) Close() error {
+	db.wstmts.close()
+	db.rstmts.close()
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
@@ -196,42 +270,73 @@ type Querier interface {
 	Dialect() Dialect
 }
 
-type dbQuerier struct{ db *DB }
+// pool runs statements on one *sql.DB through its statement cache.
+type pool struct {
+	db    *DB
+	sql   *sql.DB
+	cache *stmtCache
+}
 
-// Reader returns a Querier over the read pool.
-func (db *DB) Reader() Querier { return dbQuerier{db} }
+func (p pool) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	q = p.db.Rebind(q)
+	st, err := p.cache.get(ctx, q)
+	if err != nil {
+		return nil, MapError(err)
+	}
+	var r sql.Result
+	if st != nil {
+		r, err = st.ExecContext(ctx, args...)
+	} else {
+		r, err = p.sql.ExecContext(ctx, q, args...)
+	}
+	return r, MapError(err)
+}
+
+func (p pool) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	q = p.db.Rebind(q)
+	st, err := p.cache.get(ctx, q)
+	if err != nil {
+		return nil, MapError(err)
+	}
+	var r *sql.Rows
+	if st != nil {
+		r, err = st.QueryContext(ctx, args...)
+	} else {
+		r, err = p.sql.QueryContext(ctx, q, args...)
+	}
+	return r, MapError(err)
+}
+
+func (p pool) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	q = p.db.Rebind(q)
+	if st, err := p.cache.get(ctx, q); err == nil && st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return p.sql.QueryRowContext(ctx, q, args...)
+}
+
+func (p pool) Dialect() Dialect { return p.db.Dialect }
+
+// Reader returns a Querier whose reads go to the read pool (writes go to
+// the writer).
+func (db *DB) Reader() Querier { return reader{db} }
 
 // Writer returns a Querier whose every statement runs on the writer (for an
 // INSERT … RETURNING outside a transaction).
-func (db *DB) Writer() Querier { return writeQuerier{db} }
+func (db *DB) Writer() Querier { return pool{db, db.write, db.wstmts} }
 
-type writeQuerier struct{ db *DB }
+type reader struct{ db *DB }
 
-func (d writeQuerier) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	r, err := d.db.write.ExecContext(ctx, d.db.Rebind(q), args...)
-	return r, MapError(err)
+func (r reader) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return r.db.Writer().Exec(ctx, q, args...)
 }
-func (d writeQuerier) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	r, err := d.db.write.QueryContext(ctx, d.db.Rebind(q), args...)
-	return r, MapError(err)
+func (r reader) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return pool{r.db, r.db.read, r.db.rstmts}.Query(ctx, q, args...)
 }
-func (d writeQuerier) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	return d.db.write.QueryRowContext(ctx, d.db.Rebind(q), args...)
+func (r reader) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return pool{r.db, r.db.read, r.db.rstmts}.QueryRow(ctx, q, args...)
 }
-func (d writeQuerier) Dialect() Dialect { return d.db.Dialect }
-
-func (d dbQuerier) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	r, err := d.db.write.ExecContext(ctx, d.db.Rebind(q), args...)
-	return r, MapError(err)
-}
-func (d dbQuerier) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	r, err := d.db.read.QueryContext(ctx, d.db.Rebind(q), args...)
-	return r, MapError(err)
-}
-func (d dbQuerier) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	return d.db.read.QueryRowContext(ctx, d.db.Rebind(q), args...)
-}
-func (d dbQuerier) Dialect() Dialect { return d.db.Dialect }
+func (r reader) Dialect() Dialect { return r.db.Dialect }
 
 // Query runs a read query on the read pool.
 func (db *DB) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
@@ -245,26 +350,70 @@ func (db *DB) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
 
 // Exec runs one statement on the writer, in its own implicit transaction.
 func (db *DB) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return db.Reader().Exec(ctx, q, args...)
+	return db.Writer().Exec(ctx, q, args...)
 }
 
 // Tx is a write transaction.
 type Tx struct {
-	tx *sql.Tx
-	db *DB
+	tx      *sql.Tx
+	db      *DB
+	pending []string // statements to prepare once the writer is free again
+}
+
+// stmt returns the cached statement for q bound to the transaction, or nil.
+// A statement not cached yet runs unprepared this time and is prepared
+// after the transaction: preparing now would wait for the very connection
+// this transaction holds.
+func (t *Tx) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if t.db.wstmts == nil {
+		return nil, nil
+	}
+	st := t.db.wstmts.lookup(q)
+	if st == nil {
+		t.pending = append(t.pending, q)
+		return nil, nil
+	}
+	return t.tx.StmtContext(ctx, st), nil
 }
 
 func (t *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	r, err := t.tx.ExecContext(ctx, t.db.Rebind(q), args...)
+	q = t.db.Rebind(q)
+	st, err := t.stmt(ctx, q)
+	if err != nil {
+		return nil, MapError(err)
+	}
+	var r sql.Result
+	if st != nil {
+		r, err = st.ExecContext(ctx, args...)
+	} else {
+		r, err = t.tx.ExecContext(ctx, q, args...)
+	}
 	return r, MapError(err)
 }
+
 func (t *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	r, err := t.tx.QueryContext(ctx, t.db.Rebind(q), args...)
+	q = t.db.Rebind(q)
+	st, err := t.stmt(ctx, q)
+	if err != nil {
+		return nil, MapError(err)
+	}
+	var r *sql.Rows
+	if st != nil {
+		r, err = st.QueryContext(ctx, args...)
+	} else {
+		r, err = t.tx.QueryContext(ctx, q, args...)
+	}
 	return r, MapError(err)
 }
+
 func (t *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	return t.tx.QueryRowContext(ctx, t.db.Rebind(q), args...)
+	q = t.db.Rebind(q)
+	if st, err := t.stmt(ctx, q); err == nil && st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return t.tx.QueryRowContext(ctx, q, args...)
 }
+
 func (t *Tx) Dialect() Dialect { return t.db.Dialect }
 
 // InTx runs fn in one write transaction: committed when fn returns nil,
@@ -277,6 +426,13 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	}
 	tx := &Tx{tx: sqlTx, db: db}
 	defer func() {
+		defer func() {
+			for _, q := range tx.pending {
+				if _, err := db.wstmts.get(ctx, q); err != nil {
+					slog.Debug("db: prepare", "err", err)
+				}
+			}
+		}()
 		if p := recover(); p != nil {
 			_ = sqlTx.Rollback()
 			panic(p)

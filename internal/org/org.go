@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -554,4 +555,69 @@ func (s *Service) RegionOf(ctx context.Context, o *Org) (*Org, error) {
 		}
 		cur = p
 	}
+}
+
+// Cache remembers nodes for a short time, for hot paths (filing a case
+// looks up its centre and region each time). Nodes change rarely; a change
+// is seen by every process within the cache's lifetime.
+type Cache struct {
+	s   *Service
+	ttl time.Duration
+	mu  sync.Mutex
+	m   map[string]cached
+}
+
+type cached struct {
+	o  *Org
+	at time.Time
+}
+
+// NewCache returns a cache over s keeping nodes for ttl.
+func NewCache(s *Service, ttl time.Duration) *Cache {
+	return &Cache{s: s, ttl: ttl, m: map[string]cached{}}
+}
+
+// ByCode returns the node with code, from the cache when fresh.
+func (c *Cache) ByCode(ctx context.Context, code string) (*Org, error) {
+	now := time.Now()
+	c.mu.Lock()
+	e, ok := c.m[code]
+	c.mu.Unlock()
+	if ok && now.Sub(e.at) < c.ttl {
+		return e.o, nil
+	}
+	o, err := c.s.ByCode(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	c.put(o, now)
+	return o, nil
+}
+
+// ByID returns the node with id, from the cache when fresh.
+func (c *Cache) ByID(ctx context.Context, id int64) (*Org, error) {
+	key := "#" + strconv.FormatInt(id, 10)
+	now := time.Now()
+	c.mu.Lock()
+	e, ok := c.m[key]
+	c.mu.Unlock()
+	if ok && now.Sub(e.at) < c.ttl {
+		return e.o, nil
+	}
+	o, err := c.s.ByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	c.put(o, now)
+	return o, nil
+}
+
+func (c *Cache) put(o *Org, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) > 5000 {
+		c.m = map[string]cached{}
+	}
+	c.m[o.Code] = cached{o, now}
+	c.m["#"+strconv.FormatInt(o.ID, 10)] = cached{o, now}
 }

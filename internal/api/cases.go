@@ -1,0 +1,229 @@
+package api
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"zwfw"
+	"zwfw/internal/casework"
+	"zwfw/internal/files"
+)
+
+// caseFor prepares a case for the actor who asked: the applicant who filed
+// it sees it whole; everyone else (staff included) sees the identity number
+// and phone masked, since they need neither to handle it.
+func caseFor(a *zwfw.Actor, c *casework.Case) *casework.Case {
+	if a == nil || c.ApplicantID == 0 || c.ApplicantID != a.UserID {
+		c.Mask()
+	}
+	return c
+}
+
+// handleApply files a case: online by the signed-in applicant, or at a
+// window on a walk-in applicant's behalf (then "applicant" is required).
+func handleApply(cases *casework.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var in casework.ApplyInput
+		if err := decodeJSON(r, &in); err != nil {
+			return err
+		}
+		a := actor(r)
+		c, err := cases.Apply(r.Context(), a, in)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Location", Prefix+"/cases/"+url.PathEscape(c.Serial))
+		writeJSON(w, http.StatusCreated, caseFor(a, c))
+		return nil
+	}
+}
+
+// handleGetCase returns one case the actor may see; any other is 404.
+func handleGetCase(cases *casework.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		a := actor(r)
+		c, err := cases.Get(r.Context(), a, r.PathValue("serial"))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, caseFor(a, c))
+		return nil
+	}
+}
+
+// handleListCases lists the cases the actor may see: an applicant's own,
+// or those of a staff member's subtree; ?todo=true is what waits for the
+// actor's role, ordered by deadline.
+func handleListCases(cases *casework.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		pg, err := pageOf(r)
+		if err != nil {
+			return err
+		}
+		q := r.URL.Query()
+		cq := casework.Query{Item: strings.TrimSpace(q.Get("item")), Org: strings.TrimSpace(q.Get("org")),
+			Kind: strings.TrimSpace(q.Get("kind")), Q: strings.TrimSpace(q.Get("q")), Limit: pg.Limit, Offset: pg.Offset}
+		for _, s := range strings.Split(q.Get("status"), ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				cq.Status = append(cq.Status, s)
+			}
+		}
+		if cq.Overdue, err = boolParam(r, "overdue"); err != nil {
+			return err
+		}
+		if cq.Todo, err = boolParam(r, "todo"); err != nil {
+			return err
+		}
+		list, total, err := cases.List(r.Context(), actor(r), cq)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, newList(list, total))
+		return nil
+	}
+}
+
+// handleAct takes an action on a case. The body is the action's input
+// (casework.ActionInput); actions that need nothing may send none. The state
+// machine, roles and scope are the service's: 409, 403 and 404.
+func handleAct(cases *casework.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var in casework.ActionInput
+		if err := decodeOptionalJSON(r, &in); err != nil {
+			return err
+		}
+		a := actor(r)
+		c, err := cases.Act(r.Context(), a, r.PathValue("serial"), r.PathValue("action"), in)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, caseFor(a, c))
+		return nil
+	}
+}
+
+// handleListNotices lists the written notices of a case, oldest first.
+func handleListNotices(cases *casework.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		c, err := cases.Get(r.Context(), actor(r), r.PathValue("serial"))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, newList(c.Notices, len(c.Notices)))
+		return nil
+	}
+}
+
+// handleGetNotice returns one notice of a case.
+func handleGetNotice(cases *casework.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id", "通知书编号")
+		if err != nil {
+			return err
+		}
+		_, n, err := cases.Notice(r.Context(), actor(r), r.PathValue("serial"), id)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, n)
+		return nil
+	}
+}
+
+// handleCaseFile downloads a material of a case, to those who may see the
+// case (everyone else gets 404). The bytes are served as an attachment of
+// the type sniffed at upload, never rendered in the site's origin.
+func handleCaseFile(cases *casework.Service, store *files.Store) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id", "文件编号")
+		if err != nil {
+			return err
+		}
+		serial := r.PathValue("serial")
+		m, err := cases.File(r.Context(), actor(r), serial, id)
+		if err != nil {
+			return err
+		}
+		f, err := store.Open(m.SHA256)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		h := w.Header()
+		h.Set("Content-Type", m.ContentType)
+		h.Set("Content-Disposition", attachment(fallbackName(serial, m), m.FileName))
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Content-Security-Policy", "sandbox")
+		http.ServeContent(w, r, "", time.Time{}, f)
+		return nil
+	}
+}
+
+var extRE = regexp.MustCompile(`^\.[a-z0-9]{1,8}$`)
+
+// fallbackName is the ASCII file name for clients that ignore filename*:
+// the serial and file id, with the original extension when it is plain.
+func fallbackName(serial string, m *casework.Material) string {
+	ext := strings.ToLower(filepath.Ext(m.FileName))
+	if !extRE.MatchString(ext) {
+		ext = ""
+	}
+	name := fmt.Sprintf("%s-%d%s", serial, m.FileID, ext)
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' {
+			return '_'
+		}
+		return r
+	}, name)
+}
+
+// handlePublicProgress is the public progress lookup (办件查询): no login;
+// the applicant's name masked, no personal data.
+func handlePublicProgress(cases *casework.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		p, err := cases.PublicProgress(r.Context(), r.PathValue("serial"))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, p)
+		return nil
+	}
+}
+
+// pathID reads a positive integer path value.
+func pathID(r *http.Request, name, what string) (int64, error) {
+	s := r.PathValue(name)
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 1 {
+		return 0, &zwfw.Error{Code: zwfw.EBADREQUEST, Message: fmt.Sprintf("%s应为正整数，而不是“%s”", what, s),
+			Details: []zwfw.ErrorDetail{{Field: name, Message: "应为正整数"}}}
+	}
+	return n, nil
+}
+
+// decodeOptionalJSON is decodeJSON for bodies that may be left out: an
+// empty body leaves v as it is.
+func decodeOptionalJSON(r *http.Request, v any) error {
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return tooLarge(mbe.Limit)
+		}
+		return zwfw.Errorf(zwfw.EBADREQUEST, "请求正文未能读完")
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil
+	}
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	return decodeJSON(r, v)
+}

@@ -1,0 +1,4 @@
+package api
+
+// OpenAPIDoc lets the external tests check responses against the document.
+var OpenAPIDoc = openAPIDoc
