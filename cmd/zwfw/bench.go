@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -34,6 +35,7 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	conc := fs.String("concurrency", "1,4,16,64", "client concurrency levels")
 	dur := fs.Duration("duration", 10*time.Second, "time per level for lifecycles (lookups and /healthz get half)")
 	item := fs.String("item", "010100100000", "item the lifecycles apply for (a 承诺件 of the county)")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (server and client) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -86,6 +88,17 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 		}
 	}
 	fmt.Fprintf(stderr, "bench: %s at %s, concurrency %v, %s per level\n", dbName, base, levels, *dur)
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	res, err := bench.Run(ctx, bench.Options{URL: base, Concurrency: levels, Duration: *dur, Item: *item, Centre: "610923C",
 		Window: "county.window", Reviewer: "county.reviewer", Password: seed.DemoPassword, Progress: stderr})
 	if err != nil {
@@ -94,7 +107,29 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	host, _ := os.Hostname()
 	title := fmt.Sprintf("%s — %s, %d CPU, %s, %s", time.Now().Format("2006-01-02"), dbName, runtime.NumCPU(), runtime.Version(), host)
 	bench.Markdown(stdout, title, res)
+	if *target == "" {
+		fmt.Fprintf(stdout, "Peak resident memory of the bench process (server and load generator together): %s.\n\n", peakRSS())
+	}
 	return nil
+}
+
+// peakRSS reads the process's peak resident set size (VmHWM) on Linux.
+func peakRSS() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "unknown"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			f := strings.Fields(line)
+			if len(f) >= 2 {
+				if kb, err := strconv.Atoi(f[1]); err == nil {
+					return fmt.Sprintf("%d MB", kb/1024)
+				}
+			}
+		}
+	}
+	return "unknown"
 }
 
 // freshSchema creates a schema on the server and returns a URL that uses

@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -84,11 +85,67 @@ var DefaultPolicy = Policy{MaxFailures: 5, LockFor: 15 * time.Minute, SessionIdl
 
 // Service manages accounts and sessions.
 type Service struct {
-	db     *db.DB
-	orgs   *org.Service
-	now    func() time.Time
-	policy Policy
-	params *argon2id.Params
+	db       *db.DB
+	orgs     *org.Service
+	now      func() time.Time
+	policy   Policy
+	params   *argon2id.Params
+	sessions sessionCache
+}
+
+// sessionCache remembers recently checked sessions for a few seconds, so
+// that a burst of API calls costs one database lookup, not one per call.
+// Sign-out, a password change or a deactivation in this process clears the
+// user's entries at once; in another process it takes effect within
+// sessionCacheTTL.
+type sessionCache struct {
+	mu sync.Mutex
+	m  map[string]sessionEntry
+}
+
+type sessionEntry struct {
+	actor   zwfw.Actor
+	kind    string
+	expires int64
+	at      time.Time
+}
+
+const sessionCacheTTL = 5 * time.Second
+
+func (c *sessionCache) get(hash, kind string, now time.Time) (*zwfw.Actor, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[hash]
+	if !ok || e.kind != kind || now.Sub(e.at) > sessionCacheTTL || now.Before(e.at) || e.expires < db.Millis(now) {
+		return nil, false
+	}
+	a := e.actor
+	return &a, true
+}
+
+func (c *sessionCache) put(hash, kind string, a *zwfw.Actor, expires int64, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) > 10000 {
+		c.m = map[string]sessionEntry{}
+	}
+	c.m[hash] = sessionEntry{actor: *a, kind: kind, expires: expires, at: now}
+}
+
+func (c *sessionCache) drop(hash string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, hash)
+}
+
+func (c *sessionCache) dropUser(id int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for h, e := range c.m {
+		if e.actor.UserID == id {
+			delete(c.m, h)
+		}
+	}
 }
 
 // Params are the argon2id parameters: the OWASP minimum for argon2id
@@ -485,6 +542,7 @@ func (s *Service) UpdateStaff(ctx context.Context, actor *zwfw.Actor, username s
 				return err
 			}
 		}
+		s.sessions.dropUser(cur.ID)
 		return audit.Record(ctx, tx, now, actor, "account.update", "user:"+cur.Username, map[string]any{
 			"roles": in.Roles, "org": in.OrgCode, "window": in.WindowCode, "active": active, "password_reset": in.Password != ""})
 	})
@@ -693,6 +751,10 @@ func (s *Service) Authenticate(ctx context.Context, token, kind string) (*zwfw.A
 		return nil, zwfw.Errorf(zwfw.EUNAUTHORIZED, "请先登录")
 	}
 	h := tokenHash(token)
+	now := s.now()
+	if a, ok := s.sessions.get(h, kind, now); ok {
+		return a, nil
+	}
 	var a zwfw.Actor
 	var skind, roles string
 	var expires, seen int64
@@ -704,7 +766,6 @@ func (s *Service) Authenticate(ctx context.Context, token, kind string) (*zwfw.A
 	if err != nil {
 		return nil, zwfw.Errorf(zwfw.EUNAUTHORIZED, "登录已失效，请重新登录")
 	}
-	now := s.now()
 	nowMs := db.Millis(now)
 	if skind != kind || !active || expires < nowMs || (kind == SessionWeb && seen+s.policy.SessionIdle.Milliseconds() < nowMs) {
 		return nil, zwfw.Errorf(zwfw.EUNAUTHORIZED, "登录已失效，请重新登录")
@@ -717,12 +778,15 @@ func (s *Service) Authenticate(ctx context.Context, token, kind string) (*zwfw.A
 		}
 	}
 	a.Roles = splitRoles(roles)
+	s.sessions.put(h, kind, &a, expires, now)
 	return &a, nil
 }
 
 // Logout ends the session of token.
 func (s *Service) Logout(ctx context.Context, token string) error {
-	_, err := s.db.Exec(ctx, "DELETE FROM sessions WHERE token_hash = ?", tokenHash(token))
+	h := tokenHash(token)
+	s.sessions.drop(h)
+	_, err := s.db.Exec(ctx, "DELETE FROM sessions WHERE token_hash = ?", h)
 	return err
 }
 
@@ -755,6 +819,7 @@ func (s *Service) ChangePassword(ctx context.Context, actor *zwfw.Actor, old, ne
 		if _, err := tx.Exec(ctx, "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?", actor.UserID, tokenHash(keepToken)); err != nil {
 			return err
 		}
+		s.sessions.dropUser(actor.UserID)
 		return audit.Record(ctx, tx, now, actor, "account.password", "user:"+actor.Username, nil)
 	})
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"zwfw"
@@ -48,16 +50,76 @@ func handleApply(cases *casework.Service) handler {
 }
 
 // handleGetCase returns one case the actor may see; any other is 404.
+// Case lookups are the most frequent request of all (progress pages, the
+// workbench refreshing), so the encoded JSON of each case version is kept:
+// a version never changes.
 func handleGetCase(cases *casework.Service) handler {
+	var memo encodedCases
 	return func(w http.ResponseWriter, r *http.Request) error {
 		a := actor(r)
 		c, err := cases.Get(r.Context(), a, r.PathValue("serial"))
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, caseFor(a, c))
+		owner := a != nil && c.ApplicantID != 0 && c.ApplicantID == a.UserID
+		b := memo.get(c.Serial, c.Version, owner)
+		if b == nil {
+			var buf bytes.Buffer
+			enc := json.NewEncoder(&buf)
+			enc.SetEscapeHTML(false)
+			if err := enc.Encode(caseFor(a, c)); err != nil {
+				return err
+			}
+			b = buf.Bytes()
+			memo.put(c.Serial, c.Version, owner, b)
+		}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		_, _ = w.Write(b)
 		return nil
 	}
+}
+
+// encodedCases remembers the JSON of recent case versions, as the owner
+// sees it and as staff see it (masked).
+type encodedCases struct {
+	mu sync.Mutex
+	m  map[string]encodedCase
+}
+
+type encodedCase struct {
+	version     int
+	owner, same []byte
+}
+
+func (e *encodedCases) get(serial string, version int, owner bool) []byte {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	c, ok := e.m[serial]
+	if !ok || c.version != version {
+		return nil
+	}
+	if owner {
+		return c.owner
+	}
+	return c.same
+}
+
+func (e *encodedCases) put(serial string, version int, owner bool, b []byte) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.m == nil || len(e.m) >= 20000 {
+		e.m = map[string]encodedCase{}
+	}
+	c := e.m[serial]
+	if c.version != version {
+		c = encodedCase{version: version}
+	}
+	if owner {
+		c.owner = b
+	} else {
+		c.same = b
+	}
+	e.m[serial] = c
 }
 
 // handleListCases lists the cases the actor may see: an applicant's own,

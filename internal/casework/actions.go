@@ -135,7 +135,7 @@ func (s *Service) Act(ctx context.Context, actor *zwfw.Actor, serial, action str
 	if err != nil {
 		return nil, err
 	}
-	return s.load(ctx, s.db.Reader(), "c.id = ?", id)
+	return s.loadFresh(ctx, "c.id = ?", id)
 }
 
 var errForbidden = zwfw.Errorf(zwfw.EFORBIDDEN, "您的角色不能进行此操作")

@@ -34,6 +34,34 @@ type Service struct {
 	orgs    *org.Cache
 	now     func() time.Time
 	items   sync.Map // "code@version" → *catalog.Item; versions never change
+	recent  caseCache
+}
+
+// caseCache keeps recently read cases by serial. A case at a given version
+// never changes, so an entry is used only after a one-column query confirms
+// the version is still current — which keeps several server processes
+// consistent.
+type caseCache struct {
+	mu sync.Mutex
+	m  map[string]*Case
+}
+
+func (c *caseCache) get(serial string, version int) *Case {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if k, ok := c.m[serial]; ok && k.Version == version {
+		return k
+	}
+	return nil
+}
+
+func (c *caseCache) put(k *Case) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= 20000 {
+		c.m = map[string]*Case{}
+	}
+	c.m[k.Serial] = k
 }
 
 // NewService returns a casework Service.
@@ -167,11 +195,15 @@ func (s *Service) Apply(ctx context.Context, actor *zwfw.Actor, in ApplyInput) (
 	if in.OrgCode == "" {
 		return nil, invalid("org_code", "请选择受理的服务中心")
 	}
-	it, err := s.catalog.Get(ctx, in.ItemCode)
+	v, err := s.catalog.CurrentVersion(ctx, in.ItemCode)
 	if err != nil {
 		if catalog.ErrNotFound(err) {
 			return nil, invalid("item_code", "事项 %s 不存在", in.ItemCode)
 		}
+		return nil, err
+	}
+	it, err := s.itemVersion(ctx, in.ItemCode, v)
+	if err != nil {
 		return nil, err
 	}
 	if it.Cancelled() {
@@ -257,7 +289,7 @@ func (s *Service) Apply(ctx context.Context, actor *zwfw.Actor, in ApplyInput) (
 	}
 	// Read the new case back on the read pool, after the commit: the single
 	// writer is not kept waiting while it is assembled.
-	return s.load(ctx, s.db.Reader(), "c.id = ?", newID)
+	return s.loadFresh(ctx, "c.id = ?", newID)
 }
 
 func idOf(v any) int64 {
@@ -474,14 +506,33 @@ func (s *Service) tell(ctx context.Context, tx *db.Tx, c *Case, a Applicant, sub
 // Get returns the case with serial if the actor may see it. A case outside
 // the actor's reach is reported as not found.
 func (s *Service) Get(ctx context.Context, actor *zwfw.Actor, serial string) (*Case, error) {
-	c, err := s.load(ctx, s.db.Reader(), "c.serial = ?", serial)
-	if err != nil {
-		return nil, err
+	var version int
+	if err := s.db.QueryRow(ctx, "SELECT version FROM cases WHERE serial = ?", serial).Scan(&version); err != nil {
+		return nil, notFound(serial)
+	}
+	c := s.recent.get(serial, version)
+	if c == nil {
+		var err error
+		if c, err = s.loadFresh(ctx, "c.serial = ?", serial); err != nil {
+			return nil, err
+		}
 	}
 	if !canSee(actor, c) {
 		return nil, notFound(serial)
 	}
-	return c, nil
+	cp := *c // callers may mask their copy; the cached case stays whole
+	return &cp, nil
+}
+
+// loadFresh reads a case from the database and remembers it.
+func (s *Service) loadFresh(ctx context.Context, where string, arg any) (*Case, error) {
+	c, err := s.load(ctx, s.db.Reader(), where, arg)
+	if err != nil {
+		return nil, err
+	}
+	s.recent.put(c)
+	cp := *c
+	return &cp, nil
 }
 
 func notFound(serial string) error {
@@ -552,19 +603,25 @@ func pick(a, b string) string {
 	return b
 }
 
-// load reads one case with everything attached.
+// load reads one case with everything attached. Outside a write
+// transaction (q is the reader) the reads share one read transaction.
 func (s *Service) load(ctx context.Context, q db.Querier, where string, arg any) (*Case, error) {
-	c, err := scanCase(q.QueryRow(ctx, caseCols+" WHERE "+where, arg))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, zwfw.Errorf(zwfw.ENOTFOUND, "办件不存在")
+	var c *Case
+	read := func(q db.Querier) error {
+		var err error
+		c, err = scanCase(q.QueryRow(ctx, caseCols+" WHERE "+where, arg))
+		if errors.Is(err, sql.ErrNoRows) {
+			return zwfw.Errorf(zwfw.ENOTFOUND, "办件不存在")
+		}
+		if err != nil {
+			return err
+		}
+		return s.attach(ctx, q, c)
 	}
-	if err != nil {
-		return nil, err
+	if _, inTx := q.(*db.Tx); inTx {
+		return c, read(q)
 	}
-	if err := s.attach(ctx, q, c); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return c, s.db.ReadTx(ctx, read)
 }
 
 // attach reads a case's steps, materials, notices, tasks, suspensions,

@@ -353,6 +353,16 @@ func (s *Service) get(ctx context.Context, q db.Querier, code string) (*Item, in
 	return &it, id, nil
 }
 
+// CurrentVersion returns the number of the item's current version: with
+// GetVersion (whose result never changes) callers can cache items safely.
+func (s *Service) CurrentVersion(ctx context.Context, code string) (int, error) {
+	var v int
+	if err := s.db.QueryRow(ctx, "SELECT version FROM items WHERE code = ?", code).Scan(&v); err != nil {
+		return 0, db.NotFound(err, fmt.Sprintf("事项 %s 不存在", code))
+	}
+	return v, nil
+}
+
 // GetVersion returns one stored version of an item (cases keep the version
 // they were filed under).
 func (s *Service) GetVersion(ctx context.Context, code string, version int) (*Item, error) {

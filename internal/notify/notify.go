@@ -193,6 +193,9 @@ func (d *Dispatcher) RunOnce(ctx context.Context, batch int) (int, error) {
 		msgs, attempts = append(msgs, m), append(attempts, a)
 	}
 	rows.Close()
+	// Send, then record the outcome: successes in one statement, failures
+	// one by one (they are rare).
+	var sent []any
 	for i, m := range msgs {
 		s, ok := d.Senders[m.Channel]
 		var sendErr error
@@ -201,17 +204,25 @@ func (d *Dispatcher) RunOnce(ctx context.Context, batch int) (int, error) {
 		} else {
 			sendErr = s.Send(ctx, m)
 		}
-		state, errText, sentAt := Sent, "", db.Millis(d.Now())
-		if sendErr != nil {
-			state, errText, sentAt = Pending, sendErr.Error(), 0
-			if attempts[i] >= MaxAttempts {
-				state = Failed
-			}
-			d.Log.Warn("notification not sent", "id", m.ID, "channel", m.Channel, "attempt", attempts[i], "err", sendErr)
+		if sendErr == nil {
+			sent = append(sent, m.ID)
+			continue
 		}
-		if _, err := d.DB.Exec(ctx, "UPDATE notifications SET state = ?, error = ?, sent_at = ? WHERE id = ? AND claimed_by = ?",
-			state, errText, sentAt, m.ID, d.id); err != nil {
+		state := Pending
+		if attempts[i] >= MaxAttempts {
+			state = Failed
+		}
+		d.Log.Warn("notification not sent", "id", m.ID, "channel", m.Channel, "attempt", attempts[i], "err", sendErr)
+		if _, err := d.DB.Exec(ctx, "UPDATE notifications SET state = ?, error = ? WHERE id = ? AND claimed_by = ?",
+			state, sendErr.Error(), m.ID, d.id); err != nil {
 			return i, err
+		}
+	}
+	if len(sent) > 0 {
+		args := append([]any{db.Millis(d.Now()), d.id}, sent...)
+		if _, err := d.DB.Exec(ctx, "UPDATE notifications SET state = 'sent', error = '', sent_at = ? WHERE claimed_by = ? AND id IN ("+
+			strings.TrimSuffix(strings.Repeat("?, ", len(sent)), ", ")+")", args...); err != nil {
+			return 0, err
 		}
 	}
 	return len(msgs), nil
