@@ -112,7 +112,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 		defer a.Close()
-		n, err := audit.Verify(ctx, a.DB.Reader())
+		n, err := audit.Verify(ctx, a.DB)
 		if err != nil {
 			return err
 		}

@@ -15,6 +15,7 @@ import (
 
 	"zwfw/internal/account"
 	"zwfw/internal/api"
+	"zwfw/internal/audit"
 	"zwfw/internal/calendar"
 	"zwfw/internal/casework"
 	"zwfw/internal/catalog"
@@ -206,6 +207,7 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 	dctx, stopDispatch := context.WithCancel(context.Background())
 	defer stopDispatch()
 	go a.Dispatcher().Run(dctx, 2*time.Second)
+	go audit.RunChainer(dctx, a.DB, time.Second, a.Log)
 	a.Log.Info("zwfw listening", "addr", "http://"+ln.Addr().String(), "database", string(a.DB.Dialect), "version", Version)
 	if ready != nil {
 		ready(ln.Addr().String())

@@ -62,7 +62,7 @@ type NoticeContent struct {
 // centre: 宁政服受〔2026〕00017号 style, as centre code + mark + year + sequence.
 func (a *act) number(kind, mark string) (string, error) {
 	year := a.now.In(db.Zone).Year()
-	n, err := next(a.ctx, a.tx, fmt.Sprintf("%s:%s:%d", kind, a.c.OrgCode, year))
+	n, err := a.tx.Next(a.ctx, fmt.Sprintf("%s:%s:%d", kind, a.c.OrgCode, year))
 	if err != nil {
 		return "", err
 	}

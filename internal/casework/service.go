@@ -449,22 +449,11 @@ func (s *Service) materials(ctx context.Context, q db.Querier, actor *zwfw.Actor
 // database, so serials are unique across processes and never reused.
 func (s *Service) serial(ctx context.Context, tx *db.Tx, region string, at time.Time) (string, error) {
 	day := at.In(db.Zone).Format("20060102")
-	n, err := next(ctx, tx, "case:"+region+":"+day)
+	n, err := tx.Next(ctx, "case:"+region+":"+day)
 	if err != nil {
 		return "", err
 	}
 	return fmt.Sprintf("%s-%s-%05d", region, day, n), nil
-}
-
-// next increments a named counter and returns its new value.
-func next(ctx context.Context, tx *db.Tx, name string) (int64, error) {
-	var n int64
-	err := tx.QueryRow(ctx, `INSERT INTO counters (name, value) VALUES (?, 1)
-		ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value`, name).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("casework: counter %s: %w", name, err)
-	}
-	return n, nil
 }
 
 // openStep records a closed step (an action already taken).

@@ -51,6 +51,8 @@ type DB struct {
 	wstmts  *stmtCache
 	rstmts  *stmtCache
 
+	seq *sql.DB // PostgreSQL: a small pool for counters taken outside the caller's transaction
+
 	jobs       chan writeJob // SQLite: write transactions for the writer goroutine
 	jmu        sync.RWMutex  // guards closing jobs
 	closed     bool
@@ -200,24 +202,47 @@ func openSQLite(ctx context.Context, o Options) (*DB, error) {
 }
 
 func openPostgres(ctx context.Context, o Options) (*DB, error) {
-	p, err := sql.Open("pgx", o.URL)
-	if err != nil {
-		return nil, fmt.Errorf("db: open postgres: %w", err)
-	}
 	n := o.MaxConns
 	if n <= 0 {
 		n = 16
 	}
-	p.SetMaxOpenConns(n)
-	p.SetMaxIdleConns(n)
-	p.SetConnMaxIdleTime(5 * time.Minute)
+	// Two pools: reads made while a write transaction holds a connection
+	// (a calendar or organisation lookup) must never wait for the pool that
+	// transaction drew from, or a full pool waits on itself.
+	open := func() (*sql.DB, error) {
+		p, err := sql.Open("pgx", o.URL)
+		if err != nil {
+			return nil, fmt.Errorf("db: open postgres: %w", err)
+		}
+		p.SetMaxOpenConns(n)
+		p.SetMaxIdleConns(n)
+		p.SetConnMaxIdleTime(5 * time.Minute)
+		return p, nil
+	}
+	w, err := open()
+	if err != nil {
+		return nil, err
+	}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	if err := p.PingContext(pingCtx); err != nil {
-		p.Close()
+	if err := w.PingContext(pingCtx); err != nil {
+		w.Close()
 		return nil, fmt.Errorf("db: connect to postgres: %w", err)
 	}
-	return &DB{Dialect: Postgres, write: p, read: p}, nil
+	r, err := open()
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	sq, err := sql.Open("pgx", o.URL)
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, err
+	}
+	sq.SetMaxOpenConns(4)
+	sq.SetMaxIdleConns(4)
+	return &DB{Dialect: Postgres, write: w, read: r, seq: sq}, nil
 }
 
 // Close closes the connections.
@@ -236,6 +261,9 @@ func (db *DB) Close() error {
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
+	}
+	if db.seq != nil {
+		err = errors.Join(err, db.seq.Close())
 	}
 	return err
 }
@@ -684,6 +712,30 @@ func (t *Tx) Savepoint(ctx context.Context, fn func() error) error {
 	}
 	_, err := t.tx.ExecContext(ctx, "RELEASE SAVEPOINT zwfw_sp")
 	return MapError(err)
+}
+
+// Next increments the named counter and returns its new value: serial and
+// document numbers, unique across processes and never reused.
+//
+// On SQLite the increment is part of tx (the single writer serialises it
+// anyway, and a rolled-back transaction leaves no gap). On PostgreSQL it is
+// committed at once in a transaction of its own, like a sequence: holding
+// the counter's row lock until the caller commits would make every case of
+// a centre wait for the one before it. A rolled-back caller leaves a gap.
+func (t *Tx) Next(ctx context.Context, name string) (int64, error) {
+	const q = `INSERT INTO counters (name, value) VALUES (?, 1)
+		ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value`
+	var n int64
+	var err error
+	if t.db.seq != nil {
+		err = t.db.seq.QueryRowContext(ctx, t.db.Rebind(q), name).Scan(&n)
+	} else {
+		err = t.QueryRow(ctx, q, name).Scan(&n)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("db: counter %s: %w", name, MapError(err))
+	}
+	return n, nil
 }
 
 // InsertID runs an INSERT … RETURNING id and returns the new id.

@@ -130,29 +130,32 @@ CREATE TABLE files (
 );
 CREATE INDEX files_sha ON files (sha256);
 
--- The audit log: one row per recorded action, each chained to the one
--- before by hash, written in the same transaction as the change.
--- audit_head holds the last sequence number and hash; updating it serialises
--- appends across server processes.
+-- The audit log: one row per recorded action, written in the same
+-- transaction as the change. A chainer then links the entries in order by
+-- hash (pos, prev_hash, hash) in short transactions of its own, so that
+-- writers never queue on the chain's head while they commit. audit_head
+-- holds the last chained position and hash.
 CREATE TABLE audit_head (
     id   INTEGER PRIMARY KEY,
-    seq  BIGINT  NOT NULL,
+    pos  BIGINT  NOT NULL,
     hash TEXT    NOT NULL
 );
-INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '');
+INSERT INTO audit_head (id, pos, hash) VALUES (1, 0, '');
 
 CREATE TABLE audit_log (
-    seq        BIGINT  PRIMARY KEY,
+    id         {{id}},
     at         BIGINT  NOT NULL,
     actor_id   BIGINT,
     actor_name TEXT    NOT NULL,
     action     TEXT    NOT NULL,
     object     TEXT    NOT NULL,
     detail     TEXT    NOT NULL,
-    prev_hash  TEXT    NOT NULL,
-    hash       TEXT    NOT NULL
+    pos        BIGINT  UNIQUE,
+    prev_hash  TEXT    NOT NULL DEFAULT '',
+    hash       TEXT    NOT NULL DEFAULT ''
 );
 CREATE INDEX audit_object ON audit_log (object);
+CREATE INDEX audit_unchained ON audit_log (id) WHERE pos IS NULL;
 
 -- +goose Down
 DROP TABLE audit_log;
