@@ -252,7 +252,7 @@ func fallbackName(serial string, m *casework.Material) string {
 // the applicant's name masked, no personal data.
 func handlePublicProgress(cases *casework.Service) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		p, err := cases.PublicProgress(r.Context(), r.PathValue("serial"))
+		p, err := cases.PublicProgress(r.Context(), r.PathValue("serial"), r.URL.Query().Get("code"))
 		if err != nil {
 			return err
 		}

@@ -14,6 +14,7 @@ import (
 	"zwfw/internal/app/apptest"
 	"zwfw/internal/calendar"
 	"zwfw/internal/casework"
+	"zwfw/internal/notify"
 	"zwfw/internal/httpauth"
 )
 
@@ -261,12 +262,13 @@ func testPromised(t *testing.T, ce *caseEnv) {
 		k.Channel != casework.ChannelOnline || k.Kind != "promised" || k.ItemCode != "010100100000" || k.OrgCode != "610923C" || k.Version != 1 {
 		t.Fatalf("new case (Location %q): %+v", loc, k)
 	}
-	// The applicant sees their own data whole; staff see it masked.
+	// The applicant sees their own data whole; staff handling the case see
+	// the phone (to call the applicant) and the credit code of an enterprise.
 	if k.Applicant.Name != "宁陕县秦岭人家餐饮有限公司" || k.Applicant.Phone != "13709151234" {
 		t.Fatalf("own case shows %+v", k.Applicant)
 	}
 	win := ce.as(t, "county.window")
-	if got := win.caseOf(k.Serial); got.Applicant.Phone != "137****1234" {
+	if got := win.caseOf(k.Serial); got.Applicant.Phone != "13709151234" {
 		t.Fatalf("window sees phone %q", got.Applicant.Phone)
 	}
 
@@ -424,7 +426,14 @@ func testImmediate(t *testing.T, ce *caseEnv) {
 	if inbox.Unread != 0 || len(inbox.Items) != 1 || !inbox.Items[0].Read {
 		t.Fatalf("after marking read: %+v", inbox)
 	}
-	wang.get("/notifications?offset=5").apiErr(http.StatusBadRequest, "bad_request")
+	var page struct {
+		Items []notify.Message `json:"items"`
+		Total int              `json:"total"`
+	}
+	wang.get("/notifications?limit=2&offset=1").decode(&page)
+	if len(page.Items) != 2 || page.Total < 3 {
+		t.Fatalf("second page of messages: %+v", page)
+	}
 	anon(t, ce.e).get("/notifications").apiErr(http.StatusUnauthorized, "unauthorized")
 }
 
@@ -663,14 +672,15 @@ func testPrivacy(t *testing.T, ce *caseEnv) {
 		t.Fatalf("the town window cannot download a material of its case: %d", res.Status)
 	}
 
-	// Staff see the walk-in applicant's numbers masked; the response to the
-	// clerk who filed it too.
-	if county.Applicant.Ident != "610***********0025" || county.Applicant.Phone != "139****8899" {
+	// Staff see the walk-in applicant's ID number masked; the response to
+	// the clerk who filed it too.
+	if county.Applicant.Ident != "610***********0025" || county.Applicant.Phone != "13991568899" {
 		t.Fatalf("filing clerk sees %+v", county.Applicant)
 	}
 	for _, who := range []string{"county.window", "county.reviewer", "county.supervisor"} {
 		res := ce.as(t, who).get("/cases/" + county.Serial)
-		if res.Status != http.StatusOK || bytes.Contains(res.Body, []byte(walkInID)) || bytes.Contains(res.Body, []byte(walkInPhone)) ||
+		// Staff see the phone (they call the applicant) but not the ID number.
+		if res.Status != http.StatusOK || bytes.Contains(res.Body, []byte(walkInID)) || !bytes.Contains(res.Body, []byte(walkInPhone)) ||
 			!bytes.Contains(res.Body, []byte("610***********0025")) {
 			t.Fatalf("%s sees %d %s", who, res.Status, res.Body)
 		}
@@ -683,7 +693,10 @@ func testPrivacy(t *testing.T, ce *caseEnv) {
 	// Public progress: no login, the name masked, nothing personal.
 	win := ce.as(t, "county.window")
 	win.mustAct(county.Serial, "accept", nil)
-	res := anon(t, ce.e).get("/public/progress/" + county.Serial)
+	// Without the query code printed on the notices the case is not found.
+	anon(t, ce.e).get("/public/progress/"+county.Serial).apiErr(http.StatusNotFound, "not_found")
+	anon(t, ce.e).get("/public/progress/"+county.Serial+"?code=000000").apiErr(http.StatusNotFound, "not_found")
+	res := anon(t, ce.e).get("/public/progress/" + county.Serial + "?code=" + county.QueryCode)
 	var p casework.Progress
 	if res.Status != http.StatusOK {
 		t.Fatalf("public progress: %d %s", res.Status, res.Body)
@@ -698,7 +711,7 @@ func testPrivacy(t *testing.T, ce *caseEnv) {
 			t.Fatalf("public progress shows %q: %s", secret, res.Body)
 		}
 	}
-	anon(t, ce.e).get("/public/progress/610923-20990101-00001").apiErr(http.StatusNotFound, "not_found")
+	anon(t, ce.e).get("/public/progress/610923-20990101-00001?code=123456").apiErr(http.StatusNotFound, "not_found")
 	anon(t, ce.e).get("/cases/"+county.Serial).apiErr(http.StatusUnauthorized, "unauthorized")
 }
 

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"time"
 
-	"zwfw"
 	"zwfw/internal/db"
 	"zwfw/internal/notify"
 )
@@ -13,6 +12,7 @@ import (
 // number still unread.
 type inboxJSON struct {
 	Items  []notify.Message `json:"items"`
+	Total  int              `json:"total"`
 	Unread int              `json:"unread"`
 }
 
@@ -24,17 +24,11 @@ func handleInbox(d *db.DB) handler {
 		if err != nil {
 			return err
 		}
-		if pg.Offset != 0 {
-			return paramError(zwfw.EBADREQUEST, "offset", "消息列表只返回最近的 limit 条，不支持 offset")
-		}
-		msgs, unread, err := notify.Inbox(r.Context(), d, actor(r).UserID, pg.Limit)
+		msgs, total, unread, err := notify.Inbox(r.Context(), d, actor(r).UserID, pg.Limit, pg.Offset)
 		if err != nil {
 			return err
 		}
-		if msgs == nil {
-			msgs = []notify.Message{}
-		}
-		writeJSON(w, http.StatusOK, inboxJSON{Items: msgs, Unread: unread})
+		writeJSON(w, http.StatusOK, inboxJSON{Items: msgs, Total: total, Unread: unread})
 		return nil
 	}
 }

@@ -139,8 +139,9 @@ func (a *App) Close() error { return a.DB.Close() }
 func (a *App) Handler() (http.Handler, error) {
 	m := newMetrics(a.DB)
 	apiH := api.New(api.Deps{Config: a.Config, DB: a.DB, Orgs: a.Orgs, Users: a.Users, Catalog: a.Catalog, Files: a.Files,
+		Cases: a.Cases, Calendar: a.Calendar, Log: a.Log, Now: a.Now, PaymentSecret: []byte(a.Config.PaymentSecret)})
+	webH, err := web.New(web.Deps{Config: a.Config, DB: a.DB, Orgs: a.Orgs, Users: a.Users, Catalog: a.Catalog, Files: a.Files,
 		Cases: a.Cases, Calendar: a.Calendar, Log: a.Log, Now: a.Now})
-	webH, err := web.New(web.Deps{Config: a.Config, DB: a.DB, Orgs: a.Orgs, Users: a.Users, Catalog: a.Catalog, Files: a.Files, Log: a.Log, Now: a.Now})
 	if err != nil {
 		return nil, err
 	}

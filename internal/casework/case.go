@@ -188,7 +188,7 @@ type Case struct {
 	Paid         bool         `json:"paid,omitempty"`
 	Result       *Result      `json:"result,omitempty"`
 	Delivery     *Delivery    `json:"delivery,omitempty"`
-	QueryCode    string       `json:"-"`
+	QueryCode    string       `json:"query_code"` // with the serial, opens the public progress page; printed on the notices
 	SubmittedAt  time.Time    `json:"submitted_at"`
 	AcceptedAt   time.Time    `json:"accepted_at,omitzero"`
 	DecidedAt    time.Time    `json:"decided_at,omitzero"`

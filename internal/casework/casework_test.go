@@ -503,12 +503,57 @@ func TestListsAndProgress(t *testing.T) {
 		if err != nil || len(list) != 1 || list[0].Serial != b.Serial || !list[0].Overdue || *list[0].Remaining >= 0 {
 			t.Fatalf("overdue list: %+v %v", list, err)
 		}
-		p, err := e.cases.PublicProgress(e.ctx, b.Serial)
+		p, err := e.cases.PublicProgress(e.ctx, b.Serial, b.QueryCode)
 		if err != nil || p.Applicant != "陈**" || p.Current == "" || len(p.Steps) < 2 {
 			t.Fatalf("public progress: %+v %v", p, err)
 		}
-		if _, err := e.cases.PublicProgress(e.ctx, "610923-20990101-00001"); zwfw.ErrorCode(err) != zwfw.ENOTFOUND {
+		// The last six characters of the applicant's ID number also open it.
+		if _, err := e.cases.PublicProgress(e.ctx, b.Serial, "120025"); err != nil {
+			t.Fatalf("progress by ID tail: %v", err)
+		}
+		// Without the right second factor the case does not exist.
+		for _, code := range []string{"", "000000", "12002"} {
+			if _, err := e.cases.PublicProgress(e.ctx, b.Serial, code); zwfw.ErrorCode(err) != zwfw.ENOTFOUND {
+				t.Fatalf("progress with code %q: %v", code, err)
+			}
+		}
+		if _, err := e.cases.PublicProgress(e.ctx, "610923-20990101-00001", "123456"); zwfw.ErrorCode(err) != zwfw.ENOTFOUND {
 			t.Fatalf("unknown serial: %v", err)
+		}
+	})
+}
+
+// TestDrafts: an applicant saves a draft over several sittings and submits
+// it; nobody else sees it.
+func TestDrafts(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := setup(t, d)
+		wang := e.actor("resident.wang")
+		dr, err := e.cases.SaveDraft(e.ctx, wang, 0, casework.ApplyInput{ItemCode: "200300200000", OrgCode: "610923100C",
+			Form: casework.Form{Description: "申领就业创业证"}, Materials: []casework.MaterialInput{{Name: "居民身份证", HandedIn: "window"}}})
+		if err != nil || dr.ItemName != "就业创业证申领" {
+			t.Fatalf("save draft: %+v %v", dr, err)
+		}
+		if _, err := e.cases.Draft(e.ctx, e.actor("enterprise.qinling"), dr.ID); zwfw.ErrorCode(err) != zwfw.ENOTFOUND {
+			t.Fatalf("another applicant reads the draft: %v", err)
+		}
+		if _, err := e.cases.SaveDraft(e.ctx, e.actor("county.window"), 0, casework.ApplyInput{ItemCode: "200300200000"}); zwfw.ErrorCode(err) != zwfw.EFORBIDDEN {
+			t.Fatalf("staff drafts: %v", err)
+		}
+		// Submitting an incomplete draft is refused and keeps the draft.
+		if _, err := e.cases.SubmitDraft(e.ctx, wang, dr.ID); zwfw.ErrorCode(err) != zwfw.EINVALID {
+			t.Fatalf("incomplete draft submitted: %v", err)
+		}
+		dr.Materials = append(dr.Materials, casework.MaterialInput{Name: "就业创业证申领登记表", HandedIn: "post"})
+		if _, err := e.cases.SaveDraft(e.ctx, wang, dr.ID, casework.ApplyInput{ItemCode: dr.ItemCode, OrgCode: dr.OrgCode, Form: dr.Form, Materials: dr.Materials}); err != nil {
+			t.Fatal(err)
+		}
+		c, err := e.cases.SubmitDraft(e.ctx, wang, dr.ID)
+		if err != nil || c.Status != casework.Submitted {
+			t.Fatalf("submit: %v", err)
+		}
+		if list, _ := e.cases.Drafts(e.ctx, wang); len(list) != 0 {
+			t.Fatal("draft kept after submission")
 		}
 	})
 }

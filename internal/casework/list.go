@@ -2,6 +2,7 @@ package casework
 
 import (
 	"context"
+	"crypto/subtle"
 	"fmt"
 	"strings"
 	"time"
@@ -260,11 +261,25 @@ type ProgressStep struct {
 	At     time.Time `json:"at"`
 }
 
-// PublicProgress returns the public view of the case with serial.
-func (s *Service) PublicProgress(ctx context.Context, serial string) (*Progress, error) {
+// PublicProgress returns the public view of the case with serial. The
+// query code printed on the case's notices (or the last six characters of
+// the applicant's ID number or credit code) must come with it: serial
+// numbers run in sequence, and without a second factor anyone could walk
+// them and learn who applied for what (UX.md 办件查询).
+func (s *Service) PublicProgress(ctx context.Context, serial, code string) (*Progress, error) {
+	notFound := zwfw.Errorf(zwfw.ENOTFOUND, "没有找到办件编号为 %s、查询码相符的办件，请核对编号和查询码", serial)
+	code = strings.ToUpper(strings.TrimSpace(code))
+	if len(code) < 4 {
+		return nil, notFound
+	}
 	c, err := s.load(ctx, s.db.Reader(), "c.serial = ?", strings.TrimSpace(serial))
 	if err != nil {
-		return nil, zwfw.Errorf(zwfw.ENOTFOUND, "没有找到办件编号为 %s 的办件，请核对编号", serial)
+		return nil, notFound
+	}
+	id := strings.ToUpper(c.Applicant.Ident)
+	if subtle.ConstantTimeCompare([]byte(code), []byte(c.QueryCode)) != 1 &&
+		!(len(code) == 6 && len(id) >= 6 && subtle.ConstantTimeCompare([]byte(code), []byte(id[len(id)-6:])) == 1) {
+		return nil, notFound
 	}
 	p := &Progress{Serial: c.Serial, ItemName: c.ItemName, OrgName: c.OrgName, Applicant: ident.MaskName(c.Applicant.Name),
 		Status: c.Status, StatusName: c.StatusName, Deadline: c.Deadline, SubmittedAt: c.SubmittedAt, Steps: []ProgressStep{}}
@@ -308,12 +323,13 @@ func (s *Service) Notice(ctx context.Context, actor *zwfw.Actor, serial string, 
 	return nil, nil, zwfw.Errorf(zwfw.ENOTFOUND, "通知书不存在")
 }
 
-// Mask hides the applicant's identity number (and, for other staff than
-// those who need it, nothing else): cases leave the service with the number
-// masked unless the full value is asked for on purpose.
+// Mask hides the applicant's ID number from staff: a case leaves the
+// service with the number masked unless the full value is asked for on
+// purpose. The phone number stays: the staff handling a case call the
+// applicant (一次性告知, 延期, 领取结果), and every case they can see is one
+// they handle or supervise.
 func (c *Case) Mask() {
 	if c.Applicant.Kind == zwfw.KindPerson {
 		c.Applicant.Ident = ident.MaskID(c.Applicant.Ident)
 	}
-	c.Applicant.Phone = ident.MaskPhone(c.Applicant.Phone)
 }

@@ -56,6 +56,7 @@ type NoticeContent struct {
 	Footer    string    `json:"footer,omitempty"`
 	Phone     string    `json:"phone"`
 	Complaint string    `json:"complaint_phone"`
+	QueryCode string    `json:"query_code"` // with the serial, opens the public progress page (the QR code)
 }
 
 // number gives the next number of a kind of document at the case's
@@ -85,6 +86,7 @@ func (a *act) notice(kind string, c NoticeContent) error {
 		c.Phone = centre.Phone
 	}
 	c.Complaint = a.it.ComplaintPhone
+	c.QueryCode = a.c.QueryCode
 	b, err := json.Marshal(c)
 	if err != nil {
 		return err

@@ -28,6 +28,7 @@ type Config struct {
 	TokenTTL      time.Duration // ZWFW_TOKEN_TTL: lifetime of API bearer tokens
 	MaxUpload     int64         // ZWFW_MAX_UPLOAD: largest accepted upload, bytes
 	SecureCookies bool          // ZWFW_SECURE_COOKIES: mark cookies Secure (behind HTTPS)
+	PaymentSecret string        // ZWFW_PAYMENT_SECRET: key the online payment platform signs its callbacks with (HMAC-SM3)
 	Site          Site
 }
 
@@ -99,6 +100,7 @@ func options() []option {
 			return nil
 		}, false},
 		{"ZWFW_SECURE_COOKIES", "secure-cookies", "false", "mark cookies Secure (set when served over HTTPS)", boolean(func(c *Config) *bool { return &c.SecureCookies }), true},
+		{"ZWFW_PAYMENT_SECRET", "payment-secret", "", "key of the online payment platform's signed callbacks (empty: online payment off)", str(func(c *Config) *string { return &c.PaymentSecret }), false},
 		{"ZWFW_SITE_NAME", "site-name", "宁陕县政务服务网", "site name", str(func(c *Config) *string { return &c.Site.Name }), false},
 		{"ZWFW_SITE_ORGANIZER", "site-organizer", "宁陕县人民政府办公室", "主办单位", str(func(c *Config) *string { return &c.Site.Organizer }), false},
 		{"ZWFW_SITE_CONTACT", "site-contact", "0915-6822345", "主办单位联系电话", str(func(c *Config) *string { return &c.Site.Contact }), false},

@@ -92,29 +92,31 @@ func Enqueue(ctx context.Context, tx *db.Tx, at time.Time, n Note) error {
 	return nil
 }
 
-// Inbox returns a user's in-app messages, newest first, and the unread count.
-func Inbox(ctx context.Context, d *db.DB, userID int64, limit int) ([]Message, int, error) {
-	var unread int
-	if err := d.QueryRow(ctx, "SELECT COUNT(*) FROM notifications WHERE user_id = ? AND channel = 'inapp' AND read_at = 0", userID).Scan(&unread); err != nil {
-		return nil, 0, err
+// Inbox returns a page of a user's in-app messages, newest first, with the
+// total and the unread count.
+func Inbox(ctx context.Context, d *db.DB, userID int64, limit, offset int) ([]Message, int, int, error) {
+	var total, unread int
+	if err := d.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN read_at = 0 THEN 1 ELSE 0 END), 0)
+		FROM notifications WHERE user_id = ? AND channel = 'inapp'`, userID).Scan(&total, &unread); err != nil {
+		return nil, 0, 0, err
 	}
 	rows, err := d.Query(ctx, `SELECT id, channel, subject, body, case_serial, state, read_at, created_at FROM notifications
-		WHERE user_id = ? AND channel = 'inapp' ORDER BY id DESC LIMIT ?`, userID, limit)
+		WHERE user_id = ? AND channel = 'inapp' ORDER BY id DESC LIMIT ? OFFSET ?`, userID, limit, offset)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
 	defer rows.Close()
-	var out []Message
+	out := []Message{}
 	for rows.Next() {
 		var m Message
 		var read, created int64
 		if err := rows.Scan(&m.ID, &m.Channel, &m.Subject, &m.Body, &m.CaseSerial, &m.State, &read, &created); err != nil {
-			return nil, 0, err
+			return nil, 0, 0, err
 		}
 		m.Read, m.CreatedAt, m.UserID = read != 0, db.Time(created), userID
 		out = append(out, m)
 	}
-	return out, unread, rows.Err()
+	return out, total, unread, rows.Err()
 }
 
 // MarkRead marks a user's in-app messages read.

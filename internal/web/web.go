@@ -13,6 +13,8 @@ import (
 
 	"zwfw"
 	"zwfw/internal/account"
+	"zwfw/internal/calendar"
+	"zwfw/internal/casework"
 	"zwfw/internal/catalog"
 	"zwfw/internal/config"
 	"zwfw/internal/db"
@@ -23,14 +25,16 @@ import (
 
 // Deps are what the page handlers call.
 type Deps struct {
-	Config  config.Config
-	DB      *db.DB
-	Orgs    *org.Service
-	Users   *account.Service
-	Catalog *catalog.Service
-	Files   *files.Store
-	Log     *slog.Logger
-	Now     func() time.Time
+	Config   config.Config
+	DB       *db.DB
+	Orgs     *org.Service
+	Users    *account.Service
+	Catalog  *catalog.Service
+	Files    *files.Store
+	Cases    *casework.Service
+	Calendar *calendar.Calendar
+	Log      *slog.Logger
+	Now      func() time.Time
 }
 
 // server holds the parsed templates and assets; handlers are its methods.
