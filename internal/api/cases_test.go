@@ -14,8 +14,8 @@ import (
 	"zwfw/internal/app/apptest"
 	"zwfw/internal/calendar"
 	"zwfw/internal/casework"
-	"zwfw/internal/notify"
 	"zwfw/internal/httpauth"
+	"zwfw/internal/notify"
 )
 
 // clock is the settable clock of a test instance. Cases are filed on
