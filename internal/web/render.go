@@ -92,6 +92,7 @@ type base struct {
 	Nav       string // the active top navigation entry
 	Now       time.Time
 	admin     bool // a page of administration
+	CaseCSS   bool // the page shows cases: load cases.css
 }
 
 // Admin reports whether the page belongs to administration (its own
@@ -110,7 +111,8 @@ func (s *server) base(w http.ResponseWriter, r *http.Request, title string) base
 		Title: title, Site: s.d.Config.Site, Actor: httpauth.Actor(r.Context()),
 		CSRF: httpauth.CSRF(r.Context()), CSRFField: httpauth.CSRFField,
 		Care: careMode(r), Path: r.URL.RequestURI(), Now: s.now(),
-		admin: r.URL.Path == "/admin" || strings.HasPrefix(r.URL.Path, "/admin/"),
+		admin:   r.URL.Path == "/admin" || strings.HasPrefix(r.URL.Path, "/admin/"),
+		CaseCSS: caseURL(r.URL.Path),
 	}
 	if r.Method != http.MethodGet {
 		// A form sent back for correction: switches on it return to the
@@ -395,4 +397,14 @@ func yuan(cents int64) string {
 func fieldID(field string) string {
 	r := strings.NewReplacer("[", "-", "]", "", ".", "-")
 	return "f-" + r.Replace(field)
+}
+
+// caseURL reports whether a path shows cases (and so needs cases.css).
+func caseURL(p string) bool {
+	for _, prefix := range []string{"/apply", "/my", "/progress", "/work", "/notices"} {
+		if p == prefix || strings.HasPrefix(p, prefix+"/") {
+			return true
+		}
+	}
+	return false
 }

@@ -57,5 +57,10 @@ func (s *server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /admin/catalog/import", s.page(s.staff(s.form(upload+formLimit, s.adminImport))))
 	mux.Handle("GET /admin/catalog/export", s.page(s.staff(s.adminExport)))
 
+	// Case handling: the applicant's side and the public progress lookup
+	// (apply.go), the staff's workbench (work.go).
+	s.routesApplicant(mux, upload)
+	s.routesWork(mux, upload)
+
 	mux.Handle("/", s.page(s.notFound))
 }
