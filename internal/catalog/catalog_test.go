@@ -20,7 +20,7 @@ var clock = func() time.Time { return time.Date(2026, 11, 26, 10, 0, 0, 0, db.Zo
 
 type noFiles struct{}
 
-func (noFiles) Has(string) bool { return false }
+func (noFiles) HasFor(context.Context, string, string) bool { return false }
 
 // fixture builds a small tree: 市 → 县 (two departments, a town) and
 // returns the catalog service.

@@ -66,12 +66,19 @@ func (v *Version) ChangedLabels() []string {
 type Service struct {
 	db    *db.DB
 	orgs  *org.Service
-	files interface{ Has(sha string) bool }
+	files FileStore
 	now   func() time.Time
 }
 
 // NewService returns a catalog Service.
-func NewService(d *db.DB, orgs *org.Service, files interface{ Has(string) bool }, now func() time.Time) *Service {
+// FileStore is what the catalog asks of the file store: is this file stored
+// as a catalog attachment? (A case's upload — an applicant's ID card scan —
+// must never become a public download by being named in an item.)
+type FileStore interface {
+	HasFor(ctx context.Context, sha, purpose string) bool
+}
+
+func NewService(d *db.DB, orgs *org.Service, files FileStore, now func() time.Time) *Service {
 	return &Service{db: d, orgs: orgs, files: files, now: now}
 }
 
@@ -100,7 +107,9 @@ func (r *refs) dept(code string) *org.Org {
 }
 
 func (r *refs) IsDept(code string) bool { return r.dept(code) != nil }
-func (r *refs) HasFile(sha string) bool { return r.s.files != nil && r.s.files.Has(sha) }
+func (r *refs) HasFile(sha string) bool {
+	return r.s.files != nil && r.s.files.HasFor(r.ctx, sha, "catalog")
+}
 
 // canEdit checks the actor may change items of dept: catalog administrators
 // (and system administrators) whose subtree holds the department.

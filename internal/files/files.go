@@ -172,6 +172,17 @@ func (s *Store) Has(sha string) bool {
 	return err == nil
 }
 
+// HasFor reports whether the bytes of sha are stored and were uploaded for
+// purpose at least once.
+func (s *Store) HasFor(ctx context.Context, sha, purpose string) bool {
+	if !s.Has(sha) {
+		return false
+	}
+	var one int
+	err := s.db.QueryRow(ctx, "SELECT 1 FROM files WHERE sha256 = ? AND purpose = ? LIMIT 1", sha, purpose).Scan(&one)
+	return err == nil
+}
+
 // Open opens the bytes of sha.
 func (s *Store) Open(sha string) (*os.File, error) {
 	if !ValidSHA(sha) {

@@ -203,3 +203,28 @@ func TestDemoCases(t *testing.T) {
 		}
 	})
 }
+
+// TestCaseFilesNeverBecomeCatalogDownloads: an applicant's upload (a case
+// material) cannot be attached to a public item, even by a catalog
+// administrator who knows its digest.
+func TestCaseFilesNeverBecomeCatalogDownloads(t *testing.T) {
+	d := dbtest.SQLite(t)
+	ctx := context.Background()
+	dp := deps(t, d)
+	if err := seed.Base(ctx, dp); err != nil {
+		t.Fatal(err)
+	}
+	scan, err := dp.Files.PutBytes(ctx, zwfw.System, "身份证.png", append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 64)...), files.PurposeCase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	it, err := dp.Catalog.Get(ctx, "010100100000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	it.Materials[0].Sample = &catalog.Attachment{Name: "样表.png", SHA256: scan.SHA256, Size: scan.Size, ContentType: scan.ContentType}
+	_, err = dp.Catalog.Update(ctx, zwfw.System, it.Code, it, "换样表", it.Version)
+	if zwfw.ErrorCode(err) != zwfw.EINVALID || !strings.Contains(zwfw.ErrorMessage(err), "不存在") {
+		t.Fatalf("case file attached to an item: %v", err)
+	}
+}
