@@ -7,6 +7,7 @@ package zwfw
 import (
 	"errors"
 	"fmt"
+	"net/http"
 )
 
 // Error codes. Each surface (API, web) maps them to a status in one place.
@@ -94,4 +95,28 @@ func (v *Invalid) Err() error {
 		msg = fmt.Sprintf("%s（另有 %d 处问题）", msg, len(v.Details)-1)
 	}
 	return &Error{Code: EINVALID, Message: msg, Details: v.Details}
+}
+
+// HTTPStatus is the HTTP status of an error code: the one mapping both the
+// API and the pages use.
+func HTTPStatus(code string) int {
+	switch code {
+	case EINVALID:
+		return http.StatusUnprocessableEntity
+	case EBADREQUEST:
+		return http.StatusBadRequest
+	case EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case EFORBIDDEN:
+		return http.StatusForbidden
+	case ENOTFOUND:
+		return http.StatusNotFound
+	case ECONFLICT:
+		return http.StatusConflict
+	case ETOOLARGE:
+		return http.StatusRequestEntityTooLarge
+	case ELOCKED:
+		return http.StatusLocked
+	}
+	return http.StatusInternalServerError
 }

@@ -16,29 +16,8 @@ import (
 	"zwfw"
 )
 
-// status maps a zwfw error code to its HTTP status. It is the only place
-// the API decides a status for an error.
-func status(code string) int {
-	switch code {
-	case zwfw.EINVALID:
-		return http.StatusUnprocessableEntity
-	case zwfw.EBADREQUEST:
-		return http.StatusBadRequest
-	case zwfw.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case zwfw.EFORBIDDEN:
-		return http.StatusForbidden
-	case zwfw.ENOTFOUND:
-		return http.StatusNotFound
-	case zwfw.ECONFLICT:
-		return http.StatusConflict
-	case zwfw.ETOOLARGE:
-		return http.StatusRequestEntityTooLarge
-	case zwfw.ELOCKED:
-		return http.StatusLocked
-	}
-	return http.StatusInternalServerError
-}
+// status maps a zwfw error code to its HTTP status (zwfw.HTTPStatus).
+func status(code string) int { return zwfw.HTTPStatus(code) }
 
 // errorBody is the shape of every error response.
 type errorBody struct {
