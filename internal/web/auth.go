@@ -94,10 +94,14 @@ func (s *server) loginPage(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// home is where a user lands after sign-in: staff at the workbench,
-// applicants in their account.
+// home is where a user lands after sign-in: staff who handle cases at the
+// workbench, administrators in the administration pages, applicants in
+// their account.
 func home(a *zwfw.Actor) string {
-	if a.IsStaff() {
+	switch {
+	case a.HasAny(zwfw.RoleWindow, zwfw.RoleReviewer, zwfw.RoleCashier, zwfw.RoleSupervisor):
+		return "/work"
+	case a.IsStaff():
 		return "/admin"
 	}
 	return "/account"

@@ -26,6 +26,7 @@ func TestLogin(t *testing.T) {
 	// safe local next.
 	for _, tc := range []struct{ user, next, want string }{
 		{"county.catalog", "", "/admin"},
+		{"chengguan.window", "", "/work"},
 		{"resident.wang", "", "/account"},
 		{"resident.wang", "/items/" + foodCode, "/items/" + foodCode},
 		{"resident.wang", "//evil.example/x", "/account"},

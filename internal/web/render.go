@@ -173,29 +173,8 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	_, _ = fmt.Fprint(w, `<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>系统繁忙</title><p>系统繁忙，请稍后重试。</p><p><a href="/">返回首页</a></p></html>`)
 }
 
-// status maps an error code to the HTTP status of the page: the one place
-// the web surface decides it.
-func status(code string) int {
-	switch code {
-	case zwfw.EINVALID:
-		return http.StatusUnprocessableEntity
-	case zwfw.EBADREQUEST:
-		return http.StatusBadRequest
-	case zwfw.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case zwfw.EFORBIDDEN:
-		return http.StatusForbidden
-	case zwfw.ENOTFOUND:
-		return http.StatusNotFound
-	case zwfw.ECONFLICT:
-		return http.StatusConflict
-	case zwfw.ETOOLARGE:
-		return http.StatusRequestEntityTooLarge
-	case zwfw.ELOCKED:
-		return http.StatusLocked
-	}
-	return http.StatusInternalServerError
-}
+// status maps a zwfw error code to its HTTP status (zwfw.HTTPStatus).
+func status(code string) int { return zwfw.HTTPStatus(code) }
 
 type errorPage struct {
 	base

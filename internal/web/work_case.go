@@ -1,0 +1,727 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"zwfw"
+	"zwfw/internal/calendar"
+	"zwfw/internal/casework"
+	"zwfw/internal/catalog"
+)
+
+// casePage is one case as staff see it, with the action forms their role
+// and the case's state allow.
+type casePage struct {
+	base
+	C         *casework.Case
+	Item      *catalog.Item // the version the case was filed under
+	DL        deadlineView
+	Limit     int // working days: promised plus approved extensions
+	Open      *casework.Step
+	Last      *casework.Step // the latest step taken
+	Steps     []stepView
+	Materials []materialView
+	Notices   []noticeView
+	NewNotice *noticeView // just issued: print it now
+	Can       map[string]bool
+	Instant   bool // 当场办结 (即办件 at the window)
+	MyTask    *casework.Task
+	Waiting   []string // joint: co-departments that have not given their opinion
+	PendingX  *casework.Extension
+	SuspKinds []option
+	Today     string
+
+	// A form sent back: which one, what was typed, what is wrong.
+	Form   string
+	In     url.Values
+	Errors fieldErrors
+	Error  string
+	Stale  bool // the case changed since the page was shown
+}
+
+// V is what was typed into field of form action, when that form was sent
+// back; otherwise def.
+func (p *casePage) V(action, field, def string) string {
+	if p.Form == action && p.In != nil {
+		return p.In.Get(field)
+	}
+	return def
+}
+
+// Ticked reports whether value was ticked in field of form action.
+func (p *casePage) Ticked(action, field, value string) bool {
+	return p.Form == action && p.In != nil && slices.Contains(p.In[field], value)
+}
+
+// Err is the problems with field of form action.
+func (p *casePage) Err(action, field string) []string {
+	if p.Form != action {
+		return nil
+	}
+	return p.Errors.Get(field)
+}
+
+// Unfold reports whether the form of action starts open: it was sent back.
+func (p *casePage) Unfold(action string) bool { return p.Form == action }
+
+// FormError is the message of form action, when it was sent back.
+func (p *casePage) FormError(action string) string {
+	if p.Form == action && !p.Stale {
+		return p.Error
+	}
+	return ""
+}
+
+// Any reports whether any action form is offered.
+func (p *casePage) Any() bool {
+	for _, v := range p.Can {
+		if v {
+			return true
+		}
+	}
+	return p.Instant
+}
+
+// Fees reports whether the decision must name the fee items that apply.
+func (p *casePage) Fees() bool { return p.Item != nil && len(p.Item.Fees) > 1 }
+
+type stepView struct {
+	casework.Step
+	Duration string
+	ToName   string // the status the step led to, when it changed it
+}
+
+type materialView struct {
+	Name     string
+	Required string // required, optional, deferrable
+	Form     string
+	Copies   int
+	Got      *casework.Material
+	How      string // 网上上传, 窗口收取, 邮寄, 未提交
+}
+
+type noticeView struct {
+	casework.Notice
+	URL string
+}
+
+// workCase shows a case.
+func (s *server) workCase(w http.ResponseWriter, r *http.Request) error {
+	return s.renderCase(w, r, r.PathValue("serial"), nil, http.StatusOK)
+}
+
+// sentBack is a form returned for correction or after a conflict.
+type sentBack struct {
+	Action string
+	In     url.Values
+	Err    error
+}
+
+// renderCase shows the case with serial; with back, the form sent back is
+// open with its values and problems.
+func (s *server) renderCase(w http.ResponseWriter, r *http.Request, serial string, back *sentBack, status int) error {
+	ctx := r.Context()
+	a := actor(r)
+	c, err := s.d.Cases.Get(ctx, a, serial)
+	if err != nil {
+		return err
+	}
+	c.Mask()
+	p := &casePage{base: s.workBase(w, r, c.ItemName+" "+c.Serial), C: c, Errors: fieldErrors{}}
+	p.Nav = "work"
+	p.Item, err = s.d.Catalog.GetVersion(ctx, c.ItemCode, c.ItemVersion)
+	if err != nil {
+		return err
+	}
+	today := calendar.Date(s.now())
+	p.Today = today.Format(calendar.DateLayout)
+	p.Limit = c.PromisedDays + c.ExtendedDays
+	if c.Deadline != "" && casework.Open(c.Status) {
+		if dl, err := calendar.ParseDate(c.Deadline); err == nil {
+			n, err := s.d.Calendar.WorkdaysBetween(ctx, today, dl)
+			if err != nil {
+				return err
+			}
+			p.DL = deadlineOf(c.Deadline, &n, dl.Before(today), p.Limit, c.Status)
+		}
+	} else {
+		p.DL = deadlineView{Date: c.Deadline}
+	}
+	for i := range c.Steps {
+		st := c.Steps[i]
+		if st.State == "open" {
+			p.Open = &c.Steps[i]
+		}
+		sv := stepView{Step: st, Duration: duration(st.DurationS, st.State == "done")}
+		if st.ToStatus != st.FromStatus {
+			sv.ToName = casework.StatusName(st.ToStatus)
+		}
+		if st.State == "done" {
+			p.Last = &c.Steps[i]
+		}
+		p.Steps = append(p.Steps, sv)
+	}
+	p.Materials = materialList(p.Item, c.Materials)
+	for _, n := range c.Notices {
+		nv := noticeView{Notice: n, URL: noticeURL(c.Serial, n.ID)}
+		p.Notices = append(p.Notices, nv)
+		if id, _ := strconv.ParseInt(r.URL.Query().Get("notice"), 10, 64); id == n.ID && back == nil {
+			p.NewNotice = &nv
+		}
+	}
+	for i := range c.Extensions {
+		if c.Extensions[i].State == "pending" {
+			p.PendingX = &c.Extensions[i]
+		}
+	}
+	for _, k := range suspensionOrder() {
+		p.SuspKinds = append(p.SuspKinds, option{k, casework.SuspensionKinds[k]})
+	}
+	p.Can, p.MyTask, p.Waiting = offers(a, c, p.PendingX != nil)
+	p.Instant = instantAllowed(a, c)
+	if back != nil {
+		p.Form, p.In = back.Action, back.In
+		p.Errors, p.Error = fromError(back.Err)
+		if p.Error == "" {
+			p.Error = "请按提示修改后重新提交。"
+		}
+		if zwfw.ErrorCode(back.Err) == zwfw.ECONFLICT {
+			if v, _ := strconv.Atoi(back.In.Get("version")); v != c.Version {
+				p.Stale = true
+			}
+		}
+	}
+	s.render(w, r, status, "work_case", p)
+	return nil
+}
+
+func noticeURL(serial string, id int64) string {
+	return "/notices/" + url.PathEscape(serial) + "/" + strconv.FormatInt(id, 10)
+}
+
+// materialList is the item's checklist with what the case holds of each,
+// then anything the case holds that the item no longer lists.
+func materialList(it *catalog.Item, got []casework.Material) []materialView {
+	var out []materialView
+	seen := map[string]bool{}
+	for _, m := range it.Materials {
+		v := materialView{Name: m.Name, Required: m.Required, Form: catalog.FormName(m.Form), Copies: m.Copies, How: "未提交"}
+		for i := range got {
+			if got[i].Name == m.Name {
+				v.Got, v.How = &got[i], handedIn(got[i].HandedIn)
+			}
+		}
+		seen[m.Name] = true
+		out = append(out, v)
+	}
+	for i := range got {
+		if !seen[got[i].Name] {
+			out = append(out, materialView{Name: got[i].Name, Got: &got[i], How: handedIn(got[i].HandedIn)})
+		}
+	}
+	return out
+}
+
+func handedIn(h string) string {
+	switch h {
+	case "upload":
+		return "已上传"
+	case "window":
+		return "窗口收取"
+	case "post":
+		return "邮寄"
+	}
+	return "已提交"
+}
+
+// duration writes how long a step took.
+func duration(sec int64, done bool) string {
+	if !done {
+		return ""
+	}
+	switch {
+	case sec < 60:
+		return "即时"
+	case sec < 3600:
+		return fmt.Sprintf("%d 分钟", sec/60)
+	case sec < 86400:
+		return fmt.Sprintf("%d 小时 %d 分", sec/3600, sec%3600/60)
+	}
+	return fmt.Sprintf("%d 天 %d 小时", sec/86400, sec%86400/3600)
+}
+
+func suspensionOrder() []string {
+	order := []string{"site_survey", "inspection", "collective", "expert", "hearing", "supplement", "other"}
+	var out []string
+	for _, k := range order {
+		if _, ok := casework.SuspensionKinds[k]; ok {
+			out = append(out, k)
+		}
+	}
+	var rest []string
+	for k := range casework.SuspensionKinds {
+		if !slices.Contains(order, k) {
+			rest = append(rest, k)
+		}
+	}
+	slices.Sort(rest)
+	return append(out, rest...)
+}
+
+// offer is a row of the casework state machine as the pages mirror it, to
+// choose which forms to show: the statuses an action is taken from and the
+// roles that take it. The service keeps the real table and decides.
+type offer struct {
+	from  []string
+	roles []string
+}
+
+var running = []string{casework.Accepted, casework.InProgress}
+
+var offerTable = map[string]offer{
+	casework.ActAccept:           {[]string{casework.Submitted}, []string{zwfw.RoleWindow}},
+	casework.ActNotifySupplement: {[]string{casework.Submitted}, []string{zwfw.RoleWindow}},
+	casework.ActReject:           {[]string{casework.Submitted, casework.SupplementRequired}, []string{zwfw.RoleWindow}},
+	casework.ActSupplement:       {[]string{casework.SupplementRequired}, []string{zwfw.RoleWindow}},
+	casework.ActForward:          {[]string{casework.Accepted}, []string{zwfw.RoleWindow}},
+	casework.ActReview:           {running, []string{zwfw.RoleReviewer}},
+	casework.ActTaskApprove:      {running, []string{zwfw.RoleReviewer}},
+	casework.ActSuspend:          {running, []string{zwfw.RoleReviewer, zwfw.RoleWindow}},
+	casework.ActResume:           {[]string{casework.Suspended}, []string{zwfw.RoleReviewer, zwfw.RoleWindow}},
+	casework.ActRequestExtension: {[]string{casework.Accepted, casework.InProgress, casework.Suspended}, []string{zwfw.RoleReviewer, zwfw.RoleWindow}},
+	casework.ActApproveExtension: {[]string{casework.Accepted, casework.InProgress, casework.Suspended}, []string{zwfw.RoleSupervisor}},
+	casework.ActApprove:          {running, []string{zwfw.RoleReviewer}},
+	casework.ActConfirmPayment:   {[]string{casework.AwaitingPayment}, []string{zwfw.RoleCashier}},
+	casework.ActComplete:         {[]string{casework.Approved, casework.Denied}, []string{zwfw.RoleWindow, zwfw.RoleReviewer}},
+	casework.ActDeliver:          {[]string{casework.Completed}, []string{zwfw.RoleWindow}},
+	casework.ActArchive:          {[]string{casework.Completed, casework.Delivered}, []string{zwfw.RoleWindow}},
+	casework.ActEvaluate:         {[]string{casework.Completed, casework.Delivered, casework.Archived}, []string{zwfw.RoleWindow}},
+}
+
+// offers decides which forms the case page shows the actor (task-deny
+// and deny share the forms of task-approve and approve). Beyond the table:
+// 收缴分离 keeps 确认收款 from anyone at a window; only 上报件 are
+// forwarded; 即办件 are decided at the window; an upward case is decided
+// by the body it was forwarded to, a joint one by its lead department once
+// every co-department has spoken.
+func offers(a *zwfw.Actor, c *casework.Case, pendingExt bool) (map[string]bool, *casework.Task, []string) {
+	can := map[string]bool{}
+	for action, o := range offerTable {
+		if !slices.Contains(o.from, c.Status) {
+			continue
+		}
+		for _, role := range o.roles {
+			if a.Has(role) {
+				can[action] = true
+			}
+		}
+	}
+	if a.Has(zwfw.RoleWindow) {
+		delete(can, casework.ActConfirmPayment)
+	}
+	if c.Kind != catalog.KindUpward {
+		delete(can, casework.ActForward)
+	}
+	deciding := a.InScope(c.DeptPath) || a.InScope(c.OrgPath)
+	switch c.Kind {
+	case catalog.KindUpward:
+		deciding = c.HandlerPath != "" && a.InScope(c.HandlerPath)
+	case catalog.KindImmediate:
+		if slices.Contains(running, c.Status) && a.Has(zwfw.RoleWindow) {
+			can[casework.ActApprove] = true
+		}
+		deciding = deciding || a.Has(zwfw.RoleWindow)
+	}
+	if !deciding {
+		delete(can, casework.ActApprove)
+		delete(can, casework.ActReview)
+	}
+	// The clock (特别程序, 延期) belongs to whoever handles the case: its
+	// window, or the department that decides — not a co-department.
+	if !deciding && !(a.Has(zwfw.RoleWindow) && a.InScope(c.OrgPath)) {
+		delete(can, casework.ActSuspend)
+		delete(can, casework.ActResume)
+		delete(can, casework.ActRequestExtension)
+	}
+	if c.Kind == catalog.KindImmediate {
+		delete(can, casework.ActReview)
+	}
+	var mine *casework.Task
+	var waiting []string
+	for i := range c.Tasks {
+		t := &c.Tasks[i]
+		if t.Lead || t.State != "pending" {
+			continue
+		}
+		waiting = append(waiting, t.DeptName)
+		if mine == nil && a.InScope(t.DeptPath) {
+			mine = t
+		}
+	}
+	if c.Kind != catalog.KindJoint || mine == nil || !a.Has(zwfw.RoleReviewer) {
+		delete(can, casework.ActTaskApprove)
+	}
+	if pendingExt || c.Deadline == "" {
+		delete(can, casework.ActRequestExtension)
+	}
+	if !pendingExt {
+		delete(can, casework.ActApproveExtension)
+	}
+	if len(c.Evaluations) >= 2 {
+		delete(can, casework.ActEvaluate)
+	}
+	return can, mine, waiting
+}
+
+// instantAllowed: 当场办结 is offered on a submitted or accepted 即办件 to
+// the window.
+func instantAllowed(a *zwfw.Actor, c *casework.Case) bool {
+	return c.Kind == catalog.KindImmediate && a.Has(zwfw.RoleWindow) &&
+		(c.Status == casework.Submitted || c.Status == casework.Accepted)
+}
+
+// formActions are the actions the case page posts to
+// /work/cases/{serial}/actions/{action}.
+var formActions = []string{
+	casework.ActAccept, casework.ActNotifySupplement, casework.ActReject, casework.ActSupplement, casework.ActForward,
+	casework.ActReview, casework.ActTaskApprove, casework.ActTaskDeny, casework.ActSuspend, casework.ActResume,
+	casework.ActRequestExtension, casework.ActApproveExtension, casework.ActApprove, casework.ActDeny,
+	casework.ActConfirmPayment, casework.ActComplete, casework.ActDeliver, casework.ActArchive,
+}
+
+// formOf is the form an action is posted from (two actions share one).
+func formOf(action string) string {
+	switch action {
+	case casework.ActTaskDeny:
+		return casework.ActTaskApprove
+	case casework.ActDeny:
+		return casework.ActApprove
+	}
+	return action
+}
+
+// workAct takes one action on a case. Success goes back to the case with
+// a message (and the print button of a notice just issued); a form with
+// problems comes back open with what was typed; a case changed meanwhile
+// shows its current state and changes nothing.
+func (s *server) workAct(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	serial, action := r.PathValue("serial"), r.PathValue("action")
+	if !slices.Contains(formActions, action) {
+		return zwfw.Errorf(zwfw.ENOTFOUND, "没有这个办件操作。")
+	}
+	in, err := s.readAction(ctx, r, serial, action)
+	if err != nil {
+		return err
+	}
+	c, err := s.d.Cases.Act(ctx, actor(r), serial, action, in)
+	if err != nil {
+		return s.actFailed(w, r, serial, formOf(action), err)
+	}
+	s.actDone(w, r, c, doneMessage(action, c))
+	return nil
+}
+
+// actFailed answers a refused action: problems with the input (422) and
+// conflicts (409) come back on the case page; a role or scope refusal is
+// the error page (403, 404).
+func (s *server) actFailed(w http.ResponseWriter, r *http.Request, serial, form string, err error) error {
+	switch code := zwfw.ErrorCode(err); code {
+	case zwfw.EINVALID, zwfw.ECONFLICT:
+		return s.renderCase(w, r, serial, &sentBack{Action: form, In: r.PostForm, Err: err}, status(code))
+	}
+	return err
+}
+
+// actDone goes back to the case with a message; a notice just issued gets
+// its print button.
+func (s *server) actDone(w http.ResponseWriter, r *http.Request, c *casework.Case, msg string) {
+	to := "/work/cases/" + url.PathEscape(c.Serial)
+	if n := latestNotice(c); n != nil {
+		to += "?notice=" + strconv.FormatInt(n.ID, 10)
+		msg += "已出具" + n.KindName + "（" + n.Number + "），请打印交申请人。"
+	}
+	s.redirect(w, r, to, "ok", msg)
+}
+
+// latestNotice is the notice the case's last change issued, if any.
+func latestNotice(c *casework.Case) *casework.Notice {
+	if len(c.Notices) == 0 {
+		return nil
+	}
+	n := &c.Notices[len(c.Notices)-1]
+	if n.IssuedAt.Equal(c.UpdatedAt) {
+		return n
+	}
+	return nil
+}
+
+func doneMessage(action string, c *casework.Case) string {
+	switch action {
+	case casework.ActAccept:
+		msg := "已受理。"
+		if c.Deadline != "" {
+			msg = "已受理，办结期限 " + c.Deadline + "。"
+		}
+		return msg
+	case casework.ActApprove:
+		if c.Status == casework.AwaitingPayment {
+			return "已批准，应缴费用 " + yuan(c.FeeCents) + " 元，请申请人到银行收费窗口缴费。"
+		}
+		return "已批准。"
+	case casework.ActForward:
+		return "已上报" + c.HandlerName + "。"
+	case casework.ActComplete:
+		if c.Result != nil {
+			return "已办结，出具" + c.Result.Name + "（" + c.Result.Number + "）。"
+		}
+	}
+	return "已完成“" + casework.ActionName(action) + "”。"
+}
+
+var dateRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+
+// readAction reads the action form into the service's input. The version
+// the page showed is required: without it a stale page could act.
+func (s *server) readAction(ctx context.Context, r *http.Request, serial, action string) (casework.ActionInput, error) {
+	v := r.PostForm
+	in := casework.ActionInput{Opinion: v.Get("opinion"), Basis: v.Get("basis")}
+	var err error
+	if in.Version, err = strconv.Atoi(v.Get("version")); err != nil || in.Version < 1 {
+		return in, zwfw.Errorf(zwfw.EBADREQUEST, "页面缺少办件版本，请刷新办件页面后重新操作。")
+	}
+	switch action {
+	case casework.ActNotifySupplement, casework.ActSupplement:
+		c, err := s.d.Cases.Get(ctx, actor(r), serial)
+		if err != nil {
+			return in, err
+		}
+		it, err := s.d.Catalog.GetVersion(ctx, c.ItemCode, c.ItemVersion)
+		if err != nil {
+			return in, err
+		}
+		for i, m := range it.Materials {
+			if !slices.Contains(v["mat"], strconv.Itoa(i)) {
+				continue
+			}
+			if action == casework.ActSupplement {
+				in.Materials = append(in.Materials, casework.MaterialInput{Name: m.Name, HandedIn: "window"})
+				continue
+			}
+			note := strings.TrimSpace(v.Get("note" + strconv.Itoa(i)))
+			if note == "" {
+				note = "缺少或不符合要求，请补正"
+			}
+			in.Items = append(in.Items, "《"+m.Name+"》："+note)
+		}
+		for _, line := range strings.Split(v.Get("lines"), "\n") {
+			if line = strings.TrimSpace(line); line != "" {
+				in.Items = append(in.Items, line)
+			}
+		}
+	case casework.ActSuspend:
+		in.Kind = v.Get("kind")
+	case casework.ActRequestExtension:
+		in.Days, _ = strconv.Atoi(strings.TrimSpace(v.Get("days")))
+	case casework.ActApproveExtension:
+		in.ExtensionID, _ = strconv.ParseInt(v.Get("extension_id"), 10, 64)
+	case casework.ActApprove:
+		in.FeeItems = v["fee_items"]
+		in.Quantity, _ = strconv.Atoi(strings.TrimSpace(v.Get("quantity")))
+	case casework.ActConfirmPayment:
+		in.Reference = v.Get("reference")
+	case casework.ActComplete:
+		in.Result = &casework.Result{Number: v.Get("number"), ValidTo: strings.TrimSpace(v.Get("valid_to"))}
+	case casework.ActDeliver:
+		in.Delivery = &casework.Delivery{Method: v.Get("method"), Tracking: v.Get("tracking"), Address: v.Get("address")}
+	}
+	return in, nil
+}
+
+// workInstant settles a 即办件 at the window in one go: accept, approve,
+// complete — each with the version the step before returned, stopping at
+// the first refusal and saying which step it was.
+func (s *server) workInstant(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a := actor(r)
+	serial := r.PathValue("serial")
+	v := r.PostForm
+	version, err := strconv.Atoi(v.Get("version"))
+	if err != nil || version < 1 {
+		return zwfw.Errorf(zwfw.EBADREQUEST, "页面缺少办件版本，请刷新办件页面后重新操作。")
+	}
+	c, err := s.d.Cases.Get(ctx, a, serial)
+	if err != nil {
+		return err
+	}
+	if c.Kind != catalog.KindImmediate {
+		return s.actFailed(w, r, serial, "instant", zwfw.Errorf(zwfw.ECONFLICT, "只有即办件可以当场办结"))
+	}
+	plan := []struct {
+		from, action string
+		in           casework.ActionInput
+	}{
+		{casework.Submitted, casework.ActAccept, casework.ActionInput{}},
+		{casework.Accepted, casework.ActApprove, casework.ActionInput{Opinion: v.Get("opinion")}},
+		{casework.Approved, casework.ActComplete, casework.ActionInput{Result: &casework.Result{Number: v.Get("number"),
+			ValidTo: strings.TrimSpace(v.Get("valid_to"))}}},
+	}
+	done := []string{}
+	started := false
+	for _, st := range plan {
+		if c.Status != st.from {
+			if started {
+				break
+			}
+			continue
+		}
+		started = true
+		in := st.in
+		in.Version = version
+		next, err := s.d.Cases.Act(ctx, a, serial, st.action, in)
+		if err != nil {
+			if len(done) > 0 {
+				// Part of the way is done and stays done: say what stopped it.
+				s.setFlash(w, "warn", "当场办结未完成：已"+strings.Join(done, "、")+"，在“"+casework.ActionName(st.action)+"”一步停止："+zwfw.ErrorMessage(err))
+				http.Redirect(w, r, "/work/cases/"+url.PathEscape(serial), http.StatusSeeOther)
+				return nil
+			}
+			return s.actFailed(w, r, serial, "instant", prefixed(err, "当场办结在“"+casework.ActionName(st.action)+"”一步未能完成："))
+		}
+		c, version = next, next.Version
+		done = append(done, casework.ActionName(st.action))
+	}
+	if !started {
+		return s.actFailed(w, r, serial, "instant", zwfw.Errorf(zwfw.ECONFLICT, "办件当前状态为“%s”，不能当场办结", c.StatusName))
+	}
+	switch c.Status {
+	case casework.Completed:
+		msg := "已当场办结"
+		if c.Result != nil {
+			msg += "，出具" + c.Result.Name + "（" + c.Result.Number + "）"
+		}
+		s.actDone(w, r, c, msg+"。请申请人在评价器上评价。")
+	case casework.AwaitingPayment:
+		s.redirect(w, r, "/work/cases/"+url.PathEscape(serial), "warn",
+			"已受理并批准，应缴费用 "+yuan(c.FeeCents)+" 元：请申请人到银行收费窗口缴费，缴费后再办结。")
+	default:
+		s.redirect(w, r, "/work/cases/"+url.PathEscape(serial), "warn", "已"+strings.Join(done, "、")+"，办件当前为“"+c.StatusName+"”。")
+	}
+	return nil
+}
+
+// prefixed puts words before a service error's message, keeping its code
+// and details.
+func prefixed(err error, prefix string) error {
+	var e *zwfw.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	cp := *e
+	cp.Message = prefix + e.Message
+	return &cp
+}
+
+// workFile downloads a material of a case, to those who may see the case.
+// The bytes go out as an attachment of the type sniffed at upload, never
+// rendered in the site's origin.
+func (s *server) workFile(w http.ResponseWriter, r *http.Request) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id < 1 {
+		return zwfw.Errorf(zwfw.ENOTFOUND, "没有这个材料文件。")
+	}
+	serial := r.PathValue("serial")
+	m, err := s.d.Cases.File(r.Context(), actor(r), serial, id)
+	if err != nil {
+		return err
+	}
+	f, err := s.d.Files.Open(m.SHA256)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	name := m.FileName
+	if name == "" {
+		name = serial + "-" + strconv.FormatInt(id, 10) + filepath.Ext(m.FileName)
+	}
+	h := w.Header()
+	h.Set("Content-Type", m.ContentType)
+	h.Set("Content-Disposition", contentDisposition(name))
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "sandbox")
+	h.Set("Cache-Control", "private, no-store")
+	http.ServeContent(w, r, "", time.Time{}, f)
+	return nil
+}
+
+// The evaluation pad (评价器): the window hands the applicant a page of
+// five big buttons; a rating of 不满意 or worse asks for the reason.
+type evaluatePage struct {
+	base
+	C       *casework.Case
+	Levels  []option
+	Done    bool
+	Closed  string // why the case cannot be rated now
+	Error   string
+	Comment string
+	Errors  fieldErrors
+}
+
+func (s *server) workEvaluate(w http.ResponseWriter, r *http.Request) error {
+	return s.renderEvaluate(w, r, nil, http.StatusOK)
+}
+
+func (s *server) renderEvaluate(w http.ResponseWriter, r *http.Request, fail error, st int) error {
+	a := actor(r)
+	if !a.Has(zwfw.RoleWindow) {
+		return zwfw.Errorf(zwfw.EFORBIDDEN, "评价器由窗口人员交给申请人使用。")
+	}
+	c, err := s.d.Cases.Get(r.Context(), a, r.PathValue("serial"))
+	if err != nil {
+		return err
+	}
+	c.Mask()
+	p := &evaluatePage{base: s.workBase(w, r, "服务评价"), C: c, Done: r.URL.Query().Get("done") == "1" && fail == nil, Errors: fieldErrors{}}
+	for i := 1; i < len(casework.Levels); i++ {
+		p.Levels = append(p.Levels, option{strconv.Itoa(i), casework.Levels[i]})
+	}
+	switch {
+	case c.Status != casework.Completed && c.Status != casework.Delivered && c.Status != casework.Archived:
+		p.Closed = "本件尚未办结（当前为“" + c.StatusName + "”），办结后才能评价。"
+	case len(c.Evaluations) >= 2 && !p.Done:
+		p.Closed = "本件已评价两次，不能再评价。"
+	}
+	if fail != nil {
+		p.Errors, p.Error = fromError(fail)
+		p.Comment = r.PostFormValue("comment")
+	}
+	s.render(w, r, st, "work_evaluate", p)
+	return nil
+}
+
+func (s *server) workEvaluatePost(w http.ResponseWriter, r *http.Request) error {
+	serial := r.PathValue("serial")
+	level, _ := strconv.Atoi(r.PostFormValue("level"))
+	version, _ := strconv.Atoi(r.PostFormValue("version"))
+	_, err := s.d.Cases.Act(r.Context(), actor(r), serial, casework.ActEvaluate, casework.ActionInput{
+		Version: version, Level: level, Comment: r.PostFormValue("comment"), Channel: "pad"})
+	if err != nil {
+		switch code := zwfw.ErrorCode(err); code {
+		case zwfw.EINVALID, zwfw.ECONFLICT:
+			return s.renderEvaluate(w, r, err, status(code))
+		}
+		return err
+	}
+	http.Redirect(w, r, "/work/cases/"+url.PathEscape(serial)+"/evaluate?done=1", http.StatusSeeOther)
+	return nil
+}
