@@ -36,6 +36,7 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	dur := fs.Duration("duration", 10*time.Second, "time per level for lifecycles (lookups and /healthz get half)")
 	item := fs.String("item", "010100100000", "item the lifecycles apply for (a 承诺件 of the county)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (server and client) to this file")
+	memprofile := fs.String("memprofile", "", "write a heap profile (in-use memory at the end of the run) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -103,6 +104,16 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 		Window: "county.window", Reviewer: "county.reviewer", Password: seed.DemoPassword, Progress: stderr})
 	if err != nil {
 		return err
+	}
+	if *memprofile != "" {
+		f, err := os.Create(*memprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+			return err
+		}
 	}
 	host, _ := os.Hostname()
 	title := fmt.Sprintf("%s — %s, %d CPU, %s, %s", time.Now().Format("2006-01-02"), dbName, runtime.NumCPU(), runtime.Version(), host)

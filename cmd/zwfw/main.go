@@ -71,6 +71,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	log := newLogger(cfg, stderr)
 	switch cmd {
 	case "serve":
+		// A county server shares a small machine: unless the operator says
+		// otherwise (GOMEMLIMIT), the collector works harder before the
+		// heap outgrows the memory budget instead of letting garbage pile up.
+		if getenv("GOMEMLIMIT") == "" {
+			debug.SetMemoryLimit(serveMemoryLimit)
+		}
 		a, err := app.Open(ctx, cfg, log, stdout, app.Options{})
 		if err != nil {
 			return err
@@ -144,3 +150,8 @@ func version() string {
 	}
 	return v
 }
+
+// serveMemoryLimit is the Go heap's soft limit for `zwfw serve` (see
+// runtime/debug.SetMemoryLimit); SQLite's page caches and the binary come
+// on top of it.
+const serveMemoryLimit = 80 << 20

@@ -79,6 +79,9 @@ func handleGetCase(cases *casework.Service) handler {
 	}
 }
 
+// recentCases bounds the cache of encoded case bodies (about 1 KB each).
+const recentCases = 4096
+
 // encodedCases remembers the JSON of recent case versions, as the owner
 // sees it and as staff see it (masked).
 type encodedCases struct {
@@ -107,7 +110,7 @@ func (e *encodedCases) get(serial string, version int, owner bool) []byte {
 func (e *encodedCases) put(serial string, version int, owner bool, b []byte) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.m == nil || len(e.m) >= 20000 {
+	if e.m == nil || len(e.m) >= recentCases {
 		e.m = map[string]encodedCase{}
 	}
 	c := e.m[serial]

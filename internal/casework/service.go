@@ -37,6 +37,11 @@ type Service struct {
 	recent  caseCache
 }
 
+// recentCases bounds the cache of recently read cases: enough for the
+// cases a centre is working on right now, small enough that the server
+// stays well inside its memory budget (a cached case is a few KB).
+const recentCases = 4096
+
 // caseCache keeps recently read cases by serial. A case at a given version
 // never changes, so an entry is used only after a one-column query confirms
 // the version is still current — which keeps several server processes
@@ -58,7 +63,7 @@ func (c *caseCache) get(serial string, version int) *Case {
 func (c *caseCache) put(k *Case) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= 20000 {
+	if c.m == nil || len(c.m) >= recentCases {
 		c.m = map[string]*Case{}
 	}
 	c.m[k.Serial] = k

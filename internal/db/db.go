@@ -163,7 +163,7 @@ func openSQLite(ctx context.Context, o Options) (*DB, error) {
 		"synchronous(NORMAL)",
 		"cache_size(-16000)", // 16 MB per connection
 		"temp_store(MEMORY)",
-		"mmap_size(268435456)",
+		"mmap_size(0)", // no mmap: each connection would map the file again into resident memory
 	}
 	q := url.Values{}
 	for _, p := range pragmas {
