@@ -119,6 +119,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		defer a.Close()
 		n, err := audit.Verify(ctx, a.DB)
+		var broken *audit.ErrBroken
+		if errors.As(err, &broken) {
+			return fmt.Errorf("审计日志校验失败：第 %d 条记录处断链（已被篡改、删除或插入）：%w", broken.Pos, err)
+		}
 		if err != nil {
 			return err
 		}
