@@ -70,9 +70,12 @@ func routes(d Deps) []route {
 		{"GET", "/cases", signedIn, false, handleListCases(d.Cases)},
 		{"GET", "/cases/{serial}", signedIn, false, handleGetCase(d.Cases)},
 		{"POST", "/cases/{serial}/actions/{action}", signedIn, false, handleAct(d.Cases)},
+		{"POST", "/cases/{serial}/reveal-ident", signedIn, false, handleRevealIdent(d.Cases)},
 		{"GET", "/cases/{serial}/notices", signedIn, false, handleListNotices(d.Cases)},
 		{"GET", "/cases/{serial}/notices/{id}", signedIn, false, handleGetNotice(d.Cases)},
 		{"GET", "/cases/{serial}/files/{id}", signedIn, false, handleCaseFile(d.Cases, d.Files)},
+
+		{"GET", "/audit", signedIn, false, handleAudit(d.DB, d.Cases)},
 		{"GET", "/public/progress/{serial}", public, false, handlePublicProgress(d.Cases)},
 
 		{"POST", "/payments/callback", signature, false, handlePaymentCallback(d.Cases, d.PaymentSecret, d.Now)},

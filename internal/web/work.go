@@ -36,6 +36,7 @@ func (s *server) routesWork(mux *http.ServeMux, upload int64) {
 	mux.Handle("GET /work/cases/{serial}", s.page(s.staff(s.workCase)))
 	mux.Handle("GET /work/cases/{serial}/files/{id}", s.page(s.staff(s.workFile)))
 	mux.Handle("POST /work/cases/{serial}/actions/{action}", s.page(s.staff(s.form(formLimit, s.workAct))))
+	mux.Handle("POST /work/cases/{serial}/ident", s.page(s.staff(s.form(formLimit, s.workIdent))))
 	mux.Handle("POST /work/cases/{serial}/instant", s.page(s.staff(s.form(formLimit, s.workInstant))))
 	mux.Handle("GET /work/cases/{serial}/evaluate", s.page(s.staff(s.workEvaluate)))
 	mux.Handle("POST /work/cases/{serial}/evaluate", s.page(s.staff(s.form(formLimit, s.workEvaluatePost))))

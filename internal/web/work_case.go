@@ -47,6 +47,8 @@ type casePage struct {
 	Errors fieldErrors
 	Error  string
 	Stale  bool // the case changed since the page was shown
+
+	Revealed bool // the applicant's full identity number is shown (and was audited)
 }
 
 // V is what was typed into field of form action, when that form was sent
@@ -125,6 +127,7 @@ type sentBack struct {
 	Action string
 	In     url.Values
 	Err    error
+	Ident  string // the full identity number, just revealed with a reason
 }
 
 // renderCase shows the case with serial; with back, the form sent back is
@@ -137,7 +140,11 @@ func (s *server) renderCase(w http.ResponseWriter, r *http.Request, serial strin
 		return err
 	}
 	c.Mask()
-	p := &casePage{base: s.workBase(w, r, c.ItemName+" "+c.Serial), C: c, Errors: fieldErrors{}}
+	revealed := back != nil && back.Ident != ""
+	if revealed {
+		c.Applicant.Ident = back.Ident
+	}
+	p := &casePage{base: s.workBase(w, r, c.ItemName+" "+c.Serial), C: c, Errors: fieldErrors{}, Revealed: revealed}
 	p.Nav = "work"
 	p.Item, err = s.d.Catalog.GetVersion(ctx, c.ItemCode, c.ItemVersion)
 	if err != nil {
@@ -189,7 +196,7 @@ func (s *server) renderCase(w http.ResponseWriter, r *http.Request, serial strin
 	}
 	p.Can, p.MyTask, p.Waiting = offers(a, c, p.PendingX != nil)
 	p.Instant = instantAllowed(a, c)
-	if back != nil {
+	if back != nil && back.Err != nil {
 		p.Form, p.In = back.Action, back.In
 		p.Errors, p.Error = fromError(back.Err)
 		if p.Error == "" {
@@ -430,6 +437,19 @@ func (s *server) workAct(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.actDone(w, r, c, doneMessage(action, c))
 	return nil
+}
+
+// workIdent shows the applicant's full identity number once, to staff who
+// say why; casework records the access in the audit log. The number is in
+// this one response only (no-store), never in a URL or a later page.
+func (s *server) workIdent(w http.ResponseWriter, r *http.Request) error {
+	serial := r.PathValue("serial")
+	ident, err := s.d.Cases.RevealIdent(r.Context(), actor(r), serial, r.PostFormValue("reason"))
+	if err != nil {
+		return s.actFailed(w, r, serial, "ident", err)
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	return s.renderCase(w, r, serial, &sentBack{Action: "ident", In: r.PostForm, Ident: ident}, http.StatusOK)
 }
 
 // actFailed answers a refused action: problems with the input (422) and

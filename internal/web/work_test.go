@@ -617,3 +617,50 @@ func TestWorkJointCaseAndExtension(t *testing.T) {
 		}
 	})
 }
+
+// The case page masks the applicant's ID number; the full number is shown
+// once to a clerk who gives a reason, and the access is in the audit log.
+func TestWorkRevealIdentIsAudited(t *testing.T) {
+	e := apptest.Start(t, "sqlite")
+	list, _, err := e.App.Cases.List(context.Background(), zwfw.System, casework.Query{Org: wkCounty})
+	if err != nil {
+		t.Fatal(err)
+	}
+	serial, full := "", ""
+	for _, s := range list {
+		if k := workGetCase(t, e, s.Serial); k.Applicant.Kind == zwfw.KindPerson {
+			serial, full = k.Serial, k.Applicant.Ident
+			break
+		}
+	}
+	if serial == "" {
+		t.Fatal("no demo case of a resident at the county centre")
+	}
+	c := login(t, e, "county.window", apptest.DemoPassword)
+	p := workOK(t, c, "/work/cases/"+serial)
+	if strings.Contains(p.Body, full) {
+		t.Fatal("the case page shows the full ID number")
+	}
+	mustContain(t, "case page", p.Body, "查看完整号码", "查看事由")
+	v := formValues(t, p.Body, "/work/cases/"+serial+"/ident")
+	// No reason: refused, nothing shown.
+	p = c.post("/work/cases/"+serial+"/ident", v, false)
+	if p.Status != http.StatusUnprocessableEntity || strings.Contains(p.Body, full) {
+		t.Fatalf("without a reason = %d", p.Status)
+	}
+	v.Set("reason", "核验身份证原件")
+	p = c.post("/work/cases/"+serial+"/ident", v, false)
+	if p.Status != http.StatusOK || !strings.Contains(p.Body, full) {
+		t.Fatalf("with a reason = %d\n%s", p.Status, problems(p.Body))
+	}
+	mustContain(t, "revealed", p.Body, "查看已记入审计日志")
+	trail, err := e.App.Cases.Trail(context.Background(), zwfw.System, serial, 10, 0)
+	if err != nil || len(trail) == 0 || trail[0].Action != "case.reveal_ident" || !strings.Contains(string(trail[0].Detail), "核验身份证原件") {
+		t.Fatalf("trail: %v %+v", err, trail)
+	}
+	// Another town's clerk cannot.
+	other := login(t, e, "chengguan.window", apptest.DemoPassword)
+	if p := other.post("/work/cases/"+serial+"/ident", url.Values{"reason": {"x"}, "csrf": {v.Get("csrf")}}, false); p.Status == http.StatusOK {
+		t.Fatal("a clerk outside the scope saw the number")
+	}
+}
