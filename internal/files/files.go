@@ -183,6 +183,23 @@ func (s *Store) HasFor(ctx context.Context, sha, purpose string) bool {
 	return err == nil
 }
 
+// Owned describes the file id when actor uploaded it; anyone else's file
+// is not found (an applicant's draft names its uploads by id only).
+func (s *Store) Owned(ctx context.Context, actor *zwfw.Actor, id int64) (*File, error) {
+	if actor == nil || actor.UserID == 0 {
+		return nil, zwfw.Errorf(zwfw.ENOTFOUND, "文件不存在")
+	}
+	f := &File{ID: id, OwnerID: actor.UserID}
+	var created int64
+	err := s.db.QueryRow(ctx, "SELECT sha256, name, content_type, size, purpose, created_at FROM files WHERE id = ? AND owner_id = ?",
+		id, actor.UserID).Scan(&f.SHA256, &f.Name, &f.ContentType, &f.Size, &f.Purpose, &created)
+	if err != nil {
+		return nil, db.NotFound(err, "文件不存在")
+	}
+	f.CreatedAt = db.Time(created)
+	return f, nil
+}
+
 // Open opens the bytes of sha.
 func (s *Store) Open(sha string) (*os.File, error) {
 	if !ValidSHA(sha) {

@@ -247,6 +247,11 @@ func (s *server) applyPage(w http.ResponseWriter, r *http.Request) error {
 			}
 			if m.FileID != 0 {
 				p.Mats[i].How, p.Mats[i].FileID = "upload", m.FileID
+				// The draft keeps the file's id; the applicant knows it by
+				// the name it had on their computer.
+				if f, err := s.d.Files.Owned(r.Context(), actor(r), m.FileID); err == nil {
+					p.Mats[i].FileName, p.Mats[i].FileSize = f.Name, f.Size
+				}
 			} else {
 				p.Mats[i].How = m.HandedIn
 			}

@@ -129,7 +129,7 @@ func TestApplyDraftThenSubmit(t *testing.T) {
 	}
 	draftURL := p.Header.Get("Location")
 	p = wang.follow(p)
-	mustContain(t, "draft", p.Body, "草稿已保存", "先保存，明天再交", `name="draft"`, "已上传", `name="m0.file_id"`)
+	mustContain(t, "draft", p.Body, "草稿已保存", "先保存，明天再交", `name="draft"`, "已上传：<b>登记表.pdf</b>", `name="m0.file_id"`)
 	if countRows(t, e, "SELECT COUNT(*) FROM cases WHERE applicant_id = ? AND item_code = ? AND status = 'submitted'", actorOf(t, e, "resident.wang").UserID, jobCode) != 0 {
 		t.Fatal("saving a draft filed a case")
 	}

@@ -453,6 +453,22 @@ func TestWorkPagesSmallAndLabelled(t *testing.T) {
 		}
 		t.Logf("%-60s %6d bytes page, %6d with assets", pg.path, len(p.Body), size)
 		workLabels(t, pg.path, p.Body)
+		workChoices(t, pg.path, p.Body)
+	}
+}
+
+var fieldsetRE = regexp.MustCompile(`(?s)<fieldset[^>]*>.*?</fieldset>`)
+
+// workChoices: radio buttons and check boxes of one question sit in a
+// .checks group, which spaces them; bare inline labels touch and read as
+// one ("窗口领取◉邮寄").
+func workChoices(t *testing.T, path, body string) {
+	t.Helper()
+	for _, fs := range fieldsetRE.FindAllString(body, -1) {
+		if strings.Count(fs, `class="check"`) > 1 && !strings.Contains(fs, `class="checks"`) && !strings.Contains(fs, `class="how"`) &&
+			!strings.Contains(fs, `class="wk-tick"`) {
+			t.Errorf("%s: choices run together, not in a .checks group: %.200s", path, fs)
+		}
 	}
 }
 
