@@ -268,8 +268,26 @@ func (a *act) centre() *org.Org {
 	return a.centreO
 }
 
+// local reports whether the case's centre is a town's or a village's, below
+// the county whose posts the item's steps name.
+func (a *act) local() bool {
+	o := a.centre()
+	if o.ParentID == 0 {
+		return false
+	}
+	r, err := a.s.orgs.ByID(a.ctx, o.ParentID)
+	return err == nil && levelOf(r.Kind) != catalog.LevelCounty
+}
+
 // stepOpen opens item step i, or a generic step when the item has no more.
 func (a *act) stepOpen(i int, fallback string) {
+	if i == 0 && a.local() {
+		a.windowOpen(fallback)
+		if len(a.it.Steps) > 0 {
+			a.open.name, a.open.limit = a.it.Steps[0].Name, a.it.Steps[0].LimitDays
+		}
+		return
+	}
 	if i < len(a.it.Steps) {
 		st := a.it.Steps[i]
 		a.open = &openInfo{name: st.Name, person: st.Post + " " + st.Person, phone: st.Phone, limit: st.LimitDays}
@@ -442,7 +460,7 @@ func (a *act) supplement() error {
 		names[i] = m.Name
 	}
 	a.opinion = "补正：" + strings.Join(names, "、")
-	person, phone := responsible(a.it, 0, a.centre())
+	person, phone := responsible(a.it, 0, a.centre(), a.local())
 	a.open = &openInfo{name: "受理", person: person, phone: phone}
 	a.detail["materials"] = names
 	return nil

@@ -184,6 +184,19 @@ func TestPromisedCase(t *testing.T) {
 				t.Errorf("step %d %s: state %s actor %q", st.Seq, st.Name, st.State, st.ActorName)
 			}
 		}
+		// The public timeline shows a status only beside steps that moved
+		// the case (评价 after 送达 does not; 办结 does).
+		p, err := e.cases.PublicProgress(e.ctx, c.Serial, c.QueryCode)
+		if err != nil {
+			t.Fatal(err)
+		}
+		shown := map[string]string{}
+		for _, st := range p.Steps {
+			shown[st.Name] = st.Status
+		}
+		if shown["评价"] != "" || shown["办结（出具结果）"] == "" && shown["办结"] == "" {
+			t.Fatalf("public steps: %+v", p.Steps)
+		}
 	})
 }
 
@@ -273,6 +286,11 @@ func TestUpwardCase(t *testing.T) {
 		c := e.walkIn("chengguan.window", "050200100000", "610923100C")
 		if !strings.HasPrefix(c.Serial, "610923100-") {
 			t.Fatalf("town serial %s", c.Serial)
+		}
+		// The town's window accepts it, so the open step names the town
+		// centre, not the county post in the item's steps.
+		if o := openStep(c); o == nil || o.Name != "受理" || !strings.Contains(o.Person, "城关镇") {
+			t.Fatalf("open step of a town case: %+v", o)
 		}
 		c = e.do("chengguan.window", c.Serial, casework.ActAccept, casework.ActionInput{})
 		e.refuse("minzheng.reviewer", c.Serial, casework.ActApprove, casework.ActionInput{}, zwfw.ECONFLICT)

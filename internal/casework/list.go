@@ -289,7 +289,11 @@ func (s *Service) PublicProgress(ctx context.Context, serial, code string) (*Pro
 			p.Steps = append(p.Steps, ProgressStep{Name: st.Name, At: st.StartedAt})
 			continue
 		}
-		p.Steps = append(p.Steps, ProgressStep{Name: st.Name, Status: StatusName(st.ToStatus), Done: true, At: st.EndedAt})
+		ps := ProgressStep{Name: st.Name, Done: true, At: st.EndedAt}
+		if st.ToStatus != st.FromStatus { // only a step that moved the case shows where it led
+			ps.Status = StatusName(st.ToStatus)
+		}
+		p.Steps = append(p.Steps, ps)
 	}
 	return p, nil
 }

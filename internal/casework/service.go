@@ -275,7 +275,7 @@ func (s *Service) Apply(ctx context.Context, actor *zwfw.Actor, in ApplyInput) (
 			}
 		}
 		c := &Case{ID: id, Serial: serial, Status: Submitted, Version: 1, ItemName: it.Name, ApplicantID: idOf(applicantID)}
-		person, phone := responsible(it, 0, p.org)
+		person, phone := responsible(it, 0, p.org, levelOf(p.region.Kind) != catalog.LevelCounty)
 		if err := openStep(ctx, tx, id, 1, "提交申请", "", "", Submitted, actor, now, ""); err != nil {
 			return err
 		}
@@ -320,8 +320,13 @@ func firstLimit(it *catalog.Item) int {
 }
 
 // responsible names who answers for step i of an item at a place: the
-// item's named person (attachment 2 (3)7), or the centre's phone.
-func responsible(it *catalog.Item, i int, o *org.Org) (string, string) {
+// item's named person (attachment 2 (3)7), or the centre's phone. The
+// item's steps name the county's posts; a case filed at a town or village
+// centre is accepted (step 0) by that centre's window, so it answers there.
+func responsible(it *catalog.Item, i int, o *org.Org, local bool) (string, string) {
+	if i == 0 && local && o != nil {
+		return o.DisplayName() + "窗口", o.Phone
+	}
 	if i < len(it.Steps) {
 		return it.Steps[i].Post + " " + it.Steps[i].Person, it.Steps[i].Phone
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"zwfw"
@@ -146,6 +147,22 @@ var demoApplicants = []casework.ApplicantInput{
 	{Name: "张德厚", IDNumber: "61092319551123001X", Phone: "15929153321"},
 }
 
+// demoApplicantFor picks the i-th walk-in applicant the item serves: a
+// company does not apply for an old person's allowance.
+func demoApplicantFor(it *catalog.Item, i int) casework.ApplicantInput {
+	for k := range demoApplicants {
+		a := demoApplicants[(i+k)%len(demoApplicants)]
+		kind := catalog.AudiencePerson
+		if a.CreditCode != "" {
+			kind = catalog.AudienceEnterprise
+		}
+		if len(it.Audience) == 0 || slices.Contains(it.Audience, kind) {
+			return a
+		}
+	}
+	return demoApplicants[i%len(demoApplicants)]
+}
+
 // DemoCases files the demo cases when there are none yet.
 func DemoCases(ctx context.Context, d Deps) error {
 	var n int
@@ -186,7 +203,7 @@ func DemoCases(ctx context.Context, d Deps) error {
 		}
 		in := casework.ApplyInput{ItemCode: dc.item, OrgCode: dc.centre, Form: casework.Form{Description: "申请办理" + it.Name}}
 		if by.IsStaff() {
-			a := demoApplicants[i%len(demoApplicants)]
+			a := demoApplicantFor(it, i)
 			in.Applicant = &a
 		}
 		in.Materials, err = demoMaterials(ctx, d, by, it)

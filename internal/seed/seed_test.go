@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -195,6 +196,27 @@ func TestDemoCases(t *testing.T) {
 			"immediate", "promised", "joint", "upward"} {
 			if !seen[want] {
 				t.Errorf("no demo case is %s", want)
+			}
+		}
+		// Each applicant is one the item serves (服务对象).
+		arows, err := d.Query(ctx, "SELECT item_code, applicant_kind FROM cases")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var pairs [][2]string
+		for arows.Next() {
+			var code, kind string
+			arows.Scan(&code, &kind)
+			pairs = append(pairs, [2]string{code, kind})
+		}
+		arows.Close()
+		for _, p := range pairs {
+			it, err := dp.Catalog.Get(ctx, p[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(it.Audience) > 0 && !slices.Contains(it.Audience, p[1]) {
+				t.Errorf("demo case of %s (%s) filed by a %s", it.Name, strings.Join(it.Audience, ","), p[1])
 			}
 		}
 		// Filing them again adds nothing.
