@@ -20,6 +20,7 @@ const (
 	ECONFLICT     = "conflict"     // 409: duplicate, stale version, illegal state
 	ETOOLARGE     = "too_large"    // 413
 	ELOCKED       = "locked"       // 423: account locked after failed logins
+	ETOOMANY      = "too_many"     // 429: too many failed attempts; try later
 	EINTERNAL     = "internal"     // 500: never shown in detail
 )
 
@@ -117,6 +118,8 @@ func HTTPStatus(code string) int {
 		return http.StatusRequestEntityTooLarge
 	case ELOCKED:
 		return http.StatusLocked
+	case ETOOMANY:
+		return http.StatusTooManyRequests
 	}
 	return http.StatusInternalServerError
 }

@@ -2,6 +2,7 @@ package casework_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -537,6 +538,22 @@ func TestListsAndProgress(t *testing.T) {
 		}
 		if _, err := e.cases.PublicProgress(e.ctx, "610923-20990101-00001", "123456"); zwfw.ErrorCode(err) != zwfw.ENOTFOUND {
 			t.Fatalf("unknown serial: %v", err)
+		}
+		// Guessing query codes: after ten failures within the hour (two of
+		// them above; an empty code is not a guess and is not counted) the
+		// case is closed to public lookups, the right code included, until
+		// the hour is over.
+		for i := 0; i < casework.MaxLookupFailures-2; i++ {
+			if _, err := e.cases.PublicProgress(e.ctx, b.Serial, fmt.Sprintf("%06d", i)); zwfw.ErrorCode(err) != zwfw.ENOTFOUND {
+				t.Fatalf("guess %d: %v", i, err)
+			}
+		}
+		if _, err := e.cases.PublicProgress(e.ctx, b.Serial, b.QueryCode); zwfw.ErrorCode(err) != zwfw.ETOOMANY {
+			t.Fatalf("after %d failures: %v, want too_many", casework.MaxLookupFailures, err)
+		}
+		e.now = e.now.Add(casework.LookupWindow)
+		if _, err := e.cases.PublicProgress(e.ctx, b.Serial, b.QueryCode); err != nil {
+			t.Fatalf("an hour later: %v", err)
 		}
 	})
 }
