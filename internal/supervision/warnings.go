@@ -3,9 +3,11 @@
 package supervision
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -346,6 +348,12 @@ func (w *Warnings) Scan(ctx context.Context) (ScanResult, error) {
 			changes = append(changes, change{k, nil, &a})
 		}
 	}
+	// In key order: two scans running at once (two processes) then lock
+	// the same rows in the same order and wait for each other instead of
+	// deadlocking; the second finds the first's warnings announced.
+	slices.SortFunc(changes, func(a, b change) int {
+		return cmp.Or(cmp.Compare(a.k.caseID, b.k.caseID), cmp.Compare(a.k.scope, b.k.scope), cmp.Compare(a.k.ref, b.k.ref))
+	})
 	at := db.Millis(now)
 	const batch = 200
 	for i := 0; i < len(changes); i += batch {

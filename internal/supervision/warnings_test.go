@@ -17,6 +17,7 @@ import (
 	"zwfw/internal/db"
 	"zwfw/internal/db/dbtest"
 	"zwfw/internal/files"
+	"zwfw/internal/jobs"
 	"zwfw/internal/org"
 	"zwfw/internal/seed"
 	"zwfw/internal/supervision"
@@ -62,7 +63,7 @@ func setup(t *testing.T, d *db.DB) *env {
 	}
 	cal := calendar.New(d, e.clock)
 	e.cases = casework.NewService(d, cat, cal, e.clock)
-	e.warn = supervision.NewWarnings(d, cal, e.clock, supervision.Thresholds{Days: 3, Share: 0.8}, nil)
+	e.warn = supervision.NewWarnings(d, cal, e.clock, supervision.Thresholds{Days: 3, Share: 0.8}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	return e
 }
 
@@ -375,6 +376,71 @@ func TestWarningScope(t *testing.T) {
 		}
 		if _, _, err := e.warn.List(e.ctx, e.actor("county.supervisor"), supervision.Filter{Level: "orange"}); zwfw.ErrorCode(err) != zwfw.EINVALID {
 			t.Errorf("bad level: %v", err)
+		}
+	})
+}
+
+// Two server processes on one database (two job queues with their own
+// connections, both working the warning job): every warning job runs once,
+// and every warning is announced once even when scans overlap.
+func TestWarningJobsTwoProcesses(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := setup(t, d)
+		p := e.walkIn("county.window", "010100100000", "610923C")
+		e.do("county.window", p.Serial, casework.ActAccept, casework.ActionInput{})
+		j := e.walkIn("county.window", "050200400000", "610923C")
+		e.do("county.window", j.Serial, casework.ActAccept, casework.ActionInput{})
+		e.at("2026-10-23")
+		var queues []*jobs.Queue
+		for _, name := range []string{"proc-a", "proc-b"} {
+			q, err := jobs.New(e.ctx, d, jobs.Config{PollInterval: 50 * time.Millisecond, ID: name,
+				Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { q.Close() })
+			e.warn.Schedule(q, time.Hour)
+			queues = append(queues, q)
+		}
+		for _, q := range queues {
+			if err := q.Start(e.ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		const n = 8
+		for i := range n {
+			if _, err := queues[i%2].Insert(e.ctx, supervision.ScanArgs{}, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// n inserted, and one more each time a leader starts (run on start).
+		deadline := time.Now().Add(60 * time.Second)
+		var done, total, again int
+		for time.Now().Before(deadline) {
+			if err := d.QueryRow(e.ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN state = 'completed' THEN 1 ELSE 0 END), 0),
+				COALESCE(SUM(CASE WHEN attempt > 1 THEN 1 ELSE 0 END), 0) FROM river_job WHERE kind = ?`,
+				supervision.ScanArgs{}.Kind()).Scan(&total, &done, &again); err != nil {
+				t.Fatal(err)
+			}
+			if total >= n && done == total {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if total < n || done != total || again != 0 {
+			t.Fatalf("warning jobs: %d inserted, %d completed, %d run more than once", total, done, again)
+		}
+		if got, want := e.notes(p.Serial), map[string]int{"county.reviewer 红牌超期": 2, "county.supervisor 红牌超期": 2}; !same(got, want) {
+			t.Errorf("notes about %s: %v, want %v", p.Serial, got, want)
+		}
+		if got, want := e.notes(j.Serial), map[string]int{
+			"canlian.reviewer 红牌超期": 1, "minzheng.reviewer 黄牌预警": 3, "county.supervisor 黄牌预警": 3, "county.supervisor 红牌超期": 1,
+		}; !same(got, want) {
+			t.Errorf("notes about %s: %v, want %v", j.Serial, got, want)
+		}
+		var rows int
+		if err := d.QueryRow(e.ctx, "SELECT COUNT(*) FROM case_warnings").Scan(&rows); err != nil || rows != 6 {
+			t.Errorf("%d warning rows (%v), want 6", rows, err)
 		}
 	})
 }
