@@ -136,7 +136,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*Queue, error) {
 		}
 		q.closers = append(q.closers, pool.Close)
 		drv := riverpgxv5.New(pool)
-		if err := migrate(ctx, drv, log); err != nil {
+		if err := migratePostgres(ctx, pool, drv, log); err != nil {
 			q.Close()
 			return nil, err
 		}
@@ -165,6 +165,22 @@ func migrate[TTx any](ctx context.Context, drv riverdriver.Driver[TTx], log *slo
 		log.Info("applied job queue migration", "version", v.Version, "name", v.Name)
 	}
 	return nil
+}
+
+// migratePostgres migrates under an advisory lock of the schema: River's
+// migrator takes none, and several server processes may start at once.
+func migratePostgres(ctx context.Context, pool *pgxpool.Pool, drv *riverpgxv5.Driver, log *slog.Logger) error {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("jobs: connect: %w", err)
+	}
+	defer conn.Release()
+	const key = "hashtext(current_schema() || '.zwfw_river_migrate')"
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock("+key+")"); err != nil {
+		return fmt.Errorf("jobs: migration lock: %w", err)
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock("+key+")")
+	return migrate(ctx, drv, log)
 }
 
 // quiet keeps River's own info lines out of the log; warnings stay.
