@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -355,6 +356,7 @@ func (w *Warnings) Scan(ctx context.Context) (ScanResult, error) {
 		return cmp.Or(cmp.Compare(a.k.caseID, b.k.caseID), cmp.Compare(a.k.scope, b.k.scope), cmp.Compare(a.k.ref, b.k.ref))
 	})
 	at := db.Millis(now)
+	who := map[string][]int64{} // recipients by what decides them: many cases share them
 	const batch = 200
 	for i := 0; i < len(changes); i += batch {
 		part := changes[i:min(i+batch, len(changes))]
@@ -382,7 +384,7 @@ func (w *Warnings) Scan(ctx context.Context) (ScanResult, error) {
 					}
 					cleared++
 				}
-				n, err := w.raise(ctx, tx, ch.k, ch.want, now)
+				n, err := w.raise(ctx, tx, ch.k, ch.want, now, who)
 				if err != nil {
 					return err
 				}
@@ -419,7 +421,7 @@ func (w *Warnings) level(today, deadline time.Time, remaining, total int) string
 
 // raise makes the warning of k active at wt.level and, the first time that
 // warning is raised, announces it. It returns the notes written.
-func (w *Warnings) raise(ctx context.Context, tx *db.Tx, k key, wt *want, now time.Time) (int, error) {
+func (w *Warnings) raise(ctx context.Context, tx *db.Tx, k key, wt *want, now time.Time, who map[string][]int64) (int, error) {
 	at := db.Millis(now)
 	var id, notified int64
 	err := tx.QueryRow(ctx, `INSERT INTO case_warnings (case_id, scope, ref_id, level, name, dept_path, deadline, remaining, since, updated_at)
@@ -433,9 +435,16 @@ func (w *Warnings) raise(ctx context.Context, tx *db.Tx, k key, wt *want, now ti
 	if notified != 0 {
 		return 0, nil // announced before; it came back after a suspension or an extension
 	}
-	users, err := w.recipients(ctx, tx, k, wt)
-	if err != nil {
-		return 0, err
+	c := wt.c
+	ck := strings.Join([]string{k.scope, c.status, c.kind, strconv.FormatInt(c.windowID, 10), c.orgPath, c.deptPath,
+		c.handlerPath, wt.deptPath, c.stepPerson}, "\x00")
+	users, ok := who[ck]
+	if !ok {
+		var err error
+		if users, err = w.recipients(ctx, tx, k, wt); err != nil {
+			return 0, err
+		}
+		who[ck] = users
 	}
 	subject, body := message(k, wt)
 	for _, u := range users {

@@ -25,7 +25,7 @@ import (
 
 // env is a seeded county with a settable clock.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	d     *db.DB
 	cases *casework.Service
 	users *account.Service
@@ -44,7 +44,7 @@ func (e *env) at(day string) {
 	e.now = t.Add(9*time.Hour + 30*time.Minute)
 }
 
-func setup(t *testing.T, d *db.DB) *env {
+func setup(t testing.TB, d *db.DB) *env {
 	e := &env{t: t, d: d, ctx: context.Background()}
 	e.at("2026-09-28")
 	fs, err := files.NewStore(filepath.Join(t.TempDir(), "files"), d, e.clock)
