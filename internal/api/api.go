@@ -19,6 +19,7 @@ import (
 	"zwfw/internal/db"
 	"zwfw/internal/files"
 	"zwfw/internal/org"
+	"zwfw/internal/supervision"
 )
 
 // Deps are what the API handlers call.
@@ -31,6 +32,7 @@ type Deps struct {
 	Files    *files.Store
 	Cases    *casework.Service
 	Calendar *calendar.Calendar
+	Warnings *supervision.Warnings
 	Log      *slog.Logger
 	Now      func() time.Time
 	// PaymentSecret is the key the online payment platform signs its

@@ -89,6 +89,8 @@ func routes(d Deps) []route {
 		{"GET", "/notifications", signedIn, false, handleInbox(d.DB)},
 		{"POST", "/notifications/read", signedIn, false, handleMarkRead(d.DB, d.Now)},
 
+		{"GET", "/supervision/warnings", signedIn, false, handleWarnings(d.Warnings)},
+
 		{"GET", "/openapi.json", public, false, handleOpenAPI()},
 	}
 }

@@ -23,9 +23,11 @@ import (
 	"zwfw/internal/db"
 	"zwfw/internal/files"
 	"zwfw/internal/httpauth"
+	"zwfw/internal/jobs"
 	"zwfw/internal/notify"
 	"zwfw/internal/org"
 	"zwfw/internal/seed"
+	"zwfw/internal/supervision"
 	"zwfw/internal/web"
 )
 
@@ -42,6 +44,8 @@ type App struct {
 	Files    *files.Store
 	Calendar *calendar.Calendar
 	Cases    *casework.Service
+	Warnings *supervision.Warnings
+	Jobs     *jobs.Queue // the durable job queue; Serve works it
 	Log      *slog.Logger
 	Now      func() time.Time
 }
@@ -86,11 +90,22 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	}
 	a.Calendar = calendar.New(d, now)
 	a.Cases = casework.NewService(d, a.Catalog, a.Calendar, now)
+	a.Warnings = supervision.NewWarnings(d, a.Calendar, now, supervision.Thresholds{Days: cfg.WarnDays, Share: cfg.WarnShare}, log)
+	// The queue's tables are River's own, migrated by River beside ours.
+	q, err := jobs.New(ctx, d, jobs.Config{Workers: cfg.JobWorkers, Log: log})
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	a.Jobs = q
+	if cfg.JobWorkers > 0 {
+		a.Warnings.Schedule(q, cfg.WarnInterval)
+	}
 	if o.NoSeed {
 		return a, nil
 	}
 	if err := a.Seed(ctx, out, cfg.Demo); err != nil {
-		d.Close()
+		a.Close()
 		return nil, err
 	}
 	return a, nil
@@ -132,16 +147,22 @@ func (a *App) Dispatcher() *notify.Dispatcher {
 		Senders: map[string]notify.Sender{notify.SMS: logSender, notify.Email: logSender}}
 }
 
-// Close releases the database.
-func (a *App) Close() error { return a.DB.Close() }
+// Close stops the job queue and releases the database.
+func (a *App) Close() error {
+	var err error
+	if a.Jobs != nil {
+		err = a.Jobs.Close()
+	}
+	return errors.Join(err, a.DB.Close())
+}
 
 // Handler is the whole HTTP surface.
 func (a *App) Handler() (http.Handler, error) {
 	m := newMetrics(a.DB)
 	apiH := api.New(api.Deps{Config: a.Config, DB: a.DB, Orgs: a.Orgs, Users: a.Users, Catalog: a.Catalog, Files: a.Files,
-		Cases: a.Cases, Calendar: a.Calendar, Log: a.Log, Now: a.Now, PaymentSecret: []byte(a.Config.PaymentSecret)})
+		Cases: a.Cases, Calendar: a.Calendar, Warnings: a.Warnings, Log: a.Log, Now: a.Now, PaymentSecret: []byte(a.Config.PaymentSecret)})
 	webH, err := web.New(web.Deps{Config: a.Config, DB: a.DB, Orgs: a.Orgs, Users: a.Users, Catalog: a.Catalog, Files: a.Files,
-		Cases: a.Cases, Calendar: a.Calendar, Log: a.Log, Now: a.Now})
+		Cases: a.Cases, Calendar: a.Calendar, Warnings: a.Warnings, Log: a.Log, Now: a.Now})
 	if err != nil {
 		return nil, err
 	}
@@ -209,6 +230,12 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 	defer stopDispatch()
 	go a.Dispatcher().Run(dctx, 2*time.Second)
 	go audit.RunChainer(dctx, a.DB, time.Second, a.Log)
+	// Background jobs (deadline warnings …): with several processes each
+	// works the queue, and each job is taken by one of them.
+	if err := a.Jobs.Start(ctx); err != nil {
+		_ = srv.Close()
+		return err
+	}
 	a.Log.Info("zwfw listening", "addr", "http://"+ln.Addr().String(), "database", string(a.DB.Dialect), "version", Version)
 	if ready != nil {
 		ready(ln.Addr().String())
@@ -223,6 +250,10 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		return err
+	}
+	// Jobs in hand finish; those not started stay queued for the next start.
+	if err := a.Jobs.Stop(sctx); err != nil {
+		a.Log.Warn("stopping the job queue", "err", err)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err

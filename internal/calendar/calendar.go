@@ -251,16 +251,45 @@ func nullID(id int64) any {
 }
 
 // Span answers many working-day questions over one range with one query
-// (a list of cases, each with its remaining days).
-type Span struct{ r rules }
+// (a list of cases, each with its remaining days; the warning scan over
+// every running case). Within the range, counts come from a running total
+// of working days, so each question costs the same however far apart its
+// dates are.
+type Span struct {
+	r   rules
+	lo  time.Time
+	cum []int // cum[i]: working days in (lo, lo+i]
+}
 
 // Span loads the calendar between from and to.
 func (c *Calendar) Span(ctx context.Context, from, to time.Time) (*Span, error) {
-	r, err := c.rules(ctx, Date(from), Date(to))
+	from, to = Date(from), Date(to)
+	r, err := c.rules(ctx, from, to)
 	if err != nil {
 		return nil, err
 	}
-	return &Span{r: r}, nil
+	s := &Span{r: r, lo: from}
+	if days := dayIndex(from, to); days >= 0 && days <= maxSpan*4 {
+		s.cum = make([]int, days+1)
+		d := from
+		for i := 1; i <= days; i++ {
+			d = d.AddDate(0, 0, 1)
+			s.cum[i] = s.cum[i-1]
+			if r.day(d).Workday {
+				s.cum[i]++
+			}
+		}
+	}
+	return s, nil
+}
+
+// dayIndex is the number of calendar days from a to b (both dates in Zone).
+func dayIndex(a, b time.Time) int {
+	ya, ma, da := a.Date()
+	yb, mb, db_ := b.Date()
+	ua := time.Date(ya, ma, da, 0, 0, 0, 0, time.UTC)
+	ub := time.Date(yb, mb, db_, 0, 0, 0, 0, time.UTC)
+	return int(ub.Sub(ua).Hours() / 24)
 }
 
 // Between counts working days after a up to and including b (negative when
@@ -272,6 +301,9 @@ func (s *Span) Between(a, b time.Time) int {
 	if b.Before(a) {
 		a, b, sign = b, a, -1
 	}
+	if ia, ib := dayIndex(s.lo, a), dayIndex(s.lo, b); ia >= 0 && ib < len(s.cum) {
+		return sign * (s.cum[ib] - s.cum[ia])
+	}
 	n := 0
 	for d := a.AddDate(0, 0, 1); !d.After(b); d = d.AddDate(0, 0, 1) {
 		if s.r.day(d).Workday {
@@ -279,4 +311,18 @@ func (s *Span) Between(a, b time.Time) int {
 		}
 	}
 	return sign * n
+}
+
+// Add returns the date n working days after from, as AddWorkdays does.
+func (s *Span) Add(from time.Time, n int) time.Time {
+	from = Date(from)
+	if i := dayIndex(s.lo, from); i >= 0 && i < len(s.cum) {
+		want := s.cum[i] + n
+		for j := i; j < len(s.cum); j++ {
+			if s.cum[j] >= want {
+				return s.lo.AddDate(0, 0, j)
+			}
+		}
+	}
+	return s.r.add(from, n)
 }

@@ -93,3 +93,46 @@ func TestLocalAdjustment(t *testing.T) {
 		}
 	})
 }
+
+// A Span answers the same as AddWorkdays and WorkdaysBetween — inside its
+// range (running totals), across National Day and a local adjustment, and
+// beyond its range (day by day).
+func TestSpanAgrees(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		c := calendar.New(d, time.Now)
+		if err := c.Adjust(ctx, zwfw.System, calendar.Adjustment{Date: "2026-10-12", Kind: calendar.Holiday, Note: "县城停电"}); err != nil {
+			t.Fatal(err)
+		}
+		s, err := c.Span(ctx, date("2026-09-20"), date("2026-11-10"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for from := date("2026-09-20"); from.Before(date("2026-10-20")); from = from.AddDate(0, 0, 1) {
+			for _, n := range []int{0, 1, 2, 5, 15, 60} {
+				want, err := c.AddWorkdays(ctx, from, n)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := s.Add(from, n); !got.Equal(want) {
+					t.Errorf("Span.Add(%s, %d) = %s, AddWorkdays says %s", from.Format(calendar.DateLayout), n,
+						got.Format(calendar.DateLayout), want.Format(calendar.DateLayout))
+				}
+				for _, to := range []time.Time{want, from.AddDate(0, 0, -9)} {
+					wb, err := c.WorkdaysBetween(ctx, from, to)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if got := s.Between(from, to); got != wb {
+						t.Errorf("Span.Between(%s, %s) = %d, WorkdaysBetween says %d", from.Format(calendar.DateLayout),
+							to.Format(calendar.DateLayout), got, wb)
+					}
+				}
+			}
+		}
+		// 9-30 → 10-8 is one working day: National Day lies between.
+		if n := s.Between(date("2026-09-30"), date("2026-10-08")); n != 1 {
+			t.Errorf("9-30 → 10-8: %d working days, want 1", n)
+		}
+	})
+}

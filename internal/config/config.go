@@ -29,6 +29,10 @@ type Config struct {
 	MaxUpload     int64         // ZWFW_MAX_UPLOAD: largest accepted upload, bytes
 	SecureCookies bool          // ZWFW_SECURE_COOKIES: mark cookies Secure (behind HTTPS)
 	PaymentSecret string        // ZWFW_PAYMENT_SECRET: key the online payment platform signs its callbacks with (HMAC-SM3)
+	JobWorkers    int           // ZWFW_JOB_WORKERS: background jobs this process works at once (0: insert only, work none)
+	WarnInterval  time.Duration // ZWFW_WARN_INTERVAL: how often the deadline-warning scan runs
+	WarnDays      int           // ZWFW_WARN_DAYS: yellow when this many working days or fewer remain
+	WarnShare     float64       // ZWFW_WARN_SHARE: yellow when this share of the promised time has passed (0 < share ≤ 1)
 	Site          Site
 }
 
@@ -101,6 +105,31 @@ func options() []option {
 		}, false},
 		{"ZWFW_SECURE_COOKIES", "secure-cookies", "false", "mark cookies Secure (set when served over HTTPS)", boolean(func(c *Config) *bool { return &c.SecureCookies }), true},
 		{"ZWFW_PAYMENT_SECRET", "payment-secret", "", "key of the online payment platform's signed callbacks (empty: online payment off)", str(func(c *Config) *string { return &c.PaymentSecret }), false},
+		{"ZWFW_JOB_WORKERS", "job-workers", "4", "background jobs (deadline warnings …) this process works at once; 0 works none", func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 || n > 100 {
+				return fmt.Errorf("not a number of workers 0–100: %q", v)
+			}
+			c.JobWorkers = n
+			return nil
+		}, false},
+		{"ZWFW_WARN_INTERVAL", "warn-interval", "1m", "how often deadline warnings are computed", dur(func(c *Config) *time.Duration { return &c.WarnInterval }), false},
+		{"ZWFW_WARN_DAYS", "warn-days", "2", "yellow warning when this many working days or fewer remain", func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 || n > 60 {
+				return fmt.Errorf("not a number of working days 0–60: %q", v)
+			}
+			c.WarnDays = n
+			return nil
+		}, false},
+		{"ZWFW_WARN_SHARE", "warn-share", "0.8", "yellow warning when this share of the promised time has passed", func(c *Config, v string) error {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil || f <= 0 || f > 1 {
+				return fmt.Errorf("not a share between 0 and 1: %q", v)
+			}
+			c.WarnShare = f
+			return nil
+		}, false},
 		{"ZWFW_SITE_NAME", "site-name", "宁陕县政务服务网", "site name", str(func(c *Config) *string { return &c.Site.Name }), false},
 		{"ZWFW_SITE_ORGANIZER", "site-organizer", "宁陕县人民政府办公室", "主办单位", str(func(c *Config) *string { return &c.Site.Organizer }), false},
 		{"ZWFW_SITE_CONTACT", "site-contact", "0915-6822345", "主办单位联系电话", str(func(c *Config) *string { return &c.Site.Contact }), false},

@@ -53,6 +53,9 @@ type DB struct {
 
 	seq *sql.DB // PostgreSQL: a small pool for counters taken outside the caller's transaction
 
+	sqliteDSN string // SQLite: the writer's data source, for QueueConn
+	pgURL     string // PostgreSQL: the server URL (with its search_path), for QueueConn
+
 	jobs       chan writeJob // SQLite: write transactions for the writer goroutine
 	jmu        sync.RWMutex  // guards closing jobs
 	closed     bool
@@ -196,7 +199,7 @@ func openSQLite(ctx context.Context, o Options) (*DB, error) {
 	r.SetConnMaxIdleTime(0)
 	r.SetConnMaxLifetime(0)
 	d := &DB{Dialect: SQLite, write: w, read: r, wstmts: newStmtCache(w), rstmts: newStmtCache(r),
-		jobs: make(chan writeJob, 256), writerDone: make(chan struct{})}
+		jobs: make(chan writeJob, 256), writerDone: make(chan struct{}), sqliteDSN: dsn}
 	go d.writer()
 	return d, nil
 }
@@ -242,7 +245,7 @@ func openPostgres(ctx context.Context, o Options) (*DB, error) {
 	}
 	sq.SetMaxOpenConns(4)
 	sq.SetMaxIdleConns(4)
-	return &DB{Dialect: Postgres, write: w, read: r, seq: sq}, nil
+	return &DB{Dialect: Postgres, write: w, read: r, seq: sq, pgURL: o.URL}, nil
 }
 
 // Close closes the connections.
@@ -271,6 +274,36 @@ func (db *DB) Close() error {
 // SQL returns the writer *sql.DB, for libraries that need one (migrations,
 // the job queue).
 func (db *DB) SQL() *sql.DB { return db.write }
+
+// QueueConn opens the connection the job queue uses beside the
+// application's own. On SQLite it is a second *sql.DB on the same file
+// with one connection (SQLite has one writer at a time; busy_timeout makes
+// the queue and the application's writer wait for each other instead of
+// failing) and immediate transactions. On PostgreSQL it returns the URL,
+// search_path included, for the queue to build its own pgx pool. The
+// caller closes the *sql.DB.
+func (db *DB) QueueConn(ctx context.Context) (*sql.DB, string, error) {
+	if db.Dialect == Postgres {
+		return nil, db.pgURL, nil
+	}
+	c, err := sql.Open("sqlite", db.sqliteDSN)
+	if err != nil {
+		return nil, "", fmt.Errorf("db: open queue connection: %w", err)
+	}
+	c.SetMaxOpenConns(1)
+	c.SetMaxIdleConns(1)
+	c.SetConnMaxLifetime(0)
+	c.SetConnMaxIdleTime(0)
+	if err := c.PingContext(ctx); err != nil {
+		c.Close()
+		return nil, "", fmt.Errorf("db: open queue connection: %w", err)
+	}
+	return c, "", nil
+}
+
+// SQLTx returns the transaction's *sql.Tx, for a library that writes in
+// the caller's transaction (the job queue's InsertTx).
+func (t *Tx) SQLTx() *sql.Tx { return t.tx }
 
 // Ping checks the database answers (readiness).
 func (db *DB) Ping(ctx context.Context) error {

@@ -103,6 +103,9 @@ func (b base) Admin() bool { return b.admin }
 func (b base) CanCatalog() bool { return b.Actor != nil && canCatalog(b.Actor) }
 func (b base) CanAdmin() bool   { return b.Actor != nil && canAdmin(b.Actor) }
 
+// CanSupervise shows the warning list (预警督办) in the menu.
+func (b base) CanSupervise() bool { return b.Actor != nil && canSupervise(b.Actor) }
+
 // Staff reports whether the signed-in user is a staff account.
 func (b base) Staff() bool { return b.Actor != nil && b.Actor.IsStaff() }
 
@@ -380,7 +383,7 @@ func fieldID(field string) string {
 
 // caseURL reports whether a path shows cases (and so needs cases.css).
 func caseURL(p string) bool {
-	for _, prefix := range []string{"/apply", "/my", "/progress", "/work", "/notices"} {
+	for _, prefix := range []string{"/apply", "/my", "/progress", "/work", "/notices", "/supervision"} {
 		if p == prefix || strings.HasPrefix(p, prefix+"/") {
 			return true
 		}

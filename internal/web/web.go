@@ -21,6 +21,7 @@ import (
 	"zwfw/internal/files"
 	"zwfw/internal/httpauth"
 	"zwfw/internal/org"
+	"zwfw/internal/supervision"
 )
 
 // Deps are what the page handlers call.
@@ -33,6 +34,7 @@ type Deps struct {
 	Files    *files.Store
 	Cases    *casework.Service
 	Calendar *calendar.Calendar
+	Warnings *supervision.Warnings
 	Log      *slog.Logger
 	Now      func() time.Time
 }

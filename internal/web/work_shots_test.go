@@ -121,5 +121,9 @@ func TestWorkScreenshots(t *testing.T) {
 	shoot("minzheng.reviewer", shot{"reviewer-joint-lead", "/work/cases/" + joint, nil}, shot{"reviewer-suspended", "/work/cases/" + suspended, nil})
 	shoot("canlian.reviewer", shot{"reviewer-joint-co", "/work/cases/" + joint, nil})
 	shoot("county.cashier", shot{"cashier-home", "/work", nil}, shot{"cashier-case", "/work/cases/" + paying, nil})
-	shoot("county.supervisor", shot{"supervisor-home", "/work", nil}, shot{"supervisor-case", "/work/cases/" + suspended, nil})
+	if _, err := e.App.Warnings.Scan(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	shoot("county.supervisor", shot{"supervisor-home", "/work", nil}, shot{"supervisor-case", "/work/cases/" + suspended, nil},
+		shot{"supervisor-warnings", "/supervision/warnings", nil})
 }
