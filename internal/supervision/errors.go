@@ -298,7 +298,7 @@ func (s *Errors) Register(ctx context.Context, actor *zwfw.Actor, in ErrorInput)
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
 		var err error
 		id, err = db.InsertID(ctx, tx, `INSERT INTO sup_errors (kind, window_id, staff_id, org_path, dept_id, case_id, case_serial,
-			description, state, occurred_on, registered_by, registered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			description, state, occurred_on, registered_by, registered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			in.Kind, optID(windowID), optID(staffID), orgPath, optID(deptID), optID(caseID), in.Case,
 			in.Description, ErrRegistered, in.OccurredOn, actor.UserID, db.Millis(now))
 		if err != nil {

@@ -113,21 +113,21 @@ type WeeklyFig struct {
 // Unit holds the figures of one department, town, window or staff member
 // over a period.
 type Unit struct {
-	Code          string   `json:"code"`
-	Name          string   `json:"name"`
-	Received      int      `json:"received"`
-	Completed     int      `json:"completed"`
-	OnTime        int      `json:"on_time"`
-	OnTimeRate    *float64 `json:"on_time_rate"` // percent; null without completed cases
-	Evaluated     int      `json:"evaluated"`
-	Satisfied     int      `json:"satisfied"`
-	Satisfaction  *float64 `json:"satisfaction_rate"` // percent; null without evaluations
-	Complaints    int      `json:"complaints"`        // 差评: 不满意 and 非常不满意
-	Errors        int      `json:"errors"`            // confirmed errors
-	Rank          int      `json:"rank,omitempty"`
-	Score         *Score   `json:"score,omitempty"`
-	id            int64
-	path          string
+	Code         string   `json:"code"`
+	Name         string   `json:"name"`
+	Received     int      `json:"received"`
+	Completed    int      `json:"completed"`
+	OnTime       int      `json:"on_time"`
+	OnTimeRate   *float64 `json:"on_time_rate"` // percent; null without completed cases
+	Evaluated    int      `json:"evaluated"`
+	Satisfied    int      `json:"satisfied"`
+	Satisfaction *float64 `json:"satisfaction_rate"` // percent; null without evaluations
+	Complaints   int      `json:"complaints"`        // 差评: 不满意 and 非常不满意
+	Errors       int      `json:"errors"`            // confirmed errors
+	Rank         int      `json:"rank,omitempty"`
+	Score        *Score   `json:"score,omitempty"`
+	id           int64
+	path         string
 }
 
 // MonthFigs is the monthly bulletin (月通报).
@@ -389,7 +389,7 @@ func (r *Reports) generate(ctx context.Context, actor *zwfw.Actor, kind, periodT
 			by = actor.UserID
 		}
 		rep.ID, err = db.InsertID(ctx, tx, `INSERT INTO reports (kind, period, org_id, org_path, revision, number, title, content, html,
-			generated_by, generator, generated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			generated_by, generator, generated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			kind, rep.Period, o.id, o.path, rep.Revision, rep.Number, rep.Title, string(content), buf.String(),
 			by, rep.GeneratedBy, db.Millis(now))
 		if err != nil {
@@ -627,10 +627,10 @@ func (r *Reports) weekly(ctx context.Context, o *scopeOrg, p period) (*WeeklyFig
 
 // figures are a period's per-unit counts over a scope.
 type figures struct {
-	total                       Unit
+	total                        Unit
 	depts, towns, windows, staff map[int64]*Unit
-	late                        []int64 // cases completed after their deadline
-	errs                        []ErrorBrief
+	late                         []int64 // cases completed after their deadline
+	errs                         []ErrorBrief
 }
 
 func (f *figures) unit(m map[int64]*Unit, id int64) *Unit {
