@@ -19,6 +19,7 @@ import (
 	"zwfw/internal/db"
 	"zwfw/internal/files"
 	"zwfw/internal/org"
+	"zwfw/internal/supervision"
 )
 
 // Deps are what the API handlers call.
@@ -31,6 +32,8 @@ type Deps struct {
 	Files    *files.Store
 	Cases    *casework.Service
 	Calendar *calendar.Calendar
+	Reports  *supervision.Reports // 日检查、周考勤、月通报、季考核
+	Errors   *supervision.Errors  // 差错登记
 	Log      *slog.Logger
 	Now      func() time.Time
 	// PaymentSecret is the key the online payment platform signs its

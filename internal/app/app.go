@@ -26,6 +26,7 @@ import (
 	"zwfw/internal/notify"
 	"zwfw/internal/org"
 	"zwfw/internal/seed"
+	"zwfw/internal/supervision"
 	"zwfw/internal/web"
 )
 
@@ -42,6 +43,8 @@ type App struct {
 	Files    *files.Store
 	Calendar *calendar.Calendar
 	Cases    *casework.Service
+	Reports  *supervision.Reports
+	Errors   *supervision.Errors
 	Log      *slog.Logger
 	Now      func() time.Time
 }
@@ -86,6 +89,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	}
 	a.Calendar = calendar.New(d, now)
 	a.Cases = casework.NewService(d, a.Catalog, a.Calendar, now)
+	a.Reports = supervision.NewReports(d, a.Calendar, cfg.Site.RegionCode, now)
+	a.Errors = supervision.NewErrors(d, now)
 	if o.NoSeed {
 		return a, nil
 	}
@@ -139,9 +144,9 @@ func (a *App) Close() error { return a.DB.Close() }
 func (a *App) Handler() (http.Handler, error) {
 	m := newMetrics(a.DB)
 	apiH := api.New(api.Deps{Config: a.Config, DB: a.DB, Orgs: a.Orgs, Users: a.Users, Catalog: a.Catalog, Files: a.Files,
-		Cases: a.Cases, Calendar: a.Calendar, Log: a.Log, Now: a.Now, PaymentSecret: []byte(a.Config.PaymentSecret)})
+		Cases: a.Cases, Calendar: a.Calendar, Reports: a.Reports, Errors: a.Errors, Log: a.Log, Now: a.Now, PaymentSecret: []byte(a.Config.PaymentSecret)})
 	webH, err := web.New(web.Deps{Config: a.Config, DB: a.DB, Orgs: a.Orgs, Users: a.Users, Catalog: a.Catalog, Files: a.Files,
-		Cases: a.Cases, Calendar: a.Calendar, Log: a.Log, Now: a.Now})
+		Cases: a.Cases, Calendar: a.Calendar, Reports: a.Reports, Errors: a.Errors, Log: a.Log, Now: a.Now})
 	if err != nil {
 		return nil, err
 	}

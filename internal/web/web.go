@@ -21,6 +21,7 @@ import (
 	"zwfw/internal/files"
 	"zwfw/internal/httpauth"
 	"zwfw/internal/org"
+	"zwfw/internal/supervision"
 )
 
 // Deps are what the page handlers call.
@@ -33,6 +34,8 @@ type Deps struct {
 	Files    *files.Store
 	Cases    *casework.Service
 	Calendar *calendar.Calendar
+	Reports  *supervision.Reports // 日检查、周考勤、月通报、季考核
+	Errors   *supervision.Errors  // 差错登记
 	Log      *slog.Logger
 	Now      func() time.Time
 }
