@@ -112,7 +112,7 @@ func TestReportsAndErrorsAPI(t *testing.T) {
 		if v, _ := f.GetCellValue("总体情况", "B10"); v != "1" {
 			t.Fatalf("xlsx confirmed errors = %q", v)
 		}
-		sup.get(rpath + "?format=pdf").apiErr(http.StatusBadRequest, "bad_request")
+		sup.get(rpath+"?format=pdf").apiErr(http.StatusBadRequest, "bad_request")
 		demo(t, e, "resident.wang").get(rpath).apiErr(http.StatusNotFound, "not_found")
 		// Immutable: no route changes or deletes a report.
 		for _, m := range []string{"PUT", "PATCH", "DELETE"} {

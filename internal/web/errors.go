@@ -20,10 +20,10 @@ import (
 
 type supErrorsPage struct {
 	base
-	Errors        []*supervision.ErrorRecord
-	Total         int
-	State         string
-	States        []string
+	Errors      []*supervision.ErrorRecord
+	Total       int
+	State       string
+	States      []string
 	MayRegister bool
 	StateName   func(string) string
 }
