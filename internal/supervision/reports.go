@@ -512,7 +512,8 @@ func (r *Reports) Get(ctx context.Context, actor *zwfw.Actor, id int64) (*Report
 	if err := json.Unmarshal([]byte(content), &rep); err != nil {
 		return nil, fmt.Errorf("supervision: read report %d: %w", id, err)
 	}
-	rep.HTML, rep.OrgPath = template.HTML(html), path
+	// The content was encoded before the row had its id.
+	rep.ID, rep.HTML, rep.OrgPath = id, template.HTML(html), path
 	return &rep, nil
 }
 
@@ -889,8 +890,12 @@ func rankMonthly(us []*Unit) {
 		}
 		return cmp.Compare(b.Completed, a.Completed)
 	})
-	for i, u := range us {
-		u.Rank = i + 1
+	rank := 0
+	for _, u := range us {
+		if u.Received+u.Completed+u.Evaluated+u.Errors > 0 {
+			rank++
+			u.Rank = rank // a unit without any figure is not ranked
+		}
 	}
 }
 

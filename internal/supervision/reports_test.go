@@ -260,7 +260,7 @@ func TestMonthlyBulletinFigures(t *testing.T) {
 			t.Fatalf("second generation: revision %d number %s", rep2.Revision, rep2.Number)
 		}
 		old, err := e.reports.Get(e.ctx, sup, rep.ID)
-		if err != nil || old.Revision != 1 || old.HTML != rep.HTML || old.Monthly.Total.Received != received {
+		if err != nil || old.ID != rep.ID || old.Revision != 1 || old.HTML != rep.HTML || old.Monthly.Total.Received != received {
 			t.Fatalf("revision 1 changed: %v", err)
 		}
 		// Excel: one sheet per section, figures as numbers.

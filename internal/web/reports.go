@@ -142,7 +142,7 @@ func (s *server) reportGenerate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	msg := fmt.Sprintf("已生成并发布%s %s", rep.KindName, rep.Number)
+	msg := "已生成并发布 " + rep.Number
 	if rep.Revision > 1 {
 		msg += fmt.Sprintf("（第 %d 版，之前的版本保留）", rep.Revision)
 	}
