@@ -2,9 +2,11 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +15,7 @@ import (
 
 	"zwfw/internal/app/apptest"
 	"zwfw/internal/db"
+	"zwfw/internal/supervision"
 )
 
 // TestSupervisionPages: the supervisor registers an error with evidence on
@@ -114,4 +117,62 @@ func TestSupervisionPages(t *testing.T) {
 			t.Fatalf("weights saved:\n%s", p.Body)
 		}
 	}, apptest.Options{Now: func() time.Time { return now }})
+}
+
+// The supervision pages label every control, keep ids unique and stay
+// small (the hall's shared line).
+func TestSupervisionPagesLabelled(t *testing.T) {
+	e := apptest.Start(t, "sqlite")
+	ctx := context.Background()
+	sup, _ := e.App.Users.ByUsername(ctx, "county.supervisor")
+	er, err := e.App.Errors.Register(ctx, sup.Actor(), supervision.ErrorInput{Kind: "fee", Window: "610923CW01", Description: "收取现金"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := e.App.Reports.GenerateReport(ctx, sup.Actor(), supervision.Daily, e.App.Now().In(db.Zone).Format("2006-01-02"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := login(t, e, "county.supervisor", apptest.DemoPassword)
+	clerk := login(t, e, "county.window", apptest.DemoPassword)
+	adm := login(t, e, "county.admin", apptest.DemoPassword)
+	for _, pg := range []struct {
+		c    *client
+		path string
+	}{
+		{s, "/supervision/reports"}, {s, "/supervision/reports/" + strconv.FormatInt(rep.ID, 10)}, {s, "/supervision/errors"},
+		{s, "/supervision/errors/new"}, {s, "/supervision/errors/" + strconv.FormatInt(er.ID, 10)},
+		{clerk, "/supervision/errors/" + strconv.FormatInt(er.ID, 10)}, {adm, "/supervision/weights"},
+	} {
+		p := pg.c.get(pg.path)
+		if p.Status != http.StatusOK {
+			t.Errorf("%s = %d", pg.path, p.Status)
+			continue
+		}
+		if len(p.Body) > 150<<10 {
+			t.Errorf("%s: %d bytes", pg.path, len(p.Body))
+		}
+		labelled := map[string]bool{}
+		for _, m := range forRE.FindAllStringSubmatch(p.Body, -1) {
+			labelled[m[1]] = true
+		}
+		seen := map[string]bool{}
+		for _, m := range idRE.FindAllStringSubmatch(p.Body, -1) {
+			if seen[m[1]] {
+				t.Errorf("%s: duplicate id %q", pg.path, m[1])
+			}
+			seen[m[1]] = true
+		}
+		for _, tag := range controlRE.FindAllString(p.Body, -1) {
+			if strings.Contains(tag, `type="hidden"`) {
+				continue
+			}
+			if m := idRE.FindStringSubmatch(tag); m == nil || !labelled[m[1]] {
+				t.Errorf("%s: no label for %s", pg.path, tag)
+			}
+		}
+		if strings.Contains(p.Body, " style=") || strings.Contains(p.Body, "<script>") {
+			t.Errorf("%s: inline style or script", pg.path)
+		}
+	}
 }
