@@ -517,6 +517,32 @@ func (r *Reports) Get(ctx context.Context, actor *zwfw.Actor, id int64) (*Report
 	return &rep, nil
 }
 
+// Revisions lists every published version of a report's kind, period and
+// organisation, oldest first, without their content: a regeneration never
+// replaces what was published.
+func (r *Reports) Revisions(ctx context.Context, actor *zwfw.Actor, rep *Report) ([]*Report, error) {
+	if !mayReadReport(actor, rep.OrgPath) {
+		return nil, zwfw.Errorf(zwfw.ENOTFOUND, "报表 %d 不存在", rep.ID)
+	}
+	rows, err := r.db.Query(ctx, `SELECT r.id, r.revision, r.number, r.generator, r.generated_at FROM reports r JOIN orgs o ON o.id = r.org_id
+		WHERE r.kind = ? AND r.period = ? AND o.code = ? ORDER BY r.revision`, rep.Kind, rep.Period, rep.OrgCode)
+	if err != nil {
+		return nil, fmt.Errorf("supervision: revisions: %w", err)
+	}
+	defer rows.Close()
+	var out []*Report
+	for rows.Next() {
+		v := &Report{Kind: rep.Kind, KindName: rep.KindName, Period: rep.Period, PeriodName: rep.PeriodName, OrgCode: rep.OrgCode}
+		var at int64
+		if err := rows.Scan(&v.ID, &v.Revision, &v.Number, &v.GeneratedBy, &at); err != nil {
+			return nil, err
+		}
+		v.GeneratedAt = db.Time(at)
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 // ---- figures ----
 
 // openStatuses are the statuses of a case running against its deadline

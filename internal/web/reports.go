@@ -152,8 +152,9 @@ func (s *server) reportGenerate(w http.ResponseWriter, r *http.Request) error {
 
 type supReportPage struct {
 	base
-	R     *supervision.Report
-	Sheet template.HTML
+	R         *supervision.Report
+	Sheet     template.HTML
+	Revisions []*supervision.Report // every version of this period, when there are several
 }
 
 func (s *server) report(r *http.Request) (*supervision.Report, error) {
@@ -170,7 +171,15 @@ func (s *server) reportPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "sup_report", supReportPage{base: s.supBase(w, r, rep.Title+" "+rep.Number, "reports"), R: rep, Sheet: rep.HTML})
+	revs, err := s.d.Reports.Revisions(r.Context(), actor(r), rep)
+	if err != nil {
+		return err
+	}
+	p := supReportPage{base: s.supBase(w, r, rep.Title+" "+rep.Number, "reports"), R: rep, Sheet: rep.HTML}
+	if len(revs) > 1 {
+		p.Revisions = revs
+	}
+	s.render(w, r, http.StatusOK, "sup_report", p)
 	return nil
 }
 

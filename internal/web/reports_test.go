@@ -102,6 +102,11 @@ func TestSupervisionPages(t *testing.T) {
 		if v, _ := f.GetCellValue("概况", "B3"); v != number {
 			t.Fatalf("xlsx number %q, page %q", v, number)
 		}
+		// Generating again publishes revision 2; the page links both.
+		p = sup.follow(sup.post("/supervision/reports", url.Values{"kind": {"monthly"}, "period": {"2026-09"}, "org": {"610923"}}, true))
+		if !strings.Contains(p.Body, "本期共 2 版") || !strings.Contains(p.Body, `<a href="`+rloc+`">第 1 版 `+number+`</a>`) {
+			t.Fatalf("revision 2 page does not link revision 1:\n%s", p.Body)
+		}
 		if p := sup.post("/supervision/reports", url.Values{"kind": {"monthly"}, "period": {"2026-9"}}, true); p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, "格式不正确") {
 			t.Fatalf("bad period: %d", p.Status)
 		}
