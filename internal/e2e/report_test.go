@@ -66,6 +66,14 @@ func TestMonthlyBulletinPrintAndExport(t *testing.T) {
 	}
 	mustContain(t, ctx, "errors", "差错登记", "一次性告知不到位", "已确认")
 	shot(t, ctx, "40-errors")
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`a[href="/supervision/errors/`+strconv.FormatInt(er.ID, 10)+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.er-events`)),
+	); err != nil {
+		t.Fatalf("error page: %v", err)
+	}
+	mustContain(t, ctx, "error", "处理过程", "已向群众致歉并整改", "孙立华")
+	shot(t, ctx, "40-error-detail")
 
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(base+"/supervision/reports"),
@@ -152,4 +160,19 @@ func TestMonthlyBulletinPrintAndExport(t *testing.T) {
 	if v, _ := f.GetCellValue("概况", "B3"); v != rep.Number {
 		t.Fatalf("xlsx number %q, bulletin %q", v, rep.Number)
 	}
+
+	// The quarterly assessment of the quarter so far, with its breakdown.
+	q := now.Format("2006") + "-Q" + strconv.Itoa((int(now.Month())-1)/3+1)
+	qr, err := e.App.Reports.GenerateReport(bg, sup.Actor(), supervision.Quarterly, q, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/supervision/reports/"+strconv.FormatInt(qr.ID, 10)),
+		chromedp.WaitVisible(chromedp.CSS(`.rp-sheet`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, ctx, "assessment", "季考核", "考核办法", "部门得分", "窗口得分", "工作人员得分", "李晓燕")
+	shot(t, ctx, "43-quarterly-assessment")
 }

@@ -993,9 +993,27 @@ func (r *Reports) quarterly(ctx context.Context, o *scopeOrg, p period) (*QuartF
 		for _, u := range us {
 			u.Score = w.score(u)
 		}
-		slices.SortStableFunc(us, func(a, b *Unit) int { return cmp.Compare(b.Score.Total, a.Score.Total) })
-		for i, u := range us {
-			u.Rank = i + 1
+		// Units with nothing to assess (no completed case, no evaluation, no
+		// error) keep their full marks but are not ranked, and come last.
+		assessed := func(u *Unit) bool { return u.Completed+u.Evaluated+u.Errors > 0 }
+		slices.SortStableFunc(us, func(a, b *Unit) int {
+			if x, y := assessed(a), assessed(b); x != y {
+				if x {
+					return -1
+				}
+				return 1
+			}
+			if c := cmp.Compare(b.Score.Total, a.Score.Total); c != 0 {
+				return c
+			}
+			return cmp.Compare(b.Completed, a.Completed)
+		})
+		rank := 0
+		for _, u := range us {
+			if assessed(u) {
+				rank++
+				u.Rank = rank
+			}
 		}
 	}
 	return q, nil
@@ -1013,8 +1031,12 @@ func (w Weights) score(u *Unit) *Score {
 	if u.Satisfaction != nil {
 		s.Satisfaction = round1(float64(w.Satisfaction) * float64(u.Satisfied) / float64(u.Evaluated))
 	}
-	s.Errors = -float64(w.Error * u.Errors)
-	s.Complaints = -float64(w.Complaint * u.Complaints)
+	if u.Errors > 0 {
+		s.Errors = -float64(w.Error * u.Errors)
+	}
+	if u.Complaints > 0 {
+		s.Complaints = -float64(w.Complaint * u.Complaints)
+	}
 	s.Total = round1(s.OnTime + s.Satisfaction + s.Errors + s.Complaints)
 	return s
 }
