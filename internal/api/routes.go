@@ -90,6 +90,17 @@ func routes(d Deps) []route {
 		{"POST", "/notifications/read", signedIn, false, handleMarkRead(d.DB, d.Now)},
 
 		{"GET", "/supervision/warnings", signedIn, false, handleWarnings(d.Warnings)},
+		{"GET", "/reports", signedIn, false, handleListReports(d.Reports)},
+		{"POST", "/reports", signedIn, false, handleGenerateReport(d.Reports)},
+		{"GET", "/reports/{id}", signedIn, false, handleGetReport(d.Reports)},
+		{"GET", "/assessment/weights", signedIn, false, handleGetWeights(d.Reports)},
+		{"PUT", "/assessment/weights", signedIn, false, handlePutWeights(d.Reports)},
+
+		{"POST", "/errors", signedIn, false, handleRegisterError(d.Errors)},
+		{"GET", "/errors", signedIn, false, handleListErrors(d.Errors)},
+		{"GET", "/errors/{id}", signedIn, false, handleGetError(d.Errors)},
+		{"POST", "/errors/{id}/actions/{action}", signedIn, false, handleErrorAction(d.Errors)},
+		{"GET", "/errors/{id}/files/{file}", signedIn, false, handleErrorFile(d.Errors, d.Files)},
 
 		{"GET", "/openapi.json", public, false, handleOpenAPI()},
 	}

@@ -46,6 +46,8 @@ type App struct {
 	Cases    *casework.Service
 	Warnings *supervision.Warnings
 	Jobs     *jobs.Queue // the durable job queue; Serve works it
+	Reports  *supervision.Reports
+	Errors   *supervision.Errors
 	Log      *slog.Logger
 	Now      func() time.Time
 }
@@ -90,6 +92,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	}
 	a.Calendar = calendar.New(d, now)
 	a.Cases = casework.NewService(d, a.Catalog, a.Calendar, now)
+	a.Reports = supervision.NewReports(d, a.Calendar, cfg.Site.RegionCode, now)
+	a.Errors = supervision.NewErrors(d, now)
 	a.Warnings = supervision.NewWarnings(d, a.Calendar, now, supervision.Thresholds{Days: cfg.WarnDays, Share: cfg.WarnShare}, log)
 	// The queue's tables are River's own, migrated by River beside ours.
 	q, err := jobs.New(ctx, d, jobs.Config{Workers: cfg.JobWorkers, Log: log})
@@ -100,6 +104,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	a.Jobs = q
 	if cfg.JobWorkers > 0 {
 		a.Warnings.Schedule(q, cfg.WarnInterval)
+		a.Reports.Schedule(q, 15*time.Minute, log)
 	}
 	if o.NoSeed {
 		return a, nil
@@ -160,9 +165,9 @@ func (a *App) Close() error {
 func (a *App) Handler() (http.Handler, error) {
 	m := newMetrics(a.DB)
 	apiH := api.New(api.Deps{Config: a.Config, DB: a.DB, Orgs: a.Orgs, Users: a.Users, Catalog: a.Catalog, Files: a.Files,
-		Cases: a.Cases, Calendar: a.Calendar, Warnings: a.Warnings, Log: a.Log, Now: a.Now, PaymentSecret: []byte(a.Config.PaymentSecret)})
+		Cases: a.Cases, Calendar: a.Calendar, Warnings: a.Warnings, Reports: a.Reports, Errors: a.Errors, Log: a.Log, Now: a.Now, PaymentSecret: []byte(a.Config.PaymentSecret)})
 	webH, err := web.New(web.Deps{Config: a.Config, DB: a.DB, Orgs: a.Orgs, Users: a.Users, Catalog: a.Catalog, Files: a.Files,
-		Cases: a.Cases, Calendar: a.Calendar, Warnings: a.Warnings, Log: a.Log, Now: a.Now})
+		Cases: a.Cases, Calendar: a.Calendar, Warnings: a.Warnings, Reports: a.Reports, Errors: a.Errors, Log: a.Log, Now: a.Now})
 	if err != nil {
 		return nil, err
 	}

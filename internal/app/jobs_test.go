@@ -149,3 +149,48 @@ func TestJobSurvivesRestartSQLite(t *testing.T) {
 		t.Fatalf("no warnings after the job ran (%v)", err)
 	}
 }
+
+// The queue publishes the reports that are due: on Monday morning the
+// 日检查 of the day and the 周考勤 of the week before, each once, by the
+// system.
+func TestScheduledReportsPublished(t *testing.T) {
+	dir := t.TempDir()
+	cfg, _, err := config.Load("test", nil, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.DataDir, cfg.AdminPassword = dir, apptest.AdminPassword
+	monday := time.Date(2026, 11, 30, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	a, err := app.Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard,
+		app.Options{Now: func() time.Time { return monday }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ctx := context.Background()
+	if err := a.Jobs.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer a.Jobs.Stop(ctx)
+	kinds := map[string]int{}
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		rows, err := a.DB.Query(ctx, "SELECT kind, COUNT(*) FROM reports GROUP BY kind")
+		if err != nil {
+			t.Fatal(err)
+		}
+		kinds = map[string]int{}
+		for rows.Next() {
+			var k string
+			var n int
+			rows.Scan(&k, &n)
+			kinds[k] = n
+		}
+		rows.Close()
+		if kinds["daily"] > 0 && kinds["weekly"] > 0 {
+			break
+		}
+	}
+	if kinds["daily"] != 1 || kinds["weekly"] != 1 {
+		t.Fatalf("reports published on Monday morning: %v, want one daily and one weekly", kinds)
+	}
+}

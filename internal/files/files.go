@@ -39,8 +39,9 @@ type File struct {
 
 // Purposes.
 const (
-	PurposeCatalog = "catalog" // blank forms, samples and guides of service items (public)
-	PurposeCase    = "case"    // application materials (scoped to the case)
+	PurposeCatalog  = "catalog"  // blank forms, samples and guides of service items (public)
+	PurposeCase     = "case"     // application materials (scoped to the case)
+	PurposeEvidence = "evidence" // evidence of a registered error (差错登记), scoped to the error
 )
 
 // Store keeps files under dir.

@@ -1,5 +1,3 @@
-// Package supervision is electronic supervision (电子监察): deadline
-// warnings over running cases, and what supervisors look at.
 package supervision
 
 import (

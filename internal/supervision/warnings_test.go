@@ -24,7 +24,7 @@ import (
 )
 
 // env is a seeded county with a settable clock.
-type env struct {
+type wenv struct {
 	t     testing.TB
 	d     *db.DB
 	cases *casework.Service
@@ -34,9 +34,9 @@ type env struct {
 	ctx   context.Context
 }
 
-func (e *env) clock() time.Time { return e.now }
+func (e *wenv) clock() time.Time { return e.now }
 
-func (e *env) at(day string) {
+func (e *wenv) at(day string) {
 	t, err := calendar.ParseDate(day)
 	if err != nil {
 		e.t.Fatal(err)
@@ -44,8 +44,8 @@ func (e *env) at(day string) {
 	e.now = t.Add(9*time.Hour + 30*time.Minute)
 }
 
-func setup(t testing.TB, d *db.DB) *env {
-	e := &env{t: t, d: d, ctx: context.Background()}
+func wsetup(t testing.TB, d *db.DB) *wenv {
+	e := &wenv{t: t, d: d, ctx: context.Background()}
 	e.at("2026-09-28")
 	fs, err := files.NewStore(filepath.Join(t.TempDir(), "files"), d, e.clock)
 	if err != nil {
@@ -67,7 +67,7 @@ func setup(t testing.TB, d *db.DB) *env {
 	return e
 }
 
-func (e *env) actor(username string) *zwfw.Actor {
+func (e *wenv) actor(username string) *zwfw.Actor {
 	e.t.Helper()
 	u, err := e.users.ByUsername(e.ctx, username)
 	if err != nil {
@@ -76,7 +76,7 @@ func (e *env) actor(username string) *zwfw.Actor {
 	return u.Actor()
 }
 
-func (e *env) walkIn(clerk, item, centre string) *casework.Case {
+func (e *wenv) walkIn(clerk, item, centre string) *casework.Case {
 	e.t.Helper()
 	it, err := catalog.NewService(e.d, nil, nil, e.clock).Get(e.ctx, item)
 	if err != nil {
@@ -97,14 +97,14 @@ func (e *env) walkIn(clerk, item, centre string) *casework.Case {
 	return c
 }
 
-func (e *env) do(who, serial, action string, in casework.ActionInput) {
+func (e *wenv) do(who, serial, action string, in casework.ActionInput) {
 	e.t.Helper()
 	if _, err := e.cases.Act(e.ctx, e.actor(who), serial, action, in); err != nil {
 		e.t.Fatalf("%s %s by %s: %v", action, serial, who, err)
 	}
 }
 
-func (e *env) scan() supervision.ScanResult {
+func (e *wenv) scan() supervision.ScanResult {
 	e.t.Helper()
 	r, err := e.warn.Scan(e.ctx)
 	if err != nil {
@@ -114,7 +114,7 @@ func (e *env) scan() supervision.ScanResult {
 }
 
 // state is the active warnings as "serial scope name level remaining".
-func (e *env) state() map[string]supervision.Warning {
+func (e *wenv) state() map[string]supervision.Warning {
 	e.t.Helper()
 	list, _, err := e.warn.List(e.ctx, zwfw.System, supervision.Filter{Limit: 500})
 	if err != nil {
@@ -128,7 +128,7 @@ func (e *env) state() map[string]supervision.Warning {
 }
 
 // expect checks the active warnings equal want: key → "level remaining".
-func (e *env) expect(day string, want map[string]string) {
+func (e *wenv) expect(day string, want map[string]string) {
 	e.t.Helper()
 	got := e.state()
 	for k, v := range want {
@@ -143,7 +143,7 @@ func (e *env) expect(day string, want map[string]string) {
 			e.t.Errorf("%s: %s has no warning, want %s", day, k, v)
 			continue
 		}
-		if g := w.Level + " " + itoa(w.Remaining) + " " + w.Deadline; g != v {
+		if g := w.Level + " " + witoa(w.Remaining) + " " + w.Deadline; g != v {
 			e.t.Errorf("%s: %s is %q, want %q", day, k, g, v)
 		}
 	}
@@ -162,15 +162,15 @@ func countSet(m map[string]string) int {
 	return n
 }
 
-func itoa(n int) string {
+func witoa(n int) string {
 	if n < 0 {
-		return "-" + itoa(-n)
+		return "-" + witoa(-n)
 	}
 	return string(rune('0'+n/10%10)) + string(rune('0'+n%10))
 }
 
 // notes counts the warning messages each user received about serial.
-func (e *env) notes(serial string) map[string]int {
+func (e *wenv) notes(serial string) map[string]int {
 	e.t.Helper()
 	rows, err := e.d.Query(e.ctx, `SELECT u.username, n.subject FROM notifications n JOIN users u ON u.id = n.user_id
 		WHERE n.case_serial = ? AND n.channel = 'inapp' AND (n.subject LIKE '黄牌%' OR n.subject LIKE '红牌%')`, serial)
@@ -196,7 +196,7 @@ func (e *env) notes(serial string) map[string]int {
 // working days left or 80 % of the time gone; red once the date has passed.
 func TestWarningsAcrossNationalDay(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		e := setup(t, d)
+		e := wsetup(t, d)
 		p := e.walkIn("county.window", "010100100000", "610923C")
 		e.do("county.window", p.Serial, casework.ActAccept, casework.ActionInput{})
 		j := e.walkIn("county.window", "050200400000", "610923C")
@@ -294,7 +294,7 @@ func same(a, b map[string]int) bool {
 // back without a second message.
 func TestWarningNotifiesOnce(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		e := setup(t, d)
+		e := wsetup(t, d)
 		p := e.walkIn("county.window", "010100100000", "610923C")
 		e.do("county.window", p.Serial, casework.ActAccept, casework.ActionInput{})
 		e.at("2026-09-30")
@@ -328,7 +328,7 @@ func TestWarningNotifiesOnce(t *testing.T) {
 // Lists keep to the viewer's subtree; applicants may not look; filters work.
 func TestWarningScope(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		e := setup(t, d)
+		e := wsetup(t, d)
 		county := e.walkIn("county.window", "010100100000", "610923C")
 		e.do("county.window", county.Serial, casework.ActAccept, casework.ActionInput{})
 		j := e.walkIn("county.window", "050200400000", "610923C")
@@ -385,7 +385,7 @@ func TestWarningScope(t *testing.T) {
 // and every warning is announced once even when scans overlap.
 func TestWarningJobsTwoProcesses(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		e := setup(t, d)
+		e := wsetup(t, d)
 		p := e.walkIn("county.window", "010100100000", "610923C")
 		e.do("county.window", p.Serial, casework.ActAccept, casework.ActionInput{})
 		j := e.walkIn("county.window", "050200400000", "610923C")

@@ -93,6 +93,7 @@ type base struct {
 	Now       time.Time
 	admin     bool // a page of administration
 	CaseCSS   bool // the page shows cases: load cases.css
+	SupCSS    bool // a supervision page (reports, errors): load reports.css
 }
 
 // Admin reports whether the page belongs to administration (its own
@@ -116,6 +117,7 @@ func (s *server) base(w http.ResponseWriter, r *http.Request, title string) base
 		Care: careMode(r), Path: r.URL.RequestURI(), Now: s.now(),
 		admin:   r.URL.Path == "/admin" || strings.HasPrefix(r.URL.Path, "/admin/"),
 		CaseCSS: caseURL(r.URL.Path),
+		SupCSS:  r.URL.Path == "/supervision" || strings.HasPrefix(r.URL.Path, "/supervision/"),
 	}
 	if r.Method != http.MethodGet {
 		// A form sent back for correction: switches on it return to the

@@ -61,7 +61,8 @@ func (s *server) routes(mux *http.ServeMux) {
 	// (apply.go), the staff's workbench (work.go).
 	s.routesApplicant(mux, upload)
 	s.routesWork(mux, upload)
-	s.routesSupervision(mux)
+	s.routesWarnings(mux)
+	s.routesSupervision(mux, upload)
 
 	mux.Handle("/", s.page(s.notFound))
 }

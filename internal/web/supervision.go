@@ -17,7 +17,7 @@ import (
 
 func init() { pages = append(pages, "supervision_warnings") }
 
-func (s *server) routesSupervision(mux *http.ServeMux) {
+func (s *server) routesWarnings(mux *http.ServeMux) {
 	mux.Handle("GET /supervision/warnings", s.page(s.staff(s.warningsPage)))
 }
 

@@ -35,6 +35,8 @@ type Deps struct {
 	Cases    *casework.Service
 	Calendar *calendar.Calendar
 	Warnings *supervision.Warnings
+	Reports  *supervision.Reports // 日检查、周考勤、月通报、季考核
+	Errors   *supervision.Errors  // 差错登记
 	Log      *slog.Logger
 	Now      func() time.Time
 }

@@ -1,0 +1,239 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"zwfw"
+	"zwfw/internal/calendar"
+	"zwfw/internal/org"
+	"zwfw/internal/supervision"
+)
+
+// The supervision pages: published reports (日检查、周考勤、月通报、季考核,
+// attachment 2 (9)2) with their printable sheet and Excel export, the
+// assessment weights (this file), and the error register (errors.go). The
+// supervision package decides who may do what.
+
+func init() {
+	pages = append(pages, "sup_reports", "sup_report", "sup_weights", "sup_errors", "sup_error", "sup_error_new")
+}
+
+// routesSupervision registers the supervision pages.
+func (s *server) routesSupervision(mux *http.ServeMux, upload int64) {
+	mux.Handle("GET /supervision/reports", s.page(s.staff(s.reportsPage)))
+	mux.Handle("POST /supervision/reports", s.page(s.staff(s.form(formLimit, s.reportGenerate))))
+	mux.Handle("GET /supervision/reports/{id}", s.page(s.staff(s.reportPage)))
+	mux.Handle("GET /supervision/reports/{id}/xlsx", s.page(s.staff(s.reportXLSX)))
+	mux.Handle("GET /supervision/weights", s.page(s.staff(s.weightsPage)))
+	mux.Handle("POST /supervision/weights", s.page(s.staff(s.form(formLimit, s.weightsSave))))
+	mux.Handle("GET /supervision/errors", s.page(s.staff(s.errorsPage)))
+	mux.Handle("GET /supervision/errors/new", s.page(s.staff(s.errorNew)))
+	mux.Handle("POST /supervision/errors", s.page(s.staff(s.form(8*upload+formLimit, s.errorRegister))))
+	mux.Handle("GET /supervision/errors/{id}", s.page(s.staff(s.errorPage)))
+	mux.Handle("POST /supervision/errors/{id}/actions/{action}", s.page(s.staff(s.form(formLimit, s.errorAct))))
+	mux.Handle("GET /supervision/errors/{id}/files/{file}", s.page(s.staff(s.errorFile)))
+}
+
+// supBase is the base of a supervision page: the administration's
+// navigation, with the entry current.
+func (s *server) supBase(w http.ResponseWriter, r *http.Request, title, nav string) base {
+	b := s.base(w, r, title)
+	b.admin = true
+	b.Nav = nav
+	return b
+}
+
+// regionChoice is an organisation a report may cover.
+type regionChoice struct {
+	Code, Name string
+	Depth      int
+}
+
+// regions lists the regions (county, towns) in the actor's subtree, for the
+// generation form.
+func (s *server) regions(r *http.Request) []regionChoice {
+	a := actor(r)
+	all, err := s.d.Orgs.List(r.Context(), a.OrgPath)
+	if err != nil {
+		return nil
+	}
+	var out []regionChoice
+	for _, o := range all {
+		if org.IsRegion(o.Kind) && o.Kind != org.KindVillage {
+			out = append(out, regionChoice{Code: o.Code, Name: o.DisplayName(), Depth: o.Depth})
+		}
+	}
+	return out
+}
+
+type supReportsPage struct {
+	base
+	Reports     []*supervision.Report
+	Total       int
+	Kind        string
+	Kinds       []string
+	MayGenerate bool
+	Regions     []regionChoice
+	Defaults    map[string]string // kind → the current period, to prefill the form
+	Form        supervision.ReportRequest
+	Error       string
+}
+
+// KindName is the Chinese name of a report kind.
+func (supReportsPage) KindName(k string) string { return supervision.ReportKindName(k) }
+
+// periodDefaults are the periods a generation most likely wants: today,
+// last week, last month, last quarter.
+func periodDefaults(now time.Time) map[string]string {
+	today := calendar.Date(now)
+	y, w := today.AddDate(0, 0, -7).ISOWeek()
+	lm := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, today.Location()).AddDate(0, -1, 0)
+	qs := time.Date(today.Year(), time.Month((int(today.Month())-1)/3*3+1), 1, 0, 0, 0, 0, today.Location()).AddDate(0, -3, 0)
+	return map[string]string{
+		supervision.Daily:     today.Format(calendar.DateLayout),
+		supervision.Weekly:    fmt.Sprintf("%d-W%02d", y, w),
+		supervision.Monthly:   lm.Format("2006-01"),
+		supervision.Quarterly: fmt.Sprintf("%d-Q%d", qs.Year(), (int(qs.Month())-1)/3+1),
+	}
+}
+
+func (s *server) reportsPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderReports(w, r, http.StatusOK, supervision.ReportRequest{}, "")
+}
+
+func (s *server) renderReports(w http.ResponseWriter, r *http.Request, st int, form supervision.ReportRequest, msg string) error {
+	a := actor(r)
+	kind := r.URL.Query().Get("kind")
+	if supervision.ReportKindName(kind) == "" {
+		kind = ""
+	}
+	list, total, err := s.d.Reports.List(r.Context(), a, supervision.ReportQuery{Kind: kind, Limit: 100})
+	if err != nil {
+		return err
+	}
+	p := supReportsPage{base: s.supBase(w, r, "监察报表", "reports"), Reports: list, Total: total, Kind: kind, Kinds: supervision.ReportKinds,
+		MayGenerate: a.HasAny(zwfw.RoleSupervisor, zwfw.RoleAdmin), Defaults: periodDefaults(s.now()), Form: form, Error: msg}
+	if p.MayGenerate {
+		p.Regions = s.regions(r)
+	}
+	if p.Form.Kind == "" {
+		p.Form.Kind = supervision.Monthly
+	}
+	if p.Form.Period == "" {
+		p.Form.Period = p.Defaults[p.Form.Kind]
+	}
+	s.render(w, r, st, "sup_reports", p)
+	return nil
+}
+
+// reportGenerate generates a report on demand and shows it.
+func (s *server) reportGenerate(w http.ResponseWriter, r *http.Request) error {
+	in := supervision.ReportRequest{Kind: r.PostFormValue("kind"), Period: strings.TrimSpace(r.PostFormValue("period")), Org: r.PostFormValue("org")}
+	rep, err := s.d.Reports.GenerateReport(r.Context(), actor(r), in.Kind, in.Period, in.Org)
+	if zwfw.ErrorCode(err) == zwfw.EINVALID {
+		return s.renderReports(w, r, http.StatusUnprocessableEntity, in, zwfw.ErrorMessage(err))
+	}
+	if err != nil {
+		return err
+	}
+	msg := "已生成并发布 " + rep.Number
+	if rep.Revision > 1 {
+		msg += fmt.Sprintf("（第 %d 版，之前的版本保留）", rep.Revision)
+	}
+	s.redirect(w, r, "/supervision/reports/"+strconv.FormatInt(rep.ID, 10), "ok", msg)
+	return nil
+}
+
+type supReportPage struct {
+	base
+	R         *supervision.Report
+	Sheet     template.HTML
+	Revisions []*supervision.Report // every version of this period, when there are several
+}
+
+func (s *server) report(r *http.Request) (*supervision.Report, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return nil, zwfw.Errorf(zwfw.ENOTFOUND, "报表不存在")
+	}
+	return s.d.Reports.Get(r.Context(), actor(r), id)
+}
+
+// reportPage shows a published report as its printable A4 sheet.
+func (s *server) reportPage(w http.ResponseWriter, r *http.Request) error {
+	rep, err := s.report(r)
+	if err != nil {
+		return err
+	}
+	revs, err := s.d.Reports.Revisions(r.Context(), actor(r), rep)
+	if err != nil {
+		return err
+	}
+	p := supReportPage{base: s.supBase(w, r, rep.Title+" "+rep.Number, "reports"), R: rep, Sheet: rep.HTML}
+	if len(revs) > 1 {
+		p.Revisions = revs
+	}
+	s.render(w, r, http.StatusOK, "sup_report", p)
+	return nil
+}
+
+// reportXLSX downloads the Excel export of a report.
+func (s *server) reportXLSX(w http.ResponseWriter, r *http.Request) error {
+	rep, err := s.report(r)
+	if err != nil {
+		return err
+	}
+	b, err := rep.XLSX()
+	if err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="report-%d.xlsx"; filename*=UTF-8''%s`, rep.ID, url.PathEscape(rep.FileName("xlsx"))))
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	_, err = w.Write(b)
+	return err
+}
+
+type supWeightsPage struct {
+	base
+	W       supervision.Weights
+	MayEdit bool
+	Error   string
+}
+
+func (s *server) weightsPage(w http.ResponseWriter, r *http.Request) error {
+	wt, err := s.d.Reports.Weights(r.Context())
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "sup_weights", supWeightsPage{base: s.supBase(w, r, "季考核权重", "reports"), W: wt, MayEdit: actor(r).Has(zwfw.RoleAdmin)})
+	return nil
+}
+
+func (s *server) weightsSave(w http.ResponseWriter, r *http.Request) error {
+	num := func(name string) int {
+		n, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue(name)))
+		if err != nil {
+			return -1
+		}
+		return n
+	}
+	in := supervision.Weights{OnTime: num("on_time"), Satisfaction: num("satisfaction"), Error: num("error"), Complaint: num("complaint")}
+	_, err := s.d.Reports.SetWeights(r.Context(), actor(r), in)
+	if zwfw.ErrorCode(err) == zwfw.EINVALID {
+		s.render(w, r, http.StatusUnprocessableEntity, "sup_weights", supWeightsPage{base: s.supBase(w, r, "季考核权重", "reports"), W: in, MayEdit: true, Error: zwfw.ErrorMessage(err)})
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	s.redirect(w, r, "/supervision/weights", "ok", "已保存考核权重；此后生成的季考核按新权重计分，已发布的报表不变。")
+	return nil
+}
