@@ -62,32 +62,44 @@ type Note struct {
 // the recipient has an account, and an SMS (and e-mail) when an address is
 // known.
 func Enqueue(ctx context.Context, tx *db.Tx, at time.Time, n Note) error {
-	add := func(channel, address, state string, userID int64) error {
+	return EnqueueAll(ctx, tx, at, []Note{n})
+}
+
+// enqueueRows bounds the rows of one INSERT (8 parameters each).
+const enqueueRows = 100
+
+// EnqueueAll writes many notes as Enqueue does, in a few multi-row INSERTs:
+// a warning scan that announces thousands of warnings at once would
+// otherwise spend its time in round trips.
+func EnqueueAll(ctx context.Context, tx *db.Tx, at time.Time, notes []Note) error {
+	var rows []any
+	add := func(channel, address, state string, n Note) {
 		var uid any
-		if userID != 0 {
-			uid = userID
+		if n.UserID != 0 {
+			uid = n.UserID
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO notifications (user_id, channel, address, subject, body, case_serial, state, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, uid, channel, address, n.Subject, n.Body, n.CaseSerial, state, db.Millis(at))
-		if err != nil {
+		rows = append(rows, uid, channel, address, n.Subject, n.Body, n.CaseSerial, state, db.Millis(at))
+	}
+	for _, n := range notes {
+		if n.UserID != 0 {
+			add(InApp, "", Delivered, n)
+		}
+		if n.Phone != "" {
+			add(SMS, n.Phone, Pending, n)
+		}
+		if n.Email != "" {
+			add(Email, n.Email, Pending, n)
+		}
+	}
+	const cols = 8
+	for len(rows) > 0 {
+		k := min(len(rows)/cols, enqueueRows)
+		q := "INSERT INTO notifications (user_id, channel, address, subject, body, case_serial, state, created_at) VALUES " +
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?), ", k), ", ")
+		if _, err := tx.Exec(ctx, q, rows[:k*cols]...); err != nil {
 			return fmt.Errorf("notify: enqueue: %w", err)
 		}
-		return nil
-	}
-	if n.UserID != 0 {
-		if err := add(InApp, "", Delivered, n.UserID); err != nil {
-			return err
-		}
-	}
-	if n.Phone != "" {
-		if err := add(SMS, n.Phone, Pending, n.UserID); err != nil {
-			return err
-		}
-	}
-	if n.Email != "" {
-		if err := add(Email, n.Email, Pending, n.UserID); err != nil {
-			return err
-		}
+		rows = rows[k*cols:]
 	}
 	return nil
 }

@@ -361,6 +361,7 @@ func (w *Warnings) Scan(ctx context.Context) (ScanResult, error) {
 		var raised, cleared, notified int
 		err := w.db.InTx(ctx, func(tx *db.Tx) error {
 			raised, cleared, notified = 0, 0, 0
+			var up []raising
 			for _, ch := range part {
 				if ch.want == nil {
 					if _, err := tx.Exec(ctx, "UPDATE case_warnings SET cleared_at = ?, updated_at = ? WHERE id = ? AND cleared_at = 0", at, at, ch.old.id); err != nil {
@@ -382,14 +383,11 @@ func (w *Warnings) Scan(ctx context.Context) (ScanResult, error) {
 					}
 					cleared++
 				}
-				n, err := w.raise(ctx, tx, ch.k, ch.want, now, who)
-				if err != nil {
-					return err
-				}
-				raised++
-				notified += n
+				up = append(up, raising{ch.k, ch.want})
 			}
-			return nil
+			n, err := w.raise(ctx, tx, up, now, who)
+			raised, notified = len(up), n
+			return err
 		})
 		if err != nil {
 			return res, fmt.Errorf("supervision: record warnings: %w", err)
@@ -417,43 +415,98 @@ func (w *Warnings) level(today, deadline time.Time, remaining, total int) string
 	return ""
 }
 
-// raise makes the warning of k active at wt.level and, the first time that
-// warning is raised, announces it. It returns the notes written.
-func (w *Warnings) raise(ctx context.Context, tx *db.Tx, k key, wt *want, now time.Time, who map[string][]int64) (int, error) {
+// raising is a warning to make active.
+type raising struct {
+	k  key
+	wt *want
+}
+
+// raiseRows bounds the rows of one upsert (10 parameters each).
+const raiseRows = 100
+
+// raise makes the warnings active at their levels and announces those
+// raised for the first time (one that comes back after a suspension or an
+// extension was announced before). It returns the notes written. The
+// upserts and the notes go in multi-row statements, so that a first scan
+// over a backlog of thousands is a few dozen round trips, not thousands.
+func (w *Warnings) raise(ctx context.Context, tx *db.Tx, up []raising, now time.Time, who map[string][]int64) (int, error) {
 	at := db.Millis(now)
-	var id, notified int64
-	err := tx.QueryRow(ctx, `INSERT INTO case_warnings (case_id, scope, ref_id, level, name, dept_path, deadline, remaining, since, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (case_id, scope, ref_id, level) DO UPDATE SET cleared_at = 0, since = excluded.since, name = excluded.name,
-			dept_path = excluded.dept_path, deadline = excluded.deadline, remaining = excluded.remaining, updated_at = excluded.updated_at
-		RETURNING id, notified_at`, k.caseID, k.scope, k.ref, wt.level, wt.name, wt.deptPath, wt.deadline, wt.remaining, at, at).Scan(&id, &notified)
-	if err != nil {
-		return 0, err
+	type lk struct {
+		key
+		level string
 	}
-	if notified != 0 {
-		return 0, nil // announced before; it came back after a suspension or an extension
-	}
-	c := wt.c
-	ck := strings.Join([]string{k.scope, c.status, c.kind, strconv.FormatInt(c.windowID, 10), c.orgPath, c.deptPath,
-		c.handlerPath, wt.deptPath, c.stepPerson}, "\x00")
-	users, ok := who[ck]
-	if !ok {
-		var err error
-		if users, err = w.recipients(ctx, tx, k, wt); err != nil {
+	byKey := make(map[lk]*want, len(up))
+	var fresh []raising
+	var ids []any
+	for start := 0; start < len(up); start += raiseRows {
+		part := up[start:min(start+raiseRows, len(up))]
+		args := make([]any, 0, len(part)*11)
+		for _, r := range part {
+			byKey[lk{r.k, r.wt.level}] = r.wt
+			args = append(args, r.k.caseID, r.k.scope, r.k.ref, r.wt.level, r.wt.name, r.wt.deptPath, r.wt.deadline, r.wt.remaining, at, at)
+		}
+		// The upsert locks the rows until this transaction ends, so a scan
+		// running at the same time in another process waits here and then
+		// finds them announced.
+		rows, err := tx.Query(ctx, `INSERT INTO case_warnings (case_id, scope, ref_id, level, name, dept_path, deadline, remaining, since, updated_at)
+			VALUES `+strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?), ", len(part)), ", ")+`
+			ON CONFLICT (case_id, scope, ref_id, level) DO UPDATE SET cleared_at = 0, since = excluded.since, name = excluded.name,
+				dept_path = excluded.dept_path, deadline = excluded.deadline, remaining = excluded.remaining, updated_at = excluded.updated_at
+			RETURNING id, case_id, scope, ref_id, level, notified_at`, args...)
+		if err != nil {
 			return 0, err
 		}
-		who[ck] = users
-	}
-	subject, body := message(k, wt)
-	for _, u := range users {
-		if err := notify.Enqueue(ctx, tx, now, notify.Note{UserID: u, Subject: subject, Body: body, CaseSerial: wt.c.serial}); err != nil {
+		for rows.Next() {
+			var k lk
+			var id, notified int64
+			if err := rows.Scan(&id, &k.caseID, &k.scope, &k.ref, &k.level, &notified); err != nil {
+				rows.Close()
+				return 0, err
+			}
+			if notified == 0 {
+				fresh = append(fresh, raising{k.key, byKey[k]})
+				ids = append(ids, id)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
 			return 0, err
 		}
 	}
-	if _, err := tx.Exec(ctx, "UPDATE case_warnings SET notified_at = ? WHERE id = ?", at, id); err != nil {
+	// Announce in key order, as the scan writes.
+	slices.SortFunc(fresh, func(a, b raising) int {
+		return cmp.Or(cmp.Compare(a.k.caseID, b.k.caseID), cmp.Compare(a.k.scope, b.k.scope), cmp.Compare(a.k.ref, b.k.ref))
+	})
+	var notes []notify.Note
+	for _, r := range fresh {
+		c := r.wt.c
+		ck := strings.Join([]string{r.k.scope, c.status, c.kind, strconv.FormatInt(c.windowID, 10), c.orgPath, c.deptPath,
+			c.handlerPath, r.wt.deptPath, c.stepPerson}, "\x00")
+		users, ok := who[ck]
+		if !ok {
+			var err error
+			if users, err = w.recipients(ctx, tx, r.k, r.wt); err != nil {
+				return 0, err
+			}
+			who[ck] = users
+		}
+		subject, body := message(r.k, r.wt)
+		for _, u := range users {
+			notes = append(notes, notify.Note{UserID: u, Subject: subject, Body: body, CaseSerial: c.serial})
+		}
+	}
+	if err := notify.EnqueueAll(ctx, tx, now, notes); err != nil {
 		return 0, err
 	}
-	return len(users), nil
+	for len(ids) > 0 {
+		k := min(len(ids), 500)
+		q := "UPDATE case_warnings SET notified_at = ? WHERE id IN (" + strings.TrimSuffix(strings.Repeat("?, ", k), ", ") + ")"
+		if _, err := tx.Exec(ctx, q, append([]any{at}, ids[:k]...)...); err != nil {
+			return 0, err
+		}
+		ids = ids[k:]
+	}
+	return len(notes), nil
 }
 
 func message(k key, wt *want) (string, string) {
