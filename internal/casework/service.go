@@ -24,6 +24,7 @@ import (
 	"zwfw/internal/files"
 	"zwfw/internal/notify"
 	"zwfw/internal/org"
+	"zwfw/internal/supervision/rollup"
 )
 
 // Service runs cases.
@@ -257,6 +258,10 @@ func (s *Service) Apply(ctx context.Context, actor *zwfw.Actor, in ApplyInput) (
 			app.Kind, app.Name, app.Ident, app.Phone, string(form), Submitted, it.PromisedLimitDays, windowID,
 			queryCode(), calendar.Date(now).Format(calendar.DateLayout), db.Millis(now), db.Millis(now))
 		if err != nil {
+			return err
+		}
+		if err := rollup.Move(ctx, tx, nil, &rollup.Case{Day: calendar.Date(now).Format(calendar.DateLayout), OrgID: p.org.ID,
+			DeptID: dept.ID, WindowID: idOf(windowID), Kind: it.Kind, Channel: channel, Status: Submitted}); err != nil {
 			return err
 		}
 		for i, m := range mats {
@@ -555,7 +560,7 @@ const caseCols = `SELECT c.id, c.serial, c.status, c.kind, c.item_code, c.item_v
 	COALESCE(c.applicant_id, 0), c.applicant_kind, c.applicant_name, c.applicant_ident, c.applicant_phone, c.form, c.decision,
 	c.version, c.promised_days, c.extended_days, c.deadline, COALESCE(c.window_id, 0), c.fee_cents, c.paid, c.result, c.delivery,
 	c.query_code, c.day, c.submitted_at, c.accepted_at, c.decided_at, c.completed_at, c.updated_at, c.org_id, c.dept_id,
-	COALESCE(c.handler_org_id, 0), c.extras
+	COALESCE(c.handler_org_id, 0), c.extras, c.completed_on, c.handled_days
 	FROM cases c JOIN orgs o ON o.id = c.org_id JOIN orgs d ON d.id = c.dept_id LEFT JOIN orgs h ON h.id = c.handler_org_id`
 
 func scanCase(row interface{ Scan(...any) error }) (*Case, error) {
@@ -566,7 +571,8 @@ func scanCase(row interface{ Scan(...any) error }) (*Case, error) {
 		&c.DeptCode, &dName, &dFull, &c.DeptPath, &c.HandlerCode, &c.HandlerName, &c.HandlerPath, &c.Channel,
 		&c.ApplicantID, &c.Applicant.Kind, &c.Applicant.Name, &c.Applicant.Ident, &c.Applicant.Phone, &form, &c.Decision,
 		&c.Version, &c.PromisedDays, &c.ExtendedDays, &c.Deadline, &c.WindowID, &c.FeeCents, &c.Paid, &result, &delivery,
-		&c.QueryCode, &c.Day, &sub, &acc, &dec, &comp, &upd, &c.OrgID, &c.DeptID, &c.HandlerID, &c.extras)
+		&c.QueryCode, &c.Day, &sub, &acc, &dec, &comp, &upd, &c.OrgID, &c.DeptID, &c.HandlerID, &c.extras,
+		&c.CompletedOn, &c.HandledDays)
 	if err != nil {
 		return nil, err
 	}
