@@ -19,20 +19,23 @@ import (
 	"zwfw/internal/db"
 	"zwfw/internal/files"
 	"zwfw/internal/org"
+	"zwfw/internal/supervision"
 )
 
 // Deps are what the API handlers call.
 type Deps struct {
-	Config   config.Config
-	DB       *db.DB
-	Orgs     *org.Service
-	Users    *account.Service
-	Catalog  *catalog.Service
-	Files    *files.Store
-	Cases    *casework.Service
-	Calendar *calendar.Calendar
-	Log      *slog.Logger
-	Now      func() time.Time
+	Config  config.Config
+	DB      *db.DB
+	Orgs    *org.Service
+	Users   *account.Service
+	Catalog *catalog.Service
+	Files   *files.Store
+	Cases   *casework.Service
+	// Supervision computes the dashboard figures (电子监察).
+	Supervision *supervision.Service
+	Calendar    *calendar.Calendar
+	Log         *slog.Logger
+	Now         func() time.Time
 	// PaymentSecret is the key the online payment platform signs its
 	// callbacks with (HMAC-SM3); none means online payment is off.
 	PaymentSecret []byte

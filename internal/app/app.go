@@ -26,6 +26,7 @@ import (
 	"zwfw/internal/notify"
 	"zwfw/internal/org"
 	"zwfw/internal/seed"
+	"zwfw/internal/supervision"
 	"zwfw/internal/web"
 )
 
@@ -42,6 +43,7 @@ type App struct {
 	Files    *files.Store
 	Calendar *calendar.Calendar
 	Cases    *casework.Service
+	Super    *supervision.Service
 	Log      *slog.Logger
 	Now      func() time.Time
 }
@@ -86,6 +88,12 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	}
 	a.Calendar = calendar.New(d, now)
 	a.Cases = casework.NewService(d, a.Catalog, a.Calendar, now)
+	a.Super = supervision.NewService(d, a.Cases, now)
+	// A database from before the supervision rollup gets it built once.
+	if err := supervision.RebuildIfEmpty(ctx, d); err != nil {
+		d.Close()
+		return nil, err
+	}
 	if o.NoSeed {
 		return a, nil
 	}
@@ -139,9 +147,9 @@ func (a *App) Close() error { return a.DB.Close() }
 func (a *App) Handler() (http.Handler, error) {
 	m := newMetrics(a.DB)
 	apiH := api.New(api.Deps{Config: a.Config, DB: a.DB, Orgs: a.Orgs, Users: a.Users, Catalog: a.Catalog, Files: a.Files,
-		Cases: a.Cases, Calendar: a.Calendar, Log: a.Log, Now: a.Now, PaymentSecret: []byte(a.Config.PaymentSecret)})
+		Cases: a.Cases, Supervision: a.Super, Calendar: a.Calendar, Log: a.Log, Now: a.Now, PaymentSecret: []byte(a.Config.PaymentSecret)})
 	webH, err := web.New(web.Deps{Config: a.Config, DB: a.DB, Orgs: a.Orgs, Users: a.Users, Catalog: a.Catalog, Files: a.Files,
-		Cases: a.Cases, Calendar: a.Calendar, Log: a.Log, Now: a.Now})
+		Cases: a.Cases, Supervision: a.Super, Calendar: a.Calendar, Log: a.Log, Now: a.Now})
 	if err != nil {
 		return nil, err
 	}

@@ -244,7 +244,8 @@ func (s *Service) Overview(ctx context.Context, actor *zwfw.Actor, f Filter) (*O
 	sc := scopeOf(t, o)
 	today := calendar.Date(s.now())
 	fromS, toS := from.Format(calendar.DateLayout), to.Format(calendar.DateLayout)
-	ov := &Overview{Org: Ref{o.Code, o.DisplayName()}, From: fromS, To: toS, Date: today.Format(calendar.DateLayout)}
+	ov := &Overview{Org: Ref{o.Code, o.DisplayName()}, From: fromS, To: toS, Date: today.Format(calendar.DateLayout),
+		ByStatus: []Figure{}, ByDept: []Figure{}, ByTown: []Figure{}, ByKind: []Figure{}, ByChannel: []Figure{}, ByWindow: []Figure{}}
 	link := func(kv ...string) string {
 		q := url.Values{"under": {o.Code}, "from": {fromS}, "to": {toS}}
 		for i := 0; i+1 < len(kv); i += 2 {

@@ -21,6 +21,7 @@ import (
 	"zwfw/internal/files"
 	"zwfw/internal/httpauth"
 	"zwfw/internal/org"
+	"zwfw/internal/supervision"
 )
 
 // Deps are what the page handlers call.
@@ -35,6 +36,8 @@ type Deps struct {
 	Calendar *calendar.Calendar
 	Log      *slog.Logger
 	Now      func() time.Time
+	// Supervision computes the dashboard (监管大屏).
+	Supervision *supervision.Service
 }
 
 // server holds the parsed templates and assets; handlers are its methods.
