@@ -106,6 +106,14 @@ func (s *Service) List(ctx context.Context, actor *zwfw.Actor, q Query) ([]Summa
 	return out, total, s.remaining(ctx, out)
 }
 
+// warnCond is WarnedCond's result for a day.
+type warnCond struct {
+	day  time.Time
+	at   time.Time
+	cond string
+	args []any
+}
+
 // Count returns how many cases the actor may see match q.
 func (s *Service) Count(ctx context.Context, actor *zwfw.Actor, q Query) (int, error) {
 	from, args, _, err := s.filter(ctx, actor, q)
@@ -290,6 +298,14 @@ const maxLimit = 365
 // on or before the date YellowDays working days from today.
 func (s *Service) WarnedCond(ctx context.Context) (string, []any, error) {
 	today := calendar.Date(s.now())
+	s.warnMu.Lock()
+	w := s.warn
+	s.warnMu.Unlock()
+	// The dates change with the day and, rarely, with the calendar: keep
+	// them a minute.
+	if w != nil && w.day.Equal(today) && time.Since(w.at) < time.Minute {
+		return w.cond, w.args, nil
+	}
 	span, err := s.cal.Span(ctx, today, today.AddDate(0, 0, 2*maxLimit/5+30))
 	if err != nil {
 		return "", nil, err
@@ -315,6 +331,9 @@ func (s *Service) WarnedCond(ctx context.Context) (string, []any, error) {
 	}
 	b.WriteString(" ELSE ? END)")
 	args = append(args, dates[len(dates)-1])
+	s.warnMu.Lock()
+	s.warn = &warnCond{day: today, at: time.Now(), cond: b.String(), args: args}
+	s.warnMu.Unlock()
 	return b.String(), args, nil
 }
 

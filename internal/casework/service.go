@@ -36,6 +36,9 @@ type Service struct {
 	now     func() time.Time
 	items   sync.Map // "code@version" → *catalog.Item; versions never change
 	recent  caseCache
+
+	warnMu sync.Mutex
+	warn   *warnCond // the yellow-card condition of today
 }
 
 // caseCache keeps recently read cases by serial. A case at a given version

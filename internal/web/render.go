@@ -24,6 +24,7 @@ import (
 	"zwfw/internal/files"
 	"zwfw/internal/httpauth"
 	"zwfw/internal/org"
+	"zwfw/internal/supervision"
 )
 
 //go:embed templates
@@ -94,6 +95,15 @@ type base struct {
 	admin     bool // a page of administration
 	CaseCSS   bool // the page shows cases: load cases.css
 }
+
+// SupervisionCSS reports whether the page is one of the supervision pages
+// (supervision.css).
+func (b base) SupervisionCSS() bool {
+	return b.Nav == "supervision"
+}
+
+// CanSupervise reports whether the account may see the supervision pages.
+func (b base) CanSupervise() bool { return supervision.CanView(b.Actor) }
 
 // Admin reports whether the page belongs to administration (its own
 // navigation).
@@ -380,7 +390,7 @@ func fieldID(field string) string {
 
 // caseURL reports whether a path shows cases (and so needs cases.css).
 func caseURL(p string) bool {
-	for _, prefix := range []string{"/apply", "/my", "/progress", "/work", "/notices"} {
+	for _, prefix := range []string{"/apply", "/my", "/progress", "/work", "/notices", "/supervision"} {
 		if p == prefix || strings.HasPrefix(p, prefix+"/") {
 			return true
 		}

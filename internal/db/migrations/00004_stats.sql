@@ -31,7 +31,7 @@ CREATE TABLE case_stats (
     evals         BIGINT  NOT NULL DEFAULT 0,
     satisfied     BIGINT  NOT NULL DEFAULT 0,
     PRIMARY KEY (grain, period, org_id, dept_id, window_id, kind, channel, status)
-);
+) {{clustered}};
 
 -- Open cases are read live for overdue and warned counts.
 CREATE INDEX cases_open_deadline ON cases (deadline) WHERE status IN ('accepted', 'in_progress', 'suspended', 'approved', 'awaiting_payment');

@@ -219,24 +219,38 @@ func Evaluations(ctx context.Context, q db.Querier, caseID int64) (evals, satisf
 func Satisfied(level int) bool { return level >= 1 && level <= 3 }
 
 // Rebuild recomputes the whole rollup from the cases and evaluations tables,
-// in one transaction.
+// in one transaction. Days are summed a month of cases at a time (the
+// database sorts one month, not the whole table), months and years from the
+// days.
 func Rebuild(ctx context.Context, d *db.DB) error {
+	var lo, hi string
+	if err := d.QueryRow(ctx, "SELECT COALESCE(MIN(day), ''), COALESCE(MAX(day), '') FROM cases").Scan(&lo, &hi); err != nil {
+		return fmt.Errorf("rollup: rebuild: %w", err)
+	}
 	return d.InTx(ctx, func(tx *db.Tx) error {
 		if _, err := tx.Exec(ctx, "DELETE FROM case_stats"); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO case_stats (grain, period, org_id, dept_id, window_id, kind, channel, status,
-			n, done, on_time, handled_days, promised_days, evals, satisfied)
-			SELECT 'd', c.day, c.org_id, c.dept_id, COALESCE(c.window_id, 0), c.kind, c.channel, c.status, COUNT(*),
-				SUM(CASE WHEN c.completed_on <> '' THEN 1 ELSE 0 END),
-				SUM(CASE WHEN c.completed_on <> '' AND (c.deadline = '' OR c.completed_on <= c.deadline) THEN 1 ELSE 0 END),
-				SUM(CASE WHEN c.completed_on <> '' THEN c.handled_days ELSE 0 END),
-				SUM(CASE WHEN c.completed_on <> '' THEN c.promised_days ELSE 0 END),
-				COALESCE(SUM(e.n), 0), COALESCE(SUM(e.s), 0)
-			FROM cases c LEFT JOIN (SELECT case_id, COUNT(*) AS n, SUM(CASE WHEN level <= 3 THEN 1 ELSE 0 END) AS s
-				FROM evaluations GROUP BY case_id) e ON e.case_id = c.id
-			GROUP BY c.day, c.org_id, c.dept_id, COALESCE(c.window_id, 0), c.kind, c.channel, c.status`); err != nil {
-			return fmt.Errorf("rollup: rebuild days: %w", err)
+		first := ""
+		if lo != "" {
+			first = lo[:7]
+		}
+		for m := first; m != "" && m <= hi[:7]; m = nextMonth(m) {
+			if _, err := tx.Exec(ctx, `INSERT INTO case_stats (grain, period, org_id, dept_id, window_id, kind, channel, status,
+				n, done, on_time, handled_days, promised_days, evals, satisfied)
+				SELECT 'd', day, org_id, dept_id, window_id, kind, channel, status, COUNT(*), SUM(done), SUM(on_time),
+					SUM(handled), SUM(promised), SUM(ev), SUM(sat)
+				FROM (SELECT c.day, c.org_id, c.dept_id, COALESCE(c.window_id, 0) AS window_id, c.kind, c.channel, c.status,
+					CASE WHEN c.completed_on <> '' THEN 1 ELSE 0 END AS done,
+					CASE WHEN c.completed_on <> '' AND (c.deadline = '' OR c.completed_on <= c.deadline) THEN 1 ELSE 0 END AS on_time,
+					CASE WHEN c.completed_on <> '' THEN c.handled_days ELSE 0 END AS handled,
+					CASE WHEN c.completed_on <> '' THEN c.promised_days ELSE 0 END AS promised,
+					(SELECT COUNT(*) FROM evaluations e WHERE e.case_id = c.id) AS ev,
+					(SELECT COUNT(*) FROM evaluations e WHERE e.case_id = c.id AND e.level <= 3) AS sat
+					FROM cases c WHERE c.day >= ? AND c.day < ?) x
+				GROUP BY day, org_id, dept_id, window_id, kind, channel, status`, m+"-01", nextMonth(m)+"-01"); err != nil {
+				return fmt.Errorf("rollup: rebuild %s: %w", m, err)
+			}
 		}
 		for _, g := range []struct{ grain, n string }{{Month, "7"}, {Year, "4"}} {
 			if _, err := tx.Exec(ctx, `INSERT INTO case_stats (grain, period, org_id, dept_id, window_id, kind, channel, status,
@@ -250,4 +264,14 @@ func Rebuild(ctx context.Context, d *db.DB) error {
 		}
 		return nil
 	})
+}
+
+// nextMonth is the month after m (YYYY-MM).
+func nextMonth(m string) string {
+	y, mo := 0, 0
+	fmt.Sscanf(m, "%d-%d", &y, &mo)
+	if mo == 12 {
+		return fmt.Sprintf("%04d-01", y+1)
+	}
+	return fmt.Sprintf("%04d-%02d", y, mo+1)
 }
