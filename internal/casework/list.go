@@ -306,12 +306,19 @@ func (s *Service) WarnedCond(ctx context.Context) (string, []any, error) {
 	if w != nil && w.day.Equal(today) && time.Since(w.at) < time.Minute {
 		return w.cond, w.args, nil
 	}
-	span, err := s.cal.Span(ctx, today, today.AddDate(0, 0, 2*maxLimit/5+30))
+	// Thresholds only up to the longest limit of an open case: the bound
+	// lets the (status, deadline) index skip the cases far from theirs.
+	var longest int
+	if err := s.db.QueryRow(ctx, "SELECT COALESCE(MAX(promised_days + extended_days), 0) FROM cases WHERE status IN "+openStatuses).Scan(&longest); err != nil {
+		return "", nil, err
+	}
+	top := YellowDays(min(longest, maxLimit))
+	span, err := s.cal.Span(ctx, today, today.AddDate(0, 0, 2*top+30))
 	if err != nil {
 		return "", nil, err
 	}
 	// The date t working days from today, for each threshold t.
-	dates := make([]string, maxLimit/5+1)
+	dates := make([]string, top+1)
 	d, n := today, 0
 	for t := range dates {
 		for n < t {
@@ -323,14 +330,14 @@ func (s *Service) WarnedCond(ctx context.Context) (string, []any, error) {
 		dates[t] = d.Format(calendar.DateLayout)
 	}
 	var b strings.Builder
-	args := []any{today.Format(calendar.DateLayout), dates[2]}
-	b.WriteString("(c.status IN " + openStatuses + " AND c.deadline <> '' AND c.deadline >= ? AND c.deadline <= CASE WHEN (c.promised_days + c.extended_days) / 5 <= 2 THEN ?")
+	args := []any{today.Format(calendar.DateLayout), dates[top], dates[2]}
+	b.WriteString("(c.status IN " + openStatuses + " AND c.deadline <> '' AND c.deadline >= ? AND c.deadline <= ? AND c.deadline <= CASE WHEN (c.promised_days + c.extended_days) / 5 <= 2 THEN ?")
 	for t := 3; t < len(dates); t++ {
 		b.WriteString(" WHEN (c.promised_days + c.extended_days) / 5 = ? THEN ?")
 		args = append(args, t, dates[t])
 	}
 	b.WriteString(" ELSE ? END)")
-	args = append(args, dates[len(dates)-1])
+	args = append(args, dates[top])
 	s.warnMu.Lock()
 	s.warn = &warnCond{day: today, at: time.Now(), cond: b.String(), args: args}
 	s.warnMu.Unlock()

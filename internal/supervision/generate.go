@@ -286,7 +286,7 @@ const caseInsertN = 35
 // Rows per INSERT statement and per transaction.
 const (
 	rowsPerInsert = 400
-	rowsPerTx     = 20000
+	rowsPerTx     = 5000
 )
 
 var surnames = []rune("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈")

@@ -29,11 +29,28 @@ type Service struct {
 	mu     sync.Mutex
 	tree   *tree
 	treeAt time.Time
+
+	// CacheTTL is how long a computed dashboard is served again to every
+	// viewer of the same organisation and period (0: never). The large
+	// screens of a county refresh every minute; a few seconds' lag spares
+	// the database one computation per screen.
+	CacheTTL time.Duration
+	cacheMu  sync.Mutex
+	cache    map[string]*cachedOverview
+}
+
+// cachedOverview is one computed dashboard; done is closed when it is ready,
+// so concurrent viewers wait for one computation instead of starting many.
+type cachedOverview struct {
+	done chan struct{}
+	ov   *Overview
+	err  error
+	at   time.Time
 }
 
 // NewService returns a supervision Service.
 func NewService(d *db.DB, cases *casework.Service, now func() time.Time) *Service {
-	return &Service{db: d, cases: cases, orgs: org.NewService(d, now), now: now}
+	return &Service{db: d, cases: cases, orgs: org.NewService(d, now), now: now, CacheTTL: 10 * time.Second}
 }
 
 // tree is the organisation tree, for scoping the rollup and naming its keys.
@@ -231,12 +248,53 @@ func (s *Service) Scope(ctx context.Context, actor *zwfw.Actor, f Filter) (*org.
 
 // Overview computes the dashboard of the actor's organisation (or the
 // filter's, inside it) from the rollup; overdue and warned cases are counted
-// live from the open cases.
+// live from the open cases. The same organisation and period is computed
+// once per CacheTTL for every viewer allowed to see it (the figures do not
+// depend on who looks, only whether they may). The result is shared: do
+// not modify it.
 func (s *Service) Overview(ctx context.Context, actor *zwfw.Actor, f Filter) (*Overview, error) {
 	o, from, to, err := s.Scope(ctx, actor, f)
 	if err != nil {
 		return nil, err
 	}
+	if s.CacheTTL <= 0 {
+		return s.overview(ctx, actor, o, from, to)
+	}
+	key := o.Code + "|" + from.Format(calendar.DateLayout) + "|" + to.Format(calendar.DateLayout) + "|" + calendar.Date(s.now()).Format(calendar.DateLayout)
+	s.cacheMu.Lock()
+	c := s.cache[key]
+	if c != nil {
+		select {
+		case <-c.done:
+			if c.err != nil || time.Since(c.at) > s.CacheTTL {
+				c = nil
+			}
+		default: // being computed: wait for it
+		}
+	}
+	mine := c == nil
+	if mine {
+		if s.cache == nil || len(s.cache) > 500 {
+			s.cache = map[string]*cachedOverview{}
+		}
+		c = &cachedOverview{done: make(chan struct{})}
+		s.cache[key] = c
+	}
+	s.cacheMu.Unlock()
+	if mine {
+		c.ov, c.err = s.overview(context.WithoutCancel(ctx), actor, o, from, to)
+		c.at = time.Now()
+		close(c.done)
+	}
+	select {
+	case <-c.done:
+		return c.ov, c.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (s *Service) overview(ctx context.Context, actor *zwfw.Actor, o *org.Org, from, to time.Time) (*Overview, error) {
 	t, err := s.orgTree(ctx)
 	if err != nil {
 		return nil, err
@@ -260,21 +318,23 @@ func (s *Service) Overview(ctx context.Context, actor *zwfw.Actor, f Filter) (*O
 
 	// The breakdowns: one pass over the buckets of the period.
 	buckets := map[rollup.Key]rollup.Measures{}
-	for _, sg := range segments(from, to, rollup.Year) {
-		if err := s.sum(ctx, sc, sg, false, func(k rollup.Key, m rollup.Measures) {
-			k.Period = ""
-			cur := buckets[k]
-			cur.Add(m)
-			buckets[k] = cur
-		}); err != nil {
-			return nil, err
-		}
+	// Status multiplies the buckets by ten: it is summed on its own.
+	segs := segments(from, to, rollup.Year)
+	if err := s.sum(ctx, sc, segs, []string{"org_id", "dept_id", "window_id", "kind", "channel"}, func(k rollup.Key, m rollup.Measures) {
+		cur := buckets[k]
+		cur.Add(m)
+		buckets[k] = cur
+	}); err != nil {
+		return nil, err
+	}
+	status := map[string]*acc{}
+	if err := s.sum(ctx, sc, segs, []string{"status"}, func(k rollup.Key, m rollup.Measures) { add(status, k.Status, m) }); err != nil {
+		return nil, err
 	}
 	var total rollup.Measures
-	status, dept, town, kind, channel, window := map[string]*acc{}, map[string]*acc{}, map[string]*acc{}, map[string]*acc{}, map[string]*acc{}, map[string]*acc{}
+	dept, town, kind, channel, window := map[string]*acc{}, map[string]*acc{}, map[string]*acc{}, map[string]*acc{}, map[string]*acc{}
 	for k, m := range buckets {
 		total.Add(m)
-		add(status, k.Status, m)
 		add(kind, k.Kind, m)
 		add(channel, k.Channel, m)
 		if d := t.byID[k.DeptID]; d != nil {
@@ -341,12 +401,14 @@ func (s *Service) Overview(ctx context.Context, actor *zwfw.Actor, f Filter) (*O
 		grain, ov.TrendGrain = rollup.Day, "day"
 	}
 	trend := map[string]*acc{}
-	for _, sg := range segments(from, to, grain) {
-		if err := s.sum(ctx, sc, sg, true, func(k rollup.Key, m rollup.Measures) {
-			add(trend, rollup.Period(grain, expand(k.Period)), m)
-		}); err != nil {
-			return nil, err
-		}
+	byPeriod := "period"
+	if grain == rollup.Month {
+		byPeriod = "substr(period, 1, 7)"
+	}
+	if err := s.sum(ctx, sc, segments(from, to, grain), []string{byPeriod}, func(k rollup.Key, m rollup.Measures) {
+		add(trend, k.Period, m)
+	}); err != nil {
+		return nil, err
 	}
 	for p := from; !p.After(to); {
 		key := rollup.Period(grain, p.Format(calendar.DateLayout))
@@ -381,7 +443,7 @@ func (s *Service) Overview(ctx context.Context, actor *zwfw.Actor, f Filter) (*O
 		{rollup.Year, &ov.Totals.Year, &ov.Totals.Links.Year, ty, ty.AddDate(1, 0, -1)},
 	} {
 		p := rollup.Period(h.grain, today.Format(calendar.DateLayout))
-		if err := s.sum(ctx, sc, segment{h.grain, p, p}, true, func(_ rollup.Key, m rollup.Measures) { *h.n += m.N }); err != nil {
+		if err := s.sum(ctx, sc, []segment{{h.grain, p, p}}, []string{"grain"}, func(_ rollup.Key, m rollup.Measures) { *h.n += m.N }); err != nil {
 			return nil, err
 		}
 		*h.link = link("from", h.lo.Format(calendar.DateLayout), "to", h.hi.Format(calendar.DateLayout))
@@ -518,27 +580,23 @@ func segments(from, to time.Time, coarsest string) []segment {
 	return out
 }
 
-// expand turns a period into a date inside it, for regrouping.
-func expand(p string) string {
-	switch len(p) {
-	case 4:
-		return p + "-01-01"
-	case 7:
-		return p + "-01"
+// sum reads the buckets of the segments in scope, summed per value of the
+// group columns (of case_stats: org_id, dept_id, window_id, kind, channel,
+// status, period, or an expression on period), in one query: the database
+// adds the segments up, and only the sums cross into Go.
+func (s *Service) sum(ctx context.Context, sc scope, sgs []segment, group []string, fn func(rollup.Key, rollup.Measures)) error {
+	if len(sgs) == 0 {
+		return nil
 	}
-	return p
-}
-
-// sum reads the buckets of one segment in scope, summed over the period
-// (byPeriod false) or per period.
-func (s *Service) sum(ctx context.Context, sc scope, sg segment, byPeriod bool, fn func(rollup.Key, rollup.Measures)) error {
-	cols := "org_id, dept_id, window_id, kind, channel, status"
-	if byPeriod {
-		cols = "period"
+	cols := strings.Join(group, ", ")
+	var where []string
+	var args []any
+	for _, sg := range sgs {
+		where = append(where, "(grain = ? AND period >= ? AND period <= ?)")
+		args = append(args, sg.grain, sg.lo, sg.hi)
 	}
 	q := "SELECT " + cols + `, SUM(n), SUM(done), SUM(on_time), SUM(handled_days), SUM(promised_days), SUM(evals), SUM(satisfied)
-		FROM case_stats WHERE grain = ? AND period >= ? AND period <= ?`
-	args := []any{sg.grain, sg.lo, sg.hi}
+		FROM case_stats WHERE (` + strings.Join(where, " OR ") + ")"
 	if !sc.all {
 		q += " AND " + sc.cond
 		args = append(args, sc.args...)
@@ -552,14 +610,27 @@ func (s *Service) sum(ctx context.Context, sc scope, sg segment, byPeriod bool, 
 	for rows.Next() {
 		var k rollup.Key
 		var m rollup.Measures
-		var err error
-		if byPeriod {
-			err = rows.Scan(&k.Period, &m.N, &m.Done, &m.OnTime, &m.HandledDays, &m.PromisedDays, &m.Evals, &m.Satisfied)
-		} else {
-			err = rows.Scan(&k.OrgID, &k.DeptID, &k.WindowID, &k.Kind, &k.Channel, &k.Status,
-				&m.N, &m.Done, &m.OnTime, &m.HandledDays, &m.PromisedDays, &m.Evals, &m.Satisfied)
+		dest := make([]any, 0, len(group)+7)
+		for _, g := range group {
+			switch g {
+			case "org_id":
+				dest = append(dest, &k.OrgID)
+			case "dept_id":
+				dest = append(dest, &k.DeptID)
+			case "window_id":
+				dest = append(dest, &k.WindowID)
+			case "kind":
+				dest = append(dest, &k.Kind)
+			case "channel":
+				dest = append(dest, &k.Channel)
+			case "status":
+				dest = append(dest, &k.Status)
+			default:
+				dest = append(dest, &k.Period)
+			}
 		}
-		if err != nil {
+		dest = append(dest, &m.N, &m.Done, &m.OnTime, &m.HandledDays, &m.PromisedDays, &m.Evals, &m.Satisfied)
+		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
 		fn(k, m)

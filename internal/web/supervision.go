@@ -78,7 +78,7 @@ func hbars(id, title string, fs []supervision.Figure, limit int) chart {
 	for _, f := range fs {
 		top = max(top, f.Cases)
 	}
-	room := barWidth - barLabel - 70
+	room := barWidth - barLabel - 120 // the rest is for the value and the on-time rate
 	for i, f := range fs {
 		w := 0
 		if top > 0 {
@@ -102,14 +102,14 @@ func hbars(id, title string, fs []supervision.Figure, limit int) chart {
 
 // columns lays out the trend as columns.
 func columns(id, title string, fs []supervision.Figure, grain string) chart {
-	const height, base = 220, 190
-	c := chart{ID: id, Title: title, Width: barWidth, Height: height, Columns: true, Base: base}
+	const width, height, base = 1100, 230, 200
+	c := chart{ID: id, Title: title, Width: width, Height: height, Columns: true, Base: base}
 	var top int64
 	for _, f := range fs {
 		top = max(top, f.Cases)
 	}
 	n := max(len(fs), 1)
-	step := (barWidth - 20) / n
+	step := (width - 20) / n
 	for i, f := range fs {
 		h := 0
 		if top > 0 {
