@@ -159,6 +159,11 @@ func Generate(ctx context.Context, d *db.DB, o GenerateOptions) error {
 	if o.Progress != nil {
 		fmt.Fprintf(o.Progress, "generate: rollup rebuilt in %s\n", time.Since(t0).Round(100*time.Millisecond))
 	}
+	// Fresh statistics for the planner after a bulk load (ANALYZE is the
+	// same statement on both databases).
+	if _, err := d.Exec(ctx, "ANALYZE"); err != nil {
+		return fmt.Errorf("supervision: generate: analyze: %w", err)
+	}
 	return nil
 }
 
