@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"zwfw/internal/app/apptest"
 	"zwfw/internal/supervision"
@@ -103,4 +104,34 @@ func between(body string) string {
 		return m[1]
 	}
 	return ""
+}
+
+var workCaseRE = regexp.MustCompile(`href="/work/cases/([0-9A-Z-]+)"`)
+
+// A generated county (cases without steps or notices) still drills down
+// from the dashboard to each case's page.
+func TestSupervisionGeneratedDrillDown(t *testing.T) {
+	e := apptest.Start(t, "sqlite")
+	if err := supervision.Generate(t.Context(), e.App.DB, supervision.GenerateOptions{Cases: 300, Years: 1, Now: time.Now(), Seed: 5}); err != nil {
+		t.Fatal(err)
+	}
+	sup := login(t, e, "county.supervisor", apptest.DemoPassword)
+	opened := 0
+	for _, q := range []string{"under=610923&status=archived", "under=610923&overdue=1", "under=610923&done=late", "under=610923&status=in_progress"} {
+		l := sup.get("/supervision/cases?" + q)
+		m := workCaseRE.FindStringSubmatch(l.Body)
+		if l.Status != 200 {
+			t.Fatalf("%s: %d", q, l.Status)
+		}
+		if m == nil {
+			continue
+		}
+		if c := sup.get("/work/cases/" + m[1]); c.Status != 200 || !strings.Contains(c.Body, m[1]) {
+			t.Errorf("%s: case %s: %d", q, m[1], c.Status)
+		}
+		opened++
+	}
+	if opened < 2 {
+		t.Errorf("only %d generated cases opened", opened)
+	}
 }

@@ -152,6 +152,17 @@ type delta struct {
 // was (nil for a new case), after as it is now. It must run in the
 // transaction that changes the case.
 func Move(ctx context.Context, tx *db.Tx, before, after *Case) error {
+	for _, d := range plan(before, after) {
+		if err := upsert(ctx, tx, d.k, d.m); err != nil {
+			return fmt.Errorf("rollup: %w", err)
+		}
+	}
+	return nil
+}
+
+// plan is the bucket changes of a case change, netted per bucket, without
+// the ones that cancel out, in the canonical order of their keys.
+func plan(before, after *Case) []delta {
 	var ds []delta
 	add := func(k Key, m Measures) {
 		for i := range ds {
@@ -170,16 +181,9 @@ func Move(ctx context.Context, tx *db.Tx, before, after *Case) error {
 			add(after.key(g), after.measures())
 		}
 	}
+	ds = slices.DeleteFunc(ds, func(d delta) bool { return d.m.Zero() })
 	slices.SortFunc(ds, func(a, b delta) int { return less(a.k, b.k) })
-	for _, d := range ds {
-		if d.m.Zero() {
-			continue
-		}
-		if err := upsert(ctx, tx, d.k, d.m); err != nil {
-			return fmt.Errorf("rollup: %w", err)
-		}
-	}
-	return nil
+	return ds
 }
 
 const upsertSQL = `INSERT INTO case_stats (grain, period, org_id, dept_id, window_id, kind, channel, status,
