@@ -189,9 +189,6 @@ func (a *act) commit() error {
 	if n, _ := res.RowsAffected(); n != 1 {
 		return zwfw.Errorf(zwfw.ECONFLICT, "办件 %s 已被他人处理，请刷新后重试", c.Serial)
 	}
-	if err := a.track(); err != nil {
-		return err
-	}
 	seq := a.lastSeq + 1
 	if a.advance {
 		res, err := a.tx.Exec(a.ctx, `UPDATE case_steps SET state = 'done', action = ?, from_status = ?, to_status = ?, actor_id = ?,
@@ -228,7 +225,10 @@ func (a *act) commit() error {
 			return err
 		}
 	}
-	return nil
+	// Last: the rollup's rows are shared by every case of the same day,
+	// centre, department and status; on PostgreSQL their locks are held
+	// from here to the commit, so the less comes after, the better.
+	return a.track()
 }
 
 // track moves the case in the supervision rollup, in the action's

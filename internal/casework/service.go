@@ -263,10 +263,6 @@ func (s *Service) Apply(ctx context.Context, actor *zwfw.Actor, in ApplyInput) (
 		if err != nil {
 			return err
 		}
-		if err := rollup.Move(ctx, tx, nil, &rollup.Case{Day: calendar.Date(now).Format(calendar.DateLayout), OrgID: p.org.ID,
-			DeptID: dept.ID, WindowID: idOf(windowID), Kind: it.Kind, Channel: channel, Status: Submitted}); err != nil {
-			return err
-		}
 		for i, m := range mats {
 			var fileID any
 			if m.FileID != 0 {
@@ -290,7 +286,12 @@ func (s *Service) Apply(ctx context.Context, actor *zwfw.Actor, in ApplyInput) (
 		}
 		msg := fmt.Sprintf("您申请的“%s”已提交，办件编号 %s。%s将进行审核，请留意办理进度。", it.Name, serial, p.org.DisplayName())
 		newID = id
-		return s.tell(ctx, tx, c, app, "申请已提交", msg, now)
+		if err := s.tell(ctx, tx, c, app, "申请已提交", msg, now); err != nil {
+			return err
+		}
+		// Last, so that the rollup's shared rows are locked the shortest time.
+		return rollup.Move(ctx, tx, nil, &rollup.Case{Day: calendar.Date(now).Format(calendar.DateLayout), OrgID: p.org.ID,
+			DeptID: dept.ID, WindowID: idOf(windowID), Kind: it.Kind, Channel: channel, Status: Submitted})
 	})
 	if err != nil {
 		return nil, err
