@@ -28,6 +28,14 @@ import (
 // seeded with the county and the demo accounts, and measures it; or measures
 // a running server given by --url.
 func runBench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "generate":
+			return runGenerate(ctx, args[1:], getenv, stdout, stderr)
+		case "dashboard":
+			return runDashboard(ctx, args[1:], getenv, stdout, stderr)
+		}
+	}
 	fs := flag.NewFlagSet("zwfw bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	target := fs.String("url", "", "measure a running server (with the demo accounts) instead of starting one")
@@ -40,13 +48,9 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	var levels []int
-	for _, s := range strings.Split(*conc, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil || n < 1 {
-			return fmt.Errorf("bench: bad concurrency %q", s)
-		}
-		levels = append(levels, n)
+	levels, err := parseLevels(*conc)
+	if err != nil {
+		return err
 	}
 	base, dbName := *target, "external server"
 	if base == "" {
@@ -165,4 +169,17 @@ func freshSchema(server string) (string, func(), error) {
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return u.String(), func() { c.Exec("DROP SCHEMA " + schema + " CASCADE"); c.Close() }, nil
+}
+
+// parseLevels reads a list of concurrency levels: 1,4,16.
+func parseLevels(s string) ([]int, error) {
+	var levels []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("bench: bad concurrency %q", f)
+		}
+		levels = append(levels, n)
+	}
+	return levels, nil
 }

@@ -38,6 +38,8 @@ const usage = `zwfw — 县级“互联网+政务服务”平台
   zwfw seed demo        添加每个角色的演示账户（密码见 README）
   zwfw audit verify     校验审计日志哈希链，指出第一条被篡改、删除或插入的记录
   zwfw bench            性能测试：完整办件流程、办件查询和 /healthz 的吞吐量与延迟（zwfw bench -h 查看参数）
+  zwfw bench generate   生成一个县三年的办件数据（--cases 1000000 --data-dir 目录 或 --postgres 地址），并重建监管统计
+  zwfw bench dashboard  在生成的数据上测试监管数据接口（全县与乡镇、本年与本月）的吞吐量与延迟
   zwfw version          显示版本
 
 设置（环境变量或同名参数，参数优先）：

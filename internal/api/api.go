@@ -33,10 +33,12 @@ type Deps struct {
 	Cases    *casework.Service
 	Calendar *calendar.Calendar
 	Warnings *supervision.Warnings
-	Reports  *supervision.Reports // 日检查、周考勤、月通报、季考核
-	Errors   *supervision.Errors  // 差错登记
-	Log      *slog.Logger
-	Now      func() time.Time
+	// Supervision computes the dashboard figures (电子监察).
+	Supervision *supervision.Service
+	Reports     *supervision.Reports // 日检查、周考勤、月通报、季考核
+	Errors      *supervision.Errors  // 差错登记
+	Log         *slog.Logger
+	Now         func() time.Time
 	// PaymentSecret is the key the online payment platform signs its
 	// callbacks with (HMAC-SM3); none means online payment is off.
 	PaymentSecret []byte

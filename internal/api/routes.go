@@ -86,6 +86,8 @@ func routes(d Deps) []route {
 		{"PUT", "/calendar/adjustments/{date}", signedIn, false, handlePutAdjustment(d.Calendar)},
 		{"DELETE", "/calendar/adjustments/{date}", signedIn, false, handleDeleteAdjustment(d.Calendar)},
 
+		{"GET", "/supervision/overview", signedIn, false, handleOverview(d.Supervision)},
+
 		{"GET", "/notifications", signedIn, false, handleInbox(d.DB)},
 		{"POST", "/notifications/read", signedIn, false, handleMarkRead(d.DB, d.Now)},
 

@@ -7,24 +7,18 @@ import (
 	"zwfw/internal/supervision"
 )
 
-// handleWarnings lists the active deadline warnings in the viewer's
-// subtree: level (yellow, red), org (a town or centre, with its subtree),
-// dept (a department: its cases and its 联办 sub-tasks), kind (case, step,
-// task).
-func handleWarnings(w *supervision.Warnings) handler {
-	return func(rw http.ResponseWriter, r *http.Request) error {
-		pg, err := pageOf(r)
-		if err != nil {
-			return err
-		}
+// handleOverview returns the supervision dashboard's figures for the
+// viewer's organisation (or one inside it) over a period of submission
+// dates; each figure carries the link to the cases behind it.
+func handleOverview(s *supervision.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		q := r.URL.Query()
-		f := supervision.Filter{Level: strings.TrimSpace(q.Get("level")), Org: strings.TrimSpace(q.Get("org")),
-			Dept: strings.TrimSpace(q.Get("dept")), Scope: strings.TrimSpace(q.Get("kind")), Limit: pg.Limit, Offset: pg.Offset}
-		list, total, err := w.List(r.Context(), actor(r), f)
+		ov, err := s.Overview(r.Context(), actor(r), supervision.Filter{Org: strings.TrimSpace(q.Get("org")),
+			From: strings.TrimSpace(q.Get("from")), To: strings.TrimSpace(q.Get("to"))})
 		if err != nil {
 			return err
 		}
-		writeJSON(rw, http.StatusOK, newList(list, total))
+		writeJSON(w, http.StatusOK, ov)
 		return nil
 	}
 }

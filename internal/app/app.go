@@ -48,6 +48,7 @@ type App struct {
 	Jobs     *jobs.Queue // the durable job queue; Serve works it
 	Reports  *supervision.Reports
 	Errors   *supervision.Errors
+	Super    *supervision.Service
 	Log      *slog.Logger
 	Now      func() time.Time
 }
@@ -105,6 +106,12 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	if cfg.JobWorkers > 0 {
 		a.Warnings.Schedule(q, cfg.WarnInterval)
 		a.Reports.Schedule(q, 15*time.Minute, log)
+	}
+	a.Super = supervision.NewService(d, a.Cases, now)
+	// A database from before the supervision rollup gets it built once.
+	if err := supervision.RebuildIfEmpty(ctx, d); err != nil {
+		d.Close()
+		return nil, err
 	}
 	if o.NoSeed {
 		return a, nil
@@ -165,9 +172,9 @@ func (a *App) Close() error {
 func (a *App) Handler() (http.Handler, error) {
 	m := newMetrics(a.DB)
 	apiH := api.New(api.Deps{Config: a.Config, DB: a.DB, Orgs: a.Orgs, Users: a.Users, Catalog: a.Catalog, Files: a.Files,
-		Cases: a.Cases, Calendar: a.Calendar, Warnings: a.Warnings, Reports: a.Reports, Errors: a.Errors, Log: a.Log, Now: a.Now, PaymentSecret: []byte(a.Config.PaymentSecret)})
+		Cases: a.Cases, Calendar: a.Calendar, Supervision: a.Super, Warnings: a.Warnings, Reports: a.Reports, Errors: a.Errors, Log: a.Log, Now: a.Now, PaymentSecret: []byte(a.Config.PaymentSecret)})
 	webH, err := web.New(web.Deps{Config: a.Config, DB: a.DB, Orgs: a.Orgs, Users: a.Users, Catalog: a.Catalog, Files: a.Files,
-		Cases: a.Cases, Calendar: a.Calendar, Warnings: a.Warnings, Reports: a.Reports, Errors: a.Errors, Log: a.Log, Now: a.Now})
+		Cases: a.Cases, Calendar: a.Calendar, Supervision: a.Super, Warnings: a.Warnings, Reports: a.Reports, Errors: a.Errors, Log: a.Log, Now: a.Now})
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 	"zwfw/internal/catalog"
 	"zwfw/internal/db"
 	"zwfw/internal/org"
+	"zwfw/internal/supervision/rollup"
 )
 
 // ActionInput carries what an action needs; each action reads its own
@@ -65,6 +66,7 @@ type act struct {
 	tellSubj string
 	tellBody string
 	detail   map[string]any // for the audit entry
+	level    int            // evaluate: the level given
 }
 
 type openInfo struct {
@@ -223,7 +225,51 @@ func (a *act) commit() error {
 			return err
 		}
 	}
-	return nil
+	// Last: the rollup's rows are shared by every case of the same day,
+	// centre, department and status; on PostgreSQL their locks are held
+	// from here to the commit, so the less comes after, the better.
+	return a.track()
+}
+
+// track moves the case in the supervision rollup, in the action's
+// transaction.
+func (a *act) track() error {
+	c := a.c
+	before := rollup.Case{Day: c.Day, OrgID: c.OrgID, DeptID: c.DeptID, WindowID: c.WindowID, Kind: c.Kind, Channel: c.Channel,
+		Status: c.Status, Deadline: c.Deadline, CompletedOn: c.CompletedOn, HandledDays: c.HandledDays, PromisedDays: c.PromisedDays}
+	if c.extras&hasEvaluations != 0 {
+		e, s, err := rollup.Evaluations(a.ctx, a.tx, c.ID)
+		if err != nil {
+			return err
+		}
+		if a.action == ActEvaluate { // the new one is already written
+			e, s = e-1, s-boolInt(rollup.Satisfied(a.level))
+		}
+		before.Evals, before.Satisfied = e, s
+	}
+	after := before
+	after.Status = a.next
+	if v, ok := a.set["deadline"].(string); ok {
+		after.Deadline = v
+	}
+	if v, ok := a.set["window_id"].(int64); ok {
+		after.WindowID = v
+	}
+	if v, ok := a.set["completed_on"].(string); ok {
+		after.CompletedOn, after.HandledDays = v, a.set["handled_days"].(int)
+	}
+	if a.action == ActEvaluate {
+		after.Evals++
+		after.Satisfied += boolInt(rollup.Satisfied(a.level))
+	}
+	return rollup.Move(a.ctx, a.tx, &before, &after)
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 var handlers = map[string]func(*act) error{
@@ -893,6 +939,13 @@ func (a *act) complete() error {
 	}
 	res, _ := json.Marshal(r)
 	a.set["result"], a.set["completed_at"] = string(res), db.Millis(a.now)
+	// For supervision: the completion date against the deadline, and the
+	// working days the case took from acceptance.
+	handled, err := a.s.cal.WorkdaysBetween(a.ctx, a.c.AcceptedAt, a.today)
+	if err != nil {
+		return err
+	}
+	a.set["completed_on"], a.set["handled_days"] = a.today.Format(calendar.DateLayout), max(handled, 0)
 	a.opinion = fmt.Sprintf("出具%s（%s）", r.Name, r.Number)
 	word := "已办结"
 	if !approved {
@@ -999,6 +1052,7 @@ func (a *act) evaluate() error {
 		return err
 	}
 	a.extra |= hasEvaluations
+	a.level = level
 	a.opinion = Levels[level]
 	if comment != "" {
 		a.opinion += "：" + comment

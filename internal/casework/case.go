@@ -210,6 +210,8 @@ type Case struct {
 	extras                   int
 	WindowID                 int64  `json:"-"`
 	Day                      string `json:"-"`
+	CompletedOn              string `json:"-"` // completion date, YYYY-MM-DD
+	HandledDays              int    `json:"-"` // working days from acceptance to completion
 }
 
 // Applicant is who applied. Ident is the ID number or credit code; it leaves

@@ -49,83 +49,32 @@ type Query struct {
 	Q       string // serial number or applicant name
 	Limit   int    // default 50, at most 500
 	Offset  int
+
+	// Filters of the supervision drill-down (each figure of the dashboard
+	// links to the cases behind it).
+	Under     string // org code: cases filed at a centre, or owned by a department, in its subtree
+	Dept      string // department code
+	Window    string // window code
+	Channel   string // online or window
+	From, To  string // submission dates, YYYY-MM-DD, inclusive
+	Done      string // all, ontime or late: completed cases (办结) and how
+	Evaluated bool   // only cases with an evaluation
+	Warned    bool   // only open cases near their deadline (yellow card), not yet overdue
 }
 
 // List returns the cases the actor may see that match q, and their total.
 // Applicants see their own; staff see those of their subtree. The to-do
 // list is ordered by deadline, others newest first.
 func (s *Service) List(ctx context.Context, actor *zwfw.Actor, q Query) ([]Summary, int, error) {
-	if actor == nil {
-		return nil, 0, zwfw.Errorf(zwfw.EUNAUTHORIZED, "请先登录")
-	}
-	where := []string{}
-	var args []any
-	switch {
-	case actor.Kind == zwfw.KindSystem:
-	case actor.IsStaff():
-		p := db.Like(actor.OrgPath) + "%"
-		where = append(where, `(c.org_path LIKE ? ESCAPE '\' OR c.dept_path LIKE ? ESCAPE '\' OR h.path LIKE ? ESCAPE '\'
-			OR EXISTS (SELECT 1 FROM case_tasks t WHERE t.case_id = c.id AND t.dept_path LIKE ? ESCAPE '\'))`)
-		args = append(args, p, p, p, p)
-	default:
-		where = append(where, "c.applicant_id = ?")
-		args = append(args, actor.UserID)
-	}
-	for _, st := range q.Status {
-		if StatusName(st) == "" {
-			return nil, 0, zwfw.Errorf(zwfw.EINVALID, "办件状态“%s”无效", st)
-		}
-	}
-	if len(q.Status) > 0 {
-		where = append(where, "c.status IN ("+placeholders(len(q.Status))+")")
-		for _, st := range q.Status {
-			args = append(args, st)
-		}
-	}
-	if q.Item != "" {
-		where = append(where, "c.item_code = ?")
-		args = append(args, q.Item)
-	}
-	if q.Kind != "" {
-		if catalog.KindName(q.Kind) == "" {
-			return nil, 0, zwfw.Errorf(zwfw.EINVALID, "办件类型“%s”无效", q.Kind)
-		}
-		where = append(where, "c.kind = ?")
-		args = append(args, q.Kind)
-	}
-	if q.Org != "" {
-		o, err := org.Lookup(ctx, s.db.Reader(), q.Org)
-		if err != nil {
-			return nil, 0, zwfw.Errorf(zwfw.EINVALID, "机构 %s 不存在", q.Org)
-		}
-		where = append(where, "c.org_path LIKE ? ESCAPE '\\'")
-		args = append(args, db.Like(o.Path)+"%")
-	}
-	today := calendar.Date(s.now()).Format(calendar.DateLayout)
-	if q.Overdue {
-		where = append(where, "c.deadline <> '' AND c.deadline < ? AND c.status IN ('accepted', 'in_progress', 'suspended', 'approved', 'awaiting_payment')")
-		args = append(args, today)
-	}
-	if q.Q != "" {
-		where = append(where, "(c.serial = ? OR c.applicant_name LIKE ? ESCAPE '\\')")
-		args = append(args, strings.TrimSpace(q.Q), "%"+db.Like(strings.TrimSpace(q.Q))+"%")
-	}
-	order := "c.id DESC"
-	if q.Todo {
-		cond, targs := todo(actor)
-		where = append(where, cond)
-		args = append(args, targs...)
-		order = "CASE WHEN c.deadline = '' THEN 1 ELSE 0 END, c.deadline, c.id"
+	from, args, order, err := s.filter(ctx, actor, q)
+	if err != nil {
+		return nil, 0, err
 	}
 	if q.Limit <= 0 {
 		q.Limit = 50
 	}
 	if q.Limit > 500 {
 		q.Limit = 500
-	}
-	from := ` FROM cases c JOIN orgs o ON o.id = c.org_id JOIN orgs d ON d.id = c.dept_id LEFT JOIN orgs h ON h.id = c.handler_org_id`
-	if len(where) > 0 {
-		from += " WHERE " + strings.Join(where, " AND ")
 	}
 	var total int
 	if err := s.db.QueryRow(ctx, "SELECT COUNT(*)"+from, args...).Scan(&total); err != nil {
@@ -155,6 +104,244 @@ func (s *Service) List(ctx context.Context, actor *zwfw.Actor, q Query) ([]Summa
 		return nil, 0, err
 	}
 	return out, total, s.remaining(ctx, out)
+}
+
+// warnCond is WarnedCond's result for a day.
+type warnCond struct {
+	day  time.Time
+	at   time.Time
+	cond string
+	args []any
+}
+
+// Count returns how many cases the actor may see match q.
+func (s *Service) Count(ctx context.Context, actor *zwfw.Actor, q Query) (int, error) {
+	from, args, _, err := s.filter(ctx, actor, q)
+	if err != nil {
+		return 0, err
+	}
+	var total int
+	if err := s.db.QueryRow(ctx, "SELECT COUNT(*)"+from, args...).Scan(&total); err != nil {
+		return 0, fmt.Errorf("casework: count: %w", err)
+	}
+	return total, nil
+}
+
+// filter builds the FROM … WHERE of a case list, its arguments and its order.
+func (s *Service) filter(ctx context.Context, actor *zwfw.Actor, q Query) (string, []any, string, error) {
+	if actor == nil {
+		return "", nil, "", zwfw.Errorf(zwfw.EUNAUTHORIZED, "请先登录")
+	}
+	where := []string{}
+	var args []any
+	switch {
+	case actor.Kind == zwfw.KindSystem:
+	case actor.IsStaff():
+		p := db.Like(actor.OrgPath) + "%"
+		where = append(where, `(c.org_path LIKE ? ESCAPE '\' OR c.dept_path LIKE ? ESCAPE '\' OR h.path LIKE ? ESCAPE '\'
+			OR EXISTS (SELECT 1 FROM case_tasks t WHERE t.case_id = c.id AND t.dept_path LIKE ? ESCAPE '\'))`)
+		args = append(args, p, p, p, p)
+	default:
+		where = append(where, "c.applicant_id = ?")
+		args = append(args, actor.UserID)
+	}
+	for _, st := range q.Status {
+		if StatusName(st) == "" {
+			return "", nil, "", zwfw.Errorf(zwfw.EINVALID, "办件状态“%s”无效", st)
+		}
+	}
+	if len(q.Status) > 0 {
+		where = append(where, "c.status IN ("+placeholders(len(q.Status))+")")
+		for _, st := range q.Status {
+			args = append(args, st)
+		}
+	}
+	if q.Item != "" {
+		where = append(where, "c.item_code = ?")
+		args = append(args, q.Item)
+	}
+	if q.Kind != "" {
+		if catalog.KindName(q.Kind) == "" {
+			return "", nil, "", zwfw.Errorf(zwfw.EINVALID, "办件类型“%s”无效", q.Kind)
+		}
+		where = append(where, "c.kind = ?")
+		args = append(args, q.Kind)
+	}
+	if q.Org != "" {
+		o, err := org.Lookup(ctx, s.db.Reader(), q.Org)
+		if err != nil {
+			return "", nil, "", zwfw.Errorf(zwfw.EINVALID, "机构 %s 不存在", q.Org)
+		}
+		where = append(where, "c.org_path LIKE ? ESCAPE '\\'")
+		args = append(args, db.Like(o.Path)+"%")
+	}
+	today := calendar.Date(s.now()).Format(calendar.DateLayout)
+	if q.Overdue {
+		where = append(where, "c.deadline <> '' AND c.deadline < ? AND c.status IN ('accepted', 'in_progress', 'suspended', 'approved', 'awaiting_payment')")
+		args = append(args, today)
+	}
+	if q.Q != "" {
+		where = append(where, "(c.serial = ? OR c.applicant_name LIKE ? ESCAPE '\\')")
+		args = append(args, strings.TrimSpace(q.Q), "%"+db.Like(strings.TrimSpace(q.Q))+"%")
+	}
+	order := "c.id DESC"
+	if q.Todo {
+		cond, targs := todo(actor)
+		where = append(where, cond)
+		args = append(args, targs...)
+		order = "CASE WHEN c.deadline = '' THEN 1 ELSE 0 END, c.deadline, c.id"
+	}
+	more, margs, err := s.drill(ctx, q)
+	if err != nil {
+		return "", nil, "", err
+	}
+	where, args = append(where, more...), append(args, margs...)
+	from := ` FROM cases c JOIN orgs o ON o.id = c.org_id JOIN orgs d ON d.id = c.dept_id LEFT JOIN orgs h ON h.id = c.handler_org_id`
+	if len(where) > 0 {
+		from += " WHERE " + strings.Join(where, " AND ")
+	}
+	return from, args, order, nil
+}
+
+// drill turns the supervision filters of q into conditions.
+func (s *Service) drill(ctx context.Context, q Query) ([]string, []any, error) {
+	var where []string
+	var args []any
+	code := func(field, c, what string) (*org.Org, error) {
+		o, err := s.orgs.ByCode(ctx, c)
+		if err != nil {
+			return nil, invalid(field, "%s %s 不存在", what, c)
+		}
+		return o, nil
+	}
+	if q.Under != "" {
+		o, err := code("under", q.Under, "机构")
+		if err != nil {
+			return nil, nil, err
+		}
+		p := db.Like(o.Path) + "%"
+		where = append(where, `(c.org_path LIKE ? ESCAPE '\' OR c.dept_path LIKE ? ESCAPE '\')`)
+		args = append(args, p, p)
+	}
+	if q.Dept != "" {
+		o, err := code("dept", q.Dept, "部门")
+		if err != nil {
+			return nil, nil, err
+		}
+		where = append(where, "c.dept_id = ?")
+		args = append(args, o.ID)
+	}
+	if q.Window != "" {
+		o, err := code("window", q.Window, "窗口")
+		if err != nil {
+			return nil, nil, err
+		}
+		where = append(where, "c.window_id = ?")
+		args = append(args, o.ID)
+	}
+	switch q.Channel {
+	case "":
+	case ChannelOnline, ChannelWindow:
+		where = append(where, "c.channel = ?")
+		args = append(args, q.Channel)
+	default:
+		return nil, nil, invalid("channel", "申请渠道应为 online（网上申请）或 window（窗口申请）")
+	}
+	for _, d := range []struct{ field, v, op string }{{"from", q.From, ">="}, {"to", q.To, "<="}} {
+		if d.v == "" {
+			continue
+		}
+		if _, err := calendar.ParseDate(d.v); err != nil {
+			return nil, nil, invalid(d.field, "日期“%s”格式不正确，应为 YYYY-MM-DD", d.v)
+		}
+		where = append(where, "c.day "+d.op+" ?")
+		args = append(args, d.v)
+	}
+	switch q.Done {
+	case "":
+	case "all":
+		where = append(where, "c.completed_on <> ''")
+	case "ontime":
+		where = append(where, "c.completed_on <> '' AND (c.deadline = '' OR c.completed_on <= c.deadline)")
+	case "late":
+		where = append(where, "c.completed_on <> '' AND c.deadline <> '' AND c.completed_on > c.deadline")
+	default:
+		return nil, nil, invalid("done", "办结筛选应为 all、ontime 或 late")
+	}
+	if q.Evaluated {
+		where = append(where, "EXISTS (SELECT 1 FROM evaluations e WHERE e.case_id = c.id)")
+	}
+	if q.Warned {
+		cond, wargs, err := s.WarnedCond(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		where = append(where, cond)
+		args = append(args, wargs...)
+	}
+	return where, args, nil
+}
+
+// openStatuses are the statuses of a case running against its deadline.
+const openStatuses = "('accepted', 'in_progress', 'suspended', 'approved', 'awaiting_payment')"
+
+// YellowDays is the yellow-card threshold of a case with a time limit of
+// limit working days: at most 2 working days, or 20% of the limit, remain
+// (STANDARDS.md, warnings).
+func YellowDays(limit int) int { return max(2, limit/5) }
+
+// maxLimit bounds time limits (calendar.AddWorkdays accepts up to 365).
+const maxLimit = 365
+
+// WarnedCond is the SQL condition (on cases c) of an open case that is not
+// overdue but has at most YellowDays of its limit left: its deadline falls
+// on or before the date YellowDays working days from today.
+func (s *Service) WarnedCond(ctx context.Context) (string, []any, error) {
+	today := calendar.Date(s.now())
+	s.warnMu.Lock()
+	w := s.warn
+	s.warnMu.Unlock()
+	// The dates change with the day and, rarely, with the calendar: keep
+	// them a minute.
+	if w != nil && w.day.Equal(today) && time.Since(w.at) < time.Minute {
+		return w.cond, w.args, nil
+	}
+	// Thresholds only up to the longest limit of an open case: the bound
+	// lets the (status, deadline) index skip the cases far from theirs.
+	var longest int
+	if err := s.db.QueryRow(ctx, "SELECT COALESCE(MAX(promised_days + extended_days), 0) FROM cases WHERE status IN "+openStatuses).Scan(&longest); err != nil {
+		return "", nil, err
+	}
+	top := YellowDays(min(longest, maxLimit))
+	span, err := s.cal.Span(ctx, today, today.AddDate(0, 0, 2*top+30))
+	if err != nil {
+		return "", nil, err
+	}
+	// The date t working days from today, for each threshold t.
+	dates := make([]string, top+1)
+	d, n := today, 0
+	for t := range dates {
+		for n < t {
+			d = d.AddDate(0, 0, 1)
+			if span.Between(d.AddDate(0, 0, -1), d) == 1 {
+				n++
+			}
+		}
+		dates[t] = d.Format(calendar.DateLayout)
+	}
+	var b strings.Builder
+	args := []any{today.Format(calendar.DateLayout), dates[top], dates[2]}
+	b.WriteString("(c.status IN " + openStatuses + " AND c.deadline <> '' AND c.deadline >= ? AND c.deadline <= ? AND c.deadline <= CASE WHEN (c.promised_days + c.extended_days) / 5 <= 2 THEN ?")
+	for t := 3; t < len(dates); t++ {
+		b.WriteString(" WHEN (c.promised_days + c.extended_days) / 5 = ? THEN ?")
+		args = append(args, t, dates[t])
+	}
+	b.WriteString(" ELSE ? END)")
+	args = append(args, dates[top])
+	s.warnMu.Lock()
+	s.warn = &warnCond{day: today, at: time.Now(), cond: b.String(), args: args}
+	s.warnMu.Unlock()
+	return b.String(), args, nil
 }
 
 // remaining fills in the working days left of open cases, with one

@@ -24,6 +24,7 @@ import (
 	"zwfw/internal/files"
 	"zwfw/internal/notify"
 	"zwfw/internal/org"
+	"zwfw/internal/supervision/rollup"
 )
 
 // Service runs cases.
@@ -35,6 +36,9 @@ type Service struct {
 	now     func() time.Time
 	items   sync.Map // "code@version" → *catalog.Item; versions never change
 	recent  caseCache
+
+	warnMu sync.Mutex
+	warn   *warnCond // the yellow-card condition of today
 }
 
 // recentCases bounds the cache of recently read cases: enough for the
@@ -287,7 +291,12 @@ func (s *Service) Apply(ctx context.Context, actor *zwfw.Actor, in ApplyInput) (
 		}
 		msg := fmt.Sprintf("您申请的“%s”已提交，办件编号 %s。%s将进行审核，请留意办理进度。", it.Name, serial, p.org.DisplayName())
 		newID = id
-		return s.tell(ctx, tx, c, app, "申请已提交", msg, now)
+		if err := s.tell(ctx, tx, c, app, "申请已提交", msg, now); err != nil {
+			return err
+		}
+		// Last, so that the rollup's shared rows are locked the shortest time.
+		return rollup.Move(ctx, tx, nil, &rollup.Case{Day: calendar.Date(now).Format(calendar.DateLayout), OrgID: p.org.ID,
+			DeptID: dept.ID, WindowID: idOf(windowID), Kind: it.Kind, Channel: channel, Status: Submitted})
 	})
 	if err != nil {
 		return nil, err
@@ -565,7 +574,7 @@ const caseCols = `SELECT c.id, c.serial, c.status, c.kind, c.item_code, c.item_v
 	COALESCE(c.applicant_id, 0), c.applicant_kind, c.applicant_name, c.applicant_ident, c.applicant_phone, c.form, c.decision,
 	c.version, c.promised_days, c.extended_days, c.deadline, COALESCE(c.window_id, 0), c.fee_cents, c.paid, c.result, c.delivery,
 	c.query_code, c.day, c.submitted_at, c.accepted_at, c.decided_at, c.completed_at, c.updated_at, c.org_id, c.dept_id,
-	COALESCE(c.handler_org_id, 0), c.extras
+	COALESCE(c.handler_org_id, 0), c.extras, c.completed_on, c.handled_days
 	FROM cases c JOIN orgs o ON o.id = c.org_id JOIN orgs d ON d.id = c.dept_id LEFT JOIN orgs h ON h.id = c.handler_org_id`
 
 func scanCase(row interface{ Scan(...any) error }) (*Case, error) {
@@ -576,7 +585,8 @@ func scanCase(row interface{ Scan(...any) error }) (*Case, error) {
 		&c.DeptCode, &dName, &dFull, &c.DeptPath, &c.HandlerCode, &c.HandlerName, &c.HandlerPath, &c.Channel,
 		&c.ApplicantID, &c.Applicant.Kind, &c.Applicant.Name, &c.Applicant.Ident, &c.Applicant.Phone, &form, &c.Decision,
 		&c.Version, &c.PromisedDays, &c.ExtendedDays, &c.Deadline, &c.WindowID, &c.FeeCents, &c.Paid, &result, &delivery,
-		&c.QueryCode, &c.Day, &sub, &acc, &dec, &comp, &upd, &c.OrgID, &c.DeptID, &c.HandlerID, &c.extras)
+		&c.QueryCode, &c.Day, &sub, &acc, &dec, &comp, &upd, &c.OrgID, &c.DeptID, &c.HandlerID, &c.extras,
+		&c.CompletedOn, &c.HandledDays)
 	if err != nil {
 		return nil, err
 	}

@@ -863,3 +863,16 @@ func Like(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	return r.Replace(s)
 }
+
+// SyncIdentity makes a table's generated ids continue after its largest id,
+// once rows were inserted with ids of their own (a bulk load). SQLite's
+// INTEGER PRIMARY KEY does this by itself; a PostgreSQL identity column
+// keeps a sequence that must be moved on.
+func (db *DB) SyncIdentity(ctx context.Context, table string) error {
+	if db.Dialect != Postgres {
+		return nil
+	}
+	_, err := db.write.ExecContext(ctx, fmt.Sprintf(
+		"SELECT setval(pg_get_serial_sequence('%[1]s', 'id'), COALESCE((SELECT MAX(id) FROM %[1]s), 0) + 1, false)", table))
+	return MapError(err)
+}

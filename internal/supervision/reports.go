@@ -1041,13 +1041,6 @@ func (w Weights) score(u *Unit) *Score {
 	return s
 }
 
-func round1(f float64) float64 {
-	if f < 0 {
-		return -round1(-f)
-	}
-	return float64(int64(f*10+0.5)) / 10
-}
-
 // ---- weights ----
 
 var weightNames = []string{"on_time", "satisfaction", "error", "complaint"}

@@ -612,8 +612,8 @@ type Warning struct {
 	Since      time.Time `json:"since"`
 }
 
-// Filter narrows a warning list. Empty fields do not filter.
-type Filter struct {
+// WarningFilter narrows a warning list. Empty fields do not filter.
+type WarningFilter struct {
 	Level  string // yellow or red
 	Org    string // org code: cases filed in its subtree (a town, a centre)
 	Dept   string // org code of a department: its cases and its sub-tasks
@@ -625,7 +625,7 @@ type Filter struct {
 // List returns the active warnings in the actor's subtree, red first, the
 // most overdue first, and their total. Supervisors, windows, reviewers and
 // administrators may look.
-func (w *Warnings) List(ctx context.Context, actor *zwfw.Actor, f Filter) ([]Warning, int, error) {
+func (w *Warnings) List(ctx context.Context, actor *zwfw.Actor, f WarningFilter) ([]Warning, int, error) {
 	if actor == nil {
 		return nil, 0, zwfw.Errorf(zwfw.EUNAUTHORIZED, "请先登录")
 	}

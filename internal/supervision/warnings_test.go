@@ -116,7 +116,7 @@ func (e *wenv) scan() supervision.ScanResult {
 // state is the active warnings as "serial scope name level remaining".
 func (e *wenv) state() map[string]supervision.Warning {
 	e.t.Helper()
-	list, _, err := e.warn.List(e.ctx, zwfw.System, supervision.Filter{Limit: 500})
+	list, _, err := e.warn.List(e.ctx, zwfw.System, supervision.WarningFilter{Limit: 500})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -335,7 +335,7 @@ func TestWarningScope(t *testing.T) {
 		e.do("county.window", j.Serial, casework.ActAccept, casework.ActionInput{})
 		e.at("2026-10-19")
 		e.scan()
-		serials := func(who string, f supervision.Filter) map[string]bool {
+		serials := func(who string, f supervision.WarningFilter) map[string]bool {
 			t.Helper()
 			list, total, err := e.warn.List(e.ctx, e.actor(who), f)
 			if err != nil {
@@ -350,31 +350,31 @@ func TestWarningScope(t *testing.T) {
 			}
 			return out
 		}
-		if got := serials("county.supervisor", supervision.Filter{}); len(got) != 3 {
+		if got := serials("county.supervisor", supervision.WarningFilter{}); len(got) != 3 {
 			t.Errorf("county supervisor sees %v, want the case, its step and the joint sub-task", got)
 		}
-		if got := serials("chengguan.supervisor", supervision.Filter{}); len(got) != 0 {
+		if got := serials("chengguan.supervisor", supervision.WarningFilter{}); len(got) != 0 {
 			t.Errorf("the town's supervisor sees %v of the county's cases", got)
 		}
-		if got := serials("canlian.reviewer", supervision.Filter{}); len(got) != 1 || !got[j.Serial+" task"] {
+		if got := serials("canlian.reviewer", supervision.WarningFilter{}); len(got) != 1 || !got[j.Serial+" task"] {
 			t.Errorf("the co-department sees %v, want only its sub-task", got)
 		}
-		if got := serials("county.supervisor", supervision.Filter{Level: supervision.Red}); len(got) != 2 || !got[county.Serial+" case"] {
+		if got := serials("county.supervisor", supervision.WarningFilter{Level: supervision.Red}); len(got) != 2 || !got[county.Serial+" case"] {
 			t.Errorf("red only: %v", got)
 		}
-		if got := serials("county.supervisor", supervision.Filter{Dept: "610923D14"}); len(got) != 1 || !got[j.Serial+" task"] {
+		if got := serials("county.supervisor", supervision.WarningFilter{Dept: "610923D14"}); len(got) != 1 || !got[j.Serial+" task"] {
 			t.Errorf("department filter: %v", got)
 		}
-		if got := serials("county.supervisor", supervision.Filter{Scope: supervision.ScopeStep}); len(got) != 1 || !got[county.Serial+" step"] {
+		if got := serials("county.supervisor", supervision.WarningFilter{Scope: supervision.ScopeStep}); len(got) != 1 || !got[county.Serial+" step"] {
 			t.Errorf("scope filter: %v", got)
 		}
-		if got := serials("county.supervisor", supervision.Filter{Org: "610923100"}); len(got) != 0 {
+		if got := serials("county.supervisor", supervision.WarningFilter{Org: "610923100"}); len(got) != 0 {
 			t.Errorf("town filter: %v", got)
 		}
-		if _, _, err := e.warn.List(e.ctx, e.actor("resident.wang"), supervision.Filter{}); zwfw.ErrorCode(err) != zwfw.EFORBIDDEN {
+		if _, _, err := e.warn.List(e.ctx, e.actor("resident.wang"), supervision.WarningFilter{}); zwfw.ErrorCode(err) != zwfw.EFORBIDDEN {
 			t.Errorf("an applicant lists warnings: %v", err)
 		}
-		if _, _, err := e.warn.List(e.ctx, e.actor("county.supervisor"), supervision.Filter{Level: "orange"}); zwfw.ErrorCode(err) != zwfw.EINVALID {
+		if _, _, err := e.warn.List(e.ctx, e.actor("county.supervisor"), supervision.WarningFilter{Level: "orange"}); zwfw.ErrorCode(err) != zwfw.EINVALID {
 			t.Errorf("bad level: %v", err)
 		}
 	})

@@ -33,6 +33,7 @@ func TestEveryInputHasALabel(t *testing.T) {
 		{admin, "/admin/items/" + foodCode + "/cancel"}, {admin, "/admin/catalog/import"}, {admin, "/admin/orgs"},
 		{admin, "/admin/orgs/new?parent=610923100C"}, {admin, "/admin/orgs/610923100C/edit"}, {admin, "/admin/users"},
 		{admin, "/admin/users/new"}, {admin, "/admin/users/county.window/edit"}, {admin, "/account"},
+		{admin, "/supervision"}, {admin, "/supervision/screen"}, {admin, "/supervision/cases?under=610923&status=submitted"},
 	}
 	for _, pg := range pages {
 		p := pg.c.get(pg.path)

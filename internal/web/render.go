@@ -24,6 +24,7 @@ import (
 	"zwfw/internal/files"
 	"zwfw/internal/httpauth"
 	"zwfw/internal/org"
+	"zwfw/internal/supervision"
 )
 
 //go:embed templates
@@ -96,6 +97,15 @@ type base struct {
 	SupCSS    bool // a supervision page (reports, errors): load reports.css
 }
 
+// SupervisionCSS reports whether the page is one of the supervision pages
+// (supervision.css).
+func (b base) SupervisionCSS() bool {
+	return b.Nav == "supervision"
+}
+
+// CanSupervise reports whether the account may see the supervision pages.
+func (b base) CanSupervise() bool { return supervision.CanView(b.Actor) }
+
 // Admin reports whether the page belongs to administration (its own
 // navigation).
 func (b base) Admin() bool { return b.admin }
@@ -104,8 +114,8 @@ func (b base) Admin() bool { return b.admin }
 func (b base) CanCatalog() bool { return b.Actor != nil && canCatalog(b.Actor) }
 func (b base) CanAdmin() bool   { return b.Actor != nil && canAdmin(b.Actor) }
 
-// CanSupervise shows the warning list (预警督办) in the menu.
-func (b base) CanSupervise() bool { return b.Actor != nil && canSupervise(b.Actor) }
+// CanSeeWarnings shows the warning list (预警督办) in the menu.
+func (b base) CanSeeWarnings() bool { return b.Actor != nil && canSupervise(b.Actor) }
 
 // Staff reports whether the signed-in user is a staff account.
 func (b base) Staff() bool { return b.Actor != nil && b.Actor.IsStaff() }

@@ -61,6 +61,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	// (apply.go), the staff's workbench (work.go).
 	s.routesApplicant(mux, upload)
 	s.routesWork(mux, upload)
+	s.routesDashboard(mux)
 	s.routesWarnings(mux)
 	s.routesSupervision(mux, upload)
 

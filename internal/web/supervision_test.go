@@ -1,61 +1,137 @@
 package web_test
 
 import (
-	"context"
-	"net/http"
-	"os"
+	"html"
+	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"zwfw/internal/app/apptest"
-	"zwfw/internal/casework"
+	"zwfw/internal/supervision"
 )
 
-// 预警督办: after a scan the county's supervisor sees the overdue demo case
-// in red, linked to its case page; the level filter keeps it out of the
-// yellow list; the town's supervisor does not see it; an applicant may not
-// open the page. The page stays small and labelled.
-func TestWarningsPage(t *testing.T) {
+var hrefRE = regexp.MustCompile(`href="(/supervision/cases\?[^"]+)"`)
+
+// The supervision pages: the dashboard and the large screen show the
+// viewer's figures with SVG charts and no script; every link leads to a
+// list whose count is the figure's; a town's supervisor sees the town; a
+// window clerk is refused.
+func TestDashboardPages(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
-		if _, err := e.App.Warnings.Scan(context.Background()); err != nil {
+		sup := login(t, e, "county.supervisor", apptest.DemoPassword)
+		p := sup.get("/supervision")
+		if p.Status != 200 {
+			t.Fatalf("/supervision = %d", p.Status)
+		}
+		mustContain(t, "dashboard", p.Body, "监管数据", "<svg", "按时办结率", "满意率", "超期在办", "预警在办", "按乡镇", "窗口工作量", "supervision.css", "/supervision/screen")
+		if len(p.Body) > 150<<10 {
+			t.Errorf("dashboard is %d bytes", len(p.Body))
+		}
+		if strings.Contains(p.Body, "<script>") || strings.Contains(p.Body, " style=") {
+			t.Error("dashboard has an inline script or style")
+		}
+		ov, err := e.App.Super.Overview(t.Context(), actorOf(t, e, "county.supervisor"), supervision.Filter{})
+		if err != nil {
 			t.Fatal(err)
 		}
-		late := workDemoCase(t, e, wkTobacco, casework.Accepted, wkCounty)
-		sup := login(t, e, "county.supervisor", apptest.DemoPassword)
-		p := workOK(t, sup, "/supervision/warnings")
-		row := workRow(t, p.Body, late)
-		mustContain(t, "the overdue case's row", row, `href="/work/cases/`+late+`"`, "due-late", "红牌超期", "已超期")
-		mustContain(t, "the menu", p.Body, `href="/supervision/warnings" aria-current="page"`, "预警督办")
-		workLabels(t, "/supervision/warnings", p.Body)
-		size := len(p.Body)
-		for _, m := range workAssetRE.FindAllStringSubmatch(p.Body, -1) {
-			size += len(sup.get(m[1]).Body)
+		if ov.Totals.Cases == 0 || !strings.Contains(p.Body, ">"+strconv.FormatInt(ov.Totals.Year, 10)+"<") {
+			t.Errorf("the page does not show this year's %d cases", ov.Totals.Year)
 		}
-		if size > wkPageLimit {
-			t.Errorf("%d bytes with assets, over %d", size, wkPageLimit)
+		// Every drill-down link lists as many cases as its figure says.
+		links := hrefRE.FindAllStringSubmatch(p.Body, -1)
+		if len(links) < 10 {
+			t.Fatalf("only %d drill-down links", len(links))
 		}
-		if y := workOK(t, sup, "/supervision/warnings?level=yellow").Body; strings.Contains(y, late) {
-			t.Errorf("the yellow list shows the red case %s", late)
+		want := map[string]int64{ov.Totals.Links.Cases: ov.Totals.Cases, ov.Totals.Links.Overdue: int64(ov.Totals.Overdue)}
+		for _, f := range append(append(ov.ByStatus, ov.ByTown...), ov.ByDept...) {
+			want[f.Link] = f.Cases
 		}
-		if d := workOK(t, sup, "/supervision/warnings?level=red&org=610923100").Body; strings.Contains(d, late) {
-			t.Errorf("the town filter shows the county's case %s", late)
+		checked := 0
+		for _, m := range links {
+			link := html.UnescapeString(m[1])
+			n, ok := want[link]
+			if !ok {
+				continue
+			}
+			l := sup.get(link)
+			if l.Status != 200 || !strings.Contains(l.Body, "共 "+strconv.FormatInt(n, 10)+" 件") {
+				t.Errorf("%s: %d, want 共 %d 件", link, l.Status, n)
+			}
+			checked++
 		}
-		if town := workOK(t, login(t, e, "chengguan.supervisor", apptest.DemoPassword), "/supervision/warnings").Body; strings.Contains(town, late) {
-			t.Errorf("the town's supervisor sees the county's case %s", late)
+		if checked < 5 {
+			t.Errorf("only %d links checked", checked)
 		}
-		if st := login(t, e, "resident.wang", apptest.DemoPassword).get("/supervision/warnings").Status; st != http.StatusForbidden {
-			t.Errorf("an applicant opens the warning list: %d", st)
+		// The large screen refreshes itself without a script.
+		s := sup.get("/supervision/screen")
+		mustContain(t, "screen", s.Body, `http-equiv="refresh"`, "监管大屏", "<svg", "sv-screen")
+		if s.Status != 200 || strings.Contains(s.Body, "<script") || len(s.Body) > 150<<10 {
+			t.Errorf("screen: %d, %d bytes", s.Status, len(s.Body))
+		}
+		// A town's supervisor sees the town only.
+		town := login(t, e, "chengguan.supervisor", apptest.DemoPassword)
+		tp := town.get("/supervision")
+		if tp.Status != 200 || !strings.Contains(tp.Body, "城关镇") {
+			t.Fatalf("town dashboard: %d", tp.Status)
+		}
+		if c := town.get("/supervision?org=610923"); c.Status != 403 {
+			t.Errorf("town supervisor asking for the county: %d", c.Status)
+		}
+		if c := town.get("/supervision/cases?" + url.Values{"under": {"610923"}}.Encode()); c.Status != 200 {
+			t.Errorf("town supervisor listing the county: %d", c.Status)
+		} else if tl := town.get("/supervision/cases?under=610923100"); !strings.Contains(c.Body, "共 ") || between(c.Body) != between(tl.Body) {
+			t.Errorf("the town supervisor's county list (%s) is not their town's (%s)", between(c.Body), between(tl.Body))
+		}
+		win := login(t, e, "county.window", apptest.DemoPassword)
+		for _, path := range []string{"/supervision", "/supervision/screen", "/supervision/cases"} {
+			if c := win.get(path); c.Status != 403 {
+				t.Errorf("window clerk %s: %d", path, c.Status)
+			}
+		}
+		if c := sup.get("/supervision?from=2026-13-45"); c.Status != 422 && c.Status != 400 {
+			t.Errorf("bad date: %d", c.Status)
 		}
 	})
 }
 
-func TestWarningsTemplateNoInline(t *testing.T) {
-	b, err := os.ReadFile("templates/supervision_warnings.html")
-	if err != nil {
+var totalRE = regexp.MustCompile(`共 (\d+) 件`)
+
+func between(body string) string {
+	if m := totalRE.FindStringSubmatch(body); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+var workCaseRE = regexp.MustCompile(`href="/work/cases/([0-9A-Z-]+)"`)
+
+// A generated county (cases without steps or notices) still drills down
+// from the dashboard to each case's page.
+func TestSupervisionGeneratedDrillDown(t *testing.T) {
+	e := apptest.Start(t, "sqlite")
+	if err := supervision.Generate(t.Context(), e.App.DB, supervision.GenerateOptions{Cases: 300, Years: 1, Now: time.Now(), Seed: 5}); err != nil {
 		t.Fatal(err)
 	}
-	if m := regexp.MustCompile(`(?i)<script|<style|\sstyle=|\son[a-z]+=|javascript:`).Find(b); m != nil {
-		t.Errorf("inline %q", m)
+	sup := login(t, e, "county.supervisor", apptest.DemoPassword)
+	opened := 0
+	for _, q := range []string{"under=610923&status=archived", "under=610923&overdue=1", "under=610923&done=late", "under=610923&status=in_progress"} {
+		l := sup.get("/supervision/cases?" + q)
+		m := workCaseRE.FindStringSubmatch(l.Body)
+		if l.Status != 200 {
+			t.Fatalf("%s: %d", q, l.Status)
+		}
+		if m == nil {
+			continue
+		}
+		if c := sup.get("/work/cases/" + m[1]); c.Status != 200 || !strings.Contains(c.Body, m[1]) {
+			t.Errorf("%s: case %s: %d", q, m[1], c.Status)
+		}
+		opened++
+	}
+	if opened < 2 {
+		t.Errorf("only %d generated cases opened", opened)
 	}
 }

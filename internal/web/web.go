@@ -39,6 +39,8 @@ type Deps struct {
 	Errors   *supervision.Errors  // 差错登记
 	Log      *slog.Logger
 	Now      func() time.Time
+	// Supervision computes the dashboard (监管大屏).
+	Supervision *supervision.Service
 }
 
 // server holds the parsed templates and assets; handlers are its methods.

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime"
+	"time"
+
+	"zwfw/internal/app"
+	"zwfw/internal/bench"
+	"zwfw/internal/calendar"
+	"zwfw/internal/config"
+	"zwfw/internal/seed"
+	"zwfw/internal/supervision"
+)
+
+// benchApp opens (and seeds, with the demo accounts) the database of
+// --data-dir or --postgres for the dashboard benchmark.
+func benchApp(ctx context.Context, getenv func(string) string, stderr io.Writer, dataDir, pg string) (*app.App, string, error) {
+	if (dataDir == "") == (pg == "") {
+		return nil, "", errors.New("bench: give either --data-dir DIR (SQLite) or --postgres URL")
+	}
+	cfg, _, err := config.Load("zwfw bench", nil, getenv, stderr)
+	if err != nil {
+		return nil, "", err
+	}
+	cfg.Addr, cfg.Demo, cfg.AdminPassword = "127.0.0.1:0", true, "Bench@2026x"
+	cfg.DataDir, cfg.DatabaseURL = dataDir, pg
+	name := "SQLite (" + dataDir + ")"
+	if pg != "" {
+		cfg.DataDir, name = os.TempDir(), "PostgreSQL"
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	a, err := app.Open(ctx, cfg, log, io.Discard, app.Options{})
+	return a, name, err
+}
+
+// runGenerate fills a database with a county's cases for the dashboard
+// benchmark: zwfw bench generate --cases 1000000 --data-dir DIR.
+func runGenerate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("zwfw bench generate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	n := fs.Int("cases", 1000000, "how many cases to generate")
+	years := fs.Int("years", 3, "over how many years up to today")
+	dataDir := fs.String("data-dir", "", "SQLite: the data directory to fill")
+	pg := fs.String("postgres", "", "PostgreSQL: the database (postgres://…; add search_path=… for a schema of its own)")
+	seedN := fs.Uint64("seed", 1, "random seed")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *n < 1 || *n > 50_000_000 {
+		return errors.New("bench: --cases must be between 1 and 50000000")
+	}
+	a, name, err := benchApp(ctx, getenv, stderr, *dataDir, *pg)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	fmt.Fprintf(stderr, "generate: %d cases over %d years into %s\n", *n, *years, name)
+	start := time.Now()
+	if err := supervision.Generate(ctx, a.DB, supervision.GenerateOptions{Cases: *n, Years: *years, Now: time.Now(), Seed: *seedN, Progress: stderr}); err != nil {
+		return err
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	// Resident memory includes the pages of the SQLite file it maps
+	// (mmap_size, up to 256 MB): file-backed, not the generator's own.
+	fmt.Fprintf(stdout, "generated %d cases into %s in %s; peak resident memory %s (Go heap obtained from the OS: %d MB)\n",
+		*n, name, time.Since(start).Round(time.Second), peakRSS(), ms.HeapSys>>20)
+	return nil
+}
+
+// runDashboard measures the supervision dashboard over HTTP on a generated
+// database: zwfw bench dashboard --data-dir DIR.
+func runDashboard(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("zwfw bench dashboard", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dataDir := fs.String("data-dir", "", "SQLite: the data directory (filled by zwfw bench generate)")
+	pg := fs.String("postgres", "", "PostgreSQL: the database (filled by zwfw bench generate)")
+	conc := fs.String("concurrency", "1,4,16", "client concurrency levels")
+	dur := fs.Duration("duration", 10*time.Second, "time per level and view (/healthz gets half)")
+	cache := fs.Bool("cache", true, "serve a computed dashboard again for its cache time (false: compute every request)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	levels, err := parseLevels(*conc)
+	if err != nil {
+		return err
+	}
+	a, name, err := benchApp(ctx, getenv, stderr, *dataDir, *pg)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if !*cache {
+		a.Super.CacheTTL = 0
+		name += ", dashboard cache off"
+	} else {
+		name += fmt.Sprintf(", dashboard cache %s", a.Super.CacheTTL)
+	}
+	var cases int
+	if err := a.DB.QueryRow(ctx, "SELECT COUNT(*) FROM cases").Scan(&cases); err != nil {
+		return err
+	}
+	sctx, stop := context.WithCancel(ctx)
+	defer stop()
+	ready := make(chan string, 1)
+	errc := make(chan error, 1)
+	go func() { errc <- a.Serve(sctx, func(addr string) { ready <- addr }) }()
+	var base string
+	select {
+	case addr := <-ready:
+		base = "http://" + addr
+	case err := <-errc:
+		return err
+	}
+	today := calendar.Date(time.Now())
+	month := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, today.Location())
+	mf, mt := month.Format(calendar.DateLayout), month.AddDate(0, 1, -1).Format(calendar.DateLayout)
+	views := []bench.DashboardView{
+		{Name: "county, this year", Username: "county.supervisor"},
+		{Name: "county, this month", Username: "county.supervisor", From: mf, To: mt},
+		{Name: "county, three years", Username: "county.supervisor", From: today.AddDate(-3, 0, 1).Format(calendar.DateLayout), To: today.Format(calendar.DateLayout)},
+		{Name: "town (城关镇), this year", Username: "chengguan.supervisor"},
+		{Name: "town (城关镇), this month", Username: "chengguan.supervisor", From: mf, To: mt},
+	}
+	fmt.Fprintf(stderr, "bench: dashboard on %s with %d cases at %s, concurrency %v, %s per view\n", name, cases, base, levels, *dur)
+	res, err := bench.Dashboard(ctx, bench.DashboardOptions{URL: base, Concurrency: levels, Duration: *dur, Views: views,
+		Password: seed.DemoPassword, Progress: stderr})
+	if err != nil {
+		return err
+	}
+	host, _ := os.Hostname()
+	title := fmt.Sprintf("%s — dashboard, %s, %d cases, %d CPU, %s, %s", time.Now().Format("2006-01-02"), name, cases, runtime.NumCPU(), runtime.Version(), host)
+	bench.DashboardMarkdown(stdout, title, res)
+	fmt.Fprintf(stdout, "Peak resident memory of the bench process (server and load generator together): %s.\n\n", peakRSS())
+	return nil
+}

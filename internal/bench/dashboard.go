@@ -1,0 +1,103 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/url"
+	"time"
+)
+
+// DashboardOptions say how to measure the supervision dashboard.
+type DashboardOptions struct {
+	URL         string
+	Concurrency []int
+	Duration    time.Duration // per level and view
+	Views       []DashboardView
+	Password    string
+	Progress    io.Writer
+}
+
+// DashboardView is one dashboard request: who asks for which period.
+type DashboardView struct {
+	Name     string // e.g. "county, this year"
+	Username string
+	Org      string
+	From, To string
+}
+
+// DashboardLevel is the result of one concurrency level.
+type DashboardLevel struct {
+	Concurrency int
+	Views       []Stats
+	Healthz     Stats
+}
+
+// Dashboard measures GET /api/v1/supervision/overview for each view at each
+// concurrency level, with GET /healthz as the reference in the same run.
+func Dashboard(ctx context.Context, o DashboardOptions) ([]DashboardLevel, error) {
+	maxConc := 1
+	for _, c := range o.Concurrency {
+		maxConc = max(maxConc, c)
+	}
+	cl := newClient(o.URL, maxConc)
+	tokens := map[string]string{}
+	for _, v := range o.Views {
+		if tokens[v.Username] != "" {
+			continue
+		}
+		t, err := cl.login(v.Username, o.Password)
+		if err != nil {
+			return nil, fmt.Errorf("bench: sign in %s: %w", v.Username, err)
+		}
+		tokens[v.Username] = t
+	}
+	var out []DashboardLevel
+	for _, conc := range o.Concurrency {
+		lv := DashboardLevel{Concurrency: conc}
+		for _, v := range o.Views {
+			q := url.Values{}
+			for k, val := range map[string]string{"org": v.Org, "from": v.From, "to": v.To} {
+				if val != "" {
+					q.Set(k, val)
+				}
+			}
+			path := "/api/v1/supervision/overview?" + q.Encode()
+			// One warm-up request, so the first timing is not the cold cache's.
+			if err := cl.do("GET", path, tokens[v.Username], nil, nil); err != nil {
+				return nil, err
+			}
+			rec := newRecorder()
+			el := runFor(ctx, conc, o.Duration, func() {
+				t0 := time.Now()
+				err := cl.do("GET", path, tokens[v.Username], nil, nil)
+				rec.add(v.Name, time.Since(t0), err)
+			})
+			st := rec.stats(v.Name, el)
+			progress(o.Progress, "concurrency %d, %s: %.0f req/s, p95 %s ms", conc, v.Name, st.PerSecond, ms(st.P95))
+			lv.Views = append(lv.Views, st)
+		}
+		rec := newRecorder()
+		el := runFor(ctx, conc, o.Duration/2, func() {
+			t0 := time.Now()
+			err := cl.do("GET", "/healthz", "", nil, nil)
+			rec.add("GET /healthz", time.Since(t0), err)
+		})
+		lv.Healthz = rec.stats("GET /healthz", el)
+		out = append(out, lv)
+	}
+	return out, nil
+}
+
+// DashboardMarkdown writes the results as a table for BENCHMARKS.md.
+func DashboardMarkdown(w io.Writer, title string, levels []DashboardLevel) {
+	fmt.Fprintf(w, "#### %s\n\n", title)
+	fmt.Fprintln(w, "| concurrency | request | count | errors | req/s | p50 ms | p95 ms | p99 ms |")
+	fmt.Fprintln(w, "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+	for _, lv := range levels {
+		for _, s := range append(append([]Stats{}, lv.Views...), lv.Healthz) {
+			fmt.Fprintf(w, "| %d | %s | %d | %d | %.0f | %s | %s | %s |\n", lv.Concurrency, s.Name, s.Count, s.Errors, s.PerSecond, ms(s.P50), ms(s.P95), ms(s.P99))
+		}
+	}
+	fmt.Fprintln(w)
+}

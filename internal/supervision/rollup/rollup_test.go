@@ -1,0 +1,59 @@
+package rollup
+
+import (
+	"slices"
+	"testing"
+)
+
+// A change touches its buckets in one canonical order whatever the change
+// (two transactions moving cases between the same buckets in opposite
+// directions lock them in the same order, so neither waits for the other
+// on PostgreSQL), nets each bucket once, and skips buckets it leaves alone.
+func TestPlanOrder(t *testing.T) {
+	accepted := Case{Day: "2026-10-12", OrgID: 5, DeptID: 9, WindowID: 7, Kind: "promised", Channel: "window", Status: "accepted", Deadline: "2026-10-19", PromisedDays: 5}
+	completed := accepted
+	completed.Status, completed.CompletedOn, completed.HandledDays = "completed", "2026-10-16", 4
+	withdrawn := accepted
+	withdrawn.Status = "withdrawn"
+	for _, tc := range []struct {
+		name          string
+		before, after *Case
+		n             int
+	}{
+		{"new case", nil, &accepted, 3},
+		{"accepted → completed", &accepted, &completed, 6},
+		{"completed → accepted (the opposite move)", &completed, &accepted, 6},
+		{"accepted → withdrawn", &accepted, &withdrawn, 6},
+		{"no change", &accepted, &accepted, 0},
+	} {
+		ds := plan(tc.before, tc.after)
+		if len(ds) != tc.n {
+			t.Errorf("%s: %d bucket changes, want %d", tc.name, len(ds), tc.n)
+		}
+		if !slices.IsSortedFunc(ds, func(a, b delta) int { return less(a.k, b.k) }) {
+			t.Errorf("%s: buckets not in canonical order: %+v", tc.name, ds)
+		}
+		for _, d := range ds {
+			if d.m.Zero() {
+				t.Errorf("%s: an empty change of %+v", tc.name, d.k)
+			}
+		}
+	}
+	// The opposite moves visit the same buckets in the same order.
+	a, b := plan(&accepted, &completed), plan(&completed, &accepted)
+	for i := range a {
+		if a[i].k != b[i].k || a[i].m != b[i].m.neg() {
+			t.Fatalf("bucket %d: %+v then %+v", i, a[i], b[i])
+		}
+	}
+	// Completion on time counts once in every grain.
+	var done Measures
+	for _, d := range plan(&accepted, &completed) {
+		if d.k.Status == "completed" && d.k.Grain == Month {
+			done = d.m
+		}
+	}
+	if done != (Measures{N: 1, Done: 1, OnTime: 1, HandledDays: 4, PromisedDays: 5}) {
+		t.Errorf("completed bucket: %+v", done)
+	}
+}
