@@ -187,6 +187,16 @@ func openSQLite(ctx context.Context, o Options) (*DB, error) {
 		return nil, fmt.Errorf("db: open sqlite %s: %w", path, err)
 	}
 	q.Add("_pragma", "query_only(ON)")
+	// Readers keep a smaller page cache each: there are several of them,
+	// and the operating system's file cache serves what they miss.
+	q.Del("_pragma")
+	for _, p := range pragmas {
+		if strings.HasPrefix(p, "cache_size") {
+			p = "cache_size(-4000)" // 4 MB per reader
+		}
+		q.Add("_pragma", p)
+	}
+	q.Add("_pragma", "query_only(ON)")
 	q.Del("_txlock")
 	r, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {
