@@ -19,7 +19,7 @@ import (
 // does not count.
 func TestErrorLifecycle(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		e := setup(t, d)
+		e := setup(t, d, "2026-09-01")
 		m := e.month()
 		e.at("2026-09-25")
 		sup := e.actor("county.supervisor")

@@ -3,10 +3,7 @@ package supervision_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/url"
-	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
@@ -14,113 +11,17 @@ import (
 	"time"
 
 	"zwfw"
-	"zwfw/internal/account"
 	"zwfw/internal/calendar"
 	"zwfw/internal/casework"
-	"zwfw/internal/catalog"
 	"zwfw/internal/db"
 	"zwfw/internal/db/dbtest"
-	"zwfw/internal/files"
 	"zwfw/internal/org"
-	"zwfw/internal/seed"
 	"zwfw/internal/supervision"
 )
 
-// env is a seeded county with a settable clock.
-type oenv struct {
-	t     testing.TB
-	d     *db.DB
-	cases *casework.Service
-	sup   *supervision.Service
-	users *account.Service
-	cal   *calendar.Calendar
-	now   time.Time
-	ctx   context.Context
-}
-
-func (e *oenv) clock() time.Time { return e.now }
-
-func (e *oenv) at(day string) {
-	t, err := calendar.ParseDate(day)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	e.now = t.Add(9*time.Hour + 30*time.Minute)
-}
-
-func osetup(t testing.TB, d *db.DB) *oenv {
-	t.Helper()
-	e := &oenv{t: t, d: d, ctx: context.Background()}
-	e.at("2026-09-28")
-	fs, err := files.NewStore(filepath.Join(t.TempDir(), "files"), d, e.clock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	orgs := org.NewService(d, e.clock)
-	cat := catalog.NewService(d, orgs, fs, e.clock)
-	e.users = account.NewService(d, orgs, e.clock, account.Policy{})
-	dp := seed.Deps{DB: d, Orgs: orgs, Catalog: cat, Users: e.users, Files: fs, Now: e.clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	if err := seed.Base(e.ctx, dp); err != nil {
-		t.Fatal(err)
-	}
-	if err := seed.Demo(e.ctx, dp); err != nil {
-		t.Fatal(err)
-	}
-	e.cal = calendar.New(d, e.clock)
-	e.cases = casework.NewService(d, cat, e.cal, e.clock)
-	e.sup = supervision.NewService(d, e.cases, e.clock)
-	return e
-}
-
-func (e *oenv) actor(username string) *zwfw.Actor {
-	e.t.Helper()
-	u, err := e.users.ByUsername(e.ctx, username)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return u.Actor()
-}
-
-func (e *oenv) apply(who, item, centre string) string {
-	e.t.Helper()
-	c, err := e.cases.Apply(e.ctx, e.actor(who), e.input(who, item, centre))
-	if err != nil {
-		e.t.Fatalf("apply %s at %s: %v", item, centre, err)
-	}
-	return c.Serial
-}
-
-// input is a complete application for item at centre, every required
-// material handed in at the window.
-func (e *oenv) input(who, item, centre string) casework.ApplyInput {
-	e.t.Helper()
-	it, err := catalog.NewService(e.d, nil, nil, e.clock).Get(e.ctx, item)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	var mats []casework.MaterialInput
-	for _, m := range it.Materials {
-		if m.Required == "required" {
-			mats = append(mats, casework.MaterialInput{Name: m.Name, HandedIn: "window"})
-		}
-	}
-	in := casework.ApplyInput{ItemCode: item, OrgCode: centre, Form: casework.Form{Description: "申请办理"}, Materials: mats}
-	if e.actor(who).IsStaff() {
-		in.Applicant = &casework.ApplicantInput{Name: "陈家明", IDNumber: "610923198503120025", Phone: "13991568899"}
-	}
-	return in
-}
-
-func (e *oenv) do(who, serial, action string, in casework.ActionInput) {
-	e.t.Helper()
-	if _, err := e.cases.Act(e.ctx, e.actor(who), serial, action, in); err != nil {
-		e.t.Fatalf("%s %s by %s: %v", action, serial, who, err)
-	}
-}
-
 // drive files and handles cases of several centres, kinds and channels
 // over three weeks, and stands on 2026-10-21.
-func drive(e *oenv) {
+func drive(e *env) {
 	const food, job, joint = "010100100000", "200300200000", "050200400000"
 	// A: county, on time, very satisfied.
 	e.at("2026-09-28")
@@ -184,7 +85,7 @@ type want struct {
 	by                                                       map[string]map[string][3]int64 // breakdown → code → cases, done, on time
 }
 
-func independent(e *oenv, scopePath, from, to string) want {
+func independent(e *env, scopePath, from, to string) want {
 	e.t.Helper()
 	w := want{by: map[string]map[string][3]int64{}}
 	for _, b := range []string{"status", "dept", "town", "kind", "channel", "window", "trend"} {
@@ -322,7 +223,7 @@ func eqRate(a, b *float64) bool {
 	return (a == nil && b == nil) || (a != nil && b != nil && *a == *b)
 }
 
-func check(t *testing.T, e *oenv, who string, f supervision.Filter, scopePath string) *supervision.Overview {
+func check(t *testing.T, e *env, who string, f supervision.Filter, scopePath string) *supervision.Overview {
 	t.Helper()
 	ov, err := e.sup.Overview(e.ctx, e.actor(who), f)
 	if err != nil {
@@ -391,7 +292,7 @@ func check(t *testing.T, e *oenv, who string, f supervision.Filter, scopePath st
 // link lists exactly its cases.
 func TestOverviewEqualsCases(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		e := osetup(t, d)
+		e := setup(t, d, "2026-09-28")
 		drive(e)
 		county, _ := org.NewService(d, e.clock).ByCode(e.ctx, "610923")
 		town, _ := org.NewService(d, e.clock).ByCode(e.ctx, "610923100")
@@ -437,7 +338,7 @@ func TestOverviewEqualsCases(t *testing.T) {
 // kept incrementally by every case change.
 func TestRebuildStats(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		e := osetup(t, d)
+		e := setup(t, d, "2026-09-28")
 		drive(e)
 		before := snapshot(t, d)
 		if len(before) < 20 {
@@ -502,7 +403,7 @@ func mustDate(t testing.TB, s string) time.Time {
 // rollup still equals one rebuilt from the cases table.
 func TestConcurrentChanges(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		e := osetup(t, d)
+		e := setup(t, d, "2026-09-28")
 		const n = 16
 		serials := make([]string, n)
 		for i := range serials {
@@ -549,7 +450,7 @@ func TestConcurrentChanges(t *testing.T) {
 // counts made directly from the tables, for the county and a town.
 func TestGenerate(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		e := osetup(t, d)
+		e := setup(t, d, "2026-09-28")
 		e.at("2026-10-21")
 		if err := supervision.Generate(e.ctx, d, supervision.GenerateOptions{Cases: 3000, Years: 1, Now: e.now, Seed: 3}); err != nil {
 			t.Fatal(err)

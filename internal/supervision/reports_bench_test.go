@@ -28,7 +28,7 @@ func BenchmarkMonthlyBulletin(b *testing.B) {
 			} else {
 				d = dbtest.Postgres(b)
 			}
-			e := setup(b, d)
+			e := setup(b, d, "2026-09-01")
 			type o struct {
 				id   int64
 				path string

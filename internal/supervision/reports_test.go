@@ -3,9 +3,6 @@ package supervision_test
 import (
 	"bytes"
 	"context"
-	"io"
-	"log/slog"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,107 +11,12 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"zwfw"
-	"zwfw/internal/account"
 	"zwfw/internal/calendar"
 	"zwfw/internal/casework"
-	"zwfw/internal/catalog"
 	"zwfw/internal/db"
 	"zwfw/internal/db/dbtest"
-	"zwfw/internal/files"
-	"zwfw/internal/org"
-	"zwfw/internal/seed"
 	"zwfw/internal/supervision"
 )
-
-// env is a seeded county with a settable clock, casework and supervision.
-type env struct {
-	t       testing.TB
-	d       *db.DB
-	cases   *casework.Service
-	users   *account.Service
-	files   *files.Store
-	errs    *supervision.Errors
-	reports *supervision.Reports
-	now     time.Time
-	ctx     context.Context
-}
-
-func (e *env) clock() time.Time { return e.now }
-
-func (e *env) at(day string) {
-	e.t.Helper()
-	t, err := calendar.ParseDate(day)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	e.now = t.Add(9*time.Hour + 30*time.Minute)
-}
-
-func setup(t testing.TB, d *db.DB) *env {
-	t.Helper()
-	e := &env{t: t, d: d, ctx: context.Background()}
-	e.at("2026-09-01")
-	fs, err := files.NewStore(filepath.Join(t.TempDir(), "files"), d, e.clock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.files = fs
-	orgs := org.NewService(d, e.clock)
-	cat := catalog.NewService(d, orgs, fs, e.clock)
-	e.users = account.NewService(d, orgs, e.clock, account.Policy{})
-	dp := seed.Deps{DB: d, Orgs: orgs, Catalog: cat, Users: e.users, Files: fs, Now: e.clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	if err := seed.Base(e.ctx, dp); err != nil {
-		t.Fatal(err)
-	}
-	if err := seed.Demo(e.ctx, dp); err != nil {
-		t.Fatal(err)
-	}
-	cal := calendar.New(d, e.clock)
-	e.cases = casework.NewService(d, cat, cal, e.clock)
-	e.errs = supervision.NewErrors(d, e.clock)
-	e.reports = supervision.NewReports(d, cal, "610923", e.clock)
-	return e
-}
-
-func (e *env) actor(username string) *zwfw.Actor {
-	e.t.Helper()
-	u, err := e.users.ByUsername(e.ctx, username)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return u.Actor()
-}
-
-// walkIn files a case at a window, every required material handed in.
-func (e *env) walkIn(clerk, item, centre string) *casework.Case {
-	e.t.Helper()
-	it, err := catalog.NewService(e.d, nil, nil, e.clock).Get(e.ctx, item)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	var mats []casework.MaterialInput
-	for _, m := range it.Materials {
-		if m.Required == "required" {
-			mats = append(mats, casework.MaterialInput{Name: m.Name, HandedIn: "window"})
-		}
-	}
-	c, err := e.cases.Apply(e.ctx, e.actor(clerk), casework.ApplyInput{ItemCode: item, OrgCode: centre,
-		Applicant: &casework.ApplicantInput{Name: "陈家明", IDNumber: "610923198503120025", Phone: "13991568899"},
-		Form:      casework.Form{Description: "申请办理"}, Materials: mats})
-	if err != nil {
-		e.t.Fatalf("apply %s at %s: %v", item, centre, err)
-	}
-	return c
-}
-
-func (e *env) do(who, serial, action string, in casework.ActionInput) *casework.Case {
-	e.t.Helper()
-	c, err := e.cases.Act(e.ctx, e.actor(who), serial, action, in)
-	if err != nil {
-		e.t.Fatalf("%s %s by %s: %v", action, serial, who, err)
-	}
-	return c
-}
 
 // month drives September 2026 through casework: at the county centre
 // 食品经营许可 (承诺件, 5 working days) — two on time, one late, one left
@@ -188,7 +90,7 @@ func unit(us []*supervision.Unit, code string) *supervision.Unit {
 // carries the same figures.
 func TestMonthlyBulletinFigures(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		e := setup(t, d)
+		e := setup(t, d, "2026-09-01")
 		m := e.month()
 		e.at("2026-10-09")
 		sup := e.actor("county.supervisor")
@@ -317,7 +219,7 @@ func TestMonthlyBulletinFigures(t *testing.T) {
 // unevaluated cases; the weekly summary has no attendance data and says so.
 func TestDailyAndWeekly(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		e := setup(t, d)
+		e := setup(t, d, "2026-09-01")
 		m := e.month()
 		e.at("2026-09-18")
 		sup := e.actor("county.supervisor")
@@ -361,7 +263,7 @@ func TestDailyAndWeekly(t *testing.T) {
 // generates each once however often it runs.
 func TestScheduledReports(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		e := setup(t, d)
+		e := setup(t, d, "2026-09-01")
 		at := func(s string) time.Time {
 			tm, err := time.ParseInLocation("2006-01-02 15:04", s, db.Zone)
 			if err != nil {

@@ -29,7 +29,7 @@ func BenchmarkScan(b *testing.B) {
 }
 
 func benchScan(b *testing.B, d *db.DB, n int) {
-	e := wsetup(b, d)
+	e := setup(b, d, "2026-09-28")
 	var centreID, deptID int64
 	var centrePath, deptPath string
 	if err := d.QueryRow(e.ctx, "SELECT id, path FROM orgs WHERE code = '610923C'").Scan(&centreID, &centrePath); err != nil {

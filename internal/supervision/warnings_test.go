@@ -1,110 +1,21 @@
 package supervision_test
 
 import (
-	"context"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"zwfw"
-	"zwfw/internal/account"
-	"zwfw/internal/calendar"
 	"zwfw/internal/casework"
-	"zwfw/internal/catalog"
 	"zwfw/internal/db"
 	"zwfw/internal/db/dbtest"
-	"zwfw/internal/files"
 	"zwfw/internal/jobs"
-	"zwfw/internal/org"
-	"zwfw/internal/seed"
 	"zwfw/internal/supervision"
 )
 
-// env is a seeded county with a settable clock.
-type wenv struct {
-	t     testing.TB
-	d     *db.DB
-	cases *casework.Service
-	users *account.Service
-	warn  *supervision.Warnings
-	now   time.Time
-	ctx   context.Context
-}
-
-func (e *wenv) clock() time.Time { return e.now }
-
-func (e *wenv) at(day string) {
-	t, err := calendar.ParseDate(day)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	e.now = t.Add(9*time.Hour + 30*time.Minute)
-}
-
-func wsetup(t testing.TB, d *db.DB) *wenv {
-	e := &wenv{t: t, d: d, ctx: context.Background()}
-	e.at("2026-09-28")
-	fs, err := files.NewStore(filepath.Join(t.TempDir(), "files"), d, e.clock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	orgs := org.NewService(d, e.clock)
-	cat := catalog.NewService(d, orgs, fs, e.clock)
-	e.users = account.NewService(d, orgs, e.clock, account.Policy{})
-	dp := seed.Deps{DB: d, Orgs: orgs, Catalog: cat, Users: e.users, Files: fs, Now: e.clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	if err := seed.Base(e.ctx, dp); err != nil {
-		t.Fatal(err)
-	}
-	if err := seed.Demo(e.ctx, dp); err != nil {
-		t.Fatal(err)
-	}
-	cal := calendar.New(d, e.clock)
-	e.cases = casework.NewService(d, cat, cal, e.clock)
-	e.warn = supervision.NewWarnings(d, cal, e.clock, supervision.Thresholds{Days: 3, Share: 0.8}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	return e
-}
-
-func (e *wenv) actor(username string) *zwfw.Actor {
-	e.t.Helper()
-	u, err := e.users.ByUsername(e.ctx, username)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return u.Actor()
-}
-
-func (e *wenv) walkIn(clerk, item, centre string) *casework.Case {
-	e.t.Helper()
-	it, err := catalog.NewService(e.d, nil, nil, e.clock).Get(e.ctx, item)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	var mats []casework.MaterialInput
-	for _, m := range it.Materials {
-		if m.Required == "required" {
-			mats = append(mats, casework.MaterialInput{Name: m.Name, HandedIn: "window"})
-		}
-	}
-	c, err := e.cases.Apply(e.ctx, e.actor(clerk), casework.ApplyInput{ItemCode: item, OrgCode: centre,
-		Applicant: &casework.ApplicantInput{Name: "陈家明", IDNumber: "610923198503120025", Phone: "13991568899"},
-		Form:      casework.Form{Description: "申请办理"}, Materials: mats})
-	if err != nil {
-		e.t.Fatalf("apply %s: %v", item, err)
-	}
-	return c
-}
-
-func (e *wenv) do(who, serial, action string, in casework.ActionInput) {
-	e.t.Helper()
-	if _, err := e.cases.Act(e.ctx, e.actor(who), serial, action, in); err != nil {
-		e.t.Fatalf("%s %s by %s: %v", action, serial, who, err)
-	}
-}
-
-func (e *wenv) scan() supervision.ScanResult {
+func (e *env) scan() supervision.ScanResult {
 	e.t.Helper()
 	r, err := e.warn.Scan(e.ctx)
 	if err != nil {
@@ -114,7 +25,7 @@ func (e *wenv) scan() supervision.ScanResult {
 }
 
 // state is the active warnings as "serial scope name level remaining".
-func (e *wenv) state() map[string]supervision.Warning {
+func (e *env) state() map[string]supervision.Warning {
 	e.t.Helper()
 	list, _, err := e.warn.List(e.ctx, zwfw.System, supervision.WarningFilter{Limit: 500})
 	if err != nil {
@@ -128,7 +39,7 @@ func (e *wenv) state() map[string]supervision.Warning {
 }
 
 // expect checks the active warnings equal want: key → "level remaining".
-func (e *wenv) expect(day string, want map[string]string) {
+func (e *env) expect(day string, want map[string]string) {
 	e.t.Helper()
 	got := e.state()
 	for k, v := range want {
@@ -170,7 +81,7 @@ func witoa(n int) string {
 }
 
 // notes counts the warning messages each user received about serial.
-func (e *wenv) notes(serial string) map[string]int {
+func (e *env) notes(serial string) map[string]int {
 	e.t.Helper()
 	rows, err := e.d.Query(e.ctx, `SELECT u.username, n.subject FROM notifications n JOIN users u ON u.id = n.user_id
 		WHERE n.case_serial = ? AND n.channel = 'inapp' AND (n.subject LIKE '黄牌%' OR n.subject LIKE '红牌%')`, serial)
@@ -196,7 +107,7 @@ func (e *wenv) notes(serial string) map[string]int {
 // working days left or 80 % of the time gone; red once the date has passed.
 func TestWarningsAcrossNationalDay(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		e := wsetup(t, d)
+		e := setup(t, d, "2026-09-28")
 		p := e.walkIn("county.window", "010100100000", "610923C")
 		e.do("county.window", p.Serial, casework.ActAccept, casework.ActionInput{})
 		j := e.walkIn("county.window", "050200400000", "610923C")
@@ -294,7 +205,7 @@ func same(a, b map[string]int) bool {
 // back without a second message.
 func TestWarningNotifiesOnce(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		e := wsetup(t, d)
+		e := setup(t, d, "2026-09-28")
 		p := e.walkIn("county.window", "010100100000", "610923C")
 		e.do("county.window", p.Serial, casework.ActAccept, casework.ActionInput{})
 		e.at("2026-09-30")
@@ -328,7 +239,7 @@ func TestWarningNotifiesOnce(t *testing.T) {
 // Lists keep to the viewer's subtree; applicants may not look; filters work.
 func TestWarningScope(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		e := wsetup(t, d)
+		e := setup(t, d, "2026-09-28")
 		county := e.walkIn("county.window", "010100100000", "610923C")
 		e.do("county.window", county.Serial, casework.ActAccept, casework.ActionInput{})
 		j := e.walkIn("county.window", "050200400000", "610923C")
@@ -385,7 +296,7 @@ func TestWarningScope(t *testing.T) {
 // and every warning is announced once even when scans overlap.
 func TestWarningJobsTwoProcesses(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		e := wsetup(t, d)
+		e := setup(t, d, "2026-09-28")
 		p := e.walkIn("county.window", "010100100000", "610923C")
 		e.do("county.window", p.Serial, casework.ActAccept, casework.ActionInput{})
 		j := e.walkIn("county.window", "050200400000", "610923C")
