@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/subtle"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -285,10 +287,46 @@ func (s *Service) drill(ctx context.Context, q Query) ([]string, []any, error) {
 // openStatuses are the statuses of a case running against its deadline.
 const openStatuses = "('accepted', 'in_progress', 'suspended', 'approved', 'awaiting_payment')"
 
-// YellowDays is the yellow-card threshold of a case with a time limit of
-// limit working days: at most 2 working days, or 20% of the limit, remain
-// (STANDARDS.md, warnings).
-func YellowDays(limit int) int { return max(2, limit/5) }
+// WarnRule is when a running case gets its yellow card (黄牌预警): at most
+// Days working days remain, or Share of its time limit has passed
+// (STANDARDS.md, warnings; ZWFW_WARN_DAYS and ZWFW_WARN_SHARE). One rule
+// serves the workbench colours, the dashboard's warned count and the
+// warning job.
+type WarnRule struct {
+	Days  int
+	Share float64
+}
+
+// DefaultWarnRule: 2 working days, or 80 % of the limit gone.
+var DefaultWarnRule = WarnRule{Days: 2, Share: 0.8}
+
+// leftPerMille is the share of a limit that may be left, in thousandths,
+// so that Go and SQL compute the same whole number of days.
+func (r WarnRule) leftPerMille() int { return int(math.Round((1 - r.Share) * 1000)) }
+
+// YellowDays is the most working days a case with a time limit of limit
+// working days may have left and be yellow.
+func (r WarnRule) YellowDays(limit int) int {
+	return max(r.Days, limit*r.leftPerMille()/1000)
+}
+
+// Yellow reports whether a case with remaining of limit working days left
+// (and not overdue) is yellow; limit 0 means unknown.
+func (r WarnRule) Yellow(remaining, limit int) bool { return remaining <= r.YellowDays(limit) }
+
+// SetWarnRule sets the yellow-card rule (the configuration's).
+func (s *Service) SetWarnRule(r WarnRule) {
+	s.warnMu.Lock()
+	defer s.warnMu.Unlock()
+	s.rule, s.warn = r, nil
+}
+
+// WarnRule is the yellow-card rule in force.
+func (s *Service) WarnRule() WarnRule {
+	s.warnMu.Lock()
+	defer s.warnMu.Unlock()
+	return s.rule
+}
 
 // maxLimit bounds time limits (calendar.AddWorkdays accepts up to 365).
 const maxLimit = 365
@@ -299,7 +337,7 @@ const maxLimit = 365
 func (s *Service) WarnedCond(ctx context.Context) (string, []any, error) {
 	today := calendar.Date(s.now())
 	s.warnMu.Lock()
-	w := s.warn
+	w, rule := s.warn, s.rule
 	s.warnMu.Unlock()
 	// The dates change with the day and, rarely, with the calendar: keep
 	// them a minute.
@@ -312,7 +350,7 @@ func (s *Service) WarnedCond(ctx context.Context) (string, []any, error) {
 	if err := s.db.QueryRow(ctx, "SELECT COALESCE(MAX(promised_days + extended_days), 0) FROM cases WHERE status IN "+openStatuses).Scan(&longest); err != nil {
 		return "", nil, err
 	}
-	top := YellowDays(min(longest, maxLimit))
+	top := rule.YellowDays(min(longest, maxLimit))
 	span, err := s.cal.Span(ctx, today, today.AddDate(0, 0, 2*top+30))
 	if err != nil {
 		return "", nil, err
@@ -330,10 +368,12 @@ func (s *Service) WarnedCond(ctx context.Context) (string, []any, error) {
 		dates[t] = d.Format(calendar.DateLayout)
 	}
 	var b strings.Builder
-	args := []any{today.Format(calendar.DateLayout), dates[top], dates[2]}
-	b.WriteString("(c.status IN " + openStatuses + " AND c.deadline <> '' AND c.deadline >= ? AND c.deadline <= ? AND c.deadline <= CASE WHEN (c.promised_days + c.extended_days) / 5 <= 2 THEN ?")
-	for t := 3; t < len(dates); t++ {
-		b.WriteString(" WHEN (c.promised_days + c.extended_days) / 5 = ? THEN ?")
+	// A case's threshold is rule.YellowDays of its limit, in integers.
+	left := "((c.promised_days + c.extended_days) * " + strconv.Itoa(rule.leftPerMille()) + ") / 1000"
+	args := []any{today.Format(calendar.DateLayout), dates[top], rule.Days, dates[rule.Days]}
+	b.WriteString("(c.status IN " + openStatuses + " AND c.deadline <> '' AND c.deadline >= ? AND c.deadline <= ? AND c.deadline <= CASE WHEN " + left + " <= ? THEN ?")
+	for t := rule.Days + 1; t < len(dates); t++ {
+		b.WriteString(" WHEN " + left + " = ? THEN ?")
 		args = append(args, t, dates[t])
 	}
 	b.WriteString(" ELSE ? END)")

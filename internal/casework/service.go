@@ -39,6 +39,7 @@ type Service struct {
 
 	warnMu sync.Mutex
 	warn   *warnCond // the yellow-card condition of today
+	rule   WarnRule  // when a case turns yellow
 }
 
 // recentCases bounds the cache of recently read cases: enough for the
@@ -75,7 +76,7 @@ func (c *caseCache) put(k *Case) {
 
 // NewService returns a casework Service.
 func NewService(d *db.DB, cat *catalog.Service, cal *calendar.Calendar, now func() time.Time) *Service {
-	return &Service{db: d, catalog: cat, cal: cal, now: now, orgs: org.NewCache(org.NewService(d, now), 30*time.Second)}
+	return &Service{db: d, catalog: cat, cal: cal, now: now, orgs: org.NewCache(org.NewService(d, now), 30*time.Second), rule: DefaultWarnRule}
 }
 
 // Parts of a case recorded in Case.extras: reading a case skips the tables

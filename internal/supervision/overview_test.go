@@ -143,7 +143,8 @@ func independent(e *env, scopePath, from, to string) want {
 				if err != nil {
 					e.t.Fatal(err)
 				}
-				if left <= max(2, (promised+extended)/5) {
+				rule := e.cases.WarnRule()
+				if left <= max(rule.Days, int(float64(promised+extended)*(1-rule.Share)+1e-9)) {
 					w.warned++
 				}
 			}
@@ -310,6 +311,16 @@ func TestOverviewEqualsCases(t *testing.T) {
 		check(t, e, "county.supervisor", supervision.Filter{From: "2026-09-29", To: "2026-10-16"}, county.Path)
 		check(t, e, "county.supervisor", supervision.Filter{From: "2025-09-29", To: "2027-01-16"}, county.Path)
 		check(t, e, "county.supervisor", supervision.Filter{Org: "610923100"}, town.Path)
+		// A configured warning rule (ZWFW_WARN_DAYS / ZWFW_WARN_SHARE) moves
+		// the warned count with it.
+		e.sup.CacheTTL = 0
+		before := check(t, e, "county.supervisor", supervision.Filter{}, county.Path).Totals.Warned
+		e.cases.SetWarnRule(casework.WarnRule{Days: 0, Share: 1}) // yellow only on the last day
+		narrow := check(t, e, "county.supervisor", supervision.Filter{}, county.Path).Totals.Warned
+		if before < 1 || narrow >= before {
+			t.Errorf("the default rule warns %d cases, a narrower one %d", before, narrow)
+		}
+		e.cases.SetWarnRule(casework.DefaultWarnRule)
 		// A town's supervisor sees the town only.
 		tv := check(t, e, "chengguan.supervisor", supervision.Filter{}, town.Path)
 		if tv.Totals.Cases == 0 || tv.Totals.Cases >= ov.Totals.Cases+1000 {

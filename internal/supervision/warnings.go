@@ -48,12 +48,9 @@ func ScopeName(s string) string { return scopeNames[s] }
 // they still hold after it resumes.
 var runningStatuses = []string{casework.Accepted, casework.InProgress, casework.Approved, casework.AwaitingPayment}
 
-// Thresholds say when a deadline turns yellow: when Days working days or
-// fewer remain, or when Share of the time allowed has passed.
-type Thresholds struct {
-	Days  int
-	Share float64
-}
+// Thresholds say when a deadline turns yellow: casework's rule, the same
+// one the workbench colours and the dashboard count use.
+type Thresholds = casework.WarnRule
 
 // Warnings computes, stores and lists deadline warnings.
 type Warnings struct {
@@ -409,7 +406,7 @@ func (w *Warnings) level(today, deadline time.Time, remaining, total int) string
 	if total <= 0 {
 		return ""
 	}
-	if remaining <= w.th.Days || float64(total-remaining) >= w.th.Share*float64(total) {
+	if w.th.Yellow(remaining, total) {
 		return Yellow
 	}
 	return ""

@@ -52,14 +52,10 @@ func (s *server) workBase(w http.ResponseWriter, r *http.Request, title string) 
 }
 
 // Deadline colours (限时办结): red once the deadline has passed, yellow
-// when at most warnDays working days or at most warnShare of the limit
-// remain, green otherwise. Every list and the case page use deadlineOf, so
-// the thresholds live here alone. The words always say the same as the
-// colour.
-const (
-	warnDays  = 2
-	warnShare = 0.20
-)
+// when casework's warning rule says so (ZWFW_WARN_DAYS, ZWFW_WARN_SHARE: the
+// same rule as the warning job and the dashboard), green otherwise. Every
+// list and the case page use deadlineOf. The words always say the same as
+// the colour.
 
 // deadlineView is how a deadline shows: a class for the colour and words
 // that carry the same meaning without it.
@@ -73,7 +69,7 @@ type deadlineView struct {
 // (nil when the case is not running against a deadline), whether the
 // deadline has passed, the limit in working days (0 when unknown) and the
 // status (a suspended case's clock stands still).
-func deadlineOf(date string, remaining *int, overdue bool, limit int, status string) deadlineView {
+func deadlineOf(rule casework.WarnRule, date string, remaining *int, overdue bool, limit int, status string) deadlineView {
 	d := deadlineView{Date: date}
 	if remaining == nil || date == "" {
 		return d
@@ -87,7 +83,7 @@ func deadlineOf(date string, remaining *int, overdue bool, limit int, status str
 		}
 	case n == 0:
 		d.Class, d.Text = "due-warn", "今日到期"
-	case n <= warnDays || (limit > 0 && float64(n) <= warnShare*float64(limit)):
+	case rule.Yellow(n, limit):
 		d.Class, d.Text = "due-warn", "即将到期 · 剩余 "+strconv.Itoa(n)+" 个工作日"
 	default:
 		d.Class, d.Text = "due-ok", "剩余 "+strconv.Itoa(n)+" 个工作日"
@@ -412,7 +408,7 @@ func (s *server) ownDept(ctx context.Context, a *zwfw.Actor) string {
 }
 
 // limits remembers the promised limits of the items a page lists, for the
-// 20 % rule of the deadline colours.
+// share-of-the-limit part of the deadline colours.
 type limits struct {
 	s    *server
 	days map[string]int
@@ -435,7 +431,7 @@ func (l *limits) limit(ctx context.Context, code string) int {
 func (l *limits) rows(ctx context.Context, list []casework.Summary, a *zwfw.Actor) []caseRow {
 	out := make([]caseRow, len(list))
 	for i, c := range list {
-		out[i] = caseRow{Summary: c, DL: deadlineOf(c.Deadline, c.Remaining, c.Overdue, l.limit(ctx, c.ItemCode), c.Status),
+		out[i] = caseRow{Summary: c, DL: deadlineOf(l.s.d.Cases.WarnRule(), c.Deadline, c.Remaining, c.Overdue, l.limit(ctx, c.ItemCode), c.Status),
 			Next: nextStep(a, c)}
 	}
 	return out

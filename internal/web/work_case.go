@@ -159,7 +159,7 @@ func (s *server) renderCase(w http.ResponseWriter, r *http.Request, serial strin
 			if err != nil {
 				return err
 			}
-			p.DL = deadlineOf(c.Deadline, &n, dl.Before(today), p.Limit, c.Status)
+			p.DL = deadlineOf(s.d.Cases.WarnRule(), c.Deadline, &n, dl.Before(today), p.Limit, c.Status)
 		}
 	} else {
 		p.DL = deadlineView{Date: c.Deadline}
