@@ -6,16 +6,13 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"zwfw/internal/app/apptest"
 	"zwfw/internal/casework"
-	"zwfw/internal/db/dbtest"
 )
 
 func noticeOf(t testing.TB, c *casework.Case, kind string) *casework.Notice {
@@ -191,16 +188,7 @@ func checkLabels(t *testing.T, path, body string) {
 // The applicant's pages run in a real browser under the Content-Security-
 // Policy without a console message, and app.js wires the 打印 button.
 func TestCasePagesInChromium(t *testing.T) {
-	bin := ""
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			bin = p
-			break
-		}
-	}
-	if bin == "" {
-		dbtest.SkipOrFail(t, "chromium is not installed")
-	}
+	bin := chromium(t)
 	e := apptest.Start(t, "sqlite")
 	wang := login(t, e, "resident.wang", demoPass)
 	serial := applyJob(t, wang)
@@ -219,23 +207,7 @@ func TestCasePagesInChromium(t *testing.T) {
 	defer proxy.Close()
 	notice := "/notices/" + serial + "/" + strconv.FormatInt(noticeOf(t, c, casework.NoticeAcceptance).ID, 10)
 	for _, path := range []string{"/apply/" + jobCode, "/my", "/my/cases/" + serial, notice, "/progress/" + serial + "?code=" + c.QueryCode} {
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		cmd := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-			"--disable-background-networking", "--disable-component-update", "--disable-sync", "--user-data-dir="+t.TempDir(),
-			"--enable-logging=stderr", "--v=0", "--dump-dom", proxy.URL+path)
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		cancel()
-		if err != nil {
-			t.Fatalf("chromium %s: %v\n%s", path, err, stderr.String())
-		}
-		for _, line := range strings.Split(stderr.String(), "\n") {
-			if strings.Contains(line, ":CONSOLE") {
-				t.Errorf("%s: browser console: %s", path, line)
-			}
-		}
-		dom := string(out)
+		dom := dumpDOM(t, bin, proxy.URL+path)
 		if !strings.Contains(dom, `lang="zh-CN"`) || strings.Contains(dom, "请先登录") {
 			t.Errorf("%s did not load signed in", path)
 		}
