@@ -110,10 +110,18 @@ func (e *encodedCases) get(serial string, version int, owner bool) []byte {
 func (e *encodedCases) put(serial string, version int, owner bool, b []byte) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.m == nil || len(e.m) >= recentCases {
+	if e.m == nil {
 		e.m = map[string]encodedCase{}
 	}
-	c := e.m[serial]
+	c, ok := e.m[serial]
+	if !ok && len(e.m) >= recentCases {
+		// Full: evict one entry at random (map iteration starts at a
+		// random place), so the cache stays full instead of emptying.
+		for s := range e.m {
+			delete(e.m, s)
+			break
+		}
+	}
 	if c.version != version {
 		c = encodedCase{version: version}
 	}

@@ -68,8 +68,16 @@ func (c *caseCache) get(serial string, version int) *Case {
 func (c *caseCache) put(k *Case) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= recentCases {
+	if c.m == nil {
 		c.m = map[string]*Case{}
+	}
+	if _, ok := c.m[k.Serial]; !ok && len(c.m) >= recentCases {
+		// Full: evict one entry at random (map iteration starts at a
+		// random place), so the cache stays full instead of emptying.
+		for s := range c.m {
+			delete(c.m, s)
+			break
+		}
 	}
 	c.m[k.Serial] = k
 }
