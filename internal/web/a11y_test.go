@@ -41,37 +41,7 @@ func TestEveryInputHasALabel(t *testing.T) {
 			t.Errorf("%s = %d", pg.path, p.Status)
 			continue
 		}
-		body := p.Body
-		labelled := map[string]bool{}
-		for _, m := range forRE.FindAllStringSubmatch(body, -1) {
-			labelled[m[1]] = true
-		}
-		seen := map[string]bool{}
-		for _, m := range idRE.FindAllStringSubmatch(body, -1) {
-			if seen[m[1]] {
-				t.Errorf("%s: duplicate id %q", pg.path, m[1])
-			}
-			seen[m[1]] = true
-		}
-		for _, loc := range controlRE.FindAllStringIndex(body, -1) {
-			tag := body[loc[0]:loc[1]]
-			if strings.Contains(tag, `type="hidden"`) {
-				continue
-			}
-			if m := idRE.FindStringSubmatch(tag); m != nil && labelled[m[1]] {
-				continue
-			}
-			before := body[:loc[0]]
-			if strings.LastIndex(before, "<label") > strings.LastIndex(before, "</label>") {
-				continue // wrapped in its label
-			}
-			t.Errorf("%s: no label for %s", pg.path, tag)
-		}
-		for _, img := range regexp.MustCompile(`<img\b[^>]*>`).FindAllString(body, -1) {
-			if !strings.Contains(img, " alt=") {
-				t.Errorf("%s: image without alt: %s", pg.path, img)
-			}
-		}
+		checkLabels(t, pg.path, p.Body)
 	}
 }
 
@@ -109,5 +79,40 @@ func TestSiteIdentification(t *testing.T) {
 		mustContain(t, path, b.String(), `<meta name="SiteIDCode" content="6109230001">`, `<meta name="SiteName" content="宁陕县政务服务网">`,
 			`<meta name="SiteDomain" content="zwfw.ningshan.gov.cn">`, "网站标识码：6109230001", "ICP备案号：陕ICP备12345678号",
 			"公网安备号：陕公网安备 61092302000001号", `>政府网站找错</a>`, "主办单位：宁陕县人民政府办公室", "0915-6822345")
+	}
+}
+
+// checkLabels: every control has a label, ids are unique, images have alt.
+func checkLabels(t *testing.T, path, body string) {
+	t.Helper()
+	labelled := map[string]bool{}
+	for _, m := range forRE.FindAllStringSubmatch(body, -1) {
+		labelled[m[1]] = true
+	}
+	seen := map[string]bool{}
+	for _, m := range idRE.FindAllStringSubmatch(body, -1) {
+		if seen[m[1]] {
+			t.Errorf("%s: duplicate id %q", path, m[1])
+		}
+		seen[m[1]] = true
+	}
+	for _, loc := range controlRE.FindAllStringIndex(body, -1) {
+		tag := body[loc[0]:loc[1]]
+		if strings.Contains(tag, `type="hidden"`) {
+			continue
+		}
+		if m := idRE.FindStringSubmatch(tag); m != nil && labelled[m[1]] {
+			continue
+		}
+		before := body[:loc[0]]
+		if strings.LastIndex(before, "<label") > strings.LastIndex(before, "</label>") {
+			continue
+		}
+		t.Errorf("%s: no label for %s", path, tag)
+	}
+	for _, img := range regexp.MustCompile(`<img\b[^>]*>`).FindAllString(body, -1) {
+		if !strings.Contains(img, " alt=") {
+			t.Errorf("%s: image without alt: %s", path, img)
+		}
 	}
 }

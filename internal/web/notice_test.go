@@ -150,41 +150,6 @@ func TestCasePagesWeightAndLabels(t *testing.T) {
 	}
 }
 
-// checkLabels: every control has a label, ids are unique, images have alt.
-func checkLabels(t *testing.T, path, body string) {
-	t.Helper()
-	labelled := map[string]bool{}
-	for _, m := range forRE.FindAllStringSubmatch(body, -1) {
-		labelled[m[1]] = true
-	}
-	seen := map[string]bool{}
-	for _, m := range idRE.FindAllStringSubmatch(body, -1) {
-		if seen[m[1]] {
-			t.Errorf("%s: duplicate id %q", path, m[1])
-		}
-		seen[m[1]] = true
-	}
-	for _, loc := range controlRE.FindAllStringIndex(body, -1) {
-		tag := body[loc[0]:loc[1]]
-		if strings.Contains(tag, `type="hidden"`) {
-			continue
-		}
-		if m := idRE.FindStringSubmatch(tag); m != nil && labelled[m[1]] {
-			continue
-		}
-		before := body[:loc[0]]
-		if strings.LastIndex(before, "<label") > strings.LastIndex(before, "</label>") {
-			continue
-		}
-		t.Errorf("%s: no label for %s", path, tag)
-	}
-	for _, img := range regexp.MustCompile(`<img\b[^>]*>`).FindAllString(body, -1) {
-		if !strings.Contains(img, " alt=") {
-			t.Errorf("%s: image without alt: %s", path, img)
-		}
-	}
-}
-
 // The applicant's pages run in a real browser under the Content-Security-
 // Policy without a console message, and app.js wires the 打印 button.
 func TestCasePagesInChromium(t *testing.T) {

@@ -27,7 +27,7 @@ func TestWarningsPage(t *testing.T) {
 		row := workRow(t, p.Body, late)
 		mustContain(t, "the overdue case's row", row, `href="/work/cases/`+late+`"`, "due-late", "红牌超期", "已超期")
 		mustContain(t, "the menu", p.Body, `href="/supervision/warnings" aria-current="page"`, "预警督办")
-		workLabels(t, "/supervision/warnings", p.Body)
+		checkLabels(t, "/supervision/warnings", p.Body)
 		size := len(p.Body)
 		for _, m := range workAssetRE.FindAllStringSubmatch(p.Body, -1) {
 			size += len(sup.get(m[1]).Body)

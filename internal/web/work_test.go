@@ -452,7 +452,7 @@ func TestWorkPagesSmallAndLabelled(t *testing.T) {
 			t.Errorf("%s: %d bytes with assets, over %d", pg.path, size, wkPageLimit)
 		}
 		t.Logf("%-60s %6d bytes page, %6d with assets", pg.path, len(p.Body), size)
-		workLabels(t, pg.path, p.Body)
+		checkLabels(t, pg.path, p.Body)
 		workChoices(t, pg.path, p.Body)
 	}
 }
@@ -469,35 +469,6 @@ func workChoices(t *testing.T, path, body string) {
 			!strings.Contains(fs, `class="wk-tick"`) {
 			t.Errorf("%s: choices run together, not in a .checks group: %.200s", path, fs)
 		}
-	}
-}
-
-func workLabels(t *testing.T, path, body string) {
-	t.Helper()
-	labelled := map[string]bool{}
-	for _, m := range forRE.FindAllStringSubmatch(body, -1) {
-		labelled[m[1]] = true
-	}
-	seen := map[string]bool{}
-	for _, m := range idRE.FindAllStringSubmatch(body, -1) {
-		if seen[m[1]] {
-			t.Errorf("%s: duplicate id %q", path, m[1])
-		}
-		seen[m[1]] = true
-	}
-	for _, loc := range controlRE.FindAllStringIndex(body, -1) {
-		tag := body[loc[0]:loc[1]]
-		if strings.Contains(tag, `type="hidden"`) {
-			continue
-		}
-		if m := idRE.FindStringSubmatch(tag); m != nil && labelled[m[1]] {
-			continue
-		}
-		before := body[:loc[0]]
-		if strings.LastIndex(before, "<label") > strings.LastIndex(before, "</label>") {
-			continue
-		}
-		t.Errorf("%s: no label for %s", path, tag)
 	}
 }
 
