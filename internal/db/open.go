@@ -1,0 +1,122 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+)
+
+func openSQLite(ctx context.Context, o Options) (*DB, error) {
+	path := o.SQLitePath
+	if path == "" {
+		if err := os.MkdirAll(o.DataDir, 0o750); err != nil {
+			return nil, fmt.Errorf("db: create data directory: %w", err)
+		}
+		path = filepath.Join(o.DataDir, "zwfw.db")
+	}
+	pragmas := []string{
+		"journal_mode(WAL)",
+		"busy_timeout(10000)",
+		"foreign_keys(ON)",
+		"synchronous(NORMAL)",
+		"cache_size(-16000)", // 16 MB per connection
+		"temp_store(MEMORY)",
+		"mmap_size(0)", // no mmap: each connection would map the file again into resident memory
+	}
+	q := url.Values{}
+	for _, p := range pragmas {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	dsn := "file:" + path + "?" + q.Encode()
+	w, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("db: open sqlite: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("db: open sqlite %s: %w", path, err)
+	}
+	q.Add("_pragma", "query_only(ON)")
+	// Readers keep a smaller page cache each: there are several of them,
+	// and the operating system's file cache serves what they miss.
+	q.Del("_pragma")
+	for _, p := range pragmas {
+		if strings.HasPrefix(p, "cache_size") {
+			p = "cache_size(-4000)" // 4 MB per reader
+		}
+		q.Add("_pragma", p)
+	}
+	q.Add("_pragma", "query_only(ON)")
+	q.Del("_txlock")
+	r, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("db: open sqlite readers: %w", err)
+	}
+	n := max(4, runtime.NumCPU()*2)
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	r.SetConnMaxIdleTime(0)
+	r.SetConnMaxLifetime(0)
+	d := &DB{Dialect: SQLite, write: w, read: r, wstmts: newStmtCache(w), rstmts: newStmtCache(r),
+		jobs: make(chan writeJob, 256), writerDone: make(chan struct{}), sqliteDSN: dsn}
+	go d.writer()
+	return d, nil
+}
+
+func openPostgres(ctx context.Context, o Options) (*DB, error) {
+	n := o.MaxConns
+	if n <= 0 {
+		n = 16
+	}
+	// Two pools: reads made while a write transaction holds a connection
+	// (a calendar or organisation lookup) must never wait for the pool that
+	// transaction drew from, or a full pool waits on itself.
+	open := func() (*sql.DB, error) {
+		p, err := sql.Open("pgx", o.URL)
+		if err != nil {
+			return nil, fmt.Errorf("db: open postgres: %w", err)
+		}
+		p.SetMaxOpenConns(n)
+		p.SetMaxIdleConns(n)
+		p.SetConnMaxIdleTime(5 * time.Minute)
+		return p, nil
+	}
+	w, err := open()
+	if err != nil {
+		return nil, err
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := w.PingContext(pingCtx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("db: connect to postgres: %w", err)
+	}
+	r, err := open()
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	sq, err := sql.Open("pgx", o.URL)
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, err
+	}
+	sq.SetMaxOpenConns(4)
+	sq.SetMaxIdleConns(4)
+	return &DB{Dialect: Postgres, write: w, read: r, seq: sq, pgURL: o.URL}, nil
+}

@@ -1,0 +1,201 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"sync"
+)
+
+// stmtCache keeps prepared statements per query text. The SQLite driver
+// would otherwise parse and plan every statement on every call, which costs
+// more than running it. (pgx caches its own prepared statements, so on
+// PostgreSQL the cache stays off.)
+type stmtCache struct {
+	db    *sql.DB
+	mu    sync.RWMutex
+	stmts map[string]*sql.Stmt
+}
+
+// maxStmts bounds the cache: a query text built from a user's filter
+// combination is prepared each time once the cache is full.
+const maxStmts = 1000
+
+func newStmtCache(d *sql.DB) *stmtCache { return &stmtCache{db: d, stmts: map[string]*sql.Stmt{}} }
+
+// lookup returns the cached statement for q, or nil; it never prepares.
+func (c *stmtCache) lookup(q string) *sql.Stmt {
+	if c == nil {
+		return nil
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.stmts[q]
+}
+
+// get returns the cached statement for q, preparing it on the pool when it
+// is not cached yet. The caller must not hold one of the pool's
+// connections (inside a write transaction, use lookup and prepare later).
+func (c *stmtCache) get(ctx context.Context, q string) (*sql.Stmt, error) {
+	if c == nil {
+		return nil, nil
+	}
+	if st := c.lookup(q); st != nil {
+		return st, nil
+	}
+	c.mu.RLock()
+	full := len(c.stmts) >= maxStmts
+	c.mu.RUnlock()
+	if full {
+		return nil, nil
+	}
+	// Prepare without holding the lock: preparing may wait for a connection
+	// that a transaction holds, and that transaction looks statements up.
+	st, err := c.db.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.stmts[q]; ok {
+		st.Close()
+		return old, nil
+	}
+	c.stmts[q] = st
+	return st, nil
+}
+
+func (c *stmtCache) close() {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, st := range c.stmts {
+		st.Close()
+	}
+	c.stmts = map[string]*sql.Stmt{}
+}
+
+// Rebind turns `?` placeholders into the dialect's own. Question marks inside
+// single-quoted literals are left alone.
+func (db *DB) Rebind(q string) string {
+	if db.Dialect != Postgres {
+		return q
+	}
+	if v, ok := db.binds.Load(q); ok {
+		return v.(string)
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n, inStr := 0, false
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case c == '\'':
+			inStr = !inStr
+			b.WriteByte(c)
+		case c == '?' && !inStr:
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	s := b.String()
+	db.binds.Store(q, s)
+	return s
+}
+
+// Querier is what both DB and Tx offer, so a function can run inside or
+// outside a transaction.
+type Querier interface {
+	Exec(ctx context.Context, q string, args ...any) (sql.Result, error)
+	Query(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	QueryRow(ctx context.Context, q string, args ...any) *sql.Row
+	Dialect() Dialect
+}
+
+// pool runs statements on one *sql.DB through its statement cache.
+type pool struct {
+	db    *DB
+	sql   *sql.DB
+	cache *stmtCache
+}
+
+func (p pool) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	q = p.db.Rebind(q)
+	st, err := p.cache.get(ctx, q)
+	if err != nil {
+		return nil, MapError(err)
+	}
+	var r sql.Result
+	if st != nil {
+		r, err = st.ExecContext(ctx, args...)
+	} else {
+		r, err = p.sql.ExecContext(ctx, q, args...)
+	}
+	return r, MapError(err)
+}
+
+func (p pool) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	q = p.db.Rebind(q)
+	st, err := p.cache.get(ctx, q)
+	if err != nil {
+		return nil, MapError(err)
+	}
+	var r *sql.Rows
+	if st != nil {
+		r, err = st.QueryContext(ctx, args...)
+	} else {
+		r, err = p.sql.QueryContext(ctx, q, args...)
+	}
+	return r, MapError(err)
+}
+
+func (p pool) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	q = p.db.Rebind(q)
+	if st, err := p.cache.get(ctx, q); err == nil && st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return p.sql.QueryRowContext(ctx, q, args...)
+}
+
+func (p pool) Dialect() Dialect { return p.db.Dialect }
+
+// Reader returns a Querier whose reads go to the read pool (writes go to
+// the writer).
+func (db *DB) Reader() Querier { return reader{db} }
+
+// Writer returns a Querier whose every statement runs on the writer (for an
+// INSERT … RETURNING outside a transaction).
+func (db *DB) Writer() Querier { return pool{db, db.write, db.wstmts} }
+
+type reader struct{ db *DB }
+
+func (r reader) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return r.db.Writer().Exec(ctx, q, args...)
+}
+func (r reader) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return pool{r.db, r.db.read, r.db.rstmts}.Query(ctx, q, args...)
+}
+func (r reader) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return pool{r.db, r.db.read, r.db.rstmts}.QueryRow(ctx, q, args...)
+}
+func (r reader) Dialect() Dialect { return r.db.Dialect }
+
+// Query runs a read query on the read pool.
+func (db *DB) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return db.Reader().Query(ctx, q, args...)
+}
+
+// QueryRow runs a one-row read query on the read pool.
+func (db *DB) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return db.Reader().QueryRow(ctx, q, args...)
+}
+
+// Exec runs one statement on the writer, in its own implicit transaction.
+func (db *DB) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return db.Writer().Exec(ctx, q, args...)
+}
