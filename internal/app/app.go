@@ -51,6 +51,10 @@ type App struct {
 	Super    *supervision.Service
 	Log      *slog.Logger
 	Now      func() time.Time
+
+	// Checkpoints are the audit chain's signed checkpoints in the data
+	// directory, outside the database.
+	Checkpoints *audit.Checkpoints
 }
 
 // Options adjust Open for tests and commands.
@@ -58,6 +62,9 @@ type Options struct {
 	Now       func() time.Time // the clock; time.Now when nil
 	NoSeed    bool             // skip seeding (zwfw migrate)
 	SQLiteDSN string           // overrides the SQLite file (tests)
+	// AuditVerify opens the platform even when the audit key is not the
+	// one the database's log was sealed with (zwfw audit verify reports it).
+	AuditVerify bool
 }
 
 // Open connects to the database, migrates it, builds the services and, on a
@@ -80,6 +87,24 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	for _, m := range applied {
 		log.Info("applied migration", "file", m)
 	}
+	// The audit log's keys and checkpoints live outside the database.
+	keys, err := audit.LoadKeys(cfg.DataDir, cfg.AuditKey)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	cps, err := audit.OpenCheckpoints(cfg.DataDir)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	if err := audit.Open(ctx, d, keys, cps); err != nil {
+		if !o.AuditVerify || !errors.Is(err, audit.ErrKeyMismatch) {
+			d.Close()
+			return nil, err
+		}
+		log.Warn("audit key mismatch", "err", err)
+	}
 	fs, err := files.NewStore(filepath.Join(cfg.DataDir, "files"), d, now)
 	if err != nil {
 		d.Close()
@@ -87,7 +112,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	}
 	orgs := org.NewService(d, now)
 	a := &App{
-		Config: cfg, DB: d, Orgs: orgs, Files: fs, Log: log, Now: now,
+		Config: cfg, DB: d, Orgs: orgs, Files: fs, Log: log, Now: now, Checkpoints: cps,
 		Users:   account.NewService(d, orgs, now, account.Policy{SessionIdle: cfg.SessionIdle, TokenTTL: cfg.TokenTTL}),
 		Catalog: catalog.NewService(d, orgs, fs, now),
 	}
@@ -242,7 +267,17 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 	dctx, stopDispatch := context.WithCancel(context.Background())
 	defer stopDispatch()
 	go a.Dispatcher().Run(dctx, 2*time.Second)
-	go audit.RunChainer(dctx, a.DB, time.Second, a.Log)
+	// Each process chains and checkpoints; on the way out it chains what
+	// is left and writes a last checkpoint before the database closes.
+	chained := make(chan struct{})
+	go func() {
+		defer close(chained)
+		audit.RunChainer(dctx, a.DB, a.Checkpoints, time.Second, a.Config.AuditInterval, a.Log)
+	}()
+	defer func() {
+		stopDispatch()
+		<-chained
+	}()
 	// Background jobs (deadline warnings …): with several processes each
 	// works the queue, and each job is taken by one of them.
 	if err := a.Jobs.Start(ctx); err != nil {
