@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"zwfw"
 	"zwfw/internal/account"
 	"zwfw/internal/api"
 	"zwfw/internal/audit"
@@ -49,6 +50,7 @@ type App struct {
 	Reports  *supervision.Reports
 	Errors   *supervision.Errors
 	Super    *supervision.Service
+	Audit    *audit.Service // audit reads, scoped
 	Log      *slog.Logger
 	Now      func() time.Time
 
@@ -118,6 +120,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	}
 	a.Calendar = calendar.New(d, now)
 	a.Cases = casework.NewService(d, a.Catalog, a.Calendar, now)
+	a.Audit = audit.NewService(d, func(ctx context.Context, actor *zwfw.Actor, serial string) error {
+		_, err := a.Cases.Get(ctx, actor, serial)
+		return err
+	})
 	a.Reports = supervision.NewReports(d, a.Calendar, cfg.Site.RegionCode, now)
 	a.Errors = supervision.NewErrors(d, now)
 	a.Cases.SetWarnRule(casework.WarnRule{Days: cfg.WarnDays, Share: cfg.WarnShare})
@@ -198,7 +204,8 @@ func (a *App) Close() error {
 func (a *App) Handler() (http.Handler, error) {
 	m := newMetrics(a.DB)
 	apiH := api.New(api.Deps{Config: a.Config, DB: a.DB, Orgs: a.Orgs, Users: a.Users, Catalog: a.Catalog, Files: a.Files,
-		Cases: a.Cases, Calendar: a.Calendar, Supervision: a.Super, Warnings: a.Warnings, Reports: a.Reports, Errors: a.Errors, Log: a.Log, Now: a.Now, PaymentSecret: []byte(a.Config.PaymentSecret)})
+		Cases: a.Cases, Calendar: a.Calendar, Supervision: a.Super, Warnings: a.Warnings, Reports: a.Reports, Errors: a.Errors, Log: a.Log, Now: a.Now, PaymentSecret: []byte(a.Config.PaymentSecret),
+		Audit: a.Audit})
 	webH, err := web.New(web.Deps{Config: a.Config, DB: a.DB, Orgs: a.Orgs, Users: a.Users, Catalog: a.Catalog, Files: a.Files,
 		Cases: a.Cases, Calendar: a.Calendar, Supervision: a.Super, Warnings: a.Warnings, Reports: a.Reports, Errors: a.Errors, Log: a.Log, Now: a.Now})
 	if err != nil {

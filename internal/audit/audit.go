@@ -192,13 +192,3 @@ func list(ctx context.Context, q db.Querier, query string, args ...any) ([]Entry
 	}
 	return out, rows.Err()
 }
-
-// Browse lists the whole log, or the entries about one object, for an
-// administrator; nobody else reads entries that are not about a case they
-// may see (casework.Service.Trail serves those).
-func Browse(ctx context.Context, d *db.DB, actor *zwfw.Actor, object string, limit, offset int) ([]Entry, error) {
-	if !actor.Has(zwfw.RoleAdmin) {
-		return nil, zwfw.Errorf(zwfw.EFORBIDDEN, "只有系统管理员可以查看全部审计日志；查看某一办件的记录请指定 case")
-	}
-	return List(ctx, d.Reader(), object, limit, offset)
-}
