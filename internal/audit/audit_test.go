@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -503,5 +504,42 @@ func TestChainAcrossWriters(t *testing.T) {
 		}
 		wg.Wait()
 		mustBeClean(t, verify(t, d, nil), 200)
+	})
+}
+
+// TestChainerWritesCheckpoints: the server's chainer links new entries
+// and checkpoints the head as it moves, and once more as it stops.
+func TestChainerWritesCheckpoints(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		cps, err := audit.OpenCheckpoints(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		record(t, d, 3)
+		ctx, stop := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			audit.RunChainer(ctx, d, cps, 10*time.Millisecond, time.Hour, slog.New(slog.DiscardHandler))
+		}()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			b, _ := os.ReadFile(cps.File())
+			if strings.Contains(string(b), " 3 ") {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the chainer did not chain and checkpoint")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		record(t, d, 2) // after the first checkpoint; the last one, at the stop, covers them
+		stop()
+		<-done
+		r := verify(t, d, cps)
+		mustBeClean(t, r, 5)
+		if r.Checkpoints != 2 || r.Latest == nil || r.Latest.Pos != 5 {
+			t.Fatalf("%d checkpoints, the latest %+v; want 2, the latest at entry 5", r.Checkpoints, r.Latest)
+		}
 	})
 }

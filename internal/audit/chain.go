@@ -123,9 +123,14 @@ func RunChainer(ctx context.Context, d *db.DB, cps *Checkpoints, interval, check
 		if cps == nil || (!final && time.Since(last) < checkpointEvery) {
 			return
 		}
-		last = time.Now()
-		if _, err := cps.Write(ctx, d); err != nil && ctx.Err() == nil {
+		// An unmoved head is looked at again next time; a checkpoint
+		// written, or refused (and reported), waits for the interval.
+		cp, err := cps.Write(ctx, d)
+		if err != nil && ctx.Err() == nil {
 			log.Error("audit: checkpoint", "err", err)
+		}
+		if cp != nil || err != nil {
+			last = time.Now()
 		}
 	}
 	for {
