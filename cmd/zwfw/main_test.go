@@ -21,7 +21,8 @@ import (
 // kind of tampering by entry number: the newest entry edited after a kill
 // -9 (not chained yet), a row INSERTed by hand, an entry edited and the
 // chain recomputed after it, and the newest entries removed with the head
-// rolled back (against the signed checkpoint in the data directory).
+// rolled back (against the signed checkpoint in the data directory), and
+// the chain's seal removed.
 func TestAuditVerify(t *testing.T) {
 	for _, dialect := range []string{"sqlite", "postgres"} {
 		t.Run(dialect, func(t *testing.T) { testAuditVerify(t, dialect) })
@@ -160,6 +161,20 @@ func testAuditVerify(t *testing.T, dialect string) {
 	exec(fmt.Sprintf("DELETE FROM audit_log WHERE pos > %d", n-3))
 	exec(fmt.Sprintf("UPDATE audit_head SET pos = %d, hash = (SELECT hash FROM audit_log WHERE pos = %d) WHERE id = 1", n-3, n-3))
 	verifyFails("a truncation", fmt.Sprintf("第 %d–%d 条", n-2, n), "截断")
+
+	// 5. The seal removed, to have the whole log re-sealed at the next
+	// start as written before the keys: the start is refused, and verify
+	// still reports.
+	if dialect == "postgres" {
+		exec("DROP TRIGGER audit_head_sealed ON audit_head")
+	} else {
+		exec("DROP TRIGGER audit_head_sealed")
+	}
+	exec("UPDATE audit_head SET key_id = '', seal = '' WHERE id = 1")
+	if _, err := zwfw("migrate"); err == nil || !strings.Contains(err.Error(), "not sealed") {
+		t.Fatalf("a start on a database whose seal was removed: %v", err)
+	}
+	verifyFails("the seal removed", "封存", "截断")
 
 	// The checkpoints can be kept elsewhere.
 	if out, err := zwfw("audit", "export-checkpoints"); err != nil || !strings.Contains(out, "PUBLIC KEY") || !strings.Contains(out, fmt.Sprintf(" %d ", n)) {

@@ -65,7 +65,8 @@ type Options struct {
 	NoSeed    bool             // skip seeding (zwfw migrate)
 	SQLiteDSN string           // overrides the SQLite file (tests)
 	// AuditVerify opens the platform even when the audit key is not the
-	// one the database's log was sealed with (zwfw audit verify reports it).
+	// one the database's log was sealed with, or the seal is gone
+	// (zwfw audit verify reports it).
 	AuditVerify bool
 }
 
@@ -101,11 +102,11 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 		return nil, err
 	}
 	if err := audit.Open(ctx, d, keys, cps); err != nil {
-		if !o.AuditVerify || !errors.Is(err, audit.ErrKeyMismatch) {
+		if !o.AuditVerify || !(errors.Is(err, audit.ErrKeyMismatch) || errors.Is(err, audit.ErrSealRemoved)) {
 			d.Close()
 			return nil, err
 		}
-		log.Warn("audit key mismatch", "err", err)
+		log.Warn("audit log not trusted at start", "err", err)
 	}
 	fs, err := files.NewStore(filepath.Join(cfg.DataDir, "files"), d, now)
 	if err != nil {

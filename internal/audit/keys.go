@@ -200,14 +200,21 @@ func lockHead(ctx context.Context, tx *db.Tx) (*head, error) {
 // secret than this process holds.
 var ErrKeyMismatch = errors.New("audit: the audit key does not match the database's")
 
+// ErrSealRemoved reports a database whose log is not sealed although this
+// data directory holds checkpoints of it: the seal was removed (to have the
+// whole log re-sealed as "written before the keys"), or the directory
+// belongs to another database.
+var ErrSealRemoved = errors.New("audit: the database's audit log is not sealed, but this data directory holds checkpoints")
+
 // Open makes k the keys of d's audit log. On the first start after
 // migration 00009 it seals the chain: entries written before (there is one
 // pending, unkeyed chain to finish) are chained the old way, and the keyed
 // chain begins after them; the seal names the key and a new chain identity,
 // and a first checkpoint records it (when cps is given). On every later
 // start it checks that k is the key the chain was sealed with, and returns
-// an error wrapping ErrKeyMismatch if not — with k left on d all the same,
-// so that `zwfw audit verify` can report what it finds.
+// an error wrapping ErrKeyMismatch if not. A database whose seal is gone
+// while cps holds checkpoints is not sealed again (ErrSealRemoved). Either
+// way k is left on d, so that `zwfw audit verify` can report what it finds.
 func Open(ctx context.Context, d *db.DB, k *Keys, cps *Checkpoints) error {
 	var sealed *head
 	var found string
@@ -225,9 +232,8 @@ func Open(ctx context.Context, d *db.DB, k *Keys, cps *Checkpoints) error {
 			if n, err := cps.count(); err != nil {
 				return err
 			} else if n > 0 {
-				return fmt.Errorf("audit: the database's audit log is not sealed, but %s already holds %d checkpoints: "+
-					"either the database was tampered with (its seal removed), or this data directory belongs to another database "+
-					"(move the checkpoint file away to start a new one)", cps.file, n)
+				return fmt.Errorf("%w (%s, %d lines): either the database was tampered with (its seal removed), "+
+					"or this data directory belongs to another database (move the checkpoint file away to start a new one)", ErrSealRemoved, cps.file, n)
 			}
 		}
 		if err := chainLegacy(ctx, tx, h); err != nil {
@@ -247,6 +253,9 @@ func Open(ctx context.Context, d *db.DB, k *Keys, cps *Checkpoints) error {
 		return nil
 	})
 	if err != nil {
+		if errors.Is(err, ErrSealRemoved) {
+			Use(d, k)
+		}
 		return err
 	}
 	Use(d, k)
