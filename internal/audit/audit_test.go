@@ -369,11 +369,28 @@ func TestCheckpointFile(t *testing.T) {
 	}
 	mustBeClean(t, verify(t, d, again), 3)
 
+	// A line torn by a crash is one bad line; the next checkpoint is a
+	// line of its own.
+	f, err := os.OpenFile(again.File(), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("head 0123 4 ab")
+	f.Close()
+	record(t, d, 1)
+	audit.Chain(ctx, d)
+	if cp, err := again.Write(ctx, d); err != nil || cp == nil || cp.Pos != 4 {
+		t.Fatalf("after a torn line: %+v %v", cp, err)
+	}
+	if r := verify(t, d, again); len(r.Problems) != 1 || r.Problems[0].Kind != audit.ProblemCheckpoint || r.Latest.Pos != 4 {
+		t.Fatalf("after a torn line: %v, latest %+v", r.Problems, r.Latest)
+	}
+
 	// Whoever edits the file (to make a truncation agree) breaks the
 	// signature.
 	b, _ := os.ReadFile(again.File())
 	edited := strings.Replace(string(b), "head ", "head  ", 1)
-	edited = strings.Replace(edited, " 3 ", " 2 ", 1)
+	edited = strings.Replace(edited, " 4 ", " 3 ", 1)
 	os.WriteFile(again.File(), []byte(edited), 0o600)
 	r := verify(t, d, again)
 	if r.OK() || r.Problems[0].Kind != audit.ProblemCheckpoint {

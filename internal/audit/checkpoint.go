@@ -178,9 +178,17 @@ func (c *Checkpoints) appendLocked(kind, chain string, pos int64, hash string) (
 		h = "-"
 	}
 	line := fmt.Sprintf("%s %s %d %s %s %s\n", kind, chain, pos, h, cp.At.Format(time.RFC3339Nano), base64.StdEncoding.EncodeToString(sig))
-	f, err := os.OpenFile(c.file, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
+	f, err := os.OpenFile(c.file, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o640)
 	if err != nil {
 		return nil, fmt.Errorf("audit: checkpoint file: %w", err)
+	}
+	// A line torn by a crash stays a bad line of its own, not the start
+	// of this one.
+	if st, err := f.Stat(); err == nil && st.Size() > 0 {
+		last := make([]byte, 1)
+		if _, err := f.ReadAt(last, st.Size()-1); err == nil && last[0] != '\n' {
+			line = "\n" + line
+		}
 	}
 	_, err = f.Write([]byte(line))
 	if err == nil {

@@ -133,7 +133,7 @@ func Verify(ctx context.Context, d *db.DB, cps *Checkpoints) (*Report, error) {
 		cp := &cps0[i]
 		switch {
 		case !cp.Valid:
-			r.add(Problem{Kind: ProblemCheckpoint, Line: cp.Line, Text: "签名无效或格式不对（检查点文件被改动）"})
+			r.add(Problem{Kind: ProblemCheckpoint, Line: cp.Line, Text: "签名无效或格式不对（检查点文件被改动，或写入时进程中断）"})
 		case cp.Chain != h.chainID:
 			foreign++
 		case cp.Kind == kindSeal:
