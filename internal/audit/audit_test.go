@@ -560,3 +560,38 @@ func TestChainerWritesCheckpoints(t *testing.T) {
 		}
 	})
 }
+
+// TestCopiedFromAnotherChain: an entry of another database sealed with the
+// same secret (a copy restored elsewhere, a test system) does not pass in
+// this one: its MAC names its own chain.
+func TestCopiedFromAnotherChain(t *testing.T) {
+	ctx := context.Background()
+	k, _ := audit.NewKeys("the same secret for both databases, 32+ chars")
+	open := func() *db.DB {
+		d, err := db.Open(ctx, db.Options{SQLitePath: filepath.Join(t.TempDir(), "zwfw.db")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { d.Close() })
+		if _, err := d.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := audit.Open(ctx, d, k, nil); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	a, b := open(), open()
+	record(t, a, 1)
+	record(t, b, 1)
+	var at, logged, org, actor int64
+	var name, action, object, detail, nonce, mac string
+	if err := a.QueryRow(ctx, "SELECT at, logged_at, org_id, actor_id, actor_name, action, object, detail, nonce, mac FROM audit_log").
+		Scan(&at, &logged, &org, &actor, &name, &action, &object, &detail, &nonce, &mac); err != nil {
+		t.Fatal(err)
+	}
+	exec(t, b, "INSERT INTO audit_log (at, logged_at, org_id, actor_id, actor_name, action, object, detail, nonce, mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		at, logged, org, actor, name, action, object, detail, nonce, mac)
+	mustBeClean(t, verify(t, a, nil), 1)
+	mustFind(t, verify(t, b, nil), audit.ProblemAltered, 2)
+}

@@ -74,7 +74,7 @@ func chain(ctx context.Context, d *db.DB) (int, []int64, error) {
 				pos++
 				e.Pos, e.PrevHash = pos, prev
 				e.Hash = k.link(e)
-				if e.MAC == "" || e.MAC != k.mac(e) {
+				if e.MAC == "" || e.MAC != k.mac(h.chainID, e) {
 					badHere = append(badHere, e.Pos)
 				}
 				if _, err := tx.Exec(ctx, "UPDATE audit_log SET pos = ?, prev_hash = ?, hash = ? WHERE id = ? AND pos IS NULL",

@@ -27,6 +27,7 @@ type Keys struct {
 	entryKey []byte           // HMAC-SM3 key of the entries' MACs
 	linkKey  []byte           // HMAC-SM3 key of the chain's links and its seal
 	id       string           // names the secret in the database without revealing it
+	chain    string           // the chain the entries are written to (Open sets it)
 	now      func() time.Time // the writer's clock, for logged_at
 }
 
@@ -127,11 +128,12 @@ func (k *Keys) WithClock(now func() time.Time) *Keys {
 	return &c
 }
 
-// mac is the entry's MAC: HMAC-SM3 over its nonce, its logged time and
-// every field.
-func (k *Keys) mac(e *Entry) string {
+// mac is the entry's MAC: HMAC-SM3 over the chain it belongs to (so that
+// it cannot be copied into another database's log sealed with the same
+// secret), its nonce, its logged time and every field.
+func (k *Keys) mac(chain string, e *Entry) string {
 	m := hmac.New(sm3.New, k.entryKey)
-	writeFields(m, "entry v1", e.Nonce, itoa(db.Millis(e.LoggedAt)), itoa(db.Millis(e.At)), itoa(e.OrgID),
+	writeFields(m, "entry v1", chain, e.Nonce, itoa(db.Millis(e.LoggedAt)), itoa(db.Millis(e.At)), itoa(e.OrgID),
 		itoa(e.ActorID), e.ActorName, e.Action, e.Object, string(e.Detail))
 	return hex.EncodeToString(m.Sum(nil))
 }
@@ -166,7 +168,7 @@ func keysOf(v valuer) *Keys {
 func KeysOf(d *db.DB) *Keys { return keysOf(d) }
 
 // Use leaves k on d for Record and Chain without the checks of Open
-// (tests and tools that already opened d with the same secret).
+// (tests and tools that already opened d: pass keys from KeysOf).
 func Use(d *db.DB, k *Keys) { d.SetValue(keysKey{}, k) }
 
 // head is the row that holds the chain's end and its seal.
@@ -217,13 +219,14 @@ var ErrSealRemoved = errors.New("audit: the database's audit log is not sealed, 
 // way k is left on d, so that `zwfw audit verify` can report what it finds.
 func Open(ctx context.Context, d *db.DB, k *Keys, cps *Checkpoints) error {
 	var sealed *head
-	var found string
+	var found, chain string
 	err := d.InTx(ctx, func(tx *db.Tx) error {
-		sealed, found = nil, ""
+		sealed, found, chain = nil, "", ""
 		h, err := lockHead(ctx, tx)
 		if err != nil {
 			return err
 		}
+		chain = h.chainID
 		if h.keyID != "" {
 			found = h.keyID
 			return nil
@@ -249,16 +252,18 @@ func Open(ctx context.Context, d *db.DB, k *Keys, cps *Checkpoints) error {
 			WHERE id = 1`, h.pos, h.hash, h.keyID, h.chainID, h.basePos, h.baseHash, h.seal); err != nil {
 			return fmt.Errorf("audit: seal: %w", err)
 		}
-		sealed = h
+		sealed, chain = h, h.chainID
 		return nil
 	})
+	ck := *k
+	ck.chain = chain
 	if err != nil {
 		if errors.Is(err, ErrSealRemoved) {
-			Use(d, k)
+			Use(d, &ck)
 		}
 		return err
 	}
-	Use(d, k)
+	Use(d, &ck)
 	if found != "" && found != k.id {
 		return fmt.Errorf("%w: the log was written with key %s, this process holds key %s; "+
 			"every process on one database needs the same ZWFW_AUDIT_KEY or a copy of the same %s", ErrKeyMismatch, found, k.id, KeyFile)

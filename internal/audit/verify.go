@@ -197,7 +197,7 @@ func Verify(ctx context.Context, d *db.DB, cps *Checkpoints) (*Report, error) {
 			switch {
 			case e.MAC == "":
 				r.add(Problem{Kind: ProblemForged, Pos: e.Pos, ID: e.ID, Text: "没有 MAC：不是本平台写入的记录（绕过平台直接插入数据库）"})
-			case e.MAC != k.mac(&e):
+			case e.MAC != k.mac(h.chainID, &e):
 				r.add(Problem{Kind: ProblemAltered, Pos: e.Pos, ID: e.ID, Text: "内容与其 MAC 不符：记录被改动（或是伪造的）"})
 			}
 			if !gap && e.PrevHash != prev {
