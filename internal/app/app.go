@@ -115,16 +115,12 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	}
 	orgs := org.NewService(d, now)
 	a := &App{
-		Config: cfg, DB: d, Orgs: orgs, Files: fs, Log: log, Now: now, Checkpoints: cps,
+		Config: cfg, DB: d, Orgs: orgs, Files: fs, Log: log, Now: now,
 		Users:   account.NewService(d, orgs, now, account.Policy{SessionIdle: cfg.SessionIdle, TokenTTL: cfg.TokenTTL}),
 		Catalog: catalog.NewService(d, orgs, fs, now),
 	}
 	a.Calendar = calendar.New(d, now)
 	a.Cases = casework.NewService(d, a.Catalog, a.Calendar, now)
-	a.Audit = audit.NewService(d, func(ctx context.Context, actor *zwfw.Actor, serial string) error {
-		_, err := a.Cases.Get(ctx, actor, serial)
-		return err
-	})
 	a.Reports = supervision.NewReports(d, a.Calendar, cfg.Site.RegionCode, now)
 	a.Errors = supervision.NewErrors(d, now)
 	a.Cases.SetWarnRule(casework.WarnRule{Days: cfg.WarnDays, Share: cfg.WarnShare})
@@ -141,6 +137,11 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 		a.Reports.Schedule(q, 15*time.Minute, log)
 	}
 	a.Super = supervision.NewService(d, a.Cases, now)
+	a.Checkpoints = cps
+	a.Audit = audit.NewService(d, func(ctx context.Context, actor *zwfw.Actor, serial string) error {
+		_, err := a.Cases.Get(ctx, actor, serial)
+		return err
+	})
 	// A database from before the supervision rollup gets it built once.
 	if err := supervision.RebuildIfEmpty(ctx, d); err != nil {
 		d.Close()
