@@ -15,7 +15,6 @@ import (
 	"syscall"
 
 	"zwfw/internal/app"
-	"zwfw/internal/audit"
 	"zwfw/internal/config"
 )
 
@@ -36,7 +35,9 @@ const usage = `zwfw — 县级“互联网+政务服务”平台
   zwfw serve            启动服务（默认使用 ./zwfw-data/ 下的内置 SQLite 数据库，首次启动时建库并导入县情数据）
   zwfw migrate          只执行数据库迁移
   zwfw seed demo        添加每个角色的演示账户（密码见 README）
-  zwfw audit verify     校验审计日志哈希链，指出第一条被篡改、删除或插入的记录
+  zwfw audit verify     校验审计日志：逐条核对 MAC、密钥链接、时间顺序和签名检查点，指出每一处伪造、篡改、删除、重放或截断的记录（第 N 条）
+  zwfw audit checkpoint 立即为审计链的链头写一个签名检查点（服务运行时按 ZWFW_AUDIT_CHECKPOINT_INTERVAL 自动写）
+  zwfw audit export-checkpoints  导出验签公钥和全部签名检查点（输出到标准输出），请另行保存
   zwfw bench            性能测试：完整办件流程、办件查询和 /healthz 的吞吐量与延迟（zwfw bench -h 查看参数）
   zwfw bench generate   生成一个县三年的办件数据（--cases 1000000 --data-dir 目录 或 --postgres 地址），并重建监管统计
   zwfw bench dashboard  在生成的数据上测试监管数据接口（全县与乡镇、本年与本月）的吞吐量与延迟
@@ -112,24 +113,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintln(stdout, "演示账户已就绪，密码均为 Demo@2026（见 README）")
 		return nil
 	case "audit":
-		if len(rest) != 1 || rest[0] != "verify" {
-			return errors.New("usage: zwfw audit verify")
-		}
-		a, err := app.Open(ctx, cfg, log, stdout, app.Options{NoSeed: true})
-		if err != nil {
-			return err
-		}
-		defer a.Close()
-		n, err := audit.Verify(ctx, a.DB)
-		var broken *audit.ErrBroken
-		if errors.As(err, &broken) {
-			return fmt.Errorf("审计日志校验失败：第 %d 条记录处断链（已被篡改、删除或插入）：%w", broken.Pos, err)
-		}
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "审计日志完整：共 %d 条记录，哈希链校验通过\n", n)
-		return nil
+		return runAudit(ctx, cfg, log, rest, stdout)
 	}
 	return nil
 }

@@ -481,7 +481,7 @@ func (s *Service) CreateStaff(ctx context.Context, actor *zwfw.Actor, in UserInp
 			actor.Kind != zwfw.KindSystem, db.Millis(now), db.Millis(now), db.Millis(now)); err != nil {
 			return db.Conflict(err, "用户名“"+in.Username+"”已被使用")
 		}
-		return audit.Record(ctx, tx, now, actor, "account.create", "user:"+in.Username,
+		return audit.RecordFor(ctx, tx, orgID, now, actor, "account.create", "user:"+in.Username,
 			map[string]any{"roles": in.Roles, "org": in.OrgCode, "window": in.WindowCode})
 	})
 	if err != nil {
@@ -543,7 +543,7 @@ func (s *Service) UpdateStaff(ctx context.Context, actor *zwfw.Actor, username s
 			}
 		}
 		s.sessions.dropUser(cur.ID)
-		return audit.Record(ctx, tx, now, actor, "account.update", "user:"+cur.Username, map[string]any{
+		return audit.RecordFor(ctx, tx, orgID, now, actor, "account.update", "user:"+cur.Username, map[string]any{
 			"roles": in.Roles, "org": in.OrgCode, "window": in.WindowCode, "active": active, "password_reset": in.Password != ""})
 	})
 	if err != nil {
@@ -568,7 +568,7 @@ func (s *Service) Unlock(ctx context.Context, actor *zwfw.Actor, username string
 		if _, err := tx.Exec(ctx, "UPDATE users SET failed_logins = 0, locked_until = 0 WHERE id = ?", u.ID); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, s.now(), actor, "account.unlock", "user:"+username, nil)
+		return audit.RecordFor(ctx, tx, u.OrgID, s.now(), actor, "account.unlock", "user:"+username, nil)
 	})
 }
 

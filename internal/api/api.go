@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"zwfw/internal/account"
+	"zwfw/internal/audit"
 	"zwfw/internal/calendar"
 	"zwfw/internal/casework"
 	"zwfw/internal/catalog"
@@ -42,6 +43,8 @@ type Deps struct {
 	// PaymentSecret is the key the online payment platform signs its
 	// callbacks with (HMAC-SM3); none means online payment is off.
 	PaymentSecret []byte
+	// Audit reads the audit log, scoped.
+	Audit *audit.Service
 }
 
 // Prefix is where the API is mounted.

@@ -6,13 +6,12 @@ import (
 
 	"zwfw/internal/audit"
 	"zwfw/internal/casework"
-	"zwfw/internal/db"
 )
 
 // handleAudit lists audit entries, newest first: ?case=SERIAL for the
 // staff who may see that case, otherwise (optionally ?object=) for an
-// administrator.
-func handleAudit(d *db.DB, cases *casework.Service) handler {
+// administrator, within the administrator's subtree.
+func handleAudit(auditLog *audit.Service, cases *casework.Service) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		p, err := pageOf(r)
 		if err != nil {
@@ -23,7 +22,7 @@ func handleAudit(d *db.DB, cases *casework.Service) handler {
 		if serial := strings.TrimSpace(q.Get("case")); serial != "" {
 			entries, err = cases.Trail(r.Context(), actor(r), serial, p.Limit, p.Offset)
 		} else {
-			entries, err = audit.Browse(r.Context(), d, actor(r), strings.TrimSpace(q.Get("object")), p.Limit, p.Offset)
+			entries, err = auditLog.Browse(r.Context(), actor(r), strings.TrimSpace(q.Get("object")), p.Limit, p.Offset)
 		}
 		if err != nil {
 			return err

@@ -51,7 +51,93 @@ func testAuditTrail(t *testing.T, ce *caseEnv) {
 		t.Fatalf("the access was not recorded: %+v", e)
 	}
 	// The entries are chained into the tamper-evident log.
-	if _, err := audit.Verify(t.Context(), ce.e.App.DB); err != nil {
+	if _, err := audit.Check(t.Context(), ce.e.App.DB, ce.e.App.Checkpoints); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// entries lists GET path's audit entries, failing on anything but 200.
+func (c *client) entries(path string) []audit.Entry {
+	c.t.Helper()
+	res := c.get(path)
+	if res.Status != http.StatusOK {
+		c.t.Fatalf("GET %s: %d %s", path, res.Status, res.Body)
+	}
+	var l struct{ Items []audit.Entry }
+	res.decode(&l)
+	return l.Items
+}
+
+func hasAction(es []audit.Entry, action string) bool {
+	for _, e := range es {
+		if e.Action == action {
+			return true
+		}
+	}
+	return false
+}
+
+// testAuditScope: the audit log is read within the reader's subtree like
+// everything else. A town administrator reads neither a county case's
+// entries (the reason an ID number was revealed) nor the platform's, and
+// asking for a county case by object is the same 404 as asking for the
+// case; an organisation moved to another town takes its entries along.
+func testAuditScope(t *testing.T, ce *caseEnv) {
+	clerk := ce.as(t, "county.window")
+	k := ce.walkIn(t, "county.window", "010100100000", "610923C")
+	if res := clerk.post("/cases/"+k.Serial+"/reveal-ident", map[string]string{"reason": "核验县级办件身份证原件"}); res.Status != http.StatusOK {
+		t.Fatalf("reveal: %d %s", res.Status, res.Body)
+	}
+	town, county, top := ce.as(t, "chengguan.admin"), ce.as(t, "county.admin"), ce.as(t, "admin")
+
+	for _, e := range town.entries("/audit?limit=500") {
+		if strings.HasPrefix(e.Object, "item:") || e.Object == "case:"+k.Serial || strings.Contains(string(e.Detail), "核验县级办件") {
+			t.Fatalf("the town administrator reads %s %s %s", e.Action, e.Object, e.Detail)
+		}
+	}
+	town.get("/audit?object=case:"+k.Serial).apiErr(http.StatusNotFound, "not_found")
+	town.get("/cases/"+k.Serial).apiErr(http.StatusNotFound, "not_found")
+	town.get("/audit?object=case:NO-SUCH-CASE").apiErr(http.StatusNotFound, "not_found")
+	if es := county.entries("/audit?object=case:" + k.Serial); !hasAction(es, "case.reveal_ident") || !hasAction(es, "case.apply") {
+		t.Fatalf("the county administrator reads the county case's trail: %+v", es)
+	}
+	if es := county.entries("/audit?limit=5"); !hasAction(es, "case.reveal_ident") {
+		t.Fatalf("the county administrator's log starts with the reveal: %+v", es)
+	}
+	// The catalog was published by the platform itself: its entries are
+	// read at the top of the tree only.
+	if es := county.entries("/audit?object=item:010100100000"); len(es) != 0 {
+		t.Fatalf("the county administrator reads the platform's entries: %+v", es)
+	}
+	if es := top.entries("/audit?object=item:010100100000"); len(es) == 0 {
+		t.Fatal("the platform administrator reads no catalog entries")
+	}
+
+	// A village of the town, and an account in it: the town reads both.
+	village := map[string]any{"code": "610923100299", "parent_code": "610923100", "kind": "village", "name": "审计村"}
+	if res := county.post("/orgs", village); res.Status != http.StatusCreated {
+		t.Fatalf("create village: %d %s", res.Status, res.Body)
+	}
+	user := map[string]any{"username": "audit.village", "password": "Village@2026", "name": "村干部", "roles": []string{"window"}, "org_code": "610923100299"}
+	if res := county.post("/users", user); res.Status != http.StatusCreated {
+		t.Fatalf("create user: %d %s", res.Status, res.Body)
+	}
+	for _, obj := range []string{"org:610923100299", "user:audit.village"} {
+		if len(town.entries("/audit?object="+obj)) != 1 {
+			t.Fatalf("the town reads no entry about %s", obj)
+		}
+	}
+	// Moved under another town, the village takes its entries along.
+	village["parent_code"] = "610923101"
+	if res := county.put("/orgs/610923100299", village); res.Status != http.StatusOK {
+		t.Fatalf("move village: %d %s", res.Status, res.Body)
+	}
+	for _, obj := range []string{"org:610923100299", "user:audit.village"} {
+		if es := town.entries("/audit?object=" + obj); len(es) != 0 {
+			t.Fatalf("the old town still reads %s: %+v", obj, es)
+		}
+		if es := county.entries("/audit?object=" + obj); len(es) == 0 {
+			t.Fatalf("the county reads nothing about %s", obj)
+		}
 	}
 }

@@ -75,7 +75,7 @@ func routes(d Deps) []route {
 		{"GET", "/cases/{serial}/notices/{id}", signedIn, false, handleGetNotice(d.Cases)},
 		{"GET", "/cases/{serial}/files/{id}", signedIn, false, handleCaseFile(d.Cases, d.Files)},
 
-		{"GET", "/audit", signedIn, false, handleAudit(d.DB, d.Cases)},
+		{"GET", "/audit", signedIn, false, handleAudit(d.Audit, d.Cases)},
 		{"GET", "/public/progress/{serial}", public, false, handlePublicProgress(d.Cases)},
 
 		{"POST", "/payments/callback", signature, false, handlePaymentCallback(d.Cases, d.PaymentSecret, d.Now)},

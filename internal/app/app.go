@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"zwfw"
 	"zwfw/internal/account"
 	"zwfw/internal/api"
 	"zwfw/internal/audit"
@@ -49,8 +50,13 @@ type App struct {
 	Reports  *supervision.Reports
 	Errors   *supervision.Errors
 	Super    *supervision.Service
+	Audit    *audit.Service // audit reads, scoped
 	Log      *slog.Logger
 	Now      func() time.Time
+
+	// Checkpoints are the audit chain's signed checkpoints in the data
+	// directory, outside the database.
+	Checkpoints *audit.Checkpoints
 }
 
 // Options adjust Open for tests and commands.
@@ -58,6 +64,10 @@ type Options struct {
 	Now       func() time.Time // the clock; time.Now when nil
 	NoSeed    bool             // skip seeding (zwfw migrate)
 	SQLiteDSN string           // overrides the SQLite file (tests)
+	// AuditVerify opens the platform even when the audit key is not the
+	// one the database's log was sealed with, or the seal is gone
+	// (zwfw audit verify reports it).
+	AuditVerify bool
 }
 
 // Open connects to the database, migrates it, builds the services and, on a
@@ -79,6 +89,24 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	}
 	for _, m := range applied {
 		log.Info("applied migration", "file", m)
+	}
+	// The audit log's keys and checkpoints live outside the database.
+	keys, err := audit.LoadKeys(cfg.DataDir, cfg.AuditKey)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	cps, err := audit.OpenCheckpoints(cfg.DataDir)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	if err := audit.Open(ctx, d, keys, cps); err != nil {
+		if !o.AuditVerify || !(errors.Is(err, audit.ErrKeyMismatch) || errors.Is(err, audit.ErrSealRemoved)) {
+			d.Close()
+			return nil, err
+		}
+		log.Warn("audit log not trusted at start", "err", err)
 	}
 	fs, err := files.NewStore(filepath.Join(cfg.DataDir, "files"), d, now)
 	if err != nil {
@@ -109,6 +137,11 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 		a.Reports.Schedule(q, 15*time.Minute, log)
 	}
 	a.Super = supervision.NewService(d, a.Cases, now)
+	a.Checkpoints = cps
+	a.Audit = audit.NewService(d, func(ctx context.Context, actor *zwfw.Actor, serial string) error {
+		_, err := a.Cases.Get(ctx, actor, serial)
+		return err
+	})
 	// A database from before the supervision rollup gets it built once.
 	if err := supervision.RebuildIfEmpty(ctx, d); err != nil {
 		d.Close()
@@ -173,7 +206,8 @@ func (a *App) Close() error {
 func (a *App) Handler() (http.Handler, error) {
 	m := newMetrics(a.DB)
 	apiH := api.New(api.Deps{Config: a.Config, DB: a.DB, Orgs: a.Orgs, Users: a.Users, Catalog: a.Catalog, Files: a.Files,
-		Cases: a.Cases, Calendar: a.Calendar, Supervision: a.Super, Warnings: a.Warnings, Reports: a.Reports, Errors: a.Errors, Log: a.Log, Now: a.Now, PaymentSecret: []byte(a.Config.PaymentSecret)})
+		Cases: a.Cases, Calendar: a.Calendar, Supervision: a.Super, Warnings: a.Warnings, Reports: a.Reports, Errors: a.Errors, Log: a.Log, Now: a.Now, PaymentSecret: []byte(a.Config.PaymentSecret),
+		Audit: a.Audit})
 	webH, err := web.New(web.Deps{Config: a.Config, DB: a.DB, Orgs: a.Orgs, Users: a.Users, Catalog: a.Catalog, Files: a.Files,
 		Cases: a.Cases, Calendar: a.Calendar, Supervision: a.Super, Warnings: a.Warnings, Reports: a.Reports, Errors: a.Errors, Log: a.Log, Now: a.Now})
 	if err != nil {
@@ -242,7 +276,17 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 	dctx, stopDispatch := context.WithCancel(context.Background())
 	defer stopDispatch()
 	go a.Dispatcher().Run(dctx, 2*time.Second)
-	go audit.RunChainer(dctx, a.DB, time.Second, a.Log)
+	// Each process chains and checkpoints; on the way out it chains what
+	// is left and writes a last checkpoint before the database closes.
+	chained := make(chan struct{})
+	go func() {
+		defer close(chained)
+		audit.RunChainer(dctx, a.DB, a.Checkpoints, time.Second, a.Config.AuditInterval, a.Log)
+	}()
+	defer func() {
+		stopDispatch()
+		<-chained
+	}()
 	// Background jobs (deadline warnings …): with several processes each
 	// works the queue, and each job is taken by one of them.
 	if err := a.Jobs.Start(ctx); err != nil {

@@ -1,25 +1,43 @@
 // Package audit keeps the tamper-evident record of what was done: every
-// administrative change, every case step (and, as they land, every access to
-// full personal data) is appended in the same transaction as the change.
-// The chainer then links the entries, in order, by an SM3 hash (GB/T 32905)
-// of each entry and the one before it, so that an altered, removed or
-// inserted row breaks the chain (attachment 2 (9)2 同步记录、全程跟踪; §2(7)
-// 等级保护 audit).
+// administrative change, every case step and every access to full personal
+// data is appended in the same transaction as the change (attachment 2
+// (9)2 同步记录、全程跟踪; §2(7) 等级保护 audit).
+//
+// The log is made to withstand whoever holds the database but not the
+// platform's keys, which are kept outside it (keys.go):
+//
+//   - Each entry is MACed (HMAC-SM3) in the transaction that writes it, over
+//     a random nonce, the writer's clock (logged_at) and every field. A row
+//     INSERTed by hand has no valid MAC; an entry edited before or after it
+//     is chained no longer matches its MAC; a genuine row copied in again
+//     repeats a nonce.
+//   - A chainer then links the entries in the order they were written (by
+//     id), each link an HMAC-SM3 under a second key over the link before it,
+//     the entry's position and its MAC (chain.go). Deleting, inserting or
+//     reordering chained entries breaks the links, and nobody without the key
+//     can compute new ones after an edit.
+//   - Signed checkpoints of the chain's head (SM2) are written outside the
+//     database, to a file in the data directory (checkpoint.go), so that
+//     removing the newest entries and rolling the head back is caught too.
+//   - Time never goes backwards in the chain: each entry's logged_at is no
+//     earlier than the latest logged_at before it less Skew (verify.go).
 //
 // Why chain afterwards: linking inside the writer's transaction would make
 // every write transaction of every server process wait for the one before it
-// to commit (the chain's head is one row). Chaining in short transactions of
-// its own, a second or less later, keeps writers independent; an entry is
-// recorded atomically with its change either way, and Verify chains what is
-// pending before it checks.
+// to commit (the chain's head is one row). The MAC needs no shared state, so
+// it is computed in Go as the entry is written, at no extra round trip; the
+// links follow a second or less later in short transactions of their own,
+// and Verify chains what is pending before it checks.
 package audit
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"log/slog"
+	"hash"
 	"strconv"
 	"time"
 
@@ -33,7 +51,9 @@ import (
 type Entry struct {
 	ID        int64           `json:"id"`
 	Pos       int64           `json:"pos,omitempty"` // place in the chain; 0 while waiting to be chained
-	At        time.Time       `json:"at"`
+	At        time.Time       `json:"at"`            // when the action took place, by the service's clock
+	LoggedAt  time.Time       `json:"logged_at"`     // when the entry was written, by the writer's own clock
+	OrgID     int64           `json:"org_id,omitempty"`
 	ActorID   int64           `json:"actor_id,omitempty"`
 	ActorName string          `json:"actor_name"`
 	Action    string          `json:"action"`
@@ -41,206 +61,122 @@ type Entry struct {
 	Detail    json.RawMessage `json:"detail"`
 	PrevHash  string          `json:"prev_hash,omitempty"`
 	Hash      string          `json:"hash,omitempty"`
+	Nonce     string          `json:"-"`
+	MAC       string          `json:"-"`
 }
 
-// Record appends an entry inside tx. action names what happened
+// Record appends an entry inside tx about the actor's own organisation
+// (audit reads are scoped by it). action names what happened
 // ("catalog.update"), object what it happened to ("item:010100100000"),
 // detail anything worth keeping, as JSON.
 func Record(ctx context.Context, tx *db.Tx, at time.Time, actor *zwfw.Actor, action, object string, detail any) error {
+	var org int64
+	if actor != nil {
+		org = actor.OrgID
+	}
+	return RecordFor(ctx, tx, org, at, actor, action, object, detail)
+}
+
+// RecordFor appends an entry about organisation orgID — a case's
+// organisation for a case, the changed organisation or the account's
+// organisation for an administrative change — so that the administrators
+// of that organisation's subtree read it. 0 is the platform as a whole,
+// read only at the top of the tree.
+func RecordFor(ctx context.Context, tx *db.Tx, orgID int64, at time.Time, actor *zwfw.Actor, action, object string, detail any) error {
+	k := keysOf(tx)
+	if k == nil {
+		return errNoKeys
+	}
 	raw, err := json.Marshal(detail)
 	if err != nil {
 		return fmt.Errorf("audit: encode detail: %w", err)
 	}
-	name := "系统"
-	var actorID any
+	e := Entry{At: at, LoggedAt: k.now(), OrgID: orgID, ActorName: "系统", Action: action, Object: object, Detail: raw}
 	if actor != nil {
-		name = actor.Name
-		if name == "" {
-			name = actor.Username
+		e.ActorName = actor.Name
+		if e.ActorName == "" {
+			e.ActorName = actor.Username
 		}
-		if actor.UserID != 0 {
-			actorID = actor.UserID
-		}
+		e.ActorID = actor.UserID
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO audit_log (at, actor_id, actor_name, action, object, detail) VALUES (?, ?, ?, ?, ?, ?)`,
-		db.Millis(at), actorID, name, action, object, string(raw)); err != nil {
+	var nonce [16]byte
+	if _, err := rand.Read(nonce[:]); err != nil {
+		return fmt.Errorf("audit: nonce: %w", err)
+	}
+	e.Nonce = hex.EncodeToString(nonce[:])
+	e.MAC = k.mac(k.chain, &e)
+	if _, err := tx.Exec(ctx, `INSERT INTO audit_log (at, logged_at, org_id, actor_id, actor_name, action, object, detail, nonce, mac)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		db.Millis(e.At), db.Millis(e.LoggedAt), nullID(e.OrgID), nullID(e.ActorID), e.ActorName, action, object, string(raw), e.Nonce, e.MAC); err != nil {
 		return fmt.Errorf("audit: append: %w", err)
 	}
 	return nil
 }
 
-// digest is SM3 over the previous hash and every field, length-prefixed so
-// that no two different entries encode alike.
-func (e *Entry) digest() string {
-	h := sm3.New()
-	for _, f := range []string{
-		e.PrevHash, strconv.FormatInt(e.Pos, 10), strconv.FormatInt(e.ID, 10), strconv.FormatInt(db.Millis(e.At), 10),
-		strconv.FormatInt(e.ActorID, 10), e.ActorName, e.Action, e.Object, string(e.Detail),
-	} {
+var errNoKeys = errors.New("audit: this database has no audit keys (audit.Open was not called)")
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// writeFields writes each field length-prefixed, so that no two different
+// lists of fields encode alike.
+func writeFields(h hash.Hash, fields ...string) {
+	for _, f := range fields {
 		h.Write([]byte(strconv.Itoa(len(f))))
 		h.Write([]byte{':'})
 		h.Write([]byte(f))
 	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// legacyDigest is the unkeyed link of entries chained before the keys
+// (migration 00009): SM3 over the previous hash and every field. Anyone can
+// compute it, so those entries are only as strong as they were; the keyed
+// chain begins after them (see Open).
+func (e *Entry) legacyDigest() string {
+	h := sm3.New()
+	writeFields(h, e.PrevHash, itoa(e.Pos), itoa(e.ID), itoa(db.Millis(e.At)),
+		itoa(e.ActorID), e.ActorName, e.Action, e.Object, string(e.Detail))
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-const entryCols = `SELECT id, COALESCE(pos, 0), at, COALESCE(actor_id, 0), actor_name, action, object, detail, prev_hash, hash FROM audit_log`
+const entryCols = `SELECT a.id, COALESCE(a.pos, 0), a.at, a.logged_at, COALESCE(a.org_id, 0), COALESCE(a.actor_id, 0), a.actor_name,
+	a.action, a.object, a.detail, a.prev_hash, a.hash, a.nonce, a.mac FROM audit_log a`
 
 func scan(rows interface{ Scan(...any) error }) (Entry, error) {
 	var e Entry
-	var at int64
+	var at, logged int64
 	var detail string
-	err := rows.Scan(&e.ID, &e.Pos, &at, &e.ActorID, &e.ActorName, &e.Action, &e.Object, &detail, &e.PrevHash, &e.Hash)
+	err := rows.Scan(&e.ID, &e.Pos, &at, &logged, &e.OrgID, &e.ActorID, &e.ActorName, &e.Action, &e.Object, &detail,
+		&e.PrevHash, &e.Hash, &e.Nonce, &e.MAC)
 	e.At, e.Detail = db.Time(at), json.RawMessage(detail)
+	if logged != 0 {
+		e.LoggedAt = db.Time(logged)
+	}
 	return e, err
 }
 
-// chainBatch bounds how many entries one chaining transaction links.
-const chainBatch = 2000
-
-// Chain links every committed entry that is not chained yet, in order of
-// id, and returns how many it linked. Several processes may call it at
-// once: the head row serialises them, and each links only what the others
-// have not.
-func Chain(ctx context.Context, d *db.DB) (int, error) {
-	total := 0
-	for {
-		n := 0
-		err := d.InTx(ctx, func(tx *db.Tx) error {
-			var pos int64
-			var prev string
-			// Taking the head first locks it (PostgreSQL) for this batch.
-			if err := tx.QueryRow(ctx, "UPDATE audit_head SET pos = pos WHERE id = 1 RETURNING pos, hash").Scan(&pos, &prev); err != nil {
-				return fmt.Errorf("audit: head: %w", err)
-			}
-			rows, err := tx.Query(ctx, entryCols+" WHERE pos IS NULL ORDER BY id LIMIT ?", chainBatch)
-			if err != nil {
-				return err
-			}
-			var batch []Entry
-			for rows.Next() {
-				e, err := scan(rows)
-				if err != nil {
-					rows.Close()
-					return err
-				}
-				batch = append(batch, e)
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return err
-			}
-			for i := range batch {
-				e := &batch[i]
-				pos++
-				e.Pos, e.PrevHash = pos, prev
-				e.Hash = e.digest()
-				if _, err := tx.Exec(ctx, "UPDATE audit_log SET pos = ?, prev_hash = ?, hash = ? WHERE id = ? AND pos IS NULL",
-					e.Pos, e.PrevHash, e.Hash, e.ID); err != nil {
-					return err
-				}
-				prev = e.Hash
-			}
-			if len(batch) > 0 {
-				if _, err := tx.Exec(ctx, "UPDATE audit_head SET pos = ?, hash = ? WHERE id = 1", pos, prev); err != nil {
-					return err
-				}
-			}
-			n = len(batch)
-			return nil
-		})
-		total += n
-		if err != nil || n < chainBatch {
-			return total, err
-		}
-	}
-}
-
-// RunChainer links new entries every interval until ctx ends.
-func RunChainer(ctx context.Context, d *db.DB, interval time.Duration, log *slog.Logger) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if _, err := Chain(ctx, d); err != nil && ctx.Err() == nil {
-			log.Warn("audit: chaining", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
-// ErrBroken reports where the chain breaks.
-type ErrBroken struct {
-	Pos    int64
-	ID     int64
-	Reason string
-}
-
-func (e *ErrBroken) Error() string {
-	if e.ID != 0 {
-		return fmt.Sprintf("audit: chain broken at entry %d (record id %d): %s", e.Pos, e.ID, e.Reason)
-	}
-	return fmt.Sprintf("audit: chain broken at entry %d: %s", e.Pos, e.Reason)
-}
-
-// Verify chains what is pending, then walks the whole chain and returns how
-// many entries it checked, or an *ErrBroken naming the first entry that was
-// altered, removed or inserted.
-func Verify(ctx context.Context, d *db.DB) (int64, error) {
-	if _, err := Chain(ctx, d); err != nil {
-		return 0, err
-	}
-	q := d.Reader()
-	rows, err := q.Query(ctx, entryCols+" WHERE pos IS NOT NULL ORDER BY pos")
-	if err != nil {
-		return 0, err
-	}
-	defer rows.Close()
-	var n, want int64 = 0, 1
-	prev := ""
-	for rows.Next() {
-		e, err := scan(rows)
-		if err != nil {
-			return n, err
-		}
-		switch {
-		case e.Pos != want:
-			return n, &ErrBroken{Pos: want, Reason: fmt.Sprintf("entry %d is missing (next present is %d)", want, e.Pos)}
-		case e.PrevHash != prev:
-			return n, &ErrBroken{Pos: e.Pos, ID: e.ID, Reason: "its link to the previous entry does not match (an entry before it was altered, or it was inserted)"}
-		case e.digest() != e.Hash:
-			return n, &ErrBroken{Pos: e.Pos, ID: e.ID, Reason: "its content does not match its hash (altered)"}
-		}
-		prev, want = e.Hash, want+1
-		n++
-	}
-	if err := rows.Err(); err != nil {
-		return n, err
-	}
-	var headPos int64
-	var headHash string
-	if err := q.QueryRow(ctx, "SELECT pos, hash FROM audit_head WHERE id = 1").Scan(&headPos, &headHash); err != nil {
-		return n, &ErrBroken{Reason: "the chain head is missing"}
-	}
-	if headPos != n || headHash != prev {
-		return n, &ErrBroken{Pos: n + 1, Reason: fmt.Sprintf("the head says %d entries but %d are present (the newest were removed)", headPos, n)}
-	}
-	return n, nil
-}
-
-// List returns entries about object (all when empty), newest first.
+// List returns entries about object (all when empty), newest first, with
+// no regard to who asks: callers decide first that the reader may see them
+// (casework.Service.Trail, Service.Browse).
 func List(ctx context.Context, q db.Querier, object string, limit, offset int) ([]Entry, error) {
 	query := entryCols
 	var args []any
 	if object != "" {
-		query += " WHERE object = ?"
+		query += " WHERE a.object = ?"
 		args = append(args, object)
 	}
-	query += " ORDER BY id DESC LIMIT ? OFFSET ?"
+	query += " ORDER BY a.id DESC LIMIT ? OFFSET ?"
 	args = append(args, limit, offset)
+	return list(ctx, q, query, args...)
+}
+
+func list(ctx context.Context, q db.Querier, query string, args ...any) ([]Entry, error) {
 	rows, err := q.Query(ctx, query, args...)
 	if err != nil {
 		return nil, err
@@ -255,14 +191,4 @@ func List(ctx context.Context, q db.Querier, object string, limit, offset int) (
 		out = append(out, e)
 	}
 	return out, rows.Err()
-}
-
-// Browse lists the whole log, or the entries about one object, for an
-// administrator; nobody else reads entries that are not about a case they
-// may see (casework.Service.Trail serves those).
-func Browse(ctx context.Context, d *db.DB, actor *zwfw.Actor, object string, limit, offset int) ([]Entry, error) {
-	if !actor.Has(zwfw.RoleAdmin) {
-		return nil, zwfw.Errorf(zwfw.EFORBIDDEN, "只有系统管理员可以查看全部审计日志；查看某一办件的记录请指定 case")
-	}
-	return List(ctx, d.Reader(), object, limit, offset)
 }

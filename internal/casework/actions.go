@@ -217,7 +217,7 @@ func (a *act) commit() error {
 	if a.opinion != "" {
 		a.detail["opinion"] = a.opinion
 	}
-	if err := audit.Record(a.ctx, a.tx, a.now, a.actor, "case."+a.action, "case:"+c.Serial, a.detail); err != nil {
+	if err := audit.RecordFor(a.ctx, a.tx, c.OrgID, a.now, a.actor, "case."+a.action, "case:"+c.Serial, a.detail); err != nil {
 		return err
 	}
 	if a.tellSubj != "" {

@@ -295,7 +295,7 @@ func (s *Service) Apply(ctx context.Context, actor *zwfw.Actor, in ApplyInput) (
 		if err := openNext(ctx, tx, id, 2, "受理", person, phone, firstLimit(it), now); err != nil {
 			return err
 		}
-		if err := audit.Record(ctx, tx, now, actor, "case.apply", "case:"+serial, map[string]any{"item": it.Code, "version": it.Version, "org": p.org.Code, "channel": channel}); err != nil {
+		if err := audit.RecordFor(ctx, tx, p.org.ID, now, actor, "case.apply", "case:"+serial, map[string]any{"item": it.Code, "version": it.Version, "org": p.org.Code, "channel": channel}); err != nil {
 			return err
 		}
 		msg := fmt.Sprintf("您申请的“%s”已提交，办件编号 %s。%s将进行审核，请留意办理进度。", it.Name, serial, p.org.DisplayName())

@@ -40,7 +40,7 @@ func (s *Service) RevealIdent(ctx context.Context, actor *zwfw.Actor, serial, re
 		return "", err
 	}
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
-		return audit.Record(ctx, tx, s.now(), actor, "case.reveal_ident", "case:"+serial, map[string]string{"reason": reason})
+		return audit.RecordFor(ctx, tx, c.OrgID, s.now(), actor, "case.reveal_ident", "case:"+serial, map[string]string{"reason": reason})
 	})
 	if err != nil {
 		return "", err

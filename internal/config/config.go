@@ -33,6 +33,8 @@ type Config struct {
 	WarnInterval  time.Duration // ZWFW_WARN_INTERVAL: how often the deadline-warning scan runs
 	WarnDays      int           // ZWFW_WARN_DAYS: yellow when this many working days or fewer remain
 	WarnShare     float64       // ZWFW_WARN_SHARE: yellow when this share of the promised time has passed (0 < share ≤ 1)
+	AuditKey      string        // ZWFW_AUDIT_KEY: secret that MACs the audit log (empty: audit.key in the data directory); the same for every process on one database
+	AuditInterval time.Duration // ZWFW_AUDIT_CHECKPOINT_INTERVAL: how often a signed checkpoint of the audit chain is written to the data directory
 	Site          Site
 }
 
@@ -130,6 +132,8 @@ func options() []option {
 			c.WarnShare = f
 			return nil
 		}, false},
+		{"ZWFW_AUDIT_KEY", "audit-key", "", "secret (32+ characters) that MACs the audit log; empty: the file audit.key in the data directory. Every process on one database needs the same", str(func(c *Config) *string { return &c.AuditKey }), false},
+		{"ZWFW_AUDIT_CHECKPOINT_INTERVAL", "audit-checkpoint-interval", "1m", "how often a signed checkpoint of the audit chain's head is written to the data directory", dur(func(c *Config) *time.Duration { return &c.AuditInterval }), false},
 		{"ZWFW_SITE_NAME", "site-name", "宁陕县政务服务网", "site name", str(func(c *Config) *string { return &c.Site.Name }), false},
 		{"ZWFW_SITE_ORGANIZER", "site-organizer", "宁陕县人民政府办公室", "主办单位", str(func(c *Config) *string { return &c.Site.Organizer }), false},
 		{"ZWFW_SITE_CONTACT", "site-contact", "0915-6822345", "主办单位联系电话", str(func(c *Config) *string { return &c.Site.Contact }), false},
@@ -196,6 +200,9 @@ func (c *Config) validate() error {
 		errs = append(errs, errors.New("ZWFW_DATA_DIR must not be empty"))
 	} else {
 		c.DataDir = filepath.Clean(c.DataDir)
+	}
+	if c.AuditKey != "" && len(strings.TrimSpace(c.AuditKey)) < 32 {
+		errs = append(errs, errors.New("ZWFW_AUDIT_KEY must be at least 32 characters (or empty, for the key file in the data directory)"))
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

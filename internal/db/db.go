@@ -38,6 +38,8 @@ type DB struct {
 
 	seq *sql.DB // PostgreSQL: a small pool for counters taken outside the caller's transaction
 
+	values sync.Map // what other packages keep per database handle (SetValue, Value)
+
 	sqliteDSN string // SQLite: the writer's data source, for QueueConn
 	pgURL     string // PostgreSQL: the server URL (with its search_path), for QueueConn
 

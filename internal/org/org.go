@@ -407,7 +407,7 @@ func (s *Service) CreateTx(ctx context.Context, tx *db.Tx, actor *zwfw.Actor, in
 	if _, err := tx.Exec(ctx, "UPDATE orgs SET path = ? WHERE id = ?", path, id); err != nil {
 		return nil, err
 	}
-	if err := audit.Record(ctx, tx, s.now(), actor, "org.create", "org:"+in.Code, in); err != nil {
+	if err := audit.RecordFor(ctx, tx, id, s.now(), actor, "org.create", "org:"+in.Code, in); err != nil {
 		return nil, err
 	}
 	return byCode(ctx, tx, in.Code)
@@ -525,7 +525,7 @@ func (s *Service) Update(ctx context.Context, actor *zwfw.Actor, code string, in
 				return err
 			}
 		}
-		if err := audit.Record(ctx, tx, s.now(), actor, "org.update", "org:"+code, map[string]any{"before": cur, "after": in}); err != nil {
+		if err := audit.RecordFor(ctx, tx, cur.ID, s.now(), actor, "org.update", "org:"+code, map[string]any{"before": cur, "after": in}); err != nil {
 			return err
 		}
 		updated, err = byCode(ctx, tx, in.Code)

@@ -398,7 +398,7 @@ func (r *Reports) generate(ctx context.Context, actor *zwfw.Actor, kind, periodT
 			}
 			return fmt.Errorf("supervision: store report: %w", err)
 		}
-		return audit.Record(ctx, tx, now, actor, "report.generate", fmt.Sprintf("report:%d", rep.ID),
+		return audit.RecordFor(ctx, tx, o.id, now, actor, "report.generate", fmt.Sprintf("report:%d", rep.ID),
 			map[string]any{"kind": kind, "period": rep.Period, "org": o.code, "revision": rep.Revision, "number": rep.Number})
 	})
 	if err != nil {

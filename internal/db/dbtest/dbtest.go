@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"zwfw/internal/audit"
 	"zwfw/internal/db"
 )
 
@@ -80,6 +81,7 @@ func SQLite(t testing.TB) *db.DB {
 	if _, err := d.Migrate(context.Background()); err != nil {
 		t.Fatalf("migrate sqlite: %v", err)
 	}
+	sealAudit(t, d)
 	return d
 }
 
@@ -129,7 +131,23 @@ func Postgres(t testing.TB) *db.DB {
 	if _, err := d.Migrate(context.Background()); err != nil {
 		t.Fatalf("migrate postgres: %v", err)
 	}
+	sealAudit(t, d)
 	return d
+}
+
+// sealAudit gives the database audit keys of its own, as a server's start
+// does, so that what the tests do is recorded in the audit log.
+func sealAudit(t testing.TB, d *db.DB) {
+	t.Helper()
+	var b [32]byte
+	rand.Read(b[:])
+	k, err := audit.NewKeys(hex.EncodeToString(b[:]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := audit.Open(context.Background(), d, k, nil); err != nil {
+		t.Fatalf("audit keys: %v", err)
+	}
 }
 
 // Each runs fn as two subtests, one per database, each on a fresh database.
