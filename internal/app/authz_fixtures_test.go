@@ -104,6 +104,12 @@ func newFixtures(t *testing.T, e *apptest.Env) *fixtures {
 		x.user[sc] = name
 	}
 
+	// 四亩地镇's supervisor.
+	if _, err := e.App.Users.CreateStaff(ctx, zwfw.System, account.UserInput{Username: "sidimu.supervisor", Password: apptest.DemoPassword,
+		Name: "四亩地监察", Phone: "0915-6826789", Roles: []string{zwfw.RoleSupervisor}, OrgCode: x.region[inTown2], Post: "镇纪委"}); err != nil {
+		t.Fatal(err)
+	}
+
 	for _, sc := range allScopes {
 		x.cases[sc] = map[string]string{}
 		for _, st := range []string{casework.Submitted, casework.SupplementRequired, casework.Accepted, casework.InProgress, casework.Completed} {
@@ -141,6 +147,8 @@ func newFixtures(t *testing.T, e *apptest.Env) *fixtures {
 		}
 		x.evidence[sc] = rec.Evidence[0].ID
 	}
+	x.moveVillage()
+
 	// An overdue case per scope, filed forty days ago, and the warnings
 	// the scan gives them.
 	clockOffset.Store(int64(-40 * 24 * time.Hour))
@@ -171,6 +179,34 @@ func newFixtures(t *testing.T, e *apptest.Env) *fixtures {
 	}
 	x.asset = m
 	return x
+}
+
+// moveVillage files cases at 东关社区 (a village of 城关镇), reads them so
+// that every cache holds them, then moves the village under 四亩地镇 as
+// the city's administrator would: the scope inMoved.
+func (x *fixtures) moveVillage() {
+	const village = "610923100001"
+	x.region[inMoved], x.centre[inMoved], x.window[inMoved] = village, village+"C", village+"CW01"
+	x.applicant[inMoved], x.item[inMoved] = "sidimu.resident", matrixItem
+	x.cases[inMoved] = map[string]string{}
+	for _, st := range []string{casework.Submitted, casework.Accepted} {
+		s := x.e.Case(x.t, x.applicant[inMoved], x.item[inMoved], x.centre[inMoved], st)
+		x.cases[inMoved][st] = s
+		c, err := x.e.App.Cases.Get(x.ctx, zwfw.System, s)
+		if err != nil {
+			x.t.Fatal(err)
+		}
+		if st == casework.Submitted {
+			x.file[inMoved] = c.Materials[0].FileID
+		} else {
+			x.notice[inMoved] = c.Notices[0].ID
+		}
+	}
+	in := x.orgInput(village, true)
+	in.ParentCode = x.region[inTown2]
+	if _, err := x.e.App.Orgs.Update(x.ctx, zwfw.System, village, in); err != nil {
+		x.t.Fatalf("move %s: %v", village, err)
+	}
 }
 
 // path is the materialised path of an organisation.

@@ -174,9 +174,9 @@ func pageRows() []row {
 			return webGet("/my/cases/" + submitted(x, sc))
 		}, want: applicantPage(scoped(anyone, owner))},
 		// Staff open a material from the workbench through the same link.
-		row{route: "GET /my/cases/{serial}/files/{id}", on: allScopes, call: func(x *fixtures, sc scope) request {
+		row{route: "GET /my/cases/{serial}/files/{id}", on: caseScopes, call: func(x *fixtures, sc scope) request {
 			return webGet(fmt.Sprintf("/my/cases/%s/files/%d", submitted(x, sc), x.file[sc]))
-		}, want: scoped(anyone, seesCase)},
+		}, want: scoped(anyone, seesCase), pending: []pending{staleAfterMove}},
 		row{route: "POST /my/cases/{serial}/supplement", on: allScopes, call: func(x *fixtures, sc scope) request {
 			s := x.caseIn(sc, casework.SupplementRequired)
 			return post("/my/cases/"+s+"/supplement", url.Values{"version": {strconv.Itoa(x.version(s))}})
@@ -203,21 +203,21 @@ func pageRows() []row {
 			s := submitted(x, sc)
 			return webGet("/progress/" + s + "/qr.png?code=" + x.queryCode(s))
 		}, want: everyone(ok)},
-		row{route: "GET /notices/{serial}/{id}", on: allScopes, call: func(x *fixtures, sc scope) request {
+		row{route: "GET /notices/{serial}/{id}", on: caseScopes, call: func(x *fixtures, sc scope) request {
 			return webGet(fmt.Sprintf("/notices/%s/%d", accepted(x, sc), x.notice[sc]))
-		}, want: scoped(anyone, seesCase)},
-		row{route: "GET /notices/{serial}/{id}/qr.png", on: allScopes, call: func(x *fixtures, sc scope) request {
+		}, want: scoped(anyone, seesCase), pending: []pending{staleAfterMove}},
+		row{route: "GET /notices/{serial}/{id}/qr.png", on: caseScopes, call: func(x *fixtures, sc scope) request {
 			return webGet(fmt.Sprintf("/notices/%s/%d/qr.png", accepted(x, sc), x.notice[sc]))
-		}, want: scoped(anyone, seesCase)},
+		}, want: scoped(anyone, seesCase), pending: []pending{staleAfterMove}},
 	)
 
 	// ---- the workbench ----
 	add(
 		row{route: "GET /work", call: fixed(webGet("/work")), want: staffPage(unscoped(anyStaff))},
-		row{route: "GET /work", variant: "all cases", on: allScopes, call: func(x *fixtures, sc scope) request {
+		row{route: "GET /work", variant: "all cases", on: caseScopes, call: func(x *fixtures, sc scope) request {
 			s := submitted(x, sc)
 			return listing(webGet("/work?view=all&q="+s), "/work/cases/"+s)
-		}, want: staffPage(listed(anyStaff, seesCase))},
+		}, want: staffPage(listed(anyStaff, seesCase)), pending: []pending{staleAfterMove}},
 		row{route: "GET /work/new", call: fixed(webGet("/work/new")), want: staffPage(unscoped(window))},
 		// A walk-in application, at the clerk's own centre only.
 		row{route: "POST /work/new", on: allScopes, call: func(x *fixtures, sc scope) request {
@@ -225,12 +225,12 @@ func pageRows() []row {
 			return post("/work/new", url.Values{"item": {x.item[sc]}, "org": {x.centre[sc]}, "name": {"代办测试"}, "id_type": {"id"},
 				"ident": {id + string(ident.IDCheckDigit(id))}, "phone": {"13991561111"}, "m0": {"window"}, "description": {"矩阵测试"}})
 		}, want: staffPage(refusedOut(scoped(window, reachesCentre)))},
-		row{route: "GET /work/cases/{serial}", on: allScopes, call: func(x *fixtures, sc scope) request {
+		row{route: "GET /work/cases/{serial}", on: caseScopes, call: func(x *fixtures, sc scope) request {
 			return webGet("/work/cases/" + submitted(x, sc))
-		}, want: staffPage(scoped(anyStaff, seesCase))},
-		row{route: "GET /work/cases/{serial}/files/{id}", on: allScopes, call: func(x *fixtures, sc scope) request {
+		}, want: staffPage(scoped(anyStaff, seesCase)), pending: []pending{staleAfterMove}},
+		row{route: "GET /work/cases/{serial}/files/{id}", on: caseScopes, call: func(x *fixtures, sc scope) request {
 			return webGet(fmt.Sprintf("/work/cases/%s/files/%d", submitted(x, sc), x.file[sc]))
-		}, want: staffPage(scoped(anyStaff, seesCase))},
+		}, want: staffPage(scoped(anyStaff, seesCase)), pending: []pending{staleAfterMove}},
 		row{route: "POST /work/cases/{serial}/ident", on: allScopes, call: func(x *fixtures, sc scope) request {
 			return post("/work/cases/"+submitted(x, sc)+"/ident", url.Values{"reason": {"核验身份证原件"}})
 		}, want: staffPage(scoped(revealers, seesCase)), pending: []pending{revealsIdent}},
@@ -275,10 +275,10 @@ func pageRows() []row {
 			return webGet("/supervision/screen?org=" + x.region[sc])
 		}, want: staffPage(refusedOut(scoped(or(supervisor, admin), reachesRegion)))},
 		// The drill-down list, narrowed to the scope's case.
-		row{route: "GET /supervision/cases", on: allScopes, call: func(x *fixtures, sc scope) request {
+		row{route: "GET /supervision/cases", on: caseScopes, call: func(x *fixtures, sc scope) request {
 			s := submitted(x, sc)
 			return listing(webGet("/supervision/cases?q="+s), "/work/cases/"+s)
-		}, want: staffPage(listed(or(supervisor, admin), seesCase))},
+		}, want: staffPage(listed(or(supervisor, admin), seesCase)), pending: []pending{staleAfterMove}},
 		row{route: "GET /supervision/warnings", on: allScopes, call: func(x *fixtures, sc scope) request {
 			return listing(webGet("/supervision/warnings?org="+x.region[sc]), "/work/cases/"+x.overdue[sc])
 		}, want: staffPage(listed(or(supervisor, window, reviewer, admin), seesCase))},

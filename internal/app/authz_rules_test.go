@@ -61,6 +61,13 @@ func or(ps ...who) who {
 
 func not(p who) who { return func(c cell) bool { return !p(c) } }
 
+// staleAfterMove: the cells of the moved village whose answer changes with
+// the move — the staff of the town it left and of the town it joined
+// (item 4: moving an org re-scopes everything under it).
+var staleAfterMove = pend("item 4", func(c cell) bool {
+	return c.sc == inMoved && c.a.reaches(c.x.path(c.x.region[inTown])) != c.a.reaches(c.x.path(c.x.region[inTown2]))
+})
+
 var (
 	admin      = roles(zwfw.RoleAdmin)
 	supervisor = roles(zwfw.RoleSupervisor)
@@ -465,25 +472,25 @@ func matrixRows() []row {
 		row{route: "POST /api/v1/cases", variant: "walk-in", on: allScopes, call: func(x *fixtures, sc scope) request {
 			return apiSend("POST", "/cases", x.applyBody(sc, true))
 		}, want: applyRule(true)},
-		row{route: "GET /api/v1/cases", on: allScopes, call: func(x *fixtures, sc scope) request {
+		row{route: "GET /api/v1/cases", on: caseScopes, call: func(x *fixtures, sc scope) request {
 			s := x.cases[sc][casework.Submitted]
 			return listing(apiGet("/cases?q="+s), s)
-		}, want: listed(anyone, seesCase)},
-		row{route: "GET /api/v1/cases/{serial}", on: allScopes, call: func(x *fixtures, sc scope) request {
+		}, want: listed(anyone, seesCase), pending: []pending{staleAfterMove}},
+		row{route: "GET /api/v1/cases/{serial}", on: caseScopes, call: func(x *fixtures, sc scope) request {
 			return apiGet("/cases/" + x.cases[sc][casework.Submitted])
-		}, want: scoped(anyone, seesCase)},
+		}, want: scoped(anyone, seesCase), pending: []pending{staleAfterMove}},
 		row{route: "POST /api/v1/cases/{serial}/reveal-ident", on: allScopes, call: func(x *fixtures, sc scope) request {
 			return apiSend("POST", "/cases/"+x.cases[sc][casework.Submitted]+"/reveal-ident", map[string]string{"reason": "核验身份证原件"})
 		}, want: staffOnlyAPI(scoped(revealers, seesCase)), pending: []pending{revealsIdent}},
-		row{route: "GET /api/v1/cases/{serial}/notices", on: allScopes, call: func(x *fixtures, sc scope) request {
+		row{route: "GET /api/v1/cases/{serial}/notices", on: caseScopes, call: func(x *fixtures, sc scope) request {
 			return apiGet("/cases/" + x.cases[sc][casework.Accepted] + "/notices")
-		}, want: scoped(anyone, seesCase)},
-		row{route: "GET /api/v1/cases/{serial}/notices/{id}", on: allScopes, call: func(x *fixtures, sc scope) request {
+		}, want: scoped(anyone, seesCase), pending: []pending{staleAfterMove}},
+		row{route: "GET /api/v1/cases/{serial}/notices/{id}", on: caseScopes, call: func(x *fixtures, sc scope) request {
 			return apiGet(fmt.Sprintf("/cases/%s/notices/%d", x.cases[sc][casework.Accepted], x.notice[sc]))
-		}, want: scoped(anyone, seesCase)},
-		row{route: "GET /api/v1/cases/{serial}/files/{id}", on: allScopes, call: func(x *fixtures, sc scope) request {
+		}, want: scoped(anyone, seesCase), pending: []pending{staleAfterMove}},
+		row{route: "GET /api/v1/cases/{serial}/files/{id}", on: caseScopes, call: func(x *fixtures, sc scope) request {
 			return apiGet(fmt.Sprintf("/cases/%s/files/%d", x.cases[sc][casework.Submitted], x.file[sc]))
-		}, want: scoped(anyone, seesCase)},
+		}, want: scoped(anyone, seesCase), pending: []pending{staleAfterMove}},
 		// A file of another case through this case's serial: nobody.
 		row{route: "GET /api/v1/cases/{serial}/files/{id}", variant: "another case's file", on: allScopes, call: func(x *fixtures, sc scope) request {
 			return apiGet(fmt.Sprintf("/cases/%s/files/%d", x.cases[sc][casework.Submitted], x.file[moveTarget(sc)]))
@@ -509,10 +516,10 @@ func matrixRows() []row {
 	// ---- API: audit ----
 	add(
 		// The trail of one case: staff who may see the case.
-		row{route: "GET /api/v1/audit", variant: "case", on: allScopes, call: func(x *fixtures, sc scope) request {
+		row{route: "GET /api/v1/audit", variant: "case", on: caseScopes, call: func(x *fixtures, sc scope) request {
 			s := x.cases[sc][casework.Submitted]
 			return listing(apiGet("/audit?case="+s), `"case:`+s+`"`)
-		}, want: staffOnlyAPI(scoped(anyStaff, seesCase))},
+		}, want: staffOnlyAPI(scoped(anyStaff, seesCase)), pending: []pending{staleAfterMove}},
 		// The whole log, newest first: administrators, reading the entries
 		// of their subtree (item 2). The call is made right after an entry
 		// about the scope's case is written.
@@ -535,8 +542,11 @@ func matrixRows() []row {
 		row{route: "PUT /api/v1/calendar/adjustments/{date}", call: fixed(apiSend("PUT", "/calendar/adjustments/2027-06-23",
 			map[string]string{"kind": "holiday", "note": "授权矩阵测试"})), want: unscoped(countyAdmin),
 			pending: []pending{pend("item 3", and(admin, not(countyAdmin)))}},
-		row{route: "DELETE /api/v1/calendar/adjustments/{date}", call: fixed(apiSend("DELETE", "/calendar/adjustments/2027-06-23", nil)),
-			want: unscoped(countyAdmin), pending: []pending{pend("item 3", and(admin, not(countyAdmin)))}},
+		// Removing a county's adjustment (?org= names the county; today's
+		// code ignores it and removes the platform's).
+		row{route: "DELETE /api/v1/calendar/adjustments/{date}", on: []scope{inCounty, inCounty2}, call: func(x *fixtures, sc scope) request {
+			return apiSend("DELETE", "/calendar/adjustments/2027-06-23?org="+x.region[sc], nil)
+		}, want: refusedOut(scoped(admin, adminOfRegion)), pending: []pending{pend("item 3", and(admin, not(adminOfRegion)))}},
 	)
 
 	// ---- API: supervision ----
@@ -654,6 +664,12 @@ func applyRule(walkIn bool) rule {
 		}
 		return ok
 	}
+}
+
+// adminOfRegion: the administrators of the scope's region node or of the
+// city (a county's settings are its own and the city's).
+func adminOfRegion(c cell) bool {
+	return c.a.is(zwfw.RoleAdmin) && (c.a.org == "610900" || c.a.org == c.x.region[c.sc])
 }
 
 // countyAdmin: the administrators of a county or of the city.

@@ -32,7 +32,8 @@ import (
 // The authorization matrix (issue 8 item 14). Every route of the API and of
 // the pages, enumerated from their route tables, is called by every actor —
 // a visitor, the two demo applicants, each staff role of the county and of
-// 城关镇, the city administrator and another county's administrator — on
+// 城关镇, the city administrator, another county's administrator and
+// another town's supervisor — on
 // an object in each scope: the county's own (县级), 城关镇's, another town
 // of the county (四亩地镇) and another county (石泉县, apptest.SecondCounty).
 // The status class of each answer is compared with the intended rule of
@@ -53,9 +54,16 @@ const (
 	inTown    scope = "town"    // 城关镇 (610923100), a town of the county
 	inTown2   scope = "town2"   // 四亩地镇 (610923101), another town of the county
 	inCounty2 scope = "county2" // 石泉县 (610922), another county of the city
+	// inMoved is a village (东关社区) moved from 城关镇 to 四亩地镇 after
+	// its cases were filed and read: its cases belong to 四亩地镇 now.
+	inMoved scope = "moved"
 )
 
 var allScopes = []scope{inCounty, inTown, inTown2, inCounty2}
+
+// caseScopes are the scopes of the rows that read cases: those of every
+// row, and the village moved to another town (item 4).
+var caseScopes = []scope{inCounty, inTown, inTown2, inCounty2, inMoved}
 
 // outcome is the class of an answer.
 type outcome int
@@ -511,6 +519,8 @@ var matrixActors = []struct {
 	{"county.window", ""}, {"county.reviewer", ""}, {"county.supervisor", ""}, {"county.catalog", ""}, {"county.cashier", ""}, {"county.admin", ""},
 	{"chengguan.window", ""}, {"chengguan.reviewer", ""}, {"chengguan.supervisor", ""}, {"chengguan.catalog", ""}, {"chengguan.cashier", ""}, {"chengguan.admin", ""},
 	{"admin", ""}, {"shiquan.admin", ""},
+	// 四亩地镇's supervisor: the town a village moves to (item 4).
+	{"sidimu.supervisor", ""},
 }
 
 // signIn opens an API token and a page session for every actor through the
