@@ -104,6 +104,11 @@ func newFixtures(t *testing.T, e *apptest.Env) *fixtures {
 		x.user[sc] = name
 	}
 
+	// The account the sign-in rows sign in (no other row changes it).
+	if _, err := e.App.Users.CreateStaff(ctx, zwfw.System, account.UserInput{Username: "matrix.login", Password: apptest.DemoPassword,
+		Name: "矩阵登录", Phone: "0915-6826789", Roles: []string{zwfw.RoleWindow}, OrgCode: x.centre[inCounty], WindowCode: x.window[inCounty], Post: "测试"}); err != nil {
+		t.Fatal(err)
+	}
 	// 四亩地镇's supervisor.
 	if _, err := e.App.Users.CreateStaff(ctx, zwfw.System, account.UserInput{Username: "sidimu.supervisor", Password: apptest.DemoPassword,
 		Name: "四亩地监察", Phone: "0915-6826789", Roles: []string{zwfw.RoleSupervisor}, OrgCode: x.region[inTown2], Post: "镇纪委"}); err != nil {

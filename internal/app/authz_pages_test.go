@@ -46,7 +46,7 @@ func pageRows() []row {
 		// Signing in and registering happen in a browser of their own (they
 		// set the session cookie); a burst may meet the rate limit.
 		row{route: "POST /login", call: func(x *fixtures, sc scope) request {
-			r := post("/login", url.Values{"username": {"matrix.county"}, "password": {apptest.DemoPassword}})
+			r := post("/login", url.Values{"username": {"matrix.login"}, "password": {apptest.DemoPassword}})
 			r.isolated = true
 			return r
 		}, want: everyone(pass)},

@@ -320,7 +320,7 @@ func matrixRows() []row {
 	// ---- API: accounts ----
 	add(
 		row{route: "POST /api/v1/auth/login", call: fixed(apiSend("POST", "/auth/login",
-			map[string]string{"username": "matrix.county", "password": apptest.DemoPassword})),
+			map[string]string{"username": "matrix.login", "password": apptest.DemoPassword})),
 			// Anyone may sign in; a burst from one address may meet the
 			// rate limit (429).
 			want: everyone(pass)},
