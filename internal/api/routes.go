@@ -20,6 +20,18 @@ const (
 	signature               // no session: the handler checks a shared-secret signature (payment callback)
 )
 
+func (a access) String() string {
+	switch a {
+	case public:
+		return "public"
+	case signedIn:
+		return "signedIn"
+	case signature:
+		return "signature"
+	}
+	return "unknown"
+}
+
 // handler is an API handler: it writes a response, or returns an error that
 // serve renders.
 type handler func(w http.ResponseWriter, r *http.Request) error
@@ -106,6 +118,27 @@ func routes(d Deps) []route {
 
 		{"GET", "/openapi.json", public, false, handleOpenAPI()},
 	}
+}
+
+// RouteInfo describes one API operation: its method, its path relative to
+// Prefix (a ServeMux pattern), who may call it (public, signedIn,
+// signature) and whether it takes an upload-sized body.
+type RouteInfo struct {
+	Method string
+	Path   string
+	Access string
+	Upload bool
+}
+
+// Routes lists every operation of the API, for tests that must cover each
+// (openapi_test.go, the authorization matrix). It needs no database: the
+// table is built on empty dependencies and never called.
+func Routes() []RouteInfo {
+	var out []RouteInfo
+	for _, rt := range routes(Deps{}) {
+		out = append(out, RouteInfo{Method: rt.Method, Path: rt.Path, Access: rt.Access.String(), Upload: rt.Upload})
+	}
+	return out
 }
 
 // serve wraps a route's handler: it bounds the body, checks sign-in and the

@@ -25,39 +25,6 @@ func init() {
 		"mycases", "mycase", "mycase_withdraw", "mycase_messages", "progress", "notice")
 }
 
-// routesApplicant registers the applicant's case pages: applying online,
-// 我的办件, notices, and the public progress lookup.
-func (s *server) routesApplicant(mux *http.ServeMux, upload int64) {
-	// A post of the application form may carry one file per material; each
-	// is held to the upload limit by files.Store.Put, the whole post to four
-	// of them (more files: save a draft and upload the rest after).
-	multi := 4*upload + formLimit
-
-	mux.Handle("GET /apply/{code}", s.page(s.applicant(s.applyPage)))
-	mux.Handle("POST /apply/{code}", s.page(s.applicant(s.form(multi, s.applyPost))))
-	mux.Handle("GET /apply/submitted/{serial}", s.page(s.applicant(s.applyDone)))
-
-	mux.Handle("GET /my", s.page(s.applicant(s.myCases)))
-	mux.Handle("POST /my/drafts/{id}/delete", s.page(s.applicant(s.form(formLimit, s.myDraftDelete))))
-	mux.Handle("GET /my/cases/{serial}", s.page(s.applicant(s.myCase)))
-	mux.Handle("GET /my/cases/{serial}/files/{id}", s.page(s.signedIn(s.myCaseFile)))
-	mux.Handle("POST /my/cases/{serial}/supplement", s.page(s.applicant(s.form(multi, s.mySupplement))))
-	mux.Handle("GET /my/cases/{serial}/withdraw", s.page(s.applicant(s.myWithdrawPage)))
-	mux.Handle("POST /my/cases/{serial}/withdraw", s.page(s.applicant(s.form(formLimit, s.myWithdraw))))
-	mux.Handle("POST /my/cases/{serial}/evaluate", s.page(s.applicant(s.form(formLimit, s.myEvaluate))))
-	mux.Handle("GET /my/messages", s.page(s.applicant(s.myMessages)))
-	mux.Handle("POST /my/messages/read", s.page(s.applicant(s.form(formLimit, s.myMessagesRead))))
-
-	mux.Handle("GET /progress", s.page(s.progressForm))
-	mux.Handle("GET /progress/{serial}", s.page(s.progressCase))
-	mux.Handle("GET /progress/{serial}/qr.png", s.page(s.progressQR))
-
-	// Notices are printed by applicants and by the staff who may see the
-	// case (the workbench links here); Cases.Notice checks who may.
-	mux.Handle("GET /notices/{serial}/{id}", s.page(s.signedIn(s.noticePage)))
-	mux.Handle("GET /notices/{serial}/{id}/qr.png", s.page(s.signedIn(s.noticeQR)))
-}
-
 // applicant admits applicants (residents and enterprises) only; a staff
 // account is pointed to the window workbench, where staff file cases on an
 // applicant's behalf.

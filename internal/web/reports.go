@@ -24,22 +24,6 @@ func init() {
 	pages = append(pages, "sup_reports", "sup_report", "sup_weights", "sup_errors", "sup_error", "sup_error_new")
 }
 
-// routesSupervision registers the supervision pages.
-func (s *server) routesSupervision(mux *http.ServeMux, upload int64) {
-	mux.Handle("GET /supervision/reports", s.page(s.staff(s.reportsPage)))
-	mux.Handle("POST /supervision/reports", s.page(s.staff(s.form(formLimit, s.reportGenerate))))
-	mux.Handle("GET /supervision/reports/{id}", s.page(s.staff(s.reportPage)))
-	mux.Handle("GET /supervision/reports/{id}/xlsx", s.page(s.staff(s.reportXLSX)))
-	mux.Handle("GET /supervision/weights", s.page(s.staff(s.weightsPage)))
-	mux.Handle("POST /supervision/weights", s.page(s.staff(s.form(formLimit, s.weightsSave))))
-	mux.Handle("GET /supervision/errors", s.page(s.staff(s.errorsPage)))
-	mux.Handle("GET /supervision/errors/new", s.page(s.staff(s.errorNew)))
-	mux.Handle("POST /supervision/errors", s.page(s.staff(s.form(8*upload+formLimit, s.errorRegister))))
-	mux.Handle("GET /supervision/errors/{id}", s.page(s.staff(s.errorPage)))
-	mux.Handle("POST /supervision/errors/{id}/actions/{action}", s.page(s.staff(s.form(formLimit, s.errorAct))))
-	mux.Handle("GET /supervision/errors/{id}/files/{file}", s.page(s.staff(s.errorFile)))
-}
-
 // supBase is the base of a supervision page: the administration's
 // navigation, with the entry current.
 func (s *server) supBase(w http.ResponseWriter, r *http.Request, title, nav string) base {

@@ -2,68 +2,213 @@ package web
 
 import "net/http"
 
+// access says who may open a page. Roles and scope are the services'
+// business; the access wrapper only turns away those who cannot be served
+// at all (visitors from signed-in pages, applicants from staff pages …).
+type access int
+
+const (
+	public    access = iota // anyone
+	signedIn                // any signed-in account; visitors go to the sign-in page
+	applicant               // applicants; staff get the note that sends them to the workbench
+	staff                   // staff; applicants get the 403 page
+)
+
+func (a access) String() string {
+	switch a {
+	case public:
+		return "public"
+	case signedIn:
+		return "signedIn"
+	case applicant:
+		return "applicant"
+	case staff:
+		return "staff"
+	}
+	return "unknown"
+}
+
+// route is one page route. Limit > 0 makes it a form post: the body is
+// bounded to Limit bytes, parsed, and the CSRF token checked before Handle.
+type route struct {
+	Method  string
+	Pattern string
+	Access  access
+	Limit   int64
+	Handle  handlerFunc
+}
+
+// table is every page of the web surface, in the order of the menus. The
+// authorization matrix (internal/app/authz_test.go) has a row for each;
+// a page added here without one fails it.
+func (s *server) table() []route {
+	upload := s.maxUpload()
+	// A post of the application form may carry one file per material; each
+	// is held to the upload limit by files.Store.Put, the whole post to four
+	// of them (more files: save a draft and upload the rest after).
+	multi := 4*upload + formLimit
+	return []route{
+		// The online hall.
+		{"GET", "/{$}", public, 0, s.home},
+		{"GET", "/items", public, 0, s.itemList},
+		{"GET", "/items/{code}", public, 0, s.itemGuide},
+		{"GET", "/items/{code}/files/{sha}", public, 0, s.itemFile},
+		{"GET", "/towns/{code}", public, 0, s.town},
+		{"POST", "/care", public, formLimit, s.setCare},
+
+		// Accounts.
+		{"GET", "/login", public, 0, s.loginPage},
+		{"POST", "/login", public, formLimit, s.login},
+		{"GET", "/register", public, 0, s.registerPage},
+		{"POST", "/register", public, formLimit, s.register},
+		{"POST", "/logout", public, formLimit, s.logout},
+		{"GET", "/account", signedIn, 0, s.accountPage},
+		{"POST", "/account/password", signedIn, formLimit, s.changePassword},
+
+		// Administration (every action is scoped by the services).
+		{"GET", "/admin", staff, 0, s.adminHome},
+		{"GET", "/admin/orgs", staff, 0, s.adminOrgs},
+		{"GET", "/admin/orgs/new", staff, 0, s.adminOrgNew},
+		{"POST", "/admin/orgs", staff, formLimit, s.adminOrgCreate},
+		{"GET", "/admin/orgs/{code}/edit", staff, 0, s.adminOrgEdit},
+		{"POST", "/admin/orgs/{code}", staff, formLimit, s.adminOrgUpdate},
+		{"POST", "/admin/orgs/{code}/active", staff, formLimit, s.adminOrgActive},
+
+		{"GET", "/admin/users", staff, 0, s.adminUsers},
+		{"GET", "/admin/users/new", staff, 0, s.adminUserNew},
+		{"POST", "/admin/users", staff, formLimit, s.adminUserCreate},
+		{"GET", "/admin/users/{username}/edit", staff, 0, s.adminUserEdit},
+		{"POST", "/admin/users/{username}", staff, formLimit, s.adminUserUpdate},
+		{"POST", "/admin/users/{username}/password", staff, formLimit, s.adminUserPassword},
+		{"POST", "/admin/users/{username}/unlock", staff, formLimit, s.adminUserUnlock},
+
+		{"GET", "/admin/items", staff, 0, s.adminItems},
+		{"GET", "/admin/items/new", staff, 0, s.adminItemNew},
+		{"POST", "/admin/items", staff, 4 * upload, s.adminItemCreate},
+		{"GET", "/admin/items/{code}/edit", staff, 0, s.adminItemEdit},
+		{"POST", "/admin/items/{code}", staff, 4 * upload, s.adminItemUpdate},
+		{"GET", "/admin/items/{code}/cancel", staff, 0, s.adminItemCancelPage},
+		{"POST", "/admin/items/{code}/cancel", staff, formLimit, s.adminItemCancel},
+
+		{"GET", "/admin/catalog/import", staff, 0, s.adminImportPage},
+		{"POST", "/admin/catalog/import", staff, upload + formLimit, s.adminImport},
+		{"GET", "/admin/catalog/export", staff, 0, s.adminExport},
+
+		// The applicant's case pages (apply.go, mycase.go): applying online,
+		// 我的办件 and its messages.
+		{"GET", "/apply/{code}", applicant, 0, s.applyPage},
+		{"POST", "/apply/{code}", applicant, multi, s.applyPost},
+		{"GET", "/apply/submitted/{serial}", applicant, 0, s.applyDone},
+
+		{"GET", "/my", applicant, 0, s.myCases},
+		{"POST", "/my/drafts/{id}/delete", applicant, formLimit, s.myDraftDelete},
+		{"GET", "/my/cases/{serial}", applicant, 0, s.myCase},
+		// Staff open materials from the workbench too; Cases.File decides.
+		{"GET", "/my/cases/{serial}/files/{id}", signedIn, 0, s.myCaseFile},
+		{"POST", "/my/cases/{serial}/supplement", applicant, multi, s.mySupplement},
+		{"GET", "/my/cases/{serial}/withdraw", applicant, 0, s.myWithdrawPage},
+		{"POST", "/my/cases/{serial}/withdraw", applicant, formLimit, s.myWithdraw},
+		{"POST", "/my/cases/{serial}/evaluate", applicant, formLimit, s.myEvaluate},
+		{"GET", "/my/messages", applicant, 0, s.myMessages},
+		{"POST", "/my/messages/read", applicant, formLimit, s.myMessagesRead},
+
+		// The public progress lookup (progress.go).
+		{"GET", "/progress", public, 0, s.progressForm},
+		{"GET", "/progress/{serial}", public, 0, s.progressCase},
+		{"GET", "/progress/{serial}/qr.png", public, 0, s.progressQR},
+
+		// Notices are printed by applicants and by the staff who may see the
+		// case (the workbench links here); Cases.Notice checks who may.
+		{"GET", "/notices/{serial}/{id}", signedIn, 0, s.noticePage},
+		{"GET", "/notices/{serial}/{id}/qr.png", signedIn, 0, s.noticeQR},
+
+		// The staff's workbench (work.go, work_case.go, work_new.go): the
+		// window's queues, the reviewer's inbox, the cashier's and the
+		// supervisor's lists, one case with its actions, walk-in applications.
+		{"GET", "/work", staff, 0, s.workHome},
+		{"GET", "/work/new", staff, 0, s.workNew},
+		{"POST", "/work/new", staff, 8*upload + formLimit, s.workNewPost()},
+		{"GET", "/work/cases/{serial}", staff, 0, s.workCase},
+		{"GET", "/work/cases/{serial}/files/{id}", staff, 0, s.workFile},
+		{"POST", "/work/cases/{serial}/actions/{action}", staff, formLimit, s.workAct},
+		{"POST", "/work/cases/{serial}/ident", staff, formLimit, s.workIdent},
+		{"POST", "/work/cases/{serial}/instant", staff, formLimit, s.workInstant},
+		{"GET", "/work/cases/{serial}/evaluate", staff, 0, s.workEvaluate},
+		{"POST", "/work/cases/{serial}/evaluate", staff, formLimit, s.workEvaluatePost},
+
+		// Supervision (电子监察): the dashboard, the large screen and the cases
+		// behind a figure (supervision.go); warnings (warnings.go); reports,
+		// assessment weights and the error register (reports.go, errors.go).
+		{"GET", "/supervision", staff, 0, s.supervisionHome},
+		{"GET", "/supervision/screen", staff, 0, s.supervisionScreen},
+		{"GET", "/supervision/cases", staff, 0, s.supervisionCases},
+		{"GET", "/supervision/warnings", staff, 0, s.warningsPage},
+		{"GET", "/supervision/reports", staff, 0, s.reportsPage},
+		{"POST", "/supervision/reports", staff, formLimit, s.reportGenerate},
+		{"GET", "/supervision/reports/{id}", staff, 0, s.reportPage},
+		{"GET", "/supervision/reports/{id}/xlsx", staff, 0, s.reportXLSX},
+		{"GET", "/supervision/weights", staff, 0, s.weightsPage},
+		{"POST", "/supervision/weights", staff, formLimit, s.weightsSave},
+		{"GET", "/supervision/errors", staff, 0, s.errorsPage},
+		{"GET", "/supervision/errors/new", staff, 0, s.errorNew},
+		{"POST", "/supervision/errors", staff, 8*upload + formLimit, s.errorRegister},
+		{"GET", "/supervision/errors/{id}", staff, 0, s.errorPage},
+		{"POST", "/supervision/errors/{id}/actions/{action}", staff, formLimit, s.errorAct},
+		{"GET", "/supervision/errors/{id}/files/{file}", staff, 0, s.errorFile},
+	}
+}
+
+// staticPattern serves the embedded assets under their checksum URLs; they
+// are not pages (no session headers, no error page).
+const staticPattern = "GET /static/{hash}/{name}"
+
 // routes registers every page of the web surface. /api/v1 belongs to the
 // API package and is mounted beside this handler.
 func (s *server) routes(mux *http.ServeMux) {
-	upload := s.d.Config.MaxUpload
-	if upload <= 0 {
-		upload = 20 << 20
+	mux.HandleFunc(staticPattern, s.assets.serve)
+	for _, rt := range s.table() {
+		mux.Handle(rt.Method+" "+rt.Pattern, s.page(s.guard(rt)))
 	}
-	mux.HandleFunc("GET /static/{hash}/{name}", s.assets.serve)
-
-	// The online hall (public).
-	mux.Handle("GET /{$}", s.page(s.home))
-	mux.Handle("GET /items", s.page(s.itemList))
-	mux.Handle("GET /items/{code}", s.page(s.itemGuide))
-	mux.Handle("GET /items/{code}/files/{sha}", s.page(s.itemFile))
-	mux.Handle("GET /towns/{code}", s.page(s.town))
-	mux.Handle("POST /care", s.page(s.form(formLimit, s.setCare)))
-
-	// Accounts.
-	mux.Handle("GET /login", s.page(s.loginPage))
-	mux.Handle("POST /login", s.page(s.form(formLimit, s.login)))
-	mux.Handle("GET /register", s.page(s.registerPage))
-	mux.Handle("POST /register", s.page(s.form(formLimit, s.register)))
-	mux.Handle("POST /logout", s.page(s.form(formLimit, s.logout)))
-	mux.Handle("GET /account", s.page(s.signedIn(s.accountPage)))
-	mux.Handle("POST /account/password", s.page(s.signedIn(s.form(formLimit, s.changePassword))))
-
-	// Administration (staff; every action is scoped by the services).
-	mux.Handle("GET /admin", s.page(s.staff(s.adminHome)))
-	mux.Handle("GET /admin/orgs", s.page(s.staff(s.adminOrgs)))
-	mux.Handle("GET /admin/orgs/new", s.page(s.staff(s.adminOrgNew)))
-	mux.Handle("POST /admin/orgs", s.page(s.staff(s.form(formLimit, s.adminOrgCreate))))
-	mux.Handle("GET /admin/orgs/{code}/edit", s.page(s.staff(s.adminOrgEdit)))
-	mux.Handle("POST /admin/orgs/{code}", s.page(s.staff(s.form(formLimit, s.adminOrgUpdate))))
-	mux.Handle("POST /admin/orgs/{code}/active", s.page(s.staff(s.form(formLimit, s.adminOrgActive))))
-
-	mux.Handle("GET /admin/users", s.page(s.staff(s.adminUsers)))
-	mux.Handle("GET /admin/users/new", s.page(s.staff(s.adminUserNew)))
-	mux.Handle("POST /admin/users", s.page(s.staff(s.form(formLimit, s.adminUserCreate))))
-	mux.Handle("GET /admin/users/{username}/edit", s.page(s.staff(s.adminUserEdit)))
-	mux.Handle("POST /admin/users/{username}", s.page(s.staff(s.form(formLimit, s.adminUserUpdate))))
-	mux.Handle("POST /admin/users/{username}/password", s.page(s.staff(s.form(formLimit, s.adminUserPassword))))
-	mux.Handle("POST /admin/users/{username}/unlock", s.page(s.staff(s.form(formLimit, s.adminUserUnlock))))
-
-	mux.Handle("GET /admin/items", s.page(s.staff(s.adminItems)))
-	mux.Handle("GET /admin/items/new", s.page(s.staff(s.adminItemNew)))
-	mux.Handle("POST /admin/items", s.page(s.staff(s.form(4*upload, s.adminItemCreate))))
-	mux.Handle("GET /admin/items/{code}/edit", s.page(s.staff(s.adminItemEdit)))
-	mux.Handle("POST /admin/items/{code}", s.page(s.staff(s.form(4*upload, s.adminItemUpdate))))
-	mux.Handle("GET /admin/items/{code}/cancel", s.page(s.staff(s.adminItemCancelPage)))
-	mux.Handle("POST /admin/items/{code}/cancel", s.page(s.staff(s.form(formLimit, s.adminItemCancel))))
-
-	mux.Handle("GET /admin/catalog/import", s.page(s.staff(s.adminImportPage)))
-	mux.Handle("POST /admin/catalog/import", s.page(s.staff(s.form(upload+formLimit, s.adminImport))))
-	mux.Handle("GET /admin/catalog/export", s.page(s.staff(s.adminExport)))
-
-	// Case handling: the applicant's side and the public progress lookup
-	// (apply.go), the staff's workbench (work.go).
-	s.routesApplicant(mux, upload)
-	s.routesWork(mux, upload)
-	s.routesDashboard(mux)
-	s.routesWarnings(mux)
-	s.routesSupervision(mux, upload)
-
 	mux.Handle("/", s.page(s.notFound))
+}
+
+// guard wraps a route's handler in its access check and, for a form post,
+// the body limit and CSRF check (inside the access check: a visitor is sent
+// to sign in before the form is read).
+func (s *server) guard(rt route) handlerFunc {
+	fn := rt.Handle
+	if rt.Limit > 0 {
+		fn = s.form(rt.Limit, fn)
+	}
+	switch rt.Access {
+	case signedIn:
+		fn = s.signedIn(fn)
+	case applicant:
+		fn = s.applicant(fn)
+	case staff:
+		fn = s.staff(fn)
+	}
+	return fn
+}
+
+// RouteInfo describes one route of the web surface: its method, its
+// ServeMux pattern and who may open it (public, signedIn, applicant,
+// staff). FormLimit is the body limit of a form post (0: not a form).
+type RouteInfo struct {
+	Method    string
+	Pattern   string
+	Access    string
+	FormLimit int64
+}
+
+// Routes lists every route of the web surface, the static assets first,
+// for tests that must cover each (the authorization matrix). It needs no
+// database: the table is built on an empty server and never called.
+func Routes() []RouteInfo {
+	s := &server{}
+	out := []RouteInfo{{Method: "GET", Pattern: "/static/{hash}/{name}", Access: public.String()}}
+	for _, rt := range s.table() {
+		out = append(out, RouteInfo{Method: rt.Method, Pattern: rt.Pattern, Access: rt.Access.String(), FormLimit: rt.Limit})
+	}
+	return out
 }

@@ -27,12 +27,6 @@ var supervisionPages = []string{"supervision", "supervision_screen", "supervisio
 
 func init() { pages = append(pages, supervisionPages...) }
 
-func (s *server) routesDashboard(mux *http.ServeMux) {
-	mux.Handle("GET /supervision", s.page(s.staff(s.supervisionHome)))
-	mux.Handle("GET /supervision/screen", s.page(s.staff(s.supervisionScreen)))
-	mux.Handle("GET /supervision/cases", s.page(s.staff(s.supervisionCases)))
-}
-
 // screenRefresh is how often the large screen reloads itself, in seconds.
 const screenRefresh = 60
 

@@ -17,10 +17,6 @@ import (
 
 func init() { pages = append(pages, "supervision_warnings") }
 
-func (s *server) routesWarnings(mux *http.ServeMux) {
-	mux.Handle("GET /supervision/warnings", s.page(s.staff(s.warningsPage)))
-}
-
 // canSupervise says who may open the warning list (the service checks
 // again): supervisors, windows, reviewers and administrators.
 func canSupervise(a *zwfw.Actor) bool {

@@ -27,21 +27,6 @@ var workPages = []string{"work_home", "work_case", "work_evaluate", "work_new"}
 
 func init() { pages = append(pages, workPages...) }
 
-// routesWork registers the staff's case pages: the window workbench, the
-// reviewer's inbox, the cashier's and supervisor's lists.
-func (s *server) routesWork(mux *http.ServeMux, upload int64) {
-	mux.Handle("GET /work", s.page(s.staff(s.workHome)))
-	mux.Handle("GET /work/new", s.page(s.staff(s.workNew)))
-	mux.Handle("POST /work/new", s.page(s.staff(s.form(8*upload+formLimit, s.workNewPost()))))
-	mux.Handle("GET /work/cases/{serial}", s.page(s.staff(s.workCase)))
-	mux.Handle("GET /work/cases/{serial}/files/{id}", s.page(s.staff(s.workFile)))
-	mux.Handle("POST /work/cases/{serial}/actions/{action}", s.page(s.staff(s.form(formLimit, s.workAct))))
-	mux.Handle("POST /work/cases/{serial}/ident", s.page(s.staff(s.form(formLimit, s.workIdent))))
-	mux.Handle("POST /work/cases/{serial}/instant", s.page(s.staff(s.form(formLimit, s.workInstant))))
-	mux.Handle("GET /work/cases/{serial}/evaluate", s.page(s.staff(s.workEvaluate)))
-	mux.Handle("POST /work/cases/{serial}/evaluate", s.page(s.staff(s.form(formLimit, s.workEvaluatePost))))
-}
-
 // workBase is the base of a workbench page: the administration's
 // navigation, with 办件工作台 current.
 func (s *server) workBase(w http.ResponseWriter, r *http.Request, title string) base {
