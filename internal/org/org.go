@@ -125,6 +125,11 @@ func (o *Org) DisplayName() string {
 // KindName is the Chinese name of the node's kind.
 func (o *Org) KindName() string { return KindName(o.Kind) }
 
+// Topic is what db.OnChange calls a change to the tree: a node's code,
+// name, state or place (key: the node's code before the change). Caches of
+// anything that carries an organisation's code or path listen to it.
+const Topic = "org"
+
 // Service reads and edits the tree.
 type Service struct {
 	db  *db.DB
