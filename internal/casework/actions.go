@@ -403,6 +403,10 @@ func (a *act) fanOut(deadline time.Time) error {
 	if err != nil {
 		return err
 	}
+	// The tasks copy their departments' paths (see Apply).
+	if err := a.tx.ShareTree(a.ctx); err != nil {
+		return err
+	}
 	depts := append([]string{a.it.Dept}, a.it.CoDepts...)
 	for i, code := range depts {
 		d, err := org.Lookup(a.ctx, a.tx, code)

@@ -32,10 +32,10 @@ import (
 // Either way, when InTx returns, this process's caches are already clean,
 // and other processes' within the notification's trip.
 //
-// A listener that loses its connection may miss notifications: until it has
-// listened again, Live reports false (caches serve nothing then), and once
-// it listens again every callback runs with the key "" — everything may have
-// changed.
+// A listener that loses its connection may miss notifications: every
+// callback then runs with the key "" (anything may have changed), Live
+// reports false until it listens again (caches keep nothing meanwhile), and
+// once it listens every callback runs with "" once more.
 
 // changeChannel is the notification channel, per schema (several
 // deployments, or the tests, may share one PostgreSQL database).
@@ -175,6 +175,9 @@ func (db *DB) listen(ctx context.Context) {
 	for {
 		err := db.listenOnce(ctx)
 		if c.live.Swap(false) {
+			// Changes may go unheard from now on: what caches hold may
+			// go stale, and they hold nothing new until Live again.
+			c.flush()
 			wait = 100 * time.Millisecond // it had worked: retry soon
 		}
 		if ctx.Err() != nil {
