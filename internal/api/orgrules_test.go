@@ -191,6 +191,17 @@ func testMoveVillage(t *testing.T, a, b *apptest.Env) {
 	if g, l := sees(now); g || l {
 		t.Fatalf("四亩地镇 before the move: get %v, listed %v", g, l)
 	}
+	// The dashboards' count of today's cases, computed (and kept) now.
+	today := func(c *client) int {
+		var ov struct {
+			Totals struct {
+				Today int `json:"cases_today"`
+			}
+		}
+		c.get("/supervision/overview").decode(&ov)
+		return ov.Totals.Today
+	}
+	oldToday, newToday := today(old), today(now)
 
 	res := demo(t, a, "county.admin").put("/orgs/610923100201", map[string]any{"name": "寨沟村", "parent_code": "610923101"})
 	if res.Status != http.StatusOK {
@@ -210,6 +221,9 @@ func testMoveVillage(t *testing.T, a, b *apptest.Env) {
 	if now.get("/cases/"+k2.Serial).Status != http.StatusOK || old.get("/cases/"+k2.Serial).Status != http.StatusNotFound {
 		t.Error("a case filed after the move belongs to the old town")
 	}
+	if !soon(func() bool { return today(old) == oldToday-1 && today(now) == newToday+2 }) {
+		t.Errorf("dashboards after the move: 城关镇 %d cases today (was %d), 四亩地镇 %d (was %d)", today(old), oldToday, today(now), newToday)
+	}
 	county := on(b, demo(t, a, "county.supervisor"))
 	if county.get("/cases/"+k.Serial).Status != http.StatusOK {
 		t.Error("the county lost sight of the moved village's case")
@@ -219,7 +233,9 @@ func testMoveVillage(t *testing.T, a, b *apptest.Env) {
 	if res.Status != http.StatusOK {
 		t.Fatalf("rename: %d %s", res.Status, res.Body)
 	}
-	if !soon(func() bool { return strings.Contains(string(county.get("/cases/"+k.Serial).Body), "寨沟村党群服务中心") }) {
+	if !soon(func() bool {
+		return strings.Contains(string(county.get("/cases/"+k.Serial).Body), "寨沟村党群服务中心")
+	}) {
 		t.Error("a cached case still shows its station's old name")
 	}
 }
