@@ -160,3 +160,51 @@ func TestChangesReachOtherProcesses(t *testing.T) {
 		t.Fatal("changes after reconnecting must be heard")
 	}
 }
+
+// The tree lock: a transaction copying paths (shared) holds a move
+// (exclusive) off until it commits, and shared holders do not wait for
+// each other. On SQLite the single writer does the same by itself.
+func TestTreeLock(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		if d.Dialect != db.Postgres {
+			if err := d.InTx(ctx, func(tx *db.Tx) error { return errors.Join(tx.ShareTree(ctx), tx.LockTree(ctx)) }); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+		copying, release := make(chan struct{}), make(chan struct{})
+		done := make(chan error, 1)
+		go func() {
+			done <- d.InTx(ctx, func(tx *db.Tx) error {
+				if err := tx.ShareTree(ctx); err != nil {
+					return err
+				}
+				close(copying)
+				<-release
+				return nil
+			})
+		}()
+		<-copying
+		if err := d.InTx(ctx, func(tx *db.Tx) error { return tx.ShareTree(ctx) }); err != nil {
+			t.Fatalf("a second copier waited for the first: %v", err)
+		}
+		moved := make(chan time.Time, 1)
+		go func() {
+			_ = d.InTx(ctx, func(tx *db.Tx) error {
+				err := tx.LockTree(ctx)
+				moved <- time.Now()
+				return err
+			})
+		}()
+		time.Sleep(100 * time.Millisecond)
+		released := time.Now()
+		close(release)
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if at := <-moved; at.Before(released) {
+			t.Fatal("the move took the tree lock while a copy was under way")
+		}
+	})
+}
