@@ -123,7 +123,7 @@ type adjustmentRequest struct {
 }
 
 // handlePutAdjustment makes a date a local holiday or working day of a
-// county or the city (its administrators only; the calendar checks).
+// county or the city (its own administrators only; the calendar checks).
 func handlePutAdjustment(cal *calendar.Calendar) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		var in adjustmentRequest

@@ -87,6 +87,9 @@ func testCalendarOwners(t *testing.T, e *apptest.Env) {
 	shiquan.put("/calendar/adjustments/2027-03-15", map[string]string{"kind": "holiday", "note": "防汛应急", "org": "610923"}).
 		apiErr(http.StatusForbidden, "forbidden")
 	shiquan.do("DELETE", "/calendar/adjustments/2027-03-15?org=610923", "", nil, nil).apiErr(http.StatusForbidden, "forbidden")
+	// Nor does the city's: its own adjustments are the city's, for all.
+	demo(t, e, "admin").put("/calendar/adjustments/2027-03-15", map[string]string{"kind": "holiday", "note": "防汛应急", "org": "610923"}).
+		apiErr(http.StatusForbidden, "forbidden")
 
 	// 石泉 closes Monday and Tuesday: its own deadlines move, 宁陕's do not.
 	for _, day := range []string{"2027-03-15", "2027-03-16"} {

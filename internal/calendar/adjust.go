@@ -19,8 +19,9 @@ func HasCalendar(kind string) bool { return kind == org.KindCity || kind == org.
 // Adjust records a local adjustment of a.Org's calendar — the actor's own
 // organisation's when a.Org is empty — or, with an empty kind, removes the
 // adjustment of that date. Only a county or the city keeps a calendar, and
-// only administrators of that organisation or above it change it: a town's
-// administrator, or another county's, cannot move Ningshan's deadlines.
+// only that organisation's own administrators change it: a town's
+// administrator, another county's, or the city's cannot move Ningshan's
+// deadlines (the city's make the city's adjustments, which apply to all).
 // It returns the adjustment as recorded, with its organisation.
 func (c *Calendar) Adjust(ctx context.Context, actor *zwfw.Actor, a Adjustment) (Adjustment, error) {
 	err := c.adjust(ctx, actor, &a)
@@ -60,8 +61,8 @@ func (c *Calendar) adjust(ctx context.Context, actor *zwfw.Actor, a *Adjustment)
 		if !HasCalendar(o.Kind) {
 			return zwfw.Errorf(zwfw.EFORBIDDEN, "工作日历由市、县两级调整；%s（%s）按所在县的工作日历办公", o.DisplayName(), o.KindName())
 		}
-		if !actor.InScope(o.Path) {
-			return zwfw.Errorf(zwfw.EFORBIDDEN, "%s的工作日历不在您的管辖范围内", o.DisplayName())
+		if actor.Kind != zwfw.KindSystem && actor.OrgPath != o.Path {
+			return zwfw.Errorf(zwfw.EFORBIDDEN, "%s的工作日历只能由%s的系统管理员调整", o.DisplayName(), o.DisplayName())
 		}
 		a.Org, a.OrgName = o.Code, o.DisplayName()
 		if _, err := tx.Exec(ctx, "DELETE FROM calendar_adjustments WHERE org_id = ? AND day = ?", o.ID, a.Date); err != nil {

@@ -132,8 +132,8 @@ func TestLocalAdjustment(t *testing.T) {
 
 // A county's adjustment moves its own deadlines only; the city's move every
 // county's; a county's overrides the city's on the same day; only the
-// administrators of that county (or above it) make them — not a town's,
-// not another county's.
+// administrators of that county make them — not a town's, not another
+// county's, not the city's.
 func TestAdjustmentsBelongToTheirOrganisation(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
@@ -159,6 +159,7 @@ func TestAdjustmentsBelongToTheirOrganisation(t *testing.T) {
 			{tr.admin("610923100"), "610923", "a town's administrator cannot change its county's"},
 			{tr.admin("610923"), "610922", "a county's administrator cannot change another county's"},
 			{tr.admin("610923"), "610900", "nor the city's"},
+			{tr.admin("610900"), "610923", "the city's administrator cannot change a county's"},
 		} {
 			a := flood
 			a.Org = who.org
@@ -180,13 +181,15 @@ func TestAdjustmentsBelongToTheirOrganisation(t *testing.T) {
 		}
 		// The city closes on Wednesday 03-17, and makes Saturday 03-20 a
 		// working day, which 宁陕 keeps as a holiday of its own.
-		city := tr.admin("610900")
-		for _, a := range []calendar.Adjustment{
-			{Date: "2027-03-17", Kind: calendar.Holiday, Note: "全市停电检修"},
-			{Date: "2027-03-20", Kind: calendar.Workday, Note: "全市补班"},
-			{Date: "2027-03-20", Kind: calendar.Holiday, Note: "县庆放假", Org: "610923"}, // the city's administrators may set a county's
+		for _, a := range []struct {
+			by string
+			calendar.Adjustment
+		}{
+			{"610900", calendar.Adjustment{Date: "2027-03-17", Kind: calendar.Holiday, Note: "全市停电检修"}},
+			{"610900", calendar.Adjustment{Date: "2027-03-20", Kind: calendar.Workday, Note: "全市补班"}},
+			{"610923", calendar.Adjustment{Date: "2027-03-20", Kind: calendar.Holiday, Note: "县庆放假"}},
 		} {
-			if _, err := c.Adjust(ctx, city, a); err != nil {
+			if _, err := c.Adjust(ctx, tr.admin(a.by), a.Adjustment); err != nil {
 				t.Fatal(err)
 			}
 		}
