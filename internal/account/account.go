@@ -15,7 +15,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -93,61 +92,6 @@ type Service struct {
 	sessions sessionCache
 }
 
-// sessionCache remembers recently checked sessions for a few seconds, so
-// that a burst of API calls costs one database lookup, not one per call.
-// Sign-out, a password change or a deactivation in this process clears the
-// user's entries at once; in another process it takes effect within
-// sessionCacheTTL.
-type sessionCache struct {
-	mu sync.Mutex
-	m  map[string]sessionEntry
-}
-
-type sessionEntry struct {
-	actor   zwfw.Actor
-	kind    string
-	expires int64
-	at      time.Time
-}
-
-const sessionCacheTTL = 5 * time.Second
-
-func (c *sessionCache) get(hash, kind string, now time.Time) (*zwfw.Actor, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.m[hash]
-	if !ok || e.kind != kind || now.Sub(e.at) > sessionCacheTTL || now.Before(e.at) || e.expires < db.Millis(now) {
-		return nil, false
-	}
-	a := e.actor
-	return &a, true
-}
-
-func (c *sessionCache) put(hash, kind string, a *zwfw.Actor, expires int64, now time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) > 10000 {
-		c.m = map[string]sessionEntry{}
-	}
-	c.m[hash] = sessionEntry{actor: *a, kind: kind, expires: expires, at: now}
-}
-
-func (c *sessionCache) drop(hash string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.m, hash)
-}
-
-func (c *sessionCache) dropUser(id int64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for h, e := range c.m {
-		if e.actor.UserID == id {
-			delete(c.m, h)
-		}
-	}
-}
-
 // Params are the argon2id parameters: the OWASP minimum for argon2id
 // (19 MiB, 2 passes, 1 lane) keeps memory per login small on a 2-core
 // county server.
@@ -170,7 +114,9 @@ func NewService(d *db.DB, orgs *org.Service, now func() time.Time, p Policy) *Se
 	if p.TokenTTL == 0 {
 		p.TokenTTL = DefaultPolicy.TokenTTL
 	}
-	return &Service{db: d, orgs: orgs, now: now, policy: p, params: Params}
+	s := &Service{db: d, orgs: orgs, now: now, policy: p, params: Params}
+	s.sessions.watch(d)
+	return s
 }
 
 const userCols = `SELECT u.id, u.username, u.kind, u.name, u.phone, COALESCE(u.id_number, ''), COALESCE(u.credit_code, ''), u.roles,
@@ -542,7 +488,9 @@ func (s *Service) UpdateStaff(ctx context.Context, actor *zwfw.Actor, username s
 				return err
 			}
 		}
-		s.sessions.dropUser(cur.ID)
+		if err := userChanged(ctx, tx, cur.ID); err != nil {
+			return err
+		}
 		return audit.RecordFor(ctx, tx, orgID, now, actor, "account.update", "user:"+cur.Username, map[string]any{
 			"roles": in.Roles, "org": in.OrgCode, "window": in.WindowCode, "active": active, "password_reset": in.Password != ""})
 	})
@@ -784,10 +732,7 @@ func (s *Service) Authenticate(ctx context.Context, token, kind string) (*zwfw.A
 
 // Logout ends the session of token.
 func (s *Service) Logout(ctx context.Context, token string) error {
-	h := tokenHash(token)
-	s.sessions.drop(h)
-	_, err := s.db.Exec(ctx, "DELETE FROM sessions WHERE token_hash = ?", h)
-	return err
+	return s.endSession(ctx, tokenHash(token))
 }
 
 // ChangePassword sets a new password after checking the old one, and ends
@@ -819,7 +764,9 @@ func (s *Service) ChangePassword(ctx context.Context, actor *zwfw.Actor, old, ne
 		if _, err := tx.Exec(ctx, "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?", actor.UserID, tokenHash(keepToken)); err != nil {
 			return err
 		}
-		s.sessions.dropUser(actor.UserID)
+		if err := userChanged(ctx, tx, actor.UserID); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, now, actor, "account.password", "user:"+actor.Username, nil)
 	})
 }

@@ -10,17 +10,40 @@ import (
 	"zwfw"
 	"zwfw/internal/calendar"
 	"zwfw/internal/db"
+	"zwfw/internal/org"
 )
 
 type workdaysJSON struct {
 	Date string `json:"date"`
 }
 
+// calendarPlace reads the optional ?org= of a calendar question: the path
+// whose adjustments apply (a county's, and the city's above it), or the
+// whole platform's when none is given.
+func calendarPlace(r *http.Request, orgs *org.Service) (string, error) {
+	code := strings.TrimSpace(r.URL.Query().Get("org"))
+	if code == "" {
+		return "/", nil
+	}
+	o, err := orgs.ByCode(r.Context(), code)
+	if err != nil {
+		if org.ErrNotFound(err) {
+			return "", paramError(zwfw.EINVALID, "org", fmt.Sprintf("机构代码 %s 不存在", code))
+		}
+		return "", err
+	}
+	return o.Path, nil
+}
+
 // handleWorkdays answers "which date is N working days after from" on the
-// statutory holiday calendar with local adjustments; counting starts the day
-// after from, as for deadlines.
-func handleWorkdays(cal *calendar.Calendar) handler {
+// statutory holiday calendar with the local adjustments of ?org=; counting
+// starts the day after from, as for deadlines.
+func handleWorkdays(cal *calendar.Calendar, orgs *org.Service) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
+		place, err := calendarPlace(r, orgs)
+		if err != nil {
+			return err
+		}
 		from, err := dateParam(r, "from", "起算日期")
 		if err != nil {
 			return err
@@ -36,7 +59,7 @@ func handleWorkdays(cal *calendar.Calendar) handler {
 		if n < 0 || n > 365 {
 			return paramError(zwfw.EINVALID, "add", fmt.Sprintf("工作日数 add 应为 0–365，而不是 %d", n))
 		}
-		d, err := cal.AddWorkdays(r.Context(), from, n)
+		d, err := cal.AddWorkdays(r.Context(), place, from, n)
 		if err != nil {
 			return err
 		}
@@ -45,10 +68,14 @@ func handleWorkdays(cal *calendar.Calendar) handler {
 	}
 }
 
-// handleCalendarDays lists the days of a month: working day or not, and the
-// holiday, make-up day or local note that makes it so.
-func handleCalendarDays(cal *calendar.Calendar) handler {
+// handleCalendarDays lists the days of a month at ?org=: working day or
+// not, and the holiday, make-up day or local note that makes it so.
+func handleCalendarDays(cal *calendar.Calendar, orgs *org.Service) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
+		place, err := calendarPlace(r, orgs)
+		if err != nil {
+			return err
+		}
 		year, err := intParam(r, "year", "年份", 2000, 2100)
 		if err != nil {
 			return err
@@ -57,7 +84,7 @@ func handleCalendarDays(cal *calendar.Calendar) handler {
 		if err != nil {
 			return err
 		}
-		days, err := cal.Month(r.Context(), year, time.Month(month))
+		days, err := cal.Month(r.Context(), place, year, time.Month(month))
 		if err != nil {
 			return err
 		}
@@ -66,18 +93,21 @@ func handleCalendarDays(cal *calendar.Calendar) handler {
 	}
 }
 
-// handleListAdjustments lists the local adjustments of a year (default:
-// this year).
-func handleListAdjustments(cal *calendar.Calendar, now func() time.Time) handler {
+// handleListAdjustments lists the local adjustments in force at ?org= in a
+// year (default: this year).
+func handleListAdjustments(cal *calendar.Calendar, orgs *org.Service, now func() time.Time) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
+		place, err := calendarPlace(r, orgs)
+		if err != nil {
+			return err
+		}
 		year := now().In(db.Zone).Year()
 		if r.URL.Query().Get("year") != "" {
-			var err error
 			if year, err = intParam(r, "year", "年份", 2000, 2100); err != nil {
 				return err
 			}
 		}
-		list, err := cal.Adjustments(r.Context(), year)
+		list, err := cal.Adjustments(r.Context(), place, year)
 		if err != nil {
 			return err
 		}
@@ -89,10 +119,11 @@ func handleListAdjustments(cal *calendar.Calendar, now func() time.Time) handler
 type adjustmentRequest struct {
 	Kind string `json:"kind"`
 	Note string `json:"note"`
+	Org  string `json:"org"`
 }
 
-// handlePutAdjustment makes a date a local holiday or working day
-// (administrators only; the calendar checks).
+// handlePutAdjustment makes a date a local holiday or working day of a
+// county or the city (its own administrators only; the calendar checks).
 func handlePutAdjustment(cal *calendar.Calendar) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		var in adjustmentRequest
@@ -103,8 +134,9 @@ func handlePutAdjustment(cal *calendar.Calendar) handler {
 		if in.Kind == "" {
 			return paramError(zwfw.EINVALID, "kind", "请选择调整类型：holiday（放假）或 workday（上班）")
 		}
-		a := calendar.Adjustment{Date: r.PathValue("date"), Kind: in.Kind, Note: strings.TrimSpace(in.Note)}
-		if err := cal.Adjust(r.Context(), actor(r), a); err != nil {
+		a := calendar.Adjustment{Date: r.PathValue("date"), Kind: in.Kind, Note: strings.TrimSpace(in.Note), Org: strings.TrimSpace(in.Org)}
+		a, err := cal.Adjust(r.Context(), actor(r), a)
+		if err != nil {
 			return err
 		}
 		writeJSON(w, http.StatusOK, a)
@@ -116,7 +148,8 @@ func handlePutAdjustment(cal *calendar.Calendar) handler {
 // calendar applies again.
 func handleDeleteAdjustment(cal *calendar.Calendar) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		if err := cal.Adjust(r.Context(), actor(r), calendar.Adjustment{Date: r.PathValue("date")}); err != nil {
+		a := calendar.Adjustment{Date: r.PathValue("date"), Org: strings.TrimSpace(r.URL.Query().Get("org"))}
+		if _, err := cal.Adjust(r.Context(), actor(r), a); err != nil {
 			return err
 		}
 		w.WriteHeader(http.StatusNoContent)

@@ -10,9 +10,13 @@ import (
 
 func testCalendar(t *testing.T, ce *caseEnv) {
 	pub := anon(t, ce.e)
-	workdays := func(from, add string) string {
+	workdays := func(from, add string, org ...string) string {
 		t.Helper()
-		res := pub.get("/calendar/workdays?from=" + from + "&add=" + add)
+		q := "/calendar/workdays?from=" + from + "&add=" + add
+		if len(org) > 0 {
+			q += "&org=" + org[0]
+		}
+		res := pub.get(q)
 		if res.Status != http.StatusOK {
 			t.Fatalf("workdays %s + %s: %d %s", from, add, res.Status, res.Body)
 		}
@@ -80,7 +84,7 @@ func testCalendar(t *testing.T, ce *caseEnv) {
 		pub.get("/calendar/days?year=abc&month=1").apiErr(http.StatusBadRequest, "bad_request")
 	})
 
-	t.Run("local adjustments, administrators only", func(t *testing.T) {
+	t.Run("local adjustments, the county's administrators only", func(t *testing.T) {
 		// Monday 2027-03-15: the county closes for flood prevention.
 		const day = "2027-03-15"
 		in := map[string]string{"kind": "holiday", "note": "防汛应急，暂停对外办公"}
@@ -95,27 +99,30 @@ func testCalendar(t *testing.T, ce *caseEnv) {
 		} else {
 			conforms(t, "Adjustment", res.Body)
 		}
-		if got := workdays("2027-03-12", "1"); got != "2027-03-16" {
+		if got := workdays("2027-03-12", "1", "610923"); got != "2027-03-16" {
 			t.Fatalf("after closing %s: Friday + 1 = %s", day, got)
+		}
+		if got := workdays("2027-03-12", "1"); got != day {
+			t.Fatalf("a county's closure is not the city's: Friday + 1 = %s", got)
 		}
 		var l struct {
 			Items []calendar.Adjustment
 			Total int
 		}
-		res := pub.get("/calendar/adjustments?year=2027")
+		res := pub.get("/calendar/adjustments?year=2027&org=610923")
 		conforms(t, "AdjustmentList", res.Body)
 		res.decode(&l)
-		if l.Total != 1 || l.Items[0].Date != day || l.Items[0].Note != in["note"] {
+		if l.Total != 1 || l.Items[0].Date != day || l.Items[0].Note != in["note"] || l.Items[0].Org != "610923" {
 			t.Fatalf("adjustments: %+v", l)
 		}
 		ce.as(t, "county.window").do("DELETE", "/calendar/adjustments/"+day, "", nil, nil).apiErr(http.StatusForbidden, "forbidden")
 		if res := admin.do("DELETE", "/calendar/adjustments/"+day, "", nil, nil); res.Status != http.StatusNoContent {
 			t.Fatalf("delete: %d %s", res.Status, res.Body)
 		}
-		if got := workdays("2027-03-12", "1"); got != day {
+		if got := workdays("2027-03-12", "1", "610923"); got != day {
 			t.Fatalf("after removing the closure: %s", got)
 		}
-		if n := pub.total("/calendar/adjustments?year=2027"); n != 0 {
+		if n := pub.total("/calendar/adjustments?year=2027&org=610923"); n != 0 {
 			t.Fatalf("%d adjustments left", n)
 		}
 	})

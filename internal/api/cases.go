@@ -52,17 +52,19 @@ func handleApply(cases *casework.Service) handler {
 // handleGetCase returns one case the actor may see; any other is 404.
 // Case lookups are the most frequent request of all (progress pages, the
 // workbench refreshing), so the encoded JSON of each case version is kept:
-// a version never changes.
+// a version never changes — but the names and codes of its organisations
+// may, so the bodies are kept per epoch of the case cache.
 func handleGetCase(cases *casework.Service) handler {
 	var memo encodedCases
 	return func(w http.ResponseWriter, r *http.Request) error {
 		a := actor(r)
+		epoch := cases.Epoch()
 		c, err := cases.Get(r.Context(), a, r.PathValue("serial"))
 		if err != nil {
 			return err
 		}
 		owner := a != nil && c.ApplicantID != 0 && c.ApplicantID == a.UserID
-		b := memo.get(c.Serial, c.Version, owner)
+		b := memo.get(c.Serial, c.Version, epoch, owner)
 		if b == nil {
 			var buf bytes.Buffer
 			enc := json.NewEncoder(&buf)
@@ -71,7 +73,7 @@ func handleGetCase(cases *casework.Service) handler {
 				return err
 			}
 			b = buf.Bytes()
-			memo.put(c.Serial, c.Version, owner, b)
+			memo.put(c.Serial, c.Version, epoch, owner, b)
 		}
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		_, _ = w.Write(b)
@@ -91,14 +93,15 @@ type encodedCases struct {
 
 type encodedCase struct {
 	version     int
+	epoch       uint64
 	owner, same []byte
 }
 
-func (e *encodedCases) get(serial string, version int, owner bool) []byte {
+func (e *encodedCases) get(serial string, version int, epoch uint64, owner bool) []byte {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	c, ok := e.m[serial]
-	if !ok || c.version != version {
+	if !ok || c.version != version || c.epoch != epoch {
 		return nil
 	}
 	if owner {
@@ -107,7 +110,7 @@ func (e *encodedCases) get(serial string, version int, owner bool) []byte {
 	return c.same
 }
 
-func (e *encodedCases) put(serial string, version int, owner bool, b []byte) {
+func (e *encodedCases) put(serial string, version int, epoch uint64, owner bool, b []byte) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.m == nil {
@@ -122,8 +125,8 @@ func (e *encodedCases) put(serial string, version int, owner bool, b []byte) {
 			break
 		}
 	}
-	if c.version != version {
-		c = encodedCase{version: version}
+	if c.version != version || c.epoch != epoch {
+		c = encodedCase{version: version, epoch: epoch}
 	}
 	if owner {
 		c.owner = b

@@ -92,9 +92,9 @@ func routes(d Deps) []route {
 
 		{"POST", "/payments/callback", signature, false, handlePaymentCallback(d.Cases, d.PaymentSecret, d.Now)},
 
-		{"GET", "/calendar/workdays", public, false, handleWorkdays(d.Calendar)},
-		{"GET", "/calendar/days", public, false, handleCalendarDays(d.Calendar)},
-		{"GET", "/calendar/adjustments", public, false, handleListAdjustments(d.Calendar, d.Now)},
+		{"GET", "/calendar/workdays", public, false, handleWorkdays(d.Calendar, d.Orgs)},
+		{"GET", "/calendar/days", public, false, handleCalendarDays(d.Calendar, d.Orgs)},
+		{"GET", "/calendar/adjustments", public, false, handleListAdjustments(d.Calendar, d.Orgs, d.Now)},
 		{"PUT", "/calendar/adjustments/{date}", signedIn, false, handlePutAdjustment(d.Calendar)},
 		{"DELETE", "/calendar/adjustments/{date}", signedIn, false, handleDeleteAdjustment(d.Calendar)},
 

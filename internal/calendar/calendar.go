@@ -1,20 +1,30 @@
 // Package calendar counts working days (工作日) on China's statutory holiday
 // calendar: the State Council's holidays and make-up working days (调休)
-// come from github.com/6tail/lunar-go's HolidayUtil, and administrators add
+// come from github.com/6tail/lunar-go's HolidayUtil, and organisations add
 // local adjustments (a county's own closure, a corrected day) on top.
 // Deadlines count from the day after acceptance (行政许可法; STANDARDS.md).
+//
+// An adjustment belongs to the organisation that made it — a county or the
+// city — and applies to that organisation's subtree only: the city's to
+// every county, a county's to its own towns and villages. So every question
+// is asked at a place, the materialised path of an organisation ("/1/2/7/",
+// a case's organisation); the answer follows the national calendar and the
+// adjustments of the organisations on that path, the nearer overriding the
+// farther. The path "/" is the whole platform (the adjustments of the top
+// of the tree), "" the national calendar alone.
 package calendar
 
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/6tail/lunar-go/HolidayUtil"
 
 	"zwfw"
-	"zwfw/internal/audit"
 	"zwfw/internal/db"
+	"zwfw/internal/org"
 )
 
 // DateLayout is how dates are written everywhere in zwfw.
@@ -26,11 +36,19 @@ const (
 	Workday = "workday" // 上班 (调休)
 )
 
-// Adjustment is a local change to the national calendar.
+// Topic is what db.OnChange calls a change to the local adjustments (key:
+// the owning organisation's code): caches of anything computed on the
+// calendar listen to it.
+const Topic = "calendar"
+
+// Adjustment is a local change to the national calendar, made by an
+// organisation for its subtree.
 type Adjustment struct {
-	Date string `json:"date"`
-	Kind string `json:"kind"`
-	Note string `json:"note"`
+	Date    string `json:"date"`
+	Kind    string `json:"kind"`
+	Note    string `json:"note"`
+	Org     string `json:"org,omitempty"`      // the organisation's code (Adjust: the actor's own when empty)
+	OrgName string `json:"org_name,omitempty"` // its name, as lists show it
 }
 
 // Calendar answers working-day questions. Local adjustments live in the
@@ -64,7 +82,8 @@ func national(t time.Time) (work bool, name string, ok bool) {
 	return false, h.GetName(), true
 }
 
-// rules is the national calendar plus the local adjustments of a range.
+// rules is the national calendar plus the local adjustments in force at one
+// place, by date.
 type rules map[string]Adjustment
 
 func (r rules) day(t time.Time) Day {
@@ -82,22 +101,86 @@ func (r rules) day(t time.Time) Day {
 	return d
 }
 
-func (c *Calendar) rules(ctx context.Context, from, to time.Time) (rules, error) {
-	rows, err := c.db.Query(ctx, "SELECT day, kind, note FROM calendar_days WHERE day >= ? AND day <= ?",
-		from.Format(DateLayout), to.Format(DateLayout))
+// owned is the adjustments of one organisation.
+type owned struct {
+	path  string
+	depth int
+	days  rules
+}
+
+// appliesAt reports whether an organisation's adjustments hold at path: it
+// lies on the path, or path is the whole platform and it is at the top.
+func (o *owned) appliesAt(path string) bool {
+	if path == "/" {
+		return o.depth == 0
+	}
+	return path != "" && strings.HasPrefix(path, o.path)
+}
+
+// merge is the rules at path: the adjustments of the owners that apply
+// there, the deeper (nearer) overriding the shallower. owners are sorted
+// shallow first.
+func merge(owners []*owned, path string) rules {
+	r := rules{}
+	for _, o := range owners {
+		if o.appliesAt(path) {
+			for d, a := range o.days {
+				r[d] = a
+			}
+		}
+	}
+	return r
+}
+
+const selectAdjustments = `SELECT a.day, a.kind, a.note, o.code, CASE WHEN o.full_name = '' THEN o.name ELSE o.full_name END, o.path, o.depth
+	FROM calendar_adjustments a JOIN orgs o ON o.id = a.org_id WHERE a.day >= ? AND a.day <= ?`
+
+// owners reads the adjustments between from and to of the organisations
+// on path (every organisation's when all is set), shallow first.
+func (c *Calendar) owners(ctx context.Context, path string, all bool, from, to string) ([]*owned, error) {
+	q, args := selectAdjustments, []any{from, to}
+	switch {
+	case all:
+	case path == "/":
+		q += " AND o.depth = 0"
+	default:
+		ids := org.PathIDs(path)
+		if len(ids) == 0 {
+			return nil, nil
+		}
+		q += " AND a.org_id IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ") + ")"
+		for _, id := range ids {
+			args = append(args, id)
+		}
+	}
+	rows, err := c.db.Query(ctx, q+" ORDER BY o.depth, o.path, a.day", args...)
 	if err != nil {
 		return nil, fmt.Errorf("calendar: adjustments: %w", err)
 	}
 	defer rows.Close()
-	r := rules{}
+	var out []*owned
 	for rows.Next() {
 		var a Adjustment
-		if err := rows.Scan(&a.Date, &a.Kind, &a.Note); err != nil {
+		var p string
+		var depth int
+		if err := rows.Scan(&a.Date, &a.Kind, &a.Note, &a.Org, &a.OrgName, &p, &depth); err != nil {
 			return nil, err
 		}
-		r[a.Date] = a
+		if len(out) == 0 || out[len(out)-1].path != p {
+			out = append(out, &owned{path: p, depth: depth, days: rules{}})
+		}
+		out[len(out)-1].days[a.Date] = a
 	}
-	return r, rows.Err()
+	return out, rows.Err()
+}
+
+// rules reads the rules at path between two dates.
+func (c *Calendar) rules(ctx context.Context, path string, from, to time.Time) (rules, error) {
+	owners, err := c.owners(ctx, path, false, from.Format(DateLayout), to.Format(DateLayout))
+	if err != nil {
+		return nil, err
+	}
+	return merge(owners, path), nil
 }
 
 // ParseDate reads a YYYY-MM-DD date in China Standard Time.
@@ -119,15 +202,15 @@ func Date(t time.Time) time.Time {
 // days is more than any legal time limit needs.
 const maxSpan = 550
 
-// AddWorkdays returns the date n working days after from. Counting starts the
-// day after from (the acceptance day does not count); n = 0 is from itself
-// (same-day, 即办).
-func (c *Calendar) AddWorkdays(ctx context.Context, from time.Time, n int) (time.Time, error) {
+// AddWorkdays returns the date n working days after from, at path (a
+// case's organisation). Counting starts the day after from (the acceptance
+// day does not count); n = 0 is from itself (same-day, 即办).
+func (c *Calendar) AddWorkdays(ctx context.Context, path string, from time.Time, n int) (time.Time, error) {
 	from = Date(from)
 	if n < 0 || n > 365 {
 		return time.Time{}, zwfw.Errorf(zwfw.EINVALID, "工作日数应为 0–365")
 	}
-	r, err := c.rules(ctx, from, from.AddDate(0, 0, maxSpan))
+	r, err := c.rules(ctx, path, from, from.AddDate(0, 0, maxSpan))
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -145,10 +228,10 @@ func (r rules) add(from time.Time, n int) time.Time {
 	return d
 }
 
-// WorkdaysBetween counts the working days after from up to and including to
-// (0 when to is not after from): how many working days of a limit have been
-// used, or — negated — how many remain.
-func (c *Calendar) WorkdaysBetween(ctx context.Context, from, to time.Time) (int, error) {
+// WorkdaysBetween counts the working days at path after from up to and
+// including to (0 when to is not after from): how many working days of a
+// limit have been used, or — negated — how many remain.
+func (c *Calendar) WorkdaysBetween(ctx context.Context, path string, from, to time.Time) (int, error) {
 	from, to = Date(from), Date(to)
 	sign := 1
 	if to.Before(from) {
@@ -157,7 +240,7 @@ func (c *Calendar) WorkdaysBetween(ctx context.Context, from, to time.Time) (int
 	if to.Sub(from) > maxSpan*24*time.Hour*3 {
 		return 0, zwfw.Errorf(zwfw.EINVALID, "日期范围过大")
 	}
-	r, err := c.rules(ctx, from, to)
+	r, err := c.rules(ctx, path, from, to)
 	if err != nil {
 		return 0, err
 	}
@@ -170,21 +253,21 @@ func (c *Calendar) WorkdaysBetween(ctx context.Context, from, to time.Time) (int
 	return sign * n, nil
 }
 
-// IsWorkday reports whether t's date is a working day.
-func (c *Calendar) IsWorkday(ctx context.Context, t time.Time) (bool, error) {
+// IsWorkday reports whether t's date is a working day at path.
+func (c *Calendar) IsWorkday(ctx context.Context, path string, t time.Time) (bool, error) {
 	t = Date(t)
-	r, err := c.rules(ctx, t, t)
+	r, err := c.rules(ctx, path, t, t)
 	if err != nil {
 		return false, err
 	}
 	return r.day(t).Workday, nil
 }
 
-// Month lists the days of a month, for the administration page.
-func (c *Calendar) Month(ctx context.Context, year int, month time.Month) ([]Day, error) {
+// Month lists the days of a month at path.
+func (c *Calendar) Month(ctx context.Context, path string, year int, month time.Month) ([]Day, error) {
 	first := time.Date(year, month, 1, 0, 0, 0, 0, db.Zone)
 	last := first.AddDate(0, 1, -1)
-	r, err := c.rules(ctx, first, last)
+	r, err := c.rules(ctx, path, first, last)
 	if err != nil {
 		return nil, err
 	}
@@ -193,136 +276,4 @@ func (c *Calendar) Month(ctx context.Context, year int, month time.Month) ([]Day
 		out = append(out, r.day(d))
 	}
 	return out, nil
-}
-
-// Adjust records a local adjustment (administrators only); an empty kind
-// removes the adjustment of that date.
-func (c *Calendar) Adjust(ctx context.Context, actor *zwfw.Actor, a Adjustment) error {
-	if !actor.Has(zwfw.RoleAdmin) && actor.Kind != zwfw.KindSystem {
-		return zwfw.Errorf(zwfw.EFORBIDDEN, "只有系统管理员可以调整工作日历")
-	}
-	if _, err := ParseDate(a.Date); err != nil {
-		return err
-	}
-	if a.Kind != "" && a.Kind != Holiday && a.Kind != Workday {
-		return zwfw.Errorf(zwfw.EINVALID, "调整类型应为 holiday（放假）或 workday（上班）")
-	}
-	if a.Kind != "" && (len([]rune(a.Note)) < 2 || len([]rune(a.Note)) > 100) {
-		return zwfw.Errorf(zwfw.EINVALID, "请写明调整原因（2–100 字）")
-	}
-	now := c.now()
-	return c.db.InTx(ctx, func(tx *db.Tx) error {
-		if _, err := tx.Exec(ctx, "DELETE FROM calendar_days WHERE day = ?", a.Date); err != nil {
-			return err
-		}
-		if a.Kind != "" {
-			if _, err := tx.Exec(ctx, "INSERT INTO calendar_days (day, kind, note, actor_id, created_at) VALUES (?, ?, ?, ?, ?)",
-				a.Date, a.Kind, a.Note, nullID(actor.UserID), db.Millis(now)); err != nil {
-				return err
-			}
-		}
-		return audit.Record(ctx, tx, now, actor, "calendar.adjust", "day:"+a.Date, a)
-	})
-}
-
-// Adjustments lists the local adjustments of a year.
-func (c *Calendar) Adjustments(ctx context.Context, year int) ([]Adjustment, error) {
-	rows, err := c.db.Query(ctx, "SELECT day, kind, note FROM calendar_days WHERE day LIKE ? ORDER BY day", fmt.Sprintf("%04d-%%", year))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Adjustment
-	for rows.Next() {
-		var a Adjustment
-		if err := rows.Scan(&a.Date, &a.Kind, &a.Note); err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
-}
-
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
-}
-
-// Span answers many working-day questions over one range with one query
-// (a list of cases, each with its remaining days; the warning scan over
-// every running case). Within the range, counts come from a running total
-// of working days, so each question costs the same however far apart its
-// dates are.
-type Span struct {
-	r   rules
-	lo  time.Time
-	cum []int // cum[i]: working days in (lo, lo+i]
-}
-
-// Span loads the calendar between from and to.
-func (c *Calendar) Span(ctx context.Context, from, to time.Time) (*Span, error) {
-	from, to = Date(from), Date(to)
-	r, err := c.rules(ctx, from, to)
-	if err != nil {
-		return nil, err
-	}
-	s := &Span{r: r, lo: from}
-	if days := dayIndex(from, to); days >= 0 && days <= maxSpan*4 {
-		s.cum = make([]int, days+1)
-		d := from
-		for i := 1; i <= days; i++ {
-			d = d.AddDate(0, 0, 1)
-			s.cum[i] = s.cum[i-1]
-			if r.day(d).Workday {
-				s.cum[i]++
-			}
-		}
-	}
-	return s, nil
-}
-
-// dayIndex is the number of calendar days from a to b (both dates in Zone).
-func dayIndex(a, b time.Time) int {
-	ya, ma, da := a.Date()
-	yb, mb, db_ := b.Date()
-	ua := time.Date(ya, ma, da, 0, 0, 0, 0, time.UTC)
-	ub := time.Date(yb, mb, db_, 0, 0, 0, 0, time.UTC)
-	return int(ub.Sub(ua).Hours() / 24)
-}
-
-// Between counts working days after a up to and including b (negative when
-// b is before a). Days outside the loaded range count by the national
-// calendar alone.
-func (s *Span) Between(a, b time.Time) int {
-	a, b = Date(a), Date(b)
-	sign := 1
-	if b.Before(a) {
-		a, b, sign = b, a, -1
-	}
-	if ia, ib := dayIndex(s.lo, a), dayIndex(s.lo, b); ia >= 0 && ib < len(s.cum) {
-		return sign * (s.cum[ib] - s.cum[ia])
-	}
-	n := 0
-	for d := a.AddDate(0, 0, 1); !d.After(b); d = d.AddDate(0, 0, 1) {
-		if s.r.day(d).Workday {
-			n++
-		}
-	}
-	return sign * n
-}
-
-// Add returns the date n working days after from, as AddWorkdays does.
-func (s *Span) Add(from time.Time, n int) time.Time {
-	from = Date(from)
-	if i := dayIndex(s.lo, from); i >= 0 && i < len(s.cum) {
-		want := s.cum[i] + n
-		for j := i; j < len(s.cum); j++ {
-			if s.cum[j] >= want {
-				return s.lo.AddDate(0, 0, j)
-			}
-		}
-	}
-	return s.r.add(from, n)
 }

@@ -352,7 +352,7 @@ func (a *act) windowOpen(name string) {
 func (a *act) accept() error {
 	a.advance = true
 	days := a.c.PromisedDays
-	deadline, err := a.s.cal.AddWorkdays(a.ctx, a.today, days)
+	deadline, err := a.s.cal.AddWorkdays(a.ctx, a.c.OrgPath, a.today, days)
 	if err != nil {
 		return err
 	}
@@ -399,8 +399,12 @@ func (a *act) accept() error {
 // day earlier, so the lead can give one unified result in time).
 func (a *act) fanOut(deadline time.Time) error {
 	coDays := max(1, a.c.PromisedDays-1)
-	coDeadline, err := a.s.cal.AddWorkdays(a.ctx, a.today, coDays)
+	coDeadline, err := a.s.cal.AddWorkdays(a.ctx, a.c.OrgPath, a.today, coDays)
 	if err != nil {
+		return err
+	}
+	// The tasks copy their departments' paths (see Apply).
+	if err := a.tx.ShareTree(a.ctx); err != nil {
 		return err
 	}
 	depts := append([]string{a.it.Dept}, a.it.CoDepts...)
@@ -661,7 +665,7 @@ func (a *act) resume() error {
 		return zwfw.Errorf(zwfw.ECONFLICT, "办件没有进行中的特别程序")
 	}
 	from, _ := calendar.ParseDate(started)
-	days, err := a.s.cal.WorkdaysBetween(a.ctx, from, a.today)
+	days, err := a.s.cal.WorkdaysBetween(a.ctx, a.c.OrgPath, from, a.today)
 	if err != nil {
 		return err
 	}
@@ -671,7 +675,7 @@ func (a *act) resume() error {
 	}
 	if a.c.Deadline != "" && days > 0 {
 		dl, _ := calendar.ParseDate(a.c.Deadline)
-		nd, err := a.s.cal.AddWorkdays(a.ctx, dl, days)
+		nd, err := a.s.cal.AddWorkdays(a.ctx, a.c.OrgPath, dl, days)
 		if err != nil {
 			return err
 		}
@@ -735,7 +739,7 @@ func (a *act) approveExtension() error {
 	if err != nil {
 		return zwfw.Errorf(zwfw.ECONFLICT, "办件尚无办结期限，不能延期")
 	}
-	nd, err := a.s.cal.AddWorkdays(a.ctx, dl, days)
+	nd, err := a.s.cal.AddWorkdays(a.ctx, a.c.OrgPath, dl, days)
 	if err != nil {
 		return err
 	}
@@ -941,7 +945,7 @@ func (a *act) complete() error {
 	a.set["result"], a.set["completed_at"] = string(res), db.Millis(a.now)
 	// For supervision: the completion date against the deadline, and the
 	// working days the case took from acceptance.
-	handled, err := a.s.cal.WorkdaysBetween(a.ctx, a.c.AcceptedAt, a.today)
+	handled, err := a.s.cal.WorkdaysBetween(a.ctx, a.c.OrgPath, a.c.AcceptedAt, a.today)
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 	"zwfw/internal/catalog"
 	"zwfw/internal/db"
 	"zwfw/internal/org"
+	"zwfw/internal/scope"
 )
 
 // Summary is a case as lists show it.
@@ -38,6 +39,8 @@ type Summary struct {
 	Version       int       `json:"version"`
 	SubmittedAt   time.Time `json:"submitted_at"`
 	UpdatedAt     time.Time `json:"updated_at"`
+
+	orgPath string // whose working calendar counts its days
 }
 
 // Query filters a case list. Empty fields do not filter.
@@ -84,7 +87,7 @@ func (s *Service) List(ctx context.Context, actor *zwfw.Actor, q Query) ([]Summa
 	}
 	rows, err := s.db.Query(ctx, `SELECT c.serial, c.status, c.kind, c.item_code, c.item_name, o.code,
 		CASE WHEN o.full_name = '' THEN o.name ELSE o.full_name END, CASE WHEN d.full_name = '' THEN d.name ELSE d.full_name END,
-		c.channel, c.applicant_name, c.applicant_kind, c.deadline, c.version, c.submitted_at, c.updated_at`+from+
+		c.channel, c.applicant_name, c.applicant_kind, c.deadline, c.version, c.submitted_at, c.updated_at, c.org_path`+from+
 		" ORDER BY "+order+" LIMIT ? OFFSET ?", append(args, q.Limit, q.Offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("casework: list: %w", err)
@@ -95,7 +98,7 @@ func (s *Service) List(ctx context.Context, actor *zwfw.Actor, q Query) ([]Summa
 		var c Summary
 		var sub, upd int64
 		if err := rows.Scan(&c.Serial, &c.Status, &c.Kind, &c.ItemCode, &c.ItemName, &c.OrgCode, &c.OrgName, &c.DeptName,
-			&c.Channel, &c.ApplicantName, &c.ApplicantKind, &c.Deadline, &c.Version, &sub, &upd); err != nil {
+			&c.Channel, &c.ApplicantName, &c.ApplicantKind, &c.Deadline, &c.Version, &sub, &upd, &c.orgPath); err != nil {
 			return nil, 0, err
 		}
 		c.SubmittedAt, c.UpdatedAt = db.Time(sub), db.Time(upd)
@@ -355,13 +358,57 @@ func (s *Service) WarnedCond(ctx context.Context) (string, []any, error) {
 	if err != nil {
 		return "", nil, err
 	}
+	// One condition per working calendar: a case counts its days on its
+	// organisation's (a county's adjustments apply to its cases only), the
+	// deepest owner of an adjustment first, the national calendar last.
+	var b strings.Builder
+	var args []any
+	owners := span.Owners()
+	if len(owners) > 0 {
+		// The widest bounds first, outside the CASE, so that the
+		// (status, deadline) index still narrows the scan.
+		last := today
+		for _, p := range append(owners, "") {
+			last = latest(last, span.Add(p, today, top))
+		}
+		b.WriteString("(c.status IN " + openStatuses + " AND c.deadline >= ? AND c.deadline <= ? AND CASE")
+		args = append(args, today.Format(calendar.DateLayout), last.Format(calendar.DateLayout))
+	}
+	for _, p := range owners {
+		under, uargs := scope.Subtree(p).Cond("c.org_path")
+		cond, cargs := warnedOn(span, p, today, top, rule)
+		b.WriteString(" WHEN " + under + " THEN " + cond)
+		args = append(append(args, uargs...), cargs...)
+	}
+	cond, cargs := warnedOn(span, "", today, top, rule)
+	if len(owners) > 0 {
+		b.WriteString(" ELSE " + cond + " END)")
+	} else {
+		b.WriteString(cond)
+	}
+	args = append(args, cargs...)
+	s.warnMu.Lock()
+	s.warn = &warnCond{day: today, at: time.Now(), cond: b.String(), args: args}
+	s.warnMu.Unlock()
+	return b.String(), args, nil
+}
+
+func latest(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// warnedOn is WarnedCond on the calendar at path.
+func warnedOn(span *calendar.Span, path string, today time.Time, top int, rule WarnRule) (string, []any) {
 	// The date t working days from today, for each threshold t.
 	dates := make([]string, top+1)
 	d, n := today, 0
 	for t := range dates {
 		for n < t {
 			d = d.AddDate(0, 0, 1)
-			if span.Between(d.AddDate(0, 0, -1), d) == 1 {
+			if span.Between(path, d.AddDate(0, 0, -1), d) == 1 {
 				n++
 			}
 		}
@@ -378,10 +425,7 @@ func (s *Service) WarnedCond(ctx context.Context) (string, []any, error) {
 	}
 	b.WriteString(" ELSE ? END)")
 	args = append(args, dates[top])
-	s.warnMu.Lock()
-	s.warn = &warnCond{day: today, at: time.Now(), cond: b.String(), args: args}
-	s.warnMu.Unlock()
-	return b.String(), args, nil
+	return b.String(), args
 }
 
 // remaining fills in the working days left of open cases, with one
@@ -423,7 +467,7 @@ func (s *Service) remaining(ctx context.Context, list []Summary) error {
 			continue
 		}
 		d, _ := calendar.ParseDate(c.Deadline)
-		n := span.Between(today, d)
+		n := span.Between(c.orgPath, today, d)
 		c.Remaining = &n
 		c.Overdue = d.Before(today)
 	}

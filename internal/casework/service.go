@@ -50,10 +50,12 @@ const recentCases = 4096
 // caseCache keeps recently read cases by serial. A case at a given version
 // never changes, so an entry is used only after a one-column query confirms
 // the version is still current — which keeps several server processes
-// consistent.
+// consistent. A change to the organisation tree empties it (cachewatch.go).
 type caseCache struct {
-	mu sync.Mutex
-	m  map[string]*Case
+	mu   sync.Mutex
+	m    map[string]*Case
+	gen  uint64      // bumped by clear (cachewatch.go): a load begun before is not kept
+	live func() bool // whether changes made by other processes reach this one
 }
 
 func (c *caseCache) get(serial string, version int) *Case {
@@ -65,26 +67,11 @@ func (c *caseCache) get(serial string, version int) *Case {
 	return nil
 }
 
-func (c *caseCache) put(k *Case) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil {
-		c.m = map[string]*Case{}
-	}
-	if _, ok := c.m[k.Serial]; !ok && len(c.m) >= recentCases {
-		// Full: evict one entry at random (map iteration starts at a
-		// random place), so the cache stays full instead of emptying.
-		for s := range c.m {
-			delete(c.m, s)
-			break
-		}
-	}
-	c.m[k.Serial] = k
-}
-
 // NewService returns a casework Service.
 func NewService(d *db.DB, cat *catalog.Service, cal *calendar.Calendar, now func() time.Time) *Service {
-	return &Service{db: d, catalog: cat, cal: cal, now: now, orgs: org.NewCache(org.NewService(d, now), 30*time.Second), rule: DefaultWarnRule}
+	s := &Service{db: d, catalog: cat, cal: cal, now: now, orgs: org.NewCache(org.NewService(d, now), 30*time.Second), rule: DefaultWarnRule}
+	s.watch()
+	return s
 }
 
 // Parts of a case recorded in Case.extras: reading a case skips the tables
@@ -236,6 +223,12 @@ func (s *Service) Apply(ctx context.Context, actor *zwfw.Actor, in ApplyInput) (
 	}
 	var newID int64
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+		// The case copies its organisations' paths (read below, in this
+		// transaction): a move of the tree must wait for it, or it for the
+		// move.
+		if err := tx.ShareTree(ctx); err != nil {
+			return err
+		}
 		p, err := s.place(ctx, in.OrgCode)
 		if err != nil {
 			return err
@@ -270,8 +263,8 @@ func (s *Service) Apply(ctx context.Context, actor *zwfw.Actor, in ApplyInput) (
 		id, err := db.InsertID(ctx, tx, `INSERT INTO cases (serial, item_code, item_version, item_name, kind, org_id, org_path,
 			dept_id, dept_path, channel, applicant_id, applicant_kind, applicant_name, applicant_ident, applicant_phone, form,
 			status, version, promised_days, window_id, query_code, day, submitted_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)`,
-			serial, it.Code, it.Version, it.Name, it.Kind, p.org.ID, p.org.Path, dept.ID, dept.Path, channel, applicantID,
+			VALUES (?, ?, ?, ?, ?, ?, (SELECT path FROM orgs WHERE id = ?), ?, (SELECT path FROM orgs WHERE id = ?), ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)`,
+			serial, it.Code, it.Version, it.Name, it.Kind, p.org.ID, p.org.ID, dept.ID, dept.ID, channel, applicantID,
 			app.Kind, app.Name, app.Ident, app.Phone, string(form), Submitted, it.PromisedLimitDays, windowID,
 			queryCode(), calendar.Date(now).Format(calendar.DateLayout), db.Millis(now), db.Millis(now))
 		if err != nil {
@@ -543,11 +536,12 @@ func (s *Service) Get(ctx context.Context, actor *zwfw.Actor, serial string) (*C
 
 // loadFresh reads a case from the database and remembers it.
 func (s *Service) loadFresh(ctx context.Context, where string, arg any) (*Case, error) {
+	gen := s.recent.generation()
 	c, err := s.load(ctx, s.db.Reader(), where, arg)
 	if err != nil {
 		return nil, err
 	}
-	s.recent.put(c)
+	s.recent.keep(c, gen)
 	cp := *c
 	return &cp, nil
 }

@@ -43,6 +43,8 @@ type DB struct {
 	sqliteDSN string // SQLite: the writer's data source, for QueueConn
 	pgURL     string // PostgreSQL: the server URL (with its search_path), for QueueConn
 
+	changes *changes // cache invalidation across processes (changes.go)
+
 	jobs       chan writeJob // SQLite: write transactions for the writer goroutine
 	jmu        sync.RWMutex  // guards closing jobs
 	closed     bool
@@ -70,6 +72,7 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 
 // Close closes the connections.
 func (db *DB) Close() error {
+	db.changes.close()
 	if db.jobs != nil {
 		db.jmu.Lock()
 		if !db.closed {

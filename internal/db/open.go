@@ -72,7 +72,7 @@ func openSQLite(ctx context.Context, o Options) (*DB, error) {
 	r.SetConnMaxIdleTime(0)
 	r.SetConnMaxLifetime(0)
 	d := &DB{Dialect: SQLite, write: w, read: r, wstmts: newStmtCache(w), rstmts: newStmtCache(r),
-		jobs: make(chan writeJob, 256), writerDone: make(chan struct{}), sqliteDSN: dsn}
+		jobs: make(chan writeJob, 256), writerDone: make(chan struct{}), sqliteDSN: dsn, changes: newChanges()}
 	go d.writer()
 	return d, nil
 }
@@ -118,5 +118,5 @@ func openPostgres(ctx context.Context, o Options) (*DB, error) {
 	}
 	sq.SetMaxOpenConns(4)
 	sq.SetMaxIdleConns(4)
-	return &DB{Dialect: Postgres, write: w, read: r, seq: sq, pgURL: o.URL}, nil
+	return &DB{Dialect: Postgres, write: w, read: r, seq: sq, pgURL: o.URL, changes: newChanges()}, nil
 }

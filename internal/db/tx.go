@@ -15,6 +15,7 @@ type Tx struct {
 	db       *DB
 	pending  []string // statements to prepare once the writer is free again
 	detached bool     // part of a group commit: a caller's cancelled context must not interrupt the others' statements
+	changes  []change // announced with Changed, dispatched after the commit
 }
 
 // c returns the context statements run under.
@@ -187,7 +188,9 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 		}
 		if cErr := sqlTx.Commit(); cErr != nil {
 			err = fmt.Errorf("db: commit: %w", MapError(cErr))
+			return
 		}
+		db.changes.dispatch(tx.changes)
 	}()
 	return fn(tx)
 }
@@ -270,6 +273,8 @@ func (db *DB) runBatch(batch []writeJob) {
 				errs[i] = cerr
 			}
 		}
+	} else {
+		db.changes.dispatch(tx.changes) // before any caller hears of its commit
 	}
 	for _, q := range tx.pending {
 		if _, err := db.wstmts.get(ctx, q); err != nil {
@@ -285,6 +290,7 @@ func (t *Tx) job(ctx context.Context, fn func(tx *Tx) error) (err, broken error)
 	if _, err := t.tx.ExecContext(context.WithoutCancel(ctx), "SAVEPOINT zwfw_job"); err != nil {
 		return MapError(err), fmt.Errorf("db: savepoint: %w", err)
 	}
+	announced := len(t.changes)
 	defer func() {
 		if p := recover(); p != nil {
 			slog.Error("db: panic in a transaction", "panic", p, "stack", string(debug.Stack()))
@@ -292,6 +298,7 @@ func (t *Tx) job(ctx context.Context, fn func(tx *Tx) error) (err, broken error)
 		}
 		bg := context.Background()
 		if err != nil {
+			t.changes = t.changes[:announced]
 			if _, rbErr := t.tx.ExecContext(bg, "ROLLBACK TO SAVEPOINT zwfw_job"); rbErr != nil {
 				broken = fmt.Errorf("db: rollback to savepoint: %w", rbErr)
 				return
@@ -312,7 +319,9 @@ func (t *Tx) Savepoint(ctx context.Context, fn func() error) error {
 	if _, err := t.tx.ExecContext(ctx, "SAVEPOINT zwfw_sp"); err != nil {
 		return MapError(err)
 	}
+	announced := len(t.changes)
 	if err := fn(); err != nil {
+		t.changes = t.changes[:announced]
 		if _, rbErr := t.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT zwfw_sp"); rbErr != nil {
 			return errors.Join(err, rbErr)
 		}

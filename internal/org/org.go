@@ -21,6 +21,7 @@ import (
 	"zwfw/internal/account/ident"
 	"zwfw/internal/audit"
 	"zwfw/internal/db"
+	"zwfw/internal/scope"
 )
 
 // Kinds of node.
@@ -125,6 +126,11 @@ func (o *Org) DisplayName() string {
 // KindName is the Chinese name of the node's kind.
 func (o *Org) KindName() string { return KindName(o.Kind) }
 
+// Topic is what db.OnChange calls a change to the tree: a node's code,
+// name, state or place (key: the node's code before the change). Caches of
+// anything that carries an organisation's code or path listen to it.
+const Topic = "org"
+
 // Service reads and edits the tree.
 type Service struct {
 	db  *db.DB
@@ -154,13 +160,12 @@ func (s *Service) List(ctx context.Context, path string) ([]*Org, error) {
 }
 
 func (s *Service) list(ctx context.Context, q db.Querier, path string) ([]*Org, error) {
-	query := selectOrg
-	var args []any
+	under := scope.All
 	if path != "" && path != "/" {
-		query += " WHERE o.path LIKE ? ESCAPE '\\'"
-		args = append(args, db.Like(path)+"%")
+		under = scope.Subtree(path)
 	}
-	query += " ORDER BY o.depth, o.sort, o.code"
+	where, args := under.Where("o.path").SQL()
+	query := selectOrg + where + " ORDER BY o.depth, o.sort, o.code"
 	rows, err := q.Query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("org: list: %w", err)
@@ -453,9 +458,41 @@ func (s *Service) deptID(ctx context.Context, q db.Querier, code string) (any, e
 	return d.ID, nil
 }
 
+// Above reports whether the actor administers o from above: o lies inside
+// the actor's subtree and is not the actor's own node (or the actor is the
+// system). Only an administrator above a node may re-code, deactivate or
+// move it: a town's administrator keeps the town's contact details, not its
+// identity, which the county gave it.
+func Above(actor *zwfw.Actor, o *Org) bool {
+	if actor == nil {
+		return false
+	}
+	if actor.Kind == zwfw.KindSystem {
+		return true
+	}
+	return actor.InScope(o.Path) && o.Path != actor.OrgPath
+}
+
+// pathCopies are the columns that keep a copy of an organisation's path, so
+// that scoped lists need no join. A move rewrites them with the tree, in
+// its transaction; TestPathCopiesAreAllKnown fails when the schema gains
+// one that is not listed here.
+var pathCopies = []struct{ Table, Column string }{
+	{"orgs", "path"},
+	{"cases", "org_path"},
+	{"cases", "dept_path"},
+	{"case_tasks", "dept_path"},
+	{"case_warnings", "dept_path"},
+	{"sup_errors", "org_path"},
+	{"reports", "org_path"},
+}
+
 // Update changes the node with code. Moving a node (a new parent) moves its
-// whole subtree. The node must lie inside the actor's subtree, and so must
-// its new parent; an administrator cannot move the node they belong to.
+// whole subtree, and everything filed under it: every copy of a path in it
+// is rewritten in the same transaction, so lists, reports and warnings
+// follow at once. The node must lie inside the actor's subtree, and so must
+// its new parent; its code, state and place change only by an
+// administrator above it (Above).
 func (s *Service) Update(ctx context.Context, actor *zwfw.Actor, code string, in Input) (*Org, error) {
 	in.normalise()
 	if !actor.Has(zwfw.RoleAdmin) && actor.Kind != zwfw.KindSystem {
@@ -472,11 +509,35 @@ func (s *Service) Update(ctx context.Context, actor *zwfw.Actor, code string, in
 		if err != nil {
 			return err
 		}
+		if in.ParentCode != cur.ParentCode {
+			// Wait for the transactions copying paths of the tree, and
+			// read the node again: a move may have committed meanwhile.
+			if err := tx.LockTree(ctx); err != nil {
+				return err
+			}
+			if cur, err = byCode(ctx, tx, code); err != nil {
+				return err
+			}
+		}
 		if !actor.InScope(cur.Path) {
 			return zwfw.Errorf(zwfw.EFORBIDDEN, "机构 %s 不在您的管辖范围内", cur.Name)
 		}
 		if cur.Kind != in.Kind {
 			return zwfw.Errorf(zwfw.EINVALID, "不能更改机构类型（%s）；请新建机构", KindName(cur.Kind))
+		}
+		active := cur.Active
+		if in.Active != nil {
+			active = *in.Active
+		}
+		if !Above(actor, cur) {
+			switch {
+			case in.ParentCode != cur.ParentCode:
+				return zwfw.Errorf(zwfw.EFORBIDDEN, "不能移动您本人所属的机构；请由上级管理员办理")
+			case in.Code != cur.Code:
+				return zwfw.Errorf(zwfw.EFORBIDDEN, "不能更改您本人所属机构的代码；请由上级管理员办理")
+			case active != cur.Active:
+				return zwfw.Errorf(zwfw.EFORBIDDEN, "不能停用或启用您本人所属的机构；请由上级管理员办理")
+			}
 		}
 		var parent *Org
 		if in.ParentCode != "" {
@@ -488,9 +549,6 @@ func (s *Service) Update(ctx context.Context, actor *zwfw.Actor, code string, in
 			}
 		}
 		if in.ParentCode != cur.ParentCode {
-			if cur.Path == actor.OrgPath {
-				return zwfw.Errorf(zwfw.EFORBIDDEN, "不能移动您本人所属的机构")
-			}
 			if err := checkPlacement(actor, in.Kind, parent); err != nil {
 				return err
 			}
@@ -499,39 +557,64 @@ func (s *Service) Update(ctx context.Context, actor *zwfw.Actor, code string, in
 		if err != nil {
 			return err
 		}
-		active := cur.Active
-		if in.Active != nil {
-			active = *in.Active
-		}
 		if _, err := tx.Exec(ctx, `UPDATE orgs SET code = ?, name = ?, full_name = ?, sort = ?, credit_code = ?, dept_id = ?,
 			window_type = ?, phone = ?, address = ?, hours = ?, active = ?, updated_at = ? WHERE id = ?`,
 			in.Code, in.Name, in.FullName, in.Sort, in.CreditCode, deptID, in.WindowType, in.Phone, in.Address, in.Hours,
 			active, db.Millis(s.now()), cur.ID); err != nil {
 			return db.Conflict(err, fmt.Sprintf("机构代码 %s 已被使用", in.Code))
 		}
+		detail := map[string]any{"before": cur, "after": in}
 		if in.ParentCode != cur.ParentCode {
-			newPath := "/" + strconv.FormatInt(cur.ID, 10) + "/"
-			depth := 0
-			var parentID any
-			if parent != nil {
-				newPath, depth, parentID = parent.Path+strconv.FormatInt(cur.ID, 10)+"/", parent.Depth+1, parent.ID
-			}
-			if _, err := tx.Exec(ctx, "UPDATE orgs SET parent_id = ? WHERE id = ?", parentID, cur.ID); err != nil {
+			moved, err := move(ctx, tx, cur, parent)
+			if err != nil {
 				return err
 			}
-			// Rewrite the path prefix and depth of the whole subtree.
-			if _, err := tx.Exec(ctx, `UPDATE orgs SET path = ? || substr(path, ?), depth = depth + ?
-				WHERE path LIKE ? ESCAPE '\'`, newPath, len(cur.Path)+1, depth-cur.Depth, db.Like(cur.Path)+"%"); err != nil {
-				return err
-			}
+			detail["moved"] = moved
 		}
-		if err := audit.RecordFor(ctx, tx, cur.ID, s.now(), actor, "org.update", "org:"+code, map[string]any{"before": cur, "after": in}); err != nil {
+		if err := audit.RecordFor(ctx, tx, cur.ID, s.now(), actor, "org.update", "org:"+code, detail); err != nil {
+			return err
+		}
+		// Every process drops what it remembers of the tree: cached nodes,
+		// and the sessions and cases that carry their codes and paths.
+		if err := tx.Changed(ctx, Topic, code); err != nil {
 			return err
 		}
 		updated, err = byCode(ctx, tx, in.Code)
 		return err
 	})
 	return updated, err
+}
+
+// move hangs cur under parent (nil: at the top) and rewrites the path of
+// everything under it, in the tree and in every copy (pathCopies). It
+// returns how many rows of each table were re-scoped, for the audit log.
+// The caller holds the tree lock.
+func move(ctx context.Context, tx *db.Tx, cur, parent *Org) (map[string]int64, error) {
+	newPath := "/" + strconv.FormatInt(cur.ID, 10) + "/"
+	depth := 0
+	var parentID any
+	if parent != nil {
+		newPath, depth, parentID = parent.Path+strconv.FormatInt(cur.ID, 10)+"/", parent.Depth+1, parent.ID
+	}
+	if _, err := tx.Exec(ctx, "UPDATE orgs SET parent_id = ? WHERE id = ?", parentID, cur.ID); err != nil {
+		return nil, err
+	}
+	under, args := scope.Subtree(cur.Path).Cond("path")
+	if _, err := tx.Exec(ctx, "UPDATE orgs SET depth = depth + ? WHERE "+under, append([]any{depth - cur.Depth}, args...)...); err != nil {
+		return nil, err
+	}
+	moved := map[string]int64{}
+	for _, pc := range pathCopies {
+		cond, args := scope.Subtree(cur.Path).Cond(pc.Column)
+		res, err := tx.Exec(ctx, "UPDATE "+pc.Table+" SET "+pc.Column+" = ? || substr("+pc.Column+", ?) WHERE "+cond,
+			append([]any{newPath, len(cur.Path) + 1}, args...)...)
+		if err != nil {
+			return nil, fmt.Errorf("org: move %s: re-scope %s.%s: %w", cur.Code, pc.Table, pc.Column, err)
+		}
+		n, _ := res.RowsAffected()
+		moved[pc.Table+"."+pc.Column] = n
+	}
+	return moved, nil
 }
 
 // ErrNotFound tells whether err is a not-found error.
@@ -557,14 +640,16 @@ func (s *Service) RegionOf(ctx context.Context, o *Org) (*Org, error) {
 	}
 }
 
-// Cache remembers nodes for a short time, for hot paths (filing a case
-// looks up its centre and region each time). Nodes change rarely; a change
-// is seen by every process within the cache's lifetime.
+// Cache remembers nodes for hot paths (filing a case looks up its centre
+// and region each time). A change to the tree, in any process, empties it
+// as soon as it commits (Topic); ttl only bounds how long a node is kept,
+// and nothing is served while changes cannot arrive (db.Live).
 type Cache struct {
 	s   *Service
 	ttl time.Duration
 	mu  sync.Mutex
 	m   map[string]cached
+	gen uint64 // bumped when the cache is emptied: a lookup begun before is not kept
 }
 
 type cached struct {
@@ -574,47 +659,54 @@ type cached struct {
 
 // NewCache returns a cache over s keeping nodes for ttl.
 func NewCache(s *Service, ttl time.Duration) *Cache {
-	return &Cache{s: s, ttl: ttl, m: map[string]cached{}}
+	c := &Cache{s: s, ttl: ttl, m: map[string]cached{}}
+	s.db.OnChange(Topic, func(string) { c.clear() })
+	return c
+}
+
+func (c *Cache) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m = map[string]cached{}
+	c.gen++
 }
 
 // ByCode returns the node with code, from the cache when fresh.
 func (c *Cache) ByCode(ctx context.Context, code string) (*Org, error) {
-	now := time.Now()
-	c.mu.Lock()
-	e, ok := c.m[code]
-	c.mu.Unlock()
-	if ok && now.Sub(e.at) < c.ttl {
-		return e.o, nil
-	}
-	o, err := c.s.ByCode(ctx, code)
-	if err != nil {
-		return nil, err
-	}
-	c.put(o, now)
-	return o, nil
+	return c.get(ctx, code, func() (*Org, error) { return c.s.ByCode(ctx, code) })
 }
 
 // ByID returns the node with id, from the cache when fresh.
 func (c *Cache) ByID(ctx context.Context, id int64) (*Org, error) {
-	key := "#" + strconv.FormatInt(id, 10)
+	return c.get(ctx, "#"+strconv.FormatInt(id, 10), func() (*Org, error) { return c.s.ByID(ctx, id) })
+}
+
+func (c *Cache) get(ctx context.Context, key string, load func() (*Org, error)) (*Org, error) {
 	now := time.Now()
+	live := c.s.db.Live()
 	c.mu.Lock()
 	e, ok := c.m[key]
+	gen := c.gen
 	c.mu.Unlock()
-	if ok && now.Sub(e.at) < c.ttl {
+	if ok && live && now.Sub(e.at) < c.ttl {
 		return e.o, nil
 	}
-	o, err := c.s.ByID(ctx, id)
+	o, err := load()
 	if err != nil {
 		return nil, err
 	}
-	c.put(o, now)
+	if live {
+		c.put(o, now, gen)
+	}
 	return o, nil
 }
 
-func (c *Cache) put(o *Org, now time.Time) {
+func (c *Cache) put(o *Org, now time.Time, gen uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
 	if len(c.m) > 5000 {
 		c.m = map[string]cached{}
 	}

@@ -56,11 +56,13 @@ func Generate(ctx context.Context, d *db.DB, o GenerateOptions) error {
 	if err != nil {
 		return err
 	}
-	// Working days as an index, for deadlines by arithmetic.
+	// Working days as an index, for deadlines by arithmetic, on the
+	// calendar of the top of the tree (the generated county's own
+	// adjustments, if any, are not modelled).
 	var workdays []time.Time
 	widx := map[string]int{} // date → index of the first working day on or after it
 	for dd := first.AddDate(0, 0, -1); !dd.After(today.AddDate(0, 0, 120)); dd = dd.AddDate(0, 0, 1) {
-		if span.Between(dd.AddDate(0, 0, -1), dd) == 1 {
+		if span.Between("/", dd.AddDate(0, 0, -1), dd) == 1 {
 			workdays = append(workdays, dd)
 		}
 		widx[dd.Format(calendar.DateLayout)] = len(workdays) - 1 // the working day on or before
@@ -101,7 +103,7 @@ func Generate(ctx context.Context, d *db.DB, o GenerateOptions) error {
 	for i := range days {
 		dd := first.AddDate(0, 0, i)
 		w := 0.06
-		if span.Between(dd.AddDate(0, 0, -1), dd) == 1 {
+		if span.Between("/", dd.AddDate(0, 0, -1), dd) == 1 {
 			w = 1
 		}
 		w *= 0.8 + 0.4*float64(i)/float64(days)                  // growth

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"zwfw"
@@ -26,9 +27,11 @@ type Service struct {
 	orgs  *org.Service
 	now   func() time.Time
 
-	mu     sync.Mutex
-	tree   *tree
-	treeAt time.Time
+	mu      sync.Mutex
+	tree    *tree
+	treeAt  time.Time
+	treeOf  uint64        // treeGen when tree was read
+	treeGen atomic.Uint64 // bumped by every change to the organisation tree (treewatch.go)
 
 	// CacheTTL is how long a computed dashboard is served again to every
 	// viewer of the same organisation and period (0: never). The large
@@ -50,7 +53,9 @@ type cachedOverview struct {
 
 // NewService returns a supervision Service.
 func NewService(d *db.DB, cases *casework.Service, now func() time.Time) *Service {
-	return &Service{db: d, cases: cases, orgs: org.NewService(d, now), now: now, CacheTTL: 10 * time.Second}
+	s := &Service{db: d, cases: cases, orgs: org.NewService(d, now), now: now, CacheTTL: 10 * time.Second}
+	s.watch()
+	return s
 }
 
 // tree is the organisation tree, for scoping the rollup and naming its keys.
@@ -65,7 +70,8 @@ const treeTTL = 30 * time.Second
 func (s *Service) orgTree(ctx context.Context) (*tree, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.tree != nil && time.Since(s.treeAt) < treeTTL {
+	gen := s.treeGen.Load()
+	if s.tree != nil && time.Since(s.treeAt) < treeTTL && s.treeOf == gen {
 		return s.tree, nil
 	}
 	all, err := s.orgs.List(ctx, "/")
@@ -76,7 +82,7 @@ func (s *Service) orgTree(ctx context.Context) (*tree, error) {
 	for _, o := range all {
 		t.byID[o.ID] = o
 	}
-	s.tree, s.treeAt = t, time.Now()
+	s.tree, s.treeAt, s.treeOf = t, time.Now(), gen
 	return t, nil
 }
 

@@ -139,7 +139,7 @@ func independent(e *env, scopePath, from, to string) want {
 				w.overdue++
 			} else {
 				dl, _ := calendar.ParseDate(deadline)
-				left, err := e.cal.WorkdaysBetween(e.ctx, today, dl)
+				left, err := e.cal.WorkdaysBetween(e.ctx, orgPath, today, dl)
 				if err != nil {
 					e.t.Fatal(err)
 				}
@@ -174,7 +174,7 @@ func independent(e *env, scopePath, from, to string) want {
 			if deadline == "" || on <= deadline {
 				onTime = 1
 			}
-			h, err := e.cal.WorkdaysBetween(e.ctx, db.Time(acc), db.Time(comp))
+			h, err := e.cal.WorkdaysBetween(e.ctx, orgPath, db.Time(acc), db.Time(comp))
 			if err != nil {
 				e.t.Fatal(err)
 			}

@@ -594,7 +594,9 @@ func (r *Reports) caseList(ctx context.Context, cond, order string, args []any, 
 // cases waiting for acceptance, completed cases not yet evaluated.
 func (r *Reports) daily(ctx context.Context, o *scopeOrg, day time.Time) (*DailyFigs, error) {
 	today := day.Format(calendar.DateLayout)
-	limit, err := r.cal.AddWorkdays(ctx, day, warnWorkdays)
+	// The report's organisation's calendar: adjustments are a county's or
+	// the city's, so a county's cases all count on it.
+	limit, err := r.cal.AddWorkdays(ctx, o.path, day, warnWorkdays)
 	if err != nil {
 		return nil, err
 	}
@@ -608,7 +610,7 @@ func (r *Reports) daily(ctx context.Context, o *scopeOrg, day time.Time) (*Daily
 		if err != nil {
 			return ""
 		}
-		if n := span.Between(day, d); n < 0 {
+		if n := span.Between(o.path, day, d); n < 0 {
 			return fmt.Sprintf("超期 %d 个工作日", -n)
 		} else if n == 0 {
 			return "今日到期"
@@ -1140,7 +1142,11 @@ func (r *Reports) ScheduledReports(ctx context.Context, now time.Time) ([]Report
 	}
 	var out []ReportRequest
 	if now.Hour() >= dueHour {
-		work, err := r.cal.IsWorkday(ctx, today)
+		place := "/"
+		if o, err := r.scope(ctx, r.county); err == nil {
+			place = o.path
+		}
+		work, err := r.cal.IsWorkday(ctx, place, today)
 		if err != nil {
 			return nil, err
 		}

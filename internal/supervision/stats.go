@@ -46,16 +46,17 @@ func backfill(ctx context.Context, d *db.DB) error {
 	type row struct {
 		id       int64
 		acc, com int64
+		path     string // the case's organisation, whose calendar counts
 	}
 	var rows []row
-	rs, err := d.Query(ctx, "SELECT id, accepted_at, completed_at FROM cases WHERE completed_at > 0 AND completed_on = ''")
+	rs, err := d.Query(ctx, "SELECT id, accepted_at, completed_at, org_path FROM cases WHERE completed_at > 0 AND completed_on = ''")
 	if err != nil {
 		return fmt.Errorf("supervision: backfill: %w", err)
 	}
 	var lo, hi time.Time
 	for rs.Next() {
 		var r row
-		if err := rs.Scan(&r.id, &r.acc, &r.com); err != nil {
+		if err := rs.Scan(&r.id, &r.acc, &r.com, &r.path); err != nil {
 			rs.Close()
 			return err
 		}
@@ -84,7 +85,7 @@ func backfill(ctx context.Context, d *db.DB) error {
 		for _, r := range rows {
 			on := calendar.Date(db.Time(r.com))
 			if _, err := tx.Exec(ctx, "UPDATE cases SET completed_on = ?, handled_days = ? WHERE id = ?",
-				on.Format(calendar.DateLayout), max(0, span.Between(db.Time(r.acc), on)), r.id); err != nil {
+				on.Format(calendar.DateLayout), max(0, span.Between(r.path, db.Time(r.acc), on)), r.id); err != nil {
 				return err
 			}
 		}

@@ -294,7 +294,7 @@ func (w *Warnings) Scan(ctx context.Context) (ScanResult, error) {
 	}
 	wants := map[key]want{}
 	judge := func(k key, c *running, name, deptPath string, deadline time.Time, total int) {
-		remaining := span.Between(today, deadline)
+		remaining := span.Between(c.orgPath, today, deadline)
 		lvl := w.level(today, deadline, remaining, total)
 		if lvl == "" {
 			return
@@ -309,14 +309,14 @@ func (w *Warnings) Scan(ctx context.Context) (ScanResult, error) {
 		if c == nil {
 			continue
 		}
-		judge(key{c.id, ScopeStep, s.id}, c, s.name, c.deptPath, span.Add(s.start, s.limit), s.limit)
+		judge(key{c.id, ScopeStep, s.id}, c, s.name, c.deptPath, span.Add(c.orgPath, s.start, s.limit), s.limit)
 	}
 	for _, t := range tasks {
 		c := cases[t.caseID]
 		if c == nil {
 			continue
 		}
-		judge(key{c.id, ScopeTask, t.id}, c, t.name, t.deptPath, t.deadline, span.Between(t.create, t.deadline))
+		judge(key{c.id, ScopeTask, t.id}, c, t.name, t.deptPath, t.deadline, span.Between(c.orgPath, t.create, t.deadline))
 	}
 	// The changes, a batch of keys per transaction: a first scan over a
 	// backlog must not hold the (SQLite) writer for long.

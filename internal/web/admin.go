@@ -94,15 +94,15 @@ type orgsPage struct {
 
 // orgNode is one node of the tree as its template sees it.
 type orgNode struct {
-	O       *org.Org
-	P       *orgsPage
-	Kids    []string
-	Current bool
+	O     *org.Org
+	P     *orgsPage
+	Kids  []string
+	Above bool // the actor administers it from above: may edit, re-code and deactivate it (org.Above)
 }
 
 // Node wraps o for the recursive tree template.
 func (p *orgsPage) Node(o *org.Org) orgNode {
-	return orgNode{O: o, P: p, Kids: childKinds[o.Kind], Current: o.Path == p.Actor.OrgPath}
+	return orgNode{O: o, P: p, Kids: childKinds[o.Kind], Above: org.Above(p.Actor, o)}
 }
 
 // Open reports whether the node starts unfolded.

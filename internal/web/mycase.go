@@ -300,7 +300,7 @@ func (s *server) loadMyCase(w http.ResponseWriter, r *http.Request) (*myCasePage
 	}
 	if casework.Open(c.Status) && c.Deadline != "" && s.d.Calendar != nil {
 		if dl, err := calendar.ParseDate(c.Deadline); err == nil {
-			if n, err := s.d.Calendar.WorkdaysBetween(ctx, calendar.Date(s.now()), dl); err == nil {
+			if n, err := s.d.Calendar.WorkdaysBetween(ctx, c.OrgPath, calendar.Date(s.now()), dl); err == nil {
 				p.Remaining = &n
 			}
 		}

@@ -155,7 +155,7 @@ func (s *server) renderCase(w http.ResponseWriter, r *http.Request, serial strin
 	p.Limit = c.PromisedDays + c.ExtendedDays
 	if c.Deadline != "" && casework.Open(c.Status) {
 		if dl, err := calendar.ParseDate(c.Deadline); err == nil {
-			n, err := s.d.Calendar.WorkdaysBetween(ctx, today, dl)
+			n, err := s.d.Calendar.WorkdaysBetween(ctx, c.OrgPath, today, dl)
 			if err != nil {
 				return err
 			}
