@@ -12,10 +12,10 @@ import (
 	"zwfw"
 	"zwfw/internal/audit"
 	"zwfw/internal/calendar"
+	"zwfw/internal/casework/rollup"
 	"zwfw/internal/catalog"
 	"zwfw/internal/db"
 	"zwfw/internal/org"
-	"zwfw/internal/supervision/rollup"
 )
 
 // ActionInput carries what an action needs; each action reads its own

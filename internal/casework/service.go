@@ -19,12 +19,12 @@ import (
 	"zwfw/internal/account/ident"
 	"zwfw/internal/audit"
 	"zwfw/internal/calendar"
+	"zwfw/internal/casework/rollup"
 	"zwfw/internal/catalog"
 	"zwfw/internal/db"
 	"zwfw/internal/files"
 	"zwfw/internal/notify"
 	"zwfw/internal/org"
-	"zwfw/internal/supervision/rollup"
 )
 
 // Service runs cases.
