@@ -73,96 +73,96 @@ type openInfo struct {
 	limit               int
 }
 
-// Act takes action on the case with serial. The case's state decides
-// whether the action is allowed (409 otherwise); the actor's role and scope
-// whether they may take it (403, or 404 outside their scope). Everything the
-// action changes is written in one transaction; when two people act at once,
-// one wins and the other gets a conflict.
+// Act takes action on the case with serial. Check decides whether the actor
+// may (404 outside their reach, 403 for their role or department, 409 for
+// the case's state) on the case as it stands at its latest version; the
+// transaction writes only if the case is still at that version, so when two
+// people act at once one wins and the other gets a conflict. Everything the
+// action changes — and every step of a composite action (当场办结) — is
+// written in that one transaction, or nothing is.
 func (s *Service) Act(ctx context.Context, actor *zwfw.Actor, serial, action string, in ActionInput) (*Case, error) {
-	r, ok := machine[action]
-	if !ok {
-		return nil, zwfw.Errorf(zwfw.EBADREQUEST, "不支持的操作“%s”（可用：%s）", action, strings.Join(Actions(), "、"))
+	if !IsAction(action) {
+		return nil, unknownAction(action)
 	}
 	if actor == nil {
 		return nil, zwfw.Errorf(zwfw.EUNAUTHORIZED, "请先登录")
 	}
-	var id int64
-	err := s.db.InTx(ctx, func(tx *db.Tx) error {
-		// Inside the write transaction read only what the action needs: the
-		// case row, the joint sub-tasks, the payment and the step count.
-		c, err := scanCase(tx.QueryRow(ctx, caseCols+" WHERE c.serial = ?", serial))
-		if err != nil {
-			return notFound(serial)
-		}
-		if err := loadTasks(ctx, tx, c); err != nil {
+	c, err := s.current(ctx, serial)
+	if err != nil {
+		return nil, err
+	}
+	if err := Check(actor, c, action); err != nil {
+		return nil, err
+	}
+	if in.Version != 0 && in.Version != c.Version {
+		return nil, stale(c, in.Version)
+	}
+	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+		var version int
+		if err := tx.QueryRow(ctx, "SELECT version FROM cases WHERE id = ?", c.ID).Scan(&version); err != nil {
 			return err
 		}
-		if c.extras&hasPayment != 0 {
-			if err := loadPayment(ctx, tx, c); err != nil {
-				return err
-			}
+		if version != c.Version {
+			return zwfw.Errorf(zwfw.ECONFLICT, "办件 %s 已被他人处理，请刷新后重试", c.Serial)
 		}
-		if !canSee(actor, c) {
-			return notFound(serial)
+		if chain := machine[action].chain; chain != nil {
+			return s.takeChain(ctx, tx, actor, c, action, chain, in)
 		}
-		if err := permitted(actor, c, action, r); err != nil {
-			return err
-		}
-		if !slices.Contains(r.from, c.Status) {
-			return zwfw.Errorf(zwfw.ECONFLICT, "办件 %s 当前状态为“%s”，不能%s", serial, StatusName(c.Status), r.step)
-		}
-		if in.Version != 0 && in.Version != c.Version {
-			return zwfw.Errorf(zwfw.ECONFLICT, "办件 %s 已被他人处理（当前为第 %d 版，您看到的是第 %d 版），请刷新后重试", serial, c.Version, in.Version)
-		}
-		it, err := s.itemVersion(ctx, c.ItemCode, c.ItemVersion)
-		if err != nil {
-			return err
-		}
-		now := s.now()
-		a := &act{s: s, ctx: ctx, tx: tx, actor: actor, c: c, it: it, in: in, now: now, today: calendar.Date(now),
-			action: action, rule: r, next: r.to, set: map[string]any{}, detail: map[string]any{}}
-		if a.next == "" {
-			a.next = c.Status
-		}
-		if err := handlers[action](a); err != nil {
-			return err
-		}
-		if err := tx.QueryRow(ctx, "SELECT COALESCE(MAX(seq), 0) FROM case_steps WHERE case_id = ?", c.ID).Scan(&a.lastSeq); err != nil {
-			return err
-		}
-		id = c.ID
-		return a.commit()
+		return s.take(ctx, tx, actor, c, action, in)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return s.loadFresh(ctx, "c.id = ?", id)
+	return s.forActor(ctx, actor, c.ID)
 }
 
-var errForbidden = zwfw.Errorf(zwfw.EFORBIDDEN, "您的角色不能进行此操作")
+func stale(c *Case, seen int) error {
+	return zwfw.Errorf(zwfw.ECONFLICT, "办件 %s 已被他人处理（当前为第 %d 版，您看到的是第 %d 版），请刷新后重试", c.Serial, c.Version, seen)
+}
 
-func permitted(a *zwfw.Actor, c *Case, action string, r rule) error {
-	if a.Kind == zwfw.KindSystem {
-		return nil
+// forActor reads a case just written, after the commit and on the read
+// pool (the single writer is not kept waiting while it is assembled), with
+// the actions the actor may take on it now.
+func (s *Service) forActor(ctx context.Context, actor *zwfw.Actor, id int64) (*Case, error) {
+	c, err := s.loadFresh(ctx, "c.id = ?", id)
+	if err != nil {
+		return nil, err
 	}
-	if action == ActConfirmPayment && a.Has(zwfw.RoleWindow) {
-		// 收缴分离 (attachment 2 (5)4): window staff never take money, even
-		// when they also hold the cashier role.
-		return zwfw.Errorf(zwfw.EFORBIDDEN, "窗口人员不得确认收款（收缴分离）：请到银行收费窗口缴费")
-	}
-	for _, role := range r.roles {
-		if role == owner && c.ApplicantID != 0 && c.ApplicantID == a.UserID {
-			return nil
+	c.Actions = Allowed(actor, c)
+	return c, nil
+}
+
+// take runs one action, already checked, on c in tx: the action's own work,
+// then the case, its steps, the audit entry, the notification and the
+// rollup.
+func (s *Service) take(ctx context.Context, tx *db.Tx, actor *zwfw.Actor, c *Case, action string, in ActionInput) error {
+	r := machine[action]
+	it := c.item
+	if it == nil {
+		var err error
+		if it, err = s.itemVersion(ctx, c.ItemCode, c.ItemVersion); err != nil {
+			return err
 		}
-		if role != owner && a.Has(role) && a.IsStaff() {
-			return nil
-		}
 	}
-	// 即办件 are decided at the window (attachment 2 (5)3: 由窗口人员直接办理).
-	if (action == ActApprove || action == ActDeny) && c.Kind == catalog.KindImmediate && a.Has(zwfw.RoleWindow) {
-		return nil
+	now := s.now()
+	a := &act{s: s, ctx: ctx, tx: tx, actor: actor, c: c, it: it, in: in, now: now, today: calendar.Date(now),
+		action: action, rule: r, next: r.to, set: map[string]any{}, detail: map[string]any{}}
+	if a.next == "" {
+		a.next = c.Status
 	}
-	return errForbidden
+	if err := handlers[action](a); err != nil {
+		return err
+	}
+	if err := tx.QueryRow(ctx, "SELECT COALESCE(MAX(seq), 0) FROM case_steps WHERE case_id = ?", c.ID).Scan(&a.lastSeq); err != nil {
+		return err
+	}
+	if err := a.commit(); err != nil {
+		return err
+	}
+	if s.failAfter != nil {
+		return s.failAfter(action)
+	}
+	return nil
 }
 
 // commit writes the case, closes or records the step, opens the next one,
@@ -272,26 +272,27 @@ func boolInt(b bool) int {
 }
 
 var handlers = map[string]func(*act) error{
-	ActAccept:           (*act).accept,
-	ActNotifySupplement: (*act).notifySupplement,
-	ActReject:           (*act).reject,
-	ActSupplement:       (*act).supplement,
-	ActForward:          (*act).forward,
-	ActReview:           (*act).review,
-	ActTaskApprove:      func(a *act) error { return a.task(true) },
-	ActTaskDeny:         func(a *act) error { return a.task(false) },
-	ActSuspend:          (*act).suspend,
-	ActResume:           (*act).resume,
-	ActRequestExtension: (*act).requestExtension,
-	ActApproveExtension: (*act).approveExtension,
-	ActApprove:          (*act).approve,
-	ActDeny:             (*act).deny,
-	ActConfirmPayment:   (*act).confirmPayment,
-	ActComplete:         (*act).complete,
-	ActDeliver:          (*act).deliver,
-	ActArchive:          (*act).archive,
-	ActEvaluate:         (*act).evaluate,
-	ActWithdraw:         (*act).withdraw,
+	ActAccept:            (*act).accept,
+	ActNotifySupplement:  (*act).notifySupplement,
+	ActAllowSecondNotice: (*act).allowSecondNotice,
+	ActReject:            (*act).reject,
+	ActSupplement:        (*act).supplement,
+	ActForward:           (*act).forward,
+	ActReview:            (*act).review,
+	ActTaskApprove:       func(a *act) error { return a.task(true) },
+	ActTaskDeny:          func(a *act) error { return a.task(false) },
+	ActSuspend:           (*act).suspend,
+	ActResume:            (*act).resume,
+	ActRequestExtension:  (*act).requestExtension,
+	ActApproveExtension:  (*act).approveExtension,
+	ActApprove:           (*act).approve,
+	ActDeny:              (*act).deny,
+	ActConfirmPayment:    (*act).confirmPayment,
+	ActComplete:          (*act).complete,
+	ActDeliver:           (*act).deliver,
+	ActArchive:           (*act).archive,
+	ActEvaluate:          (*act).evaluate,
+	ActWithdraw:          (*act).withdraw,
 }
 
 func (a *act) need(field, value string, min int, what string) (string, error) {

@@ -33,6 +33,7 @@ type ApplyInput struct {
 	Applicant *ApplicantInput `json:"applicant,omitempty"`
 	Form      Form            `json:"form"`
 	Materials []MaterialInput `json:"materials"`
+	Accept    bool            `json:"accept,omitempty"` // at a window: accept at once (提交并受理), in the same transaction
 }
 
 // ApplicantInput identifies a walk-in applicant.
@@ -105,6 +106,9 @@ func (s *Service) Apply(ctx context.Context, actor *zwfw.Actor, in ApplyInput) (
 		if in.Applicant != nil {
 			return nil, invalid("applicant", "网上申请以登录账户为申请人，不能代他人填写申请人")
 		}
+		if in.Accept {
+			return nil, zwfw.Errorf(zwfw.EFORBIDDEN, "网上申请由窗口受理，申请人不能自行受理")
+		}
 	case actor.Has(zwfw.RoleWindow):
 		channel = ChannelWindow
 		if in.Applicant == nil {
@@ -113,6 +117,8 @@ func (s *Service) Apply(ctx context.Context, actor *zwfw.Actor, in ApplyInput) (
 		if in.OrgCode == "" {
 			in.OrgCode = actor.OrgCode
 		}
+	case in.Accept:
+		return nil, zwfw.Errorf(zwfw.EFORBIDDEN, "只有窗口人员可以提交并受理")
 	default:
 		return nil, zwfw.Errorf(zwfw.EFORBIDDEN, "只有申请人本人或窗口人员可以提交申请")
 	}
@@ -214,15 +220,31 @@ func (s *Service) Apply(ctx context.Context, actor *zwfw.Actor, in ApplyInput) (
 			return err
 		}
 		// Last, so that the rollup's shared rows are locked the shortest time.
-		return rollup.Move(ctx, tx, nil, &rollup.Case{Day: calendar.Date(now).Format(calendar.DateLayout), OrgID: p.org.ID,
-			DeptID: dept.ID, WindowID: idOf(windowID), Kind: it.Kind, Channel: channel, Status: Submitted})
+		if err := rollup.Move(ctx, tx, nil, &rollup.Case{Day: calendar.Date(now).Format(calendar.DateLayout), OrgID: p.org.ID,
+			DeptID: dept.ID, WindowID: idOf(windowID), Kind: it.Kind, Channel: channel, Status: Submitted}); err != nil {
+			return err
+		}
+		if !in.Accept {
+			return nil
+		}
+		// 提交并受理: the acceptance, as the machine allows it, in the same
+		// transaction; if it fails, the case was never filed.
+		filed, err := s.load(ctx, tx, "c.id = ?", id)
+		if err != nil {
+			return err
+		}
+		if err := Check(actor, filed, ActAccept); err != nil {
+			return err
+		}
+		if err := s.take(ctx, tx, actor, filed, ActAccept, ActionInput{}); err != nil {
+			return prefixed(err, "提交并受理未能完成，申请未登记：")
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	// Read the new case back on the read pool, after the commit: the single
-	// writer is not kept waiting while it is assembled.
-	return s.loadFresh(ctx, "c.id = ?", newID)
+	return s.forActor(ctx, actor, newID)
 }
 
 func idOf(v any) int64 {

@@ -85,13 +85,6 @@ func (a *act) requestExtension() error {
 	if err != nil {
 		return err
 	}
-	var n int
-	if err := a.tx.QueryRow(a.ctx, "SELECT COUNT(*) FROM case_extensions WHERE case_id = ? AND state = 'pending'", a.c.ID).Scan(&n); err != nil {
-		return err
-	}
-	if n > 0 {
-		return zwfw.Errorf(zwfw.ECONFLICT, "已有待审批的延期申请")
-	}
 	if _, err := a.tx.Exec(a.ctx, `INSERT INTO case_extensions (case_id, days, reason, state, requested_by, requested_at)
 		VALUES (?, ?, ?, 'pending', ?, ?)`, a.c.ID, a.in.Days, reason, nullID(a.actor.UserID), db.Millis(a.now)); err != nil {
 		return err

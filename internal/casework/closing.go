@@ -59,9 +59,6 @@ func (a *act) confirmPayment() error {
 func (a *act) complete() error {
 	a.advance = true
 	approved := a.c.Decision == "approved"
-	if approved && a.c.FeeCents > 0 && !a.c.Paid {
-		return zwfw.Errorf(zwfw.ECONFLICT, "费用尚未缴纳，不能办结")
-	}
 	r := Result{Approved: approved, Issuer: a.c.DeptName}
 	if a.in.Result != nil {
 		r.Number, r.ValidTo = strings.TrimSpace(a.in.Result.Number), strings.TrimSpace(a.in.Result.ValidTo)
@@ -179,13 +176,6 @@ func (a *act) evaluate() error {
 		channel = "pad" // the window hands the applicant the evaluation pad
 	default:
 		return invalid("channel", "评价渠道无效")
-	}
-	var n int
-	if err := a.tx.QueryRow(a.ctx, "SELECT COUNT(*) FROM evaluations WHERE case_id = ?", a.c.ID).Scan(&n); err != nil {
-		return err
-	}
-	if n >= 2 {
-		return zwfw.Errorf(zwfw.ECONFLICT, "本件已评价两次，不能再评价")
 	}
 	var staff any
 	_ = a.tx.QueryRow(a.ctx, "SELECT actor_id FROM case_steps WHERE case_id = ? AND action = 'accept' LIMIT 1", a.c.ID).Scan(&staff)

@@ -119,6 +119,21 @@ func (a *act) notifySupplement() error {
 	return nil
 }
 
+// allowSecondNotice records a supervisor's permission for one more
+// 一次性告知书 on a case told once already, and why: everything to fix is
+// told once (§2(3), attachment 2 (5)), so a second notice is an exception
+// someone answers for. The reason is on the case's steps and in the audit
+// log; the open step stays open.
+func (a *act) allowSecondNotice() error {
+	reason, err := a.need("opinion", a.in.Opinion, 4, "准许再次告知的理由")
+	if err != nil {
+		return err
+	}
+	a.opinion = reason
+	a.detail["reason"] = reason
+	return nil
+}
+
 func (a *act) reject() error {
 	a.advance = true
 	reason, err := a.need("opinion", a.in.Opinion, 4, "不予受理的理由")
@@ -183,9 +198,6 @@ func (a *act) supplement() error {
 // department that decides, from the county to the city centre. The
 // applicant submits nothing again (attachment 2 (5)3).
 func (a *act) forward() error {
-	if a.c.Kind != catalog.KindUpward {
-		return zwfw.Errorf(zwfw.ECONFLICT, "只有上报件需要上报")
-	}
 	a.advance = true
 	target, err := a.upper()
 	if err != nil {

@@ -69,6 +69,9 @@ func (s *Service) load(ctx context.Context, q db.Querier, where string, arg any)
 		if err != nil {
 			return err
 		}
+		if c.item, err = s.itemVersion(ctx, c.ItemCode, c.ItemVersion); err != nil {
+			return err
+		}
 		return s.attach(ctx, q, c)
 	}
 	if _, inTx := q.(*db.Tx); inTx {
@@ -80,7 +83,7 @@ func (s *Service) load(ctx context.Context, q db.Querier, where string, arg any)
 // attach reads a case's steps, materials, notices, tasks, suspensions,
 // extensions, payment and evaluations.
 func (s *Service) attach(ctx context.Context, q db.Querier, c *Case) error {
-	rows, err := q.Query(ctx, `SELECT st.seq, st.name, st.action, st.state, st.from_status, st.to_status, st.actor_name, COALESCE(w.name, ''),
+	rows, err := q.Query(ctx, `SELECT st.seq, COALESCE(st.actor_id, 0), st.name, st.action, st.state, st.from_status, st.to_status, st.actor_name, COALESCE(w.name, ''),
 		st.opinion, st.person, st.phone, st.limit_days, st.started_at, st.ended_at, COALESCE(u.post, '')
 		FROM case_steps st LEFT JOIN orgs w ON w.id = st.window_id LEFT JOIN users u ON u.id = st.actor_id
 		WHERE st.case_id = ? ORDER BY CASE WHEN st.state = 'open' THEN 1 ELSE 0 END, st.seq`, c.ID)
@@ -91,7 +94,7 @@ func (s *Service) attach(ctx context.Context, q db.Querier, c *Case) error {
 	for rows.Next() {
 		var st Step
 		var started, ended int64
-		if err := rows.Scan(&st.Seq, &st.Name, &st.Action, &st.State, &st.FromStatus, &st.ToStatus, &st.ActorName, &st.Window,
+		if err := rows.Scan(&st.Seq, &st.ActorID, &st.Name, &st.Action, &st.State, &st.FromStatus, &st.ToStatus, &st.ActorName, &st.Window,
 			&st.Opinion, &st.Person, &st.Phone, &st.LimitDays, &started, &ended, &st.Post); err != nil {
 			rows.Close()
 			return err

@@ -6,6 +6,7 @@ package casework
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"zwfw"
 	"zwfw/internal/catalog"
@@ -34,31 +35,19 @@ func (a *act) curStep() int {
 // task records one department's opinion on a 联办件. Every department sees
 // the others' results on the case.
 func (a *act) task(approve bool) error {
-	if a.c.Kind != catalog.KindJoint {
-		return zwfw.Errorf(zwfw.ECONFLICT, "只有联办件有联办部门意见")
-	}
 	op, err := a.need("opinion", a.in.Opinion, 2, "部门意见")
 	if err != nil {
 		return err
 	}
-	var t *Task
-	for i := range a.c.Tasks {
-		tk := &a.c.Tasks[i]
-		if tk.Lead {
-			continue
+	// The machine checked the actor's department has a pending sub-task;
+	// a department named in the input must be one of the actor's.
+	t := TaskFor(a.actor, a.c)
+	if a.in.Dept != "" && t.DeptCode != a.in.Dept {
+		i := slices.IndexFunc(a.c.Tasks, func(x Task) bool { return !x.Lead && x.DeptCode == a.in.Dept && x.State == "pending" })
+		if i < 0 || !a.actor.InScope(a.c.Tasks[i].DeptPath) {
+			return zwfw.Errorf(zwfw.EFORBIDDEN, "只能填写本部门的联办意见")
 		}
-		if (a.in.Dept != "" && tk.DeptCode == a.in.Dept) || (a.in.Dept == "" && a.actor.InScope(tk.DeptPath)) {
-			t = tk
-			break
-		}
-	}
-	switch {
-	case t == nil:
-		return zwfw.Errorf(zwfw.EFORBIDDEN, "您所在部门不是本件的联办部门")
-	case !a.actor.InScope(t.DeptPath) && a.actor.Kind != zwfw.KindSystem:
-		return zwfw.Errorf(zwfw.EFORBIDDEN, "只能填写本部门的联办意见")
-	case t.State != "pending":
-		return zwfw.Errorf(zwfw.ECONFLICT, "%s已经提出意见", t.DeptName)
+		t = &a.c.Tasks[i]
 	}
 	state := "denied"
 	if approve {
@@ -78,31 +67,6 @@ func (a *act) task(approve bool) error {
 	return nil
 }
 
-// decidable checks a decision may be taken now: an upward case only after
-// it was forwarded, by the upper level; a joint case only when every
-// co-department has given its opinion.
-func (a *act) decidable() error {
-	switch a.c.Kind {
-	case catalog.KindUpward:
-		if a.c.HandlerPath == "" {
-			return zwfw.Errorf(zwfw.ECONFLICT, "上报件须先上报上级机关，由上级作出决定")
-		}
-		if !a.actor.InScope(a.c.HandlerPath) {
-			return zwfw.Errorf(zwfw.EFORBIDDEN, "上报件由%s作出决定", a.c.HandlerName)
-		}
-	case catalog.KindJoint:
-		if !a.actor.InScope(a.c.DeptPath) && !a.actor.InScope(a.c.OrgPath) {
-			return zwfw.Errorf(zwfw.EFORBIDDEN, "联办件由主办部门%s作出统一决定", a.c.DeptName)
-		}
-		for _, t := range a.c.Tasks {
-			if !t.Lead && t.State == "pending" {
-				return zwfw.Errorf(zwfw.ECONFLICT, "联办部门%s尚未提出意见，暂不能作出统一决定", t.DeptName)
-			}
-		}
-	}
-	return nil
-}
-
 func (a *act) decide(approved bool) error {
 	if a.c.Kind == catalog.KindJoint {
 		state := "denied"
@@ -118,9 +82,6 @@ func (a *act) decide(approved bool) error {
 }
 
 func (a *act) approve() error {
-	if err := a.decidable(); err != nil {
-		return err
-	}
 	a.advance = true
 	a.opinion = strings.TrimSpace(a.in.Opinion)
 	if a.opinion == "" {
@@ -170,9 +131,6 @@ func (a *act) approve() error {
 }
 
 func (a *act) deny() error {
-	if err := a.decidable(); err != nil {
-		return err
-	}
 	a.advance = true
 	reason, err := a.need("opinion", a.in.Opinion, 4, "不予批准的理由")
 	if err != nil {

@@ -23,6 +23,8 @@ type Service struct {
 	items   sync.Map // "code@version" → *catalog.Item; versions never change
 	recent  caseCache
 
+	failAfter func(action string) error // tests: fail a transaction after an action's writes
+
 	warnMu sync.Mutex
 	warn   *warnCond // the yellow-card condition of today
 	rule   WarnRule  // when a case turns yellow
@@ -101,24 +103,34 @@ func invalid(field, format string, args ...any) error {
 	return &zwfw.Error{Code: zwfw.EINVALID, Message: msg, Details: []zwfw.ErrorDetail{{Field: field, Message: msg}}}
 }
 
-// Get returns the case with serial if the actor may see it. A case outside
-// the actor's reach is reported as not found.
+// Get returns the case with serial if the actor may see it, with the
+// actions they may take on it now. A case outside the actor's reach is
+// reported as not found.
 func (s *Service) Get(ctx context.Context, actor *zwfw.Actor, serial string) (*Case, error) {
+	c, err := s.current(ctx, serial)
+	if err != nil {
+		return nil, err
+	}
+	if !canSee(actor, c) {
+		return nil, notFound(serial)
+	}
+	c.Actions = Allowed(actor, c)
+	return c, nil
+}
+
+// current returns the case with serial at its latest version, from the
+// cache when that version is there. The copy is the caller's (to mask, or
+// to act on); the cached case stays whole.
+func (s *Service) current(ctx context.Context, serial string) (*Case, error) {
 	var version int
 	if err := s.db.QueryRow(ctx, "SELECT version FROM cases WHERE serial = ?", serial).Scan(&version); err != nil {
 		return nil, notFound(serial)
 	}
 	c := s.recent.get(serial, version)
 	if c == nil {
-		var err error
-		if c, err = s.loadFresh(ctx, "c.serial = ?", serial); err != nil {
-			return nil, err
-		}
+		return s.loadFresh(ctx, "c.serial = ?", serial)
 	}
-	if !canSee(actor, c) {
-		return nil, notFound(serial)
-	}
-	cp := *c // callers may mask their copy; the cached case stays whole
+	cp := *c
 	return &cp, nil
 }
 
