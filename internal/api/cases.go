@@ -49,10 +49,13 @@ func handleApply(cases *casework.Service) handler {
 	}
 }
 
-// handleGetCase returns one case the actor may see; any other is 404.
-// Case lookups are the most frequent request of all (progress pages, the
-// workbench refreshing), so the encoded JSON of each case version is kept:
-// a version never changes.
+// handleGetCase returns one case the actor may see, with the actions they
+// may take on it now (casework.Allowed); any other case is 404. Case
+// lookups are the most frequent request of all (progress pages, the
+// workbench refreshing), so the encoded JSON of each case version is kept
+// per view of it — owner or masked, and the actions offered: a version
+// never changes, and the actions are decided from the version and the
+// actor alone.
 func handleGetCase(cases *casework.Service) handler {
 	var memo encodedCases
 	return func(w http.ResponseWriter, r *http.Request) error {
@@ -62,7 +65,8 @@ func handleGetCase(cases *casework.Service) handler {
 			return err
 		}
 		owner := a != nil && c.ApplicantID != 0 && c.ApplicantID == a.UserID
-		b := memo.get(c.Serial, c.Version, owner)
+		view := viewOf(owner, c.Actions)
+		b := memo.get(c.Serial, c.Version, view)
 		if b == nil {
 			var buf bytes.Buffer
 			enc := json.NewEncoder(&buf)
@@ -71,7 +75,7 @@ func handleGetCase(cases *casework.Service) handler {
 				return err
 			}
 			b = buf.Bytes()
-			memo.put(c.Serial, c.Version, owner, b)
+			memo.put(c.Serial, c.Version, view, b)
 		}
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		_, _ = w.Write(b)
@@ -82,32 +86,46 @@ func handleGetCase(cases *casework.Service) handler {
 // recentCases bounds the cache of encoded case bodies (about 1 KB each).
 const recentCases = 4096
 
-// encodedCases remembers the JSON of recent case versions, as the owner
-// sees it and as staff see it (masked).
+// viewOf names one way a case reads: by its owner (unmasked) or masked,
+// with a list of actions.
+func viewOf(owner bool, actions []casework.Action) string {
+	var b strings.Builder
+	if owner {
+		b.WriteString("owner")
+	}
+	for _, x := range actions {
+		b.WriteByte(' ')
+		b.WriteString(x.Action)
+	}
+	return b.String()
+}
+
+// encodedCases remembers the JSON of recent case versions, by view.
 type encodedCases struct {
 	mu sync.Mutex
 	m  map[string]encodedCase
 }
 
+// maxViews bounds the views kept of one case version (a case reads in a
+// handful of ways: its owner, the window, the reviewers, the supervisor).
+const maxViews = 8
+
 type encodedCase struct {
-	version     int
-	owner, same []byte
+	version int
+	views   map[string][]byte
 }
 
-func (e *encodedCases) get(serial string, version int, owner bool) []byte {
+func (e *encodedCases) get(serial string, version int, view string) []byte {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	c, ok := e.m[serial]
 	if !ok || c.version != version {
 		return nil
 	}
-	if owner {
-		return c.owner
-	}
-	return c.same
+	return c.views[view]
 }
 
-func (e *encodedCases) put(serial string, version int, owner bool, b []byte) {
+func (e *encodedCases) put(serial string, version int, view string, b []byte) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.m == nil {
@@ -122,14 +140,10 @@ func (e *encodedCases) put(serial string, version int, owner bool, b []byte) {
 			break
 		}
 	}
-	if c.version != version {
-		c = encodedCase{version: version}
+	if c.version != version || len(c.views) >= maxViews {
+		c = encodedCase{version: version, views: map[string][]byte{}}
 	}
-	if owner {
-		c.owner = b
-	} else {
-		c.same = b
-	}
+	c.views[view] = b
 	e.m[serial] = c
 }
 
