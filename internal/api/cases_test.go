@@ -106,6 +106,8 @@ func TestCaseHandling(t *testing.T) {
 		t.Run("fees and 收缴分离", func(t *testing.T) { testFees(t, ce) })
 		t.Run("payment callback", func(t *testing.T) { testPaymentCallback(t, ce) })
 		t.Run("illegal transitions change nothing", func(t *testing.T) { testIllegal(t, ce) })
+		t.Run("一次性告知 once", func(t *testing.T) { testOneTimeOnce(t, ce) })
+		t.Run("当场办结 and 提交并受理 in one call", func(t *testing.T) { testComposite(t, ce) })
 		t.Run("concurrent accept", func(t *testing.T) { testConcurrent(t, ce) })
 		t.Run("uploads", func(t *testing.T) { testUploads(t, ce) })
 		t.Run("scope and privacy", func(t *testing.T) { testPrivacy(t, ce) })

@@ -201,7 +201,12 @@ func (s *server) renderCase(w http.ResponseWriter, r *http.Request, serial strin
 	if back != nil && back.Err != nil {
 		p.Form, p.In = back.Action, back.In
 		p.Errors, p.Error = fromError(back.Err)
-		if p.Error == "" {
+		switch {
+		case back.Action == casework.ActInstant:
+			// A composite operation's refusal says at which step it
+			// stopped and that nothing was done.
+			p.Error = zwfw.ErrorMessage(back.Err)
+		case p.Error == "":
 			p.Error = "请按提示修改后重新提交。"
 		}
 		if zwfw.ErrorCode(back.Err) == zwfw.ECONFLICT {
