@@ -60,16 +60,17 @@ type guard func(a *zwfw.Actor, c *Case) error
 // rule is one row of the state machine: from which statuses an action may
 // be taken, the status it leads to ("" when the action decides it, or keeps
 // the status), who may take it, who may never take it whatever else they
-// hold, what else it requires, and the name of the step it records. A
+// hold (and why), what else it requires, and the name of the step it records. A
 // composite action (chain) is its steps taken in one transaction.
 type rule struct {
-	from  []string
-	to    string
-	roles []string
-	never []string
-	when  []guard
-	step  string
-	chain []string
+	from     []string
+	to       string
+	roles    []string
+	never    []string
+	neverErr error // the refusal of a role in never
+	when     []guard
+	step     string
+	chain    []string
 }
 
 var (
@@ -110,7 +111,7 @@ var machine = map[string]rule{
 	// 收缴分离 (attachment 2 (5)4): window staff never take money, even when
 	// they also hold the cashier role.
 	ActConfirmPayment: {from: []string{AwaitingPayment}, to: Approved, roles: []string{zwfw.RoleCashier}, never: []string{zwfw.RoleWindow},
-		step: "确认缴费"},
+		neverErr: zwfw.Errorf(zwfw.EFORBIDDEN, "窗口人员不得确认收款（收缴分离）：请到银行收费窗口缴费"), step: "确认缴费"},
 	ActComplete: {from: []string{Approved, Denied}, to: Completed, roles: []string{zwfw.RoleWindow, zwfw.RoleReviewer}, when: []guard{feePaid},
 		step: "办结"},
 	ActDeliver:  {from: []string{Completed}, to: Delivered, roles: []string{zwfw.RoleWindow}, step: "送达"},
@@ -151,9 +152,13 @@ func Allowed(actor *zwfw.Actor, c *Case) []Action {
 	if actor == nil || !canSee(actor, c) {
 		return out
 	}
-	for _, name := range actionOrder {
-		if check(actor, c, name) == nil {
-			out = append(out, Action{Action: name, Name: machine[name].step})
+	for _, x := range ordered {
+		// The status rules most actions out: skip building their refusals.
+		if !slices.Contains(x.rule.from, c.Status) || !mayAct(actor, c, x.rule) {
+			continue
+		}
+		if checkRule(actor, c, x.rule) == nil {
+			out = append(out, Action{Action: x.name, Name: x.rule.step})
 		}
 	}
 	return out
@@ -199,18 +204,38 @@ func joinNames(names []string) string {
 // the action is allowed or refused for the role or the status.
 func Held(actor *zwfw.Actor, c *Case, action string) error {
 	r, ok := machine[action]
-	if !ok || actor == nil || !canSee(actor, c) || !mayAct(actor, c, r) || !slices.Contains(r.from, c.Status) {
+	if !ok || actor == nil || !canSee(actor, c) || !mayAct(actor, c, &r) || !slices.Contains(r.from, c.Status) {
 		return nil
 	}
 	return check(actor, c, action)
 }
 
+// ordered are the machine's rows in actionOrder.
+var ordered = func() []struct {
+	name string
+	rule *rule
+} {
+	out := make([]struct {
+		name string
+		rule *rule
+	}, len(actionOrder))
+	for i, name := range actionOrder {
+		r := machine[name]
+		out[i].name, out[i].rule = name, &r
+	}
+	return out
+}()
+
 // check is Check for an actor who may see the case.
 func check(a *zwfw.Actor, c *Case, action string) error {
 	r := machine[action]
+	return checkRule(a, c, &r)
+}
+
+func checkRule(a *zwfw.Actor, c *Case, r *rule) error {
 	for _, role := range r.never {
 		if a.Has(role) {
-			return neverMessages[action]
+			return r.neverErr
 		}
 	}
 	if !mayAct(a, c, r) {
@@ -232,14 +257,10 @@ func check(a *zwfw.Actor, c *Case, action string) error {
 
 var errForbidden = zwfw.Errorf(zwfw.EFORBIDDEN, "您的角色不能进行此操作")
 
-var neverMessages = map[string]error{
-	ActConfirmPayment: zwfw.Errorf(zwfw.EFORBIDDEN, "窗口人员不得确认收款（收缴分离）：请到银行收费窗口缴费"),
-}
-
 // mayAct reports whether a holds one of the rule's roles for c: a staff
 // role, the applicant who filed it, or the window on a 即办件. The system
 // may take any action.
-func mayAct(a *zwfw.Actor, c *Case, r rule) bool {
+func mayAct(a *zwfw.Actor, c *Case, r *rule) bool {
 	if a.Kind == zwfw.KindSystem {
 		return true
 	}
@@ -291,23 +312,42 @@ func checkChain(a *zwfw.Actor, c *Case, chain []string) error {
 
 // The guards.
 
+// Refusals that say the same every time (the guards below return them
+// without building a new error each time Allowed asks).
+var (
+	errNotUpward          = zwfw.Errorf(zwfw.ECONFLICT, "只有上报件需要上报")
+	errNotJoint           = zwfw.Errorf(zwfw.ECONFLICT, "只有联办件有联办部门意见")
+	errNotImmediate       = zwfw.Errorf(zwfw.ECONFLICT, "只有即办件可以当场办结")
+	errImmediateNoReview  = zwfw.Errorf(zwfw.ECONFLICT, "即办件由窗口直接办理，没有审查环节")
+	errNotForwarded       = zwfw.Errorf(zwfw.ECONFLICT, "上报件须先上报上级机关，由上级作出决定")
+	errNotCoDepartment    = zwfw.Errorf(zwfw.EFORBIDDEN, "您所在部门不是本件的联办部门")
+	errNoDeadline         = zwfw.Errorf(zwfw.ECONFLICT, "办件尚无办结期限，不能延期")
+	errExtensionPending   = zwfw.Errorf(zwfw.ECONFLICT, "已有待审批的延期申请")
+	errNoExtensionPending = zwfw.Errorf(zwfw.ECONFLICT, "没有待审批的延期申请")
+	errUnpaid             = zwfw.Errorf(zwfw.ECONFLICT, "费用尚未缴纳，不能办结")
+	errRatedTwice         = zwfw.Errorf(zwfw.ECONFLICT, "本件已评价两次，不能再评价")
+	errToldOnce           = zwfw.Errorf(zwfw.ECONFLICT, "本件已出具一次性告知书，需要补正的内容应一次告知完毕，不得再次告知；确需再次告知的，须经电子监察人员准许并说明理由")
+	errNotToldYet         = zwfw.Errorf(zwfw.ECONFLICT, "本件尚未出具一次性告知书，窗口可直接告知，无须准许")
+	errAllowedUnused      = zwfw.Errorf(zwfw.ECONFLICT, "已准许再次告知，窗口尚未告知")
+)
+
 func upwardOnly(_ *zwfw.Actor, c *Case) error {
 	if c.Kind != catalog.KindUpward {
-		return zwfw.Errorf(zwfw.ECONFLICT, "只有上报件需要上报")
+		return errNotUpward
 	}
 	return nil
 }
 
 func jointOnly(_ *zwfw.Actor, c *Case) error {
 	if c.Kind != catalog.KindJoint {
-		return zwfw.Errorf(zwfw.ECONFLICT, "只有联办件有联办部门意见")
+		return errNotJoint
 	}
 	return nil
 }
 
 func immediateOnly(_ *zwfw.Actor, c *Case) error {
 	if c.Kind != catalog.KindImmediate {
-		return zwfw.Errorf(zwfw.ECONFLICT, "只有即办件可以当场办结")
+		return errNotImmediate
 	}
 	return nil
 }
@@ -315,7 +355,7 @@ func immediateOnly(_ *zwfw.Actor, c *Case) error {
 // notImmediate: a 即办件 is settled at the window and has no review step.
 func notImmediate(_ *zwfw.Actor, c *Case) error {
 	if c.Kind == catalog.KindImmediate {
-		return zwfw.Errorf(zwfw.ECONFLICT, "即办件由窗口直接办理，没有审查环节")
+		return errImmediateNoReview
 	}
 	return nil
 }
@@ -343,7 +383,7 @@ func handlerName(c *Case) string {
 // at the window.
 func decider(a *zwfw.Actor, c *Case) error {
 	if c.Kind == catalog.KindUpward && c.HandlerPath == "" {
-		return zwfw.Errorf(zwfw.ECONFLICT, "上报件须先上报上级机关，由上级作出决定")
+		return errNotForwarded
 	}
 	in := scope.Of(a)
 	if c.Kind == catalog.KindImmediate && a.Has(zwfw.RoleWindow) && in.Contains(c.OrgPath) {
@@ -412,7 +452,7 @@ func coDepartment(a *zwfw.Actor, c *Case) error {
 	t := TaskFor(a, c)
 	switch {
 	case t == nil:
-		return zwfw.Errorf(zwfw.EFORBIDDEN, "您所在部门不是本件的联办部门")
+		return errNotCoDepartment
 	case t.State != "pending":
 		return zwfw.Errorf(zwfw.ECONFLICT, "%s已经提出意见", t.DeptName)
 	}
@@ -421,7 +461,7 @@ func coDepartment(a *zwfw.Actor, c *Case) error {
 
 func hasDeadline(_ *zwfw.Actor, c *Case) error {
 	if c.Deadline == "" {
-		return zwfw.Errorf(zwfw.ECONFLICT, "办件尚无办结期限，不能延期")
+		return errNoDeadline
 	}
 	return nil
 }
@@ -438,14 +478,14 @@ func (c *Case) PendingExtension() *Extension {
 
 func noPendingExtension(_ *zwfw.Actor, c *Case) error {
 	if c.PendingExtension() != nil {
-		return zwfw.Errorf(zwfw.ECONFLICT, "已有待审批的延期申请")
+		return errExtensionPending
 	}
 	return nil
 }
 
 func pendingExtension(_ *zwfw.Actor, c *Case) error {
 	if c.PendingExtension() == nil {
-		return zwfw.Errorf(zwfw.ECONFLICT, "没有待审批的延期申请")
+		return errNoExtensionPending
 	}
 	return nil
 }
@@ -453,7 +493,7 @@ func pendingExtension(_ *zwfw.Actor, c *Case) error {
 // feePaid: a fee is paid before the result is issued.
 func feePaid(_ *zwfw.Actor, c *Case) error {
 	if c.Decision == "approved" && c.FeeCents > 0 && !c.Paid {
-		return zwfw.Errorf(zwfw.ECONFLICT, "费用尚未缴纳，不能办结")
+		return errUnpaid
 	}
 	return nil
 }
@@ -461,7 +501,7 @@ func feePaid(_ *zwfw.Actor, c *Case) error {
 // evaluationsLeft: one rating and one change of mind (一次一评).
 func evaluationsLeft(_ *zwfw.Actor, c *Case) error {
 	if len(c.Evaluations) >= 2 {
-		return zwfw.Errorf(zwfw.ECONFLICT, "本件已评价两次，不能再评价")
+		return errRatedTwice
 	}
 	return nil
 }
@@ -488,7 +528,7 @@ func oneTimeNotices(c *Case) (issued, allowed int) {
 func toldOnce(_ *zwfw.Actor, c *Case) error {
 	issued, allowed := oneTimeNotices(c)
 	if issued > allowed {
-		return zwfw.Errorf(zwfw.ECONFLICT, "本件已出具一次性告知书，需要补正的内容应一次告知完毕，不得再次告知；确需再次告知的，须经电子监察人员准许并说明理由")
+		return errToldOnce
 	}
 	return nil
 }
@@ -499,9 +539,9 @@ func secondNoticeWanted(_ *zwfw.Actor, c *Case) error {
 	issued, allowed := oneTimeNotices(c)
 	switch {
 	case issued == 0:
-		return zwfw.Errorf(zwfw.ECONFLICT, "本件尚未出具一次性告知书，窗口可直接告知，无须准许")
+		return errNotToldYet
 	case issued <= allowed:
-		return zwfw.Errorf(zwfw.ECONFLICT, "已准许再次告知，窗口尚未告知")
+		return errAllowedUnused
 	}
 	return nil
 }
