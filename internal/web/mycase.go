@@ -433,15 +433,20 @@ type withdrawPage struct {
 	Case   *casework.Case
 	Reason string
 	Error  string
+	Closed bool // casework does not allow the withdrawal now (Error says why)
 }
 
 func (s *server) myWithdrawPage(w http.ResponseWriter, r *http.Request) error {
-	c, err := s.d.Cases.Get(r.Context(), actor(r), r.PathValue("serial"))
+	a := actor(r)
+	c, err := s.d.Cases.Get(r.Context(), a, r.PathValue("serial"))
 	if err != nil {
 		return err
 	}
 	p := withdrawPage{base: s.base(w, r, "撤回申请"), Case: c}
 	p.Nav = "my"
+	if err := casework.Check(a, c, casework.ActWithdraw); err != nil {
+		p.Closed, p.Error = true, zwfw.ErrorMessage(err)
+	}
 	s.render(w, r, http.StatusOK, "mycase_withdraw", p)
 	return nil
 }
