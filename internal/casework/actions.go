@@ -1,5 +1,11 @@
 package casework
 
+// Taking an action: Act, the transaction it runs in, and what every action
+// writes besides its own work (the case row, its steps, the audit entry,
+// the applicant's notification, the rollup). Each action's own work is in
+// intake.go, review.go, clock.go and closing.go; whether it may be taken,
+// in machine.go.
+
 import (
 	"context"
 	"slices"
@@ -21,7 +27,7 @@ import (
 // fields and ignores the rest.
 type ActionInput struct {
 	Version     int             `json:"version,omitempty"`      // the case version the actor saw; a mismatch is a conflict
-	Opinion     string          `json:"opinion,omitempty"`      // opinion, reason
+	Opinion     string          `json:"opinion,omitempty"`      // opinion, reason (instant: the decision's)
 	Basis       string          `json:"basis,omitempty"`        // legal basis (reject, deny)
 	Items       []string        `json:"items,omitempty"`        // notify-supplement: everything to fix, told once
 	Materials   []MaterialInput `json:"materials,omitempty"`    // supplement
@@ -31,7 +37,7 @@ type ActionInput struct {
 	Dept        string          `json:"dept,omitempty"`         // task-approve, task-deny: the department (default: the actor's)
 	Reference   string          `json:"reference,omitempty"`    // confirm-payment: bank or payment-platform reference
 	Quantity    int             `json:"quantity,omitempty"`     // approve: units the fee is counted in
-	Result      *Result         `json:"result,omitempty"`       // complete: certificate number, validity
+	Result      *Result         `json:"result,omitempty"`       // complete, instant: certificate number, validity
 	Delivery    *Delivery       `json:"delivery,omitempty"`     // deliver: onsite or post, tracking number
 	Level       int             `json:"level,omitempty"`        // evaluate: 1 非常满意 … 5 非常不满意
 	LevelName   string          `json:"level_name,omitempty"`   // evaluate: or the level's name
