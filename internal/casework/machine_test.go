@@ -136,7 +136,9 @@ func (e *env) fixtures() map[string]*casework.Case {
 // errDry rolls back every action of the table test after its writes.
 var errDry = errors.New("dry run: rolled back")
 
-// TestAllowedAgreesWithAct: for every demo account (and the system), every
+// TestAllowedAgreesWithAct: for every demo account (README's login table:
+// the city's admin, the county's and 城关镇's staff of every role, the
+// departments' reviewers, both applicants) and the system, every
 // case situation and every action, Act does exactly what Allowed says —
 // an action Allowed lists is carried out to its last write (then rolled
 // back), one it leaves out is refused with Check's refusal (404 out of
@@ -150,7 +152,9 @@ func TestAllowedAgreesWithAct(t *testing.T) {
 			names = append(names, n)
 		}
 		slices.Sort(names)
-		who := []string{}
+		// The first administrator (the city's, README's admin) as well.
+		e.staff("admin", "系统管理员", zwfw.RoleAdmin, seed.RootCode, "系统管理员")
+		who := []string{"admin"}
 		for _, a := range seed.DemoAccounts {
 			who = append(who, a.Username)
 		}
