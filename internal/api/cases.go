@@ -49,11 +49,14 @@ func handleApply(cases *casework.Service) handler {
 	}
 }
 
-// handleGetCase returns one case the actor may see; any other is 404.
-// Case lookups are the most frequent request of all (progress pages, the
-// workbench refreshing), so the encoded JSON of each case version is kept:
-// a version never changes — but the names and codes of its organisations
-// may, so the bodies are kept per epoch of the case cache.
+// handleGetCase returns one case the actor may see, with the actions they
+// may take on it now (casework.Allowed); any other case is 404. Case
+// lookups are the most frequent request of all (progress pages, the
+// workbench refreshing), so the encoded JSON of each case version is kept
+// per view of it — owner or masked, and the actions offered: a version
+// never changes, and the actions are decided from the version and the
+// actor alone. The names and codes of its organisations may change, so
+// the bodies are kept per epoch of the case cache.
 func handleGetCase(cases *casework.Service) handler {
 	var memo encodedCases
 	return func(w http.ResponseWriter, r *http.Request) error {
@@ -64,7 +67,8 @@ func handleGetCase(cases *casework.Service) handler {
 			return err
 		}
 		owner := a != nil && c.ApplicantID != 0 && c.ApplicantID == a.UserID
-		b := memo.get(c.Serial, c.Version, epoch, owner)
+		view := viewOf(owner, c.Actions)
+		b := memo.get(c.Serial, c.Version, epoch, view)
 		if b == nil {
 			var buf bytes.Buffer
 			enc := json.NewEncoder(&buf)
@@ -73,7 +77,7 @@ func handleGetCase(cases *casework.Service) handler {
 				return err
 			}
 			b = buf.Bytes()
-			memo.put(c.Serial, c.Version, epoch, owner, b)
+			memo.put(c.Serial, c.Version, epoch, view, b)
 		}
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		_, _ = w.Write(b)
@@ -84,33 +88,47 @@ func handleGetCase(cases *casework.Service) handler {
 // recentCases bounds the cache of encoded case bodies (about 1 KB each).
 const recentCases = 4096
 
-// encodedCases remembers the JSON of recent case versions, as the owner
-// sees it and as staff see it (masked).
+// viewOf names one way a case reads: by its owner (unmasked) or masked,
+// with a list of actions.
+func viewOf(owner bool, actions []casework.Action) string {
+	var b strings.Builder
+	if owner {
+		b.WriteString("owner")
+	}
+	for _, x := range actions {
+		b.WriteByte(' ')
+		b.WriteString(x.Action)
+	}
+	return b.String()
+}
+
+// encodedCases remembers the JSON of recent case versions, by view.
 type encodedCases struct {
 	mu sync.Mutex
 	m  map[string]encodedCase
 }
 
+// maxViews bounds the views kept of one case version (a case reads in a
+// handful of ways: its owner, the window, the reviewers, the supervisor).
+const maxViews = 8
+
 type encodedCase struct {
-	version     int
-	epoch       uint64
-	owner, same []byte
+	version int
+	epoch   uint64
+	views   map[string][]byte
 }
 
-func (e *encodedCases) get(serial string, version int, epoch uint64, owner bool) []byte {
+func (e *encodedCases) get(serial string, version int, epoch uint64, view string) []byte {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	c, ok := e.m[serial]
 	if !ok || c.version != version || c.epoch != epoch {
 		return nil
 	}
-	if owner {
-		return c.owner
-	}
-	return c.same
+	return c.views[view]
 }
 
-func (e *encodedCases) put(serial string, version int, epoch uint64, owner bool, b []byte) {
+func (e *encodedCases) put(serial string, version int, epoch uint64, view string, b []byte) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.m == nil {
@@ -125,14 +143,10 @@ func (e *encodedCases) put(serial string, version int, epoch uint64, owner bool,
 			break
 		}
 	}
-	if c.version != version || c.epoch != epoch {
-		c = encodedCase{version: version, epoch: epoch}
+	if c.version != version || c.epoch != epoch || len(c.views) >= maxViews {
+		c = encodedCase{version: version, epoch: epoch, views: map[string][]byte{}}
 	}
-	if owner {
-		c.owner = b
-	} else {
-		c.same = b
-	}
+	c.views[view] = b
 	e.m[serial] = c
 }
 

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -9,7 +10,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"zwfw"
 
+	"zwfw/internal/account"
 	"zwfw/internal/api"
 	"zwfw/internal/app/apptest"
 	"zwfw/internal/calendar"
@@ -103,6 +106,8 @@ func TestCaseHandling(t *testing.T) {
 		t.Run("fees and 收缴分离", func(t *testing.T) { testFees(t, ce) })
 		t.Run("payment callback", func(t *testing.T) { testPaymentCallback(t, ce) })
 		t.Run("illegal transitions change nothing", func(t *testing.T) { testIllegal(t, ce) })
+		t.Run("一次性告知 once", func(t *testing.T) { testOneTimeOnce(t, ce) })
+		t.Run("当场办结 and 提交并受理 in one call", func(t *testing.T) { testComposite(t, ce) })
 		t.Run("concurrent accept", func(t *testing.T) { testConcurrent(t, ce) })
 		t.Run("uploads", func(t *testing.T) { testUploads(t, ce) })
 		t.Run("scope and privacy", func(t *testing.T) { testPrivacy(t, ce) })
@@ -273,6 +278,14 @@ func testPromised(t *testing.T, ce *caseEnv) {
 	if got := win.caseOf(k.Serial); got.Applicant.Phone != "13709151234" {
 		t.Fatalf("window sees phone %q", got.Applicant.Phone)
 	}
+	// Each reader is told what they may do now: the applicant may withdraw,
+	// the window accept, tell once what to supplement, or refuse.
+	if got := actionNames(k); got != "withdraw" {
+		t.Errorf("the applicant's actions on a submitted case: %s", got)
+	}
+	if got := actionNames(win.caseOf(k.Serial)); got != "accept notify-supplement reject" {
+		t.Errorf("the window's actions on a submitted case: %s", got)
+	}
 
 	ce.clk.add(20 * time.Minute)
 	k = win.mustAct(k.Serial, "accept", map[string]any{"version": k.Version})
@@ -310,9 +323,25 @@ func testPromised(t *testing.T, ce *caseEnv) {
 	ent.get(fmt.Sprintf("/cases/%s/notices/%d", k.Serial, n.ID+100000)).apiErr(http.StatusNotFound, "not_found")
 	ent.get("/cases/"+k.Serial+"/notices/x").apiErr(http.StatusBadRequest, "bad_request")
 
-	rev := ce.as(t, "county.reviewer")
+	// The item names 食品经营许可股审查员 for 审查 and 审批股股长 for 决定: the
+	// examiner reviews and is then not offered the decision, which the
+	// section chief takes.
+	active := true
+	if _, err := ce.e.App.Users.CreateStaff(context.Background(), zwfw.System, account.UserInput{Username: "county.examiner",
+		Password: apptest.DemoPassword, Name: "张卫东", Phone: "13800000000", Roles: []string{zwfw.RoleReviewer}, OrgCode: "610923D01",
+		Post: "食品经营许可股审查员", Active: &active}); err != nil {
+		t.Fatal(err)
+	}
+	exam, rev := ce.as(t, "county.examiner"), ce.as(t, "county.reviewer")
 	ce.clk.add(time.Hour)
-	k = rev.mustAct(k.Serial, "review", map[string]any{"opinion": "材料齐全，现场核查符合条件"})
+	k = exam.mustAct(k.Serial, "review", map[string]any{"opinion": "材料齐全，现场核查符合条件"})
+	if got := actionNames(k); got != "review suspend request-extension" {
+		t.Errorf("the examiner's actions after the review: %s", got)
+	}
+	exam.act(k.Serial, "approve", map[string]any{"opinion": "准予许可"}).apiErr(http.StatusForbidden, "forbidden")
+	if got := actionNames(rev.caseOf(k.Serial)); got != "review suspend request-extension approve deny" {
+		t.Errorf("the section chief's actions after the review: %s", got)
+	}
 	k = rev.mustAct(k.Serial, "approve", map[string]any{"opinion": "准予许可", "version": k.Version})
 	if k.Status != casework.Approved || k.Decision != "approved" {
 		t.Fatalf("approved: %s %s", k.Status, k.Decision)
@@ -340,7 +369,7 @@ func testPromised(t *testing.T, ce *caseEnv) {
 	if st := k.Steps[len(k.Steps)-1]; st.State != "done" {
 		t.Errorf("an archived case has an open step: %+v", st)
 	}
-	for action, who := range map[string]string{"accept": "李晓燕", "review": "周建国", "approve": "周建国", "complete": "李晓燕",
+	for action, who := range map[string]string{"accept": "李晓燕", "review": "张卫东", "approve": "周建国", "complete": "李晓燕",
 		"deliver": "李晓燕", "archive": "李晓燕", "evaluate": "宁陕县秦岭人家餐饮有限公司"} {
 		if st := stepOf(k, action); st == nil || st.ActorName != who {
 			t.Errorf("%s step: %+v, want by %s", action, st, who)
@@ -778,4 +807,13 @@ func containsSerial(list []casework.Summary, serial string) bool {
 		}
 	}
 	return false
+}
+
+// actionNames lists the actions a case offers its reader, space-separated.
+func actionNames(k casework.Case) string {
+	var names []string
+	for _, x := range k.Actions {
+		names = append(names, x.Action)
+	}
+	return strings.Join(names, " ")
 }

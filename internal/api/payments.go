@@ -103,8 +103,8 @@ func confirmOnline(ctx context.Context, cases *casework.Service, in paymentCallb
 	if p := c.Payment; p != nil && p.State == "paid" {
 		return nil, zwfw.Errorf(zwfw.ECONFLICT, "办件 %s 的费用已缴纳（凭证号 %s），不能重复确认", c.Serial, p.Reference)
 	}
-	if c.Status != casework.AwaitingPayment {
-		return nil, zwfw.Errorf(zwfw.ECONFLICT, "办件 %s 当前状态为“%s”，没有待缴的费用", c.Serial, c.StatusName)
+	if err := casework.Check(zwfw.System, c, casework.ActConfirmPayment); err != nil {
+		return nil, err // casework decides whether a fee is due now
 	}
 	if in.AmountCents != c.FeeCents {
 		return nil, paramError(zwfw.EINVALID, "amount_cents",

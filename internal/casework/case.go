@@ -5,14 +5,14 @@
 // suspensions and approved extensions (限时办结), decision, fees paid only at
 // the bank window (收缴分离), completion, delivery, archive, evaluation and
 // withdrawal. Every transition is one row of one table (machine), checked in
-// one place and applied in one transaction together with its step, notices,
-// audit entry and notifications.
+// one place (Check, and Allowed for the list the pages and the API offer)
+// and applied in one transaction together with its step, notices, audit
+// entry and notifications.
 package casework
 
 import (
 	"time"
 
-	"zwfw"
 	"zwfw/internal/catalog"
 )
 
@@ -60,84 +60,6 @@ const (
 	ChannelOnline = "online" // 网上申请
 	ChannelWindow = "window" // 窗口申请
 )
-
-// Actions.
-const (
-	ActAccept           = "accept"
-	ActNotifySupplement = "notify-supplement"
-	ActReject           = "reject"
-	ActSupplement       = "supplement"
-	ActForward          = "forward"
-	ActReview           = "review"
-	ActTaskApprove      = "task-approve"
-	ActTaskDeny         = "task-deny"
-	ActSuspend          = "suspend"
-	ActResume           = "resume"
-	ActRequestExtension = "request-extension"
-	ActApproveExtension = "approve-extension"
-	ActApprove          = "approve"
-	ActDeny             = "deny"
-	ActConfirmPayment   = "confirm-payment"
-	ActComplete         = "complete"
-	ActDeliver          = "deliver"
-	ActArchive          = "archive"
-	ActEvaluate         = "evaluate"
-	ActWithdraw         = "withdraw"
-)
-
-// owner stands for "the applicant who filed the case" in a rule's roles.
-const owner = "owner"
-
-// rule is one row of the state machine: from which statuses an action may be
-// taken, the status it leads to ("" when the action decides, or keeps the
-// status), who may take it, and the name of the step it records.
-type rule struct {
-	from  []string
-	to    string
-	roles []string
-	step  string
-}
-
-var running = []string{Accepted, InProgress}
-
-// machine is the state machine of a case.
-var machine = map[string]rule{
-	ActAccept:           {[]string{Submitted}, Accepted, []string{zwfw.RoleWindow}, "受理"},
-	ActNotifySupplement: {[]string{Submitted}, SupplementRequired, []string{zwfw.RoleWindow}, "一次性告知"},
-	ActReject:           {[]string{Submitted, SupplementRequired}, Rejected, []string{zwfw.RoleWindow}, "不予受理"},
-	ActSupplement:       {[]string{SupplementRequired}, Submitted, []string{owner, zwfw.RoleWindow}, "补正材料"},
-	ActForward:          {[]string{Accepted}, InProgress, []string{zwfw.RoleWindow}, "上报"},
-	ActReview:           {running, InProgress, []string{zwfw.RoleReviewer}, "审查"},
-	ActTaskApprove:      {running, InProgress, []string{zwfw.RoleReviewer}, "联办部门同意"},
-	ActTaskDeny:         {running, InProgress, []string{zwfw.RoleReviewer}, "联办部门不同意"},
-	ActSuspend:          {running, Suspended, []string{zwfw.RoleReviewer, zwfw.RoleWindow}, "特别程序开始"},
-	ActResume:           {[]string{Suspended}, "", []string{zwfw.RoleReviewer, zwfw.RoleWindow}, "特别程序结束"},
-	ActRequestExtension: {[]string{Accepted, InProgress, Suspended}, "", []string{zwfw.RoleReviewer, zwfw.RoleWindow}, "申请延期"},
-	ActApproveExtension: {[]string{Accepted, InProgress, Suspended}, "", []string{zwfw.RoleSupervisor}, "批准延期"},
-	ActApprove:          {running, "", []string{zwfw.RoleReviewer}, "决定（批准）"},
-	ActDeny:             {running, Denied, []string{zwfw.RoleReviewer}, "决定（不予批准）"},
-	ActConfirmPayment:   {[]string{AwaitingPayment}, Approved, []string{zwfw.RoleCashier}, "确认缴费"},
-	ActComplete:         {[]string{Approved, Denied}, Completed, []string{zwfw.RoleWindow, zwfw.RoleReviewer}, "办结"},
-	ActDeliver:          {[]string{Completed}, Delivered, []string{zwfw.RoleWindow}, "送达"},
-	ActArchive:          {[]string{Completed, Delivered}, Archived, []string{zwfw.RoleWindow}, "归档"},
-	ActEvaluate:         {[]string{Completed, Delivered, Archived}, "", []string{owner, zwfw.RoleWindow}, "评价"},
-	ActWithdraw:         {[]string{Submitted, SupplementRequired, Accepted, InProgress, Suspended}, Withdrawn, []string{owner}, "撤回申请"},
-}
-
-// Actions lists every action name, for the API document and errors.
-func Actions() []string {
-	return []string{ActAccept, ActNotifySupplement, ActReject, ActSupplement, ActForward, ActReview, ActTaskApprove,
-		ActTaskDeny, ActSuspend, ActResume, ActRequestExtension, ActApproveExtension, ActApprove, ActDeny,
-		ActConfirmPayment, ActComplete, ActDeliver, ActArchive, ActEvaluate, ActWithdraw}
-}
-
-// ActionName is the Chinese name of an action.
-func ActionName(a string) string {
-	if r, ok := machine[a]; ok {
-		return r.step
-	}
-	return a
-}
 
 // Special procedures that stop the clock (行政许可法 §45; attachment 2 (5)3).
 var SuspensionKinds = map[string]string{
@@ -202,16 +124,18 @@ type Case struct {
 	Extensions   []Extension  `json:"extensions,omitempty"`
 	Payment      *Payment     `json:"payment,omitempty"`
 	Evaluations  []Evaluation `json:"evaluations,omitempty"`
+	Actions      []Action     `json:"actions"` // what the reader may do to the case now (Allowed)
 
 	OrgID, DeptID, HandlerID int64  `json:"-"`
 	OrgPath, DeptPath        string `json:"-"`
 	HandlerPath              string `json:"-"`
 	ApplicantID              int64  `json:"-"`
 	extras                   int
-	WindowID                 int64  `json:"-"`
-	Day                      string `json:"-"`
-	CompletedOn              string `json:"-"` // completion date, YYYY-MM-DD
-	HandledDays              int    `json:"-"` // working days from acceptance to completion
+	WindowID                 int64         `json:"-"`
+	Day                      string        `json:"-"`
+	CompletedOn              string        `json:"-"` // completion date, YYYY-MM-DD
+	HandledDays              int           `json:"-"` // working days from acceptance to completion
+	item                     *catalog.Item // the item version the case was filed under
 }
 
 // Applicant is who applied. Ident is the ID number or credit code; it leaves
@@ -253,6 +177,7 @@ type Delivery struct {
 // and window, when and for how long; the open one names who is responsible.
 type Step struct {
 	Seq        int       `json:"seq"`
+	ActorID    int64     `json:"-"`
 	Name       string    `json:"name"`
 	Action     string    `json:"action,omitempty"`
 	State      string    `json:"state"` // open or done

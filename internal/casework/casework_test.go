@@ -98,6 +98,16 @@ func (e *env) walkIn(clerk, item, centre string) *casework.Case {
 	return c
 }
 
+// staff adds a staff account: a second person in a department.
+func (e *env) staff(username, name, role, org, post string) {
+	e.t.Helper()
+	active := true
+	if _, err := e.users.CreateStaff(e.ctx, zwfw.System, account.UserInput{Username: username, Password: "Demo@2026x", Name: name,
+		Phone: "13800000000", Roles: []string{role}, OrgCode: org, Post: post, Active: &active}); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
 func (e *env) do(who, serial, action string, in casework.ActionInput) *casework.Case {
 	e.t.Helper()
 	c, err := e.cases.Act(e.ctx, e.actor(who), serial, action, in)
@@ -163,7 +173,11 @@ func TestPromisedCase(t *testing.T) {
 			t.Fatalf("open step after acceptance names nobody: %+v", o)
 		}
 		e.at("2026-09-29")
-		c = e.do("county.reviewer", c.Serial, casework.ActReview, casework.ActionInput{Opinion: "材料齐全，现场核查符合条件"})
+		// The item names 食品经营许可股审查员 for 审查 and 审批股股长 for 决定:
+		// the examiner reviews, and may not also decide (审批分离).
+		e.staff("county.examiner", "张卫东", zwfw.RoleReviewer, "610923D01", "食品经营许可股审查员")
+		c = e.do("county.examiner", c.Serial, casework.ActReview, casework.ActionInput{Opinion: "材料齐全，现场核查符合条件"})
+		e.refuse("county.examiner", c.Serial, casework.ActApprove, casework.ActionInput{Opinion: "准予许可"}, zwfw.EFORBIDDEN)
 		c = e.do("county.reviewer", c.Serial, casework.ActApprove, casework.ActionInput{Opinion: "准予许可"})
 		if c.Status != casework.Approved || c.Decision != "approved" {
 			t.Fatalf("approved: %s", c.Status)

@@ -10,9 +10,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"zwfw"
 
 	"github.com/chromedp/chromedp"
 
+	"zwfw/internal/account"
 	"zwfw/internal/app/apptest"
 	"zwfw/internal/db"
 )
@@ -30,7 +32,8 @@ const (
 // applicant's side to completion on the staff side: resident.wang applies
 // at 城关镇 with an upload, saves a draft and submits; the town's window
 // accepts it and prints the 受理通知书; the police department's reviewer
-// reviews and approves it; the town's cashier confirms the fee; the window
+// reviews it and, the item naming another post for the decision, its
+// deputy director approves it; the town's cashier confirms the fee; the window
 // completes it; the applicant sees 已办结 and rates it 非常满意; anyone
 // can look its progress up without signing in, the name masked.
 func TestOnlineApplicationToCompletion(t *testing.T) {
@@ -152,7 +155,14 @@ func TestOnlineApplicationToCompletion(t *testing.T) {
 	waitImage(t, ctx, `.n-qr img`)
 	shot(t, ctx, "17-notice-accepted")
 
-	// The police department's reviewer reviews and approves it.
+	// The police department's reviewer reviews it; the item names another
+	// post (分管副局长) for the decision, who approves it.
+	active := true
+	if _, err := e.App.Users.CreateStaff(context.Background(), zwfw.System, account.UserInput{Username: "gongan.leader",
+		Password: apptest.DemoPassword, Name: "袁志勇", Phone: "13800000000", Roles: []string{zwfw.RoleReviewer},
+		OrgCode: "610923D15", Post: "公安局分管副局长", Active: &active}); err != nil {
+		t.Fatal(err)
+	}
 	signOut(t, ctx)
 	signIn(t, ctx, base, "gongan.reviewer", apptest.DemoPassword)
 	mustContain(t, ctx, "reviewer's workbench", "办件工作台", "黄志明", "待审查 · 决定")
@@ -168,8 +178,13 @@ func TestOnlineApplicationToCompletion(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#wa-review-opinion`), "经核验，申请人身份信息与户籍登记一致，同意换领"),
 		chromedp.Click(chromedp.CSS(`form[action$="/actions/review"] button[type="submit"]`)))
 	waitText(t, ctx, "已完成“审查”")
-	mustContain(t, ctx, "reviewed", "办理中", "经核验，申请人身份信息与户籍登记一致，同意换领")
-	do(t, ctx, "approve", chromedp.WaitVisible(chromedp.CSS(`#wa-decide-opinion`)),
+	mustContain(t, ctx, "reviewed", "办理中", "经核验，申请人身份信息与户籍登记一致，同意换领", "您已审查本件，不能再作出决定")
+	if len(texts(t, ctx, `#wa-decide-opinion`)) != 0 {
+		t.Fatal("the reviewer is offered the decision after reviewing the case")
+	}
+	signOut(t, ctx)
+	signIn(t, ctx, base, "gongan.leader", apptest.DemoPassword)
+	do(t, ctx, "approve", chromedp.Navigate(base+"/work/cases/"+serial), chromedp.WaitVisible(chromedp.CSS(`#wa-decide-opinion`)),
 		chromedp.SendKeys(chromedp.CSS(`#wa-decide-opinion`), "符合换领条件，准予换领"),
 		chromedp.Click(chromedp.CSS(`form[action$="/actions/approve"] button.btn-primary`)))
 	waitText(t, ctx, "已批准，应缴费用 20.00 元")

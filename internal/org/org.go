@@ -606,7 +606,20 @@ func move(ctx context.Context, tx *db.Tx, cur, parent *Org) (map[string]int64, e
 	moved := map[string]int64{}
 	for _, pc := range pathCopies {
 		cond, args := scope.Subtree(cur.Path).Cond(pc.Column)
-		res, err := tx.Exec(ctx, "UPDATE "+pc.Table+" SET "+pc.Column+" = ? || substr("+pc.Column+", ?) WHERE "+cond,
+		set := pc.Column + " = ? || substr(" + pc.Column + ", ?)"
+		if pc.Table == "cases" {
+			// A re-scoped case is a new version: every process's cached
+			// copy (and any page showing the old one) is stale at once,
+			// before the change notice arrives.
+			set += ", version = version + 1"
+		}
+		if pc.Table == "case_tasks" {
+			// Likewise the cases whose joint sub-tasks move.
+			if _, err := tx.Exec(ctx, "UPDATE cases SET version = version + 1 WHERE id IN (SELECT case_id FROM case_tasks WHERE "+cond+")", args...); err != nil {
+				return nil, fmt.Errorf("org: move %s: cases of moved sub-tasks: %w", cur.Code, err)
+			}
+		}
+		res, err := tx.Exec(ctx, "UPDATE "+pc.Table+" SET "+set+" WHERE "+cond,
 			append([]any{newPath, len(cur.Path) + 1}, args...)...)
 		if err != nil {
 			return nil, fmt.Errorf("org: move %s: re-scope %s.%s: %w", cur.Code, pc.Table, pc.Column, err)

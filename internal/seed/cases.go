@@ -75,7 +75,6 @@ var demoCases = []demoCase{
 	// Paid and completed, result posted.
 	{item: "070500400000", centre: "610923C", by: "enterprise.qinling", ago: 12, steps: []demoStep{
 		s("county.window", casework.ActAccept, 1, casework.ActionInput{}),
-		s("ziran.reviewer", casework.ActReview, 1, casework.ActionInput{Opinion: "权籍调查成果与申请一致"}),
 		s("ziran.reviewer", casework.ActApprove, 1, casework.ActionInput{Opinion: "准予登记", FeeItems: []string{"不动产登记费（非住宅类）"}}),
 		s("county.cashier", casework.ActConfirmPayment, 0, casework.ActionInput{Reference: "ICBC6109230012"}),
 		s("county.window", casework.ActComplete, 1, casework.ActionInput{}),

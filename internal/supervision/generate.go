@@ -10,10 +10,10 @@ import (
 
 	"zwfw/internal/calendar"
 	"zwfw/internal/casework"
+	"zwfw/internal/casework/rollup"
 	"zwfw/internal/catalog"
 	"zwfw/internal/db"
 	"zwfw/internal/org"
-	"zwfw/internal/supervision/rollup"
 )
 
 // GenerateOptions say how many cases to generate, over how many years up to

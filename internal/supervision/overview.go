@@ -14,10 +14,10 @@ import (
 	"zwfw"
 	"zwfw/internal/calendar"
 	"zwfw/internal/casework"
+	"zwfw/internal/casework/rollup"
 	"zwfw/internal/catalog"
 	"zwfw/internal/db"
 	"zwfw/internal/org"
-	"zwfw/internal/supervision/rollup"
 )
 
 // Service computes the supervision figures.

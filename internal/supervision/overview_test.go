@@ -47,7 +47,6 @@ func drive(e *env) {
 	e.do("chengguan.window", tw, casework.ActEvaluate, casework.ActionInput{Level: 3})
 
 	e.at("2026-09-29")
-	e.do("county.reviewer", a, casework.ActReview, casework.ActionInput{Opinion: "材料齐全"})
 	e.do("county.reviewer", a, casework.ActApprove, casework.ActionInput{Opinion: "准予许可"})
 	e.do("county.window", a, casework.ActComplete, casework.ActionInput{})
 	e.do("county.window", a, casework.ActDeliver, casework.ActionInput{Delivery: &casework.Delivery{Method: "onsite"}})

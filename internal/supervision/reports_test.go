@@ -36,7 +36,6 @@ func (e *env) month() month {
 			return c.Serial
 		}
 		e.at(done)
-		e.do("county.reviewer", c.Serial, casework.ActReview, casework.ActionInput{Opinion: "符合条件"})
 		e.do("county.reviewer", c.Serial, casework.ActApprove, casework.ActionInput{Opinion: "准予许可"})
 		e.do("county.window", c.Serial, casework.ActComplete, casework.ActionInput{Result: &casework.Result{Number: "JY" + strconv.FormatInt(e.now.UnixNano()%1e10, 10)}})
 		if level != 0 {

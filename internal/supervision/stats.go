@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"zwfw/internal/calendar"
+	"zwfw/internal/casework/rollup"
 	"zwfw/internal/db"
-	"zwfw/internal/supervision/rollup"
 )
 
 // RebuildStats recomputes the rollup the dashboard reads (case_stats) from

@@ -180,7 +180,6 @@ func TestWarningsAcrossNationalDay(t *testing.T) {
 		// The co-department gives its opinion: its sub-task's warning clears.
 		e.do("canlian.reviewer", j.Serial, casework.ActTaskApprove, casework.ActionInput{Opinion: "符合条件"})
 		// The promised case is decided and completed: it stops running.
-		e.do("county.reviewer", p.Serial, casework.ActReview, casework.ActionInput{Opinion: "材料齐全"})
 		e.do("county.reviewer", p.Serial, casework.ActApprove, casework.ActionInput{Opinion: "准予许可"})
 		e.do("county.window", p.Serial, casework.ActComplete, casework.ActionInput{Result: &casework.Result{Number: "JY16109230000123", ValidTo: "2031-09-28"}})
 		e.scan()

@@ -252,25 +252,23 @@ var badIndicators = []string{
 type myCasePage struct {
 	base
 	caseHelpers
-	Case          *casework.Case
-	Ident         string
-	Centre        *org.Org
-	Open          *casework.Step
-	Done          []casework.Step
-	Remaining     *int
-	OneTime       *casework.Notice
-	Mats          []matRow // the supplement form
-	CanSupplement bool
-	CanWithdraw   bool
-	CanEvaluate   bool
-	Eval          evalForm
-	Levels        []string
-	Indicators    []string
-	Errors        fieldErrors
-	Error         string
-	ErrorAt       string // which form the error belongs to: supplement, evaluate
-	MaxUpload     string
-	Allowed       string
+	Case       *casework.Case
+	Ident      string
+	Centre     *org.Org
+	Open       *casework.Step
+	Done       []casework.Step
+	Remaining  *int
+	OneTime    *casework.Notice
+	Mats       []matRow        // the supplement form
+	Can        map[string]bool // what casework allows the applicant now (supplement, withdraw, evaluate)
+	Eval       evalForm
+	Levels     []string
+	Indicators []string
+	Errors     fieldErrors
+	Error      string
+	ErrorAt    string // which form the error belongs to: supplement, evaluate
+	MaxUpload  string
+	Allowed    string
 }
 
 // Overdue reports whether the case ran past its deadline.
@@ -310,16 +308,11 @@ func (s *server) loadMyCase(w http.ResponseWriter, r *http.Request) (*myCasePage
 			p.OneTime = &c.Notices[i]
 		}
 	}
-	switch c.Status {
-	case casework.SupplementRequired:
-		p.CanSupplement = true
-		p.CanWithdraw = true
-	case casework.Submitted, casework.Accepted, casework.InProgress, casework.Suspended:
-		p.CanWithdraw = true
-	case casework.Completed, casework.Delivered, casework.Archived:
-		p.CanEvaluate = len(c.Evaluations) < 2
+	p.Can = map[string]bool{}
+	for _, x := range c.Actions {
+		p.Can[x.Action] = true
 	}
-	if p.CanSupplement {
+	if p.Can[casework.ActSupplement] {
 		it, err := s.d.Catalog.GetVersion(ctx, c.ItemCode, c.ItemVersion)
 		if err != nil {
 			return nil, err
@@ -404,8 +397,8 @@ func (s *server) mySupplement(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p.ErrorAt = "supplement"
-	if !p.CanSupplement {
-		return s.myCaseAgain(w, r, p, zwfw.Errorf(zwfw.ECONFLICT, "办件当前状态为“%s”，无需补正材料", p.Case.StatusName))
+	if !p.Can[casework.ActSupplement] {
+		return s.myCaseAgain(w, r, p, casework.Check(actor(r), p.Case, casework.ActSupplement))
 	}
 	if !s.readMaterials(r, p.Mats) {
 		p.Error = "有文件未能上传，请按提示重新选择文件"
@@ -440,15 +433,20 @@ type withdrawPage struct {
 	Case   *casework.Case
 	Reason string
 	Error  string
+	Closed bool // casework does not allow the withdrawal now (Error says why)
 }
 
 func (s *server) myWithdrawPage(w http.ResponseWriter, r *http.Request) error {
-	c, err := s.d.Cases.Get(r.Context(), actor(r), r.PathValue("serial"))
+	a := actor(r)
+	c, err := s.d.Cases.Get(r.Context(), a, r.PathValue("serial"))
 	if err != nil {
 		return err
 	}
 	p := withdrawPage{base: s.base(w, r, "撤回申请"), Case: c}
 	p.Nav = "my"
+	if err := casework.Check(a, c, casework.ActWithdraw); err != nil {
+		p.Closed, p.Error = true, zwfw.ErrorMessage(err)
+	}
 	s.render(w, r, http.StatusOK, "mycase_withdraw", p)
 	return nil
 }

@@ -128,6 +128,12 @@ func TestWithdraw(t *testing.T) {
 	if strings.Contains(p.Body, `href="/my/cases/`+serial+`/withdraw"`) {
 		t.Error("a withdrawn case still offers 撤回")
 	}
+	// The withdrawal page no longer offers the form, and says why.
+	p = wang.get("/my/cases/" + serial + "/withdraw")
+	if p.Status != http.StatusOK || strings.Contains(p.Body, `action="/my/cases/`+serial+`/withdraw"`) {
+		t.Errorf("the withdrawal page of a withdrawn case = %d, still with its form", p.Status)
+	}
+	mustContain(t, "withdrawn page", p.Body, "不能撤回申请")
 	// The same form again: the case is no longer in a state to withdraw.
 	p = wang.post("/my/cases/"+serial+"/withdraw", v, false)
 	if p.Status != http.StatusConflict {

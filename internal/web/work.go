@@ -19,7 +19,7 @@ import (
 // with its action forms (work_case.go); a walk-in application at the
 // window (work_new.go). The casework service decides every action — state
 // (409), role (403), scope (404), input (422) and concurrency (409); these
-// pages only choose what to offer and say what happened.
+// pages offer what it allows (casework.Allowed) and say what happened.
 
 // workPages are the templates of the workbench, registered with the rest
 // at start (a missing one fails the start).

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -19,8 +18,8 @@ import (
 	"zwfw/internal/catalog"
 )
 
-// casePage is one case as staff see it, with the action forms their role
-// and the case's state allow.
+// casePage is one case as staff see it, with the action forms for exactly
+// the actions casework allows them now (casework.Allowed, in c.Actions).
 type casePage struct {
 	base
 	C         *casework.Case
@@ -32,11 +31,9 @@ type casePage struct {
 	Steps     []stepView
 	Materials []materialView
 	Notices   []noticeView
-	NewNotice *noticeView // just issued: print it now
-	Can       map[string]bool
-	Instant   bool // 当场办结 (即办件 at the window)
-	MyTask    *casework.Task
-	Waiting   []string // joint: co-departments that have not given their opinion
+	NewNotice *noticeView     // just issued: print it now
+	Can       map[string]bool // the actions casework allows the reader now
+	MyTask    *casework.Task  // the 联办 sub-task of the reader's department
 	PendingX  *casework.Extension
 	SuspKinds []option
 	Today     string
@@ -49,6 +46,8 @@ type casePage struct {
 	Stale  bool // the case changed since the page was shown
 
 	Revealed bool // the applicant's full identity number is shown (and was audited)
+
+	actor *zwfw.Actor
 }
 
 // V is what was typed into field of form action, when that form was sent
@@ -85,13 +84,17 @@ func (p *casePage) FormError(action string) string {
 }
 
 // Any reports whether any action form is offered.
-func (p *casePage) Any() bool {
-	for _, v := range p.Can {
-		if v {
-			return true
-		}
+func (p *casePage) Any() bool { return len(p.Can) > 0 }
+
+// Held says why an action the reader's role could take in the case's
+// status is refused all the same (casework.Held): it waits for a
+// co-department's opinion or a supervisor's permission, or belongs to
+// someone else.
+func (p *casePage) Held(action string) string {
+	if err := casework.Held(p.actor, p.C, action); err != nil {
+		return zwfw.ErrorMessage(err)
 	}
-	return p.Instant
+	return ""
 }
 
 // Fees reports whether the decision must name the fee items that apply.
@@ -144,7 +147,7 @@ func (s *server) renderCase(w http.ResponseWriter, r *http.Request, serial strin
 	if revealed {
 		c.Applicant.Ident = back.Ident
 	}
-	p := &casePage{base: s.workBase(w, r, c.ItemName+" "+c.Serial), C: c, Errors: fieldErrors{}, Revealed: revealed}
+	p := &casePage{base: s.workBase(w, r, c.ItemName+" "+c.Serial), C: c, Errors: fieldErrors{}, Revealed: revealed, actor: a}
 	p.Nav = "work"
 	p.Item, err = s.d.Catalog.GetVersion(ctx, c.ItemCode, c.ItemVersion)
 	if err != nil {
@@ -186,20 +189,24 @@ func (s *server) renderCase(w http.ResponseWriter, r *http.Request, serial strin
 			p.NewNotice = &nv
 		}
 	}
-	for i := range c.Extensions {
-		if c.Extensions[i].State == "pending" {
-			p.PendingX = &c.Extensions[i]
-		}
-	}
+	p.PendingX = c.PendingExtension()
 	for _, k := range suspensionOrder() {
 		p.SuspKinds = append(p.SuspKinds, option{k, casework.SuspensionKinds[k]})
 	}
-	p.Can, p.MyTask, p.Waiting = offers(a, c, p.PendingX != nil)
-	p.Instant = instantAllowed(a, c)
+	p.Can = map[string]bool{}
+	for _, x := range c.Actions {
+		p.Can[x.Action] = true
+	}
+	p.MyTask = casework.TaskFor(a, c)
 	if back != nil && back.Err != nil {
 		p.Form, p.In = back.Action, back.In
 		p.Errors, p.Error = fromError(back.Err)
-		if p.Error == "" {
+		switch {
+		case back.Action == casework.ActInstant:
+			// A composite operation's refusal says at which step it
+			// stopped and that nothing was done.
+			p.Error = zwfw.ErrorMessage(back.Err)
+		case p.Error == "":
 			p.Error = "请按提示修改后重新提交。"
 		}
 		if zwfw.ErrorCode(back.Err) == zwfw.ECONFLICT {
@@ -285,127 +292,6 @@ func suspensionOrder() []string {
 	return append(out, rest...)
 }
 
-// offer is a row of the casework state machine as the pages mirror it, to
-// choose which forms to show: the statuses an action is taken from and the
-// roles that take it. The service keeps the real table and decides.
-type offer struct {
-	from  []string
-	roles []string
-}
-
-var running = []string{casework.Accepted, casework.InProgress}
-
-var offerTable = map[string]offer{
-	casework.ActAccept:           {[]string{casework.Submitted}, []string{zwfw.RoleWindow}},
-	casework.ActNotifySupplement: {[]string{casework.Submitted}, []string{zwfw.RoleWindow}},
-	casework.ActReject:           {[]string{casework.Submitted, casework.SupplementRequired}, []string{zwfw.RoleWindow}},
-	casework.ActSupplement:       {[]string{casework.SupplementRequired}, []string{zwfw.RoleWindow}},
-	casework.ActForward:          {[]string{casework.Accepted}, []string{zwfw.RoleWindow}},
-	casework.ActReview:           {running, []string{zwfw.RoleReviewer}},
-	casework.ActTaskApprove:      {running, []string{zwfw.RoleReviewer}},
-	casework.ActSuspend:          {running, []string{zwfw.RoleReviewer, zwfw.RoleWindow}},
-	casework.ActResume:           {[]string{casework.Suspended}, []string{zwfw.RoleReviewer, zwfw.RoleWindow}},
-	casework.ActRequestExtension: {[]string{casework.Accepted, casework.InProgress, casework.Suspended}, []string{zwfw.RoleReviewer, zwfw.RoleWindow}},
-	casework.ActApproveExtension: {[]string{casework.Accepted, casework.InProgress, casework.Suspended}, []string{zwfw.RoleSupervisor}},
-	casework.ActApprove:          {running, []string{zwfw.RoleReviewer}},
-	casework.ActConfirmPayment:   {[]string{casework.AwaitingPayment}, []string{zwfw.RoleCashier}},
-	casework.ActComplete:         {[]string{casework.Approved, casework.Denied}, []string{zwfw.RoleWindow, zwfw.RoleReviewer}},
-	casework.ActDeliver:          {[]string{casework.Completed}, []string{zwfw.RoleWindow}},
-	casework.ActArchive:          {[]string{casework.Completed, casework.Delivered}, []string{zwfw.RoleWindow}},
-	casework.ActEvaluate:         {[]string{casework.Completed, casework.Delivered, casework.Archived}, []string{zwfw.RoleWindow}},
-}
-
-// offers decides which forms the case page shows the actor (task-deny
-// and deny share the forms of task-approve and approve). Beyond the table:
-// 收缴分离 keeps 确认收款 from anyone at a window; only 上报件 are
-// forwarded; 即办件 are decided at the window; an upward case is decided
-// by the body it was forwarded to, a joint one by its lead department once
-// every co-department has spoken.
-func offers(a *zwfw.Actor, c *casework.Case, pendingExt bool) (map[string]bool, *casework.Task, []string) {
-	can := map[string]bool{}
-	for action, o := range offerTable {
-		if !slices.Contains(o.from, c.Status) {
-			continue
-		}
-		for _, role := range o.roles {
-			if a.Has(role) {
-				can[action] = true
-			}
-		}
-	}
-	if a.Has(zwfw.RoleWindow) {
-		delete(can, casework.ActConfirmPayment)
-	}
-	if c.Kind != catalog.KindUpward {
-		delete(can, casework.ActForward)
-	}
-	deciding := a.InScope(c.DeptPath) || a.InScope(c.OrgPath)
-	switch c.Kind {
-	case catalog.KindUpward:
-		deciding = c.HandlerPath != "" && a.InScope(c.HandlerPath)
-	case catalog.KindImmediate:
-		if slices.Contains(running, c.Status) && a.Has(zwfw.RoleWindow) {
-			can[casework.ActApprove] = true
-		}
-		deciding = deciding || a.Has(zwfw.RoleWindow)
-	}
-	if !deciding {
-		delete(can, casework.ActApprove)
-		delete(can, casework.ActReview)
-	}
-	// The clock (特别程序, 延期) belongs to whoever handles the case: its
-	// window, or the department that decides — not a co-department.
-	if !deciding && !(a.Has(zwfw.RoleWindow) && a.InScope(c.OrgPath)) {
-		delete(can, casework.ActSuspend)
-		delete(can, casework.ActResume)
-		delete(can, casework.ActRequestExtension)
-	}
-	if c.Kind == catalog.KindImmediate {
-		delete(can, casework.ActReview)
-	}
-	var mine *casework.Task
-	var waiting []string
-	for i := range c.Tasks {
-		t := &c.Tasks[i]
-		if t.Lead || t.State != "pending" {
-			continue
-		}
-		waiting = append(waiting, t.DeptName)
-		if mine == nil && a.InScope(t.DeptPath) {
-			mine = t
-		}
-	}
-	if c.Kind != catalog.KindJoint || mine == nil || !a.Has(zwfw.RoleReviewer) {
-		delete(can, casework.ActTaskApprove)
-	}
-	if pendingExt || c.Deadline == "" {
-		delete(can, casework.ActRequestExtension)
-	}
-	if !pendingExt {
-		delete(can, casework.ActApproveExtension)
-	}
-	if len(c.Evaluations) >= 2 {
-		delete(can, casework.ActEvaluate)
-	}
-	return can, mine, waiting
-}
-
-// instantAllowed: 当场办结 is offered on a submitted or accepted 即办件 to
-// the window.
-func instantAllowed(a *zwfw.Actor, c *casework.Case) bool {
-	return c.Kind == catalog.KindImmediate && a.Has(zwfw.RoleWindow) &&
-		(c.Status == casework.Submitted || c.Status == casework.Accepted)
-}
-
-// formActions are the actions the case page posts to
-// /work/cases/{serial}/actions/{action}.
-var formActions = []string{
-	casework.ActAccept, casework.ActNotifySupplement, casework.ActReject, casework.ActSupplement, casework.ActForward,
-	casework.ActReview, casework.ActTaskApprove, casework.ActTaskDeny, casework.ActSuspend, casework.ActResume,
-	casework.ActRequestExtension, casework.ActApproveExtension, casework.ActApprove, casework.ActDeny,
-	casework.ActConfirmPayment, casework.ActComplete, casework.ActDeliver, casework.ActArchive,
-}
-
 // formOf is the form an action is posted from (two actions share one).
 func formOf(action string) string {
 	switch action {
@@ -422,11 +308,17 @@ func formOf(action string) string {
 // problems comes back open with what was typed; a case changed meanwhile
 // shows its current state and changes nothing.
 func (s *server) workAct(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
 	serial, action := r.PathValue("serial"), r.PathValue("action")
-	if !slices.Contains(formActions, action) {
+	if !casework.IsAction(action) {
 		return zwfw.Errorf(zwfw.ENOTFOUND, "没有这个办件操作。")
 	}
+	return s.takeAction(w, r, serial, action)
+}
+
+// takeAction reads the form of an action, asks casework to take it and
+// says what happened.
+func (s *server) takeAction(w http.ResponseWriter, r *http.Request, serial, action string) error {
+	ctx := r.Context()
 	in, err := s.readAction(ctx, r, serial, action)
 	if err != nil {
 		return err
@@ -434,6 +326,9 @@ func (s *server) workAct(w http.ResponseWriter, r *http.Request) error {
 	c, err := s.d.Cases.Act(ctx, actor(r), serial, action, in)
 	if err != nil {
 		return s.actFailed(w, r, serial, formOf(action), err)
+	}
+	if action == casework.ActInstant {
+		return s.instantDone(w, r, c)
 	}
 	s.actDone(w, r, c, doneMessage(action, c))
 	return nil
@@ -558,6 +453,8 @@ func (s *server) readAction(ctx context.Context, r *http.Request, serial, action
 	case casework.ActApprove:
 		in.FeeItems = v["fee_items"]
 		in.Quantity, _ = strconv.Atoi(strings.TrimSpace(v.Get("quantity")))
+	case casework.ActInstant:
+		in.Result = &casework.Result{Number: v.Get("number"), ValidTo: strings.TrimSpace(v.Get("valid_to"))}
 	case casework.ActConfirmPayment:
 		in.Reference = v.Get("reference")
 	case casework.ActComplete:
@@ -568,62 +465,16 @@ func (s *server) readAction(ctx context.Context, r *http.Request, serial, action
 	return in, nil
 }
 
-// workInstant settles a 即办件 at the window in one go: accept, approve,
-// complete — each with the version the step before returned, stopping at
-// the first refusal and saying which step it was.
+// workInstant settles a 即办件 at the window in one go (当场办结): casework
+// accepts, approves and completes it in one transaction, or does nothing
+// and says at which step it stopped.
 func (s *server) workInstant(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	a := actor(r)
-	serial := r.PathValue("serial")
-	v := r.PostForm
-	version, err := strconv.Atoi(v.Get("version"))
-	if err != nil || version < 1 {
-		return zwfw.Errorf(zwfw.EBADREQUEST, "页面缺少办件版本，请刷新办件页面后重新操作。")
-	}
-	c, err := s.d.Cases.Get(ctx, a, serial)
-	if err != nil {
-		return err
-	}
-	if c.Kind != catalog.KindImmediate {
-		return s.actFailed(w, r, serial, "instant", zwfw.Errorf(zwfw.ECONFLICT, "只有即办件可以当场办结"))
-	}
-	plan := []struct {
-		from, action string
-		in           casework.ActionInput
-	}{
-		{casework.Submitted, casework.ActAccept, casework.ActionInput{}},
-		{casework.Accepted, casework.ActApprove, casework.ActionInput{Opinion: v.Get("opinion")}},
-		{casework.Approved, casework.ActComplete, casework.ActionInput{Result: &casework.Result{Number: v.Get("number"),
-			ValidTo: strings.TrimSpace(v.Get("valid_to"))}}},
-	}
-	done := []string{}
-	started := false
-	for _, st := range plan {
-		if c.Status != st.from {
-			if started {
-				break
-			}
-			continue
-		}
-		started = true
-		in := st.in
-		in.Version = version
-		next, err := s.d.Cases.Act(ctx, a, serial, st.action, in)
-		if err != nil {
-			if len(done) > 0 {
-				// Part of the way is done and stays done: say what stopped it.
-				s.setFlash(w, "warn", "当场办结未完成：已"+strings.Join(done, "、")+"，在“"+casework.ActionName(st.action)+"”一步停止："+zwfw.ErrorMessage(err))
-				http.Redirect(w, r, "/work/cases/"+url.PathEscape(serial), http.StatusSeeOther)
-				return nil
-			}
-			return s.actFailed(w, r, serial, "instant", prefixed(err, "当场办结在“"+casework.ActionName(st.action)+"”一步未能完成："))
-		}
-		c, version = next, next.Version
-		done = append(done, casework.ActionName(st.action))
-	}
-	if !started {
-		return s.actFailed(w, r, serial, "instant", zwfw.Errorf(zwfw.ECONFLICT, "办件当前状态为“%s”，不能当场办结", c.StatusName))
-	}
+	return s.takeAction(w, r, r.PathValue("serial"), casework.ActInstant)
+}
+
+// instantDone says how far 当场办结 went: completed, or approved with a fee
+// the applicant pays at the bank window first.
+func (s *server) instantDone(w http.ResponseWriter, r *http.Request, c *casework.Case) error {
 	switch c.Status {
 	case casework.Completed:
 		msg := "已当场办结"
@@ -632,24 +483,12 @@ func (s *server) workInstant(w http.ResponseWriter, r *http.Request) error {
 		}
 		s.actDone(w, r, c, msg+"。请申请人在评价器上评价。")
 	case casework.AwaitingPayment:
-		s.redirect(w, r, "/work/cases/"+url.PathEscape(serial), "warn",
+		s.redirect(w, r, "/work/cases/"+url.PathEscape(c.Serial), "warn",
 			"已受理并批准，应缴费用 "+yuan(c.FeeCents)+" 元：请申请人到银行收费窗口缴费，缴费后再办结。")
 	default:
-		s.redirect(w, r, "/work/cases/"+url.PathEscape(serial), "warn", "已"+strings.Join(done, "、")+"，办件当前为“"+c.StatusName+"”。")
+		s.redirect(w, r, "/work/cases/"+url.PathEscape(c.Serial), "warn", "办件当前为“"+c.StatusName+"”。")
 	}
 	return nil
-}
-
-// prefixed puts words before a service error's message, keeping its code
-// and details.
-func prefixed(err error, prefix string) error {
-	var e *zwfw.Error
-	if !errors.As(err, &e) {
-		return err
-	}
-	cp := *e
-	cp.Message = prefix + e.Message
-	return &cp
 }
 
 // workFile downloads a material of a case, to those who may see the case.
@@ -715,11 +554,8 @@ func (s *server) renderEvaluate(w http.ResponseWriter, r *http.Request, fail err
 	for i := 1; i < len(casework.Levels); i++ {
 		p.Levels = append(p.Levels, option{strconv.Itoa(i), casework.Levels[i]})
 	}
-	switch {
-	case c.Status != casework.Completed && c.Status != casework.Delivered && c.Status != casework.Archived:
-		p.Closed = "本件尚未办结（当前为“" + c.StatusName + "”），办结后才能评价。"
-	case len(c.Evaluations) >= 2 && !p.Done:
-		p.Closed = "本件已评价两次，不能再评价。"
+	if err := casework.Check(a, c, casework.ActEvaluate); err != nil && !p.Done {
+		p.Closed = zwfw.ErrorMessage(err)
 	}
 	if fail != nil {
 		p.Errors, p.Error = fromError(fail)

@@ -135,7 +135,8 @@ func (p *newPage) setItem(it *catalog.Item) {
 }
 
 // workNewPost files the walk-in application and, with 提交并受理, accepts it
-// at once.
+// at once: casework does both in one transaction, so a refused acceptance
+// files nothing and the form comes back.
 func (s *server) workNewPost() handlerFunc {
 	upload := s.maxUpload()
 	return func(w http.ResponseWriter, r *http.Request) error {
@@ -206,7 +207,7 @@ func (s *server) workNewPost() handlerFunc {
 			s.render(w, r, http.StatusUnprocessableEntity, "work_new", p)
 			return nil
 		}
-		in := casework.ApplyInput{ItemCode: it.Code, OrgCode: p.Org, Materials: mats,
+		in := casework.ApplyInput{ItemCode: it.Code, OrgCode: p.Org, Materials: mats, Accept: v.Get("then") == "accept",
 			Applicant: &casework.ApplicantInput{Name: p.Name, Phone: p.Phone},
 			Form:      casework.Form{Address: p.Address, Description: p.Desc, Delivery: p.Delivery}}
 		if p.IDType == "credit" {
@@ -222,7 +223,8 @@ func (s *server) workNewPost() handlerFunc {
 		if len(p.Errors) == 0 {
 			c, err := s.d.Cases.Apply(ctx, a, in)
 			if err == nil {
-				return s.filed(w, r, c, v.Get("then") == "accept")
+				s.filed(w, r, c)
+				return nil
 			}
 			if code := zwfw.ErrorCode(err); code != zwfw.EINVALID && code != zwfw.ECONFLICT {
 				return err
@@ -245,22 +247,12 @@ func (s *server) workNewPost() handlerFunc {
 
 // filed goes to the new case: accepted at once with 提交并受理 (the
 // acceptance notice ready to print), or registered only.
-func (s *server) filed(w http.ResponseWriter, r *http.Request, c *casework.Case, accept bool) error {
-	to := "/work/cases/" + url.PathEscape(c.Serial)
-	if !accept {
-		s.redirect(w, r, to, "ok", "已登记，办件编号 "+c.Serial+"，待受理。")
-		return nil
+func (s *server) filed(w http.ResponseWriter, r *http.Request, c *casework.Case) {
+	if c.Status == casework.Accepted {
+		s.actDone(w, r, c, "已登记并受理，办件编号 "+c.Serial+"。")
+		return
 	}
-	acc, err := s.d.Cases.Act(r.Context(), actor(r), c.Serial, casework.ActAccept, casework.ActionInput{Version: c.Version})
-	if err != nil {
-		if code := zwfw.ErrorCode(err); code == zwfw.EINTERNAL {
-			return err
-		}
-		s.redirect(w, r, to, "warn", "已登记，办件编号 "+c.Serial+"，但未能受理："+zwfw.ErrorMessage(err))
-		return nil
-	}
-	s.actDone(w, r, acc, "已登记并受理，办件编号 "+c.Serial+"。")
-	return nil
+	s.redirect(w, r, "/work/cases/"+url.PathEscape(c.Serial), "ok", "已登记，办件编号 "+c.Serial+"，待受理。")
 }
 
 // newField maps a field the service names to the form's: the applicant's

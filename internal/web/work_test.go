@@ -342,6 +342,17 @@ func TestWorkWalkInAndInstant(t *testing.T) {
 		}
 		p = workOK(t, c, "/work/cases/"+serial)
 		v = formValues(t, p.Body, "/work/cases/"+serial+"/instant")
+		// A mistyped validity stops 当场办结 at its last step, and nothing
+		// of it is done: the case is still waiting for acceptance.
+		v.Set("valid_to", "2031-13-45")
+		if p = c.post("/work/cases/"+serial+"/instant", v, false); p.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("当场办结 with a bad validity = %d", p.Status)
+		}
+		mustContain(t, "instant refused", p.Body, "办件未作任何改动", "“办结”一步", "有效期应为")
+		if k := workGetCase(t, e, serial); k.Status != casework.Submitted || len(k.Notices) != 0 {
+			t.Fatalf("a refused 当场办结 left the case %s with %d notices", k.Status, len(k.Notices))
+		}
+		v.Set("valid_to", "")
 		v.Set("number", "92610923MA0TEST01X")
 		p = c.post("/work/cases/"+serial+"/instant", v, false)
 		if p.Status != http.StatusSeeOther {

@@ -3,8 +3,9 @@
 // case, so the dashboard reads a few thousand bucket rows instead of a
 // million cases; Rebuild recomputes the whole rollup from the cases table.
 //
-// It is a leaf package (it imports only db) so that casework can call it
-// while package supervision, which reads the rollup, may import casework.
+// It lives under casework, which owns every write to it, and is a leaf
+// package (it imports only db): casework never imports supervision, and
+// supervision, which reads the rollup, imports casework and this package.
 package rollup
 
 import (

@@ -1,0 +1,261 @@
+package casework
+
+// After the decision: 确认缴费 at the bank window (收缴分离), 办结, 送达,
+// 归档, 评价 and the applicant's 撤回; the fee lines and the formats the
+// notices use.
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+	"zwfw"
+	"zwfw/internal/calendar"
+	"zwfw/internal/catalog"
+	"zwfw/internal/db"
+)
+
+func (a *act) confirmPayment() error {
+	a.advance = true
+	ref := strings.TrimSpace(a.in.Reference)
+	if utf8.RuneCountInString(ref) < 4 || utf8.RuneCountInString(ref) > 64 {
+		return invalid("reference", "请填写银行缴款凭证号或支付流水号（4–64 位）")
+	}
+	receipt, err := a.number("receipt", "票")
+	if err != nil {
+		return err
+	}
+	channel := "bank_window"
+	if a.actor.Kind == zwfw.KindSystem {
+		channel = "online"
+	}
+	res, err := a.tx.Exec(a.ctx, `UPDATE payments SET state = 'paid', channel = ?, reference = ?, receipt_no = ?, cashier_id = ?, paid_at = ?
+		WHERE case_id = ? AND state = 'unpaid'`, channel, ref, receipt, nullID(a.actor.UserID), db.Millis(a.now), a.c.ID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return zwfw.Errorf(zwfw.ECONFLICT, "没有待缴的费用")
+	}
+	a.set["paid"] = true
+	a.opinion = fmt.Sprintf("收讫 %s，凭证号 %s，票据号 %s", Yuan(a.c.FeeCents), ref, receipt)
+	body := []string{fmt.Sprintf("今收到 %s 缴纳“%s”（办件编号 %s）费用 %s。", a.c.Applicant.Name, a.c.ItemName, a.c.Serial, Yuan(a.c.FeeCents))}
+	var lines []FeeLine
+	if a.c.Payment != nil {
+		lines = a.c.Payment.Items
+	}
+	if err := a.notice(NoticeReceipt, NoticeContent{Body: body, Fees: lines, Amount: a.c.FeeCents, PaymentNo: receipt, Reference: ref}); err != nil {
+		return err
+	}
+	a.windowOpen("办结（出具结果）")
+	a.tellSubj = "缴费成功"
+	a.tellBody = fmt.Sprintf("您的“%s”（%s）费用 %s 已缴纳，票据号 %s。", a.c.ItemName, a.c.Serial, Yuan(a.c.FeeCents), receipt)
+	a.detail["receipt"], a.detail["channel"] = receipt, channel
+	return nil
+}
+
+func (a *act) complete() error {
+	a.advance = true
+	approved := a.c.Decision == "approved"
+	r := Result{Approved: approved, Issuer: a.c.DeptName}
+	if a.in.Result != nil {
+		r.Number, r.ValidTo = strings.TrimSpace(a.in.Result.Number), strings.TrimSpace(a.in.Result.ValidTo)
+		if r.ValidTo != "" {
+			if _, err := calendar.ParseDate(r.ValidTo); err != nil {
+				return invalid("result.valid_to", "有效期应为 YYYY-MM-DD")
+			}
+		}
+	}
+	if approved {
+		r.Name = a.it.ResultName
+	} else {
+		r.Name = "不予批准决定书"
+	}
+	if r.Number == "" {
+		no, err := a.number("result", "证")
+		if err != nil {
+			return err
+		}
+		r.Number = no
+	}
+	res, _ := json.Marshal(r)
+	a.set["result"], a.set["completed_at"] = string(res), db.Millis(a.now)
+	// For supervision: the completion date against the deadline, and the
+	// working days the case took from acceptance.
+	handled, err := a.s.cal.WorkdaysBetween(a.ctx, a.c.OrgPath, a.c.AcceptedAt, a.today)
+	if err != nil {
+		return err
+	}
+	a.set["completed_on"], a.set["handled_days"] = a.today.Format(calendar.DateLayout), max(handled, 0)
+	a.opinion = fmt.Sprintf("出具%s（%s）", r.Name, r.Number)
+	word := "已办结"
+	if !approved {
+		word = "已办结（不予批准）"
+	}
+	body := []string{
+		fmt.Sprintf("%s：", a.c.Applicant.Name),
+		fmt.Sprintf("您申请的“%s”（办件编号 %s）%s，出具%s，编号 %s。", a.c.ItemName, a.c.Serial, word, r.Name, r.Number),
+	}
+	if a.c.Form.Delivery == "post" {
+		body = append(body, "结果将按您选择的方式邮寄送达，请保持电话畅通。")
+	} else {
+		body = append(body, fmt.Sprintf("请携带本人有效身份证件到%s领取。", a.centre().DisplayName()))
+	}
+	if err := a.notice(NoticeResult, NoticeContent{Body: body}); err != nil {
+		return err
+	}
+	a.windowOpen("送达")
+	a.tellSubj = "办件已办结"
+	a.tellBody = fmt.Sprintf("您的“%s”（%s）%s，结果：%s（%s）。欢迎对本次服务进行评价。", a.c.ItemName, a.c.Serial, word, r.Name, r.Number)
+	return nil
+}
+
+func (a *act) deliver() error {
+	a.advance = true
+	d := a.in.Delivery
+	if d == nil {
+		return invalid("delivery", "请选择送达方式（onsite 窗口领取或 post 邮寄）")
+	}
+	d.Tracking, d.Address = strings.TrimSpace(d.Tracking), strings.TrimSpace(d.Address)
+	switch d.Method {
+	case "onsite":
+		a.opinion = "申请人窗口领取"
+	case "post":
+		if len(d.Tracking) < 6 || len(d.Tracking) > 40 {
+			return invalid("delivery.tracking", "邮寄送达须填写快递单号")
+		}
+		a.opinion = "邮寄送达，快递单号 " + d.Tracking
+	default:
+		return invalid("delivery.method", "送达方式应为 onsite（窗口领取）或 post（邮寄）")
+	}
+	d.At = a.now
+	b, _ := json.Marshal(d)
+	a.set["delivery"] = string(b)
+	a.windowOpen("归档")
+	a.tellSubj = "结果已送达"
+	a.tellBody = fmt.Sprintf("您的“%s”（%s）办理结果已送达：%s。", a.c.ItemName, a.c.Serial, a.opinion)
+	return nil
+}
+
+// archive makes the case read-only (attachment 2 (5)5: 整理归档); from here
+// only evaluation is recorded.
+func (a *act) archive() error {
+	a.advance = true
+	a.set["closed_at"] = db.Millis(a.now)
+	a.opinion = "材料、通知书、环节记录和结果已整理归档"
+	return nil
+}
+
+// evaluate records a rating (好差评): one by the applicant online or on the
+// hall's evaluation pad, and one change of mind at most (一次一评, a second
+// evaluation is allowed once).
+func (a *act) evaluate() error {
+	level := a.in.Level
+	if level == 0 && a.in.LevelName != "" {
+		level = LevelCode(a.in.LevelName)
+	}
+	if level < 1 || level > 5 {
+		return invalid("level", "请选择评价等级：1 非常满意、2 满意、3 基本满意、4 不满意、5 非常不满意")
+	}
+	comment := strings.TrimSpace(a.in.Comment)
+	if level >= 4 && utf8.RuneCountInString(comment) < 2 {
+		return invalid("comment", "差评请写明不满意的原因，以便整改")
+	}
+	if utf8.RuneCountInString(comment) > 500 {
+		return invalid("comment", "评价内容不超过 500 字")
+	}
+	channel := a.in.Channel
+	isOwner := a.c.ApplicantID != 0 && a.c.ApplicantID == a.actor.UserID
+	switch {
+	case isOwner && channel == "":
+		channel = "pc"
+	case isOwner && (channel == "pc" || channel == "mobile" || channel == "qr"):
+	case !isOwner && (channel == "" || channel == "pad"):
+		channel = "pad" // the window hands the applicant the evaluation pad
+	default:
+		return invalid("channel", "评价渠道无效")
+	}
+	var staff any
+	_ = a.tx.QueryRow(a.ctx, "SELECT actor_id FROM case_steps WHERE case_id = ? AND action = 'accept' LIMIT 1", a.c.ID).Scan(&staff)
+	var evaluator any
+	if isOwner {
+		evaluator = a.actor.UserID
+	}
+	if _, err := a.tx.Exec(a.ctx, `INSERT INTO evaluations (case_id, level, comment, channel, evaluator, window_id, staff_id, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, a.c.ID, level, comment, channel, evaluator, nullID(a.c.WindowID), staff, db.Millis(a.now)); err != nil {
+		return err
+	}
+	a.extra |= hasEvaluations
+	a.level = level
+	a.opinion = Levels[level]
+	if comment != "" {
+		a.opinion += "：" + comment
+	}
+	a.detail["level"] = level
+	return nil
+}
+
+func (a *act) withdraw() error {
+	a.advance = true
+	a.opinion = strings.TrimSpace(a.in.Opinion)
+	if a.opinion == "" {
+		a.opinion = "申请人撤回申请"
+	}
+	if utf8.RuneCountInString(a.opinion) > 500 {
+		return invalid("opinion", "撤回原因不超过 500 字")
+	}
+	a.set["closed_at"] = db.Millis(a.now)
+	// A running special procedure ends with the case.
+	if _, err := a.tx.Exec(a.ctx, "UPDATE case_suspensions SET ended_on = ?, ended_at = ? WHERE case_id = ? AND ended_on = ''",
+		a.today.Format(calendar.DateLayout), db.Millis(a.now), a.c.ID); err != nil {
+		return err
+	}
+	a.tellSubj = "申请已撤回"
+	a.tellBody = fmt.Sprintf("您的“%s”（%s）已撤回。", a.c.ItemName, a.c.Serial)
+	return nil
+}
+
+// cnDate writes a date the way notices do: 2026年11月26日.
+func cnDate(t time.Time) string {
+	t = t.In(db.Zone)
+	return fmt.Sprintf("%d年%d月%d日", t.Year(), t.Month(), t.Day())
+}
+
+// Yuan formats fen as yuan: 80.00 元.
+func Yuan(cents int64) string {
+	return fmt.Sprintf("%d.%02d 元", cents/100, cents%100)
+}
+
+// fees computes the fee lines of an item for a quantity. An item with
+// several fees lists alternatives (住宅 or 非住宅): the decision names the
+// ones that apply.
+func fees(it *catalog.Item, pick []string, qty int) ([]FeeLine, int64, error) {
+	use := it.Fees
+	if len(it.Fees) > 1 {
+		if len(pick) == 0 {
+			names := make([]string, len(it.Fees))
+			for i, f := range it.Fees {
+				names[i] = f.Name
+			}
+			return nil, 0, invalid("fee_items", "本事项有多个收费项目，请选择适用的项目：%s", strings.Join(names, "、"))
+		}
+		use = nil
+		for _, p := range pick {
+			i := slices.IndexFunc(it.Fees, func(f catalog.Fee) bool { return f.Name == p })
+			if i < 0 {
+				return nil, 0, invalid("fee_items", "收费项目“%s”不是本事项的收费项目", p)
+			}
+			use = append(use, it.Fees[i])
+		}
+	}
+	var lines []FeeLine
+	var total int64
+	for _, f := range use {
+		amt := f.AmountCents * int64(qty)
+		lines = append(lines, FeeLine{Name: f.Name, Standard: f.Standard, Basis: f.Basis, Quantity: qty, Unit: f.Unit, Amount: amt})
+		total += amt
+	}
+	return lines, total, nil
+}
