@@ -1,0 +1,156 @@
+package account
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"sync"
+	"time"
+
+	"zwfw"
+	"zwfw/internal/db"
+)
+
+// sessionCache remembers recently checked sessions for a few seconds, so
+// that a burst of API calls costs one database lookup, not one per call.
+// Sign-out, a password change or a deactivation in this process clears the
+// user's entries at once; in another process it takes effect within
+// sessionCacheTTL.
+type sessionCache struct {
+	mu sync.Mutex
+	m  map[string]sessionEntry
+}
+
+type sessionEntry struct {
+	actor   zwfw.Actor
+	kind    string
+	expires int64
+	at      time.Time
+}
+
+const sessionCacheTTL = 5 * time.Second
+
+func (c *sessionCache) get(hash, kind string, now time.Time) (*zwfw.Actor, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[hash]
+	if !ok || e.kind != kind || now.Sub(e.at) > sessionCacheTTL || now.Before(e.at) || e.expires < db.Millis(now) {
+		return nil, false
+	}
+	a := e.actor
+	return &a, true
+}
+
+func (c *sessionCache) put(hash, kind string, a *zwfw.Actor, expires int64, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) > 10000 {
+		c.m = map[string]sessionEntry{}
+	}
+	c.m[hash] = sessionEntry{actor: *a, kind: kind, expires: expires, at: now}
+}
+
+func (c *sessionCache) drop(hash string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, hash)
+}
+
+func (c *sessionCache) dropUser(id int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for h, e := range c.m {
+		if e.actor.UserID == id {
+			delete(c.m, h)
+		}
+	}
+}
+
+// Session kinds.
+const (
+	SessionWeb = "web" // a page session in an HttpOnly cookie, with idle timeout
+	SessionAPI = "api" // a bearer token
+)
+
+// dummyHash is compared against when the username does not exist, so that
+
+func (s *Service) openSession(ctx context.Context, userID int64, kind, ip, ua string, now time.Time) (string, error) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	token := base64.RawURLEncoding.EncodeToString(b[:])
+	ttl := s.policy.SessionMax
+	if kind == SessionAPI {
+		ttl = s.policy.TokenTTL
+	}
+	if len(ua) > 200 {
+		ua = ua[:200]
+	}
+	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO sessions (token_hash, user_id, kind, created_at, expires_at, last_seen_at, ip, user_agent)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, tokenHash(token), userID, kind, db.Millis(now), db.Millis(now.Add(ttl)), db.Millis(now), ip, ua); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "UPDATE users SET failed_logins = 0, locked_until = 0, last_login_at = ? WHERE id = ?", db.Millis(now), userID); err != nil {
+			return err
+		}
+		// Expired sessions of anyone are swept on the way.
+		_, err := tx.Exec(ctx, "DELETE FROM sessions WHERE expires_at < ?", db.Millis(now))
+		return err
+	})
+	return token, err
+}
+
+func tokenHash(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(h[:])
+}
+
+// Authenticate returns the actor behind a session token of kind, or an
+// EUNAUTHORIZED error when the token is unknown, expired or idle too long.
+func (s *Service) Authenticate(ctx context.Context, token, kind string) (*zwfw.Actor, error) {
+	if token == "" || len(token) > 100 {
+		return nil, zwfw.Errorf(zwfw.EUNAUTHORIZED, "请先登录")
+	}
+	h := tokenHash(token)
+	now := s.now()
+	if a, ok := s.sessions.get(h, kind, now); ok {
+		return a, nil
+	}
+	var a zwfw.Actor
+	var skind, roles string
+	var expires, seen int64
+	var active bool
+	err := s.db.QueryRow(ctx, `SELECT s.kind, s.expires_at, s.last_seen_at, u.id, u.username, u.name, u.kind, u.roles, u.active,
+		COALESCE(u.org_id, 0), COALESCE(o.code, ''), COALESCE(o.path, ''), COALESCE(u.window_id, 0)
+		FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN orgs o ON o.id = u.org_id WHERE s.token_hash = ?`, h).
+		Scan(&skind, &expires, &seen, &a.UserID, &a.Username, &a.Name, &a.Kind, &roles, &active, &a.OrgID, &a.OrgCode, &a.OrgPath, &a.WindowID)
+	if err != nil {
+		return nil, zwfw.Errorf(zwfw.EUNAUTHORIZED, "登录已失效，请重新登录")
+	}
+	nowMs := db.Millis(now)
+	if skind != kind || !active || expires < nowMs || (kind == SessionWeb && seen+s.policy.SessionIdle.Milliseconds() < nowMs) {
+		return nil, zwfw.Errorf(zwfw.EUNAUTHORIZED, "登录已失效，请重新登录")
+	}
+	// Touch the idle clock at most once a minute: a write per request would
+	// cost more than the request.
+	if kind == SessionWeb && nowMs-seen > 60_000 {
+		if _, err := s.db.Exec(ctx, "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?", nowMs, h); err != nil {
+			return nil, err
+		}
+	}
+	a.Roles = splitRoles(roles)
+	s.sessions.put(h, kind, &a, expires, now)
+	return &a, nil
+}
+
+// Logout ends the session of token.
+func (s *Service) Logout(ctx context.Context, token string) error {
+	h := tokenHash(token)
+	s.sessions.drop(h)
+	_, err := s.db.Exec(ctx, "DELETE FROM sessions WHERE token_hash = ?", h)
+	return err
+}
