@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/alexedwards/argon2id"
@@ -22,6 +23,7 @@ import (
 	"zwfw/internal/account/ident"
 	"zwfw/internal/db"
 	"zwfw/internal/org"
+	"zwfw/internal/throttle"
 )
 
 // User is an account as the rest of the platform sees it.
@@ -73,10 +75,18 @@ type Policy struct {
 	SessionIdle time.Duration // web sessions end after this idle time
 	SessionMax  time.Duration // and after this time in any case
 	TokenTTL    time.Duration // API bearer tokens
+	// Failed sign-ins allowed per client address, and on the whole
+	// platform, before further attempts get 429 (a negative N turns a
+	// limit off). They stop one address from trying a password on many
+	// accounts, and many addresses from spending the server's CPU on
+	// argon2id.
+	AddrLimit   throttle.Limit
+	GlobalLimit throttle.Limit
 }
 
 // DefaultPolicy is used when a field is zero.
-var DefaultPolicy = Policy{MaxFailures: 5, LockFor: 15 * time.Minute, SessionIdle: 30 * time.Minute, SessionMax: 12 * time.Hour, TokenTTL: 12 * time.Hour}
+var DefaultPolicy = Policy{MaxFailures: 5, LockFor: 15 * time.Minute, SessionIdle: 30 * time.Minute, SessionMax: 12 * time.Hour, TokenTTL: 12 * time.Hour,
+	AddrLimit: throttle.Limit{N: 20, Window: 10 * time.Minute}, GlobalLimit: throttle.Limit{N: 300, Window: time.Minute}}
 
 // Service manages accounts and sessions.
 type Service struct {
@@ -86,6 +96,7 @@ type Service struct {
 	policy   Policy
 	params   *argon2id.Params
 	sessions sessionCache
+	checks   atomic.Int64 // password hashes compared (PasswordChecks)
 }
 
 // NewService returns an account Service.
@@ -104,6 +115,12 @@ func NewService(d *db.DB, orgs *org.Service, now func() time.Time, p Policy) *Se
 	}
 	if p.TokenTTL == 0 {
 		p.TokenTTL = DefaultPolicy.TokenTTL
+	}
+	if p.AddrLimit == (throttle.Limit{}) {
+		p.AddrLimit = DefaultPolicy.AddrLimit
+	}
+	if p.GlobalLimit == (throttle.Limit{}) {
+		p.GlobalLimit = DefaultPolicy.GlobalLimit
 	}
 	return &Service{db: d, orgs: orgs, now: now, policy: p, params: Params}
 }

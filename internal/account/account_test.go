@@ -21,6 +21,14 @@ func (c *clock) now() time.Time { return c.t }
 func setup(t *testing.T, d *db.DB) (*account.Service, *org.Service, *clock) {
 	t.Helper()
 	c := &clock{t: time.Date(2026, 11, 26, 9, 0, 0, 0, db.Zone)}
+	orgs := setupOrgs(t, d, c)
+	return account.NewService(d, orgs, c.now, account.Policy{}), orgs, c
+}
+
+// setupOrgs makes a small tree: the city, the county, a department, a town
+// with its centre and a window.
+func setupOrgs(t *testing.T, d *db.DB, c *clock) *org.Service {
+	t.Helper()
 	orgs := org.NewService(d, c.now)
 	for _, in := range []org.Input{
 		{Code: "610900", Kind: org.KindCity, Name: "安康市"},
@@ -34,7 +42,7 @@ func setup(t *testing.T, d *db.DB) (*account.Service, *org.Service, *clock) {
 			t.Fatal(err)
 		}
 	}
-	return account.NewService(d, orgs, c.now, account.Policy{}), orgs, c
+	return orgs
 }
 
 func TestRegisterChecksIdentity(t *testing.T) {

@@ -74,9 +74,9 @@ const (
 	SessionAPI = "api" // a bearer token
 )
 
-// dummyHash is compared against when the username does not exist, so that
-
-func (s *Service) openSession(ctx context.Context, userID int64, kind, ip, ua string, now time.Time) (string, error) {
+// openSession opens a session of kind for userID; settle runs in the same
+// transaction (sign-in clears the account's failure count there).
+func (s *Service) openSession(ctx context.Context, userID int64, kind, ip, ua string, now time.Time, settle func(tx *db.Tx) error) (string, error) {
 	var b [32]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", err
@@ -94,7 +94,7 @@ func (s *Service) openSession(ctx context.Context, userID int64, kind, ip, ua st
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, tokenHash(token), userID, kind, db.Millis(now), db.Millis(now.Add(ttl)), db.Millis(now), ip, ua); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, "UPDATE users SET failed_logins = 0, locked_until = 0, last_login_at = ? WHERE id = ?", db.Millis(now), userID); err != nil {
+		if err := settle(tx); err != nil {
 			return err
 		}
 		// Expired sessions of anyone are swept on the way.

@@ -3,8 +3,11 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -238,5 +241,48 @@ func TestAuthAPI(t *testing.T) {
 				t.Fatalf("Allow: %q", allow)
 			}
 		})
+	})
+}
+
+// TestLoginGuessesAPI: forty wrong passwords at once are checked at most
+// five times and lock the account (the right one is then refused); failed
+// sign-ins from one address past ZWFW_LOGIN_LIMIT (20 in 10 minutes by
+// default) get 429 with Retry-After, whatever the account.
+func TestLoginGuessesAPI(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		before := e.App.Users.PasswordChecks()
+		var wg sync.WaitGroup
+		statuses := make([]int, 40)
+		for i := range statuses {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				statuses[i] = anon(t, e).post("/auth/login", map[string]string{"username": "county.reviewer", "password": fmt.Sprintf("Wrong@%04d", i)}).Status
+			}()
+		}
+		wg.Wait()
+		if n := e.App.Users.PasswordChecks() - before; n > 5 {
+			t.Errorf("40 parallel guesses: %d checked, want at most 5 (%v)", n, statuses)
+		}
+		for _, st := range statuses {
+			if st != http.StatusUnauthorized && st != http.StatusLocked {
+				t.Fatalf("statuses %v", statuses)
+			}
+		}
+		anon(t, e).post("/auth/login", map[string]string{"username": "county.reviewer", "password": apptest.DemoPassword}).
+			apiErr(http.StatusLocked, "locked")
+		// Five failures were counted against 127.0.0.1; fifteen more on
+		// accounts that do not exist use up the twenty.
+		for i := range 15 {
+			anon(t, e).post("/auth/login", map[string]string{"username": fmt.Sprintf("nobody%d", i), "password": "Wrong@2026"}).
+				apiErr(http.StatusUnauthorized, "unauthorized")
+		}
+		res := anon(t, e).post("/auth/login", map[string]string{"username": "county.window", "password": apptest.DemoPassword})
+		if er := res.apiErr(http.StatusTooManyRequests, "too_many"); !strings.Contains(er.Message, "稍后再试") {
+			t.Errorf("message %q", er.Message)
+		}
+		if sec, err := strconv.Atoi(res.Header.Get("Retry-After")); err != nil || sec < 540 || sec > 600 {
+			t.Errorf("Retry-After %q, want the rest of ten minutes", res.Header.Get("Retry-After"))
+		}
 	})
 }

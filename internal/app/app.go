@@ -28,6 +28,7 @@ import (
 	"zwfw/internal/org"
 	"zwfw/internal/seed"
 	"zwfw/internal/supervision"
+	"zwfw/internal/throttle"
 	"zwfw/internal/web"
 )
 
@@ -88,7 +89,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	orgs := org.NewService(d, now)
 	a := &App{
 		Config: cfg, DB: d, Orgs: orgs, Files: fs, Log: log, Now: now,
-		Users:   account.NewService(d, orgs, now, account.Policy{SessionIdle: cfg.SessionIdle, TokenTTL: cfg.TokenTTL}),
+		Users: account.NewService(d, orgs, now, account.Policy{SessionIdle: cfg.SessionIdle, TokenTTL: cfg.TokenTTL,
+			AddrLimit: limit(cfg.LoginLimit), GlobalLimit: limit(cfg.LoginLimitAll)}),
 		Catalog: catalog.NewService(d, orgs, fs, now),
 	}
 	a.Calendar = calendar.New(d, now)
@@ -123,6 +125,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	}
 	return a, nil
 }
+
+// limit is a configured rate as a throttle limit.
+func limit(r config.Rate) throttle.Limit { return throttle.Limit{N: r.N, Window: r.Per} }
 
 func (a *App) seedDeps() seed.Deps {
 	return seed.Deps{DB: a.DB, Orgs: a.Orgs, Catalog: a.Catalog, Users: a.Users, Files: a.Files, Now: a.Now, Log: a.Log}
@@ -171,7 +176,7 @@ func (a *App) Close() error {
 
 // Handler is the whole HTTP surface.
 func (a *App) Handler() (http.Handler, error) {
-	m := newMetrics(a.DB)
+	m := newMetrics(a.DB, a.Users)
 	apiH := api.New(api.Deps{Config: a.Config, DB: a.DB, Orgs: a.Orgs, Users: a.Users, Catalog: a.Catalog, Files: a.Files,
 		Cases: a.Cases, Calendar: a.Calendar, Supervision: a.Super, Warnings: a.Warnings, Reports: a.Reports, Errors: a.Errors, Log: a.Log, Now: a.Now, PaymentSecret: []byte(a.Config.PaymentSecret)})
 	webH, err := web.New(web.Deps{Config: a.Config, DB: a.DB, Orgs: a.Orgs, Users: a.Users, Catalog: a.Catalog, Files: a.Files,

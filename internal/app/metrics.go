@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"zwfw/internal/account"
 	"zwfw/internal/db"
 )
 
@@ -20,7 +21,7 @@ type metrics struct {
 	latency  *prometheus.HistogramVec
 }
 
-func newMetrics(d *db.DB) *metrics {
+func newMetrics(d *db.DB, users *account.Service) *metrics {
 	reg := prometheus.NewRegistry()
 	m := &metrics{
 		reg: reg,
@@ -34,7 +35,10 @@ func newMetrics(d *db.DB) *metrics {
 	}
 	reg.MustRegister(m.requests, m.latency,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		collectors.NewDBStatsCollector(d.SQL(), string(d.Dialect)))
+		collectors.NewDBStatsCollector(d.SQL(), string(d.Dialect)),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "zwfw_password_checks_total", Help: "Password hashes compared (sign-ins, password changes) by this process.",
+		}, func() float64 { return float64(users.PasswordChecks()) }))
 	return m
 }
 

@@ -28,6 +28,8 @@ type Config struct {
 	TokenTTL      time.Duration // ZWFW_TOKEN_TTL: lifetime of API bearer tokens
 	MaxUpload     int64         // ZWFW_MAX_UPLOAD: largest accepted upload, bytes
 	SecureCookies bool          // ZWFW_SECURE_COOKIES: mark cookies Secure (behind HTTPS)
+	LoginLimit    Rate          // ZWFW_LOGIN_LIMIT: failed sign-ins per client address
+	LoginLimitAll Rate          // ZWFW_LOGIN_LIMIT_ALL: failed sign-ins on the whole platform
 	PaymentSecret string        // ZWFW_PAYMENT_SECRET: key the online payment platform signs its callbacks with (HMAC-SM3)
 	JobWorkers    int           // ZWFW_JOB_WORKERS: background jobs this process works at once (0: insert only, work none)
 	WarnInterval  time.Duration // ZWFW_WARN_INTERVAL: how often the deadline-warning scan runs
@@ -49,6 +51,36 @@ type Site struct {
 	ErrorReport  string // ZWFW_SITE_ERROR_REPORT: 政府网站找错 link
 	RegionCode   string // ZWFW_REGION: division code of the deploying county
 	ComplaintTel string // ZWFW_SITE_COMPLAINT: 监督投诉电话 shown when an item has none
+}
+
+// Rate is at most N events Per period; a negative N is no limit ("off").
+type Rate struct {
+	N   int
+	Per time.Duration
+}
+
+func (r Rate) String() string {
+	if r.N < 0 {
+		return "off"
+	}
+	return fmt.Sprintf("%d/%s", r.N, r.Per)
+}
+
+// parseRate reads "20/10m" (20 per 10 minutes) or "off".
+func parseRate(v string) (Rate, error) {
+	if v == "off" {
+		return Rate{N: -1}, nil
+	}
+	ns, ds, ok := strings.Cut(v, "/")
+	n, err := strconv.Atoi(ns)
+	if !ok || err != nil || n < 1 {
+		return Rate{}, fmt.Errorf("not a rate like 20/10m or off: %q", v)
+	}
+	d, err := time.ParseDuration(ds)
+	if err != nil || d < time.Second || d > 24*time.Hour {
+		return Rate{}, fmt.Errorf("not a rate like 20/10m (period 1s–24h) or off: %q", v)
+	}
+	return Rate{N: n, Per: d}, nil
 }
 
 type option struct {
@@ -85,6 +117,13 @@ func options() []option {
 			return nil
 		}
 	}
+	rate := func(p func(c *Config) *Rate) func(*Config, string) error {
+		return func(c *Config, v string) error {
+			r, err := parseRate(v)
+			*p(c) = r
+			return err
+		}
+	}
 	return []option{
 		{"ZWFW_ADDR", "addr", "127.0.0.1:8080", "listen address", str(func(c *Config) *string { return &c.Addr }), false},
 		{"ZWFW_DATA_DIR", "data-dir", "zwfw-data", "directory for the SQLite database and uploaded files", str(func(c *Config) *string { return &c.DataDir }), false},
@@ -104,6 +143,8 @@ func options() []option {
 			return nil
 		}, false},
 		{"ZWFW_SECURE_COOKIES", "secure-cookies", "false", "mark cookies Secure (set when served over HTTPS)", boolean(func(c *Config) *bool { return &c.SecureCookies }), true},
+		{"ZWFW_LOGIN_LIMIT", "login-limit", "20/10m", "failed sign-ins allowed per client address (n/period or off)", rate(func(c *Config) *Rate { return &c.LoginLimit }), false},
+		{"ZWFW_LOGIN_LIMIT_ALL", "login-limit-all", "300/1m", "failed sign-ins allowed on the whole platform (n/period or off)", rate(func(c *Config) *Rate { return &c.LoginLimitAll }), false},
 		{"ZWFW_PAYMENT_SECRET", "payment-secret", "", "key of the online payment platform's signed callbacks (empty: online payment off)", str(func(c *Config) *string { return &c.PaymentSecret }), false},
 		{"ZWFW_JOB_WORKERS", "job-workers", "4", "background jobs (deadline warnings …) this process works at once; 0 works none", func(c *Config, v string) error {
 			n, err := strconv.Atoi(v)

@@ -120,9 +120,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 		p := loginPage{base: s.base(w, r, "登录"), Username: username, Next: next, Error: zwfw.ErrorMessage(err)}
 		p.Nav = "login"
 		st := status(code)
-		if code == zwfw.EFORBIDDEN {
-			st = http.StatusForbidden
-		}
+		retryAfter(w, err)
 		s.render(w, r, st, "login", p)
 		return nil
 	}

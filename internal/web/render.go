@@ -25,6 +25,7 @@ import (
 	"zwfw/internal/httpauth"
 	"zwfw/internal/org"
 	"zwfw/internal/supervision"
+	"zwfw/internal/throttle"
 )
 
 //go:embed templates
@@ -215,6 +216,7 @@ func (s *server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 	if st == http.StatusInternalServerError {
 		s.d.Log.Error("web: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
+	retryAfter(w, err)
 	p := errorPage{base: s.base(w, r, ""), Status: st, Message: zwfw.ErrorMessage(err)}
 	switch st {
 	case http.StatusNotFound:
@@ -233,6 +235,14 @@ func (s *server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 	p.Title = p.Heading
 	w.Header().Set("Cache-Control", "no-store")
 	s.render(w, r, st, "error", p)
+}
+
+// retryAfter tells a client refused for too many attempts when to come
+// back.
+func retryAfter(w http.ResponseWriter, err error) {
+	if sec, ok := throttle.RetryAfter(err); ok {
+		w.Header().Set("Retry-After", strconv.Itoa(sec))
+	}
 }
 
 // notFound is the page for paths no route matches.
