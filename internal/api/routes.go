@@ -39,7 +39,7 @@ type route struct {
 func routes(d Deps) []route {
 	return []route{
 		{"POST", "/auth/login", public, false, handleLogin(d.Users, d.Config.TokenTTL, d.Now)},
-		{"POST", "/auth/logout", signedIn, false, handleLogout(d.Users, d.Config.SecureCookies)},
+		{"POST", "/auth/logout", signedIn, false, handleLogout(d.Users)},
 		{"GET", "/auth/me", signedIn, false, handleMe(d.Users)},
 		{"POST", "/auth/password", signedIn, false, handleChangePassword(d.Users)},
 		{"POST", "/auth/register", public, false, handleRegister(d.Users)},

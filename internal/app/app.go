@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"zwfw/internal/account"
@@ -184,7 +185,8 @@ func (a *App) Handler() (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	auth := httpauth.Middleware(a.Users, httpauth.Options{Secure: a.Config.SecureCookies})
+	front := httpauth.Options{Secure: a.Config.SecureCookies, TrustedProxies: a.Config.TrustedProxies}
+	auth := httpauth.Middleware(a.Users, front)
 	root := http.NewServeMux()
 	root.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -202,14 +204,17 @@ func (a *App) Handler() (http.Handler, error) {
 		}
 		_, _ = io.WriteString(w, "ready\n")
 	})
-	root.Handle("GET /metrics", m.handler())
+	root.Handle("GET /metrics", m.handler(a.Config.MetricsToken))
 	root.Handle("/api/v1/", auth(m.instrument("api", apiH)))
 	root.Handle("/", auth(m.instrument("web", webH)))
-	return secure(root), nil
+	return httpauth.Front(front)(secure(root)), nil
 }
 
 // secure sets the headers every response carries: no inline scripts or
-// styles, no framing, no sniffing.
+// styles, no framing, no sniffing. When the request came over HTTPS
+// (httpauth.Secure: ZWFW_SECURE_COOKIES and ZWFW_TRUSTED_PROXIES decide)
+// the answer carries HSTS and every cookie it sets is marked Secure, here
+// once for all of them.
 func secure(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
@@ -217,9 +222,45 @@ func secure(next http.Handler) http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "same-origin")
+		if httpauth.Secure(r) {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+			w = &secureCookies{ResponseWriter: w}
+		}
 		next.ServeHTTP(w, r)
 	})
 }
+
+// secureCookies marks every cookie of a response Secure as the header is
+// written.
+type secureCookies struct {
+	http.ResponseWriter
+	done bool
+}
+
+func (w *secureCookies) mark() {
+	if w.done {
+		return
+	}
+	w.done = true
+	cs := w.Header()["Set-Cookie"]
+	for i, c := range cs {
+		if !strings.Contains(strings.ToLower(c), "; secure") {
+			cs[i] = c + "; Secure"
+		}
+	}
+}
+
+func (w *secureCookies) WriteHeader(code int) {
+	w.mark()
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *secureCookies) Write(b []byte) (int, error) {
+	w.mark()
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *secureCookies) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // Serve listens on the configured address until ctx ends, then shuts down
 // gracefully, letting requests in flight finish.

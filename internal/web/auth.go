@@ -124,7 +124,10 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 		s.render(w, r, st, "login", p)
 		return nil
 	}
-	httpauth.SetSession(w, token, s.cookie)
+	httpauth.SetSession(w, r, token)
+	// Whoever saw or planted the CSRF token before sign-in must not hold
+	// the signed-in session's.
+	httpauth.RotateCSRF(w, r)
 	if u.MustChangePassword {
 		s.redirect(w, r, "/account#password", "warn", "为了账户安全，请先修改管理员为您设置的初始密码。")
 		return nil
@@ -139,7 +142,7 @@ func (s *server) logout(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	httpauth.ClearSession(w, s.cookie)
+	httpauth.ClearSession(w, r)
 	s.redirect(w, r, "/", "ok", "您已安全退出。")
 	return nil
 }
@@ -229,7 +232,7 @@ func (s *server) register(w http.ResponseWriter, r *http.Request) error {
 				s.redirect(w, r, "/login", "ok", "注册成功，请登录。")
 				return nil
 			}
-			httpauth.SetSession(w, token, s.cookie)
+			httpauth.SetSession(w, r, token)
 			s.redirect(w, r, "/account", "ok", "注册成功，已为您登录。")
 			return nil
 		}

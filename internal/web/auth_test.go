@@ -198,3 +198,27 @@ func TestAdminIsForStaff(t *testing.T) {
 		t.Errorf("unknown page = %d", p.Status)
 	}
 }
+
+// TestCSRFRotatesAtSignIn: the CSRF token a visitor had before signing in
+// (which someone else may have seen or planted) is replaced at sign-in and
+// no longer accepted afterwards (issue 8, item 8).
+func TestCSRFRotatesAtSignIn(t *testing.T) {
+	e := apptest.Start(t, "sqlite")
+	c := newClient(t, e)
+	before := c.csrf()
+	p := c.post("/login", url.Values{"username": {"county.window"}, "password": {apptest.DemoPassword}}, true)
+	if p.Status != http.StatusSeeOther {
+		t.Fatalf("login = %d", p.Status)
+	}
+	after := c.csrf()
+	if after == before || len(after) < 32 {
+		t.Fatalf("CSRF token after sign-in %q, before %q: want a new one", after, before)
+	}
+	old := url.Values{"csrf_token": {before}}
+	if p := c.post("/logout", old, false); p.Status != http.StatusForbidden {
+		t.Errorf("the token from before sign-in still accepted: %d", p.Status)
+	}
+	if p := c.post("/logout", url.Values{}, true); p.Status != http.StatusSeeOther {
+		t.Errorf("logout with the new token = %d", p.Status)
+	}
+}

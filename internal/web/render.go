@@ -261,8 +261,8 @@ type flash struct {
 
 func (s *server) setFlash(w http.ResponseWriter, kind, msg string) {
 	v := base64.RawURLEncoding.EncodeToString([]byte(kind + "|" + msg))
-	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: v, Path: "/", MaxAge: 120, HttpOnly: true,
-		Secure: s.d.Config.SecureCookies, SameSite: http.SameSiteLaxMode})
+	// Marked Secure at the front (app.secure) when the request came over HTTPS.
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: v, Path: "/", MaxAge: 120, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 }
 
 func takeFlash(w http.ResponseWriter, r *http.Request) *flash {

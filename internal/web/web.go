@@ -48,7 +48,6 @@ type server struct {
 	d      Deps
 	tpl    map[string]*template.Template
 	assets *assets
-	cookie httpauth.Options
 	key    []byte // signs attachment fields carried through a re-rendered form
 
 	mu    sync.Mutex
@@ -69,7 +68,7 @@ func New(d Deps) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &server{d: d, assets: a, cookie: httpauth.Options{Secure: d.Config.SecureCookies}, key: newKey()}
+	s := &server{d: d, assets: a, key: newKey()}
 	if s.tpl, err = parseTemplates(templateFS, s.funcs(a)); err != nil {
 		return nil, err
 	}
