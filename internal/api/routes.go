@@ -1,13 +1,16 @@
 package api
 
 import (
+	"errors"
 	"log/slog"
+	"mime"
 	"net/http"
 	"slices"
 	"strings"
 
 	"zwfw"
 	"zwfw/internal/httpauth"
+	"zwfw/internal/inputlimit"
 )
 
 // access says who may call a route. Roles and scope are the services'
@@ -121,6 +124,12 @@ func serve(d Deps, rt route) http.Handler {
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		w.Header().Set("Cache-Control", "no-store")
 		err := func() error {
+			if err := checkLengths(r); err != nil {
+				return err
+			}
+			if r.MultipartForm != nil {
+				defer r.MultipartForm.RemoveAll()
+			}
 			if rt.Access == signedIn {
 				if httpauth.Actor(r.Context()) == nil {
 					return notSignedIn(r)
@@ -135,6 +144,41 @@ func serve(d Deps, rt route) http.Handler {
 			writeError(d.Log, w, r, err)
 		}
 	})
+}
+
+// checkLengths refuses a request with a query parameter or form field
+// longer than inputlimit allows, naming it (400), before anything reads it.
+// A form body is parsed here for that; handlers find it parsed.
+func checkLengths(r *http.Request) error {
+	if err := inputlimit.Query.Check(r.URL.Query(), "参数"); err != nil {
+		return err
+	}
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch mt {
+	case "multipart/form-data":
+		if err := r.ParseMultipartForm(multipartMemory); err != nil {
+			return formError(err)
+		}
+	case "application/x-www-form-urlencoded":
+		if err := r.ParseForm(); err != nil {
+			return formError(err)
+		}
+	default:
+		return nil
+	}
+	return inputlimit.Form.Check(r.PostForm, "字段")
+}
+
+// multipartMemory is how much of a multipart body is kept in memory; the
+// rest goes to temporary files.
+const multipartMemory = 8 << 20
+
+func formError(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return tooLarge(mbe.Limit)
+	}
+	return zwfw.Errorf(zwfw.EBADREQUEST, "请求正文的表单无法读取")
 }
 
 // notSignedIn is the 401 for a request without a valid session or token.

@@ -20,6 +20,7 @@ import (
 	"zwfw/internal/db"
 	"zwfw/internal/files"
 	"zwfw/internal/httpauth"
+	"zwfw/internal/inputlimit"
 	"zwfw/internal/org"
 	"zwfw/internal/supervision"
 )
@@ -84,11 +85,16 @@ func (s *server) now() time.Time { return s.d.Now().In(db.Zone) }
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
 // page adapts a handlerFunc. Pages for a signed-in user are never stored
-// by shared caches.
+// by shared caches. A query parameter longer than inputlimit.Query allows
+// gets the error page (400) before the handler reads it.
 func (s *server) page(fn handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if httpauth.Actor(r.Context()) != nil {
 			w.Header().Set("Cache-Control", "private, no-store")
+		}
+		if err := inputlimit.Query.Check(r.URL.Query(), "参数"); err != nil {
+			s.renderError(w, r, err)
+			return
 		}
 		if err := fn(w, r); err != nil {
 			s.renderError(w, r, err)
@@ -102,8 +108,9 @@ const (
 	formMemory = 8 << 20 // multipart parts kept in memory; larger ones go to temporary files
 )
 
-// form guards a POST: it bounds and parses the body, then checks the CSRF
-// token (a failed check is a 403).
+// form guards a POST: it bounds and parses the body, checks every field's
+// length (inputlimit.Form; 400 naming the field), then the CSRF token (a
+// failed check is a 403).
 func (s *server) form(limit int64, fn handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
@@ -121,6 +128,9 @@ func (s *server) form(limit int64, fn handlerFunc) handlerFunc {
 				return zwfw.Errorf(zwfw.ETOOLARGE, "提交的内容超过了 %s 的上限。请压缩文件，或分几次上传后再保存。", files.HumanSize(limit))
 			}
 			return zwfw.Errorf(zwfw.EBADREQUEST, "提交的表单无法读取，请返回后重试。")
+		}
+		if err := inputlimit.Form.Check(r.PostForm, "填写的内容"); err != nil {
+			return err
 		}
 		if !httpauth.CheckCSRF(r) {
 			return zwfw.Errorf(zwfw.EFORBIDDEN, "页面已过期或请求来源无法确认（安全校验码不符）。请返回上一页，刷新后重新提交。")
