@@ -50,6 +50,9 @@ type User struct {
 	OrgID    int64  `json:"-"`
 	OrgPath  string `json:"-"`
 	WindowID int64  `json:"-"`
+	// HomeOrgPath is where an applicant registered (the county whose
+	// administrators see the account).
+	HomeOrgPath string `json:"-"`
 }
 
 // MaskedID is the identity number as lists show it (personal data is masked
@@ -82,6 +85,10 @@ type Policy struct {
 	// argon2id.
 	AddrLimit   throttle.Limit
 	GlobalLimit throttle.Limit
+	// HomeOrg is the code of the organisation applicants register under:
+	// the deploying county (ZWFW_REGION), whose administrators see them.
+	// Empty, or not in the tree: the root.
+	HomeOrg string
 }
 
 // DefaultPolicy is used when a field is zero.
@@ -128,9 +135,10 @@ func NewService(d *db.DB, orgs *org.Service, now func() time.Time, p Policy) *Se
 const userCols = `SELECT u.id, u.username, u.kind, u.name, u.phone, COALESCE(u.id_number, ''), COALESCE(u.credit_code, ''), u.roles,
 	COALESCE(u.org_id, 0), COALESCE(o.code, ''), COALESCE(o.name, ''), COALESCE(o.path, ''),
 	COALESCE(u.window_id, 0), COALESCE(w.code, ''), COALESCE(w.name, ''), u.post, u.active, u.locked_until, u.must_change_password,
-	u.last_login_at, u.created_at`
+	u.last_login_at, u.created_at, COALESCE(ho.path, '')`
 
-const userFrom = ` FROM users u LEFT JOIN orgs o ON o.id = u.org_id LEFT JOIN orgs w ON w.id = u.window_id`
+const userFrom = ` FROM users u LEFT JOIN orgs o ON o.id = u.org_id LEFT JOIN orgs w ON w.id = u.window_id
+	LEFT JOIN orgs ho ON ho.id = u.home_org_id`
 
 const selectUser = userCols + userFrom
 
@@ -140,7 +148,7 @@ func scanUser(row interface{ Scan(...any) error }) (*User, error) {
 	var locked, last, created int64
 	err := row.Scan(&u.ID, &u.Username, &u.Kind, &u.Name, &u.Phone, &u.IDNumber, &u.CreditCode, &roles,
 		&u.OrgID, &u.OrgCode, &u.OrgName, &u.OrgPath, &u.WindowID, &u.WindowCode, &u.WindowName, &u.Post, &u.Active,
-		&locked, &u.MustChangePassword, &last, &created)
+		&locked, &u.MustChangePassword, &last, &created, &u.HomeOrgPath)
 	if err != nil {
 		return nil, err
 	}

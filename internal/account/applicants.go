@@ -76,10 +76,13 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*User, error)
 	}
 	now := s.now()
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+		// The account belongs to the county it registered in (Policy.HomeOrg,
+		// or the root of the tree when that is not there).
 		id, err := db.InsertID(ctx, tx, `INSERT INTO users (username, password_hash, kind, name, phone, id_number, credit_code, roles,
-			password_changed_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			password_changed_at, created_at, updated_at, home_org_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+			(SELECT id FROM orgs WHERE code = ? OR parent_id IS NULL ORDER BY CASE WHEN code = ? THEN 0 ELSE 1 END, id LIMIT 1))`,
 			in.Username, hash, kind, in.Name, in.Phone, idNum, credit, joinRoles([]string{zwfw.RoleApplicant}),
-			db.Millis(now), db.Millis(now), db.Millis(now))
+			db.Millis(now), db.Millis(now), db.Millis(now), s.policy.HomeOrg, s.policy.HomeOrg)
 		if err != nil {
 			return err
 		}

@@ -10,9 +10,11 @@ import (
 	"unicode/utf8"
 
 	"zwfw"
+	"zwfw/internal/account/ident"
 	"zwfw/internal/audit"
 	"zwfw/internal/db"
 	"zwfw/internal/org"
+	"zwfw/internal/scope"
 )
 
 // UserInput is what an administrator gives to create or change a staff
@@ -211,8 +213,12 @@ func (s *Service) Unlock(ctx context.Context, actor *zwfw.Actor, username string
 	if err != nil {
 		return err
 	}
-	if u.Kind == zwfw.KindStaff && !actor.InScope(u.OrgPath) {
+	if ok, err := s.visible(ctx, actor, u); err != nil {
+		return err
+	} else if !ok && u.Kind == zwfw.KindStaff {
 		return zwfw.Errorf(zwfw.EFORBIDDEN, "用户 %s 不在您的管辖范围内", username)
+	} else if !ok {
+		return zwfw.Errorf(zwfw.ENOTFOUND, "用户 %s 不存在", username) // nor does an applicant outside the scope
 	}
 	return s.db.InTx(ctx, func(tx *db.Tx) error {
 		if _, err := tx.Exec(ctx, "UPDATE users SET failed_logins = 0, locked_until = 0 WHERE id = ?", u.ID); err != nil {
@@ -222,7 +228,7 @@ func (s *Service) Unlock(ctx context.Context, actor *zwfw.Actor, username string
 	})
 }
 
-// UserQuery filters the staff list.
+// UserQuery filters the account list.
 type UserQuery struct {
 	Q       string
 	Role    string
@@ -232,42 +238,47 @@ type UserQuery struct {
 	Offset  int
 }
 
-// List returns accounts visible to the actor: staff in the actor's subtree;
-// applicants only for administrators at the top of the tree.
+// List returns the accounts an administrator may see: staff in the
+// administrator's subtree, or (Kind "applicant") the applicants visible to
+// the administrator (applicantVisible). Phone numbers are masked: a list
+// never needs them whole.
 func (s *Service) List(ctx context.Context, actor *zwfw.Actor, q UserQuery) ([]*User, int, error) {
 	if err := requireAdmin(actor); err != nil {
 		return nil, 0, err
 	}
-	where := []string{"o.path LIKE ? ESCAPE '\\'"}
-	args := []any{db.Like(actor.OrgPath) + "%"}
+	sc := scope.Of(actor)
+	var w *scope.Where
 	if q.Kind == "applicant" {
-		where = []string{"u.kind IN ('person', 'enterprise')"}
-		args = nil
-		if actor.Kind != zwfw.KindSystem && strings.Count(actor.OrgPath, "/") > 3 {
-			return nil, 0, zwfw.Errorf(zwfw.EFORBIDDEN, "只有县级以上管理员可以查看申请人账户")
-		}
+		cond, args := applicantVisible(sc)
+		// Applicants belong to no organisation: who sees them is the
+		// condition below, written from the actor's scope.
+		w = scope.Unscoped().And("u.kind IN ('person', 'enterprise')").And(cond, args...)
+	} else {
+		w = sc.Where("o.path").And("u.kind = ?", zwfw.KindStaff)
 	}
 	if q.Q != "" {
-		where = append(where, "(u.username LIKE ? ESCAPE '\\' OR u.name LIKE ? ESCAPE '\\')")
 		like := "%" + db.Like(strings.TrimSpace(q.Q)) + "%"
-		args = append(args, like, like)
+		w.And(`(u.username LIKE ? ESCAPE '\' OR u.name LIKE ? ESCAPE '\')`, like, like)
 	}
 	if q.Role != "" {
-		where = append(where, "u.roles LIKE ?")
-		args = append(args, "%,"+db.Like(q.Role)+",%")
+		w.And("u.roles LIKE ?", "%,"+db.Like(q.Role)+",%")
 	}
 	if q.OrgCode != "" {
 		o, err := s.orgs.ByCode(ctx, q.OrgCode)
 		if err != nil {
 			return nil, 0, err
 		}
-		where = append(where, "o.path LIKE ? ESCAPE '\\'")
-		args = append(args, db.Like(o.Path)+"%")
+		col := "o.path"
+		if q.Kind == "applicant" {
+			col = "ho.path"
+		}
+		w.AndIn(scope.Subtree(o.Path), col)
 	}
 	if q.Limit <= 0 || q.Limit > 500 {
 		q.Limit = 100
 	}
-	from := userFrom + " WHERE " + strings.Join(where, " AND ")
+	where, args := w.SQL()
+	from := userFrom + where
 	var total int
 	if err := s.db.QueryRow(ctx, "SELECT COUNT(*)"+from, args...).Scan(&total); err != nil {
 		return nil, 0, err
@@ -283,9 +294,41 @@ func (s *Service) List(ctx context.Context, actor *zwfw.Actor, q UserQuery) ([]*
 		if err != nil {
 			return nil, 0, err
 		}
+		u.Phone = ident.MaskPhone(u.Phone)
 		out = append(out, u)
 	}
 	return out, total, rows.Err()
+}
+
+// applicantVisible is the condition (on users u and their home
+// organisation ho) that an applicant is visible in the scope sc: staff see
+// an applicant only through a case in their scope — received, handled or
+// co-handled there (§2(1) 分级使用) — and the administrators of the county
+// where the applicant registered see all of that county's applicants.
+func applicantVisible(sc scope.Scope) (string, []any) {
+	home, args := sc.Cond("ho.path")
+	cases, cargs := sc.Cond("c.org_path", "c.dept_path", "h.path")
+	tasks, targs := sc.Cond("t.dept_path")
+	args = append(append(args, cargs...), targs...)
+	return "(" + home + `
+		OR EXISTS (SELECT 1 FROM cases c LEFT JOIN orgs h ON h.id = c.handler_org_id WHERE c.applicant_id = u.id AND ` + cases + `)
+		OR EXISTS (SELECT 1 FROM cases c JOIN case_tasks t ON t.case_id = c.id WHERE c.applicant_id = u.id AND ` + tasks + `))`, args
+}
+
+// visible reports whether the actor may see (and so act on) the account u:
+// a staff account in the actor's subtree, an applicant by applicantVisible.
+func (s *Service) visible(ctx context.Context, actor *zwfw.Actor, u *User) (bool, error) {
+	sc := scope.Of(actor)
+	if u.Kind == zwfw.KindStaff {
+		return sc.Contains(u.OrgPath), nil
+	}
+	if sc.Contains(u.HomeOrgPath) {
+		return true, nil
+	}
+	cond, args := applicantVisible(sc)
+	var n int
+	err := s.db.QueryRow(ctx, "SELECT COUNT(*)"+userFrom+" WHERE u.id = ? AND "+cond, append([]any{u.ID}, args...)...).Scan(&n)
+	return n > 0, err
 }
 
 // EnsureAdmin creates the first administrator, "admin", at the root of the

@@ -91,7 +91,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	a := &App{
 		Config: cfg, DB: d, Orgs: orgs, Files: fs, Log: log, Now: now,
 		Users: account.NewService(d, orgs, now, account.Policy{SessionIdle: cfg.SessionIdle, TokenTTL: cfg.TokenTTL,
-			AddrLimit: limit(cfg.LoginLimit), GlobalLimit: limit(cfg.LoginLimitAll)}),
+			AddrLimit: limit(cfg.LoginLimit), GlobalLimit: limit(cfg.LoginLimitAll), HomeOrg: cfg.Site.RegionCode}),
 		Catalog: catalog.NewService(d, orgs, fs, now),
 	}
 	a.Calendar = calendar.New(d, now)
