@@ -67,7 +67,7 @@ func (u *User) MaskedID() string {
 // Actor returns the user as the actor of an action.
 func (u *User) Actor() *zwfw.Actor {
 	return &zwfw.Actor{UserID: u.ID, Username: u.Username, Name: u.Name, Kind: u.Kind, Roles: u.Roles,
-		OrgID: u.OrgID, OrgCode: u.OrgCode, OrgPath: u.OrgPath, WindowID: u.WindowID}
+		OrgID: u.OrgID, OrgCode: u.OrgCode, OrgPath: u.OrgPath, WindowID: u.WindowID, MustChangePassword: u.MustChangePassword}
 }
 
 // Policy holds the security settings (GB/T 22239 level 3: lock after 5

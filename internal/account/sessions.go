@@ -125,9 +125,10 @@ func (s *Service) Authenticate(ctx context.Context, token, kind string) (*zwfw.A
 	var expires, seen int64
 	var active bool
 	err := s.db.QueryRow(ctx, `SELECT s.kind, s.expires_at, s.last_seen_at, u.id, u.username, u.name, u.kind, u.roles, u.active,
-		COALESCE(u.org_id, 0), COALESCE(o.code, ''), COALESCE(o.path, ''), COALESCE(u.window_id, 0)
+		COALESCE(u.org_id, 0), COALESCE(o.code, ''), COALESCE(o.path, ''), COALESCE(u.window_id, 0), u.must_change_password
 		FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN orgs o ON o.id = u.org_id WHERE s.token_hash = ?`, h).
-		Scan(&skind, &expires, &seen, &a.UserID, &a.Username, &a.Name, &a.Kind, &roles, &active, &a.OrgID, &a.OrgCode, &a.OrgPath, &a.WindowID)
+		Scan(&skind, &expires, &seen, &a.UserID, &a.Username, &a.Name, &a.Kind, &roles, &active, &a.OrgID, &a.OrgCode, &a.OrgPath, &a.WindowID,
+			&a.MustChangePassword)
 	if err != nil {
 		return nil, zwfw.Errorf(zwfw.EUNAUTHORIZED, "登录已失效，请重新登录")
 	}

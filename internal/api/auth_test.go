@@ -286,3 +286,46 @@ func TestLoginGuessesAPI(t *testing.T) {
 		}
 	})
 }
+
+// TestMustChangePasswordAPI: an account whose password an administrator
+// set worked through the API as if nothing were due (issue 8, item 8). Until
+// it changes the password it may only change it, read itself and sign out.
+func TestMustChangePasswordAPI(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		admin := demo(t, e, "admin")
+		if res := admin.post("/users", map[string]any{"username": "new.window", "password": "Initial@2026", "name": "新窗口",
+			"roles": []string{"window"}, "org_code": "610923C", "window_code": "610923CW01"}); res.Status != http.StatusCreated {
+			t.Fatalf("create: %d %s", res.Status, res.Body)
+		}
+		c := login(t, e, "new.window", "Initial@2026")
+		var me struct {
+			Must bool `json:"must_change_password"`
+		}
+		c.get("/auth/me").decode(&me)
+		if !me.Must {
+			t.Fatal("a new account created by an administrator does not have to change its password")
+		}
+		for _, path := range []string{"/cases", "/users", "/notifications"} {
+			if er := c.get(path).apiErr(http.StatusForbidden, "forbidden"); !strings.Contains(er.Message, "/auth/password") {
+				t.Errorf("GET %s: %q", path, er.Message)
+			}
+		}
+		c.post("/cases", map[string]any{}).apiErr(http.StatusForbidden, "forbidden")
+		if res := c.post("/auth/password", map[string]string{"old_password": "Initial@2026", "new_password": "Mine@2026x"}); res.Status != http.StatusNoContent {
+			t.Fatalf("change: %d %s", res.Status, res.Body)
+		}
+		if res := c.get("/cases"); res.Status != http.StatusOK {
+			t.Errorf("after the change: %d %s", res.Status, res.Body)
+		}
+		// A password reset by the administrator puts the account back there.
+		if res := admin.put("/users/new.window", map[string]any{"name": "新窗口", "roles": []string{"window"}, "org_code": "610923C",
+			"window_code": "610923CW01", "password": "Reset@2026x"}); res.Status != http.StatusOK {
+			t.Fatalf("reset: %d %s", res.Status, res.Body)
+		}
+		c = login(t, e, "new.window", "Reset@2026x")
+		c.get("/cases").apiErr(http.StatusForbidden, "forbidden")
+		if res := c.post("/auth/logout", nil); res.Status != http.StatusNoContent {
+			t.Errorf("sign out: %d", res.Status)
+		}
+	})
+}

@@ -131,8 +131,12 @@ func serve(d Deps, rt route) http.Handler {
 				defer r.MultipartForm.RemoveAll()
 			}
 			if rt.Access == signedIn {
-				if httpauth.Actor(r.Context()) == nil {
+				a := httpauth.Actor(r.Context())
+				if a == nil {
 					return notSignedIn(r)
+				}
+				if a.MustChangePassword && !beforePasswordChange[rt.Method+" "+rt.Path] {
+					return zwfw.Errorf(zwfw.EFORBIDDEN, "管理员为您设置的初始密码须先修改：请先调用 POST %s/auth/password 修改密码，再使用其他接口", Prefix)
 				}
 				if !httpauth.CheckCSRF(r) {
 					return zwfw.Errorf(zwfw.EFORBIDDEN, "缺少或错误的 CSRF 令牌：以 Cookie 登录调用接口时，须在 %s 请求头中携带令牌", httpauth.CSRFHeader)
@@ -145,6 +149,10 @@ func serve(d Deps, rt route) http.Handler {
 		}
 	})
 }
+
+// beforePasswordChange are the routes an account whose password an
+// administrator set may call before it changes the password.
+var beforePasswordChange = map[string]bool{"POST /auth/password": true, "POST /auth/logout": true, "GET /auth/me": true}
 
 // checkLengths refuses a request with a query parameter or form field
 // longer than inputlimit allows, naming it (400), before anything reads it.

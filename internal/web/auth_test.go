@@ -222,3 +222,36 @@ func TestCSRFRotatesAtSignIn(t *testing.T) {
 		t.Errorf("logout with the new token = %d", p.Status)
 	}
 }
+
+// TestMustChangePasswordPages: the workbench and the other signed-in pages
+// send an account whose password an administrator set to its password form
+// until it is changed (issue 8, item 8).
+func TestMustChangePasswordPages(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		admin := login(t, e, "admin", apptest.AdminPassword)
+		p := admin.post("/admin/users/county.window/password", url.Values{"password": {"Reset@2026x"}, "password2": {"Reset@2026x"}}, true)
+		if p.Status != http.StatusSeeOther {
+			t.Fatalf("reset = %d\n%s", p.Status, p.Body)
+		}
+		c := newClient(t, e)
+		p = c.post("/login", url.Values{"username": {"county.window"}, "password": {"Reset@2026x"}}, true)
+		if p.Header.Get("Location") != "/account#password" {
+			t.Fatalf("sign-in lands at %q", p.Header.Get("Location"))
+		}
+		for _, path := range []string{"/work", "/work/new", "/admin", "/notices/x/1"} {
+			if p := c.get(path); p.Status != http.StatusSeeOther || p.Header.Get("Location") != "/account#password" {
+				t.Errorf("%s = %d → %q, want the password form", path, p.Status, p.Header.Get("Location"))
+			}
+		}
+		if p := c.get("/account"); p.Status != http.StatusOK {
+			t.Fatalf("/account = %d", p.Status)
+		}
+		p = c.post("/account/password", url.Values{"old_password": {"Reset@2026x"}, "new_password": {"Mine@2026xy"}, "new_password2": {"Mine@2026xy"}}, true)
+		if p.Status != http.StatusSeeOther {
+			t.Fatalf("change = %d", p.Status)
+		}
+		if p := c.get("/work"); p.Status != http.StatusOK {
+			t.Errorf("/work after the change = %d", p.Status)
+		}
+	})
+}

@@ -139,15 +139,23 @@ func (s *server) form(limit int64, fn handlerFunc) handlerFunc {
 	}
 }
 
-// signedIn sends visitors who are not signed in to the sign-in page.
+// signedIn sends visitors who are not signed in to the sign-in page, and
+// an account whose password an administrator set to the password form of
+// its account page until it has changed it (signing out is no page of this
+// kind and stays open).
 func (s *server) signedIn(fn handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		if httpauth.Actor(r.Context()) == nil {
+		a := httpauth.Actor(r.Context())
+		if a == nil {
 			next := r.URL.RequestURI()
 			if r.Method != http.MethodGet {
 				next = r.Referer()
 			}
 			http.Redirect(w, r, loginURL(next), http.StatusSeeOther)
+			return nil
+		}
+		if a.MustChangePassword && r.Pattern != "GET /account" && r.Pattern != "POST /account/password" {
+			s.redirect(w, r, "/account#password", "warn", "为了账户安全，请先修改管理员为您设置的初始密码。")
 			return nil
 		}
 		return fn(w, r)
