@@ -18,6 +18,7 @@ import (
 	"zwfw"
 	"zwfw/internal/casework"
 	"zwfw/internal/files"
+	"zwfw/internal/httpauth"
 )
 
 // caseFor prepares a case for the actor who asked: the applicant who filed
@@ -263,7 +264,7 @@ func fallbackName(serial string, m *casework.Material) string {
 // the applicant's name masked, no personal data.
 func handlePublicProgress(cases *casework.Service) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		p, err := cases.PublicProgress(r.Context(), r.PathValue("serial"), r.URL.Query().Get("code"))
+		p, err := cases.PublicProgress(r.Context(), r.PathValue("serial"), r.URL.Query().Get("code"), httpauth.ClientIP(r))
 		if err != nil {
 			return err
 		}

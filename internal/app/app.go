@@ -99,6 +99,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	a.Reports = supervision.NewReports(d, a.Calendar, cfg.Site.RegionCode, now)
 	a.Errors = supervision.NewErrors(d, now)
 	a.Cases.SetWarnRule(casework.WarnRule{Days: cfg.WarnDays, Share: cfg.WarnShare})
+	a.Cases.SetLookupLimit(limit(cfg.LookupLimit))
 	a.Warnings = supervision.NewWarnings(d, a.Calendar, now, supervision.Thresholds{Days: cfg.WarnDays, Share: cfg.WarnShare}, log)
 	// The queue's tables are River's own, migrated by River beside ours.
 	q, err := jobs.New(ctx, d, jobs.Config{Workers: cfg.JobWorkers, Log: log})

@@ -25,6 +25,7 @@ import (
 	"zwfw/internal/notify"
 	"zwfw/internal/org"
 	"zwfw/internal/supervision/rollup"
+	"zwfw/internal/throttle"
 )
 
 // Service runs cases.
@@ -40,6 +41,8 @@ type Service struct {
 	warnMu sync.Mutex
 	warn   *warnCond // the yellow-card condition of today
 	rule   WarnRule  // when a case turns yellow
+
+	lookup throttle.Limit // failed public lookups allowed per client address (lookup.go)
 }
 
 // recentCases bounds the cache of recently read cases: enough for the
