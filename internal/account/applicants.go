@@ -3,13 +3,16 @@ package account
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"zwfw"
 	"zwfw/internal/account/ident"
 	"zwfw/internal/audit"
 	"zwfw/internal/db"
+	"zwfw/internal/notify"
 )
 
 // RegisterInput is what an applicant gives to sign up.
@@ -25,6 +28,13 @@ type RegisterInput struct {
 // Register creates an applicant account: a resident with a valid 居民身份证号
 // or an enterprise with a valid 统一社会信用代码, never both. Real names only
 // (§2(3) 一号申请 rests on real-name identity).
+//
+// Whether an identity number already has an account is nobody's business
+// but its holder's: when it has one, Register stores nothing, tells the
+// holder (站内消息 and SMS: someone tried to register with your number;
+// your username is …) and answers exactly as for a new account — the user
+// it returns is then not stored (ID 0). A taken username is still told:
+// usernames are chosen, not personal data.
 func (s *Service) Register(ctx context.Context, in RegisterInput) (*User, error) {
 	in.Username, in.Name, in.Phone = strings.TrimSpace(in.Username), strings.TrimSpace(in.Name), strings.TrimSpace(in.Phone)
 	in.IDNumber, in.CreditCode = ident.NormaliseID(in.IDNumber), ident.NormaliseCreditCode(in.CreditCode)
@@ -89,27 +99,53 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*User, error)
 		actor := &zwfw.Actor{UserID: id, Username: in.Username, Name: in.Name, Kind: kind}
 		return audit.Record(ctx, tx, now, actor, "account.register", "user:"+in.Username, map[string]any{"kind": kind})
 	})
-	if err != nil {
-		// Ask which value clashed outside the failed transaction: on
-		// PostgreSQL it accepts no more statements.
-		return nil, s.registerConflict(ctx, s.db.Reader(), in, err)
+	if err == nil {
+		return s.ByUsername(ctx, in.Username)
 	}
-	return s.ByUsername(ctx, in.Username)
-}
-
-func (s *Service) registerConflict(ctx context.Context, q db.Querier, in RegisterInput, err error) error {
 	if !errors.Is(err, db.ErrUnique) {
-		return err
+		return nil, err
 	}
+	// Ask which value clashed outside the failed transaction: on
+	// PostgreSQL it accepts no more statements.
 	var n int
-	if q.QueryRow(ctx, "SELECT COUNT(*) FROM users WHERE username = ?", in.Username).Scan(&n); n > 0 {
-		return &zwfw.Error{Code: zwfw.ECONFLICT, Message: "用户名“" + in.Username + "”已被注册，请换一个",
+	if err := s.db.Reader().QueryRow(ctx, "SELECT COUNT(*) FROM users WHERE username = ?", in.Username).Scan(&n); err != nil {
+		return nil, err
+	}
+	if n > 0 {
+		return nil, &zwfw.Error{Code: zwfw.ECONFLICT, Message: "用户名“" + in.Username + "”已被注册，请换一个",
 			Details: []zwfw.ErrorDetail{{Field: "username", Message: "用户名已被注册"}}}
 	}
-	if in.IDNumber != "" {
-		return &zwfw.Error{Code: zwfw.ECONFLICT, Message: "该居民身份证号已注册过账户，请直接登录或找回密码",
-			Details: []zwfw.ErrorDetail{{Field: "id_number", Message: "身份证号已注册"}}}
+	if err := s.tellHolder(ctx, in, kind, now); err != nil {
+		return nil, err
 	}
-	return &zwfw.Error{Code: zwfw.ECONFLICT, Message: "该统一社会信用代码已注册过账户，请直接登录或找回密码",
-		Details: []zwfw.ErrorDetail{{Field: "credit_code", Message: "统一社会信用代码已注册"}}}
+	return &User{Username: in.Username, Kind: kind, Name: in.Name, Phone: in.Phone, IDNumber: idOf(idNum), CreditCode: idOf(credit),
+		Roles: []string{zwfw.RoleApplicant}, Active: true, CreatedAt: db.Time(db.Millis(now))}, nil
+}
+
+func idOf(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+// tellHolder lets the holder of the identity number of in know that
+// someone tried to register with it, in the outbox, with an audit entry.
+func (s *Service) tellHolder(ctx context.Context, in RegisterInput, kind string, now time.Time) error {
+	q, arg, what := "SELECT id, username, phone FROM users WHERE kind = 'person' AND id_number = ?", in.IDNumber, "居民身份证号"
+	if kind == zwfw.KindEnterprise {
+		q, arg, what = "SELECT id, username, phone FROM users WHERE kind = 'enterprise' AND credit_code = ?", in.CreditCode, "统一社会信用代码"
+	}
+	var id int64
+	var username, phone string
+	if err := s.db.Reader().QueryRow(ctx, q, arg).Scan(&id, &username, &phone); err != nil {
+		return fmt.Errorf("account: register: the holder of a taken number: %w", err)
+	}
+	return s.db.InTx(ctx, func(tx *db.Tx) error {
+		if err := notify.Enqueue(ctx, tx, now, notify.Note{UserID: id, Phone: phone, Subject: "有人用您的" + what + "注册账户",
+			Body: "有人用您的" + what + "在政务服务网注册新账户，未能成功：您已有账户“" + username + "”。如果是您本人，请直接用该账户登录，" +
+				"忘记密码可到政务服务中心窗口重置；如果不是您本人，请留意个人信息安全。"}); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, now, &zwfw.Actor{UserID: id, Username: username, Name: username, Kind: kind},
+			"account.register_taken", "user:"+username, map[string]any{"attempted_username": in.Username})
+	})
 }

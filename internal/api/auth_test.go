@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -149,10 +150,9 @@ func TestAuthAPI(t *testing.T) {
 			if !er.hasDetail("username", "已被注册") {
 				t.Fatalf("duplicate username: %+v", er)
 			}
-			er = anon(t, e).post("/auth/register", base(func(m map[string]any) { m["id_number"] = "610923198503120025" })).
-				apiErr(http.StatusConflict, "conflict")
-			if !er.hasDetail("id_number", "已注册") {
-				t.Fatalf("duplicate ID number: %+v", er)
+			// A taken ID number is answered as a new one (TestRegisterTakenNumber).
+			if res := anon(t, e).post("/auth/register", base(func(m map[string]any) { m["id_number"] = "610923198503120025" })); res.Status != http.StatusCreated {
+				t.Fatalf("duplicate ID number: %d %s", res.Status, res.Body)
 			}
 			if n := admin.total("/users?kind=applicant"); n != applicants {
 				t.Fatalf("duplicates created accounts: %d applicants, want %d", n, applicants)
@@ -326,6 +326,58 @@ func TestMustChangePasswordAPI(t *testing.T) {
 		c.get("/cases").apiErr(http.StatusForbidden, "forbidden")
 		if res := c.post("/auth/logout", nil); res.Status != http.StatusNoContent {
 			t.Errorf("sign out: %d", res.Status)
+		}
+	})
+}
+
+// TestRegisterTakenNumber: registering with an ID number that has an
+// account answered 409 "该居民身份证号已注册过账户", telling anyone who
+// has an account (issue 8, item 8). It is now answered exactly as a new
+// number is; nothing is stored, and the holder is told by message.
+func TestRegisterTakenNumber(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		reg := func(user, id string) *response {
+			return anon(t, e).post("/auth/register", map[string]any{"username": user, "password": "Probe@2026", "name": "张三",
+				"phone": "13991560001", "id_number": id})
+		}
+		fresh := reg("probe.a", idNumber("61092319900307123"))
+		taken := reg("probe.b", "610923198503120025") // 王秀兰's
+		shape := func(r *response) string {
+			var v struct {
+				User map[string]any
+			}
+			r.decode(&v)
+			if v.User == nil {
+				return fmt.Sprintf("%d %s", r.Status, r.Body)
+			}
+			for _, k := range []string{"username", "created_at", "id_number_masked"} {
+				if v.User[k] == nil || v.User[k] == "" {
+					t.Errorf("no %s in %s", k, r.Body)
+				}
+				v.User[k] = "…"
+			}
+			b, _ := json.Marshal(v)
+			return fmt.Sprintf("%d %s", r.Status, b)
+		}
+		if a, b := shape(fresh), shape(taken); a != b {
+			t.Fatalf("a new and a taken number are answered differently:\n%s\n%s", a, b)
+		}
+		if _, err := e.App.Users.ByUsername(context.Background(), "probe.b"); err == nil {
+			t.Fatal("an account was made for a number that has one")
+		}
+		wang := demo(t, e, "resident.wang")
+		var inbox struct {
+			Items []struct{ Subject, Body string }
+		}
+		wang.get("/notifications").decode(&inbox)
+		told := false
+		for _, m := range inbox.Items {
+			if strings.Contains(m.Subject, "有人用您的居民身份证号注册账户") && strings.Contains(m.Body, "resident.wang") {
+				told = true
+			}
+		}
+		if !told {
+			t.Errorf("the holder was not told: %+v", inbox.Items)
 		}
 	})
 }

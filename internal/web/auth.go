@@ -227,13 +227,10 @@ func (s *server) register(w http.ResponseWriter, r *http.Request) error {
 	if len(p.Errors) == 0 {
 		_, err := s.d.Users.Register(r.Context(), in)
 		if err == nil {
-			token, _, err := s.d.Users.Login(r.Context(), in.Username, in.Password, account.SessionWeb, httpauth.ClientIP(r), r.UserAgent())
-			if err != nil {
-				s.redirect(w, r, "/login", "ok", "注册成功，请登录。")
-				return nil
-			}
-			httpauth.SetSession(w, r, token)
-			s.redirect(w, r, "/account", "ok", "注册成功，已为您登录。")
+			// The same answer whether the number was new or already had an
+			// account (whose holder is then told by message): signing in
+			// at once would tell the two apart.
+			s.redirect(w, r, "/login", "ok", registeredMessage)
 			return nil
 		}
 		if c := zwfw.ErrorCode(err); c != zwfw.EINVALID && c != zwfw.ECONFLICT {
@@ -254,6 +251,9 @@ func (s *server) register(w http.ResponseWriter, r *http.Request) error {
 	s.render(w, r, http.StatusUnprocessableEntity, "register", p)
 	return nil
 }
+
+// registeredMessage answers every registration that passed the checks.
+const registeredMessage = "注册已提交，请用刚才设置的用户名和密码登录。如果该证件号码此前已注册过账户，账户持有人会收到站内消息和短信提醒。"
 
 type accountPage struct {
 	base
