@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -266,4 +267,26 @@ func TestMustChangePasswordPages(t *testing.T) {
 			t.Errorf("/work after the change = %d", p.Status)
 		}
 	})
+}
+
+// TestLoginPageRateLimited: past ZWFW_LOGIN_LIMIT failed sign-ins from one
+// address the sign-in page answers 429 with Retry-After and a message, and
+// checks no password (issue 8, item 1).
+func TestLoginPageRateLimited(t *testing.T) {
+	e := apptest.Start(t, "sqlite")
+	c := newClient(t, e)
+	for i := range 20 {
+		if p := c.post("/login", url.Values{"username": {fmt.Sprintf("nobody%d", i)}, "password": {"Wrong@2026"}}, true); p.Status != http.StatusUnauthorized {
+			t.Fatalf("failure %d = %d", i, p.Status)
+		}
+	}
+	before := e.App.Users.PasswordChecks()
+	p := c.post("/login", url.Values{"username": {"county.window"}, "password": {apptest.DemoPassword}}, true)
+	if p.Status != http.StatusTooManyRequests || p.Header.Get("Retry-After") == "" {
+		t.Fatalf("21st attempt = %d, Retry-After %q", p.Status, p.Header.Get("Retry-After"))
+	}
+	mustContain(t, "refused sign-in", p.Body, "登录失败次数过多，请稍后再试", `role="alert"`)
+	if e.App.Users.PasswordChecks() != before {
+		t.Error("a refused sign-in was checked")
+	}
 }
