@@ -61,6 +61,10 @@ type Actor struct {
 	OrgCode  string // its code
 	OrgPath  string // its materialised path, "/1/2/"; the account sees this subtree
 	WindowID int64  // the window the staff member works at, when set
+	// MustChangePassword: an administrator set the account's password, and
+	// until the account changes it, it may only change it, read its own
+	// account and sign out.
+	MustChangePassword bool
 }
 
 // System is the actor for work the platform does by itself.

@@ -21,6 +21,14 @@ func (c *clock) now() time.Time { return c.t }
 func setup(t *testing.T, d *db.DB) (*account.Service, *org.Service, *clock) {
 	t.Helper()
 	c := &clock{t: time.Date(2026, 11, 26, 9, 0, 0, 0, db.Zone)}
+	orgs := setupOrgs(t, d, c)
+	return account.NewService(d, orgs, c.now, account.Policy{}), orgs, c
+}
+
+// setupOrgs makes a small tree: the city, the county, a department, a town
+// with its centre and a window.
+func setupOrgs(t *testing.T, d *db.DB, c *clock) *org.Service {
+	t.Helper()
 	orgs := org.NewService(d, c.now)
 	for _, in := range []org.Input{
 		{Code: "610900", Kind: org.KindCity, Name: "安康市"},
@@ -34,7 +42,7 @@ func setup(t *testing.T, d *db.DB) (*account.Service, *org.Service, *clock) {
 			t.Fatal(err)
 		}
 	}
-	return account.NewService(d, orgs, c.now, account.Policy{}), orgs, c
+	return orgs
 }
 
 func TestRegisterChecksIdentity(t *testing.T) {
@@ -85,9 +93,20 @@ func TestRegisterChecksIdentity(t *testing.T) {
 		if err != nil || u.Kind != zwfw.KindPerson || u.MaskedID() != "610***********0025" {
 			t.Fatalf("register: %+v %v", u, err)
 		}
+		// The same number again under another username: answered as a new
+		// account, but nothing is stored and the holder is told.
 		in.Username = "wangxl2"
-		if _, err := s.Register(ctx, in); zwfw.ErrorCode(err) != zwfw.ECONFLICT {
-			t.Fatalf("same ID twice: %v", err)
+		if u, err := s.Register(ctx, in); err != nil || u.ID != 0 || u.Username != "wangxl2" {
+			t.Fatalf("same ID twice: %+v %v", u, err)
+		}
+		if _, err := s.ByUsername(ctx, "wangxl2"); zwfw.ErrorCode(err) != zwfw.ENOTFOUND {
+			t.Fatalf("a second account for one ID number: %v", err)
+		}
+		var inapp, sms int
+		d.QueryRow(ctx, `SELECT COALESCE(SUM(CASE WHEN channel = 'inapp' THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN channel = 'sms' AND address = '13991561234' THEN 1 ELSE 0 END), 0)
+			FROM notifications WHERE subject LIKE '有人用您的%'`).Scan(&inapp, &sms)
+		if inapp != 1 || sms != 1 {
+			t.Errorf("the holder was told %d times in the app and %d by SMS, want once each", inapp, sms)
 		}
 		ent := base
 		ent.Username, ent.Name, ent.CreditCode = "qlrj.cy", "宁陕县秦岭人家餐饮有限公司", "91610923MA70XJ1K16"

@@ -73,13 +73,13 @@ func handleLogin(users *account.Service, ttl time.Duration, now func() time.Time
 }
 
 // handleLogout ends the session the request came with.
-func handleLogout(users *account.Service, secure bool) handler {
+func handleLogout(users *account.Service) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		if err := users.Logout(r.Context(), httpauth.Token(r.Context())); err != nil {
 			return err
 		}
 		if !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") {
-			httpauth.ClearSession(w, httpauth.Options{Secure: secure})
+			httpauth.ClearSession(w, r)
 		}
 		w.WriteHeader(http.StatusNoContent)
 		return nil

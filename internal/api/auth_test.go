@@ -3,8 +3,12 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -146,10 +150,9 @@ func TestAuthAPI(t *testing.T) {
 			if !er.hasDetail("username", "已被注册") {
 				t.Fatalf("duplicate username: %+v", er)
 			}
-			er = anon(t, e).post("/auth/register", base(func(m map[string]any) { m["id_number"] = "610923198503120025" })).
-				apiErr(http.StatusConflict, "conflict")
-			if !er.hasDetail("id_number", "已注册") {
-				t.Fatalf("duplicate ID number: %+v", er)
+			// A taken ID number is answered as a new one (TestRegisterTakenNumber).
+			if res := anon(t, e).post("/auth/register", base(func(m map[string]any) { m["id_number"] = "610923198503120025" })); res.Status != http.StatusCreated {
+				t.Fatalf("duplicate ID number: %d %s", res.Status, res.Body)
 			}
 			if n := admin.total("/users?kind=applicant"); n != applicants {
 				t.Fatalf("duplicates created accounts: %d applicants, want %d", n, applicants)
@@ -238,5 +241,143 @@ func TestAuthAPI(t *testing.T) {
 				t.Fatalf("Allow: %q", allow)
 			}
 		})
+	})
+}
+
+// TestLoginGuessesAPI: forty wrong passwords at once are checked at most
+// five times and lock the account (the right one is then refused); failed
+// sign-ins from one address past ZWFW_LOGIN_LIMIT (20 in 10 minutes by
+// default) get 429 with Retry-After, whatever the account.
+func TestLoginGuessesAPI(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		before := e.App.Users.PasswordChecks()
+		var wg sync.WaitGroup
+		statuses := make([]int, 40)
+		for i := range statuses {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				statuses[i] = anon(t, e).post("/auth/login", map[string]string{"username": "county.reviewer", "password": fmt.Sprintf("Wrong@%04d", i)}).Status
+			}()
+		}
+		wg.Wait()
+		if n := e.App.Users.PasswordChecks() - before; n > 5 {
+			t.Errorf("40 parallel guesses: %d checked, want at most 5 (%v)", n, statuses)
+		}
+		for _, st := range statuses {
+			if st != http.StatusUnauthorized && st != http.StatusLocked {
+				t.Fatalf("statuses %v", statuses)
+			}
+		}
+		anon(t, e).post("/auth/login", map[string]string{"username": "county.reviewer", "password": apptest.DemoPassword}).
+			apiErr(http.StatusLocked, "locked")
+		// Five failures were counted against 127.0.0.1; fifteen more on
+		// accounts that do not exist use up the twenty.
+		for i := range 15 {
+			anon(t, e).post("/auth/login", map[string]string{"username": fmt.Sprintf("nobody%d", i), "password": "Wrong@2026"}).
+				apiErr(http.StatusUnauthorized, "unauthorized")
+		}
+		res := anon(t, e).post("/auth/login", map[string]string{"username": "county.window", "password": apptest.DemoPassword})
+		if er := res.apiErr(http.StatusTooManyRequests, "too_many"); !strings.Contains(er.Message, "稍后再试") {
+			t.Errorf("message %q", er.Message)
+		}
+		if sec, err := strconv.Atoi(res.Header.Get("Retry-After")); err != nil || sec < 540 || sec > 600 {
+			t.Errorf("Retry-After %q, want the rest of ten minutes", res.Header.Get("Retry-After"))
+		}
+	})
+}
+
+// TestMustChangePasswordAPI: an account whose password an administrator
+// set worked through the API as if nothing were due (issue 8, item 8). Until
+// it changes the password it may only change it, read itself and sign out.
+func TestMustChangePasswordAPI(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		admin := demo(t, e, "admin")
+		if res := admin.post("/users", map[string]any{"username": "new.window", "password": "Initial@2026", "name": "新窗口",
+			"roles": []string{"window"}, "org_code": "610923C", "window_code": "610923CW01"}); res.Status != http.StatusCreated {
+			t.Fatalf("create: %d %s", res.Status, res.Body)
+		}
+		c := login(t, e, "new.window", "Initial@2026")
+		var me struct {
+			Must bool `json:"must_change_password"`
+		}
+		c.get("/auth/me").decode(&me)
+		if !me.Must {
+			t.Fatal("a new account created by an administrator does not have to change its password")
+		}
+		for _, path := range []string{"/cases", "/users", "/notifications"} {
+			if er := c.get(path).apiErr(http.StatusForbidden, "forbidden"); !strings.Contains(er.Message, "/auth/password") {
+				t.Errorf("GET %s: %q", path, er.Message)
+			}
+		}
+		c.post("/cases", map[string]any{}).apiErr(http.StatusForbidden, "forbidden")
+		if res := c.post("/auth/password", map[string]string{"old_password": "Initial@2026", "new_password": "Mine@2026x"}); res.Status != http.StatusNoContent {
+			t.Fatalf("change: %d %s", res.Status, res.Body)
+		}
+		if res := c.get("/cases"); res.Status != http.StatusOK {
+			t.Errorf("after the change: %d %s", res.Status, res.Body)
+		}
+		// A password reset by the administrator puts the account back there.
+		if res := admin.put("/users/new.window", map[string]any{"name": "新窗口", "roles": []string{"window"}, "org_code": "610923C",
+			"window_code": "610923CW01", "password": "Reset@2026x"}); res.Status != http.StatusOK {
+			t.Fatalf("reset: %d %s", res.Status, res.Body)
+		}
+		c = login(t, e, "new.window", "Reset@2026x")
+		c.get("/cases").apiErr(http.StatusForbidden, "forbidden")
+		if res := c.post("/auth/logout", nil); res.Status != http.StatusNoContent {
+			t.Errorf("sign out: %d", res.Status)
+		}
+	})
+}
+
+// TestRegisterTakenNumber: registering with an ID number that has an
+// account answered 409 "该居民身份证号已注册过账户", telling anyone who
+// has an account (issue 8, item 8). It is now answered exactly as a new
+// number is; nothing is stored, and the holder is told by message.
+func TestRegisterTakenNumber(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		reg := func(user, id string) *response {
+			return anon(t, e).post("/auth/register", map[string]any{"username": user, "password": "Probe@2026", "name": "张三",
+				"phone": "13991560001", "id_number": id})
+		}
+		fresh := reg("probe.a", idNumber("61092319900307123"))
+		taken := reg("probe.b", "610923198503120025") // 王秀兰's
+		shape := func(r *response) string {
+			var v struct {
+				User map[string]any
+			}
+			r.decode(&v)
+			if v.User == nil {
+				return fmt.Sprintf("%d %s", r.Status, r.Body)
+			}
+			for _, k := range []string{"username", "created_at", "id_number_masked"} {
+				if v.User[k] == nil || v.User[k] == "" {
+					t.Errorf("no %s in %s", k, r.Body)
+				}
+				v.User[k] = "…"
+			}
+			b, _ := json.Marshal(v)
+			return fmt.Sprintf("%d %s", r.Status, b)
+		}
+		if a, b := shape(fresh), shape(taken); a != b {
+			t.Fatalf("a new and a taken number are answered differently:\n%s\n%s", a, b)
+		}
+		if _, err := e.App.Users.ByUsername(context.Background(), "probe.b"); err == nil {
+			t.Fatal("an account was made for a number that has one")
+		}
+		wang := demo(t, e, "resident.wang")
+		var inbox struct {
+			Items []struct{ Subject, Body string }
+		}
+		wang.get("/notifications").decode(&inbox)
+		told := false
+		for _, m := range inbox.Items {
+			if strings.Contains(m.Subject, "有人用您的居民身份证号注册账户") && strings.Contains(m.Body, "resident.wang") {
+				told = true
+			}
+		}
+		if !told {
+			t.Errorf("the holder was not told: %+v", inbox.Items)
+		}
 	})
 }

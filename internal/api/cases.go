@@ -8,8 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,6 +16,7 @@ import (
 	"zwfw"
 	"zwfw/internal/casework"
 	"zwfw/internal/files"
+	"zwfw/internal/httpauth"
 )
 
 // caseFor prepares a case for the actor who asked: the applicant who filed
@@ -250,7 +249,7 @@ func handleCaseFile(cases *casework.Service, store *files.Store) handler {
 		defer f.Close()
 		h := w.Header()
 		h.Set("Content-Type", m.ContentType)
-		h.Set("Content-Disposition", attachment(fallbackName(serial, m), m.FileName))
+		h.Set("Content-Disposition", files.Disposition(m.FileName, m.ContentType, fmt.Sprintf("%s-%d", serial, m.FileID)))
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Content-Security-Policy", "sandbox")
 		http.ServeContent(w, r, "", time.Time{}, f)
@@ -258,29 +257,11 @@ func handleCaseFile(cases *casework.Service, store *files.Store) handler {
 	}
 }
 
-var extRE = regexp.MustCompile(`^\.[a-z0-9]{1,8}$`)
-
-// fallbackName is the ASCII file name for clients that ignore filename*:
-// the serial and file id, with the original extension when it is plain.
-func fallbackName(serial string, m *casework.Material) string {
-	ext := strings.ToLower(filepath.Ext(m.FileName))
-	if !extRE.MatchString(ext) {
-		ext = ""
-	}
-	name := fmt.Sprintf("%s-%d%s", serial, m.FileID, ext)
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' {
-			return '_'
-		}
-		return r
-	}, name)
-}
-
 // handlePublicProgress is the public progress lookup (办件查询): no login;
 // the applicant's name masked, no personal data.
 func handlePublicProgress(cases *casework.Service) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		p, err := cases.PublicProgress(r.Context(), r.PathValue("serial"), r.URL.Query().Get("code"))
+		p, err := cases.PublicProgress(r.Context(), r.PathValue("serial"), r.URL.Query().Get("code"), httpauth.ClientIP(r))
 		if err != nil {
 			return err
 		}

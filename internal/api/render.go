@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"zwfw"
+	"zwfw/internal/throttle"
 )
 
 // status maps a zwfw error code to its HTTP status (zwfw.HTTPStatus).
@@ -46,6 +47,9 @@ func writeError(log *slog.Logger, w http.ResponseWriter, r *http.Request, err er
 	}
 	if st == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="zwfw"`)
+	}
+	if sec, ok := throttle.RetryAfter(err); ok {
+		w.Header().Set("Retry-After", strconv.Itoa(sec))
 	}
 	var details []zwfw.ErrorDetail
 	var e *zwfw.Error

@@ -241,7 +241,7 @@ func handleErrorFile(errs *supervision.Errors, store *files.Store) handler {
 		defer f.Close()
 		h := w.Header()
 		h.Set("Content-Type", ev.ContentType)
-		h.Set("Content-Disposition", attachment(fmt.Sprintf("evidence-%d-%d", id, fid), ev.Name))
+		h.Set("Content-Disposition", files.Disposition(ev.Name, ev.ContentType, fmt.Sprintf("evidence-%d-%d", id, fid)))
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Content-Security-Policy", "sandbox")
 		http.ServeContent(w, r, "", time.Time{}, f)

@@ -1,13 +1,16 @@
 package api
 
 import (
+	"errors"
 	"log/slog"
+	"mime"
 	"net/http"
 	"slices"
 	"strings"
 
 	"zwfw"
 	"zwfw/internal/httpauth"
+	"zwfw/internal/inputlimit"
 )
 
 // access says who may call a route. Roles and scope are the services'
@@ -51,7 +54,7 @@ type route struct {
 func routes(d Deps) []route {
 	return []route{
 		{"POST", "/auth/login", public, false, handleLogin(d.Users, d.Config.TokenTTL, d.Now)},
-		{"POST", "/auth/logout", signedIn, false, handleLogout(d.Users, d.Config.SecureCookies)},
+		{"POST", "/auth/logout", signedIn, false, handleLogout(d.Users)},
 		{"GET", "/auth/me", signedIn, false, handleMe(d.Users)},
 		{"POST", "/auth/password", signedIn, false, handleChangePassword(d.Users)},
 		{"POST", "/auth/register", public, false, handleRegister(d.Users)},
@@ -154,9 +157,19 @@ func serve(d Deps, rt route) http.Handler {
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		w.Header().Set("Cache-Control", "no-store")
 		err := func() error {
+			if err := checkLengths(r); err != nil {
+				return err
+			}
+			if r.MultipartForm != nil {
+				defer r.MultipartForm.RemoveAll()
+			}
 			if rt.Access == signedIn {
-				if httpauth.Actor(r.Context()) == nil {
+				a := httpauth.Actor(r.Context())
+				if a == nil {
 					return notSignedIn(r)
+				}
+				if a.MustChangePassword && !beforePasswordChange[rt.Method+" "+rt.Path] {
+					return zwfw.Errorf(zwfw.EFORBIDDEN, "管理员为您设置的初始密码须先修改：请先调用 POST %s/auth/password 修改密码，再使用其他接口", Prefix)
 				}
 				if !httpauth.CheckCSRF(r) {
 					return zwfw.Errorf(zwfw.EFORBIDDEN, "缺少或错误的 CSRF 令牌：以 Cookie 登录调用接口时，须在 %s 请求头中携带令牌", httpauth.CSRFHeader)
@@ -168,6 +181,45 @@ func serve(d Deps, rt route) http.Handler {
 			writeError(d.Log, w, r, err)
 		}
 	})
+}
+
+// beforePasswordChange are the routes an account whose password an
+// administrator set may call before it changes the password.
+var beforePasswordChange = map[string]bool{"POST /auth/password": true, "POST /auth/logout": true, "GET /auth/me": true}
+
+// checkLengths refuses a request with a query parameter or form field
+// longer than inputlimit allows, naming it (400), before anything reads it.
+// A form body is parsed here for that; handlers find it parsed.
+func checkLengths(r *http.Request) error {
+	if err := inputlimit.Query.Check(r.URL.Query(), "参数"); err != nil {
+		return err
+	}
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch mt {
+	case "multipart/form-data":
+		if err := r.ParseMultipartForm(multipartMemory); err != nil {
+			return formError(err)
+		}
+	case "application/x-www-form-urlencoded":
+		if err := r.ParseForm(); err != nil {
+			return formError(err)
+		}
+	default:
+		return nil
+	}
+	return inputlimit.Form.Check(r.PostForm, "字段")
+}
+
+// multipartMemory is how much of a multipart body is kept in memory; the
+// rest goes to temporary files.
+const multipartMemory = 8 << 20
+
+func formError(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return tooLarge(mbe.Limit)
+	}
+	return zwfw.Errorf(zwfw.EBADREQUEST, "请求正文的表单无法读取")
 }
 
 // notSignedIn is the 401 for a request without a valid session or token.

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"zwfw"
@@ -29,6 +30,7 @@ import (
 	"zwfw/internal/org"
 	"zwfw/internal/seed"
 	"zwfw/internal/supervision"
+	"zwfw/internal/throttle"
 	"zwfw/internal/web"
 )
 
@@ -116,7 +118,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	orgs := org.NewService(d, now)
 	a := &App{
 		Config: cfg, DB: d, Orgs: orgs, Files: fs, Log: log, Now: now,
-		Users:   account.NewService(d, orgs, now, account.Policy{SessionIdle: cfg.SessionIdle, TokenTTL: cfg.TokenTTL}),
+		Users: account.NewService(d, orgs, now, account.Policy{SessionIdle: cfg.SessionIdle, TokenTTL: cfg.TokenTTL,
+			AddrLimit: limit(cfg.LoginLimit), GlobalLimit: limit(cfg.LoginLimitAll), HomeOrg: cfg.Site.RegionCode}),
 		Catalog: catalog.NewService(d, orgs, fs, now),
 	}
 	a.Calendar = calendar.New(d, now)
@@ -124,6 +127,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	a.Reports = supervision.NewReports(d, a.Calendar, cfg.Site.RegionCode, now)
 	a.Errors = supervision.NewErrors(d, now)
 	a.Cases.SetWarnRule(casework.WarnRule{Days: cfg.WarnDays, Share: cfg.WarnShare})
+	a.Cases.SetLookupLimit(limit(cfg.LookupLimit))
 	a.Warnings = supervision.NewWarnings(d, a.Calendar, now, supervision.Thresholds{Days: cfg.WarnDays, Share: cfg.WarnShare}, log)
 	// The queue's tables are River's own, migrated by River beside ours.
 	q, err := jobs.New(ctx, d, jobs.Config{Workers: cfg.JobWorkers, Log: log})
@@ -156,6 +160,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	}
 	return a, nil
 }
+
+// limit is a configured rate as a throttle limit.
+func limit(r config.Rate) throttle.Limit { return throttle.Limit{N: r.N, Window: r.Per} }
 
 func (a *App) seedDeps() seed.Deps {
 	return seed.Deps{DB: a.DB, Orgs: a.Orgs, Catalog: a.Catalog, Users: a.Users, Files: a.Files, Now: a.Now, Log: a.Log}
@@ -204,7 +211,7 @@ func (a *App) Close() error {
 
 // Handler is the whole HTTP surface.
 func (a *App) Handler() (http.Handler, error) {
-	m := newMetrics(a.DB)
+	m := newMetrics(a.DB, a.Users)
 	apiH := api.New(api.Deps{Config: a.Config, DB: a.DB, Orgs: a.Orgs, Users: a.Users, Catalog: a.Catalog, Files: a.Files,
 		Cases: a.Cases, Calendar: a.Calendar, Supervision: a.Super, Warnings: a.Warnings, Reports: a.Reports, Errors: a.Errors, Log: a.Log, Now: a.Now, PaymentSecret: []byte(a.Config.PaymentSecret),
 		Audit: a.Audit})
@@ -213,7 +220,8 @@ func (a *App) Handler() (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	auth := httpauth.Middleware(a.Users, httpauth.Options{Secure: a.Config.SecureCookies})
+	front := httpauth.Options{Secure: a.Config.SecureCookies, TrustedProxies: a.Config.TrustedProxies}
+	auth := httpauth.Middleware(a.Users, front)
 	root := http.NewServeMux()
 	root.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -231,14 +239,17 @@ func (a *App) Handler() (http.Handler, error) {
 		}
 		_, _ = io.WriteString(w, "ready\n")
 	})
-	root.Handle("GET /metrics", m.handler())
+	root.Handle("GET /metrics", m.handler(a.Config.MetricsToken))
 	root.Handle("/api/v1/", auth(m.instrument("api", apiH)))
 	root.Handle("/", auth(m.instrument("web", webH)))
-	return secure(root), nil
+	return httpauth.Front(front)(secure(root)), nil
 }
 
 // secure sets the headers every response carries: no inline scripts or
-// styles, no framing, no sniffing.
+// styles, no framing, no sniffing. When the request came over HTTPS
+// (httpauth.Secure: ZWFW_SECURE_COOKIES and ZWFW_TRUSTED_PROXIES decide)
+// the answer carries HSTS and every cookie it sets is marked Secure, here
+// once for all of them.
 func secure(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
@@ -246,9 +257,45 @@ func secure(next http.Handler) http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "same-origin")
+		if httpauth.Secure(r) {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+			w = &secureCookies{ResponseWriter: w}
+		}
 		next.ServeHTTP(w, r)
 	})
 }
+
+// secureCookies marks every cookie of a response Secure as the header is
+// written.
+type secureCookies struct {
+	http.ResponseWriter
+	done bool
+}
+
+func (w *secureCookies) mark() {
+	if w.done {
+		return
+	}
+	w.done = true
+	cs := w.Header()["Set-Cookie"]
+	for i, c := range cs {
+		if !strings.Contains(strings.ToLower(c), "; secure") {
+			cs[i] = c + "; Secure"
+		}
+	}
+}
+
+func (w *secureCookies) WriteHeader(code int) {
+	w.mark()
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *secureCookies) Write(b []byte) (int, error) {
+	w.mark()
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *secureCookies) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // Serve listens on the configured address until ctx ends, then shuts down
 // gracefully, letting requests in flight finish.

@@ -1,15 +1,20 @@
 package app
 
 import (
+	"crypto/subtle"
 	"net/http"
+	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"zwfw/internal/account"
 	"zwfw/internal/db"
+	"zwfw/internal/httpauth"
 )
 
 // metrics are the Prometheus metrics served at /metrics: requests and their
@@ -20,7 +25,7 @@ type metrics struct {
 	latency  *prometheus.HistogramVec
 }
 
-func newMetrics(d *db.DB) *metrics {
+func newMetrics(d *db.DB, users *account.Service) *metrics {
 	reg := prometheus.NewRegistry()
 	m := &metrics{
 		reg: reg,
@@ -34,12 +39,40 @@ func newMetrics(d *db.DB) *metrics {
 	}
 	reg.MustRegister(m.requests, m.latency,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		collectors.NewDBStatsCollector(d.SQL(), string(d.Dialect)))
+		collectors.NewDBStatsCollector(d.SQL(), string(d.Dialect)),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "zwfw_password_checks_total", Help: "Password hashes compared (sign-ins, password changes) by this process.",
+		}, func() float64 { return float64(users.PasswordChecks()) }))
 	return m
 }
 
-func (m *metrics) handler() http.Handler {
-	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+// handler serves the metrics to whoever may read them: with a token set
+// (ZWFW_METRICS_TOKEN), a request carrying it as a bearer token; without
+// one, only a request from the loopback interface that no proxy forwarded
+// (a scraper on the server itself). Everyone else gets 404, as if there
+// were nothing here: request rates, routes and pool sizes are of use to an
+// attacker.
+func (m *metrics) handler(token string) http.Handler {
+	h := promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !metricsAllowed(r, token) {
+			http.NotFound(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func metricsAllowed(r *http.Request, token string) bool {
+	if token != "" {
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		return ok && subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(token)) == 1
+	}
+	if r.Header.Get("X-Forwarded-For") != "" || r.Header.Get("Forwarded") != "" {
+		return false
+	}
+	a, err := netip.ParseAddr(httpauth.ClientIP(r))
+	return err == nil && a.Unmap().IsLoopback()
 }
 
 type statusWriter struct {

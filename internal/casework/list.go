@@ -2,7 +2,6 @@ package casework
 
 import (
 	"context"
-	"crypto/subtle"
 	"fmt"
 	"math"
 	"strconv"
@@ -532,31 +531,16 @@ type ProgressStep struct {
 	At     time.Time `json:"at"`
 }
 
-// PublicProgress returns the public view of the case with serial. The
-// query code printed on the case's notices (or the last six characters of
-// the applicant's ID number or credit code) must come with it: serial
-// numbers run in sequence, and without a second factor anyone could walk
-// them and learn who applied for what (UX.md 办件查询).
-func (s *Service) PublicProgress(ctx context.Context, serial, code string) (*Progress, error) {
-	notFound := zwfw.Errorf(zwfw.ENOTFOUND, "没有找到办件编号为 %s、查询码相符的办件，请核对编号和查询码", serial)
-	code = strings.ToUpper(strings.TrimSpace(code))
-	if len(code) < 4 {
-		return nil, notFound
-	}
-	c, err := s.load(ctx, s.db.Reader(), "c.serial = ?", strings.TrimSpace(serial))
+// PublicProgress returns the public view of the case with serial to a
+// visitor at the client address addr. The query code printed on the case's
+// notices (or the last six characters of the applicant's ID number or
+// credit code) must come with it: serial numbers run in sequence, and
+// without a second factor anyone could walk them and learn who applied for
+// what (UX.md 办件查询). Guessing it is limited by address (lookup.go).
+func (s *Service) PublicProgress(ctx context.Context, serial, code, addr string) (*Progress, error) {
+	c, err := s.publicCase(ctx, serial, code, addr)
 	if err != nil {
-		return nil, notFound
-	}
-	if err := s.lookupAllowed(ctx, c.Serial); err != nil {
 		return nil, err
-	}
-	id := strings.ToUpper(c.Applicant.Ident)
-	if subtle.ConstantTimeCompare([]byte(code), []byte(c.QueryCode)) != 1 &&
-		!(len(code) == 6 && len(id) >= 6 && subtle.ConstantTimeCompare([]byte(code), []byte(id[len(id)-6:])) == 1) {
-		if err := s.lookupFailed(ctx, c.Serial); err != nil {
-			return nil, err
-		}
-		return nil, notFound
 	}
 	p := &Progress{Serial: c.Serial, ItemName: c.ItemName, OrgName: c.OrgName, Applicant: ident.MaskName(c.Applicant.Name),
 		Status: c.Status, StatusName: c.StatusName, Deadline: c.Deadline, SubmittedAt: c.SubmittedAt, Steps: []ProgressStep{}}
@@ -613,40 +597,4 @@ func (c *Case) Mask() {
 	if c.Applicant.Kind == zwfw.KindPerson {
 		c.Applicant.Ident = ident.MaskID(c.Applicant.Ident)
 	}
-}
-
-// Public lookups of one case may fail MaxLookupFailures times in
-// LookupWindow; then the case is closed to them until the window ends, so
-// that nobody can try the million query codes (the applicant still sees it
-// in 我的办件).
-const (
-	MaxLookupFailures = 10
-	LookupWindow      = time.Hour
-)
-
-func (s *Service) lookupAllowed(ctx context.Context, serial string) error {
-	var start int64
-	var n int
-	err := s.db.Reader().QueryRow(ctx, "SELECT window_start, n FROM lookup_failures WHERE serial = ?", serial).Scan(&start, &n)
-	if err != nil || n < MaxLookupFailures {
-		return nil
-	}
-	if until := db.Time(start).Add(LookupWindow); s.now().Before(until) {
-		return zwfw.Errorf(zwfw.ETOOMANY, "该办件查询失败次数过多，已暂停公开查询，请于 %s 后再试，或登录“我的办件”查看", until.Format("15:04"))
-	}
-	return nil
-}
-
-// lookupFailed counts a failed lookup in the current window, or starts a
-// new window when the last one is over.
-func (s *Service) lookupFailed(ctx context.Context, serial string) error {
-	now := db.Millis(s.now())
-	return s.db.InTx(ctx, func(tx *db.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO lookup_failures (serial, window_start, n) VALUES (?, ?, 1)
-			ON CONFLICT (serial) DO UPDATE SET
-				n = CASE WHEN excluded.window_start - lookup_failures.window_start >= ? THEN 1 ELSE lookup_failures.n + 1 END,
-				window_start = CASE WHEN excluded.window_start - lookup_failures.window_start >= ? THEN excluded.window_start ELSE lookup_failures.window_start END`,
-			serial, now, LookupWindow.Milliseconds(), LookupWindow.Milliseconds())
-		return err
-	})
 }

@@ -11,6 +11,7 @@ import (
 	"zwfw/internal/catalog"
 	"zwfw/internal/db"
 	"zwfw/internal/org"
+	"zwfw/internal/throttle"
 )
 
 // Service runs cases.
@@ -28,6 +29,8 @@ type Service struct {
 	warnMu sync.Mutex
 	warn   *warnCond // the yellow-card condition of today
 	rule   WarnRule  // when a case turns yellow
+
+	lookup throttle.Limit // failed public lookups allowed per client address (lookup.go)
 }
 
 // recentCases bounds the cache of recently read cases: enough for the

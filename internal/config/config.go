@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -27,7 +28,22 @@ type Config struct {
 	SessionIdle   time.Duration // ZWFW_SESSION_IDLE: signed-in pages expire after this idle time
 	TokenTTL      time.Duration // ZWFW_TOKEN_TTL: lifetime of API bearer tokens
 	MaxUpload     int64         // ZWFW_MAX_UPLOAD: largest accepted upload, bytes
-	SecureCookies bool          // ZWFW_SECURE_COOKIES: mark cookies Secure (behind HTTPS)
+	// ZWFW_SECURE_COOKIES: "auto" (the default) marks cookies Secure and
+	// sends HSTS on requests that came over HTTPS — TLS to this server, or
+	// X-Forwarded-Proto: https from a trusted proxy; "true" always, "false"
+	// never.
+	SecureCookies string
+	// ZWFW_TRUSTED_PROXIES: addresses or CIDR ranges of the reverse proxies
+	// in front of the server, whose X-Forwarded-For (the client address)
+	// and X-Forwarded-Proto are believed. Empty: none, the peer is the client.
+	TrustedProxies []netip.Prefix
+	// ZWFW_METRICS_TOKEN: /metrics answers a request with "Authorization:
+	// Bearer <token>"; without a token set, only requests from the loopback
+	// interface that came through no proxy.
+	MetricsToken  string
+	LoginLimit    Rate          // ZWFW_LOGIN_LIMIT: failed sign-ins per client address
+	LoginLimitAll Rate          // ZWFW_LOGIN_LIMIT_ALL: failed sign-ins on the whole platform
+	LookupLimit   Rate          // ZWFW_LOOKUP_LIMIT: failed public progress lookups per client address
 	PaymentSecret string        // ZWFW_PAYMENT_SECRET: key the online payment platform signs its callbacks with (HMAC-SM3)
 	JobWorkers    int           // ZWFW_JOB_WORKERS: background jobs this process works at once (0: insert only, work none)
 	WarnInterval  time.Duration // ZWFW_WARN_INTERVAL: how often the deadline-warning scan runs
@@ -51,6 +67,36 @@ type Site struct {
 	ErrorReport  string // ZWFW_SITE_ERROR_REPORT: 政府网站找错 link
 	RegionCode   string // ZWFW_REGION: division code of the deploying county
 	ComplaintTel string // ZWFW_SITE_COMPLAINT: 监督投诉电话 shown when an item has none
+}
+
+// Rate is at most N events Per period; a negative N is no limit ("off").
+type Rate struct {
+	N   int
+	Per time.Duration
+}
+
+func (r Rate) String() string {
+	if r.N < 0 {
+		return "off"
+	}
+	return fmt.Sprintf("%d/%s", r.N, r.Per)
+}
+
+// parseRate reads "20/10m" (20 per 10 minutes) or "off".
+func parseRate(v string) (Rate, error) {
+	if v == "off" {
+		return Rate{N: -1}, nil
+	}
+	ns, ds, ok := strings.Cut(v, "/")
+	n, err := strconv.Atoi(ns)
+	if !ok || err != nil || n < 1 {
+		return Rate{}, fmt.Errorf("not a rate like 20/10m or off: %q", v)
+	}
+	d, err := time.ParseDuration(ds)
+	if err != nil || d < time.Second || d > 24*time.Hour {
+		return Rate{}, fmt.Errorf("not a rate like 20/10m (period 1s–24h) or off: %q", v)
+	}
+	return Rate{N: n, Per: d}, nil
 }
 
 type option struct {
@@ -87,6 +133,13 @@ func options() []option {
 			return nil
 		}
 	}
+	rate := func(p func(c *Config) *Rate) func(*Config, string) error {
+		return func(c *Config, v string) error {
+			r, err := parseRate(v)
+			*p(c) = r
+			return err
+		}
+	}
 	return []option{
 		{"ZWFW_ADDR", "addr", "127.0.0.1:8080", "listen address", str(func(c *Config) *string { return &c.Addr }), false},
 		{"ZWFW_DATA_DIR", "data-dir", "zwfw-data", "directory for the SQLite database and uploaded files", str(func(c *Config) *string { return &c.DataDir }), false},
@@ -105,7 +158,41 @@ func options() []option {
 			c.MaxUpload = n
 			return nil
 		}, false},
-		{"ZWFW_SECURE_COOKIES", "secure-cookies", "false", "mark cookies Secure (set when served over HTTPS)", boolean(func(c *Config) *bool { return &c.SecureCookies }), true},
+		{"ZWFW_SECURE_COOKIES", "secure-cookies", "auto", "Secure cookies and HSTS: auto (when the request came over HTTPS), true or false", func(c *Config, v string) error {
+			switch strings.ToLower(v) {
+			case "auto":
+				c.SecureCookies = "auto"
+			case "true", "1", "yes", "on":
+				c.SecureCookies = "true"
+			case "false", "0", "no", "off":
+				c.SecureCookies = "false"
+			default:
+				return fmt.Errorf("not auto, true or false: %q", v)
+			}
+			return nil
+		}, true},
+		{"ZWFW_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed", func(c *Config, v string) error {
+			c.TrustedProxies = nil
+			for _, f := range strings.Split(v, ",") {
+				if f = strings.TrimSpace(f); f == "" {
+					continue
+				}
+				p, err := netip.ParsePrefix(f)
+				if err != nil {
+					a, aerr := netip.ParseAddr(f)
+					if aerr != nil {
+						return fmt.Errorf("not an address or CIDR range: %q", f)
+					}
+					p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+				}
+				c.TrustedProxies = append(c.TrustedProxies, p.Masked())
+			}
+			return nil
+		}, false},
+		{"ZWFW_METRICS_TOKEN", "metrics-token", "", "bearer token that opens /metrics (empty: loopback only)", str(func(c *Config) *string { return &c.MetricsToken }), false},
+		{"ZWFW_LOGIN_LIMIT", "login-limit", "20/10m", "failed sign-ins allowed per client address (n/period or off)", rate(func(c *Config) *Rate { return &c.LoginLimit }), false},
+		{"ZWFW_LOGIN_LIMIT_ALL", "login-limit-all", "300/1m", "failed sign-ins allowed on the whole platform (n/period or off)", rate(func(c *Config) *Rate { return &c.LoginLimitAll }), false},
+		{"ZWFW_LOOKUP_LIMIT", "lookup-limit", "20/1h", "failed public progress lookups allowed per client address (n/period or off)", rate(func(c *Config) *Rate { return &c.LookupLimit }), false},
 		{"ZWFW_PAYMENT_SECRET", "payment-secret", "", "key of the online payment platform's signed callbacks (empty: online payment off)", str(func(c *Config) *string { return &c.PaymentSecret }), false},
 		{"ZWFW_JOB_WORKERS", "job-workers", "4", "background jobs (deadline warnings …) this process works at once; 0 works none", func(c *Config, v string) error {
 			n, err := strconv.Atoi(v)

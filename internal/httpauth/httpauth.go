@@ -1,7 +1,9 @@
 // Package httpauth finds out who is making an HTTP request, for both
 // surfaces: page sessions in an HttpOnly, SameSite cookie, and API bearer
 // tokens. It also guards forms and cookie-authenticated API calls against
-// cross-site request forgery with a double-submit token.
+// cross-site request forgery with a double-submit token, and decides once
+// per request where it came from (the client address, through trusted
+// proxies) and whether it came over HTTPS (Secure cookies, HSTS).
 package httpauth
 
 import (
@@ -11,6 +13,7 @@ import (
 	"encoding/base64"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 
 	"zwfw"
@@ -31,6 +34,7 @@ const (
 	actorKey ctxKey = iota
 	tokenKey
 	csrfKey
+	frontKey
 )
 
 // Actor returns the signed-in actor of the request, or nil.
@@ -61,18 +65,148 @@ type Authenticator interface {
 	Authenticate(ctx context.Context, token, kind string) (*zwfw.Actor, error)
 }
 
-// Options configure the middleware.
+// Options say how requests reach the server.
 type Options struct {
-	Secure bool // mark cookies Secure
+	// Secure decides when cookies are marked Secure and HSTS is sent:
+	// "auto" (or empty) when the request came over HTTPS, "true" always,
+	// "false" never (config ZWFW_SECURE_COOKIES).
+	Secure string
+	// TrustedProxies are the reverse proxies in front of the server: from
+	// them, and only from them, X-Forwarded-For and X-Forwarded-Proto are
+	// believed (config ZWFW_TRUSTED_PROXIES).
+	TrustedProxies []netip.Prefix
+}
+
+// front is what Front found out about a request.
+type front struct {
+	ip     string // the client's address
+	https  bool   // the client's connection is HTTPS
+	secure bool   // cookies are Secure and HSTS is sent
+}
+
+// Front works out, once per request, the client's address and whether the
+// client's connection is HTTPS, and puts both in the request context for
+// ClientIP, HTTPS and Secure. The forwarding headers count only when the
+// peer is a trusted proxy: anyone else could write them.
+func Front(o Options) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if _, done := r.Context().Value(frontKey).(front); done {
+				next.ServeHTTP(w, r)
+				return
+			}
+			f := front{ip: peer(r), https: r.TLS != nil}
+			if o.trusted(f.ip) {
+				if ip := o.forwardedFor(r); ip != "" {
+					f.ip = ip
+				}
+				if p := lastValue(r.Header.Values("X-Forwarded-Proto")); p != "" {
+					f.https = strings.EqualFold(p, "https")
+				}
+			}
+			switch o.Secure {
+			case "true":
+				f.secure = true
+			case "false":
+			default:
+				f.secure = f.https
+			}
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), frontKey, f)))
+		})
+	}
+}
+
+func (o Options) trusted(ip string) bool {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return false
+	}
+	a = a.Unmap()
+	for _, p := range o.TrustedProxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// forwardedFor is the client address in X-Forwarded-For: the rightmost
+// address that is not a trusted proxy (the ones to its left were written by
+// the client itself and prove nothing).
+func (o Options) forwardedFor(r *http.Request) string {
+	var hops []string
+	for _, v := range r.Header.Values("X-Forwarded-For") {
+		for _, h := range strings.Split(v, ",") {
+			hops = append(hops, strings.TrimSpace(h))
+		}
+	}
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(hops[i])
+		if err != nil {
+			return "" // a garbled chain: keep the peer
+		}
+		if !o.trusted(a.String()) || i == 0 {
+			return a.Unmap().String()
+		}
+	}
+	return ""
+}
+
+func lastValue(vs []string) string {
+	if len(vs) == 0 {
+		return ""
+	}
+	parts := strings.Split(vs[len(vs)-1], ",")
+	return strings.TrimSpace(parts[len(parts)-1])
+}
+
+func peer(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func frontOf(r *http.Request) (front, bool) {
+	f, ok := r.Context().Value(frontKey).(front)
+	return f, ok
+}
+
+// ClientIP is the client's address: the peer, or behind a trusted proxy
+// the address the proxy names.
+func ClientIP(r *http.Request) string {
+	if f, ok := frontOf(r); ok {
+		return f.ip
+	}
+	return peer(r)
+}
+
+// HTTPS reports whether the client's connection is HTTPS.
+func HTTPS(r *http.Request) bool {
+	if f, ok := frontOf(r); ok {
+		return f.https
+	}
+	return r.TLS != nil
+}
+
+// Secure reports whether cookies set in answer to r are marked Secure and
+// the answer carries HSTS.
+func Secure(r *http.Request) bool {
+	if f, ok := frontOf(r); ok {
+		return f.secure
+	}
+	return r.TLS != nil
 }
 
 // Middleware puts the actor (if any) and the CSRF token into the request
-// context. A bearer token is checked as an API token; otherwise the session
-// cookie as a page session. An invalid bearer token is not an error here:
-// handlers that need an actor answer 401.
+// context (and what Front finds, when Front has not run). A bearer token is
+// checked as an API token; otherwise the session cookie as a page session.
+// An invalid bearer token is not an error here: handlers that need an actor
+// answer 401.
 func Middleware(auth Authenticator, o Options) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		return Front(o)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			ctx := r.Context()
 			if h := r.Header.Get("Authorization"); strings.HasPrefix(h, "Bearer ") {
 				tok := strings.TrimSpace(strings.TrimPrefix(h, "Bearer "))
@@ -86,7 +220,7 @@ func Middleware(auth Authenticator, o Options) func(http.Handler) http.Handler {
 				if a, err := auth.Authenticate(ctx, c.Value, account.SessionWeb); err == nil {
 					ctx = WithActor(ctx, a, c.Value)
 				} else {
-					ClearSession(w, o)
+					ClearSession(w, r)
 				}
 			}
 			// Every visitor gets a CSRF cookie (the double-submit token),
@@ -95,13 +229,26 @@ func Middleware(auth Authenticator, o Options) func(http.Handler) http.Handler {
 			if c, err := r.Cookie(CSRFCookie); err == nil && len(c.Value) >= 32 {
 				csrf = c.Value
 			} else {
-				csrf = newToken()
-				http.SetCookie(w, &http.Cookie{Name: CSRFCookie, Value: csrf, Path: "/", HttpOnly: true, Secure: o.Secure, SameSite: http.SameSiteLaxMode})
+				csrf = setCSRF(w, r)
 			}
 			ctx = context.WithValue(ctx, csrfKey, csrf)
 			next.ServeHTTP(w, r.WithContext(ctx))
-		})
+		}))
 	}
+}
+
+func setCSRF(w http.ResponseWriter, r *http.Request) string {
+	csrf := newToken()
+	http.SetCookie(w, &http.Cookie{Name: CSRFCookie, Value: csrf, Path: "/", HttpOnly: true, Secure: Secure(r), SameSite: http.SameSiteLaxMode})
+	return csrf
+}
+
+// RotateCSRF gives the visitor a new CSRF token (at sign-in: a token that
+// someone else may have seen or planted before it must not outlive the
+// change of who is signed in). Pages rendered after it, on the next
+// request, carry the new one.
+func RotateCSRF(w http.ResponseWriter, r *http.Request) {
+	setCSRF(w, r)
 }
 
 // CheckCSRF verifies an unsafe request carries the CSRF token, as a form
@@ -124,28 +271,17 @@ func CheckCSRF(r *http.Request) bool {
 }
 
 // SetSession stores a page-session token in the cookie.
-func SetSession(w http.ResponseWriter, token string, o Options) {
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: o.Secure, SameSite: http.SameSiteLaxMode})
+func SetSession(w http.ResponseWriter, r *http.Request, token string) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: Secure(r), SameSite: http.SameSiteLaxMode})
 }
 
 // ClearSession removes the session cookie.
-func ClearSession(w http.ResponseWriter, o Options) {
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: o.Secure, SameSite: http.SameSiteLaxMode})
+func ClearSession(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: Secure(r), SameSite: http.SameSiteLaxMode})
 }
 
 func newToken() string {
 	var b [32]byte
 	_, _ = rand.Read(b[:])
 	return base64.RawURLEncoding.EncodeToString(b[:])
-}
-
-// ClientIP is the remote address without port (the server sits behind no
-// proxy by default; a deployment behind one should pass X-Forwarded-For
-// through a trusted front and extend this).
-func ClientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

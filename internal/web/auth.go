@@ -120,13 +120,14 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 		p := loginPage{base: s.base(w, r, "登录"), Username: username, Next: next, Error: zwfw.ErrorMessage(err)}
 		p.Nav = "login"
 		st := status(code)
-		if code == zwfw.EFORBIDDEN {
-			st = http.StatusForbidden
-		}
+		retryAfter(w, err)
 		s.render(w, r, st, "login", p)
 		return nil
 	}
-	httpauth.SetSession(w, token, s.cookie)
+	httpauth.SetSession(w, r, token)
+	// Whoever saw or planted the CSRF token before sign-in must not hold
+	// the signed-in session's.
+	httpauth.RotateCSRF(w, r)
 	if u.MustChangePassword {
 		s.redirect(w, r, "/account#password", "warn", "为了账户安全，请先修改管理员为您设置的初始密码。")
 		return nil
@@ -141,7 +142,7 @@ func (s *server) logout(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	httpauth.ClearSession(w, s.cookie)
+	httpauth.ClearSession(w, r)
 	s.redirect(w, r, "/", "ok", "您已安全退出。")
 	return nil
 }
@@ -226,13 +227,10 @@ func (s *server) register(w http.ResponseWriter, r *http.Request) error {
 	if len(p.Errors) == 0 {
 		_, err := s.d.Users.Register(r.Context(), in)
 		if err == nil {
-			token, _, err := s.d.Users.Login(r.Context(), in.Username, in.Password, account.SessionWeb, httpauth.ClientIP(r), r.UserAgent())
-			if err != nil {
-				s.redirect(w, r, "/login", "ok", "注册成功，请登录。")
-				return nil
-			}
-			httpauth.SetSession(w, token, s.cookie)
-			s.redirect(w, r, "/account", "ok", "注册成功，已为您登录。")
+			// The same answer whether the number was new or already had an
+			// account (whose holder is then told by message): signing in
+			// at once would tell the two apart.
+			s.redirect(w, r, "/login", "ok", registeredMessage)
 			return nil
 		}
 		if c := zwfw.ErrorCode(err); c != zwfw.EINVALID && c != zwfw.ECONFLICT {
@@ -253,6 +251,9 @@ func (s *server) register(w http.ResponseWriter, r *http.Request) error {
 	s.render(w, r, http.StatusUnprocessableEntity, "register", p)
 	return nil
 }
+
+// registeredMessage answers every registration that passed the checks.
+const registeredMessage = "注册已提交，请用刚才设置的用户名和密码登录。如果该证件号码此前已注册过账户，账户持有人会收到站内消息和短信提醒。"
 
 type accountPage struct {
 	base

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -130,15 +131,27 @@ func TestRegister(t *testing.T) {
 		t.Fatal("an account was created despite the mismatch")
 	}
 
-	form.Set("id_number", "610923198503120025") // 王秀兰's
-	p = c.post("/register", form, true)
-	mustContain(t, "taken ID", p.Body, "该居民身份证号已注册过账户", `id="f-id_number-err"`)
-	form.Set("id_number", fixCheck("61092319900101123"))
-	p = c.post("/register", form, true)
-	if p.Status != http.StatusSeeOther || p.Header.Get("Location") != "/account" {
-		t.Fatalf("register = %d %s\n%s", p.Status, p.Header.Get("Location"), p.Body)
+	// A number that already has an account and a new one get the same
+	// answer (issue 8, item 8): the sign-in page with the same message.
+	var answers []string
+	for _, id := range []string{"610923198503120025" /* 王秀兰's */, fixCheck("61092319900101123")} {
+		form.Set("id_number", id)
+		c := newClient(t, e)
+		p = c.post("/register", form, true)
+		if p.Status != http.StatusSeeOther || p.Header.Get("Location") != "/login" {
+			t.Fatalf("register %s = %d %s\n%s", id, p.Status, p.Header.Get("Location"), p.Body)
+		}
+		body := c.follow(p).Body
+		mustContain(t, "after register", body, "注册已提交", "用户名和密码登录")
+		answers = append(answers, body[strings.Index(body, "注册已提交"):][:200])
 	}
-	mustContain(t, "after register", c.follow(p).Body, "注册成功", "张三")
+	if answers[0] != answers[1] {
+		t.Errorf("a taken and a new number answered differently:\n%s\n%s", answers[0], answers[1])
+	}
+	if u, err := e.App.Users.ByUsername(ctx, "zhang.san"); err != nil || u.IDNumber != fixCheck("61092319900101123") {
+		t.Fatalf("the new number's account: %+v %v", u, err)
+	}
+	login(t, e, "zhang.san", "Ningshan@2026")
 
 	// An enterprise with a bad credit code.
 	p = c.post("/register", url.Values{"type": {"enterprise"}, "username": {"qiye.a"}, "password": {"Ningshan@2026"}, "password2": {"Ningshan@2026"},
@@ -196,5 +209,84 @@ func TestAdminIsForStaff(t *testing.T) {
 	}
 	if p := anon.get("/no/such/page"); p.Status != 404 || !strings.Contains(p.Body, "页面不存在") {
 		t.Errorf("unknown page = %d", p.Status)
+	}
+}
+
+// TestCSRFRotatesAtSignIn: the CSRF token a visitor had before signing in
+// (which someone else may have seen or planted) is replaced at sign-in and
+// no longer accepted afterwards (issue 8, item 8).
+func TestCSRFRotatesAtSignIn(t *testing.T) {
+	e := apptest.Start(t, "sqlite")
+	c := newClient(t, e)
+	before := c.csrf()
+	p := c.post("/login", url.Values{"username": {"county.window"}, "password": {apptest.DemoPassword}}, true)
+	if p.Status != http.StatusSeeOther {
+		t.Fatalf("login = %d", p.Status)
+	}
+	after := c.csrf()
+	if after == before || len(after) < 32 {
+		t.Fatalf("CSRF token after sign-in %q, before %q: want a new one", after, before)
+	}
+	old := url.Values{"csrf_token": {before}}
+	if p := c.post("/logout", old, false); p.Status != http.StatusForbidden {
+		t.Errorf("the token from before sign-in still accepted: %d", p.Status)
+	}
+	if p := c.post("/logout", url.Values{}, true); p.Status != http.StatusSeeOther {
+		t.Errorf("logout with the new token = %d", p.Status)
+	}
+}
+
+// TestMustChangePasswordPages: the workbench and the other signed-in pages
+// send an account whose password an administrator set to its password form
+// until it is changed (issue 8, item 8).
+func TestMustChangePasswordPages(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		admin := login(t, e, "admin", apptest.AdminPassword)
+		p := admin.post("/admin/users/county.window/password", url.Values{"password": {"Reset@2026x"}, "password2": {"Reset@2026x"}}, true)
+		if p.Status != http.StatusSeeOther {
+			t.Fatalf("reset = %d\n%s", p.Status, p.Body)
+		}
+		c := newClient(t, e)
+		p = c.post("/login", url.Values{"username": {"county.window"}, "password": {"Reset@2026x"}}, true)
+		if p.Header.Get("Location") != "/account#password" {
+			t.Fatalf("sign-in lands at %q", p.Header.Get("Location"))
+		}
+		for _, path := range []string{"/work", "/work/new", "/admin", "/notices/x/1"} {
+			if p := c.get(path); p.Status != http.StatusSeeOther || p.Header.Get("Location") != "/account#password" {
+				t.Errorf("%s = %d → %q, want the password form", path, p.Status, p.Header.Get("Location"))
+			}
+		}
+		if p := c.get("/account"); p.Status != http.StatusOK {
+			t.Fatalf("/account = %d", p.Status)
+		}
+		p = c.post("/account/password", url.Values{"old_password": {"Reset@2026x"}, "new_password": {"Mine@2026xy"}, "new_password2": {"Mine@2026xy"}}, true)
+		if p.Status != http.StatusSeeOther {
+			t.Fatalf("change = %d", p.Status)
+		}
+		if p := c.get("/work"); p.Status != http.StatusOK {
+			t.Errorf("/work after the change = %d", p.Status)
+		}
+	})
+}
+
+// TestLoginPageRateLimited: past ZWFW_LOGIN_LIMIT failed sign-ins from one
+// address the sign-in page answers 429 with Retry-After and a message, and
+// checks no password (issue 8, item 1).
+func TestLoginPageRateLimited(t *testing.T) {
+	e := apptest.Start(t, "sqlite")
+	c := newClient(t, e)
+	for i := range 20 {
+		if p := c.post("/login", url.Values{"username": {fmt.Sprintf("nobody%d", i)}, "password": {"Wrong@2026"}}, true); p.Status != http.StatusUnauthorized {
+			t.Fatalf("failure %d = %d", i, p.Status)
+		}
+	}
+	before := e.App.Users.PasswordChecks()
+	p := c.post("/login", url.Values{"username": {"county.window"}, "password": {apptest.DemoPassword}}, true)
+	if p.Status != http.StatusTooManyRequests || p.Header.Get("Retry-After") == "" {
+		t.Fatalf("21st attempt = %d, Retry-After %q", p.Status, p.Header.Get("Retry-After"))
+	}
+	mustContain(t, "refused sign-in", p.Body, "登录失败次数过多，请稍后再试", `role="alert"`)
+	if e.App.Users.PasswordChecks() != before {
+		t.Error("a refused sign-in was checked")
 	}
 }

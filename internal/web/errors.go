@@ -200,7 +200,7 @@ func (s *server) errorFile(w http.ResponseWriter, r *http.Request) error {
 	defer f.Close()
 	h := w.Header()
 	h.Set("Content-Type", ev.ContentType)
-	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="evidence-%d-%d"; filename*=UTF-8''%s`, e.ID, fid, pathEscape(ev.Name)))
+	h.Set("Content-Disposition", files.Disposition(ev.Name, ev.ContentType, fmt.Sprintf("evidence-%d-%d", e.ID, fid)))
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", "sandbox")
 	http.ServeContent(w, r, "", time.Time{}, f)

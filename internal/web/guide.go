@@ -192,7 +192,7 @@ func (s *server) itemFile(w http.ResponseWriter, r *http.Request) error {
 	defer f.Close()
 	h := w.Header()
 	h.Set("Content-Type", a.ContentType)
-	h.Set("Content-Disposition", contentDisposition(a.Name))
+	h.Set("Content-Disposition", files.Disposition(a.Name, a.ContentType, ""))
 	// The bytes behind a digest never change.
 	h.Set("Cache-Control", "public, max-age=86400")
 	h.Set("ETag", `"`+sha+`"`)
@@ -200,7 +200,7 @@ func (s *server) itemFile(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// contentDisposition names a download: an ASCII fallback for old browsers
+// contentDisposition names a generated download (an export): an ASCII fallback for old browsers
 // and the real (Chinese) name in RFC 5987 form.
 func contentDisposition(name string) string {
 	ext := ""

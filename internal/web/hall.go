@@ -12,6 +12,7 @@ import (
 
 	"zwfw"
 	"zwfw/internal/catalog"
+	"zwfw/internal/httpauth"
 	"zwfw/internal/org"
 )
 
@@ -464,7 +465,7 @@ func (s *server) town(w http.ResponseWriter, r *http.Request) error {
 func (s *server) setCare(w http.ResponseWriter, r *http.Request) error {
 	on := r.PostFormValue("on") == "1"
 	c := &http.Cookie{Name: careCookie, Value: "1", Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true,
-		Secure: s.d.Config.SecureCookies, SameSite: http.SameSiteLaxMode}
+		Secure: httpauth.Secure(r), SameSite: http.SameSiteLaxMode}
 	if !on {
 		c.Value, c.MaxAge = "", -1
 	}

@@ -382,7 +382,7 @@ func (s *server) myCaseFile(w http.ResponseWriter, r *http.Request) error {
 	defer f.Close()
 	h := w.Header()
 	h.Set("Content-Type", m.ContentType)
-	h.Set("Content-Disposition", contentDisposition(m.FileName))
+	h.Set("Content-Disposition", files.Disposition(m.FileName, m.ContentType, ""))
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", "sandbox")
 	http.ServeContent(w, r, "", time.Time{}, f)

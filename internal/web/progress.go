@@ -6,6 +6,7 @@ import (
 
 	"zwfw"
 	"zwfw/internal/casework"
+	"zwfw/internal/httpauth"
 )
 
 type progressPage struct {
@@ -45,7 +46,7 @@ func (s *server) progressCase(w http.ResponseWriter, r *http.Request) error {
 	serial, code := r.PathValue("serial"), strings.TrimSpace(r.URL.Query().Get("code"))
 	p := progressPage{base: s.base(w, r, "办件查询"), Serial: serial}
 	p.Nav = "progress"
-	pr, err := s.d.Cases.PublicProgress(r.Context(), serial, code)
+	pr, err := s.d.Cases.PublicProgress(r.Context(), serial, code, httpauth.ClientIP(r))
 	if err != nil {
 		if zwfw.ErrorCode(err) != zwfw.ENOTFOUND {
 			return err
@@ -67,7 +68,7 @@ func (s *server) progressCase(w http.ResponseWriter, r *http.Request) error {
 // right code.
 func (s *server) progressQR(w http.ResponseWriter, r *http.Request) error {
 	serial, code := r.PathValue("serial"), strings.TrimSpace(r.URL.Query().Get("code"))
-	if _, err := s.d.Cases.PublicProgress(r.Context(), serial, code); err != nil {
+	if _, err := s.d.Cases.PublicProgress(r.Context(), serial, code, httpauth.ClientIP(r)); err != nil {
 		return err
 	}
 	return writeQR(w, s.progressURL(r, serial, code))

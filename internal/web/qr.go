@@ -6,6 +6,8 @@ import (
 	"strconv"
 
 	qrcode "github.com/skip2/go-qrcode"
+
+	"zwfw/internal/httpauth"
 )
 
 // progressURL is the public progress page of a case with its query code —
@@ -16,7 +18,7 @@ func (s *server) progressURL(r *http.Request, serial, code string) string {
 	scheme, host := "https", s.d.Config.Site.Domain
 	if host == "" {
 		host = r.Host
-		if r.TLS == nil && !s.d.Config.SecureCookies {
+		if !httpauth.HTTPS(r) && !httpauth.Secure(r) {
 			scheme = "http"
 		}
 	}

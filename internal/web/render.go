@@ -25,6 +25,7 @@ import (
 	"zwfw/internal/httpauth"
 	"zwfw/internal/org"
 	"zwfw/internal/supervision"
+	"zwfw/internal/throttle"
 )
 
 //go:embed templates
@@ -215,6 +216,7 @@ func (s *server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 	if st == http.StatusInternalServerError {
 		s.d.Log.Error("web: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
+	retryAfter(w, err)
 	p := errorPage{base: s.base(w, r, ""), Status: st, Message: zwfw.ErrorMessage(err)}
 	switch st {
 	case http.StatusNotFound:
@@ -235,6 +237,14 @@ func (s *server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 	s.render(w, r, st, "error", p)
 }
 
+// retryAfter tells a client refused for too many attempts when to come
+// back.
+func retryAfter(w http.ResponseWriter, err error) {
+	if sec, ok := throttle.RetryAfter(err); ok {
+		w.Header().Set("Retry-After", strconv.Itoa(sec))
+	}
+}
+
 // notFound is the page for paths no route matches.
 func (s *server) notFound(w http.ResponseWriter, r *http.Request) error {
 	return zwfw.Errorf(zwfw.ENOTFOUND, "您访问的页面不存在或已被移除。请检查网址，或从首页重新查找。")
@@ -251,8 +261,8 @@ type flash struct {
 
 func (s *server) setFlash(w http.ResponseWriter, kind, msg string) {
 	v := base64.RawURLEncoding.EncodeToString([]byte(kind + "|" + msg))
-	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: v, Path: "/", MaxAge: 120, HttpOnly: true,
-		Secure: s.d.Config.SecureCookies, SameSite: http.SameSiteLaxMode})
+	// Marked Secure at the front (app.secure) when the request came over HTTPS.
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: v, Path: "/", MaxAge: 120, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 }
 
 func takeFlash(w http.ResponseWriter, r *http.Request) *flash {

@@ -20,6 +20,7 @@ import (
 	"zwfw/internal/db"
 	"zwfw/internal/files"
 	"zwfw/internal/httpauth"
+	"zwfw/internal/inputlimit"
 	"zwfw/internal/org"
 	"zwfw/internal/supervision"
 )
@@ -48,7 +49,6 @@ type server struct {
 	d      Deps
 	tpl    map[string]*template.Template
 	assets *assets
-	cookie httpauth.Options
 	key    []byte // signs attachment fields carried through a re-rendered form
 
 	mu    sync.Mutex
@@ -69,7 +69,7 @@ func New(d Deps) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &server{d: d, assets: a, cookie: httpauth.Options{Secure: d.Config.SecureCookies}, key: newKey()}
+	s := &server{d: d, assets: a, key: newKey()}
 	if s.tpl, err = parseTemplates(templateFS, s.funcs(a)); err != nil {
 		return nil, err
 	}
@@ -85,11 +85,16 @@ func (s *server) now() time.Time { return s.d.Now().In(db.Zone) }
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
 // page adapts a handlerFunc. Pages for a signed-in user are never stored
-// by shared caches.
+// by shared caches. A query parameter longer than inputlimit.Query allows
+// gets the error page (400) before the handler reads it.
 func (s *server) page(fn handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if httpauth.Actor(r.Context()) != nil {
 			w.Header().Set("Cache-Control", "private, no-store")
+		}
+		if err := inputlimit.Query.Check(r.URL.Query(), "参数"); err != nil {
+			s.renderError(w, r, err)
+			return
 		}
 		if err := fn(w, r); err != nil {
 			s.renderError(w, r, err)
@@ -103,8 +108,9 @@ const (
 	formMemory = 8 << 20 // multipart parts kept in memory; larger ones go to temporary files
 )
 
-// form guards a POST: it bounds and parses the body, then checks the CSRF
-// token (a failed check is a 403).
+// form guards a POST: it bounds and parses the body, checks every field's
+// length (inputlimit.Form; 400 naming the field), then the CSRF token (a
+// failed check is a 403).
 func (s *server) form(limit int64, fn handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
@@ -123,6 +129,9 @@ func (s *server) form(limit int64, fn handlerFunc) handlerFunc {
 			}
 			return zwfw.Errorf(zwfw.EBADREQUEST, "提交的表单无法读取，请返回后重试。")
 		}
+		if err := inputlimit.Form.Check(r.PostForm, "填写的内容"); err != nil {
+			return err
+		}
 		if !httpauth.CheckCSRF(r) {
 			return zwfw.Errorf(zwfw.EFORBIDDEN, "页面已过期或请求来源无法确认（安全校验码不符）。请返回上一页，刷新后重新提交。")
 		}
@@ -130,15 +139,23 @@ func (s *server) form(limit int64, fn handlerFunc) handlerFunc {
 	}
 }
 
-// signedIn sends visitors who are not signed in to the sign-in page.
+// signedIn sends visitors who are not signed in to the sign-in page, and
+// an account whose password an administrator set to the password form of
+// its account page until it has changed it (signing out is no page of this
+// kind and stays open).
 func (s *server) signedIn(fn handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		if httpauth.Actor(r.Context()) == nil {
+		a := httpauth.Actor(r.Context())
+		if a == nil {
 			next := r.URL.RequestURI()
 			if r.Method != http.MethodGet {
 				next = r.Referer()
 			}
 			http.Redirect(w, r, loginURL(next), http.StatusSeeOther)
+			return nil
+		}
+		if a.MustChangePassword && r.Pattern != "GET /account" && r.Pattern != "POST /account/password" {
+			s.redirect(w, r, "/account#password", "warn", "为了账户安全，请先修改管理员为您设置的初始密码。")
 			return nil
 		}
 		return fn(w, r)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -16,6 +15,7 @@ import (
 	"zwfw/internal/calendar"
 	"zwfw/internal/casework"
 	"zwfw/internal/catalog"
+	"zwfw/internal/files"
 )
 
 // casePage is one case as staff see it, with the action forms for exactly
@@ -509,13 +509,9 @@ func (s *server) workFile(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	defer f.Close()
-	name := m.FileName
-	if name == "" {
-		name = serial + "-" + strconv.FormatInt(id, 10) + filepath.Ext(m.FileName)
-	}
 	h := w.Header()
 	h.Set("Content-Type", m.ContentType)
-	h.Set("Content-Disposition", contentDisposition(name))
+	h.Set("Content-Disposition", files.Disposition(m.FileName, m.ContentType, serial+"-"+strconv.FormatInt(id, 10)))
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", "sandbox")
 	h.Set("Cache-Control", "private, no-store")

@@ -1,0 +1,151 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"zwfw"
+	"zwfw/internal/account/ident"
+	"zwfw/internal/audit"
+	"zwfw/internal/db"
+	"zwfw/internal/notify"
+)
+
+// RegisterInput is what an applicant gives to sign up.
+type RegisterInput struct {
+	Username   string `json:"username"`
+	Password   string `json:"password"`
+	Name       string `json:"name"`
+	Phone      string `json:"phone"`
+	IDNumber   string `json:"id_number"`   // resident (个人)
+	CreditCode string `json:"credit_code"` // enterprise (法人)
+}
+
+// Register creates an applicant account: a resident with a valid 居民身份证号
+// or an enterprise with a valid 统一社会信用代码, never both. Real names only
+// (§2(3) 一号申请 rests on real-name identity).
+//
+// Whether an identity number already has an account is nobody's business
+// but its holder's: when it has one, Register stores nothing, tells the
+// holder (站内消息 and SMS: someone tried to register with your number;
+// your username is …) and answers exactly as for a new account — the user
+// it returns is then not stored (ID 0). A taken username is still told:
+// usernames are chosen, not personal data.
+func (s *Service) Register(ctx context.Context, in RegisterInput) (*User, error) {
+	in.Username, in.Name, in.Phone = strings.TrimSpace(in.Username), strings.TrimSpace(in.Name), strings.TrimSpace(in.Phone)
+	in.IDNumber, in.CreditCode = ident.NormaliseID(in.IDNumber), ident.NormaliseCreditCode(in.CreditCode)
+	var v zwfw.Invalid
+	if !usernameRE.MatchString(in.Username) {
+		v.Add("username", "用户名须以字母开头，由 3–32 位字母、数字、下划线、点或连字符组成")
+	}
+	if err := CheckPassword(in.Password, in.Username); err != nil {
+		v.Add("password", "%s", err.Error())
+	}
+	kind := zwfw.KindPerson
+	switch {
+	case in.IDNumber != "" && in.CreditCode != "":
+		v.Add("id_number", "个人注册填写居民身份证号，法人注册填写统一社会信用代码，二者只填其一")
+	case in.IDNumber != "":
+		if err := ident.CheckID(in.IDNumber, s.now().In(db.Zone)); err != nil {
+			v.Add("id_number", "%s", err.Error())
+		}
+	case in.CreditCode != "":
+		kind = zwfw.KindEnterprise
+		if err := ident.CheckCreditCode(in.CreditCode); err != nil {
+			v.Add("credit_code", "%s", err.Error())
+		}
+	default:
+		v.Add("id_number", "请填写居民身份证号（个人）或统一社会信用代码（法人）")
+	}
+	if n := utf8.RuneCountInString(in.Name); n < 2 || n > 60 {
+		if kind == zwfw.KindEnterprise {
+			v.Add("name", "请填写与营业执照一致的单位名称（2–60 字）")
+		} else {
+			v.Add("name", "请填写与身份证一致的真实姓名（2–60 字）")
+		}
+	}
+	if !mobileRE.MatchString(in.Phone) {
+		v.Add("phone", "请填写 11 位手机号码，用于接收办件通知")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	hash, err := s.Hash(in.Password)
+	if err != nil {
+		return nil, err
+	}
+	var idNum, credit any
+	if kind == zwfw.KindPerson {
+		idNum = in.IDNumber
+	} else {
+		credit = in.CreditCode
+	}
+	now := s.now()
+	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+		// The account belongs to the county it registered in (Policy.HomeOrg,
+		// or the root of the tree when that is not there).
+		id, err := db.InsertID(ctx, tx, `INSERT INTO users (username, password_hash, kind, name, phone, id_number, credit_code, roles,
+			password_changed_at, created_at, updated_at, home_org_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+			(SELECT id FROM orgs WHERE code = ? OR parent_id IS NULL ORDER BY CASE WHEN code = ? THEN 0 ELSE 1 END, id LIMIT 1))`,
+			in.Username, hash, kind, in.Name, in.Phone, idNum, credit, joinRoles([]string{zwfw.RoleApplicant}),
+			db.Millis(now), db.Millis(now), db.Millis(now), s.policy.HomeOrg, s.policy.HomeOrg)
+		if err != nil {
+			return err
+		}
+		actor := &zwfw.Actor{UserID: id, Username: in.Username, Name: in.Name, Kind: kind}
+		return audit.Record(ctx, tx, now, actor, "account.register", "user:"+in.Username, map[string]any{"kind": kind})
+	})
+	if err == nil {
+		return s.ByUsername(ctx, in.Username)
+	}
+	if !errors.Is(err, db.ErrUnique) {
+		return nil, err
+	}
+	// Ask which value clashed outside the failed transaction: on
+	// PostgreSQL it accepts no more statements.
+	var n int
+	if err := s.db.Reader().QueryRow(ctx, "SELECT COUNT(*) FROM users WHERE username = ?", in.Username).Scan(&n); err != nil {
+		return nil, err
+	}
+	if n > 0 {
+		return nil, &zwfw.Error{Code: zwfw.ECONFLICT, Message: "用户名“" + in.Username + "”已被注册，请换一个",
+			Details: []zwfw.ErrorDetail{{Field: "username", Message: "用户名已被注册"}}}
+	}
+	if err := s.tellHolder(ctx, in, kind, now); err != nil {
+		return nil, err
+	}
+	return &User{Username: in.Username, Kind: kind, Name: in.Name, Phone: in.Phone, IDNumber: idOf(idNum), CreditCode: idOf(credit),
+		Roles: []string{zwfw.RoleApplicant}, Active: true, CreatedAt: db.Time(db.Millis(now))}, nil
+}
+
+func idOf(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+// tellHolder lets the holder of the identity number of in know that
+// someone tried to register with it, in the outbox, with an audit entry.
+func (s *Service) tellHolder(ctx context.Context, in RegisterInput, kind string, now time.Time) error {
+	q, arg, what := "SELECT id, username, phone FROM users WHERE kind = 'person' AND id_number = ?", in.IDNumber, "居民身份证号"
+	if kind == zwfw.KindEnterprise {
+		q, arg, what = "SELECT id, username, phone FROM users WHERE kind = 'enterprise' AND credit_code = ?", in.CreditCode, "统一社会信用代码"
+	}
+	var id int64
+	var username, phone string
+	if err := s.db.Reader().QueryRow(ctx, q, arg).Scan(&id, &username, &phone); err != nil {
+		return fmt.Errorf("account: register: the holder of a taken number: %w", err)
+	}
+	return s.db.InTx(ctx, func(tx *db.Tx) error {
+		if err := notify.Enqueue(ctx, tx, now, notify.Note{UserID: id, Phone: phone, Subject: "有人用您的" + what + "注册账户",
+			Body: "有人用您的" + what + "在政务服务网注册新账户，未能成功：您已有账户“" + username + "”。如果是您本人，请直接用该账户登录，" +
+				"忘记密码可到政务服务中心窗口重置；如果不是您本人，请留意个人信息安全。"}); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, now, &zwfw.Actor{UserID: id, Username: username, Name: username, Kind: kind},
+			"account.register_taken", "user:"+username, map[string]any{"attempted_username": in.Username})
+	})
+}
