@@ -86,13 +86,17 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*User, error)
 	}
 	now := s.now()
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
-		// The account belongs to the county it registered in (Policy.HomeOrg,
-		// or the root of the tree when that is not there).
+		// The account belongs to a county: the one its identity number
+		// names (the administrative division in an ID number or credit
+		// code), when the platform serves it; else the county the platform
+		// registers under (Policy.HomeOrg); else the root of the tree.
+		div := divisionOf(in.IDNumber, in.CreditCode)
 		id, err := db.InsertID(ctx, tx, `INSERT INTO users (username, password_hash, kind, name, phone, id_number, credit_code, roles,
 			password_changed_at, created_at, updated_at, home_org_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-			(SELECT id FROM orgs WHERE code = ? OR parent_id IS NULL ORDER BY CASE WHEN code = ? THEN 0 ELSE 1 END, id LIMIT 1))`,
+			(SELECT id FROM orgs WHERE (code = ? AND kind = 'county') OR code = ? OR parent_id IS NULL
+			 ORDER BY CASE WHEN code = ? THEN 0 WHEN code = ? THEN 1 ELSE 2 END, id LIMIT 1))`,
 			in.Username, hash, kind, in.Name, in.Phone, idNum, credit, joinRoles([]string{zwfw.RoleApplicant}),
-			db.Millis(now), db.Millis(now), db.Millis(now), s.policy.HomeOrg, s.policy.HomeOrg)
+			db.Millis(now), db.Millis(now), db.Millis(now), div, s.policy.HomeOrg, div, s.policy.HomeOrg)
 		if err != nil {
 			return err
 		}
@@ -120,6 +124,19 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*User, error)
 	}
 	return &User{Username: in.Username, Kind: kind, Name: in.Name, Phone: in.Phone, IDNumber: idOf(idNum), CreditCode: idOf(credit),
 		Roles: []string{zwfw.RoleApplicant}, Active: true, CreatedAt: db.Time(db.Millis(now))}, nil
+}
+
+// divisionOf is the administrative division (GB/T 2260) an identity
+// number names: the first six digits of a 居民身份证号 (GB 11643), the
+// third to eighth characters of a 统一社会信用代码 (GB 32100).
+func divisionOf(idNumber, creditCode string) string {
+	switch {
+	case len(idNumber) >= 6:
+		return idNumber[:6]
+	case len(creditCode) >= 8:
+		return creditCode[2:8]
+	}
+	return ""
 }
 
 func idOf(v any) string {

@@ -85,6 +85,19 @@ func TestApplicantsByScope(t *testing.T) {
 		if got := names(town, "&q=qian"); len(got) != 0 {
 			t.Errorf("城关镇's administrator sees an applicant without a case there: %v", got)
 		}
+		// A resident whose ID number names 石泉县 registers on the same
+		// platform: the account belongs to 石泉县, not to the county the
+		// platform registers under.
+		if res := anon(t, e).post("/auth/register", map[string]any{"username": "sun.ba", "password": "Qinling@2026", "name": "孙八",
+			"phone": "13991560013", "id_number": idNumber("61092419920509123")}); res.Status != http.StatusCreated {
+			t.Fatalf("register sun.ba: %d %s", res.Status, res.Body)
+		}
+		if got := names(other, ""); !got["sun.ba"] || len(got) != 1 {
+			t.Errorf("石泉县's administrator sees %v, want its own resident sun.ba", got)
+		}
+		if got := names(county, "&q=sun"); len(got) != 0 {
+			t.Errorf("宁陕县's administrator sees 石泉县's resident: %v", got)
+		}
 		// Acting on an applicant outside the scope: as if it did not exist.
 		other.post("/users/zhao.liu/unlock", nil).apiErr(http.StatusNotFound, "not_found")
 		if res := town.post("/users/zhao.liu/unlock", nil); res.Status != http.StatusOK {
