@@ -193,7 +193,7 @@ func (s *Service) filter(ctx context.Context, actor *zwfw.Actor, q Query) (strin
 		cond, targs := todo(actor)
 		where = append(where, cond)
 		args = append(args, targs...)
-		order = "CASE WHEN c.deadline = '' THEN 1 ELSE 0 END, c.deadline, c.id"
+		order = "CASE WHEN c.deadline = '' THEN 1 ELSE 0 END, c.deadline, c.serial" // ties by serial: the order never depends on the day
 	}
 	more, margs, err := s.drill(ctx, q)
 	if err != nil {
