@@ -123,12 +123,15 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 		Catalog: catalog.NewService(d, orgs, fs, now),
 	}
 	a.Calendar = calendar.New(d, now)
+	// One yellow-card rule for the workbench, the dashboard, the warning
+	// job and the daily check.
+	rule := casework.WarnRule{Days: cfg.WarnDays, Share: cfg.WarnShare}
 	a.Cases = casework.NewService(d, a.Catalog, a.Calendar, now)
-	a.Reports = supervision.NewReports(d, a.Calendar, cfg.Site.RegionCode, now)
+	a.Cases.SetWarnRule(rule)
+	a.Reports = supervision.NewReports(d, a.Calendar, cfg.Site.RegionCode, now, rule)
 	a.Errors = supervision.NewErrors(d, now)
-	a.Cases.SetWarnRule(casework.WarnRule{Days: cfg.WarnDays, Share: cfg.WarnShare})
 	a.Cases.SetLookupLimit(limit(cfg.LookupLimit))
-	a.Warnings = supervision.NewWarnings(d, a.Calendar, now, supervision.Thresholds{Days: cfg.WarnDays, Share: cfg.WarnShare}, log)
+	a.Warnings = supervision.NewWarnings(d, a.Calendar, now, rule, log)
 	// The queue's tables are River's own, migrated by River beside ours.
 	q, err := jobs.New(ctx, d, jobs.Config{Workers: cfg.JobWorkers, Log: log})
 	if err != nil {

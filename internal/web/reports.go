@@ -7,10 +7,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"zwfw"
-	"zwfw/internal/calendar"
 	"zwfw/internal/org"
 	"zwfw/internal/supervision"
 )
@@ -72,21 +70,6 @@ type supReportsPage struct {
 // KindName is the Chinese name of a report kind.
 func (supReportsPage) KindName(k string) string { return supervision.ReportKindName(k) }
 
-// periodDefaults are the periods a generation most likely wants: today,
-// last week, last month, last quarter.
-func periodDefaults(now time.Time) map[string]string {
-	today := calendar.Date(now)
-	y, w := today.AddDate(0, 0, -7).ISOWeek()
-	lm := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, today.Location()).AddDate(0, -1, 0)
-	qs := time.Date(today.Year(), time.Month((int(today.Month())-1)/3*3+1), 1, 0, 0, 0, 0, today.Location()).AddDate(0, -3, 0)
-	return map[string]string{
-		supervision.Daily:     today.Format(calendar.DateLayout),
-		supervision.Weekly:    fmt.Sprintf("%d-W%02d", y, w),
-		supervision.Monthly:   lm.Format("2006-01"),
-		supervision.Quarterly: fmt.Sprintf("%d-Q%d", qs.Year(), (int(qs.Month())-1)/3+1),
-	}
-}
-
 func (s *server) reportsPage(w http.ResponseWriter, r *http.Request) error {
 	return s.renderReports(w, r, http.StatusOK, supervision.ReportRequest{}, "")
 }
@@ -102,7 +85,7 @@ func (s *server) renderReports(w http.ResponseWriter, r *http.Request, st int, f
 		return err
 	}
 	p := supReportsPage{base: s.supBase(w, r, "监察报表", "reports"), Reports: list, Total: total, Kind: kind, Kinds: supervision.ReportKinds,
-		MayGenerate: a.HasAny(zwfw.RoleSupervisor, zwfw.RoleAdmin), Defaults: periodDefaults(s.now()), Form: form, Error: msg}
+		MayGenerate: a.HasAny(zwfw.RoleSupervisor, zwfw.RoleAdmin), Defaults: supervision.DefaultPeriods(s.now()), Form: form, Error: msg}
 	if p.MayGenerate {
 		p.Regions = s.regions(r)
 	}
