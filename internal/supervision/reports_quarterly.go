@@ -24,10 +24,11 @@ type Score struct {
 }
 
 // quarterly scores each department, window and staff member (accepting
-// clerk) by the configured weights, with the breakdown (季考核, attachment 2
+// clerk) by the weights in force for the organisation (its own, or the
+// nearest above it that set some), with the breakdown (季考核, attachment 2
 // (9)1–2: results count in the annual appraisal).
 func (r *Reports) quarterly(ctx context.Context, rep *Report, o *scopeOrg, p period) error {
-	w, err := r.Weights(ctx)
+	w, err := r.weightsFor(ctx, o.path)
 	if err != nil {
 		return err
 	}
@@ -35,7 +36,7 @@ func (r *Reports) quarterly(ctx context.Context, rep *Report, o *scopeOrg, p per
 	if err != nil {
 		return err
 	}
-	q := &QuartFigs{Weights: w, Departments: sortedUnits(fig.depts), Windows: sortedUnits(fig.windows), Staff: sortedUnits(fig.staff)}
+	q := &QuartFigs{Weights: w.Weights, Departments: sortedUnits(fig.depts), Windows: sortedUnits(fig.windows), Staff: sortedUnits(fig.staff)}
 	for _, us := range [][]*Unit{q.Departments, q.Windows, q.Staff} {
 		for _, u := range us {
 			u.Score = w.score(u)

@@ -168,19 +168,32 @@ func (s *server) reportXLSX(w http.ResponseWriter, r *http.Request) error {
 	return err
 }
 
+// The weights page shows the weights in force for the account's
+// organisation and whose they are; the administrators of a county or the
+// city set their own organisation's there.
 type supWeightsPage struct {
 	base
-	W       supervision.Weights
-	MayEdit bool
-	Error   string
+	W        supervision.OrgWeights
+	MayEdit  bool
+	ReadOnly string // why the form is not offered
+	Error    string
 }
 
 func (s *server) weightsPage(w http.ResponseWriter, r *http.Request) error {
-	wt, err := s.d.Reports.Weights(r.Context())
+	a := actor(r)
+	wt, err := s.d.Reports.Weights(r.Context(), a, "")
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "sup_weights", supWeightsPage{base: s.supBase(w, r, "季考核权重", "reports"), W: wt, MayEdit: actor(r).Has(zwfw.RoleAdmin)})
+	p := supWeightsPage{base: s.supBase(w, r, "季考核权重", "reports"), W: wt, MayEdit: s.d.Reports.MayEditWeights(r.Context(), a, "")}
+	switch {
+	case p.MayEdit:
+	case !a.Has(zwfw.RoleAdmin):
+		p.ReadOnly = "只有系统管理员可以修改权重。"
+	default:
+		p.ReadOnly = "考核权重由县、市的系统管理员为本县（市）设置，本机构不能单独设置。"
+	}
+	s.render(w, r, http.StatusOK, "sup_weights", p)
 	return nil
 }
 
@@ -193,9 +206,14 @@ func (s *server) weightsSave(w http.ResponseWriter, r *http.Request) error {
 		return n
 	}
 	in := supervision.Weights{OnTime: num("on_time"), Satisfaction: num("satisfaction"), Error: num("error"), Complaint: num("complaint")}
-	_, err := s.d.Reports.SetWeights(r.Context(), actor(r), in)
+	wt, err := s.d.Reports.SetOrgWeights(r.Context(), actor(r), "", in)
 	if zwfw.ErrorCode(err) == zwfw.EINVALID {
-		s.render(w, r, http.StatusUnprocessableEntity, "sup_weights", supWeightsPage{base: s.supBase(w, r, "季考核权重", "reports"), W: in, MayEdit: true, Error: zwfw.ErrorMessage(err)})
+		msg := zwfw.ErrorMessage(err)
+		if wt, err = s.d.Reports.Weights(r.Context(), actor(r), ""); err != nil {
+			return err
+		}
+		wt.Weights = in
+		s.render(w, r, http.StatusUnprocessableEntity, "sup_weights", supWeightsPage{base: s.supBase(w, r, "季考核权重", "reports"), W: wt, MayEdit: true, Error: msg})
 		return nil
 	}
 	if err != nil {
