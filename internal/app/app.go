@@ -123,6 +123,12 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 		Catalog: catalog.NewService(d, orgs, fs, now),
 	}
 	a.Calendar = calendar.New(d, now)
+	// Days past the compiled-in holiday calendar count as plain weekdays:
+	// say so at every start while deadlines set now may reach them.
+	if y := calendar.UnknownAhead(now()); y != 0 {
+		log.Warn("national holidays unknown: days from then on count Monday to Friday as working days and deadlines there are provisional (暂定); upgrade zwfw once the State Council publishes them, or enter them as local calendar adjustments",
+			"unknown_from", fmt.Sprintf("%d-01-01", y), "known_through", calendar.KnownThrough().Format(calendar.DateLayout))
+	}
 	// One yellow-card rule for the workbench, the dashboard, the warning
 	// job and the daily check.
 	rule := casework.WarnRule{Days: cfg.WarnDays, Share: cfg.WarnShare}
