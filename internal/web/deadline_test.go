@@ -66,18 +66,23 @@ func TestDeadlineColoursAgree(t *testing.T) {
 			return serial
 		}
 		day0 := e.Clock.Date()
-		food := accepted(wkFood)              // 5 working days
-		workshop := accepted("010100300000")  // 食品小作坊登记, 7
-		extended := accepted(wkFood)          // 5 + 10 on extension: yellow from 3 left (a fifth of 15)
-		instant := accepted(wkSoleTrader)     // 即办件: due the day it is accepted
-		suspended := accepted("010100300000") // stopped for an expert review
+		// Two weeks before: 5 + 10 working days on an extension, so that it
+		// turns yellow with 3 left (a fifth of 15) during the walk, when the
+		// item's own limit alone would say 2.
+		e.Clock.Set(day0.AddDate(0, 0, -14).Add(10 * time.Hour))
+		extended := accepted(wkFood)
 		act("county.reviewer", extended, casework.ActRequestExtension, casework.ActionInput{Days: 10, Opinion: "需现场核查经营场所"})
 		act("county.supervisor", extended, casework.ActApproveExtension, casework.ActionInput{Opinion: "同意延期"})
+		e.Clock.Set(day0.Add(10 * time.Hour))
+		food := accepted(wkFood)              // 5 working days
+		workshop := accepted("010100300000")  // 食品小作坊登记, 7
+		instant := accepted(wkSoleTrader)     // 即办件: due the day it is accepted
+		suspended := accepted("010100300000") // stopped for an expert review
 		act("county.reviewer", suspended, casework.ActSuspend, casework.ActionInput{Kind: "expert", Opinion: "需专家论证"})
 		mine := []string{food, workshop, extended, instant, suspended}
 
 		// Day by day until each case made for the walk has gone yellow and
-		// then red (a month at most, a long holiday included).
+		// then red (three weeks at most, a long holiday included).
 		yellowSeen, redSeen := map[string]bool{}, map[string]bool{}
 		walked := func() bool {
 			for _, s := range []string{food, workshop, extended, instant} {
@@ -87,7 +92,7 @@ func TestDeadlineColoursAgree(t *testing.T) {
 			}
 			return true
 		}
-		for i := 0; !walked() && i <= 45; i++ {
+		for i := 0; !walked() && i <= 30; i++ {
 			e.Clock.Set(day0.AddDate(0, 0, i).Add(10 * time.Hour))
 			day := e.Clock.Date().Format("2006-01-02 Mon")
 			if _, err := e.App.Warnings.Scan(ctx); err != nil {
