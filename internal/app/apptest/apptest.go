@@ -67,6 +67,7 @@ func Start(t testing.TB, dialect string, o ...Options) *Env {
 	ao := app.Options{Now: opt.Now}
 	switch dialect {
 	case "sqlite":
+		dbtest.OnlyDialect(t, "sqlite")
 		ao.SQLiteDSN = filepath.Join(dir, "zwfw.db")
 	case "postgres":
 		cfg.DatabaseURL = dbtest.PostgresSchemaURL(t)
