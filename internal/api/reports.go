@@ -108,13 +108,11 @@ func handleGetReport(reps *supervision.Reports) handler {
 	}
 }
 
-// handleGetWeights returns the assessment weights in force (staff).
+// handleGetWeights returns the assessment weights in force for an
+// organisation (?org=, the actor's own by default), and whose they are.
 func handleGetWeights(reps *supervision.Reports) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		if !actor(r).IsStaff() {
-			return zwfw.Errorf(zwfw.EFORBIDDEN, "考核权重仅供工作人员查看")
-		}
-		wt, err := reps.Weights(r.Context())
+		wt, err := reps.Weights(r.Context(), actor(r), r.URL.Query().Get("org"))
 		if err != nil {
 			return err
 		}
@@ -123,14 +121,15 @@ func handleGetWeights(reps *supervision.Reports) handler {
 	}
 }
 
-// handlePutWeights sets the assessment weights (administrators).
+// handlePutWeights sets the assessment weights of an organisation (?org=,
+// the actor's own by default): its own administrators only.
 func handlePutWeights(reps *supervision.Reports) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		var in supervision.Weights
 		if err := decodeJSON(r, &in); err != nil {
 			return err
 		}
-		wt, err := reps.SetWeights(r.Context(), actor(r), in)
+		wt, err := reps.SetOrgWeights(r.Context(), actor(r), r.URL.Query().Get("org"), in)
 		if err != nil {
 			return err
 		}

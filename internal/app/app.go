@@ -123,12 +123,21 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 		Catalog: catalog.NewService(d, orgs, fs, now),
 	}
 	a.Calendar = calendar.New(d, now)
+	// Days past the compiled-in holiday calendar count as plain weekdays:
+	// say so at every start while deadlines set now may reach them.
+	if y := calendar.UnknownAhead(now()); y != 0 {
+		log.Warn("national holidays unknown: days from then on count Monday to Friday as working days and deadlines there are provisional (暂定); upgrade zwfw once the State Council publishes them, or enter them as local calendar adjustments",
+			"unknown_from", fmt.Sprintf("%d-01-01", y), "known_through", calendar.KnownThrough().Format(calendar.DateLayout))
+	}
+	// One yellow-card rule for the workbench, the dashboard, the warning
+	// job and the daily check.
+	rule := casework.WarnRule{Days: cfg.WarnDays, Share: cfg.WarnShare}
 	a.Cases = casework.NewService(d, a.Catalog, a.Calendar, now)
-	a.Reports = supervision.NewReports(d, a.Calendar, cfg.Site.RegionCode, now)
+	a.Cases.SetWarnRule(rule)
+	a.Reports = supervision.NewReports(d, a.Calendar, cfg.Site.RegionCode, now, rule)
 	a.Errors = supervision.NewErrors(d, now)
-	a.Cases.SetWarnRule(casework.WarnRule{Days: cfg.WarnDays, Share: cfg.WarnShare})
 	a.Cases.SetLookupLimit(limit(cfg.LookupLimit))
-	a.Warnings = supervision.NewWarnings(d, a.Calendar, now, supervision.Thresholds{Days: cfg.WarnDays, Share: cfg.WarnShare}, log)
+	a.Warnings = supervision.NewWarnings(d, a.Calendar, now, rule, log)
 	// The queue's tables are River's own, migrated by River beside ours.
 	q, err := jobs.New(ctx, d, jobs.Config{Workers: cfg.JobWorkers, Log: log})
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"zwfw/internal/app/apptest"
 	"zwfw/internal/config"
 	"zwfw/internal/db/dbtest"
+	"zwfw/internal/testclock"
 )
 
 func get(t *testing.T, url string) (int, string) {
@@ -53,7 +54,8 @@ func TestOperationsEndpoints(t *testing.T) {
 // other, because sessions live in the database.
 func TestProcessesShareOnePostgres(t *testing.T) {
 	url := dbtest.PostgresSchemaURL(t)
-	dataDir := t.TempDir() // shared, as the processes of one deployment share it
+	clk := testclock.Running() // the processes share one clock, as they would share the machine's
+	dataDir := t.TempDir()     // shared, as the processes of one deployment share it
 	open := func() *app.App {
 		cfg, _, err := config.Load("test", nil, func(string) string { return "" }, io.Discard)
 		if err != nil {
@@ -61,7 +63,7 @@ func TestProcessesShareOnePostgres(t *testing.T) {
 			return nil
 		}
 		cfg.DatabaseURL, cfg.DataDir, cfg.AdminPassword, cfg.Demo = url, dataDir, apptest.AdminPassword, true
-		a, err := app.Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard, app.Options{})
+		a, err := app.Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard, app.Options{Now: clk.Now})
 		if err != nil {
 			t.Errorf("open: %v", err)
 			return nil

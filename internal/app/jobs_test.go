@@ -14,6 +14,7 @@ import (
 	"zwfw/internal/config"
 	"zwfw/internal/db/dbtest"
 	"zwfw/internal/supervision"
+	"zwfw/internal/testclock"
 )
 
 // Two server processes on one PostgreSQL database start their job queues
@@ -23,6 +24,7 @@ import (
 // process started afterwards.
 func TestWarningJobAcrossProcesses(t *testing.T) {
 	url := dbtest.PostgresSchemaURL(t)
+	clk := testclock.Running() // the processes share one clock, as they would share the machine's
 	dataDir := t.TempDir()
 	open := func() *app.App {
 		cfg, _, err := config.Load("test", nil, func(string) string { return "" }, io.Discard)
@@ -30,7 +32,7 @@ func TestWarningJobAcrossProcesses(t *testing.T) {
 			t.Fatal(err)
 		}
 		cfg.DatabaseURL, cfg.DataDir, cfg.AdminPassword, cfg.Demo = url, dataDir, apptest.AdminPassword, true
-		a, err := app.Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard, app.Options{})
+		a, err := app.Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard, app.Options{Now: clk.Now})
 		if err != nil {
 			t.Fatalf("open: %v", err)
 		}
@@ -109,7 +111,7 @@ func TestJobSurvivesRestartSQLite(t *testing.T) {
 		}
 		cfg.DataDir, cfg.AdminPassword, cfg.Demo = dir, apptest.AdminPassword, true
 		a, err := app.Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard,
-			app.Options{SQLiteDSN: filepath.Join(dir, "zwfw.db")})
+			app.Options{SQLiteDSN: filepath.Join(dir, "zwfw.db"), Now: testclock.Running().Now})
 		if err != nil {
 			t.Fatalf("open: %v", err)
 		}

@@ -16,6 +16,7 @@ import (
 	"zwfw/internal/app/apptest"
 	"zwfw/internal/config"
 	"zwfw/internal/db/dbtest"
+	"zwfw/internal/testclock"
 )
 
 // twoProcesses starts two instances on one PostgreSQL schema, as two
@@ -24,6 +25,7 @@ func twoProcesses(t *testing.T, env map[string]string) ([]*app.App, []string) {
 	t.Helper()
 	url := dbtest.PostgresSchemaURL(t)
 	dataDir := t.TempDir()
+	clk := testclock.Running() // the processes share one clock, as they would share the machine's
 	var apps []*app.App
 	var urls []string
 	for range 2 {
@@ -32,7 +34,7 @@ func twoProcesses(t *testing.T, env map[string]string) ([]*app.App, []string) {
 			t.Fatal(err)
 		}
 		cfg.DatabaseURL, cfg.DataDir, cfg.AdminPassword, cfg.Demo = url, dataDir, apptest.AdminPassword, true
-		a, err := app.Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard, app.Options{})
+		a, err := app.Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard, app.Options{Now: clk.Now})
 		if err != nil {
 			t.Fatalf("open: %v", err)
 		}

@@ -11,6 +11,7 @@ import (
 	"zwfw/internal/db"
 	"zwfw/internal/db/dbtest"
 	"zwfw/internal/org"
+	"zwfw/internal/testclock"
 )
 
 func date(s string) time.Time {
@@ -24,7 +25,7 @@ func date(s string) time.Time {
 func TestAddWorkdays(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		c := calendar.New(d, time.Now)
+		c := calendar.New(d, testclock.New().Now)
 		for _, tc := range []struct {
 			from string
 			n    int
@@ -100,7 +101,7 @@ func (tr *tree) admin(code string) *zwfw.Actor {
 func TestLocalAdjustment(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		c := calendar.New(d, time.Now)
+		c := calendar.New(d, testclock.New().Now)
 		tr := newTree(t, d)
 		admin, at := tr.admin("610923"), tr.paths["610923100C"]
 		window := &zwfw.Actor{Kind: zwfw.KindStaff, Roles: []string{zwfw.RoleWindow}, OrgCode: "610923", OrgPath: tr.paths["610923"]}
@@ -137,7 +138,7 @@ func TestLocalAdjustment(t *testing.T) {
 func TestAdjustmentsBelongToTheirOrganisation(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		c := calendar.New(d, time.Now)
+		c := calendar.New(d, testclock.New().Now)
 		tr := newTree(t, d)
 		ningshan, shiquan := tr.paths["610923100C"], tr.paths["610922C"]
 		add := func(path, from string, n int) string {
@@ -245,7 +246,7 @@ func TestAdjustmentsBelongToTheirOrganisation(t *testing.T) {
 func TestSpanAgrees(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		c := calendar.New(d, time.Now)
+		c := calendar.New(d, testclock.New().Now)
 		tr := newTree(t, d)
 		at := tr.paths["610923100C"]
 		if _, err := c.Adjust(ctx, zwfw.System, calendar.Adjustment{Date: "2026-10-12", Kind: calendar.Holiday, Note: "县城停电", Org: "610923"}); err != nil {

@@ -106,6 +106,7 @@ type Case struct {
 	PromisedDays int          `json:"promised_days"`
 	ExtendedDays int          `json:"extended_days,omitempty"`
 	Deadline     string       `json:"deadline,omitempty"`
+	Due          *Due         `json:"due,omitempty"` // where it stands against the deadline today, while it runs
 	FeeCents     int64        `json:"fee_cents,omitempty"`
 	Paid         bool         `json:"paid,omitempty"`
 	Result       *Result      `json:"result,omitempty"`

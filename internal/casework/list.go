@@ -3,8 +3,6 @@ package casework
 import (
 	"context"
 	"fmt"
-	"math"
-	"strconv"
 	"strings"
 	"time"
 
@@ -14,7 +12,6 @@ import (
 	"zwfw/internal/catalog"
 	"zwfw/internal/db"
 	"zwfw/internal/org"
-	"zwfw/internal/scope"
 )
 
 // Summary is a case as lists show it.
@@ -35,11 +32,13 @@ type Summary struct {
 	Deadline      string    `json:"deadline,omitempty"`
 	Remaining     *int      `json:"remaining_workdays,omitempty"` // working days left (negative: overdue)
 	Overdue       bool      `json:"overdue"`
+	Due           *Due      `json:"due,omitempty"` // where an open case stands against its deadline
 	Version       int       `json:"version"`
 	SubmittedAt   time.Time `json:"submitted_at"`
 	UpdatedAt     time.Time `json:"updated_at"`
 
 	orgPath string // whose working calendar counts its days
+	limit   int    // working days allowed: promised plus extended
 }
 
 // Query filters a case list. Empty fields do not filter.
@@ -86,7 +85,8 @@ func (s *Service) List(ctx context.Context, actor *zwfw.Actor, q Query) ([]Summa
 	}
 	rows, err := s.db.Query(ctx, `SELECT c.serial, c.status, c.kind, c.item_code, c.item_name, o.code,
 		CASE WHEN o.full_name = '' THEN o.name ELSE o.full_name END, CASE WHEN d.full_name = '' THEN d.name ELSE d.full_name END,
-		c.channel, c.applicant_name, c.applicant_kind, c.deadline, c.version, c.submitted_at, c.updated_at, c.org_path`+from+
+		c.channel, c.applicant_name, c.applicant_kind, c.deadline, c.version, c.submitted_at, c.updated_at, c.org_path,
+		c.promised_days + c.extended_days`+from+
 		" ORDER BY "+order+" LIMIT ? OFFSET ?", append(args, q.Limit, q.Offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("casework: list: %w", err)
@@ -97,7 +97,7 @@ func (s *Service) List(ctx context.Context, actor *zwfw.Actor, q Query) ([]Summa
 		var c Summary
 		var sub, upd int64
 		if err := rows.Scan(&c.Serial, &c.Status, &c.Kind, &c.ItemCode, &c.ItemName, &c.OrgCode, &c.OrgName, &c.DeptName,
-			&c.Channel, &c.ApplicantName, &c.ApplicantKind, &c.Deadline, &c.Version, &sub, &upd, &c.orgPath); err != nil {
+			&c.Channel, &c.ApplicantName, &c.ApplicantKind, &c.Deadline, &c.Version, &sub, &upd, &c.orgPath, &c.limit); err != nil {
 			return nil, 0, err
 		}
 		c.SubmittedAt, c.UpdatedAt = db.Time(sub), db.Time(upd)
@@ -108,14 +108,6 @@ func (s *Service) List(ctx context.Context, actor *zwfw.Actor, q Query) ([]Summa
 		return nil, 0, err
 	}
 	return out, total, s.remaining(ctx, out)
-}
-
-// warnCond is WarnedCond's result for a day.
-type warnCond struct {
-	day  time.Time
-	at   time.Time
-	cond string
-	args []any
 }
 
 // Count returns how many cases the actor may see match q.
@@ -193,7 +185,7 @@ func (s *Service) filter(ctx context.Context, actor *zwfw.Actor, q Query) (strin
 		cond, targs := todo(actor)
 		where = append(where, cond)
 		args = append(args, targs...)
-		order = "CASE WHEN c.deadline = '' THEN 1 ELSE 0 END, c.deadline, c.id"
+		order = "CASE WHEN c.deadline = '' THEN 1 ELSE 0 END, c.deadline, c.serial" // ties by serial: the order never depends on the day
 	}
 	more, margs, err := s.drill(ctx, q)
 	if err != nil {
@@ -284,193 +276,6 @@ func (s *Service) drill(ctx context.Context, q Query) ([]string, []any, error) {
 		args = append(args, wargs...)
 	}
 	return where, args, nil
-}
-
-// openStatuses are the statuses of a case running against its deadline.
-const openStatuses = "('accepted', 'in_progress', 'suspended', 'approved', 'awaiting_payment')"
-
-// WarnRule is when a running case gets its yellow card (黄牌预警): at most
-// Days working days remain, or Share of its time limit has passed
-// (STANDARDS.md, warnings; ZWFW_WARN_DAYS and ZWFW_WARN_SHARE). One rule
-// serves the workbench colours, the dashboard's warned count and the
-// warning job.
-type WarnRule struct {
-	Days  int
-	Share float64
-}
-
-// DefaultWarnRule: 2 working days, or 80 % of the limit gone.
-var DefaultWarnRule = WarnRule{Days: 2, Share: 0.8}
-
-// leftPerMille is the share of a limit that may be left, in thousandths,
-// so that Go and SQL compute the same whole number of days.
-func (r WarnRule) leftPerMille() int { return int(math.Round((1 - r.Share) * 1000)) }
-
-// YellowDays is the most working days a case with a time limit of limit
-// working days may have left and be yellow.
-func (r WarnRule) YellowDays(limit int) int {
-	return max(r.Days, limit*r.leftPerMille()/1000)
-}
-
-// Yellow reports whether a case with remaining of limit working days left
-// (and not overdue) is yellow; limit 0 means unknown.
-func (r WarnRule) Yellow(remaining, limit int) bool { return remaining <= r.YellowDays(limit) }
-
-// SetWarnRule sets the yellow-card rule (the configuration's).
-func (s *Service) SetWarnRule(r WarnRule) {
-	s.warnMu.Lock()
-	defer s.warnMu.Unlock()
-	s.rule, s.warn = r, nil
-}
-
-// WarnRule is the yellow-card rule in force.
-func (s *Service) WarnRule() WarnRule {
-	s.warnMu.Lock()
-	defer s.warnMu.Unlock()
-	return s.rule
-}
-
-// maxLimit bounds time limits (calendar.AddWorkdays accepts up to 365).
-const maxLimit = 365
-
-// WarnedCond is the SQL condition (on cases c) of an open case that is not
-// overdue but has at most YellowDays of its limit left: its deadline falls
-// on or before the date YellowDays working days from today.
-func (s *Service) WarnedCond(ctx context.Context) (string, []any, error) {
-	today := calendar.Date(s.now())
-	s.warnMu.Lock()
-	w, rule := s.warn, s.rule
-	s.warnMu.Unlock()
-	// The dates change with the day and, rarely, with the calendar: keep
-	// them a minute.
-	if w != nil && w.day.Equal(today) && time.Since(w.at) < time.Minute {
-		return w.cond, w.args, nil
-	}
-	// Thresholds only up to the longest limit of an open case: the bound
-	// lets the (status, deadline) index skip the cases far from theirs.
-	var longest int
-	if err := s.db.QueryRow(ctx, "SELECT COALESCE(MAX(promised_days + extended_days), 0) FROM cases WHERE status IN "+openStatuses).Scan(&longest); err != nil {
-		return "", nil, err
-	}
-	top := rule.YellowDays(min(longest, maxLimit))
-	span, err := s.cal.Span(ctx, today, today.AddDate(0, 0, 2*top+30))
-	if err != nil {
-		return "", nil, err
-	}
-	// One condition per working calendar: a case counts its days on its
-	// organisation's (a county's adjustments apply to its cases only), the
-	// deepest owner of an adjustment first, the national calendar last.
-	var b strings.Builder
-	var args []any
-	owners := span.Owners()
-	if len(owners) > 0 {
-		// The widest bounds first, outside the CASE, so that the
-		// (status, deadline) index still narrows the scan.
-		last := today
-		for _, p := range append(owners, "") {
-			last = latest(last, span.Add(p, today, top))
-		}
-		b.WriteString("(c.status IN " + openStatuses + " AND c.deadline >= ? AND c.deadline <= ? AND CASE")
-		args = append(args, today.Format(calendar.DateLayout), last.Format(calendar.DateLayout))
-	}
-	for _, p := range owners {
-		under, uargs := scope.Subtree(p).Cond("c.org_path")
-		cond, cargs := warnedOn(span, p, today, top, rule)
-		b.WriteString(" WHEN " + under + " THEN " + cond)
-		args = append(append(args, uargs...), cargs...)
-	}
-	cond, cargs := warnedOn(span, "", today, top, rule)
-	if len(owners) > 0 {
-		b.WriteString(" ELSE " + cond + " END)")
-	} else {
-		b.WriteString(cond)
-	}
-	args = append(args, cargs...)
-	s.warnMu.Lock()
-	s.warn = &warnCond{day: today, at: time.Now(), cond: b.String(), args: args}
-	s.warnMu.Unlock()
-	return b.String(), args, nil
-}
-
-func latest(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
-}
-
-// warnedOn is WarnedCond on the calendar at path.
-func warnedOn(span *calendar.Span, path string, today time.Time, top int, rule WarnRule) (string, []any) {
-	// The date t working days from today, for each threshold t.
-	dates := make([]string, top+1)
-	d, n := today, 0
-	for t := range dates {
-		for n < t {
-			d = d.AddDate(0, 0, 1)
-			if span.Between(path, d.AddDate(0, 0, -1), d) == 1 {
-				n++
-			}
-		}
-		dates[t] = d.Format(calendar.DateLayout)
-	}
-	var b strings.Builder
-	// A case's threshold is rule.YellowDays of its limit, in integers.
-	left := "((c.promised_days + c.extended_days) * " + strconv.Itoa(rule.leftPerMille()) + ") / 1000"
-	args := []any{today.Format(calendar.DateLayout), dates[top], rule.Days, dates[rule.Days]}
-	b.WriteString("(c.status IN " + openStatuses + " AND c.deadline <> '' AND c.deadline >= ? AND c.deadline <= ? AND c.deadline <= CASE WHEN " + left + " <= ? THEN ?")
-	for t := rule.Days + 1; t < len(dates); t++ {
-		b.WriteString(" WHEN " + left + " = ? THEN ?")
-		args = append(args, t, dates[t])
-	}
-	b.WriteString(" ELSE ? END)")
-	args = append(args, dates[top])
-	return b.String(), args
-}
-
-// remaining fills in the working days left of open cases, with one
-// calendar query for the whole list.
-func (s *Service) remaining(ctx context.Context, list []Summary) error {
-	today := calendar.Date(s.now())
-	var lo, hi time.Time
-	for _, c := range list {
-		if c.Deadline == "" || !Open(c.Status) {
-			continue
-		}
-		d, err := calendar.ParseDate(c.Deadline)
-		if err != nil {
-			continue
-		}
-		if lo.IsZero() || d.Before(lo) {
-			lo = d
-		}
-		if hi.IsZero() || d.After(hi) {
-			hi = d
-		}
-	}
-	if lo.IsZero() {
-		return nil
-	}
-	if today.Before(lo) {
-		lo = today
-	}
-	if today.After(hi) {
-		hi = today
-	}
-	span, err := s.cal.Span(ctx, lo, hi)
-	if err != nil {
-		return err
-	}
-	for i := range list {
-		c := &list[i]
-		if c.Deadline == "" || !Open(c.Status) {
-			continue
-		}
-		d, _ := calendar.ParseDate(c.Deadline)
-		n := span.Between(c.orgPath, today, d)
-		c.Remaining = &n
-		c.Overdue = d.Before(today)
-	}
-	return nil
 }
 
 // todo is what waits for the actor: windows accept, finish and deliver;

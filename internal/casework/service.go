@@ -105,6 +105,9 @@ func (s *Service) Get(ctx context.Context, actor *zwfw.Actor, serial string) (*C
 		return nil, notFound(serial)
 	}
 	c.Actions = Allowed(actor, c)
+	if c.Due, err = s.DueOf(ctx, c); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 

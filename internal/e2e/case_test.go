@@ -17,6 +17,7 @@ import (
 	"zwfw/internal/account"
 	"zwfw/internal/app/apptest"
 	"zwfw/internal/db"
+	"zwfw/internal/testclock"
 )
 
 // The case the walk files: 居民身份证申领、换领、补领, a 承诺件 that the
@@ -40,8 +41,8 @@ func TestOnlineApplicationToCompletion(t *testing.T) {
 	ctx := browser(t)
 	// The county's clock stands on a Thursday morning and runs on from
 	// there, so deadlines and serials do not depend on the day the test runs.
-	start, since := time.Date(2026, 11, 26, 10, 0, 0, 0, db.Zone), time.Now()
-	e := apptest.Start(t, "sqlite", apptest.Options{Now: func() time.Time { return start.Add(time.Since(since)) }})
+	clk := testclock.RunningAt(time.Date(2026, 11, 26, 10, 0, 0, 0, db.Zone))
+	e := apptest.Start(t, "sqlite", apptest.Options{Now: clk.Now})
 	base := e.URL
 	pdf := filepath.Join(t.TempDir(), "身份证申领登记表.pdf")
 	if err := os.WriteFile(pdf, tinyPDF("ID card application form, signed"), 0o644); err != nil {

@@ -73,9 +73,10 @@ func setup(t testing.TB, d *db.DB, day string) *env {
 	e.cal = calendar.New(d, e.clock)
 	e.cases = casework.NewService(d, cat, e.cal, e.clock)
 	e.sup = supervision.NewService(d, e.cases, e.clock)
-	e.warn = supervision.NewWarnings(d, e.cal, e.clock, supervision.Thresholds{Days: 3, Share: 0.8}, quiet)
+	rule := supervision.Thresholds{Days: 3, Share: 0.8} // one yellow-card rule for the warnings and the daily check
+	e.warn = supervision.NewWarnings(d, e.cal, e.clock, rule, quiet)
 	e.errs = supervision.NewErrors(d, e.clock)
-	e.reports = supervision.NewReports(d, e.cal, "610923", e.clock)
+	e.reports = supervision.NewReports(d, e.cal, "610923", e.clock, rule)
 	return e
 }
 

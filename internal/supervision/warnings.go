@@ -21,10 +21,10 @@ import (
 )
 
 // Warning levels: yellow (黄牌预警) when a deadline draws near, red (红牌
-// 警告) when it has passed.
+// 警告) when it has passed — casework's levels of a deadline.
 const (
-	Yellow = "yellow"
-	Red    = "red"
+	Yellow = casework.DueYellow
+	Red    = casework.DueRed
 )
 
 // What a warning is about: the whole case, its open step (环节时限), or one
@@ -42,10 +42,10 @@ var scopeNames = map[string]string{ScopeCase: "办件", ScopeStep: "环节", Sco
 func LevelName(l string) string { return levelNames[l] }
 func ScopeName(s string) string { return scopeNames[s] }
 
-// runningStatuses are the statuses whose clock runs. A suspended case
-// (特别程序) is left out: its clock stands still and its deadline moves when
-// it resumes, so its warnings are cleared and come back, unannounced, if
-// they still hold after it resumes.
+// runningStatuses are the statuses whose clock runs (casework.Running). A
+// suspended case (特别程序) is left out: its clock stands still and its
+// deadline moves when it resumes, so its warnings are cleared and come
+// back, unannounced, if they still hold after it resumes.
 var runningStatuses = []string{casework.Accepted, casework.InProgress, casework.Approved, casework.AwaitingPayment}
 
 // Thresholds say when a deadline turns yellow: casework's rule, the same
@@ -288,15 +288,20 @@ func (w *Warnings) Scan(ctx context.Context) (ScanResult, error) {
 	for _, s := range steps {
 		maxLimit = max(maxLimit, s.limit)
 	}
-	span, err := w.cal.Span(ctx, lo, hi.AddDate(0, 0, 2*maxLimit+30))
+	// The deadline rule is casework's: the same count of working days left
+	// and the same colour as the workbench and the dashboard.
+	dl, err := casework.NewDeadlines(ctx, w.cal, w.th, today, lo, hi.AddDate(0, 0, 2*maxLimit+30))
 	if err != nil {
 		return res, err
 	}
 	wants := map[key]want{}
 	judge := func(k key, c *running, name, deptPath string, deadline time.Time, total int) {
-		remaining := span.Between(c.orgPath, today, deadline)
-		lvl := w.level(today, deadline, remaining, total)
-		if lvl == "" {
+		remaining := dl.Remaining(c.orgPath, deadline)
+		lvl := dl.Level(c.status, deadline, remaining, total)
+		if lvl == Yellow && k.scope != ScopeCase && total <= 0 {
+			lvl = "" // a step or sub-task given no working day only turns red
+		}
+		if lvl != Yellow && lvl != Red {
 			return
 		}
 		wants[k] = want{level: lvl, name: name, deptPath: deptPath, deadline: deadline.Format(calendar.DateLayout), remaining: remaining, c: c}
@@ -309,14 +314,14 @@ func (w *Warnings) Scan(ctx context.Context) (ScanResult, error) {
 		if c == nil {
 			continue
 		}
-		judge(key{c.id, ScopeStep, s.id}, c, s.name, c.deptPath, span.Add(c.orgPath, s.start, s.limit), s.limit)
+		judge(key{c.id, ScopeStep, s.id}, c, s.name, c.deptPath, dl.Add(c.orgPath, s.start, s.limit), s.limit)
 	}
 	for _, t := range tasks {
 		c := cases[t.caseID]
 		if c == nil {
 			continue
 		}
-		judge(key{c.id, ScopeTask, t.id}, c, t.name, t.deptPath, t.deadline, span.Between(c.orgPath, t.create, t.deadline))
+		judge(key{c.id, ScopeTask, t.id}, c, t.name, t.deptPath, t.deadline, dl.Between(c.orgPath, t.create, t.deadline))
 	}
 	// The changes, a batch of keys per transaction: a first scan over a
 	// backlog must not hold the (SQLite) writer for long.
@@ -394,22 +399,6 @@ func (w *Warnings) Scan(ctx context.Context) (ScanResult, error) {
 		res.Notified += notified
 	}
 	return res, nil
-}
-
-// level judges one deadline: red once it has passed, yellow when few
-// working days remain or most of the time allowed has gone (total is the
-// number of working days allowed; a same-day limit only turns red).
-func (w *Warnings) level(today, deadline time.Time, remaining, total int) string {
-	if deadline.Before(today) {
-		return Red
-	}
-	if total <= 0 {
-		return ""
-	}
-	if w.th.Yellow(remaining, total) {
-		return Yellow
-	}
-	return ""
 }
 
 // raising is a warning to make active.
@@ -680,7 +669,7 @@ func (w *Warnings) List(ctx context.Context, actor *zwfw.Actor, f WarningFilter)
 	rows, err := w.db.Query(ctx, `SELECT c.serial, c.item_name, c.status, c.kind,
 		CASE WHEN o.full_name = '' THEN o.name ELSE o.full_name END, CASE WHEN d.full_name = '' THEN d.name ELSE d.full_name END,
 		w.scope, w.name, w.level, w.deadline, w.remaining, w.since`+from+
-		` ORDER BY CASE WHEN w.level = 'red' THEN 0 ELSE 1 END, w.remaining, c.serial, w.scope, w.ref_id LIMIT ? OFFSET ?`,
+		` ORDER BY CASE WHEN w.level = 'red' THEN 0 ELSE 1 END, w.remaining, w.deadline, c.serial, w.scope, w.ref_id LIMIT ? OFFSET ?`,
 		append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("supervision: list warnings: %w", err)

@@ -272,7 +272,7 @@ type myCasePage struct {
 }
 
 // Overdue reports whether the case ran past its deadline.
-func (p *myCasePage) Overdue() bool { return p.Remaining != nil && *p.Remaining < 0 }
+func (p *myCasePage) Overdue() bool { return p.Case.Due != nil && p.Case.Due.Overdue }
 
 // loadMyCase builds the case page for the signed-in applicant; another
 // applicant's case is "not found".
@@ -296,12 +296,9 @@ func (s *server) loadMyCase(w http.ResponseWriter, r *http.Request) (*myCasePage
 			p.Done = append(p.Done, c.Steps[i])
 		}
 	}
-	if casework.Open(c.Status) && c.Deadline != "" && s.d.Calendar != nil {
-		if dl, err := calendar.ParseDate(c.Deadline); err == nil {
-			if n, err := s.d.Calendar.WorkdaysBetween(ctx, c.OrgPath, calendar.Date(s.now()), dl); err == nil {
-				p.Remaining = &n
-			}
-		}
+	if c.Due != nil { // casework counts the working days left
+		n := c.Due.Remaining
+		p.Remaining = &n
 	}
 	for i := range c.Notices {
 		if c.Notices[i].Kind == casework.NoticeOneTime {

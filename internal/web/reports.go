@@ -7,10 +7,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"zwfw"
-	"zwfw/internal/calendar"
 	"zwfw/internal/org"
 	"zwfw/internal/supervision"
 )
@@ -72,21 +70,6 @@ type supReportsPage struct {
 // KindName is the Chinese name of a report kind.
 func (supReportsPage) KindName(k string) string { return supervision.ReportKindName(k) }
 
-// periodDefaults are the periods a generation most likely wants: today,
-// last week, last month, last quarter.
-func periodDefaults(now time.Time) map[string]string {
-	today := calendar.Date(now)
-	y, w := today.AddDate(0, 0, -7).ISOWeek()
-	lm := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, today.Location()).AddDate(0, -1, 0)
-	qs := time.Date(today.Year(), time.Month((int(today.Month())-1)/3*3+1), 1, 0, 0, 0, 0, today.Location()).AddDate(0, -3, 0)
-	return map[string]string{
-		supervision.Daily:     today.Format(calendar.DateLayout),
-		supervision.Weekly:    fmt.Sprintf("%d-W%02d", y, w),
-		supervision.Monthly:   lm.Format("2006-01"),
-		supervision.Quarterly: fmt.Sprintf("%d-Q%d", qs.Year(), (int(qs.Month())-1)/3+1),
-	}
-}
-
 func (s *server) reportsPage(w http.ResponseWriter, r *http.Request) error {
 	return s.renderReports(w, r, http.StatusOK, supervision.ReportRequest{}, "")
 }
@@ -102,7 +85,7 @@ func (s *server) renderReports(w http.ResponseWriter, r *http.Request, st int, f
 		return err
 	}
 	p := supReportsPage{base: s.supBase(w, r, "监察报表", "reports"), Reports: list, Total: total, Kind: kind, Kinds: supervision.ReportKinds,
-		MayGenerate: a.HasAny(zwfw.RoleSupervisor, zwfw.RoleAdmin), Defaults: periodDefaults(s.now()), Form: form, Error: msg}
+		MayGenerate: a.HasAny(zwfw.RoleSupervisor, zwfw.RoleAdmin), Defaults: supervision.DefaultPeriods(s.now()), Form: form, Error: msg}
 	if p.MayGenerate {
 		p.Regions = s.regions(r)
 	}
@@ -185,19 +168,32 @@ func (s *server) reportXLSX(w http.ResponseWriter, r *http.Request) error {
 	return err
 }
 
+// The weights page shows the weights in force for the account's
+// organisation and whose they are; the administrators of a county or the
+// city set their own organisation's there.
 type supWeightsPage struct {
 	base
-	W       supervision.Weights
-	MayEdit bool
-	Error   string
+	W        supervision.OrgWeights
+	MayEdit  bool
+	ReadOnly string // why the form is not offered
+	Error    string
 }
 
 func (s *server) weightsPage(w http.ResponseWriter, r *http.Request) error {
-	wt, err := s.d.Reports.Weights(r.Context())
+	a := actor(r)
+	wt, err := s.d.Reports.Weights(r.Context(), a, "")
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "sup_weights", supWeightsPage{base: s.supBase(w, r, "季考核权重", "reports"), W: wt, MayEdit: actor(r).Has(zwfw.RoleAdmin)})
+	p := supWeightsPage{base: s.supBase(w, r, "季考核权重", "reports"), W: wt, MayEdit: s.d.Reports.MayEditWeights(r.Context(), a, "")}
+	switch {
+	case p.MayEdit:
+	case !a.Has(zwfw.RoleAdmin):
+		p.ReadOnly = "只有系统管理员可以修改权重。"
+	default:
+		p.ReadOnly = "考核权重由县、市的系统管理员为本县（市）设置，本机构不能单独设置。"
+	}
+	s.render(w, r, http.StatusOK, "sup_weights", p)
 	return nil
 }
 
@@ -210,9 +206,14 @@ func (s *server) weightsSave(w http.ResponseWriter, r *http.Request) error {
 		return n
 	}
 	in := supervision.Weights{OnTime: num("on_time"), Satisfaction: num("satisfaction"), Error: num("error"), Complaint: num("complaint")}
-	_, err := s.d.Reports.SetWeights(r.Context(), actor(r), in)
+	wt, err := s.d.Reports.SetOrgWeights(r.Context(), actor(r), "", in)
 	if zwfw.ErrorCode(err) == zwfw.EINVALID {
-		s.render(w, r, http.StatusUnprocessableEntity, "sup_weights", supWeightsPage{base: s.supBase(w, r, "季考核权重", "reports"), W: in, MayEdit: true, Error: zwfw.ErrorMessage(err)})
+		msg := zwfw.ErrorMessage(err)
+		if wt, err = s.d.Reports.Weights(r.Context(), actor(r), ""); err != nil {
+			return err
+		}
+		wt.Weights = in
+		s.render(w, r, http.StatusUnprocessableEntity, "sup_weights", supWeightsPage{base: s.supBase(w, r, "季考核权重", "reports"), W: wt, MayEdit: true, Error: msg})
 		return nil
 	}
 	if err != nil {

@@ -333,7 +333,7 @@ func (s *server) supervisionCases(w http.ResponseWriter, r *http.Request) error 
 		LastPage: max(1, (total+supervision.PageSize-1)/supervision.PageSize), query: qv}
 	p.query.Del("page")
 	for _, c := range list {
-		p.Rows = append(p.Rows, caseRow{Summary: c, DL: deadlineOf(s.d.Cases.WarnRule(), c.Deadline, c.Remaining, c.Overdue, 0, c.Status)})
+		p.Rows = append(p.Rows, caseRow{Summary: c, DL: deadlineOf(c.Due, c.Deadline)})
 	}
 	name := func(code string) string {
 		if o, err := s.d.Orgs.ByCode(r.Context(), code); err == nil {

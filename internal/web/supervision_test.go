@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"zwfw/internal/app/apptest"
 	"zwfw/internal/supervision"
@@ -112,7 +111,7 @@ var workCaseRE = regexp.MustCompile(`href="/work/cases/([0-9A-Z-]+)"`)
 // from the dashboard to each case's page.
 func TestSupervisionGeneratedDrillDown(t *testing.T) {
 	e := apptest.Start(t, "sqlite")
-	if err := supervision.Generate(t.Context(), e.App.DB, supervision.GenerateOptions{Cases: 300, Years: 1, Now: time.Now(), Seed: 5}); err != nil {
+	if err := supervision.Generate(t.Context(), e.App.DB, supervision.GenerateOptions{Cases: 300, Years: 1, Now: e.App.Now(), Seed: 5}); err != nil {
 		t.Fatal(err)
 	}
 	sup := login(t, e, "county.supervisor", apptest.DemoPassword)

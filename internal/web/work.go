@@ -36,11 +36,12 @@ func (s *server) workBase(w http.ResponseWriter, r *http.Request, title string) 
 	return b
 }
 
-// Deadline colours (限时办结): red once the deadline has passed, yellow
-// when casework's warning rule says so (ZWFW_WARN_DAYS, ZWFW_WARN_SHARE: the
-// same rule as the warning job and the dashboard), green otherwise. Every
-// list and the case page use deadlineOf. The words always say the same as
-// the colour.
+// Deadline colours (限时办结): casework decides where a case stands (Due:
+// red once the deadline has passed, yellow by the warning rule of
+// ZWFW_WARN_DAYS and ZWFW_WARN_SHARE, paused while a special procedure
+// stops the clock) — the same answer the warning job and the dashboard
+// get. Every list and the case page show it with deadlineOf; the words
+// always say the same as the colour.
 
 // deadlineView is how a deadline shows: a class for the colour and words
 // that carry the same meaning without it.
@@ -50,31 +51,37 @@ type deadlineView struct {
 	Date  string // the deadline, YYYY-MM-DD
 }
 
-// deadlineOf describes the time left on a case: remaining working days
-// (nil when the case is not running against a deadline), whether the
-// deadline has passed, the limit in working days (0 when unknown) and the
-// status (a suspended case's clock stands still).
-func deadlineOf(rule casework.WarnRule, date string, remaining *int, overdue bool, limit int, status string) deadlineView {
+// dueClass is the colour of each level.
+var dueClass = map[string]string{casework.DueOK: "due-ok", casework.DueYellow: "due-warn", casework.DueRed: "due-late", casework.DuePaused: "due-pause"}
+
+// deadlineOf shows where a case with deadline date stands (due is nil when
+// it does not run against a deadline). A deadline counted on days beyond
+// the known holiday calendar says 暂定.
+func deadlineOf(due *casework.Due, date string) deadlineView {
 	d := deadlineView{Date: date}
-	if remaining == nil || date == "" {
+	if due == nil || date == "" {
 		return d
 	}
-	n := *remaining
+	n := due.Remaining
 	switch {
-	case overdue:
-		d.Class, d.Text = "due-late", "已超期"
+	case due.Overdue:
+		d.Text = "已超期"
 		if n < 0 {
 			d.Text += " " + strconv.Itoa(-n) + " 个工作日"
 		}
 	case n == 0:
-		d.Class, d.Text = "due-warn", "今日到期"
-	case rule.Yellow(n, limit):
-		d.Class, d.Text = "due-warn", "即将到期 · 剩余 "+strconv.Itoa(n)+" 个工作日"
+		d.Text = "今日到期"
+	case due.Level == casework.DueYellow:
+		d.Text = "即将到期 · 剩余 " + strconv.Itoa(n) + " 个工作日"
 	default:
-		d.Class, d.Text = "due-ok", "剩余 "+strconv.Itoa(n)+" 个工作日"
+		d.Text = "剩余 " + strconv.Itoa(n) + " 个工作日"
 	}
-	if status == casework.Suspended && !overdue {
-		d.Class, d.Text = "due-pause", "计时暂停 · "+d.Text
+	d.Class = dueClass[due.Level]
+	if due.Level == casework.DuePaused {
+		d.Text = "计时暂停 · " + d.Text
+	}
+	if due.Provisional {
+		d.Text += "（暂定）"
 	}
 	return d
 }
@@ -191,13 +198,12 @@ func (s *server) workHome(w http.ResponseWriter, r *http.Request) error {
 	if err := s.workOptions(ctx, a, p); err != nil {
 		return err
 	}
-	lim := newLimits(s)
 	var err error
 	if f.View == "all" {
-		p.All, p.LastPage, err = s.allCases(ctx, a, f, lim)
+		p.All, p.LastPage, err = s.allCases(ctx, a, f)
 		p.Title = "全部办件"
 	} else {
-		p.Queues, err = s.queues(ctx, a, f, lim)
+		p.Queues, err = s.queues(ctx, a, f)
 		p.Nothing = len(p.Roles) == 0
 	}
 	if err != nil {
@@ -217,12 +223,12 @@ func (s *server) workHome(w http.ResponseWriter, r *http.Request) error {
 // queues builds the actor's to-do lists, role by role (an account may
 // hold several roles). Each list is the service's to-do list (Todo, ordered
 // by deadline) narrowed to the statuses that belong to the role.
-func (s *server) queues(ctx context.Context, a *zwfw.Actor, f workFilter, lim *limits) ([]*queue, error) {
+func (s *server) queues(ctx context.Context, a *zwfw.Actor, f workFilter) ([]*queue, error) {
 	var out []*queue
 	// one reads a list into q; nil rows (ruled out by the status filter)
 	// leave the queue out.
 	one := func(q *queue, todo bool, statuses ...string) error {
-		rows, total, err := s.todo(ctx, a, f, lim, todo, statuses...)
+		rows, total, err := s.todo(ctx, a, f, todo, statuses...)
 		if err != nil || rows == nil {
 			return err
 		}
@@ -237,7 +243,7 @@ func (s *server) queues(ctx context.Context, a *zwfw.Actor, f workFilter, lim *l
 	}
 	// two reads one list and splits it in two by in.
 	two := func(first, second *queue, in func(caseRow) bool, statuses ...string) error {
-		rows, total, err := s.todo(ctx, a, f, lim, true, statuses...)
+		rows, total, err := s.todo(ctx, a, f, true, statuses...)
 		if err != nil || rows == nil {
 			return err
 		}
@@ -310,11 +316,11 @@ func (s *server) queues(ctx context.Context, a *zwfw.Actor, f workFilter, lim *l
 		q := &queue{Key: "overdue", Title: "超期办件", Hint: "已过办结期限仍未办结的办件", Empty: "没有超期办件。"}
 		query := f.query()
 		query.Overdue, query.Limit = true, queueFetch
-		rows, total, err := s.d.Cases.List(ctx, a, query)
+		list, total, err := s.d.Cases.List(ctx, a, query)
 		if err != nil {
 			return nil, err
 		}
-		q.Rows, q.Total = lim.rows(ctx, rows, a), total
+		q.Rows, q.Total = rows(list, a), total
 		for i := range q.Rows {
 			q.Rows[i].Next = "督办（" + q.Rows[i].Next + "）"
 		}
@@ -327,7 +333,7 @@ func (s *server) queues(ctx context.Context, a *zwfw.Actor, f workFilter, lim *l
 // todo reads the to-do list (or, with todo false, the whole list) of the
 // statuses given, narrowed by the filter. It returns nil rows when the
 // status filter rules every status out.
-func (s *server) todo(ctx context.Context, a *zwfw.Actor, f workFilter, lim *limits, todo bool, statuses ...string) ([]caseRow, int, error) {
+func (s *server) todo(ctx context.Context, a *zwfw.Actor, f workFilter, todo bool, statuses ...string) ([]caseRow, int, error) {
 	if f.Status != "" {
 		if !slices.Contains(statuses, f.Status) {
 			return nil, 0, nil
@@ -340,7 +346,7 @@ func (s *server) todo(ctx context.Context, a *zwfw.Actor, f workFilter, lim *lim
 	if err != nil {
 		return nil, 0, err
 	}
-	return lim.rows(ctx, list, a), total, nil
+	return rows(list, a), total, nil
 }
 
 // split sets the total of one part of a shared read: exact when the read
@@ -370,14 +376,14 @@ func trim(q *queue, f workFilter, status string) {
 // allCases is every case in the actor's scope that matches the filter,
 // newest first, a page at a time: to find a case that waits for nobody
 // (a rejected one whose notice must be printed again, a delivered one).
-func (s *server) allCases(ctx context.Context, a *zwfw.Actor, f workFilter, lim *limits) (*queue, int, error) {
+func (s *server) allCases(ctx context.Context, a *zwfw.Actor, f workFilter) (*queue, int, error) {
 	q := f.query()
 	q.Limit, q.Offset = allPerPage, (f.Page-1)*allPerPage
 	list, total, err := s.d.Cases.List(ctx, a, q)
 	if err != nil {
 		return nil, 1, err
 	}
-	return &queue{Key: "all", Title: "全部办件", Rows: lim.rows(ctx, list, a), Total: total,
+	return &queue{Key: "all", Title: "全部办件", Rows: rows(list, a), Total: total,
 		Empty: "没有符合条件的办件。"}, max(1, (total+allPerPage-1)/allPerPage), nil
 }
 
@@ -392,32 +398,11 @@ func (s *server) ownDept(ctx context.Context, a *zwfw.Actor) string {
 	return o.DisplayName()
 }
 
-// limits remembers the promised limits of the items a page lists, for the
-// share-of-the-limit part of the deadline colours.
-type limits struct {
-	s    *server
-	days map[string]int
-}
-
-func newLimits(s *server) *limits { return &limits{s: s, days: map[string]int{}} }
-
-func (l *limits) limit(ctx context.Context, code string) int {
-	if d, ok := l.days[code]; ok {
-		return d
-	}
-	d := 0
-	if it, err := l.s.d.Catalog.Get(ctx, code); err == nil {
-		d = it.PromisedLimitDays
-	}
-	l.days[code] = d
-	return d
-}
-
-func (l *limits) rows(ctx context.Context, list []casework.Summary, a *zwfw.Actor) []caseRow {
+// rows are the listed cases with their deadlines and next steps.
+func rows(list []casework.Summary, a *zwfw.Actor) []caseRow {
 	out := make([]caseRow, len(list))
 	for i, c := range list {
-		out[i] = caseRow{Summary: c, DL: deadlineOf(l.s.d.Cases.WarnRule(), c.Deadline, c.Remaining, c.Overdue, l.limit(ctx, c.ItemCode), c.Status),
-			Next: nextStep(a, c)}
+		out[i] = caseRow{Summary: c, DL: deadlineOf(c.Due, c.Deadline), Next: nextStep(a, c)}
 	}
 	return out
 }

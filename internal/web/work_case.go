@@ -156,17 +156,7 @@ func (s *server) renderCase(w http.ResponseWriter, r *http.Request, serial strin
 	today := calendar.Date(s.now())
 	p.Today = today.Format(calendar.DateLayout)
 	p.Limit = c.PromisedDays + c.ExtendedDays
-	if c.Deadline != "" && casework.Open(c.Status) {
-		if dl, err := calendar.ParseDate(c.Deadline); err == nil {
-			n, err := s.d.Calendar.WorkdaysBetween(ctx, c.OrgPath, today, dl)
-			if err != nil {
-				return err
-			}
-			p.DL = deadlineOf(s.d.Cases.WarnRule(), c.Deadline, &n, dl.Before(today), p.Limit, c.Status)
-		}
-	} else {
-		p.DL = deadlineView{Date: c.Deadline}
-	}
+	p.DL = deadlineOf(c.Due, c.Deadline)
 	for i := range c.Steps {
 		st := c.Steps[i]
 		if st.State == "open" {

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"zwfw"
 	"zwfw/internal/account"
@@ -155,22 +156,42 @@ func TestWorkRejectNeedsBasis(t *testing.T) {
 	}
 }
 
-// The reviewer's inbox is ordered by deadline, the tightest first, and an
-// overdue case says 已超期 in words as well as in red.
+// The reviewer's inbox is ordered by deadline, the tightest first, cases
+// due the same day by serial, and an overdue case says 已超期 in words as
+// well as in red.
 func TestWorkReviewerInbox(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
 		ctx := context.Background()
 		earlier := workDemoCase(t, e, wkFood, casework.Accepted, wkCounty)
 		later := workDemoCase(t, e, wkFood, casework.Submitted, wkCounty)
-		win, _ := e.App.Users.ByUsername(ctx, "county.window")
-		k := workGetCase(t, e, later)
-		if _, err := e.App.Cases.Act(ctx, win.Actor(), later, casework.ActAccept, casework.ActionInput{Version: k.Version}); err != nil {
+		// The demo case was accepted yesterday. Accepted today, the other
+		// would be due the same day whenever today follows a day off (both
+		// count from the next working day); accepted on the next working
+		// day, it is due a working day later on any day the test runs.
+		next, err := e.App.Calendar.AddWorkdays(ctx, workGetCase(t, e, later).OrgPath, e.App.Now(), 1)
+		if err != nil {
 			t.Fatal(err)
 		}
+		e.Clock.Set(next.Add(10 * time.Hour))
+		twin := workWalkIn(t, e, wkFood, wkCounty)
+		win, _ := e.App.Users.ByUsername(ctx, "county.window")
+		for _, serial := range []string{twin, later} { // the twin first: the order below is not the order of acceptance
+			k := workGetCase(t, e, serial)
+			if _, err := e.App.Cases.Act(ctx, win.Actor(), serial, casework.ActAccept, casework.ActionInput{Version: k.Version}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if a, b, c := workGetCase(t, e, earlier).Deadline, workGetCase(t, e, later).Deadline, workGetCase(t, e, twin).Deadline; a >= b || b != c || later >= twin {
+			t.Fatalf("scenario: deadlines %s %s %s, serials %s %s", a, b, c, later, twin)
+		}
 		p := workOK(t, login(t, e, "county.reviewer", apptest.DemoPassword), "/work")
-		i, j := strings.Index(p.Body, `href="/work/cases/`+earlier+`"`), strings.Index(p.Body, `href="/work/cases/`+later+`"`)
+		i, j, k := strings.Index(p.Body, `href="/work/cases/`+earlier+`"`), strings.Index(p.Body, `href="/work/cases/`+later+`"`),
+			strings.Index(p.Body, `href="/work/cases/`+twin+`"`)
 		if i < 0 || j < 0 || i > j {
 			t.Fatalf("inbox order: %s at %d, %s at %d (want the earlier deadline first)", earlier, i, later, j)
+		}
+		if k < 0 || j > k {
+			t.Fatalf("inbox order: %s at %d, %s at %d (same deadline: want the smaller serial first)", later, j, twin, k)
 		}
 		mustContain(t, "inbox", p.Body, "待审查 · 决定", "due due-ok", "剩余")
 
@@ -190,6 +211,33 @@ func TestWorkReviewerInbox(t *testing.T) {
 		p = workOK(t, login(t, e, "county.supervisor", apptest.DemoPassword), "/work")
 		mustContain(t, "supervisor", p.Body, "超期办件", "延期待审批", "已超期", late)
 	})
+}
+
+// workWalkIn files a case for item at centre at the county window, every
+// required material handed in on paper, and returns its serial.
+func workWalkIn(t testing.TB, e *apptest.Env, item, centre string) string {
+	t.Helper()
+	ctx := context.Background()
+	it, err := e.App.Catalog.Get(ctx, item)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := casework.ApplyInput{ItemCode: item, OrgCode: centre, Form: casework.Form{Description: "申请办理"},
+		Applicant: &casework.ApplicantInput{Name: "陈家明", IDNumber: "610923198503120025", Phone: "13991568899"}}
+	for _, m := range it.Materials {
+		if m.Required == "required" {
+			in.Materials = append(in.Materials, casework.MaterialInput{Name: m.Name, HandedIn: "window"})
+		}
+	}
+	win, err := e.App.Users.ByUsername(ctx, "county.window")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := e.App.Cases.Apply(ctx, win.Actor(), in)
+	if err != nil {
+		t.Fatalf("walk-in %s at %s: %v", item, centre, err)
+	}
+	return c.Serial
 }
 
 // workRow is the table row of serial in a list.

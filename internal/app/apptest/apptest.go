@@ -16,6 +16,7 @@ import (
 	"zwfw/internal/config"
 	"zwfw/internal/db/dbtest"
 	"zwfw/internal/seed"
+	"zwfw/internal/testclock"
 )
 
 // Env is a running test instance.
@@ -23,6 +24,10 @@ type Env struct {
 	App    *app.App
 	Server *httptest.Server
 	URL    string
+	// Clock is the instance's clock when Options.Now is not given: running
+	// from 09:30 on testclock.Today, never the machine's date. Tests move it
+	// to walk across days.
+	Clock *testclock.Clock
 }
 
 // Dialects are the databases every HTTP test runs on.
@@ -34,7 +39,7 @@ const AdminPassword = "Zwfw@Test2026"
 
 // Options adjust a test instance.
 type Options struct {
-	Now    func() time.Time
+	Now    func() time.Time // the clock; a running testclock from testclock.Today when nil
 	NoDemo bool
 }
 
@@ -54,9 +59,15 @@ func Start(t testing.TB, dialect string, o ...Options) *Env {
 	cfg.DataDir = dir
 	cfg.AdminPassword = AdminPassword
 	cfg.Demo = !opt.NoDemo
+	var clk *testclock.Clock
+	if opt.Now == nil {
+		clk = testclock.Running()
+		opt.Now = clk.Now
+	}
 	ao := app.Options{Now: opt.Now}
 	switch dialect {
 	case "sqlite":
+		dbtest.OnlyDialect(t, "sqlite")
 		ao.SQLiteDSN = filepath.Join(dir, "zwfw.db")
 	case "postgres":
 		cfg.DatabaseURL = dbtest.PostgresSchemaURL(t)
@@ -82,7 +93,7 @@ func Start(t testing.TB, dialect string, o ...Options) *Env {
 		srv.Close()
 		a.Close()
 	})
-	return &Env{App: a, Server: srv, URL: srv.URL}
+	return &Env{App: a, Server: srv, URL: srv.URL, Clock: clk}
 }
 
 // Each runs fn once per database, each on its own instance.

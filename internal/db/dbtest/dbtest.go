@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -69,9 +70,27 @@ func pgReachable() error {
 	return pgErr
 }
 
+// OnlyDialect skips t unless dialect is among the databases of the run:
+// ZWFW_TEST_DIALECTS ("sqlite", "postgres", or both comma-separated; both
+// when unset). CI's reruns on other days run each day on one database.
+func OnlyDialect(t testing.TB, dialect string) {
+	t.Helper()
+	v := os.Getenv("ZWFW_TEST_DIALECTS")
+	if v == "" {
+		return
+	}
+	for _, d := range strings.Split(v, ",") {
+		if strings.TrimSpace(d) == dialect {
+			return
+		}
+	}
+	t.Skipf("%s left out of this run (ZWFW_TEST_DIALECTS=%s)", dialect, v)
+}
+
 // SQLite opens a migrated database in a temporary directory.
 func SQLite(t testing.TB) *db.DB {
 	t.Helper()
+	OnlyDialect(t, "sqlite")
 	dir := t.TempDir()
 	d, err := db.Open(context.Background(), db.Options{SQLitePath: filepath.Join(dir, "test.db")})
 	if err != nil {
@@ -89,6 +108,7 @@ func SQLite(t testing.TB) *db.DB {
 // URL whose connections use it; the schema is dropped when t ends.
 func PostgresSchemaURL(t testing.TB) string {
 	t.Helper()
+	OnlyDialect(t, "postgres")
 	if err := pgReachable(); err != nil {
 		SkipOrFail(t, "PostgreSQL not reachable at "+PostgresURL()+": "+err.Error())
 	}
