@@ -212,7 +212,7 @@ func (s *server) myCases(w http.ResponseWriter, r *http.Request) error {
 	if _, _, p.Unread, err = notify.Inbox(ctx, s.d.DB, a.UserID, 1, 0); err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "mycases", p)
+	s.render(w, r, http.StatusOK, "mycases", &p)
 	return nil
 }
 

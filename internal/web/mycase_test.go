@@ -108,6 +108,25 @@ func TestMyCasesListAndFilter(t *testing.T) {
 	}
 }
 
+// TestMyCasesPages: an applicant with more cases than one page holds gets
+// every page, with links between them (the list once answered 500 past
+// the first page: its template asked a value for a pointer method).
+func TestMyCasesPages(t *testing.T) {
+	e := apptest.Start(t, "sqlite")
+	wang := login(t, e, "resident.wang", demoPass)
+	for range 21 {
+		e.Case(t, "resident.wang", "200300200000", "610923100C", casework.Submitted)
+	}
+	p := wang.get("/my")
+	if p.Status != 200 {
+		t.Fatalf("/my with more than a page of cases = %d", p.Status)
+	}
+	mustContain(t, "my, page 1", p.Body, `href="/my?page=2"`)
+	if p := wang.get("/my?page=2"); p.Status != 200 {
+		t.Errorf("/my?page=2 = %d", p.Status)
+	}
+}
+
 func TestWithdraw(t *testing.T) {
 	e := apptest.Start(t, "sqlite")
 	wang := login(t, e, "resident.wang", demoPass)
