@@ -45,7 +45,8 @@ type casePage struct {
 	Error  string
 	Stale  bool // the case changed since the page was shown
 
-	Revealed bool // the applicant's full identity number is shown (and was audited)
+	Revealed  bool // the applicant's full identity number is shown (and was audited)
+	MayReveal bool // the reader's role may ask for it (casework.MayRevealIdent)
 
 	actor *zwfw.Actor
 }
@@ -147,7 +148,7 @@ func (s *server) renderCase(w http.ResponseWriter, r *http.Request, serial strin
 	if revealed {
 		c.Applicant.Ident = back.Ident
 	}
-	p := &casePage{base: s.workBase(w, r, c.ItemName+" "+c.Serial), C: c, Errors: fieldErrors{}, Revealed: revealed, actor: a}
+	p := &casePage{base: s.workBase(w, r, c.ItemName+" "+c.Serial), C: c, Errors: fieldErrors{}, Revealed: revealed, MayReveal: casework.MayRevealIdent(a), actor: a}
 	p.Nav = "work"
 	p.Item, err = s.d.Catalog.GetVersion(ctx, c.ItemCode, c.ItemVersion)
 	if err != nil {

@@ -709,4 +709,16 @@ func TestWorkRevealIdentIsAudited(t *testing.T) {
 	if p := other.post("/work/cases/"+serial+"/ident", url.Values{"reason": {"x"}, "csrf": {v.Get("csrf")}}, false); p.Status == http.StatusOK {
 		t.Fatal("a clerk outside the scope saw the number")
 	}
+	// Roles that never need the number (catalog, cashier, administrator)
+	// are neither offered the form nor given the number.
+	for _, who := range []string{"county.catalog", "county.cashier", "county.admin"} {
+		c := login(t, e, who, apptest.DemoPassword)
+		p := c.get("/work/cases/" + serial)
+		if strings.Contains(p.Body, "查看完整号码") {
+			t.Errorf("%s is offered the full number", who)
+		}
+		if p := c.post("/work/cases/"+serial+"/ident", url.Values{"reason": {"核验身份证原件"}}, true); p.Status != http.StatusForbidden || strings.Contains(p.Body, full) {
+			t.Errorf("%s revealing the number = %d", who, p.Status)
+		}
+	}
 }
