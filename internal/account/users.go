@@ -110,6 +110,39 @@ func requireAdmin(actor *zwfw.Actor) error {
 	return nil
 }
 
+// Managed returns the account with username for an administrator to
+// manage. An account the administrator may not see is reported as not
+// existing — staff outside the subtree as much as applicants — so that an
+// administrator cannot learn which usernames other counties use.
+func (s *Service) Managed(ctx context.Context, actor *zwfw.Actor, username string) (*User, error) {
+	if err := requireAdmin(actor); err != nil {
+		return nil, err
+	}
+	u, err := s.ByUsername(ctx, username)
+	if err != nil {
+		return nil, err
+	}
+	if ok, err := s.visible(ctx, actor, u); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, zwfw.Errorf(zwfw.ENOTFOUND, "用户 %s 不存在", username)
+	}
+	return u, nil
+}
+
+// ManagedStaff is Managed for a staff account: an applicant's account is
+// kept by its holder.
+func (s *Service) ManagedStaff(ctx context.Context, actor *zwfw.Actor, username string) (*User, error) {
+	u, err := s.Managed(ctx, actor, username)
+	if err != nil {
+		return nil, err
+	}
+	if u.Kind != zwfw.KindStaff {
+		return nil, zwfw.Errorf(zwfw.EFORBIDDEN, "申请人账户由本人维护，不能在此修改")
+	}
+	return u, nil
+}
+
 // CreateStaff creates a staff account in the actor's subtree.
 func (s *Service) CreateStaff(ctx context.Context, actor *zwfw.Actor, in UserInput) (*User, error) {
 	if err := requireAdmin(actor); err != nil {
@@ -146,18 +179,9 @@ func (s *Service) CreateStaff(ctx context.Context, actor *zwfw.Actor, in UserInp
 // own admin role or deactivate themselves (so a county is never left
 // without one by accident).
 func (s *Service) UpdateStaff(ctx context.Context, actor *zwfw.Actor, username string, in UserInput) (*User, error) {
-	if err := requireAdmin(actor); err != nil {
-		return nil, err
-	}
-	cur, err := s.ByUsername(ctx, username)
+	cur, err := s.ManagedStaff(ctx, actor, username)
 	if err != nil {
 		return nil, err
-	}
-	if cur.Kind != zwfw.KindStaff {
-		return nil, zwfw.Errorf(zwfw.EINVALID, "申请人账户不能在此修改")
-	}
-	if !actor.InScope(cur.OrgPath) {
-		return nil, zwfw.Errorf(zwfw.EFORBIDDEN, "用户 %s 不在您的管辖范围内", username)
 	}
 	in.Username = cur.Username
 	in.normalise()
@@ -208,19 +232,9 @@ func (s *Service) UpdateStaff(ctx context.Context, actor *zwfw.Actor, username s
 
 // Unlock clears a lockout.
 func (s *Service) Unlock(ctx context.Context, actor *zwfw.Actor, username string) error {
-	if err := requireAdmin(actor); err != nil {
-		return err
-	}
-	u, err := s.ByUsername(ctx, username)
+	u, err := s.Managed(ctx, actor, username)
 	if err != nil {
 		return err
-	}
-	if ok, err := s.visible(ctx, actor, u); err != nil {
-		return err
-	} else if !ok && u.Kind == zwfw.KindStaff {
-		return zwfw.Errorf(zwfw.EFORBIDDEN, "用户 %s 不在您的管辖范围内", username)
-	} else if !ok {
-		return zwfw.Errorf(zwfw.ENOTFOUND, "用户 %s 不存在", username) // nor does an applicant outside the scope
 	}
 	return s.db.InTx(ctx, func(tx *db.Tx) error {
 		if _, err := tx.Exec(ctx, "UPDATE users SET failed_logins = 0, locked_until = 0 WHERE id = ?", u.ID); err != nil {

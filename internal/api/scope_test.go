@@ -75,8 +75,10 @@ func TestRolesAndScope(t *testing.T) {
 					t.Fatalf("town admin sees %s of %s", u.Username, u.OrgCode)
 				}
 			}
+			// An account outside the subtree is as if it did not exist
+			// (the matrix: no administrator learns other units' usernames).
 			town.put("/users/county.window", map[string]any{"name": "李晓燕", "roles": []string{"window"}, "org_code": "610923100C"}).
-				apiErr(http.StatusForbidden, "forbidden")
+				apiErr(http.StatusNotFound, "not_found")
 			// Applicants: only those of cases in the town (users_test.go).
 			if res := town.get("/users?kind=applicant"); res.Status != http.StatusOK || strings.Contains(string(res.Body), "13991561234") {
 				t.Fatalf("town admin's applicants: %d %s", res.Status, res.Body)

@@ -495,21 +495,7 @@ func (s *server) adminUserCreate(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) editableUser(r *http.Request) (*account.User, error) {
-	a := actor(r)
-	if err := needAdmin(a); err != nil {
-		return nil, err
-	}
-	u, err := s.d.Users.ByUsername(r.Context(), r.PathValue("username"))
-	if err != nil {
-		return nil, err
-	}
-	if u.Kind != zwfw.KindStaff {
-		return nil, zwfw.Errorf(zwfw.EFORBIDDEN, "申请人账户由本人维护，不能在此修改。")
-	}
-	if !a.InScope(u.OrgPath) {
-		return nil, zwfw.Errorf(zwfw.EFORBIDDEN, "用户 %s 不在您的管辖范围内。", u.Username)
-	}
-	return u, nil
+	return s.d.Users.ManagedStaff(r.Context(), actor(r), r.PathValue("username"))
 }
 
 func userInputOf(u *account.User) account.UserInput {
