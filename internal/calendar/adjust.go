@@ -14,7 +14,7 @@ import (
 // HasCalendar reports whether an organisation of kind keeps a working
 // calendar of its own: the city and the counties do; a town, a village or
 // a department works on its county's.
-func HasCalendar(kind string) bool { return kind == org.KindCity || kind == org.KindCounty }
+func HasCalendar(kind string) bool { return org.HoldsSettings(kind) }
 
 // Adjust records a local adjustment of a.Org's calendar — the actor's own
 // organisation's when a.Org is empty — or, with an empty kind, removes the
@@ -58,11 +58,8 @@ func (c *Calendar) adjust(ctx context.Context, actor *zwfw.Actor, a *Adjustment)
 			}
 			return err
 		}
-		if !HasCalendar(o.Kind) {
-			return zwfw.Errorf(zwfw.EFORBIDDEN, "工作日历由市、县两级调整；%s（%s）按所在县的工作日历办公", o.DisplayName(), o.KindName())
-		}
-		if actor.Kind != zwfw.KindSystem && actor.OrgPath != o.Path {
-			return zwfw.Errorf(zwfw.EFORBIDDEN, "%s的工作日历只能由%s的系统管理员调整", o.DisplayName(), o.DisplayName())
+		if err := org.MaySetSettings(actor, o, "工作日历"); err != nil {
+			return err
 		}
 		a.Org, a.OrgName = o.Code, o.DisplayName()
 		if _, err := tx.Exec(ctx, "DELETE FROM calendar_adjustments WHERE org_id = ? AND day = ?", o.ID, a.Date); err != nil {

@@ -726,3 +726,31 @@ func (c *Cache) put(o *Org, now time.Time, gen uint64) {
 	c.m[o.Code] = cached{o, now}
 	c.m["#"+strconv.FormatInt(o.ID, 10)] = cached{o, now}
 }
+
+// HoldsSettings reports whether an organisation of kind keeps settings of
+// its own — its working calendar's local adjustments, its assessment
+// weights: the city, which sets them for all, and each county, for its
+// subtree. Towns, villages, departments and centres follow their county.
+func HoldsSettings(kind string) bool { return kind == KindCity || kind == KindCounty }
+
+// MaySetSettings decides whether the actor may change what, a setting of
+// o: only o's own administrators may (or the system), and only where o
+// holds settings. A town's administrator, another county's, or the city's
+// cannot change Ningshan's calendar or weights; the city's settings are
+// made by the city's administrators and apply to every county that has
+// not set its own. It returns nil or the refusal to show.
+func MaySetSettings(actor *zwfw.Actor, o *Org, what string) error {
+	switch {
+	case actor == nil:
+		return zwfw.Errorf(zwfw.EUNAUTHORIZED, "请先登录")
+	case actor.Kind == zwfw.KindSystem:
+		return nil
+	case !actor.Has(zwfw.RoleAdmin) || !actor.IsStaff():
+		return zwfw.Errorf(zwfw.EFORBIDDEN, "只有系统管理员可以设置%s", what)
+	case !HoldsSettings(o.Kind):
+		return zwfw.Errorf(zwfw.EFORBIDDEN, "%s由市、县两级设置；%s（%s）按所在县的设置执行", what, o.DisplayName(), o.KindName())
+	case actor.OrgPath != o.Path:
+		return zwfw.Errorf(zwfw.EFORBIDDEN, "%s的%s只能由%s的系统管理员设置", o.DisplayName(), what, o.DisplayName())
+	}
+	return nil
+}

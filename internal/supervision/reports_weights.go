@@ -56,7 +56,7 @@ func (w *Weights) field(name string) *int {
 
 // ownsWeights reports whether an organisation of kind may hold weights:
 // the city and the counties, which assess their departments and windows.
-func ownsWeights(kind string) bool { return kind == org.KindCity || kind == org.KindCounty }
+func ownsWeights(kind string) bool { return org.HoldsSettings(kind) }
 
 // weightsFor are the weights in force for the organisation at path: those
 // of the nearest organisation on its path (itself first) that set some,
@@ -136,17 +136,7 @@ func (r *Reports) MayEditWeights(ctx context.Context, actor *zwfw.Actor, code st
 }
 
 func mayEditWeights(actor *zwfw.Actor, o *org.Org) error {
-	switch {
-	case actor.Kind == zwfw.KindSystem:
-		return nil
-	case !actor.Has(zwfw.RoleAdmin):
-		return zwfw.Errorf(zwfw.EFORBIDDEN, "只有系统管理员可以设置考核权重")
-	case !ownsWeights(o.Kind):
-		return zwfw.Errorf(zwfw.EFORBIDDEN, "考核权重由县、市设置，%s不能单独设置", o.DisplayName())
-	case actor.OrgPath != o.Path:
-		return zwfw.Errorf(zwfw.EFORBIDDEN, "只有%s的系统管理员可以设置它的考核权重", o.DisplayName())
-	}
-	return nil
+	return org.MaySetSettings(actor, o, "考核权重")
 }
 
 // SetWeights sets the assessment weights of the actor's own organisation
