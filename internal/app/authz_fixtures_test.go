@@ -486,3 +486,19 @@ func (x *fixtures) auditMark(sc scope) string {
 func httpClient() *http.Client {
 	return &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
+
+// seesCaseOf reports whether the staff account user sees a case of the
+// applicant (casework's list, searched by the applicant's name). It is
+// asked at the time of the call: rows before may have filed the applicant's
+// cases elsewhere (an applicant applies online anywhere).
+func (x *fixtures) seesCaseOf(user, applicant string) bool {
+	u, err := x.e.App.Users.ByUsername(x.ctx, applicant)
+	if err != nil {
+		x.t.Fatalf("applicant %s: %v", applicant, err)
+	}
+	n, err := x.e.App.Cases.Count(x.ctx, x.e.Actor(x.t, user), casework.Query{Q: u.Name})
+	if err != nil {
+		x.t.Fatalf("cases of %s seen by %s: %v", applicant, user, err)
+	}
+	return n > 0
+}
