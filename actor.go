@@ -91,13 +91,18 @@ func (a *Actor) IsStaff() bool {
 }
 
 // InScope reports whether an organisation with materialised path p lies in the
-// actor's subtree. The system sees everything.
+// actor's subtree. The system sees everything; applicants and the anonymous
+// no organisation, whatever county they belong to. It is the same answer
+// as internal/scope's Of(a).Contains(p) (which SQL conditions are built
+// from; a test there holds the two together) for code that cannot import it.
 func (a *Actor) InScope(p string) bool {
-	if a == nil {
+	switch {
+	case a == nil:
+		return false
+	case a.Kind == KindSystem:
+		return true
+	case a.Kind != KindStaff || a.OrgPath == "":
 		return false
 	}
-	if a.Kind == KindSystem {
-		return true
-	}
-	return a.OrgPath != "" && strings.HasPrefix(p, a.OrgPath)
+	return a.OrgPath == "/" || strings.HasPrefix(p, a.OrgPath)
 }

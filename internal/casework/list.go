@@ -12,6 +12,7 @@ import (
 	"zwfw/internal/catalog"
 	"zwfw/internal/db"
 	"zwfw/internal/org"
+	"zwfw/internal/scope"
 )
 
 // Summary is a case as lists show it.
@@ -133,10 +134,9 @@ func (s *Service) filter(ctx context.Context, actor *zwfw.Actor, q Query) (strin
 	switch {
 	case actor.Kind == zwfw.KindSystem:
 	case actor.IsStaff():
-		p := db.Like(actor.OrgPath) + "%"
-		where = append(where, `(c.org_path LIKE ? ESCAPE '\' OR c.dept_path LIKE ? ESCAPE '\' OR h.path LIKE ? ESCAPE '\'
-			OR EXISTS (SELECT 1 FROM case_tasks t WHERE t.case_id = c.id AND t.dept_path LIKE ? ESCAPE '\'))`)
-		args = append(args, p, p, p, p)
+		cond, sargs := reach(scope.Of(actor))
+		where = append(where, cond)
+		args = append(args, sargs...)
 	default:
 		where = append(where, "c.applicant_id = ?")
 		args = append(args, actor.UserID)
@@ -168,8 +168,9 @@ func (s *Service) filter(ctx context.Context, actor *zwfw.Actor, q Query) (strin
 		if err != nil {
 			return "", nil, "", zwfw.Errorf(zwfw.EINVALID, "机构 %s 不存在", q.Org)
 		}
-		where = append(where, "c.org_path LIKE ? ESCAPE '\\'")
-		args = append(args, db.Like(o.Path)+"%")
+		cond, sargs := scope.Subtree(o.Path).Cond("c.org_path")
+		where = append(where, cond)
+		args = append(args, sargs...)
 	}
 	today := calendar.Date(s.now()).Format(calendar.DateLayout)
 	if q.Overdue {
@@ -215,9 +216,9 @@ func (s *Service) drill(ctx context.Context, q Query) ([]string, []any, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		p := db.Like(o.Path) + "%"
-		where = append(where, `(c.org_path LIKE ? ESCAPE '\' OR c.dept_path LIKE ? ESCAPE '\')`)
-		args = append(args, p, p)
+		cond, sargs := scope.Subtree(o.Path).Cond("c.org_path", "c.dept_path")
+		where = append(where, cond)
+		args = append(args, sargs...)
 	}
 	if q.Dept != "" {
 		o, err := code("dept", q.Dept, "部门")
@@ -284,18 +285,21 @@ func (s *Service) drill(ctx context.Context, q Query) ([]string, []any, error) {
 func todo(a *zwfw.Actor) (string, []any) {
 	var parts []string
 	var args []any
-	p := db.Like(a.OrgPath) + "%"
+	own := scope.Of(a)
 	if a.Has(zwfw.RoleWindow) {
 		parts = append(parts, "c.status IN ('submitted', 'approved', 'denied', 'completed')",
 			"(c.status = 'accepted' AND c.kind IN ('immediate', 'upward'))")
 	}
 	if a.Has(zwfw.RoleReviewer) {
+		mine, margs := own.Cond("c.dept_path", "c.org_path")
+		handler, hargs := own.Cond("h.path")
+		task, targs := own.Cond("t.dept_path")
 		parts = append(parts, `(c.status IN ('accepted', 'in_progress', 'suspended') AND c.kind IN ('promised', 'joint')
-			AND (c.dept_path LIKE ? ESCAPE '\' OR c.org_path LIKE ? ESCAPE '\'))`,
-			`(c.status = 'in_progress' AND c.kind = 'upward' AND h.path LIKE ? ESCAPE '\')`,
+			AND `+mine+`)`,
+			`(c.status = 'in_progress' AND c.kind = 'upward' AND `+handler+`)`,
 			`(c.status IN ('accepted', 'in_progress') AND EXISTS (SELECT 1 FROM case_tasks t WHERE t.case_id = c.id AND t.lead = FALSE
-				AND t.state = 'pending' AND t.dept_path LIKE ? ESCAPE '\'))`)
-		args = append(args, p, p, p, p)
+				AND t.state = 'pending' AND `+task+`))`)
+		args = append(append(append(args, margs...), hargs...), targs...)
 	}
 	if a.Has(zwfw.RoleCashier) {
 		parts = append(parts, "c.status = 'awaiting_payment'")
@@ -307,6 +311,17 @@ func todo(a *zwfw.Actor) (string, []any) {
 		return "1 = 0", nil
 	}
 	return "(" + strings.Join(parts, " OR ") + ")", args
+}
+
+// reach is the SQL twin of a staff member's reach over cases: filed in the
+// subtree, handled by a department in it, passed upward to an organisation
+// in it, or holding a sub-task of a department in it. FROM must join the
+// handling organisation as h.
+func reach(s scope.Scope) (string, []any) {
+	filed, fargs := s.Cond("c.org_path", "c.dept_path", "h.path")
+	task, targs := s.Cond("t.dept_path")
+	return "(" + filed + " OR EXISTS (SELECT 1 FROM case_tasks t WHERE t.case_id = c.id AND " + task + "))",
+		append(fargs, targs...)
 }
 
 func placeholders(n int) string {

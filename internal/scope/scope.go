@@ -94,7 +94,13 @@ func (s Scope) ContainsAny(paths ...string) bool {
 }
 
 // Cond is the SQL condition that any of the path columns lies in the scope,
-// and its arguments: "1 = 1" for everything, "1 = 0" for nothing.
+// and its arguments: "1 = 1" for everything, "1 = 0" for nothing. For
+// Subtree("/1/2_3/").Cond("c.org_path") it is
+//
+//	c.org_path LIKE ? ESCAPE '\'   with "/1/2\_3/%"
+//
+// — the only place the platform writes that condition (a test in this
+// package fails if another file does).
 func (s Scope) Cond(cols ...string) (string, []any) {
 	switch {
 	case s.all:
@@ -159,3 +165,25 @@ func (w *Where) SQL() (string, []any) {
 
 // Conds are the conditions so far, for callers that join them themselves.
 func (w *Where) Conds() ([]string, []any) { return w.conds, w.args }
+
+// Above is the SQL condition that the organisation whose path is in col is
+// one of paths or an ancestor of one (the supervisors above a case, say),
+// and its arguments. Empty paths are skipped; none left is "1 = 0".
+func Above(col string, paths ...string) (string, []any) {
+	var parts []string
+	var args []any
+	for _, p := range paths {
+		if p == "" {
+			continue
+		}
+		parts = append(parts, "? LIKE "+col+" || '%'")
+		args = append(args, p)
+	}
+	switch len(parts) {
+	case 0:
+		return "1 = 0", nil
+	case 1:
+		return parts[0], args
+	}
+	return "(" + strings.Join(parts, " OR ") + ")", args
+}

@@ -15,6 +15,7 @@ import (
 	"zwfw/internal/db"
 	"zwfw/internal/files"
 	"zwfw/internal/notify"
+	orgscope "zwfw/internal/scope"
 )
 
 // Error registration (差错登记): "实行差错登记制度" (§5(4); attachment 1
@@ -512,8 +513,9 @@ func (s *Errors) List(ctx context.Context, actor *zwfw.Actor, f ErrorQuery) ([]*
 	switch {
 	case actor.Kind == zwfw.KindSystem:
 	case actor.HasAny(zwfw.RoleSupervisor, zwfw.RoleAdmin):
-		where = append(where, `(e.org_path LIKE ? ESCAPE '\' OR e.staff_id = ? OR e.window_id = ?)`)
-		args = append(args, db.Like(actor.OrgPath)+"%", actor.UserID, actor.WindowID)
+		in, sargs := orgscope.Of(actor).Cond("e.org_path")
+		where = append(where, "("+in+" OR e.staff_id = ? OR e.window_id = ?)")
+		args = append(append(args, sargs...), actor.UserID, actor.WindowID)
 	default:
 		where = append(where, "(e.staff_id = ? OR e.window_id = ?)")
 		args = append(args, actor.UserID, actor.WindowID)

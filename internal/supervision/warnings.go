@@ -18,6 +18,7 @@ import (
 	"zwfw/internal/jobs"
 	"zwfw/internal/notify"
 	"zwfw/internal/org"
+	orgscope "zwfw/internal/scope"
 )
 
 // Warning levels: yellow (黄牌预警) when a deadline draws near, red (红牌
@@ -539,7 +540,8 @@ func (w *Warnings) recipients(ctx context.Context, tx *db.Tx, k key, wt *want) (
 	}
 	const staff = `SELECT u.id FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.active = ? AND u.kind = 'staff' AND u.roles LIKE ? `
 	under := func(role, path string) error {
-		return add(staff+`AND o.path LIKE ? ESCAPE '\' ORDER BY u.id`, true, "%,"+role+",%", db.Like(path)+"%")
+		cond, sargs := orgscope.Subtree(path).Cond("o.path")
+		return add(staff+"AND "+cond+" ORDER BY u.id", append([]any{true, "%," + role + ",%"}, sargs...)...)
 	}
 	if k.scope == ScopeTask {
 		if err := under(zwfw.RoleReviewer, wt.deptPath); err != nil {
@@ -565,15 +567,18 @@ func (w *Warnings) recipients(ctx context.Context, tx *db.Tx, k key, wt *want) (
 		// The step's responsible person is written as "post name"; the staff
 		// of the case's centre or department whose name it carries.
 		if person := strings.TrimSpace(c.stepPerson); person != "" {
+			centre, cargs := orgscope.Subtree(c.orgPath).Cond("o.path")
+			dept, dargs := orgscope.Subtree(c.deptPath).Cond("o.path")
 			if err := add(staff+`AND u.name <> '' AND ? LIKE '%' || u.name || '%'
-				AND (o.path LIKE ? ESCAPE '\' OR o.path LIKE ? ESCAPE '\') ORDER BY u.id`,
-				true, "%,%", person, db.Like(c.orgPath)+"%", db.Like(c.deptPath)+"%"); err != nil {
+				AND (`+centre+` OR `+dept+`) ORDER BY u.id`,
+				append(append([]any{true, "%,%", person}, cargs...), dargs...)...); err != nil {
 				return nil, err
 			}
 		}
 	}
-	if err := add(staff+"AND (? LIKE o.path || '%' OR ? LIKE o.path || '%') ORDER BY u.id",
-		true, "%,"+zwfw.RoleSupervisor+",%", c.orgPath, wt.deptPath); err != nil {
+	above, aargs := orgscope.Above("o.path", c.orgPath, wt.deptPath)
+	if err := add(staff+"AND "+above+" ORDER BY u.id",
+		append([]any{true, "%," + zwfw.RoleSupervisor + ",%"}, aargs...)...); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -619,13 +624,7 @@ func (w *Warnings) List(ctx context.Context, actor *zwfw.Actor, f WarningFilter)
 		!actor.HasAny(zwfw.RoleSupervisor, zwfw.RoleWindow, zwfw.RoleReviewer, zwfw.RoleAdmin)) {
 		return nil, 0, zwfw.Errorf(zwfw.EFORBIDDEN, "只有电子监察、窗口、审核人员和管理员可以查看预警")
 	}
-	where := []string{"w.cleared_at = 0"}
-	var args []any
-	if actor.Kind != zwfw.KindSystem {
-		p := db.Like(actor.OrgPath) + "%"
-		where = append(where, `(c.org_path LIKE ? ESCAPE '\' OR c.dept_path LIKE ? ESCAPE '\' OR w.dept_path LIKE ? ESCAPE '\')`)
-		args = append(args, p, p, p)
-	}
+	where, args := orgscope.Of(actor).Where("c.org_path", "c.dept_path", "w.dept_path").And("w.cleared_at = 0").Conds()
 	if f.Level != "" {
 		if LevelName(f.Level) == "" {
 			return nil, 0, zwfw.Errorf(zwfw.EINVALID, "预警级别“%s”无效，应为 yellow 或 red", f.Level)
@@ -645,16 +644,16 @@ func (w *Warnings) List(ctx context.Context, actor *zwfw.Actor, f WarningFilter)
 		if err != nil {
 			return nil, 0, zwfw.Errorf(zwfw.EINVALID, "机构 %s 不存在", f.Org)
 		}
-		where = append(where, `c.org_path LIKE ? ESCAPE '\'`)
-		args = append(args, db.Like(o.Path)+"%")
+		cond, sargs := orgscope.Subtree(o.Path).Cond("c.org_path")
+		where, args = append(where, cond), append(args, sargs...)
 	}
 	if f.Dept != "" {
 		o, err := org.Lookup(ctx, w.db.Reader(), f.Dept)
 		if err != nil {
 			return nil, 0, zwfw.Errorf(zwfw.EINVALID, "部门 %s 不存在", f.Dept)
 		}
-		where = append(where, `(c.dept_path LIKE ? ESCAPE '\' OR w.dept_path LIKE ? ESCAPE '\')`)
-		args = append(args, db.Like(o.Path)+"%", db.Like(o.Path)+"%")
+		cond, sargs := orgscope.Subtree(o.Path).Cond("c.dept_path", "w.dept_path")
+		where, args = append(where, cond), append(args, sargs...)
 	}
 	if f.Limit <= 0 {
 		f.Limit = 100
