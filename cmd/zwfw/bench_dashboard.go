@@ -13,10 +13,10 @@ import (
 
 	"zwfw/internal/app"
 	"zwfw/internal/bench"
+	"zwfw/internal/benchdata"
 	"zwfw/internal/calendar"
 	"zwfw/internal/config"
 	"zwfw/internal/seed"
-	"zwfw/internal/supervision"
 )
 
 // benchApp opens (and seeds, with the demo accounts) the database of
@@ -63,7 +63,7 @@ func runGenerate(ctx context.Context, args []string, getenv func(string) string,
 	defer a.Close()
 	fmt.Fprintf(stderr, "generate: %d cases over %d years into %s\n", *n, *years, name)
 	start := time.Now()
-	if err := supervision.Generate(ctx, a.DB, supervision.GenerateOptions{Cases: *n, Years: *years, Now: time.Now(), Seed: *seedN, Progress: stderr}); err != nil {
+	if err := benchdata.Generate(ctx, a.DB, benchdata.GenerateOptions{Cases: *n, Years: *years, Now: time.Now(), Seed: *seedN, Progress: stderr}); err != nil {
 		return err
 	}
 	var ms runtime.MemStats

@@ -11,41 +11,8 @@ import (
 	"net/http"
 	"time"
 
-	"zwfw/internal/account"
-	"zwfw/internal/audit"
-	"zwfw/internal/calendar"
-	"zwfw/internal/casework"
-	"zwfw/internal/catalog"
-	"zwfw/internal/config"
-	"zwfw/internal/db"
-	"zwfw/internal/files"
-	"zwfw/internal/org"
-	"zwfw/internal/supervision"
+	"zwfw/internal/services"
 )
-
-// Deps are what the API handlers call.
-type Deps struct {
-	Config   config.Config
-	DB       *db.DB
-	Orgs     *org.Service
-	Users    *account.Service
-	Catalog  *catalog.Service
-	Files    *files.Store
-	Cases    *casework.Service
-	Calendar *calendar.Calendar
-	Warnings *supervision.Warnings
-	// Supervision computes the dashboard figures (电子监察).
-	Supervision *supervision.Service
-	Reports     *supervision.Reports // 日检查、周考勤、月通报、季考核
-	Errors      *supervision.Errors  // 差错登记
-	Log         *slog.Logger
-	Now         func() time.Time
-	// PaymentSecret is the key the online payment platform signs its
-	// callbacks with (HMAC-SM3); none means online payment is off.
-	PaymentSecret []byte
-	// Audit reads the audit log, scoped.
-	Audit *audit.Service
-}
 
 // Prefix is where the API is mounted.
 const Prefix = "/api/v1"
@@ -61,7 +28,7 @@ const (
 )
 
 // New returns the handler for /api/v1/.
-func New(d Deps) http.Handler {
+func New(d services.Services) http.Handler {
 	if d.Now == nil {
 		d.Now = time.Now
 	}

@@ -9,7 +9,6 @@ import (
 
 	"zwfw"
 	"zwfw/internal/calendar"
-	"zwfw/internal/db"
 	"zwfw/internal/org"
 )
 
@@ -101,7 +100,7 @@ func handleListAdjustments(cal *calendar.Calendar, orgs *org.Service, now func()
 		if err != nil {
 			return err
 		}
-		year := now().In(db.Zone).Year()
+		year := now().In(zwfw.Zone).Year()
 		if r.URL.Query().Get("year") != "" {
 			if year, err = intParam(r, "year", "年份", 2000, 2100); err != nil {
 				return err

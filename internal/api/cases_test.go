@@ -10,8 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
-	"zwfw"
 
+	"zwfw"
 	"zwfw/internal/account"
 	"zwfw/internal/api"
 	"zwfw/internal/app/apptest"
@@ -19,6 +19,7 @@ import (
 	"zwfw/internal/casework"
 	"zwfw/internal/httpauth"
 	"zwfw/internal/notify"
+	"zwfw/internal/services"
 )
 
 // clock is the settable clock of a test instance. Cases are filed on
@@ -78,13 +79,12 @@ func (ce *caseEnv) as(t *testing.T, username string) *client {
 	return c
 }
 
-// server starts the same API on the same instance with changed Deps (a
+// server starts the same API on the same instance with changed services (a
 // small upload limit, a payment secret), behind the same authentication.
-func (ce *caseEnv) server(t *testing.T, edit func(*api.Deps)) string {
+func (ce *caseEnv) server(t *testing.T, edit func(*services.Services)) string {
 	t.Helper()
 	a := ce.e.App
-	d := api.Deps{Config: a.Config, DB: a.DB, Orgs: a.Orgs, Users: a.Users, Catalog: a.Catalog, Files: a.Files,
-		Cases: a.Cases, Calendar: a.Calendar, Log: a.Log, Now: a.Now}
+	d := a.Services()
 	edit(&d)
 	srv := httptest.NewServer(httpauth.Middleware(a.Users, httpauth.Options{})(api.New(d)))
 	t.Cleanup(srv.Close)
@@ -659,7 +659,7 @@ func testUploads(t *testing.T, ce *caseEnv) {
 	}
 
 	// Over the limit: the same API with a 4 KB limit.
-	base := ce.server(t, func(d *api.Deps) { d.Config.MaxUpload = 4 << 10 })
+	base := ce.server(t, func(d *services.Services) { d.Config.MaxUpload = 4 << 10 })
 	small := &client{t: t, base: base, token: wang.token}
 	big := append(bytes.Clone(tinyPDF), bytes.Repeat([]byte("%"), 5<<10)...)
 	if er := small.upload("/files", "file", "big.pdf", big, nil).apiErr(http.StatusRequestEntityTooLarge, "too_large"); !strings.Contains(er.Message, "4 KB") {

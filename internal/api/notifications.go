@@ -2,9 +2,7 @@ package api
 
 import (
 	"net/http"
-	"time"
 
-	"zwfw/internal/db"
 	"zwfw/internal/notify"
 )
 
@@ -18,13 +16,13 @@ type inboxJSON struct {
 
 // handleInbox returns the newest in-app messages (?limit=, default 50) and
 // the unread count.
-func handleInbox(d *db.DB) handler {
+func handleInbox(in *notify.Inbox) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		pg, err := pageOf(r)
 		if err != nil {
 			return err
 		}
-		msgs, total, unread, err := notify.Inbox(r.Context(), d, actor(r).UserID, pg.Limit, pg.Offset)
+		msgs, total, unread, err := in.List(r.Context(), actor(r), pg.Limit, pg.Offset)
 		if err != nil {
 			return err
 		}
@@ -34,12 +32,12 @@ func handleInbox(d *db.DB) handler {
 }
 
 // handleMarkRead marks all the signed-in user's in-app messages read.
-func handleMarkRead(d *db.DB, now func() time.Time) handler {
+func handleMarkRead(in *notify.Inbox) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		if err := decodeOptionalJSON(r, &struct{}{}); err != nil {
 			return err
 		}
-		if err := notify.MarkRead(r.Context(), d, actor(r).UserID, now()); err != nil {
+		if err := in.MarkRead(r.Context(), actor(r)); err != nil {
 			return err
 		}
 		w.WriteHeader(http.StatusNoContent)

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"zwfw/internal/services"
 )
 
 // TestOpenAPIDescribesEveryRoute keeps openapi.json and routes.go in step:
@@ -25,7 +27,7 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 		t.Fatalf("openapi %q, servers %+v", doc.OpenAPI, doc.Servers)
 	}
 	seen := map[string]bool{}
-	for _, rt := range routes(Deps{}) {
+	for _, rt := range routes(services.Services{}) {
 		key := rt.Method + " " + rt.Path
 		if seen[key] {
 			t.Errorf("route %s registered twice", key)
@@ -100,7 +102,7 @@ func TestOpenAPIRefsResolve(t *testing.T) {
 // TestOpenAPIServed checks the document is served as it is kept.
 func TestOpenAPIServed(t *testing.T) {
 	rec := httptest.NewRecorder()
-	New(Deps{}).ServeHTTP(rec, httptest.NewRequest("GET", Prefix+"/openapi.json", nil))
+	New(services.Services{}).ServeHTTP(rec, httptest.NewRequest("GET", Prefix+"/openapi.json", nil))
 	if rec.Code != http.StatusOK || rec.Body.String() != string(openAPIDoc) || !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") {
 		t.Fatalf("GET openapi.json: %d %s", rec.Code, rec.Header().Get("Content-Type"))
 	}

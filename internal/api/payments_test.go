@@ -15,6 +15,7 @@ import (
 
 	"zwfw/internal/api"
 	"zwfw/internal/casework"
+	"zwfw/internal/services"
 )
 
 // awaitingPayment files a 居民身份证 case (工本费 20 元) and takes it to
@@ -90,7 +91,7 @@ func testPaymentCallback(t *testing.T, ce *caseEnv) {
 		t.Fatalf("unconfigured: %q", er.Message)
 	}
 
-	pay := &client{t: t, base: ce.server(t, func(d *api.Deps) { d.PaymentSecret = secret })}
+	pay := &client{t: t, base: ce.server(t, func(d *services.Services) { d.PaymentSecret = secret })}
 	callback(pay, paid("WX2026092800001", 2000, now), []byte("not-the-secret")).apiErr(http.StatusUnauthorized, "unauthorized")
 	pay.do("POST", "/payments/callback", "application/json", strings.NewReader(`{"serial":"`+k.Serial+`"}`), nil).apiErr(http.StatusUnauthorized, "unauthorized")
 	pay.do("POST", "/payments/callback", "application/json", strings.NewReader(`{}`), map[string]string{api.SignatureHeader: "zz"}).apiErr(http.StatusUnauthorized, "unauthorized")

@@ -10,8 +10,8 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"zwfw"
 	"zwfw/internal/app/apptest"
-	"zwfw/internal/db"
 )
 
 // TestReportsAndErrorsAPI: a supervisor registers an error with evidence,
@@ -19,7 +19,7 @@ import (
 // generated and read as JSON, HTML and xlsx; nothing changes a published
 // report; bad input is refused with the one error shape.
 func TestReportsAndErrorsAPI(t *testing.T) {
-	now := time.Date(2026, 10, 9, 10, 0, 0, 0, db.Zone)
+	now := time.Date(2026, 10, 9, 10, 0, 0, 0, zwfw.Zone)
 	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
 		sup := demo(t, e, "county.supervisor")
 		clerk := demo(t, e, "county.window")

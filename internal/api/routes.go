@@ -11,6 +11,7 @@ import (
 	"zwfw"
 	"zwfw/internal/httpauth"
 	"zwfw/internal/inputlimit"
+	"zwfw/internal/services"
 )
 
 // access says who may call a route. Roles and scope are the services'
@@ -51,7 +52,7 @@ type route struct {
 
 // routes is every route of the API. openapi_test.go checks the table against
 // openapi.json in both directions.
-func routes(d Deps) []route {
+func routes(d services.Services) []route {
 	return []route{
 		{"POST", "/auth/login", public, false, handleLogin(d.Users, d.Config.TokenTTL, d.Now)},
 		{"POST", "/auth/logout", signedIn, false, handleLogout(d.Users)},
@@ -103,8 +104,8 @@ func routes(d Deps) []route {
 
 		{"GET", "/supervision/overview", signedIn, false, handleOverview(d.Supervision)},
 
-		{"GET", "/notifications", signedIn, false, handleInbox(d.DB)},
-		{"POST", "/notifications/read", signedIn, false, handleMarkRead(d.DB, d.Now)},
+		{"GET", "/notifications", signedIn, false, handleInbox(d.Inbox)},
+		{"POST", "/notifications/read", signedIn, false, handleMarkRead(d.Inbox)},
 
 		{"GET", "/supervision/warnings", signedIn, false, handleWarnings(d.Warnings)},
 		{"GET", "/reports", signedIn, false, handleListReports(d.Reports)},
@@ -138,7 +139,7 @@ type RouteInfo struct {
 // table is built on empty dependencies and never called.
 func Routes() []RouteInfo {
 	var out []RouteInfo
-	for _, rt := range routes(Deps{}) {
+	for _, rt := range routes(services.Services{}) {
 		out = append(out, RouteInfo{Method: rt.Method, Path: rt.Path, Access: rt.Access.String(), Upload: rt.Upload})
 	}
 	return out
@@ -146,7 +147,7 @@ func Routes() []RouteInfo {
 
 // serve wraps a route's handler: it bounds the body, checks sign-in and the
 // CSRF token, and renders a returned error.
-func serve(d Deps, rt route) http.Handler {
+func serve(d services.Services, rt route) http.Handler {
 	limit := int64(maxJSONBody)
 	if rt.Upload {
 		limit = d.Config.MaxUpload + multipartSlack

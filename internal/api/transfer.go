@@ -14,7 +14,6 @@ import (
 
 	"zwfw"
 	"zwfw/internal/catalog"
-	"zwfw/internal/db"
 	"zwfw/internal/org"
 )
 
@@ -54,7 +53,7 @@ func handleExport(cat *catalog.Service, orgs *org.Service, now func() time.Time)
 			}
 			ctype = mimeXLSX
 		}
-		day := now().In(db.Zone).Format("20060102")
+		day := now().In(zwfw.Zone).Format("20060102")
 		w.Header().Set("Content-Type", ctype)
 		w.Header().Set("Content-Disposition", attachment("zwfw-catalog-"+day+"."+format, "政务服务事项清单-"+day+"."+format))
 		w.Header().Set("Content-Length", fmt.Sprint(buf.Len()))

@@ -237,8 +237,9 @@ func TestImportExportAPI(t *testing.T) {
 			// The same API with a 4 KB upload limit.
 			cfg := e.App.Config
 			cfg.MaxUpload = 4 << 10
-			h := api.New(api.Deps{Config: cfg, DB: e.App.DB, Orgs: e.App.Orgs, Users: e.App.Users, Catalog: e.App.Catalog,
-				Files: e.App.Files, Log: e.App.Log, Now: e.App.Now})
+			svc := e.App.Services()
+			svc.Config = cfg
+			h := api.New(svc)
 			srv := httptest.NewServer(httpauth.Middleware(e.App.Users, httpauth.Options{})(h))
 			defer srv.Close()
 			small := &client{t: t, base: srv.URL + "/api/v1", token: c.token}

@@ -29,6 +29,7 @@ import (
 	"zwfw/internal/notify"
 	"zwfw/internal/org"
 	"zwfw/internal/seed"
+	"zwfw/internal/services"
 	"zwfw/internal/supervision"
 	"zwfw/internal/throttle"
 	"zwfw/internal/web"
@@ -218,14 +219,19 @@ func (a *App) Close() error {
 	return errors.Join(err, a.DB.Close())
 }
 
+// Services are the domain services the pages and the API share.
+func (a *App) Services() services.Services {
+	return services.Services{Config: a.Config, Orgs: a.Orgs, Users: a.Users, Catalog: a.Catalog, Files: a.Files,
+		Cases: a.Cases, Calendar: a.Calendar, Inbox: notify.NewInbox(a.DB, a.Now), Supervision: a.Super, Warnings: a.Warnings,
+		Reports: a.Reports, Errors: a.Errors, Audit: a.Audit, Log: a.Log, Now: a.Now, PaymentSecret: []byte(a.Config.PaymentSecret)}
+}
+
 // Handler is the whole HTTP surface.
 func (a *App) Handler() (http.Handler, error) {
 	m := newMetrics(a.DB, a.Users)
-	apiH := api.New(api.Deps{Config: a.Config, DB: a.DB, Orgs: a.Orgs, Users: a.Users, Catalog: a.Catalog, Files: a.Files,
-		Cases: a.Cases, Calendar: a.Calendar, Supervision: a.Super, Warnings: a.Warnings, Reports: a.Reports, Errors: a.Errors, Log: a.Log, Now: a.Now, PaymentSecret: []byte(a.Config.PaymentSecret),
-		Audit: a.Audit})
-	webH, err := web.New(web.Deps{Config: a.Config, DB: a.DB, Orgs: a.Orgs, Users: a.Users, Catalog: a.Catalog, Files: a.Files,
-		Cases: a.Cases, Calendar: a.Calendar, Supervision: a.Super, Warnings: a.Warnings, Reports: a.Reports, Errors: a.Errors, Log: a.Log, Now: a.Now})
+	svc := a.Services()
+	apiH := api.New(svc)
+	webH, err := web.New(svc)
 	if err != nil {
 		return nil, err
 	}

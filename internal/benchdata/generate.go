@@ -1,4 +1,6 @@
-package supervision
+// Package benchdata fills a seeded database with a county's worth of generated
+// cases for benchmarks and load tests; no request path imports it.
+package benchdata
 
 import (
 	"context"

@@ -91,9 +91,9 @@ func Time(ms int64) time.Time {
 	return time.UnixMilli(ms).In(Zone)
 }
 
-// Zone is China Standard Time, the zone every date in zwfw is counted in.
-// It is fixed (China has no daylight saving) so the binary needs no tzdata.
-var Zone = time.FixedZone("CST", 8*3600)
+// Zone is zwfw.Zone, China Standard Time, for the storage code that reads
+// dates back.
+var Zone = zwfw.Zone
 
 // Like escapes s for use inside a LIKE pattern with ESCAPE '\'.
 func Like(s string) string {

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"zwfw"
 	"zwfw/internal/db"
 )
 
@@ -104,15 +105,42 @@ func EnqueueAll(ctx context.Context, tx *db.Tx, at time.Time, notes []Note) erro
 	return nil
 }
 
-// Inbox returns a page of a user's in-app messages, newest first, with the
-// total and the unread count.
-func Inbox(ctx context.Context, d *db.DB, userID int64, limit, offset int) ([]Message, int, int, error) {
+// Inbox is a person's in-app messages (站内消息): every signed-in user reads
+// and clears their own, and nobody else's.
+type Inbox struct {
+	db  *db.DB
+	now func() time.Time
+}
+
+// NewInbox returns the in-app message service.
+func NewInbox(d *db.DB, now func() time.Time) *Inbox {
+	if now == nil {
+		now = time.Now
+	}
+	return &Inbox{db: d, now: now}
+}
+
+// owner is the user whose messages the actor reads: their own.
+func owner(a *zwfw.Actor) (int64, error) {
+	if a == nil || a.UserID == 0 {
+		return 0, zwfw.Errorf(zwfw.EUNAUTHORIZED, "请先登录")
+	}
+	return a.UserID, nil
+}
+
+// List returns a page of the actor's in-app messages, newest first, with
+// the total and the unread count.
+func (in *Inbox) List(ctx context.Context, actor *zwfw.Actor, limit, offset int) ([]Message, int, int, error) {
+	userID, err := owner(actor)
+	if err != nil {
+		return nil, 0, 0, err
+	}
 	var total, unread int
-	if err := d.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN read_at = 0 THEN 1 ELSE 0 END), 0)
+	if err := in.db.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN read_at = 0 THEN 1 ELSE 0 END), 0)
 		FROM notifications WHERE user_id = ? AND channel = 'inapp'`, userID).Scan(&total, &unread); err != nil {
 		return nil, 0, 0, err
 	}
-	rows, err := d.Query(ctx, `SELECT id, channel, subject, body, case_serial, state, read_at, created_at FROM notifications
+	rows, err := in.db.Query(ctx, `SELECT id, channel, subject, body, case_serial, state, read_at, created_at FROM notifications
 		WHERE user_id = ? AND channel = 'inapp' ORDER BY id DESC LIMIT ? OFFSET ?`, userID, limit, offset)
 	if err != nil {
 		return nil, 0, 0, err
@@ -131,9 +159,13 @@ func Inbox(ctx context.Context, d *db.DB, userID int64, limit, offset int) ([]Me
 	return out, total, unread, rows.Err()
 }
 
-// MarkRead marks a user's in-app messages read.
-func MarkRead(ctx context.Context, d *db.DB, userID int64, at time.Time) error {
-	_, err := d.Exec(ctx, "UPDATE notifications SET read_at = ? WHERE user_id = ? AND channel = 'inapp' AND read_at = 0", db.Millis(at), userID)
+// MarkRead marks all the actor's in-app messages read.
+func (in *Inbox) MarkRead(ctx context.Context, actor *zwfw.Actor) error {
+	userID, err := owner(actor)
+	if err != nil {
+		return err
+	}
+	_, err = in.db.Exec(ctx, "UPDATE notifications SET read_at = ? WHERE user_id = ? AND channel = 'inapp' AND read_at = 0", db.Millis(in.now()), userID)
 	return err
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"zwfw"
+	"zwfw/internal/benchdata"
 	"zwfw/internal/calendar"
 	"zwfw/internal/casework"
 	"zwfw/internal/db"
@@ -462,7 +463,7 @@ func TestGenerate(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		e := setup(t, d, "2026-09-28")
 		e.at("2026-10-21")
-		if err := supervision.Generate(e.ctx, d, supervision.GenerateOptions{Cases: 3000, Years: 1, Now: e.now, Seed: 3}); err != nil {
+		if err := benchdata.Generate(e.ctx, d, benchdata.GenerateOptions{Cases: 3000, Years: 1, Now: e.now, Seed: 3}); err != nil {
 			t.Fatal(err)
 		}
 		var n, open, evals int

@@ -55,7 +55,9 @@ func TestSiteIdentification(t *testing.T) {
 	cfg.Site.ICP = "陕ICP备12345678号"
 	cfg.Site.PublicSec = "陕公网安备 61092302000001号"
 	cfg.Site.ErrorReport = "https://zfwzzc.www.gov.cn/check_web/errorInfo_querySiteInfo.action?sitecode=6109230001"
-	h, err := web.New(web.Deps{Config: cfg, DB: a.DB, Orgs: a.Orgs, Users: a.Users, Catalog: a.Catalog, Files: a.Files, Log: a.Log, Now: a.Now})
+	svc := a.Services()
+	svc.Config = cfg
+	h, err := web.New(svc)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -209,7 +209,7 @@ func (s *server) myCases(w http.ResponseWriter, r *http.Request) error {
 	if p.Drafts, err = s.d.Cases.Drafts(ctx, a); err != nil {
 		return err
 	}
-	if _, _, p.Unread, err = notify.Inbox(ctx, s.d.DB, a.UserID, 1, 0); err != nil {
+	if _, _, p.Unread, err = s.d.Inbox.List(ctx, a, 1, 0); err != nil {
 		return err
 	}
 	s.render(w, r, http.StatusOK, "mycases", &p)
@@ -526,7 +526,7 @@ func (s *server) myMessages(w http.ResponseWriter, r *http.Request) error {
 	p.Page, _ = strconv.Atoi(r.URL.Query().Get("page"))
 	p.Page = max(p.Page, 1)
 	var err error
-	p.Messages, p.Total, p.Unread, err = notify.Inbox(r.Context(), s.d.DB, actor(r).UserID, messagesPageSize, (p.Page-1)*messagesPageSize)
+	p.Messages, p.Total, p.Unread, err = s.d.Inbox.List(r.Context(), actor(r), messagesPageSize, (p.Page-1)*messagesPageSize)
 	if err != nil {
 		return err
 	}
@@ -536,7 +536,7 @@ func (s *server) myMessages(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) myMessagesRead(w http.ResponseWriter, r *http.Request) error {
-	if err := notify.MarkRead(r.Context(), s.d.DB, actor(r).UserID, s.now()); err != nil {
+	if err := s.d.Inbox.MarkRead(r.Context(), actor(r)); err != nil {
 		return err
 	}
 	s.redirect(w, r, "/my/messages", "ok", "全部消息已标为已读。")

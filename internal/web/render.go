@@ -20,7 +20,6 @@ import (
 	"zwfw/internal/account/ident"
 	"zwfw/internal/catalog"
 	"zwfw/internal/config"
-	"zwfw/internal/db"
 	"zwfw/internal/files"
 	"zwfw/internal/httpauth"
 	"zwfw/internal/org"
@@ -312,15 +311,15 @@ func (s *server) funcs(a *assets) template.FuncMap {
 			if t.IsZero() {
 				return ""
 			}
-			return t.In(db.Zone).Format("2006年1月2日")
+			return t.In(zwfw.Zone).Format("2006年1月2日")
 		},
 		"datetime": func(t time.Time) string {
 			if t.IsZero() {
 				return ""
 			}
-			return t.In(db.Zone).Format("2006-01-02 15:04")
+			return t.In(zwfw.Zone).Format("2006-01-02 15:04")
 		},
-		"isodate":        func(t time.Time) string { return t.In(db.Zone).Format("2006-01-02") },
+		"isodate":        func(t time.Time) string { return t.In(zwfw.Zone).Format("2006-01-02") },
 		"typeName":       catalog.TypeName,
 		"kindName":       catalog.KindName,
 		"levelName":      catalog.LevelName,

@@ -13,8 +13,8 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"zwfw"
 	"zwfw/internal/app/apptest"
-	"zwfw/internal/db"
 	"zwfw/internal/supervision"
 )
 
@@ -23,7 +23,7 @@ import (
 // monthly bulletin is generated on the page and shown as its printable
 // sheet with an Excel download; the weights page is for administrators.
 func TestSupervisionPages(t *testing.T) {
-	now := time.Date(2026, 10, 9, 10, 0, 0, 0, db.Zone)
+	now := time.Date(2026, 10, 9, 10, 0, 0, 0, zwfw.Zone)
 	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
 		sup := login(t, e, "county.supervisor", apptest.DemoPassword)
 		clerk := login(t, e, "county.window", apptest.DemoPassword)
@@ -134,7 +134,7 @@ func TestSupervisionPagesLabelled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := e.App.Reports.GenerateReport(ctx, sup.Actor(), supervision.Daily, e.App.Now().In(db.Zone).Format("2006-01-02"), "")
+	rep, err := e.App.Reports.GenerateReport(ctx, sup.Actor(), supervision.Daily, e.App.Now().In(zwfw.Zone).Format("2006-01-02"), "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,6 @@ import (
 	"zwfw/internal/calendar"
 	"zwfw/internal/casework"
 	"zwfw/internal/catalog"
-	"zwfw/internal/db"
 	"zwfw/internal/org"
 	"zwfw/internal/supervision"
 )
@@ -175,7 +174,7 @@ func (s *server) supervisionData(w http.ResponseWriter, r *http.Request, title s
 	}
 	b := s.workBase(w, r, title)
 	b.Nav = "supervision"
-	p := &supervisionPage{base: b, O: ov, F: f, Updated: s.now().In(db.Zone).Format("2006-01-02 15:04")}
+	p := &supervisionPage{base: b, O: ov, F: f, Updated: s.now().In(zwfw.Zone).Format("2006-01-02 15:04")}
 	p.Orgs, err = s.supervisionOrgs(r, a)
 	if err != nil {
 		return nil, err

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"zwfw/internal/app/apptest"
+	"zwfw/internal/benchdata"
 	"zwfw/internal/supervision"
 )
 
@@ -111,7 +112,7 @@ var workCaseRE = regexp.MustCompile(`href="/work/cases/([0-9A-Z-]+)"`)
 // from the dashboard to each case's page.
 func TestSupervisionGeneratedDrillDown(t *testing.T) {
 	e := apptest.Start(t, "sqlite")
-	if err := supervision.Generate(t.Context(), e.App.DB, supervision.GenerateOptions{Cases: 300, Years: 1, Now: e.App.Now(), Seed: 5}); err != nil {
+	if err := benchdata.Generate(t.Context(), e.App.DB, benchdata.GenerateOptions{Cases: 300, Years: 1, Now: e.App.Now(), Seed: 5}); err != nil {
 		t.Fatal(err)
 	}
 	sup := login(t, e, "county.supervisor", apptest.DemoPassword)

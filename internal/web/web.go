@@ -12,41 +12,15 @@ import (
 	"time"
 
 	"zwfw"
-	"zwfw/internal/account"
-	"zwfw/internal/calendar"
-	"zwfw/internal/casework"
-	"zwfw/internal/catalog"
-	"zwfw/internal/config"
-	"zwfw/internal/db"
 	"zwfw/internal/files"
 	"zwfw/internal/httpauth"
 	"zwfw/internal/inputlimit"
-	"zwfw/internal/org"
-	"zwfw/internal/supervision"
+	"zwfw/internal/services"
 )
-
-// Deps are what the page handlers call.
-type Deps struct {
-	Config   config.Config
-	DB       *db.DB
-	Orgs     *org.Service
-	Users    *account.Service
-	Catalog  *catalog.Service
-	Files    *files.Store
-	Cases    *casework.Service
-	Calendar *calendar.Calendar
-	Warnings *supervision.Warnings
-	Reports  *supervision.Reports // 日检查、周考勤、月通报、季考核
-	Errors   *supervision.Errors  // 差错登记
-	Log      *slog.Logger
-	Now      func() time.Time
-	// Supervision computes the dashboard (监管大屏).
-	Supervision *supervision.Service
-}
 
 // server holds the parsed templates and assets; handlers are its methods.
 type server struct {
-	d      Deps
+	d      services.Services
 	tpl    map[string]*template.Template
 	assets *assets
 	key    []byte // signs attachment fields carried through a re-rendered form
@@ -58,7 +32,7 @@ type server struct {
 // New returns the handler for the pages and their static assets. It fails
 // when a template does not parse (a broken template must stop the start,
 // not a request).
-func New(d Deps) (http.Handler, error) {
+func New(d services.Services) (http.Handler, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
@@ -78,7 +52,7 @@ func New(d Deps) (http.Handler, error) {
 	return mux, nil
 }
 
-func (s *server) now() time.Time { return s.d.Now().In(db.Zone) }
+func (s *server) now() time.Time { return s.d.Now().In(zwfw.Zone) }
 
 // handlerFunc is a page handler: it writes the page, or returns an error
 // that is shown on the shared error page.

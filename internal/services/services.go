@@ -1,0 +1,44 @@
+// Package services is the one set of domain services the two surfaces are
+// built on: internal/app builds it once, and the pages (internal/web) and
+// the API (internal/api) take the same value. Neither surface reaches the
+// database but through these.
+package services
+
+import (
+	"log/slog"
+	"time"
+
+	"zwfw/internal/account"
+	"zwfw/internal/audit"
+	"zwfw/internal/calendar"
+	"zwfw/internal/casework"
+	"zwfw/internal/catalog"
+	"zwfw/internal/config"
+	"zwfw/internal/files"
+	"zwfw/internal/notify"
+	"zwfw/internal/org"
+	"zwfw/internal/supervision"
+)
+
+// Services are what the page and API handlers call.
+type Services struct {
+	Config   config.Config
+	Orgs     *org.Service
+	Users    *account.Service
+	Catalog  *catalog.Service
+	Files    *files.Store
+	Cases    *casework.Service
+	Calendar *calendar.Calendar
+	Inbox    *notify.Inbox // 站内消息
+	Warnings *supervision.Warnings
+	// Supervision computes the dashboard figures (电子监察、监管大屏).
+	Supervision *supervision.Service
+	Reports     *supervision.Reports // 日检查、周考勤、月通报、季考核
+	Errors      *supervision.Errors  // 差错登记
+	Audit       *audit.Service       // audit reads, scoped
+	Log         *slog.Logger
+	Now         func() time.Time
+	// PaymentSecret is the key the online payment platform signs its
+	// callbacks with (HMAC-SM3); none means online payment is off.
+	PaymentSecret []byte
+}
