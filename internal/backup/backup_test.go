@@ -20,7 +20,10 @@ import (
 	"zwfw/internal/audit"
 	"zwfw/internal/backup"
 	"zwfw/internal/casework"
+	"zwfw/internal/config"
 	"zwfw/internal/db"
+	"zwfw/internal/db/dbtest"
+	"zwfw/internal/testclock"
 )
 
 // background is a testing.TB for a goroutine other than the test's: a
@@ -305,4 +308,63 @@ func TestCheckFindsAChangedRow(t *testing.T) {
 			t.Errorf("one changed phone number: problems %q", r.Problems)
 		}
 	})
+}
+
+// TestScheduledThroughTheQueue: with ZWFW_BACKUP_AT set, a started server
+// has the job queue make the day's backup (the periodic job runs on the
+// leader's start) into ZWFW_BACKUP_DIR with the key from
+// ZWFW_BACKUP_KEY_FILE, and the backup restores.
+func TestScheduledThroughTheQueue(t *testing.T) {
+	for _, dialect := range apptest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			dir := t.TempDir()
+			cfg, _, err := config.Load("test", nil, func(string) string { return "" }, io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.DataDir = filepath.Join(dir, "data")
+			cfg.BackupDir = filepath.Join(dir, "backups")
+			cfg.BackupKeyFile = filepath.Join(dir, "keys", backup.KeyFile)
+			cfg.BackupAt = "00:00" // due at once: nothing made today
+			cfg.AdminPassword = apptest.AdminPassword
+			ao := app.Options{Now: testclock.Running().Now}
+			if dialect == "postgres" {
+				cfg.DatabaseURL = dbtest.PostgresSchemaURL(t)
+			} else {
+				dbtest.OnlyDialect(t, "sqlite")
+			}
+			log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+			a, err := app.Open(ctx, cfg, log, io.Discard, ao)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer a.Close()
+			if err := a.Jobs.Start(ctx); err != nil {
+				t.Fatal(err)
+			}
+			var made []time.Time
+			for deadline := time.Now().Add(90 * time.Second); len(made) == 0; time.Sleep(200 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatal("no scheduled backup within 90 seconds of the queue's start")
+				}
+				if made, err = backup.List(cfg.BackupDir); err != nil {
+					t.Fatal(err)
+				}
+			}
+			a.Jobs.Stop(ctx)
+			key, err := backup.LoadKey(cfg.BackupKeyFile, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			day := made[0].In(db.Zone).Format("2006-01-02")
+			if want := ao.Now().In(db.Zone).Format("2006-01-02"); day != want {
+				t.Errorf("scheduled backup named for %s, the server's clock says %s", day, want)
+			}
+			r, err := backup.Drill(ctx, filepath.Join(cfg.BackupDir, backup.Name(made[0])), key, db.Options{URL: cfg.DatabaseURL}, "", nil)
+			if err != nil || !r.OK() {
+				t.Fatalf("drill of the scheduled backup: %v %+v", err, r)
+			}
+		})
+	}
 }
