@@ -397,18 +397,16 @@ func Restore(ctx context.Context, o Options, d *Dump, path string) error {
 	if err != nil {
 		return fmt.Errorf("db: 找不到 pg_restore（请安装与服务器同版本的 PostgreSQL 客户端）: %w", err)
 	}
-	// An empty schema of the same name is replaced by the dump's own
-	// (public stays: pg_dump does not create it).
-	if schema != "public" {
-		c, err := sql.Open("pgx", o.URL)
-		if err != nil {
-			return err
-		}
-		_, err = c.ExecContext(ctx, "DROP SCHEMA IF EXISTS "+quoteIdent(schema))
-		c.Close()
-		if err != nil {
-			return fmt.Errorf("db: restore: %w", err)
-		}
+	// The empty schema of that name (public in a new database) makes way
+	// for the dump's own, which creates it.
+	c, err := sql.Open("pgx", o.URL)
+	if err != nil {
+		return err
+	}
+	_, err = c.ExecContext(ctx, "DROP SCHEMA IF EXISTS "+quoteIdent(schema))
+	c.Close()
+	if err != nil {
+		return fmt.Errorf("db: restore: %w", err)
 	}
 	dsn, env, err := libpq(o.URL, "")
 	if err != nil {
