@@ -1,5 +1,5 @@
-// Package backup makes and restores the platform's backups (灾备, plan
-// §2(7) and task 12: "做好数据的容灾备份"): an online, consistent copy of
+// Package backup makes and restores the platform's backups (plan §2(7):
+// "提高…数据安全防护能力，做好容灾备份"): an online, consistent copy of
 // the database (SQLite: VACUUM INTO; PostgreSQL: pg_dump on an exported
 // snapshot) with the data directory (uploaded files, the audit keys and
 // checkpoints), written as one tar stream, gzip-compressed and encrypted
