@@ -36,7 +36,9 @@ func runBackup(ctx context.Context, cfg config.Config, cmd string, rest []string
 		if err != nil {
 			return err
 		}
-		r, err := backup.Drill(ctx, rest[1], key, db.Options{URL: cfg.DatabaseURL, DataDir: cfg.DataDir}, cfg.AuditKey, stderr)
+		// The scratch copy goes beside the backups, where there is room
+		// for them (the system's temporary directory may be small).
+		r, err := backup.Drill(ctx, rest[1], key, db.Options{URL: cfg.DatabaseURL, DataDir: cfg.DataDir}, cfg.AuditKey, cfg.BackupDir, stderr)
 		if err != nil {
 			return err
 		}

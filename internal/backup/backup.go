@@ -175,7 +175,7 @@ func Create(ctx context.Context, src Source, key *Key, out string) (*Manifest, e
 		return nil, err
 	}
 	tw := tar.NewWriter(zw)
-	a := &archiver{tw: tw, m: m, at: m.Created}
+	a := &archiver{tw: tw, m: m, at: m.Created, say: src.say}
 	if err := a.addFile(ctx, m.Database, filepath.Join(stage, dump.File)); err != nil {
 		return nil, err
 	}
@@ -278,9 +278,30 @@ func readSmall(dir string, skip map[string]bool) ([]smallFile, error) {
 
 // archiver writes members and records each in the manifest.
 type archiver struct {
-	tw *tar.Writer
-	m  *Manifest
-	at time.Time
+	tw  *tar.Writer
+	m   *Manifest
+	at  time.Time
+	say func(format string, args ...any)
+}
+
+// progressEvery is how often the copy of a large file is reported.
+const progressEvery = 64 << 20
+
+// counter reports the progress of one large member.
+type counter struct {
+	name       string
+	size, n    int64
+	say        func(format string, args ...any)
+	nextToTell int64
+}
+
+func (c *counter) Write(p []byte) (int, error) {
+	c.n += int64(len(p))
+	if c.n >= c.nextToTell {
+		c.say("%s：%d / %d MB", c.name, c.n>>20, c.size>>20)
+		c.nextToTell += progressEvery
+	}
+	return len(p), nil
 }
 
 func (a *archiver) record(name string, size int64, h hash.Hash) {
@@ -314,7 +335,11 @@ func (a *archiver) addFile(ctx context.Context, name, path string) error {
 		return err
 	}
 	h := sm3.New()
-	n, err := io.Copy(io.MultiWriter(a.tw, h), io.LimitReader(ctxReader{ctx, f}, st.Size()))
+	w := io.MultiWriter(a.tw, h)
+	if st.Size() > progressEvery && a.say != nil {
+		w = io.MultiWriter(w, &counter{name: "备份：" + name, size: st.Size(), say: a.say, nextToTell: progressEvery})
+	}
+	n, err := io.Copy(w, io.LimitReader(ctxReader{ctx, f}, st.Size()))
 	if err != nil {
 		return err
 	}

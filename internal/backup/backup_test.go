@@ -232,7 +232,7 @@ func TestBackupWhileCasesMove(t *testing.T) {
 				t.Errorf("byte %d of %d changed: %v, want the damaged-backup refusal", at, len(orig), err)
 			}
 			empty(t, tg)
-			if _, err := backup.Drill(ctx, p, key, db.Options{URL: cfg.DatabaseURL}, "", nil); !errors.Is(err, backup.ErrDamaged) {
+			if _, err := backup.Drill(ctx, p, key, db.Options{URL: cfg.DatabaseURL}, "", "", nil); !errors.Is(err, backup.ErrDamaged) {
 				t.Errorf("drill of a backup with byte %d changed: %v", at, err)
 			}
 		}
@@ -252,7 +252,7 @@ func TestBackupWhileCasesMove(t *testing.T) {
 		empty(t, tg)
 
 		// The drill restores into a scratch place of its own and passes.
-		dr, err := backup.Drill(ctx, out, key, db.Options{URL: cfg.DatabaseURL}, "", nil)
+		dr, err := backup.Drill(ctx, out, key, db.Options{URL: cfg.DatabaseURL}, "", "", nil)
 		if err != nil || !dr.OK() {
 			t.Fatalf("drill: %v %v", err, dr)
 		}
@@ -361,7 +361,7 @@ func TestScheduledThroughTheQueue(t *testing.T) {
 			if want := ao.Now().In(db.Zone).Format("2006-01-02"); day != want {
 				t.Errorf("scheduled backup named for %s, the server's clock says %s", day, want)
 			}
-			r, err := backup.Drill(ctx, filepath.Join(cfg.BackupDir, backup.Name(made[0])), key, db.Options{URL: cfg.DatabaseURL}, "", nil)
+			r, err := backup.Drill(ctx, filepath.Join(cfg.BackupDir, backup.Name(made[0])), key, db.Options{URL: cfg.DatabaseURL}, "", "", nil)
 			if err != nil || !r.OK() {
 				t.Fatalf("drill of the scheduled backup: %v %+v", err, r)
 			}

@@ -94,11 +94,17 @@ func Check(ctx context.Context, m *Manifest, t Target, auditKey string, progress
 }
 
 // Drill restores the backup at file into a scratch place beside src (a
-// temporary data directory; on PostgreSQL a temporary database on the same
-// server) and checks it (Check), then removes the scratch place. The
+// temporary data directory under scratchDir, the system's temporary
+// directory when empty; on PostgreSQL also a temporary database on the
+// same server) and checks it (Check), then removes the scratch place. The
 // platform's own data and database are not touched.
-func Drill(ctx context.Context, file string, key *Key, src db.Options, auditKey string, progress io.Writer) (*Report, error) {
-	dir, err := os.MkdirTemp("", "zwfw-drill-")
+func Drill(ctx context.Context, file string, key *Key, src db.Options, auditKey, scratchDir string, progress io.Writer) (*Report, error) {
+	if scratchDir != "" {
+		if err := os.MkdirAll(scratchDir, 0o750); err != nil {
+			return nil, err
+		}
+	}
+	dir, err := os.MkdirTemp(scratchDir, ".zwfw-drill-")
 	if err != nil {
 		return nil, err
 	}

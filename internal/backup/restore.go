@@ -81,7 +81,12 @@ func Extract(ctx context.Context, file string, key *Key, dir string, progress io
 			return nil, err
 		}
 		sum := sm3.New()
-		n, err := io.Copy(io.MultiWriter(out, sum), ctxReader{ctx, tr})
+		w := io.MultiWriter(out, sum)
+		if h.Size > progressEvery && progress != nil {
+			w = io.MultiWriter(w, &counter{name: "恢复：" + name, size: h.Size, nextToTell: progressEvery,
+				say: func(format string, args ...any) { say(progress, format, args...) }})
+		}
+		n, err := io.Copy(w, ctxReader{ctx, tr})
 		if cerr := out.Close(); err == nil {
 			err = cerr
 		}
