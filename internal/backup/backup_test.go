@@ -123,8 +123,9 @@ func TestBackupWhileCasesMove(t *testing.T) {
 				}
 			}(bgs[i])
 		}
-		// Back up once cases have moved and the chainer has linked entries.
-		for deadline := time.Now().Add(time.Minute); done.Load() < 3 || chained(t, e) == 0; {
+		// Back up once cases have moved and the chainer has linked entries
+		// and written a checkpoint of them beside the seal's.
+		for deadline := time.Now().Add(time.Minute); done.Load() < 3 || chained(t, e) == 0 || checkpoints(t, e) < 2; {
 			if time.Now().After(deadline) {
 				t.Fatalf("no cases or chained audit entries after a minute (%d cases)", done.Load())
 			}
@@ -140,8 +141,12 @@ func TestBackupWhileCasesMove(t *testing.T) {
 			wg.Wait()
 			t.Fatalf("backup: %v", err)
 		}
-		// Let the cases go on past the backup, then stop them.
-		for done.Load() < before+3 {
+		// Let the cases go on past the backup, then stop them: with three
+		// workers, the fourth case completed from now on was filed after
+		// the snapshot.
+		after := done.Load()
+		t.Logf("%d cases completed while the backup ran", after-before)
+		for done.Load() < after+int64(len(bgs))+1 {
 			time.Sleep(10 * time.Millisecond)
 		}
 		stop()
@@ -266,6 +271,15 @@ func chained(t *testing.T, e *apptest.Env) int64 {
 		t.Fatal(err)
 	}
 	return h.Pos
+}
+
+// checkpoints is the number of signed checkpoints in the data directory.
+func checkpoints(t *testing.T, e *apptest.Env) int {
+	cps, err := e.App.Checkpoints.All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(cps)
 }
 
 func rows(ts []db.TableSum, name string) int64 {
