@@ -60,6 +60,16 @@ func TestBackupCommands(t *testing.T) {
 			}
 			env["ZWFW_BACKUP_KEY_FILE"] = key
 			if dialect == "postgres" {
+				// A PostgreSQL backup does not go into an embedded SQLite.
+				url := env["ZWFW_DATABASE_URL"]
+				delete(env, "ZWFW_DATABASE_URL")
+				if _, _, err := zwfw("restore", files[0]); err == nil || !strings.Contains(err.Error(), "只能恢复到 PostgreSQL") {
+					t.Fatalf("PostgreSQL backup restored into SQLite: %v", err)
+				}
+				if ents, _ := os.ReadDir(env["ZWFW_DATA_DIR"]); len(ents) > 0 {
+					t.Fatalf("refused restore left %d files in the data directory", len(ents))
+				}
+				env["ZWFW_DATABASE_URL"] = url
 				o, drop, err := db.ScratchDatabase(context.Background(), db.Options{URL: env["ZWFW_DATABASE_URL"]}, "")
 				if err != nil {
 					t.Fatal(err)

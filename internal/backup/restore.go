@@ -211,10 +211,10 @@ func Restore(ctx context.Context, file string, key *Key, t Target, progress io.W
 	}
 	dump := &db.Dump{Dialect: db.Dialect(m.Dialect), File: path.Base(m.Database), Schema: m.Schema}
 	say(progress, "恢复：载入数据库（%s）…", m.Dialect)
-	if err := os.MkdirAll(t.DataDir, 0o750); err != nil {
+	if err := db.Restore(ctx, t.options(), dump, filepath.Join(stage, filepath.FromSlash(m.Database))); err != nil {
 		return nil, err
 	}
-	if err := db.Restore(ctx, t.options(), dump, filepath.Join(stage, filepath.FromSlash(m.Database))); err != nil {
+	if err := os.MkdirAll(t.DataDir, 0o750); err != nil {
 		return nil, err
 	}
 	say(progress, "恢复：放回数据目录中的文件…")
