@@ -291,16 +291,29 @@ func rows(ts []db.TableSum, name string) int64 {
 	return -1
 }
 
-// TestTableDigestSeesOneChange: a restored table whose content differs in
-// one value from the backup's is named by the check.
+// TestCheckFindsAChangedRow: a restored table whose content differs in one
+// value from the backup's is named by the check. The backup key in the
+// data directory is not in the backup.
 func TestCheckFindsAChangedRow(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
 		ctx := context.Background()
-		key := newKey(t)
+		// The key in its default place, the data directory: it stays out
+		// of the backup, and the audit key goes in.
+		key, err := backup.LoadKey(e.App.Config.BackupKey(), true)
+		if err != nil {
+			t.Fatal(err)
+		}
 		out := filepath.Join(t.TempDir(), "b.zbk")
 		m, err := backup.Create(ctx, app.BackupSource(e.App.Config, e.App.DB, e.App.Now, nil), key, out)
 		if err != nil {
 			t.Fatal(err)
+		}
+		names := map[string]bool{}
+		for _, mb := range m.Members {
+			names[mb.Name] = true
+		}
+		if names["data/"+backup.KeyFile] || !names["data/"+audit.KeyFile] || !names["data/"+audit.CheckpointFile] {
+			t.Errorf("members: backup key %v (want false), audit key %v, checkpoints %v", names["data/"+backup.KeyFile], names["data/"+audit.KeyFile], names["data/"+audit.CheckpointFile])
 		}
 		tg := scratch(t, e)
 		if _, err := backup.Restore(ctx, out, key, tg, nil); err != nil {
