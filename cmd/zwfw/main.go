@@ -38,6 +38,10 @@ const usage = `zwfw — 县级“互联网+政务服务”平台
   zwfw audit verify     校验审计日志：逐条核对 MAC、密钥链接、时间顺序和签名检查点，指出每一处伪造、篡改、删除、重放或截断的记录（第 N 条）
   zwfw audit checkpoint 立即为审计链的链头写一个签名检查点（服务运行时按 ZWFW_AUDIT_CHECKPOINT_INTERVAL 自动写）
   zwfw audit export-checkpoints  导出验签公钥和全部签名检查点（输出到标准输出），请另行保存
+  zwfw backup           在线备份数据库和数据目录（SM4 加密，写入 ZWFW_BACKUP_DIR）
+  zwfw backup drill 文件  恢复演练：恢复到临时位置，逐表核对行数和内容摘要，校验审计链
+  zwfw backup prune     按 ZWFW_BACKUP_KEEP 清理备份目录
+  zwfw restore 文件      把备份恢复到空的数据目录（和空的数据库）
   zwfw bench            性能测试：完整办件流程、办件查询和 /healthz 的吞吐量与延迟（zwfw bench -h 查看参数）
   zwfw bench generate   生成一个县三年的办件数据（--cases 1000000 --data-dir 目录 或 --postgres 地址），并重建监管统计
   zwfw bench dashboard  在生成的数据上测试监管数据接口（全县与乡镇、本年与本月）的吞吐量与延迟
@@ -61,7 +65,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	case "bench":
 		return runBench(ctx, args, getenv, stdout, stderr)
-	case "serve", "migrate", "seed", "audit":
+	case "serve", "migrate", "seed", "audit", "backup", "restore":
 	default:
 		fmt.Fprint(stderr, usage)
 		config.Usage(stderr)
@@ -114,6 +118,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	case "audit":
 		return runAudit(ctx, cfg, log, rest, stdout)
+	case "backup", "restore":
+		return runBackup(ctx, cfg, cmd, rest, stdout, stderr)
 	}
 	return nil
 }

@@ -149,6 +149,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	if cfg.JobWorkers > 0 {
 		a.Warnings.Schedule(q, cfg.WarnInterval)
 		a.Reports.Schedule(q, 15*time.Minute, log)
+		scheduleBackup(cfg, d, q, now, log)
 	}
 	a.Super = supervision.NewService(d, a.Cases, now)
 	a.Checkpoints = cps

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"zwfw/internal/backup"
 )
 
 // Config is validated once by Load and passed explicitly to whoever needs it.
@@ -51,6 +53,10 @@ type Config struct {
 	WarnShare     float64       // ZWFW_WARN_SHARE: yellow when this share of the promised time has passed (0 < share ≤ 1)
 	AuditKey      string        // ZWFW_AUDIT_KEY: secret that MACs the audit log (empty: audit.key in the data directory); the same for every process on one database
 	AuditInterval time.Duration // ZWFW_AUDIT_CHECKPOINT_INTERVAL: how often a signed checkpoint of the audit chain is written to the data directory
+	BackupDir     string        // ZWFW_BACKUP_DIR: where `zwfw backup` and the scheduled backups write
+	BackupKeyFile string        // ZWFW_BACKUP_KEY_FILE: the backup key (empty: backup.key in the data directory); keep it apart from the backups
+	BackupAt      string        // ZWFW_BACKUP_AT: daily time of the scheduled backup, HH:MM China Standard Time, or off
+	BackupKeep    backup.Keep   // ZWFW_BACKUP_KEEP: retention, daily/weekly/monthly
 	Site          Site
 }
 
@@ -221,6 +227,20 @@ func options() []option {
 		}, false},
 		{"ZWFW_AUDIT_KEY", "audit-key", "", "secret (32+ characters) that MACs the audit log; empty: the file audit.key in the data directory. Every process on one database needs the same", str(func(c *Config) *string { return &c.AuditKey }), false},
 		{"ZWFW_AUDIT_CHECKPOINT_INTERVAL", "audit-checkpoint-interval", "1m", "how often a signed checkpoint of the audit chain's head is written to the data directory", dur(func(c *Config) *time.Duration { return &c.AuditInterval }), false},
+		{"ZWFW_BACKUP_DIR", "backup-dir", "zwfw-backups", "directory of the backups (keep it on another disk than the data directory)", str(func(c *Config) *string { return &c.BackupDir }), false},
+		{"ZWFW_BACKUP_KEY_FILE", "backup-key-file", "", "file of the backup encryption key, created 0600 at the first backup (empty: backup.key in the data directory); keep it apart from the backups", str(func(c *Config) *string { return &c.BackupKeyFile }), false},
+		{"ZWFW_BACKUP_AT", "backup-at", "off", "daily time of the scheduled backup (HH:MM, China Standard Time) or off", func(c *Config, v string) error {
+			if _, _, err := backup.ParseAt(v); err != nil {
+				return err
+			}
+			c.BackupAt = v
+			return nil
+		}, false},
+		{"ZWFW_BACKUP_KEEP", "backup-keep", "7/4/12", "backups kept: the newest of each of so many days/weeks/months", func(c *Config, v string) error {
+			k, err := backup.ParseKeep(v)
+			c.BackupKeep = k
+			return err
+		}, false},
 		{"ZWFW_SITE_NAME", "site-name", "宁陕县政务服务网", "site name", str(func(c *Config) *string { return &c.Site.Name }), false},
 		{"ZWFW_SITE_ORGANIZER", "site-organizer", "宁陕县人民政府办公室", "主办单位", str(func(c *Config) *string { return &c.Site.Organizer }), false},
 		{"ZWFW_SITE_CONTACT", "site-contact", "0915-6822345", "主办单位联系电话", str(func(c *Config) *string { return &c.Site.Contact }), false},
@@ -305,6 +325,14 @@ func (c *Config) validate() error {
 		return fmt.Errorf("config: %w", errors.Join(errs...))
 	}
 	return nil
+}
+
+// BackupKey is the path of the backup key file.
+func (c Config) BackupKey() string {
+	if c.BackupKeyFile != "" {
+		return c.BackupKeyFile
+	}
+	return filepath.Join(c.DataDir, backup.KeyFile)
 }
 
 // Usage writes the list of settings, for `zwfw help`.
