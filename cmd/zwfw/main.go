@@ -38,6 +38,7 @@ const usage = `zwfw — 县级“互联网+政务服务”平台
   zwfw audit verify     校验审计日志：逐条核对 MAC、密钥链接、时间顺序和签名检查点，指出每一处伪造、篡改、删除、重放或截断的记录（第 N 条）
   zwfw audit checkpoint 立即为审计链的链头写一个签名检查点（服务运行时按 ZWFW_AUDIT_CHECKPOINT_INTERVAL 自动写）
   zwfw audit export-checkpoints  导出验签公钥和全部签名检查点（输出到标准输出），请另行保存
+  zwfw keys rotate      轮换个人信息数据密钥：用新密钥分批重新加密身份证号、电话和地址（进度输出到标准错误，中断后再次运行即继续），完成后删除旧密钥
   zwfw bench            性能测试：完整办件流程、办件查询和 /healthz 的吞吐量与延迟（zwfw bench -h 查看参数）
   zwfw bench generate   生成一个县三年的办件数据（--cases 1000000 --data-dir 目录 或 --postgres 地址），并重建监管统计
   zwfw bench dashboard  在生成的数据上测试监管数据接口（全县与乡镇、本年与本月）的吞吐量与延迟
@@ -61,7 +62,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	case "bench":
 		return runBench(ctx, args, getenv, stdout, stderr)
-	case "serve", "migrate", "seed", "audit":
+	case "serve", "migrate", "seed", "audit", "keys":
 	default:
 		fmt.Fprint(stderr, usage)
 		config.Usage(stderr)
@@ -114,6 +115,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	case "audit":
 		return runAudit(ctx, cfg, log, rest, stdout)
+	case "keys":
+		return runKeys(ctx, cfg, log, rest, stdout, stderr)
 	}
 	return nil
 }

@@ -51,7 +51,7 @@ type Query struct {
 	Kind    string
 	Overdue bool   // only cases past their deadline and still open
 	Todo    bool   // only cases waiting for the actor's role
-	Q       string // serial number or applicant name
+	Q       string // serial number, applicant name, or the applicant's whole ID number or credit code (through its digest)
 	Limit   int    // default 50, at most 500
 	Offset  int
 
