@@ -134,8 +134,8 @@ func splitIDs(v string) []string {
 	return out
 }
 
-// Batch is the rows re-sealed per transaction.
-const Batch = 500
+// batch is the rows re-sealed per transaction (tests make it smaller).
+var batch = 500
 
 // Reseal seals the rows of every column that are in clear and, when all is
 // set, re-seals those sealed under another key than r's current one (the
@@ -182,8 +182,8 @@ func resealColumn(ctx context.Context, d *db.DB, r *Ring, c Column, all bool, pr
 			id  int64
 			val string
 		}
-		var batch []row
-		rows, err := d.Reader().Query(ctx, "SELECT id, "+c.Col+where+" AND id > ? ORDER BY id LIMIT ?", arg, last, Batch)
+		var todo []row
+		rows, err := d.Reader().Query(ctx, "SELECT id, "+c.Col+where+" AND id > ? ORDER BY id LIMIT ?", arg, last, batch)
 		if err != nil {
 			return done, err
 		}
@@ -193,17 +193,17 @@ func resealColumn(ctx context.Context, d *db.DB, r *Ring, c Column, all bool, pr
 				rows.Close()
 				return done, err
 			}
-			batch = append(batch, x)
+			todo = append(todo, x)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return done, err
 		}
-		if len(batch) == 0 {
+		if len(todo) == 0 {
 			break
 		}
 		err = d.InTx(ctx, func(tx *db.Tx) error {
-			for _, x := range batch {
+			for _, x := range todo {
 				clear, err := r.Open(c.Label(), x.val)
 				if err != nil {
 					return fmt.Errorf("row %d: %w", x.id, err)
@@ -223,8 +223,8 @@ func resealColumn(ctx context.Context, d *db.DB, r *Ring, c Column, all bool, pr
 		if err != nil {
 			return done, err
 		}
-		done += len(batch)
-		last = batch[len(batch)-1].id
+		done += len(todo)
+		last = todo[len(todo)-1].id
 		fmt.Fprintf(progress, "%s: %d/%d\n", c.Label(), done, left)
 	}
 	return done, nil
