@@ -239,6 +239,32 @@ func testPersonalDataAtRest(t *testing.T, dialect string) {
 	if _, _, err := zwfw("migrate"); err != nil {
 		t.Fatalf("start with the key file back: %v", err)
 	}
+
+	// With ZWFW_DATA_KEY the operator names the new key first, the old
+	// after it; a single key is not rotated.
+	old, err := os.ReadFile(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env["ZWFW_DATA_KEY"] = strings.TrimSpace(string(old))
+	if _, _, err := zwfw("keys", "rotate"); err == nil || !strings.Contains(err.Error(), "新密钥放在最前") {
+		t.Fatalf("rotate with one key in ZWFW_DATA_KEY: %v", err)
+	}
+	newKey := strings.Repeat("5a", 32)
+	env["ZWFW_DATA_KEY"] = newKey + "," + strings.TrimSpace(string(old))
+	if out, _, err := zwfw("keys", "rotate"); err != nil || !strings.Contains(out, "请从 ZWFW_DATA_KEY 中去掉旧密钥") {
+		t.Fatalf("rotate with ZWFW_DATA_KEY: %q %v", out, err)
+	}
+	env["ZWFW_DATA_KEY"] = strings.TrimSpace(string(old))
+	if _, _, err := zwfw("migrate"); err == nil || !strings.Contains(err.Error(), "个人信息数据密钥与数据库不符") {
+		t.Fatalf("start with the old key after the rotation: %v", err)
+	}
+	env["ZWFW_DATA_KEY"] = newKey
+	a = open()
+	defer a.Close()
+	if got, err := a.Cases.RevealIdent(ctx, win.Actor(), serial, "核验身份证原件"); err != nil || got != walkInID {
+		t.Fatalf("reveal after the second rotation: %q %v", got, err)
+	}
 }
 
 func actorOf(t *testing.T, a *app.App, username string) *account.User {
