@@ -119,7 +119,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 		d.Close()
 		return nil, err
 	}
-	if err := pii.Open(ctx, d, ring, nil); err != nil {
+	if err := pii.Open(ctx, d, ring, out); err != nil { // progress of a first conversion from clear
 		d.Close()
 		return nil, err
 	}
