@@ -23,6 +23,7 @@ import (
 	"zwfw/internal/account/ident"
 	"zwfw/internal/db"
 	"zwfw/internal/org"
+	"zwfw/internal/pii"
 	"zwfw/internal/throttle"
 )
 
@@ -144,7 +145,9 @@ const userFrom = ` FROM users u LEFT JOIN orgs o ON o.id = u.org_id LEFT JOIN or
 
 const selectUser = userCols + userFrom
 
-func scanUser(row interface{ Scan(...any) error }) (*User, error) {
+// scanUser reads a user, opening the sealed identity number and phone with
+// r (internal/pii).
+func scanUser(r *pii.Ring, row interface{ Scan(...any) error }) (*User, error) {
 	var u User
 	var roles string
 	var locked, last, created int64
@@ -152,6 +155,9 @@ func scanUser(row interface{ Scan(...any) error }) (*User, error) {
 		&u.OrgID, &u.OrgCode, &u.OrgName, &u.OrgPath, &u.WindowID, &u.WindowCode, &u.WindowName, &u.Post, &u.Active,
 		&locked, &u.MustChangePassword, &last, &created, &u.HomeOrgPath)
 	if err != nil {
+		return nil, err
+	}
+	if err := r.OpenAll(pii.F(pii.UserIDNumber.Label(), &u.IDNumber), pii.F(pii.UserPhone.Label(), &u.Phone)); err != nil {
 		return nil, err
 	}
 	u.Roles = splitRoles(roles)
@@ -178,7 +184,7 @@ func joinRoles(roles []string) string {
 
 // ByUsername returns the account named username.
 func (s *Service) ByUsername(ctx context.Context, username string) (*User, error) {
-	u, err := scanUser(s.db.QueryRow(ctx, selectUser+" WHERE u.username = ?", strings.TrimSpace(username)))
+	u, err := scanUser(pii.Of(s.db), s.db.QueryRow(ctx, selectUser+" WHERE u.username = ?", strings.TrimSpace(username)))
 	if err != nil {
 		return nil, db.NotFound(err, fmt.Sprintf("用户 %s 不存在", username))
 	}

@@ -13,6 +13,7 @@ import (
 	"zwfw/internal/audit"
 	"zwfw/internal/db"
 	"zwfw/internal/notify"
+	"zwfw/internal/pii"
 )
 
 // RegisterInput is what an applicant gives to sign up.
@@ -85,17 +86,38 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*User, error)
 		credit = in.CreditCode
 	}
 	now := s.now()
+	// The identity number and the phone are stored sealed (internal/pii),
+	// the number with its lookup digest, whose unique index refuses a
+	// second account.
+	ring := pii.Of(s.db)
+	var idSealed, idDigest any
+	if kind == zwfw.KindPerson {
+		idSealed, idDigest = ring.Seal(pii.UserIDNumber.Label(), in.IDNumber), ring.Digest(in.IDNumber)
+	}
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+		// During a key rotation rows sealed under the old key carry the
+		// old key's digest, which the index does not compare with the new
+		// one's: ask for every digest the ring can make.
+		if kind == zwfw.KindPerson {
+			var n int
+			if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM users WHERE kind = 'person' AND id_digest IN ("+ring.In()+")",
+				ring.Digests(in.IDNumber)...).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return db.ErrUnique
+			}
+		}
 		// The account belongs to a county: the one its identity number
 		// names (the administrative division in an ID number or credit
 		// code), when the platform serves it; else the county the platform
 		// registers under (Policy.HomeOrg); else the root of the tree.
 		div := divisionOf(in.IDNumber, in.CreditCode)
-		id, err := db.InsertID(ctx, tx, `INSERT INTO users (username, password_hash, kind, name, phone, id_number, credit_code, roles,
-			password_changed_at, created_at, updated_at, home_org_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+		id, err := db.InsertID(ctx, tx, `INSERT INTO users (username, password_hash, kind, name, phone, id_number, id_digest, credit_code, roles,
+			password_changed_at, created_at, updated_at, home_org_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
 			(SELECT id FROM orgs WHERE (code = ? AND kind = 'county') OR code = ? OR parent_id IS NULL
 			 ORDER BY CASE WHEN code = ? THEN 0 WHEN code = ? THEN 1 ELSE 2 END, id LIMIT 1))`,
-			in.Username, hash, kind, in.Name, in.Phone, idNum, credit, joinRoles([]string{zwfw.RoleApplicant}),
+			in.Username, hash, kind, in.Name, ring.Seal(pii.UserPhone.Label(), in.Phone), idSealed, idDigest, credit, joinRoles([]string{zwfw.RoleApplicant}),
 			db.Millis(now), db.Millis(now), db.Millis(now), div, s.policy.HomeOrg, div, s.policy.HomeOrg)
 		if err != nil {
 			return err
@@ -147,14 +169,19 @@ func idOf(v any) string {
 // tellHolder lets the holder of the identity number of in know that
 // someone tried to register with it, in the outbox, with an audit entry.
 func (s *Service) tellHolder(ctx context.Context, in RegisterInput, kind string, now time.Time) error {
-	q, arg, what := "SELECT id, username, phone FROM users WHERE kind = 'person' AND id_number = ?", in.IDNumber, "居民身份证号"
+	ring := pii.Of(s.db)
+	q, args, what := "SELECT id, username, phone FROM users WHERE kind = 'person' AND id_digest IN ("+ring.In()+")", ring.Digests(in.IDNumber), "居民身份证号"
 	if kind == zwfw.KindEnterprise {
-		q, arg, what = "SELECT id, username, phone FROM users WHERE kind = 'enterprise' AND credit_code = ?", in.CreditCode, "统一社会信用代码"
+		q, args, what = "SELECT id, username, phone FROM users WHERE kind = 'enterprise' AND credit_code = ?", []any{in.CreditCode}, "统一社会信用代码"
 	}
 	var id int64
 	var username, phone string
-	if err := s.db.Reader().QueryRow(ctx, q, arg).Scan(&id, &username, &phone); err != nil {
+	if err := s.db.Reader().QueryRow(ctx, q, args...).Scan(&id, &username, &phone); err != nil {
 		return fmt.Errorf("account: register: the holder of a taken number: %w", err)
+	}
+	phone, err := ring.Open(pii.UserPhone.Label(), phone)
+	if err != nil {
+		return err
 	}
 	return s.db.InTx(ctx, func(tx *db.Tx) error {
 		if err := notify.Enqueue(ctx, tx, now, notify.Note{UserID: id, Phone: phone, Subject: "有人用您的" + what + "注册账户",

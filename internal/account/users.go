@@ -14,6 +14,7 @@ import (
 	"zwfw/internal/audit"
 	"zwfw/internal/db"
 	"zwfw/internal/org"
+	"zwfw/internal/pii"
 	"zwfw/internal/scope"
 )
 
@@ -162,7 +163,7 @@ func (s *Service) CreateStaff(ctx context.Context, actor *zwfw.Actor, in UserInp
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO users (username, password_hash, kind, name, phone, roles, org_id, window_id, post, active,
 			must_change_password, password_changed_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			in.Username, hash, zwfw.KindStaff, in.Name, in.Phone, joinRoles(in.Roles), orgID, windowID, in.Post, active,
+			in.Username, hash, zwfw.KindStaff, in.Name, pii.Of(s.db).Seal(pii.UserPhone.Label(), in.Phone), joinRoles(in.Roles), orgID, windowID, in.Post, active,
 			actor.Kind != zwfw.KindSystem, db.Millis(now), db.Millis(now), db.Millis(now)); err != nil {
 			return db.Conflict(err, "用户名“"+in.Username+"”已被使用")
 		}
@@ -199,7 +200,7 @@ func (s *Service) UpdateStaff(ctx context.Context, actor *zwfw.Actor, username s
 	now := s.now()
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		if _, err := tx.Exec(ctx, `UPDATE users SET name = ?, phone = ?, roles = ?, org_id = ?, window_id = ?, post = ?, active = ?,
-			updated_at = ? WHERE id = ?`, in.Name, in.Phone, joinRoles(in.Roles), orgID, windowID, in.Post, active, db.Millis(now), cur.ID); err != nil {
+			updated_at = ? WHERE id = ?`, in.Name, pii.Of(s.db).Seal(pii.UserPhone.Label(), in.Phone), joinRoles(in.Roles), orgID, windowID, in.Post, active, db.Millis(now), cur.ID); err != nil {
 			return err
 		}
 		if in.Password != "" {
@@ -272,9 +273,17 @@ func (s *Service) List(ctx context.Context, actor *zwfw.Actor, q UserQuery) ([]*
 	} else {
 		w = sc.Where("o.path").And("u.kind = ?", zwfw.KindStaff)
 	}
+	ring := pii.Of(s.db)
 	if q.Q != "" {
 		like := "%" + db.Like(strings.TrimSpace(q.Q)) + "%"
-		w.And(`(u.username LIKE ? ESCAPE '\' OR u.name LIKE ? ESCAPE '\')`, like, like)
+		if idn := ident.NormaliseID(q.Q); q.Kind == "applicant" && len(idn) == 18 {
+			// A whole ID number finds its account through the digest
+			// (the number itself is sealed).
+			w.And(`(u.username LIKE ? ESCAPE '\' OR u.name LIKE ? ESCAPE '\' OR u.id_digest IN (`+ring.In()+`))`,
+				append([]any{like, like}, ring.Digests(idn)...)...)
+		} else {
+			w.And(`(u.username LIKE ? ESCAPE '\' OR u.name LIKE ? ESCAPE '\')`, like, like)
+		}
 	}
 	if q.Role != "" {
 		w.And("u.roles LIKE ?", "%,"+db.Like(q.Role)+",%")
@@ -306,7 +315,7 @@ func (s *Service) List(ctx context.Context, actor *zwfw.Actor, q UserQuery) ([]*
 	defer rows.Close()
 	var out []*User
 	for rows.Next() {
-		u, err := scanUser(rows)
+		u, err := scanUser(ring, rows)
 		if err != nil {
 			return nil, 0, err
 		}

@@ -28,6 +28,7 @@ import (
 	"zwfw/internal/jobs"
 	"zwfw/internal/notify"
 	"zwfw/internal/org"
+	"zwfw/internal/pii"
 	"zwfw/internal/seed"
 	"zwfw/internal/services"
 	"zwfw/internal/supervision"
@@ -110,6 +111,17 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 			return nil, err
 		}
 		log.Warn("audit log not trusted at start", "err", err)
+	}
+	// Personal data is sealed with keys outside the database too; a wrong
+	// or missing key stops the start here, with the reason (pii.Open).
+	ring, err := pii.LoadRing(cfg.DataDir, cfg.DataKey)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	if err := pii.Open(ctx, d, ring, out); err != nil { // progress of a first conversion from clear
+		d.Close()
+		return nil, err
 	}
 	fs, err := files.NewStore(filepath.Join(cfg.DataDir, "files"), d, now)
 	if err != nil {

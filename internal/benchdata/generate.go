@@ -16,6 +16,7 @@ import (
 	"zwfw/internal/catalog"
 	"zwfw/internal/db"
 	"zwfw/internal/org"
+	"zwfw/internal/pii"
 )
 
 // GenerateOptions say how many cases to generate, over how many years up to
@@ -286,11 +287,11 @@ type gen struct {
 }
 
 const caseInsertCols = `id, serial, item_code, item_version, item_name, kind, org_id, org_path, dept_id, dept_path, channel,
-	applicant_kind, applicant_name, applicant_ident, applicant_phone, form, status, decision, version, promised_days, cur_step,
+	applicant_kind, applicant_name, applicant_ident, applicant_digest, applicant_phone, form, status, decision, version, promised_days, cur_step,
 	deadline, window_id, result, query_code, day, submitted_at, accepted_at, decided_at, completed_at, closed_at, updated_at,
 	extras, completed_on, handled_days`
 
-const caseInsertN = 35
+const caseInsertN = 36
 
 // Rows per INSERT statement and per transaction.
 const (
@@ -441,9 +442,11 @@ func (g *gen) add(c *genCentre, it *catalog.Item, dd time.Time, dayS string, tod
 		result = `{"name":"` + it.ResultName + `","number":"G` + fmt.Sprint(id) + `","issuer":"` + dept.DisplayName() + `","approved":` + fmt.Sprint(decision == "approved") + `}`
 	}
 	updated := max(db.Millis(submitted), acceptedAt, completedAt, closedAt)
+	ring := pii.Of(g.d) // sealed as the services seal them
 	g.cases = append(g.cases, id, fmt.Sprintf("%s-%s-9%04d", c.region, dd.Format("20060102"), seq), it.Code, it.Version, it.Name, it.Kind,
-		c.o.ID, c.o.Path, dept.ID, dept.Path, channel, kind, g.name(), ident, fmt.Sprintf("139%08d", r.IntN(100000000)),
-		`{"description":"申请办理`+it.Name+`"}`, status, decision, 1+r.IntN(6), promised, 1, deadline, windowID, result,
+		c.o.ID, c.o.Path, dept.ID, dept.Path, channel, kind, g.name(), ring.Seal(pii.CaseIdent.Label(), ident), ring.Digest(ident),
+		ring.Seal(pii.CasePhone.Label(), fmt.Sprintf("139%08d", r.IntN(100000000))),
+		ring.Seal(pii.CaseForm.Label(), `{"description":"申请办理`+it.Name+`"}`), status, decision, 1+r.IntN(6), promised, 1, deadline, windowID, result,
 		fmt.Sprintf("%06d", r.IntN(1000000)), dayS, db.Millis(submitted), acceptedAt, decidedAt, completedAt, closedAt, updated,
 		extras, completedOn, handled)
 	g.ncases++

@@ -23,6 +23,7 @@ import (
 	"zwfw/internal/db"
 	"zwfw/internal/files"
 	"zwfw/internal/org"
+	"zwfw/internal/pii"
 )
 
 // ApplyInput is an application: online by the applicant, or at a window by
@@ -182,6 +183,9 @@ func (s *Service) Apply(ctx context.Context, actor *zwfw.Actor, in ApplyInput) (
 		if err != nil {
 			return err
 		}
+		// The applicant's identity number, phone and form (联系地址)
+		// are stored sealed; the number's digest finds a person's cases.
+		ring := pii.Of(tx)
 		form, _ := json.Marshal(in.Form)
 		var applicantID, windowID any
 		if channel == ChannelOnline {
@@ -190,11 +194,12 @@ func (s *Service) Apply(ctx context.Context, actor *zwfw.Actor, in ApplyInput) (
 			windowID = actor.WindowID
 		}
 		id, err := db.InsertID(ctx, tx, `INSERT INTO cases (serial, item_code, item_version, item_name, kind, org_id, org_path,
-			dept_id, dept_path, channel, applicant_id, applicant_kind, applicant_name, applicant_ident, applicant_phone, form,
+			dept_id, dept_path, channel, applicant_id, applicant_kind, applicant_name, applicant_ident, applicant_digest, applicant_phone, form,
 			status, version, promised_days, window_id, query_code, day, submitted_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, (SELECT path FROM orgs WHERE id = ?), ?, (SELECT path FROM orgs WHERE id = ?), ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)`,
+			VALUES (?, ?, ?, ?, ?, ?, (SELECT path FROM orgs WHERE id = ?), ?, (SELECT path FROM orgs WHERE id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)`,
 			serial, it.Code, it.Version, it.Name, it.Kind, p.org.ID, p.org.ID, dept.ID, dept.ID, channel, applicantID,
-			app.Kind, app.Name, app.Ident, app.Phone, string(form), Submitted, it.PromisedLimitDays, windowID,
+			app.Kind, app.Name, ring.Seal(pii.CaseIdent.Label(), app.Ident), ring.Digest(app.Ident), ring.Seal(pii.CasePhone.Label(), app.Phone),
+			ring.Seal(pii.CaseForm.Label(), string(form)), Submitted, it.PromisedLimitDays, windowID,
 			queryCode(), calendar.Date(now).Format(calendar.DateLayout), db.Millis(now), db.Millis(now))
 		if err != nil {
 			return err
@@ -329,6 +334,9 @@ func (s *Service) applicant(ctx context.Context, actor *zwfw.Actor, in *Applican
 			Scan(&a.Kind, &a.Name, &a.Phone, &idn, &cc)
 		if err != nil {
 			return a, db.NotFound(err, "账户不存在")
+		}
+		if err := pii.Of(s.db).OpenAll(pii.F(pii.UserIDNumber.Label(), &idn), pii.F(pii.UserPhone.Label(), &a.Phone)); err != nil {
+			return a, err
 		}
 		a.Ident = idn
 		if a.Kind == zwfw.KindEnterprise {

@@ -15,6 +15,7 @@ import (
 	"zwfw/internal/calendar"
 	"zwfw/internal/catalog"
 	"zwfw/internal/db"
+	"zwfw/internal/pii"
 )
 
 func (a *act) confirmPayment() error {
@@ -132,7 +133,7 @@ func (a *act) deliver() error {
 	}
 	d.At = a.now
 	b, _ := json.Marshal(d)
-	a.set["delivery"] = string(b)
+	a.set["delivery"] = pii.Of(a.tx).Seal(pii.CaseDelivery.Label(), string(b)) // the postal address is personal data
 	a.windowOpen("归档")
 	a.tellSubj = "结果已送达"
 	a.tellBody = fmt.Sprintf("您的“%s”（%s）办理结果已送达：%s。", a.c.ItemName, a.c.Serial, a.opinion)

@@ -9,6 +9,7 @@ import (
 
 	"zwfw"
 	"zwfw/internal/db"
+	"zwfw/internal/pii"
 )
 
 // Draft is an online application saved before it is submitted (UX.md:
@@ -59,7 +60,8 @@ func (s *Service) SaveDraft(ctx context.Context, actor *zwfw.Actor, id int64, in
 	if _, err := s.materials(ctx, s.db.Reader(), actor, it, in.Materials, false); err != nil {
 		return nil, err
 	}
-	form, _ := json.Marshal(in.Form)
+	b, _ := json.Marshal(in.Form)
+	form := pii.Of(s.db).Seal(pii.DraftForm.Label(), string(b)) // 联系地址 and the fields are personal data
 	mats, _ := json.Marshal(in.Materials)
 	now := db.Millis(s.now())
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
@@ -72,11 +74,11 @@ func (s *Service) SaveDraft(ctx context.Context, actor *zwfw.Actor, id int64, in
 				return zwfw.Errorf(zwfw.ECONFLICT, "草稿已有 %d 份，请先提交或删除不需要的草稿", n)
 			}
 			id, err = db.InsertID(ctx, tx, `INSERT INTO drafts (user_id, item_code, org_code, form, materials, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?)`, actor.UserID, in.ItemCode, in.OrgCode, string(form), string(mats), now, now)
+				VALUES (?, ?, ?, ?, ?, ?, ?)`, actor.UserID, in.ItemCode, in.OrgCode, form, string(mats), now, now)
 			return err
 		}
 		res, err := tx.Exec(ctx, "UPDATE drafts SET item_code = ?, org_code = ?, form = ?, materials = ?, updated_at = ? WHERE id = ? AND user_id = ?",
-			in.ItemCode, in.OrgCode, string(form), string(mats), now, id, actor.UserID)
+			in.ItemCode, in.OrgCode, form, string(mats), now, id, actor.UserID)
 		if err != nil {
 			return err
 		}
@@ -104,7 +106,7 @@ func (s *Service) Drafts(ctx context.Context, actor *zwfw.Actor) ([]Draft, error
 	defer rows.Close()
 	var out []Draft
 	for rows.Next() {
-		d, err := scanDraft(rows)
+		d, err := scanDraft(pii.Of(s.db), rows)
 		if err != nil {
 			return nil, err
 		}
@@ -113,11 +115,15 @@ func (s *Service) Drafts(ctx context.Context, actor *zwfw.Actor) ([]Draft, error
 	return out, rows.Err()
 }
 
-func scanDraft(row interface{ Scan(...any) error }) (*Draft, error) {
+func scanDraft(r *pii.Ring, row interface{ Scan(...any) error }) (*Draft, error) {
 	var d Draft
 	var form, mats string
 	var at int64
 	if err := row.Scan(&d.ID, &d.ItemCode, &d.ItemName, &d.OrgCode, &form, &mats, &at); err != nil {
+		return nil, err
+	}
+	form, err := r.Open(pii.DraftForm.Label(), form)
+	if err != nil {
 		return nil, err
 	}
 	_ = json.Unmarshal([]byte(form), &d.Form)
@@ -131,7 +137,7 @@ func (s *Service) Draft(ctx context.Context, actor *zwfw.Actor, id int64) (*Draf
 	if err := applicantOnly(actor); err != nil {
 		return nil, err
 	}
-	d, err := scanDraft(s.db.QueryRow(ctx, `SELECT d.id, d.item_code, COALESCE(i.name, ''), d.org_code, d.form, d.materials, d.updated_at
+	d, err := scanDraft(pii.Of(s.db), s.db.QueryRow(ctx, `SELECT d.id, d.item_code, COALESCE(i.name, ''), d.org_code, d.form, d.materials, d.updated_at
 		FROM drafts d LEFT JOIN items i ON i.code = d.item_code WHERE d.id = ? AND d.user_id = ?`, id, actor.UserID))
 	if err != nil {
 		return nil, zwfw.Errorf(zwfw.ENOTFOUND, "草稿不存在")

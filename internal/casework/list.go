@@ -12,6 +12,7 @@ import (
 	"zwfw/internal/catalog"
 	"zwfw/internal/db"
 	"zwfw/internal/org"
+	"zwfw/internal/pii"
 	"zwfw/internal/scope"
 )
 
@@ -50,7 +51,7 @@ type Query struct {
 	Kind    string
 	Overdue bool   // only cases past their deadline and still open
 	Todo    bool   // only cases waiting for the actor's role
-	Q       string // serial number or applicant name
+	Q       string // serial number, applicant name, or the applicant's whole ID number or credit code (through its digest)
 	Limit   int    // default 50, at most 500
 	Offset  int
 
@@ -178,8 +179,17 @@ func (s *Service) filter(ctx context.Context, actor *zwfw.Actor, q Query) (strin
 		args = append(args, today)
 	}
 	if q.Q != "" {
-		where = append(where, "(c.serial = ? OR c.applicant_name LIKE ? ESCAPE '\\')")
-		args = append(args, strings.TrimSpace(q.Q), "%"+db.Like(strings.TrimSpace(q.Q))+"%")
+		qq := strings.TrimSpace(q.Q)
+		if idn := strings.ToUpper(qq); len(idn) == 18 {
+			// A whole ID number or credit code finds the applicant's
+			// cases through the digest (the number itself is sealed).
+			ring := pii.Of(s.db)
+			where = append(where, "(c.serial = ? OR c.applicant_name LIKE ? ESCAPE '\\' OR c.applicant_digest IN ("+ring.In()+"))")
+			args = append(append(args, qq, "%"+db.Like(qq)+"%"), ring.Digests(idn)...)
+		} else {
+			where = append(where, "(c.serial = ? OR c.applicant_name LIKE ? ESCAPE '\\')")
+			args = append(args, qq, "%"+db.Like(qq)+"%")
+		}
 	}
 	order := "c.id DESC"
 	if q.Todo {

@@ -11,6 +11,7 @@ import (
 	"zwfw"
 	"zwfw/internal/catalog"
 	"zwfw/internal/db"
+	"zwfw/internal/pii"
 )
 
 const caseCols = `SELECT c.id, c.serial, c.status, c.kind, c.item_code, c.item_version, c.item_name, o.code, o.name, o.full_name, o.path,
@@ -21,7 +22,9 @@ const caseCols = `SELECT c.id, c.serial, c.status, c.kind, c.item_code, c.item_v
 	COALESCE(c.handler_org_id, 0), c.extras, c.completed_on, c.handled_days
 	FROM cases c JOIN orgs o ON o.id = c.org_id JOIN orgs d ON d.id = c.dept_id LEFT JOIN orgs h ON h.id = c.handler_org_id`
 
-func scanCase(row interface{ Scan(...any) error }) (*Case, error) {
+// scanCase reads a case, opening its sealed personal data with r
+// (internal/pii): a few small fields, no extra round trip.
+func scanCase(r *pii.Ring, row interface{ Scan(...any) error }) (*Case, error) {
 	var c Case
 	var oName, oFull, dName, dFull, form, result, delivery string
 	var sub, acc, dec, comp, upd int64
@@ -32,6 +35,10 @@ func scanCase(row interface{ Scan(...any) error }) (*Case, error) {
 		&c.QueryCode, &c.Day, &sub, &acc, &dec, &comp, &upd, &c.OrgID, &c.DeptID, &c.HandlerID, &c.extras,
 		&c.CompletedOn, &c.HandledDays)
 	if err != nil {
+		return nil, err
+	}
+	if err := r.OpenAll(pii.F(pii.CaseIdent.Label(), &c.Applicant.Ident), pii.F(pii.CasePhone.Label(), &c.Applicant.Phone),
+		pii.F(pii.CaseForm.Label(), &form), pii.F(pii.CaseDelivery.Label(), &delivery)); err != nil {
 		return nil, err
 	}
 	c.OrgName, c.DeptName = pick(oFull, oName), pick(dFull, dName)
@@ -62,7 +69,7 @@ func (s *Service) load(ctx context.Context, q db.Querier, where string, arg any)
 	var c *Case
 	read := func(q db.Querier) error {
 		var err error
-		c, err = scanCase(q.QueryRow(ctx, caseCols+" WHERE "+where, arg))
+		c, err = scanCase(pii.Of(s.db), q.QueryRow(ctx, caseCols+" WHERE "+where, arg))
 		if errors.Is(err, sql.ErrNoRows) {
 			return zwfw.Errorf(zwfw.ENOTFOUND, "办件不存在")
 		}

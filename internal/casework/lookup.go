@@ -8,6 +8,7 @@ import (
 
 	"zwfw"
 	"zwfw/internal/db"
+	"zwfw/internal/pii"
 	"zwfw/internal/throttle"
 )
 
@@ -63,6 +64,9 @@ func (s *Service) publicCase(ctx context.Context, serial, code, addr string) (*C
 	var found bool
 	if err := s.db.Reader().QueryRow(ctx, "SELECT query_code, applicant_ident FROM cases WHERE serial = ?", serial).Scan(&queryCode, &ident); err == nil {
 		found = true
+		if ident, err = pii.Of(s.db).Open(pii.CaseIdent.Label(), ident); err != nil {
+			return nil, err
+		}
 	} else {
 		queryCode, ident = "~no such case~", "~no such case~"
 	}

@@ -52,6 +52,7 @@ type Config struct {
 	WarnDays      int           // ZWFW_WARN_DAYS: yellow when this many working days or fewer remain
 	WarnShare     float64       // ZWFW_WARN_SHARE: yellow when this share of the promised time has passed (0 < share ≤ 1)
 	AuditKey      string        // ZWFW_AUDIT_KEY: secret that MACs the audit log (empty: audit.key in the data directory); the same for every process on one database
+	DataKey       string        // ZWFW_DATA_KEY: SM4 key(s) of the personal data at rest, comma-separated, current first (empty: data.key in the data directory)
 	AuditInterval time.Duration // ZWFW_AUDIT_CHECKPOINT_INTERVAL: how often a signed checkpoint of the audit chain is written to the data directory
 	BackupDir     string        // ZWFW_BACKUP_DIR: where `zwfw backup` and the scheduled backups write
 	BackupKeyFile string        // ZWFW_BACKUP_KEY_FILE: the backup key (empty: backup.key in the data directory); keep it apart from the backups
@@ -226,6 +227,7 @@ func options() []option {
 			return nil
 		}, false},
 		{"ZWFW_AUDIT_KEY", "audit-key", "", "secret (32+ characters) that MACs the audit log; empty: the file audit.key in the data directory. Every process on one database needs the same", str(func(c *Config) *string { return &c.AuditKey }), false},
+		{"ZWFW_DATA_KEY", "data-key", "", "secret(s) (32+ characters each, comma-separated, the current first) that encrypt personal data (ID numbers, phones, addresses); empty: the file data.key in the data directory. Every process on one database needs the same; keep it apart from the backups", str(func(c *Config) *string { return &c.DataKey }), false},
 		{"ZWFW_AUDIT_CHECKPOINT_INTERVAL", "audit-checkpoint-interval", "1m", "how often a signed checkpoint of the audit chain's head is written to the data directory", dur(func(c *Config) *time.Duration { return &c.AuditInterval }), false},
 		{"ZWFW_BACKUP_DIR", "backup-dir", "zwfw-backups", "directory of the backups (keep it on another disk than the data directory)", str(func(c *Config) *string { return &c.BackupDir }), false},
 		{"ZWFW_BACKUP_KEY_FILE", "backup-key-file", "", "file of the backup encryption key, created 0600 at the first backup (empty: backup.key in the data directory); keep it apart from the backups", str(func(c *Config) *string { return &c.BackupKeyFile }), false},
@@ -310,6 +312,12 @@ func (c *Config) validate() error {
 	}
 	if c.AuditKey != "" && len(strings.TrimSpace(c.AuditKey)) < 32 {
 		errs = append(errs, errors.New("ZWFW_AUDIT_KEY must be at least 32 characters (or empty, for the key file in the data directory)"))
+	}
+	for _, k := range strings.Split(c.DataKey, ",") {
+		if k = strings.TrimSpace(k); k != "" && len(k) < 32 {
+			errs = append(errs, errors.New("ZWFW_DATA_KEY: every key must be at least 32 characters (or leave it empty, for the key file data.key in the data directory)"))
+			break
+		}
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

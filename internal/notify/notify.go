@@ -17,6 +17,7 @@ import (
 
 	"zwfw"
 	"zwfw/internal/db"
+	"zwfw/internal/pii"
 )
 
 // Channels.
@@ -74,12 +75,13 @@ const enqueueRows = 100
 // otherwise spend its time in round trips.
 func EnqueueAll(ctx context.Context, tx *db.Tx, at time.Time, notes []Note) error {
 	var rows []any
+	ring := pii.Of(tx) // the recipient's phone or e-mail address is stored sealed
 	add := func(channel, address, state string, n Note) {
 		var uid any
 		if n.UserID != 0 {
 			uid = n.UserID
 		}
-		rows = append(rows, uid, channel, address, n.Subject, n.Body, n.CaseSerial, state, db.Millis(at))
+		rows = append(rows, uid, channel, ring.Seal(pii.NotificationAddr.Label(), address), n.Subject, n.Body, n.CaseSerial, state, db.Millis(at))
 	}
 	for _, n := range notes {
 		if n.UserID != 0 {
@@ -233,6 +235,10 @@ func (d *Dispatcher) RunOnce(ctx context.Context, batch int) (int, error) {
 		var m Message
 		var a int
 		if err := rows.Scan(&m.ID, &m.UserID, &m.Channel, &m.Address, &m.Subject, &m.Body, &m.CaseSerial, &a); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		if m.Address, err = pii.Of(d.DB).Open(pii.NotificationAddr.Label(), m.Address); err != nil {
 			rows.Close()
 			return 0, err
 		}

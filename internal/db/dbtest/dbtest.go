@@ -23,6 +23,7 @@ import (
 
 	"zwfw/internal/audit"
 	"zwfw/internal/db"
+	"zwfw/internal/pii"
 )
 
 // DefaultPostgresURL is where tests look for PostgreSQL when
@@ -167,6 +168,16 @@ func sealAudit(t testing.TB, d *db.DB) {
 	}
 	if err := audit.Open(context.Background(), d, k, nil); err != nil {
 		t.Fatalf("audit keys: %v", err)
+	}
+	// And a data key: personal data is sealed in every test, as in a
+	// server.
+	rand.Read(b[:])
+	r, err := pii.NewRing(hex.EncodeToString(b[:]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pii.Open(context.Background(), d, r, nil); err != nil {
+		t.Fatalf("data keys: %v", err)
 	}
 }
 
