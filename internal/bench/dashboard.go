@@ -24,6 +24,10 @@ type DashboardView struct {
 	Username string
 	Org      string
 	From, To string
+	// Period, when set, draws the period of every request instead of From
+	// and To (each request a different period: no cache can answer it).
+	// It is called from many goroutines at once.
+	Period func() (from, to string)
 }
 
 // DashboardLevel is the result of one concurrency level.
@@ -56,19 +60,13 @@ func Dashboard(ctx context.Context, o DashboardOptions) ([]DashboardLevel, error
 	for _, conc := range o.Concurrency {
 		lv := DashboardLevel{Concurrency: conc}
 		for _, v := range o.Views {
-			q := url.Values{}
-			for k, val := range map[string]string{"org": v.Org, "from": v.From, "to": v.To} {
-				if val != "" {
-					q.Set(k, val)
-				}
-			}
-			path := "/api/v1/supervision/overview?" + q.Encode()
 			// One warm-up request, so the first timing is not the cold cache's.
-			if err := cl.do("GET", path, tokens[v.Username], nil, nil); err != nil {
+			if err := cl.do("GET", v.path(), tokens[v.Username], nil, nil); err != nil {
 				return nil, err
 			}
 			rec := newRecorder()
 			el := runFor(ctx, conc, o.Duration, func() {
+				path := v.path()
 				t0 := time.Now()
 				err := cl.do("GET", path, tokens[v.Username], nil, nil)
 				rec.add(v.Name, time.Since(t0), err)
@@ -87,6 +85,22 @@ func Dashboard(ctx context.Context, o DashboardOptions) ([]DashboardLevel, error
 		out = append(out, lv)
 	}
 	return out, nil
+}
+
+// path is the overview request of the view, with a freshly drawn period
+// when the view draws them.
+func (v DashboardView) path() string {
+	from, to := v.From, v.To
+	if v.Period != nil {
+		from, to = v.Period()
+	}
+	q := url.Values{}
+	for k, val := range map[string]string{"org": v.Org, "from": from, "to": to} {
+		if val != "" {
+			q.Set(k, val)
+		}
+	}
+	return "/api/v1/supervision/overview?" + q.Encode()
 }
 
 // DashboardMarkdown writes the results as a table for BENCHMARKS.md.
