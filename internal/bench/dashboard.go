@@ -16,6 +16,10 @@ type DashboardOptions struct {
 	Views       []DashboardView
 	Password    string
 	Progress    io.Writer
+	// CPU, when set, is the CPU time this process has used so far: each
+	// view then reports its CPU time per request, which other work on a
+	// shared machine does not inflate the way it inflates latencies.
+	CPU func() (time.Duration, bool)
 }
 
 // DashboardView is one dashboard request: who asks for which period.
@@ -34,6 +38,7 @@ type DashboardView struct {
 type DashboardLevel struct {
 	Concurrency int
 	Views       []Stats
+	CPU         []time.Duration // per view: CPU time of this process per request (0: unknown)
 	Healthz     Stats
 }
 
@@ -65,6 +70,7 @@ func Dashboard(ctx context.Context, o DashboardOptions) ([]DashboardLevel, error
 				return nil, err
 			}
 			rec := newRecorder()
+			cpu0, cpuOK := cpuNow(o.CPU)
 			el := runFor(ctx, conc, o.Duration, func() {
 				path := v.path()
 				t0 := time.Now()
@@ -72,8 +78,13 @@ func Dashboard(ctx context.Context, o DashboardOptions) ([]DashboardLevel, error
 				rec.add(v.Name, time.Since(t0), err)
 			})
 			st := rec.stats(v.Name, el)
-			progress(o.Progress, "concurrency %d, %s: %.0f req/s, p95 %s ms", conc, v.Name, st.PerSecond, ms(st.P95))
+			var perReq time.Duration
+			if cpu1, ok := cpuNow(o.CPU); ok && cpuOK && st.Count > 0 {
+				perReq = (cpu1 - cpu0) / time.Duration(st.Count)
+			}
+			progress(o.Progress, "concurrency %d, %s: %.0f req/s, p95 %s ms, CPU %s ms/req", conc, v.Name, st.PerSecond, ms(st.P95), ms(perReq))
 			lv.Views = append(lv.Views, st)
+			lv.CPU = append(lv.CPU, perReq)
 		}
 		rec := newRecorder()
 		el := runFor(ctx, conc, o.Duration/2, func() {
@@ -85,6 +96,13 @@ func Dashboard(ctx context.Context, o DashboardOptions) ([]DashboardLevel, error
 		out = append(out, lv)
 	}
 	return out, nil
+}
+
+func cpuNow(f func() (time.Duration, bool)) (time.Duration, bool) {
+	if f == nil {
+		return 0, false
+	}
+	return f()
 }
 
 // path is the overview request of the view, with a freshly drawn period
@@ -106,11 +124,15 @@ func (v DashboardView) path() string {
 // DashboardMarkdown writes the results as a table for BENCHMARKS.md.
 func DashboardMarkdown(w io.Writer, title string, levels []DashboardLevel) {
 	fmt.Fprintf(w, "#### %s\n\n", title)
-	fmt.Fprintln(w, "| concurrency | request | count | errors | req/s | p50 ms | p95 ms | p99 ms |")
-	fmt.Fprintln(w, "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+	fmt.Fprintln(w, "| concurrency | request | count | errors | req/s | p50 ms | p95 ms | p99 ms | CPU ms/req |")
+	fmt.Fprintln(w, "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, lv := range levels {
-		for _, s := range append(append([]Stats{}, lv.Views...), lv.Healthz) {
-			fmt.Fprintf(w, "| %d | %s | %d | %d | %.0f | %s | %s | %s |\n", lv.Concurrency, s.Name, s.Count, s.Errors, s.PerSecond, ms(s.P50), ms(s.P95), ms(s.P99))
+		for i, s := range append(append([]Stats{}, lv.Views...), lv.Healthz) {
+			cpu := ""
+			if i < len(lv.CPU) && lv.CPU[i] > 0 {
+				cpu = ms(lv.CPU[i])
+			}
+			fmt.Fprintf(w, "| %d | %s | %d | %d | %.0f | %s | %s | %s | %s |\n", lv.Concurrency, s.Name, s.Count, s.Errors, s.PerSecond, ms(s.P50), ms(s.P95), ms(s.P99), cpu)
 		}
 	}
 	fmt.Fprintln(w)

@@ -172,15 +172,15 @@ func Move(ctx context.Context, tx *db.Tx, before, after *Case) error {
 	return nil
 }
 
-// CountKey identifies a bucket of case_counts: case_stats' keys without
+// countKey identifies a bucket of case_counts: case_stats' keys without
 // the window, kind, channel and status.
-type CountKey struct {
+type countKey struct {
 	Grain, Period string
 	OrgID, DeptID int64
 }
 
 type countDelta struct {
-	k               CountKey
+	k               countKey
 	n, done, onTime int64
 }
 
@@ -191,7 +191,7 @@ func countsPlan(ds []delta) []countDelta {
 	var cs []countDelta
 outer:
 	for _, d := range ds {
-		k := CountKey{d.k.Grain, d.k.Period, d.k.OrgID, d.k.DeptID}
+		k := countKey{d.k.Grain, d.k.Period, d.k.OrgID, d.k.DeptID}
 		for i := range cs {
 			if cs[i].k == k {
 				cs[i].n, cs[i].done, cs[i].onTime = cs[i].n+d.m.N, cs[i].done+d.m.Done, cs[i].onTime+d.m.OnTime
