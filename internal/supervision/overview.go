@@ -324,24 +324,12 @@ func (s *Service) overview(ctx context.Context, actor *zwfw.Actor, o *org.Org, f
 	}
 
 	// The breakdowns, status included: one pass over the buckets of the
-	// period (periods.go).
-	buckets := map[rollup.Key]rollup.Measures{}
-	if err := s.sum(ctx, stats, sc, segments(from, to, rollup.Year, statsWeights), []string{"org_id", "dept_id", "window_id", "kind", "channel", "status"}, func(k rollup.Key, m rollup.Measures) {
-		cur := buckets[k]
-		cur.Add(m)
-		buckets[k] = cur
-	}); err != nil {
-		return nil, err
-	}
-	maps.DeleteFunc(buckets, func(_ rollup.Key, m rollup.Measures) bool { return m.Zero() }) // all subtracted
-	status := map[string]*acc{}
-	for k, m := range buckets {
-		add(status, k.Status, m)
-	}
+	// period (periods.go), each row added straight into every breakdown.
 	var total rollup.Measures
-	dept, town, kind, channel, window := map[string]*acc{}, map[string]*acc{}, map[string]*acc{}, map[string]*acc{}, map[string]*acc{}
-	for k, m := range buckets {
+	status, dept, town, kind, channel, window := map[string]*acc{}, map[string]*acc{}, map[string]*acc{}, map[string]*acc{}, map[string]*acc{}, map[string]*acc{}
+	if err := s.sum(ctx, stats, sc, segments(from, to, rollup.Year, statsWeights), []string{"org_id", "dept_id", "window_id", "kind", "channel", "status"}, func(k rollup.Key, m rollup.Measures) {
 		total.Add(m)
+		add(status, k.Status, m)
 		add(kind, k.Kind, m)
 		add(channel, k.Channel, m)
 		if d := t.byID[k.DeptID]; d != nil {
@@ -355,6 +343,11 @@ func (s *Service) overview(ctx context.Context, actor *zwfw.Actor, o *org.Org, f
 		} else {
 			add(window, "", m)
 		}
+	}); err != nil {
+		return nil, err
+	}
+	for _, by := range []map[string]*acc{status, dept, town, kind, channel, window} {
+		maps.DeleteFunc(by, func(_ string, a *acc) bool { return a.m.Zero() }) // added, then subtracted
 	}
 	ov.Totals = totals(total)
 	ov.Totals.Links = Links{

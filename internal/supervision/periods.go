@@ -195,10 +195,17 @@ func (s *Service) sum(ctx context.Context, table string, sc scope, sgs []segment
 
 func (s *Service) sumPart(ctx context.Context, table string, sc scope, sgs []segment, group []string, fn func(rollup.Key, rollup.Measures)) error {
 	cols := strings.Join(group, ", ")
-	measures := "SUM(n), SUM(done), SUM(on_time), SUM(handled_days), SUM(promised_days), SUM(evals), SUM(satisfied)"
-	if table == counts {
-		measures = "SUM(n), SUM(done), SUM(on_time)"
+	// Sums cast back to BIGINT: PostgreSQL sums BIGINT as NUMERIC, which
+	// costs the driver more to decode than the rest of the row (twice the
+	// CPU of a county's dashboard in this process).
+	ms := []string{"n", "done", "on_time"}
+	if table == stats {
+		ms = append(ms, "handled_days", "promised_days", "evals", "satisfied")
 	}
+	for i, m := range ms {
+		ms[i] = "CAST(SUM(" + m + ") AS BIGINT)"
+	}
+	measures := strings.Join(ms, ", ")
 	var where []string
 	var args []any
 	for _, sg := range sgs {
