@@ -7,8 +7,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"os"
 	"runtime"
+	"runtime/pprof"
+	"strconv"
+	"strings"
 	"time"
 
 	"zwfw/internal/app"
@@ -85,6 +89,8 @@ func runDashboard(ctx context.Context, args []string, getenv func(string) string
 	conc := fs.String("concurrency", "1,4,16", "client concurrency levels")
 	dur := fs.Duration("duration", 10*time.Second, "time per level and view (/healthz gets half)")
 	cache := fs.Bool("cache", true, "serve a computed dashboard again for its cache time (false: compute every request)")
+	random := fs.Bool("random-periods", false, "draw a different period for every request: county views of one to two years starting on any day of the generated data, and town views of one to 90 days")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run (server and load generator) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -129,15 +135,75 @@ func runDashboard(ctx context.Context, args []string, getenv func(string) string
 		{Name: "town (城关镇), this year", Username: "chengguan.supervisor"},
 		{Name: "town (城关镇), this month", Username: "chengguan.supervisor", From: mf, To: mt},
 	}
+	if *random {
+		first := today.AddDate(-3, 0, 1) // the generated data: three years up to today
+		views = []bench.DashboardView{
+			{Name: "county, this year (aligned)", Username: "county.supervisor"},
+			{Name: "county, random 1–2 years", Username: "county.supervisor", Period: randomPeriod(first, today, 365, 730)},
+			{Name: "county, random 1–90 days", Username: "county.supervisor", Period: randomPeriod(first, today, 1, 90)},
+			{Name: "town (城关镇), random 1–2 years", Username: "chengguan.supervisor", Period: randomPeriod(first, today, 365, 730)},
+		}
+		name += ", random periods"
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	fmt.Fprintf(stderr, "bench: dashboard on %s with %d cases at %s, concurrency %v, %s per view\n", name, cases, base, levels, *dur)
 	res, err := bench.Dashboard(ctx, bench.DashboardOptions{URL: base, Concurrency: levels, Duration: *dur, Views: views,
-		Password: seed.DemoPassword, Progress: stderr})
+		Password: seed.DemoPassword, Progress: stderr, CPU: processCPU})
 	if err != nil {
 		return err
 	}
 	host, _ := os.Hostname()
 	title := fmt.Sprintf("%s — dashboard, %s, %d cases, %d CPU, %s, %s", time.Now().Format("2006-01-02"), name, cases, runtime.NumCPU(), runtime.Version(), host)
 	bench.DashboardMarkdown(stdout, title, res)
+	fmt.Fprintln(stdout, "CPU ms/req: CPU time (user and system) of this process — server and load generator; not PostgreSQL's own processes — per request of the view.")
+	fmt.Fprintln(stdout)
 	fmt.Fprintf(stdout, "Peak resident memory of the bench process (server and load generator together): %s.\n\n", peakRSS())
 	return nil
+}
+
+// randomPeriod draws periods of minDays to maxDays days (both ends counted)
+// starting on any day from first, ending by last.
+func randomPeriod(first, last time.Time, minDays, maxDays int) func() (string, string) {
+	return func() (string, string) {
+		n := minDays + rand.IntN(maxDays-minDays+1)
+		span := int(last.Sub(first).Hours()/24) + 1 - n
+		from := first.AddDate(0, 0, rand.IntN(max(span, 0)+1))
+		return from.Format(calendar.DateLayout), from.AddDate(0, 0, n-1).Format(calendar.DateLayout)
+	}
+}
+
+// processCPU is the CPU time (user and system) this process has used, from
+// /proc/self/stat (Linux; false elsewhere).
+func processCPU() (time.Duration, bool) {
+	b, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		return 0, false
+	}
+	// The fields after the command name (which is in parentheses and may
+	// hold spaces): utime and stime are the 12th and 13th, in clock ticks
+	// (USER_HZ, 100 on Linux).
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 {
+		return 0, false
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0, false
+	}
+	u, err1 := strconv.ParseInt(f[11], 10, 64)
+	s, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	return time.Duration(u+s) * 10 * time.Millisecond, true
 }

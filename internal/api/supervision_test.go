@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"zwfw/internal/app/apptest"
@@ -48,9 +49,31 @@ func TestSupervisionOverview(t *testing.T) {
 			{sup, "/supervision/overview?org=nowhere", http.StatusUnprocessableEntity},
 			{sup, "/supervision/overview?org=610923100&from=2026-01-01&to=2026-01-31", http.StatusOK},
 			{demo(t, e, "admin"), "/supervision/overview", http.StatusOK},
+			{sup, "/supervision/overview?from=2020-01-01&to=2026-01-01", http.StatusUnprocessableEntity},
 		} {
 			if r := tc.c.get(tc.path); r.Status != tc.want {
 				t.Errorf("%s: %d %s, want %d", tc.path, r.Status, r.Body, tc.want)
+			}
+		}
+		// Any period: from and to are any days, not only whole months and
+		// years; what is wrong with a period is said in Chinese.
+		var got struct {
+			From, To   string
+			TrendGrain string `json:"trend_grain"`
+		}
+		if r := sup.get("/supervision/overview?from=2025-03-17&to=2026-08-05"); r.Status != http.StatusOK {
+			t.Fatalf("any period: %d %s", r.Status, r.Body)
+		} else if r.decode(&got); got.From != "2025-03-17" || got.To != "2026-08-05" || got.TrendGrain != "month" {
+			t.Errorf("any period: %+v", got)
+		}
+		for path, msg := range map[string]string{
+			"/supervision/overview?from=2026-03-17&to=2026-03-16": "结束日期不能早于开始日期",
+			"/supervision/overview?from=2020-03-17&to=2026-03-16": "统计期间不能超过五年",
+			"/supervision/overview?from=2026-3-17":                "开始日期应为 YYYY-MM-DD",
+			"/supervision/overview?to=2026-02-29":                 "结束日期应为 YYYY-MM-DD",
+		} {
+			if r := sup.get(path); r.Status != http.StatusUnprocessableEntity || !strings.Contains(string(r.Body), msg) {
+				t.Errorf("%s: %d %s, want %q", path, r.Status, r.Body, msg)
 			}
 		}
 	})

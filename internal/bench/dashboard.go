@@ -16,6 +16,10 @@ type DashboardOptions struct {
 	Views       []DashboardView
 	Password    string
 	Progress    io.Writer
+	// CPU, when set, is the CPU time this process has used so far: each
+	// view then reports its CPU time per request, which other work on a
+	// shared machine does not inflate the way it inflates latencies.
+	CPU func() (time.Duration, bool)
 }
 
 // DashboardView is one dashboard request: who asks for which period.
@@ -24,12 +28,17 @@ type DashboardView struct {
 	Username string
 	Org      string
 	From, To string
+	// Period, when set, draws the period of every request instead of From
+	// and To (each request a different period: no cache can answer it).
+	// It is called from many goroutines at once.
+	Period func() (from, to string)
 }
 
 // DashboardLevel is the result of one concurrency level.
 type DashboardLevel struct {
 	Concurrency int
 	Views       []Stats
+	CPU         []time.Duration // per view: CPU time of this process per request (0: unknown)
 	Healthz     Stats
 }
 
@@ -56,26 +65,26 @@ func Dashboard(ctx context.Context, o DashboardOptions) ([]DashboardLevel, error
 	for _, conc := range o.Concurrency {
 		lv := DashboardLevel{Concurrency: conc}
 		for _, v := range o.Views {
-			q := url.Values{}
-			for k, val := range map[string]string{"org": v.Org, "from": v.From, "to": v.To} {
-				if val != "" {
-					q.Set(k, val)
-				}
-			}
-			path := "/api/v1/supervision/overview?" + q.Encode()
 			// One warm-up request, so the first timing is not the cold cache's.
-			if err := cl.do("GET", path, tokens[v.Username], nil, nil); err != nil {
+			if err := cl.do("GET", v.path(), tokens[v.Username], nil, nil); err != nil {
 				return nil, err
 			}
 			rec := newRecorder()
+			cpu0, cpuOK := cpuNow(o.CPU)
 			el := runFor(ctx, conc, o.Duration, func() {
+				path := v.path()
 				t0 := time.Now()
 				err := cl.do("GET", path, tokens[v.Username], nil, nil)
 				rec.add(v.Name, time.Since(t0), err)
 			})
 			st := rec.stats(v.Name, el)
-			progress(o.Progress, "concurrency %d, %s: %.0f req/s, p95 %s ms", conc, v.Name, st.PerSecond, ms(st.P95))
+			var perReq time.Duration
+			if cpu1, ok := cpuNow(o.CPU); ok && cpuOK && st.Count > 0 {
+				perReq = (cpu1 - cpu0) / time.Duration(st.Count)
+			}
+			progress(o.Progress, "concurrency %d, %s: %.0f req/s, p95 %s ms, CPU %s ms/req", conc, v.Name, st.PerSecond, ms(st.P95), ms(perReq))
 			lv.Views = append(lv.Views, st)
+			lv.CPU = append(lv.CPU, perReq)
 		}
 		rec := newRecorder()
 		el := runFor(ctx, conc, o.Duration/2, func() {
@@ -89,14 +98,41 @@ func Dashboard(ctx context.Context, o DashboardOptions) ([]DashboardLevel, error
 	return out, nil
 }
 
+func cpuNow(f func() (time.Duration, bool)) (time.Duration, bool) {
+	if f == nil {
+		return 0, false
+	}
+	return f()
+}
+
+// path is the overview request of the view, with a freshly drawn period
+// when the view draws them.
+func (v DashboardView) path() string {
+	from, to := v.From, v.To
+	if v.Period != nil {
+		from, to = v.Period()
+	}
+	q := url.Values{}
+	for k, val := range map[string]string{"org": v.Org, "from": from, "to": to} {
+		if val != "" {
+			q.Set(k, val)
+		}
+	}
+	return "/api/v1/supervision/overview?" + q.Encode()
+}
+
 // DashboardMarkdown writes the results as a table for BENCHMARKS.md.
 func DashboardMarkdown(w io.Writer, title string, levels []DashboardLevel) {
 	fmt.Fprintf(w, "#### %s\n\n", title)
-	fmt.Fprintln(w, "| concurrency | request | count | errors | req/s | p50 ms | p95 ms | p99 ms |")
-	fmt.Fprintln(w, "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+	fmt.Fprintln(w, "| concurrency | request | count | errors | req/s | p50 ms | p95 ms | p99 ms | CPU ms/req |")
+	fmt.Fprintln(w, "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, lv := range levels {
-		for _, s := range append(append([]Stats{}, lv.Views...), lv.Healthz) {
-			fmt.Fprintf(w, "| %d | %s | %d | %d | %.0f | %s | %s | %s |\n", lv.Concurrency, s.Name, s.Count, s.Errors, s.PerSecond, ms(s.P50), ms(s.P95), ms(s.P99))
+		for i, s := range append(append([]Stats{}, lv.Views...), lv.Healthz) {
+			cpu := ""
+			if i < len(lv.CPU) && lv.CPU[i] > 0 {
+				cpu = ms(lv.CPU[i])
+			}
+			fmt.Fprintf(w, "| %d | %s | %d | %d | %.0f | %s | %s | %s | %s |\n", lv.Concurrency, s.Name, s.Count, s.Errors, s.PerSecond, ms(s.P50), ms(s.P95), ms(s.P99), cpu)
 		}
 	}
 	fmt.Fprintln(w)

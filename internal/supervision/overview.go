@@ -3,6 +3,7 @@ package supervision
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"net/url"
 	"slices"
@@ -322,25 +323,13 @@ func (s *Service) overview(ctx context.Context, actor *zwfw.Actor, o *org.Org, f
 		return "/supervision/cases?" + q.Encode()
 	}
 
-	// The breakdowns: one pass over the buckets of the period.
-	buckets := map[rollup.Key]rollup.Measures{}
-	// Status multiplies the buckets by ten: it is summed on its own.
-	segs := segments(from, to, rollup.Year)
-	if err := s.sum(ctx, sc, segs, []string{"org_id", "dept_id", "window_id", "kind", "channel"}, func(k rollup.Key, m rollup.Measures) {
-		cur := buckets[k]
-		cur.Add(m)
-		buckets[k] = cur
-	}); err != nil {
-		return nil, err
-	}
-	status := map[string]*acc{}
-	if err := s.sum(ctx, sc, segs, []string{"status"}, func(k rollup.Key, m rollup.Measures) { add(status, k.Status, m) }); err != nil {
-		return nil, err
-	}
+	// The breakdowns, status included: one pass over the buckets of the
+	// period (periods.go), each row added straight into every breakdown.
 	var total rollup.Measures
-	dept, town, kind, channel, window := map[string]*acc{}, map[string]*acc{}, map[string]*acc{}, map[string]*acc{}, map[string]*acc{}
-	for k, m := range buckets {
+	status, dept, town, kind, channel, window := map[string]*acc{}, map[string]*acc{}, map[string]*acc{}, map[string]*acc{}, map[string]*acc{}, map[string]*acc{}
+	if err := s.sum(ctx, stats, sc, segments(from, to, rollup.Year, statsWeights), []string{"org_id", "dept_id", "window_id", "kind", "channel", "status"}, func(k rollup.Key, m rollup.Measures) {
 		total.Add(m)
+		add(status, k.Status, m)
 		add(kind, k.Kind, m)
 		add(channel, k.Channel, m)
 		if d := t.byID[k.DeptID]; d != nil {
@@ -354,6 +343,11 @@ func (s *Service) overview(ctx context.Context, actor *zwfw.Actor, o *org.Org, f
 		} else {
 			add(window, "", m)
 		}
+	}); err != nil {
+		return nil, err
+	}
+	for _, by := range []map[string]*acc{status, dept, town, kind, channel, window} {
+		maps.DeleteFunc(by, func(_ string, a *acc) bool { return a.m.Zero() }) // added, then subtracted
 	}
 	ov.Totals = totals(total)
 	ov.Totals.Links = Links{
@@ -411,7 +405,7 @@ func (s *Service) overview(ctx context.Context, actor *zwfw.Actor, o *org.Org, f
 	if grain == rollup.Month {
 		byPeriod = "substr(period, 1, 7)"
 	}
-	if err := s.sum(ctx, sc, segments(from, to, grain), []string{byPeriod}, func(k rollup.Key, m rollup.Measures) {
+	if err := s.sum(ctx, counts, sc, segments(from, to, grain, countsWeights), []string{byPeriod}, func(k rollup.Key, m rollup.Measures) {
 		add(trend, k.Period, m)
 	}); err != nil {
 		return nil, err
@@ -434,26 +428,30 @@ func (s *Service) overview(ctx context.Context, actor *zwfw.Actor, o *org.Org, f
 		p = next
 	}
 
-	// Today, this month, this year.
+	// Today, this month, this year: one query over three buckets.
 	ty := time.Date(today.Year(), 1, 1, 0, 0, 0, 0, db.Zone)
 	tm := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, db.Zone)
-	for _, h := range []struct {
-		grain string
-		n     *int64
-		link  *string
-		lo    time.Time
-		hi    time.Time
-	}{
-		{rollup.Day, &ov.Totals.Today, &ov.Totals.Links.Today, today, today},
-		{rollup.Month, &ov.Totals.Month, &ov.Totals.Links.Month, tm, tm.AddDate(0, 1, -1)},
-		{rollup.Year, &ov.Totals.Year, &ov.Totals.Links.Year, ty, ty.AddDate(1, 0, -1)},
-	} {
-		p := rollup.Period(h.grain, today.Format(calendar.DateLayout))
-		if err := s.sum(ctx, sc, []segment{{h.grain, p, p}}, []string{"grain"}, func(_ rollup.Key, m rollup.Measures) { *h.n += m.N }); err != nil {
-			return nil, err
-		}
-		*h.link = link("from", h.lo.Format(calendar.DateLayout), "to", h.hi.Format(calendar.DateLayout))
+	todayS := today.Format(calendar.DateLayout)
+	var here []segment
+	for _, g := range rollup.Grains {
+		p := rollup.Period(g, todayS)
+		here = append(here, segment{grain: g, lo: p, hi: p})
 	}
+	if err := s.sum(ctx, counts, sc, here, []string{"grain"}, func(k rollup.Key, m rollup.Measures) {
+		switch k.Period {
+		case rollup.Day:
+			ov.Totals.Today = m.N
+		case rollup.Month:
+			ov.Totals.Month = m.N
+		case rollup.Year:
+			ov.Totals.Year = m.N
+		}
+	}); err != nil {
+		return nil, err
+	}
+	ov.Totals.Links.Today = link("from", todayS, "to", todayS)
+	ov.Totals.Links.Month = link("from", tm.Format(calendar.DateLayout), "to", tm.AddDate(0, 1, -1).Format(calendar.DateLayout))
+	ov.Totals.Links.Year = link("from", ty.Format(calendar.DateLayout), "to", ty.AddDate(1, 0, -1).Format(calendar.DateLayout))
 
 	// Overdue and warned: live, from the open cases.
 	if ov.Totals.Overdue, err = s.cases.Count(ctx, actor, casework.Query{Under: o.Code, Overdue: true}); err != nil {
@@ -551,95 +549,4 @@ func scopeOf(t *tree, o *org.Org) scope {
 		return scope{cond: "1 = 0", prefix: o.Path}
 	}
 	return scope{cond: "(" + strings.Join(parts, " OR ") + ")", args: append(cs, ds...), prefix: o.Path}
-}
-
-// segment is a run of periods of one grain, inclusive.
-type segment struct{ grain, lo, hi string }
-
-// segments covers the dates from … to with as few buckets as possible:
-// whole years (when coarsest allows), then whole months, then days.
-func segments(from, to time.Time, coarsest string) []segment {
-	var out []segment
-	push := func(grain, p string) {
-		if n := len(out); n > 0 && out[n-1].grain == grain {
-			out[n-1].hi = p
-			return
-		}
-		out = append(out, segment{grain, p, p})
-	}
-	for d := from; !d.After(to); {
-		yearEnd := time.Date(d.Year(), 12, 31, 0, 0, 0, 0, db.Zone)
-		monthEnd := time.Date(d.Year(), d.Month()+1, 0, 0, 0, 0, 0, db.Zone)
-		day := d.Format(calendar.DateLayout)
-		switch {
-		case coarsest == rollup.Year && d.YearDay() == 1 && !yearEnd.After(to):
-			push(rollup.Year, day[:4])
-			d = yearEnd.AddDate(0, 0, 1)
-		case coarsest != rollup.Day && d.Day() == 1 && !monthEnd.After(to):
-			push(rollup.Month, day[:7])
-			d = monthEnd.AddDate(0, 0, 1)
-		default:
-			push(rollup.Day, day)
-			d = d.AddDate(0, 0, 1)
-		}
-	}
-	return out
-}
-
-// sum reads the buckets of the segments in scope, summed per value of the
-// group columns (of case_stats: org_id, dept_id, window_id, kind, channel,
-// status, period, or an expression on period), in one query: the database
-// adds the segments up, and only the sums cross into Go.
-func (s *Service) sum(ctx context.Context, sc scope, sgs []segment, group []string, fn func(rollup.Key, rollup.Measures)) error {
-	if len(sgs) == 0 {
-		return nil
-	}
-	cols := strings.Join(group, ", ")
-	var where []string
-	var args []any
-	for _, sg := range sgs {
-		where = append(where, "(grain = ? AND period >= ? AND period <= ?)")
-		args = append(args, sg.grain, sg.lo, sg.hi)
-	}
-	q := "SELECT " + cols + `, SUM(n), SUM(done), SUM(on_time), SUM(handled_days), SUM(promised_days), SUM(evals), SUM(satisfied)
-		FROM case_stats WHERE (` + strings.Join(where, " OR ") + ")"
-	if !sc.all {
-		q += " AND " + sc.cond
-		args = append(args, sc.args...)
-	}
-	q += " GROUP BY " + cols
-	rows, err := s.db.Query(ctx, q, args...)
-	if err != nil {
-		return fmt.Errorf("supervision: rollup: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var k rollup.Key
-		var m rollup.Measures
-		dest := make([]any, 0, len(group)+7)
-		for _, g := range group {
-			switch g {
-			case "org_id":
-				dest = append(dest, &k.OrgID)
-			case "dept_id":
-				dest = append(dest, &k.DeptID)
-			case "window_id":
-				dest = append(dest, &k.WindowID)
-			case "kind":
-				dest = append(dest, &k.Kind)
-			case "channel":
-				dest = append(dest, &k.Channel)
-			case "status":
-				dest = append(dest, &k.Status)
-			default:
-				dest = append(dest, &k.Period)
-			}
-		}
-		dest = append(dest, &m.N, &m.Done, &m.OnTime, &m.HandledDays, &m.PromisedDays, &m.Evals, &m.Satisfied)
-		if err := rows.Scan(dest...); err != nil {
-			return err
-		}
-		fn(k, m)
-	}
-	return rows.Err()
 }

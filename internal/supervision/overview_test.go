@@ -3,6 +3,7 @@ package supervision_test
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net/url"
 	"reflect"
 	"sort"
@@ -376,10 +377,13 @@ func TestRebuildStats(t *testing.T) {
 	})
 }
 
-// snapshot lists the rollup's non-empty rows.
+// snapshot lists the rollup's non-empty rows, of case_stats and of the
+// narrow case_counts (as rows of case_stats without window, kind, channel
+// and status, prefixed "counts").
 func snapshot(t *testing.T, d *db.DB) []string {
 	rows, err := d.Query(context.Background(), `SELECT grain, period, org_id, dept_id, window_id, kind, channel, status,
-		n, done, on_time, handled_days, promised_days, evals, satisfied FROM case_stats`)
+		n, done, on_time, handled_days, promised_days, evals, satisfied FROM case_stats
+		UNION ALL SELECT 'counts ' || grain, period, org_id, dept_id, 0, '', '', '', n, done, on_time, 0, 0, 0, 0 FROM case_counts`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -477,6 +481,28 @@ func TestGenerate(t *testing.T) {
 		town, _ := org.NewService(d, e.clock).ByCode(e.ctx, "610923100")
 		check(t, e, "county.supervisor", supervision.Filter{From: "2025-10-22", To: "2026-10-21"}, county.Path)
 		check(t, e, "chengguan.supervisor", supervision.Filter{}, town.Path)
+		// Any period, not only whole months and years: periods from
+		// arbitrary days, across the turn of the year (a year bucket less
+		// what lies outside), within a month (a month less its other days)
+		// and of a few days, for the county and the town.
+		e.sup.CacheTTL = 0
+		r := rand.New(rand.NewPCG(11, 26))
+		first := mustDate(t, "2025-10-22")
+		for i := range 8 {
+			n := 1 + r.IntN(40)
+			if i%2 == 0 {
+				n = 200 + r.IntN(166)
+			}
+			from := first.AddDate(0, 0, r.IntN(366-n))
+			f := supervision.Filter{From: from.Format(calendar.DateLayout), To: from.AddDate(0, 0, n-1).Format(calendar.DateLayout)}
+			check(t, e, "county.supervisor", f, county.Path)
+			if i < 3 {
+				check(t, e, "chengguan.supervisor", f, town.Path)
+			}
+		}
+		for _, f := range []supervision.Filter{{From: "2025-12-30", To: "2026-12-02"}, {From: "2026-01-02", To: "2026-01-30"}, {From: "2026-02-01", To: "2026-02-27"}} {
+			check(t, e, "county.supervisor", f, county.Path)
+		}
 		// New cases after a bulk load get fresh ids.
 		e.apply("county.window", "010100100000", "610923C")
 	})

@@ -94,6 +94,16 @@ func TestDashboardPages(t *testing.T) {
 		if c := sup.get("/supervision?from=2026-13-45"); c.Status != 422 && c.Status != 400 {
 			t.Errorf("bad date: %d", c.Status)
 		}
+		// Any period from the date inputs: the page shows it in them and in
+		// its heading; an end before the start is refused in Chinese.
+		ap := sup.get("/supervision?from=2025-03-17&to=2026-08-05")
+		mustContain(t, "any period", ap.Body, `type="date" name="from" value="2025-03-17"`, `type="date" name="to" value="2026-08-05"`, "提交日期 2025-03-17 至 2026-08-05", "快捷期间")
+		if ap.Status != 200 || len(ap.Body) > 150<<10 {
+			t.Errorf("any period: %d, %d bytes", ap.Status, len(ap.Body))
+		}
+		if c := sup.get("/supervision?from=2026-08-05&to=2026-03-17"); (c.Status != 422 && c.Status != 400) || !strings.Contains(c.Body, "结束日期不能早于开始日期") {
+			t.Errorf("end before start: %d", c.Status)
+		}
 	})
 }
 

@@ -57,3 +57,40 @@ func TestPlanOrder(t *testing.T) {
 		t.Errorf("completed bucket: %+v", done)
 	}
 }
+
+// case_counts, the narrow rollup, changes only when a count does: a case
+// filed or completed touches one bucket per grain, a change of status that
+// completes nothing touches none (the case transaction gains no statement).
+func TestCountsPlan(t *testing.T) {
+	accepted := Case{Day: "2026-10-12", OrgID: 5, DeptID: 9, WindowID: 7, Kind: "promised", Channel: "window", Status: "accepted", Deadline: "2026-10-19", PromisedDays: 5}
+	completed := accepted
+	completed.Status, completed.CompletedOn, completed.HandledDays = "completed", "2026-10-16", 4
+	late := completed
+	late.CompletedOn = "2026-10-20"
+	withdrawn := accepted
+	withdrawn.Status = "withdrawn"
+	evaluated := completed
+	evaluated.Evals, evaluated.Satisfied = 1, 1
+	for _, tc := range []struct {
+		name                   string
+		before, after          *Case
+		n, cases, done, onTime int64
+	}{
+		{"new case", nil, &accepted, 3, 1, 0, 0},
+		{"accepted → completed on time", &accepted, &completed, 3, 0, 1, 1},
+		{"accepted → completed late", &accepted, &late, 3, 0, 1, 0},
+		{"accepted → withdrawn", &accepted, &withdrawn, 0, 0, 0, 0},
+		{"evaluated", &completed, &evaluated, 0, 0, 0, 0},
+	} {
+		cs := countsPlan(plan(tc.before, tc.after))
+		if int64(len(cs)) != tc.n {
+			t.Errorf("%s: %d count changes, want %d: %+v", tc.name, len(cs), tc.n, cs)
+			continue
+		}
+		for _, c := range cs {
+			if c.n != tc.cases || c.done != tc.done || c.onTime != tc.onTime || c.k.OrgID != 5 || c.k.DeptID != 9 {
+				t.Errorf("%s: %+v", tc.name, c)
+			}
+		}
+	}
+}
