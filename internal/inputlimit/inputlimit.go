@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"regexp"
 	"sort"
+	"strings"
 	"unicode/utf8"
 
 	"zwfw"
@@ -74,7 +75,7 @@ func (l Limits) Check(v url.Values, what string) error {
 	for _, k := range names {
 		max := l.Max(k)
 		if n := utf8.RuneCountInString(k); n > 200 {
-			return tooLong(k[:min(len(k), 40)]+"…", what+"名", n, 200)
+			return tooLong(string([]rune(k)[:40])+"…", what+"名", n, 200)
 		}
 		for _, val := range v[k] {
 			// Counting stops early: a value of megabytes is refused without
@@ -91,6 +92,11 @@ func (l Limits) Check(v url.Values, what string) error {
 }
 
 func tooLong(name, what string, n, max int) error {
+	// The name is shown as it came, but never as broken characters: a
+	// name of Chinese characters cut at a byte count, or bytes that are
+	// not UTF-8, would print as garbage (and the JSON answer would carry
+	// U+FFFD anyway).
+	name = strings.ToValidUTF8(name, "\uFFFD")
 	label := "“" + name + "”"
 	if l, ok := labels[name]; ok {
 		label = l + "（" + name + "）"
