@@ -11,12 +11,13 @@ import (
 
 // FuzzCheck: any query string or form body, as url.ParseQuery reads it, is
 // passed exactly when every name is at most 200 characters and every value
-// at most its field's limit (counted in characters, not bytes); a refusal
-// is a 400 that names a field of the input, in readable Chinese.
+// at most its field's limit (counted in characters, not bytes), and all of
+// them are UTF-8 without NUL (which PostgreSQL cannot store); a refusal is a
+// 400 that names a field of the input, in readable Chinese.
 func FuzzCheck(f *testing.F) {
 	for _, s := range []string{"q=食品", "q=" + strings.Repeat("食", 1000), "q=" + strings.Repeat("食", 1001), "next=/work&q=",
 		"description=" + strings.Repeat("a", 4001), "basis[3].text=" + strings.Repeat("法", 4000), "basis[x].text=" + strings.Repeat("法", 2001),
-		strings.Repeat("n", 201) + "=1", strings.Repeat("名", 201) + "=1", "%ff%fe=%ff", "a=1&a=" + strings.Repeat("b", 3000), "materials[12][3].guide=x", ""} {
+		strings.Repeat("n", 201) + "=1", strings.Repeat("名", 201) + "=1", "%ff%fe=%ff", "a=1&a=" + strings.Repeat("b", 3000), "materials[12][3].guide=x", "note=%00停电", "note=%ff", "%00=1", ""} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
@@ -28,8 +29,11 @@ func FuzzCheck(f *testing.F) {
 				if utf8.RuneCountInString(k) > 200 {
 					ok = false
 				}
+				if !utf8.ValidString(k) || strings.Contains(k, "\x00") {
+					ok = false
+				}
 				for _, val := range vals {
-					if utf8.RuneCountInString(val) > l.Max(k) {
+					if utf8.RuneCountInString(val) > l.Max(k) || !utf8.ValidString(val) || strings.Contains(val, "\x00") {
 						ok = false
 					}
 				}
@@ -50,7 +54,8 @@ func FuzzCheck(f *testing.F) {
 			field := e.Details[0].Field
 			named := false
 			for k := range v {
-				if cut := []rune(k); field == strings.ToValidUTF8(k, "\uFFFD") || len(cut) > 40 && field == string(cut[:40])+"…" {
+				clean := strings.ToValidUTF8(k, "\uFFFD")
+				if cut := []rune(k); field == clean || field == strings.ToValidUTF8(strings.ReplaceAll(k, "\x00", ""), "\uFFFD") || len(cut) > 40 && field == string(cut[:40])+"…" {
 					named = true
 				}
 			}
