@@ -45,9 +45,11 @@ func TestCrashKill9(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the server (-short)")
 	}
+	t.Parallel()
 	bin := buildZwfw(t)
 	for _, dialect := range []string{"sqlite", "postgres"} {
 		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
 			dbtest.OnlyDialect(t, dialect)
 			env := map[string]string{}
 			if dialect == "postgres" {
@@ -84,6 +86,7 @@ func TestCrashPostgresRestart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the server (-short)")
 	}
+	t.Parallel()
 	dbtest.OnlyDialect(t, "postgres")
 	pg := newPrivatePostgres(t)
 	bin := buildZwfw(t)
