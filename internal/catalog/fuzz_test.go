@@ -67,8 +67,9 @@ func importError(t *testing.T, what string, err error) {
 
 // FuzzDecodeJSON: an import file in JSON is read or refused as invalid;
 // what is read survives export and import again unchanged, and items that
-// validate survive the Excel workbook too (JSON → xlsx → JSON, as an
-// administrator editing the catalog in Excel does).
+// validate hold no NUL (PostgreSQL cannot store it) and survive the Excel
+// workbook too (JSON → xlsx → JSON, as an administrator editing the
+// catalog in Excel does).
 func FuzzDecodeJSON(f *testing.F) {
 	valid := 0
 	for _, s := range seedCatalog(f) {
@@ -80,6 +81,13 @@ func FuzzDecodeJSON(f *testing.F) {
 			}
 		}
 	}
+	var nul bytes.Buffer
+	it := foodLicence()
+	it.Conditions += "\x00"
+	if err := catalog.EncodeJSON(&nul, []*catalog.Item{it}); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(nul.Bytes())
 	if valid < 2 {
 		f.Fatalf("%d seeds validate: the Excel round trip would hardly be tried", valid)
 	}
@@ -114,6 +122,9 @@ func FuzzDecodeJSON(f *testing.F) {
 			if it.Validate(anyRefs{}) != nil {
 				return
 			}
+		}
+		if bytes.Contains(first.Bytes(), []byte(`\u0000`)) {
+			t.Fatalf("items with a NUL validate, which PostgreSQL cannot store:\n%s", first.Bytes())
 		}
 		var x bytes.Buffer
 		if err := catalog.WriteXLSX(&x, items, nil); err != nil {
