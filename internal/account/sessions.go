@@ -4,8 +4,11 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"time"
 
 	"zwfw"
@@ -54,7 +57,8 @@ func tokenHash(token string) string {
 }
 
 // Authenticate returns the actor behind a session token of kind, or an
-// EUNAUTHORIZED error when the token is unknown, expired or idle too long.
+// EUNAUTHORIZED error when the token is unknown, expired or idle too long;
+// when the database cannot be read, the error is internal.
 func (s *Service) Authenticate(ctx context.Context, token, kind string) (*zwfw.Actor, error) {
 	if token == "" || len(token) > 100 {
 		return nil, zwfw.Errorf(zwfw.EUNAUTHORIZED, "请先登录")
@@ -73,8 +77,13 @@ func (s *Service) Authenticate(ctx context.Context, token, kind string) (*zwfw.A
 		FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN orgs o ON o.id = u.org_id WHERE s.token_hash = ?`, h).
 		Scan(&skind, &expires, &seen, &a.UserID, &a.Username, &a.Name, &a.Kind, &roles, &active, &a.OrgID, &a.OrgCode, &a.OrgPath, &a.WindowID,
 			&a.MustChangePassword)
-	if err != nil {
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, zwfw.Errorf(zwfw.EUNAUTHORIZED, "登录已失效，请重新登录")
+	}
+	if err != nil {
+		// The database failing is not the session ending: the visitor
+		// stays signed in for when it is back.
+		return nil, fmt.Errorf("account: authenticate: %w", err)
 	}
 	nowMs := db.Millis(now)
 	if skind != kind || !active || expires < nowMs || (kind == SessionWeb && seen+s.policy.SessionIdle.Milliseconds() < nowMs) {

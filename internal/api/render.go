@@ -122,7 +122,14 @@ func decodeJSON(r *http.Request, v any) error {
 			return zwfw.Errorf(zwfw.EBADREQUEST, "请求正文须为 JSON（Content-Type: application/json），而不是 %s", ct)
 		}
 	}
-	dec := json.NewDecoder(r.Body)
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		return jsonError(err)
+	}
+	if nulEscape(b) {
+		return zwfw.Errorf(zwfw.EBADREQUEST, "请求正文含有空字符（\\u0000），无法保存")
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)
@@ -135,6 +142,27 @@ func decodeJSON(r *http.Request, v any) error {
 		return zwfw.Errorf(zwfw.EBADREQUEST, "请求正文只能包含一个 JSON 对象，其后还有多余内容")
 	}
 	return nil
+}
+
+// nulEscape reports whether a JSON text has a \u0000 escape (one not
+// itself escaped, as in "\\u0000"): PostgreSQL cannot store the NUL it
+// stands for (SQLSTATE 22021), and on SQLite text would keep it. A raw NUL
+// byte is not JSON at all and is refused by the decoder.
+func nulEscape(b []byte) bool {
+	for i := 0; ; i++ {
+		j := bytes.Index(b[i:], []byte(`u0000`))
+		if j < 0 {
+			return false
+		}
+		i += j
+		n := 0
+		for k := i - 1; k >= 0 && b[k] == '\\'; k-- {
+			n++
+		}
+		if n%2 == 1 {
+			return true
+		}
+	}
 }
 
 // jsonError explains a decoding error in Chinese.

@@ -72,7 +72,7 @@ type tree struct {
 	paths map[string]string // code → path
 }
 
-func newTree(t *testing.T, d *db.DB) *tree {
+func newTree(t testing.TB, d *db.DB) *tree {
 	t.Helper()
 	s := org.NewService(d, time.Now)
 	tr := &tree{paths: map[string]string{}}

@@ -75,8 +75,12 @@ type place struct {
 
 func (s *Service) place(ctx context.Context, code string) (*place, error) {
 	o, err := s.orgs.ByCode(ctx, code)
-	if err != nil {
+	if org.ErrNotFound(err) {
 		return nil, invalid("org_code", "受理机构 %s 不存在", code)
+	}
+	if err != nil {
+		// The database failing is not the centre being gone.
+		return nil, fmt.Errorf("casework: centre %s: %w", code, err)
 	}
 	if o.Kind == org.KindWindow {
 		if o, err = s.orgs.ByID(ctx, o.ParentID); err != nil {

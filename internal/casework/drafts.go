@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"zwfw"
+	"zwfw/internal/catalog"
 	"zwfw/internal/db"
 	"zwfw/internal/pii"
 )
@@ -44,8 +45,11 @@ func (s *Service) SaveDraft(ctx context.Context, actor *zwfw.Actor, id int64, in
 	}
 	in.ItemCode, in.OrgCode = strings.TrimSpace(in.ItemCode), strings.TrimSpace(in.OrgCode)
 	v, err := s.catalog.CurrentVersion(ctx, in.ItemCode)
-	if err != nil {
+	if catalog.ErrNotFound(err) {
 		return nil, invalid("item_code", "事项 %s 不存在", in.ItemCode)
+	}
+	if err != nil {
+		return nil, err
 	}
 	it, err := s.itemVersion(ctx, in.ItemCode, v)
 	if err != nil {

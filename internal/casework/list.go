@@ -166,8 +166,11 @@ func (s *Service) filter(ctx context.Context, actor *zwfw.Actor, q Query) (strin
 	}
 	if q.Org != "" {
 		o, err := org.Lookup(ctx, s.db.Reader(), q.Org)
-		if err != nil {
+		if org.ErrNotFound(err) {
 			return "", nil, "", zwfw.Errorf(zwfw.EINVALID, "机构 %s 不存在", q.Org)
+		}
+		if err != nil {
+			return "", nil, "", fmt.Errorf("casework: list: %w", err)
 		}
 		cond, sargs := scope.Subtree(o.Path).Cond("c.org_path")
 		where = append(where, cond)
@@ -216,8 +219,11 @@ func (s *Service) drill(ctx context.Context, q Query) ([]string, []any, error) {
 	var args []any
 	code := func(field, c, what string) (*org.Org, error) {
 		o, err := s.orgs.ByCode(ctx, c)
-		if err != nil {
+		if org.ErrNotFound(err) {
 			return nil, invalid(field, "%s %s 不存在", what, c)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("casework: %s %s: %w", field, c, err)
 		}
 		return o, nil
 	}

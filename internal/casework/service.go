@@ -2,6 +2,8 @@ package casework
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -117,7 +119,12 @@ func (s *Service) Get(ctx context.Context, actor *zwfw.Actor, serial string) (*C
 func (s *Service) current(ctx context.Context, serial string) (*Case, error) {
 	var version int
 	if err := s.db.QueryRow(ctx, "SELECT version FROM cases WHERE serial = ?", serial).Scan(&version); err != nil {
-		return nil, notFound(serial)
+		// A database that cannot be read is not a case that does not
+		// exist: clients would give up on a case they filed.
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, notFound(serial)
+		}
+		return nil, fmt.Errorf("casework: case %s: %w", serial, err)
 	}
 	c := s.recent.get(serial, version)
 	if c == nil {

@@ -1,6 +1,8 @@
 package catalog
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
@@ -127,6 +129,12 @@ func (it *Item) Problems(refs Refs) []zwfw.ErrorDetail {
 func runes(s string) int { return utf8.RuneCountInString(s) }
 
 func (it *Item) check(v *zwfw.Invalid, refs Refs) {
+	// PostgreSQL cannot store a NUL in text (SQLSTATE 22021): a "\u0000"
+	// in an import file is refused here, not left to fail the import as a
+	// 500 (and be kept on SQLite).
+	if b, err := json.Marshal(it); err == nil && bytes.Contains(b, []byte(`\u0000`)) {
+		v.Add("", "事项的文字中含有空字符（\\u0000），无法保存")
+	}
 	text := func(field, val string, min, max int) {
 		switch n := runes(val); {
 		case n == 0 && min > 0:

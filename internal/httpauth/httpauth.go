@@ -11,6 +11,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
+	"io"
 	"net"
 	"net/http"
 	"net/netip"
@@ -212,6 +213,8 @@ func Middleware(auth Authenticator, o Options) func(http.Handler) http.Handler {
 				tok := strings.TrimSpace(strings.TrimPrefix(h, "Bearer "))
 				if a, err := auth.Authenticate(ctx, tok, account.SessionAPI); err == nil {
 					ctx = WithActor(ctx, a, tok)
+				} else if unavailable(w, err, true) {
+					return
 				}
 				// API clients carry no cookies and need no CSRF token.
 				next.ServeHTTP(w, r.WithContext(ctx))
@@ -219,6 +222,8 @@ func Middleware(auth Authenticator, o Options) func(http.Handler) http.Handler {
 			} else if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
 				if a, err := auth.Authenticate(ctx, c.Value, account.SessionWeb); err == nil {
 					ctx = WithActor(ctx, a, c.Value)
+				} else if unavailable(w, err, false) {
+					return
 				} else {
 					ClearSession(w, r)
 				}
@@ -235,6 +240,27 @@ func Middleware(auth Authenticator, o Options) func(http.Handler) http.Handler {
 			next.ServeHTTP(w, r.WithContext(ctx))
 		}))
 	}
+}
+
+// unavailable answers 503 when the session could not be read because the
+// database failed (an EINTERNAL error, not EUNAUTHORIZED): a restart of
+// PostgreSQL must neither sign every browser out nor tell API clients that
+// their token is gone ("登录已失效"). It reports whether it answered.
+func unavailable(w http.ResponseWriter, err error, api bool) bool {
+	if zwfw.ErrorCode(err) != zwfw.EINTERNAL {
+		return false
+	}
+	w.Header().Set("Retry-After", "5")
+	if api {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = io.WriteString(w, `{"error":{"code":"internal","message":"服务暂时不可用，请稍后重试","details":[]}}`+"\n")
+		return true
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusServiceUnavailable)
+	_, _ = io.WriteString(w, "服务暂时不可用，请稍后重试\n")
+	return true
 }
 
 func setCSRF(w http.ResponseWriter, r *http.Request) string {

@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"regexp"
 	"sort"
+	"strings"
 	"unicode/utf8"
 
 	"zwfw"
@@ -63,8 +64,8 @@ var labels = map[string]string{"q": "搜索词", "next": "返回地址", "descri
 	"reason": "理由", "comment": "评价", "conditions": "申请条件", "name": "名称", "username": "用户名", "serial": "办件编号"}
 
 // Check returns an EBADREQUEST error naming the first field (in name order)
-// whose value is longer than its limit, or nil. what says what the values
-// are ("参数" for query parameters, "字段" for form fields).
+// whose value is longer than its limit or not Storable, or nil. what says
+// what the values are ("参数" for query parameters, "字段" for form fields).
 func (l Limits) Check(v url.Values, what string) error {
 	names := make([]string, 0, len(v))
 	for k := range v {
@@ -74,23 +75,47 @@ func (l Limits) Check(v url.Values, what string) error {
 	for _, k := range names {
 		max := l.Max(k)
 		if n := utf8.RuneCountInString(k); n > 200 {
-			return tooLong(k[:min(len(k), 40)]+"…", what+"名", n, 200)
+			return tooLong(string([]rune(k)[:40])+"…", what+"名", n, 200)
+		}
+		if !Storable(k) {
+			return unstorable(k, what+"名")
 		}
 		for _, val := range v[k] {
 			// Counting stops early: a value of megabytes is refused without
 			// being walked through.
-			if len(val) <= max {
-				continue
+			if len(val) > max {
+				if n := utf8.RuneCountInString(val); n > max {
+					return tooLong(k, what, n, max)
+				}
 			}
-			if n := utf8.RuneCountInString(val); n > max {
-				return tooLong(k, what, n, max)
+			if !Storable(val) {
+				return unstorable(k, what)
 			}
 		}
 	}
 	return nil
 }
 
+// Storable reports whether text can be kept as it is: UTF-8 without NUL.
+// PostgreSQL refuses both in text columns (SQLSTATE 22021), which made a
+// form field of "%00" or "%ff" a 500 there and not on SQLite.
+func Storable(s string) bool {
+	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
+}
+
+func unstorable(name, what string) error {
+	name = strings.ToValidUTF8(strings.ReplaceAll(name, "\x00", ""), "\uFFFD")
+	return &zwfw.Error{Code: zwfw.EBADREQUEST,
+		Message: fmt.Sprintf("%s“%s”含有空字符或不是 UTF-8 编码的字节，无法保存。请检查后重试。", what, name),
+		Details: []zwfw.ErrorDetail{{Field: name, Message: "含有无法保存的字符"}}}
+}
+
 func tooLong(name, what string, n, max int) error {
+	// The name is shown as it came, but never as broken characters: a
+	// name of Chinese characters cut at a byte count, or bytes that are
+	// not UTF-8, would print as garbage (and the JSON answer would carry
+	// U+FFFD anyway).
+	name = strings.ToValidUTF8(name, "\uFFFD")
 	label := "“" + name + "”"
 	if l, ok := labels[name]; ok {
 		label = l + "（" + name + "）"
