@@ -250,3 +250,39 @@ func TestCaseFilesNeverBecomeCatalogDownloads(t *testing.T) {
 		t.Fatalf("case file attached to an item: %v", err)
 	}
 }
+
+// The first start is recorded once; a database seeded before the record
+// existed gets the time its county was seeded, which was its first start.
+func TestFirstStartRecorded(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		dp := deps(t, d)
+		if err := seed.Base(ctx, dp); err != nil {
+			t.Fatal(err)
+		}
+		if at, err := d.Started(ctx); err != nil || !at.Equal(dp.Now()) {
+			t.Fatalf("first start %v (%v), want %v", at, err, dp.Now())
+		}
+		later := dp
+		later.Now = func() time.Time { return dp.Now().AddDate(0, 1, 0) }
+		if err := seed.Base(ctx, later); err != nil {
+			t.Fatal(err)
+		}
+		if at, err := d.Started(ctx); err != nil || !at.Equal(dp.Now()) {
+			t.Fatalf("a second start moved the first to %v (%v)", at, err)
+		}
+		// An older database: no record, seeded in March.
+		if _, err := d.Exec(ctx, "DELETE FROM meta WHERE key = 'platform.started'"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.Exec(ctx, "UPDATE meta SET value = '2026-03-02T10:00:00+08:00' WHERE key = 'seed.orgs'"); err != nil {
+			t.Fatal(err)
+		}
+		if err := seed.Base(ctx, later); err != nil {
+			t.Fatal(err)
+		}
+		if at, err := d.Started(ctx); err != nil || !at.Equal(time.Date(2026, 3, 2, 10, 0, 0, 0, db.Zone)) {
+			t.Fatalf("an older database's first start %v (%v), want when it was seeded", at, err)
+		}
+	})
+}
