@@ -80,12 +80,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if getenv("GOMEMLIMIT") == "" {
 			debug.SetMemoryLimit(serveMemoryLimit)
 		}
-		a, err := app.Open(ctx, cfg, log, stdout, app.Options{})
+		// The port first: when it is taken nothing else happens.
+		ln, err := app.Listen(cfg.Addr)
 		if err != nil {
 			return err
 		}
+		a, err := app.Open(ctx, cfg, log, stdout, app.Options{})
+		if err != nil {
+			_ = ln.Close()
+			return err
+		}
 		defer a.Close()
-		return a.Serve(ctx, nil)
+		return a.ServeOn(ctx, ln, nil)
 	case "migrate":
 		a, err := app.Open(ctx, cfg, log, stdout, app.Options{NoSeed: true})
 		if err != nil {

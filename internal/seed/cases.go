@@ -13,6 +13,7 @@ import (
 	"zwfw/internal/catalog"
 	"zwfw/internal/db"
 	"zwfw/internal/files"
+	"zwfw/internal/notify"
 )
 
 // demoStep is one action of a demo case, taken some days after filing.
@@ -189,7 +190,7 @@ func DemoCases(ctx context.Context, d Deps) error {
 		}
 		return u.Actor(), nil
 	}
-	filed := 0
+	var serials []string
 	for i, dc := range demoCases {
 		clock = today.AddDate(0, 0, -dc.ago).Add(time.Duration(9*60+10+i*7) * time.Minute)
 		by, err := actor(dc.by)
@@ -226,9 +227,18 @@ func DemoCases(ctx context.Context, d Deps) error {
 				return fmt.Errorf("demo case %s %s: %w", it.Name, st.action, err)
 			}
 		}
-		filed++
+		serials = append(serials, c.Serial)
 	}
-	d.Log.Info("filed demo cases", "cases", filed)
+	// The invented applicants get their in-app messages, but no SMS.
+	var held int64
+	if err := d.DB.InTx(ctx, func(tx *db.Tx) error {
+		var err error
+		held, err = notify.Withhold(ctx, tx, serials, "演示办件，不发送")
+		return err
+	}); err != nil {
+		return err
+	}
+	d.Log.Info("filed demo cases", "cases", len(serials), "sms_withheld", held)
 	return nil
 }
 
