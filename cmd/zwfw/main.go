@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
 	"syscall"
 
@@ -41,7 +42,8 @@ const usage = `zwfw — 县级“互联网+政务服务”平台
   zwfw bench            性能测试：完整办件流程、办件查询和 /healthz 的吞吐量与延迟（zwfw bench -h 查看参数）
   zwfw bench generate   生成一个县三年的办件数据（--cases 1000000 --data-dir 目录 或 --postgres 地址），并重建监管统计
   zwfw bench dashboard  在生成的数据上测试监管数据接口（全县与乡镇、本年与本月）的吞吐量与延迟
-  zwfw version          显示版本
+  zwfw version          显示版本、提交和构建时间（发布版本用 scripts/release.sh 构建）
+  zwfw help             显示本说明
 
 设置（环境变量或同名参数，参数优先）：
 `
@@ -53,7 +55,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	switch cmd {
 	case "version", "--version", "-v":
-		fmt.Fprintln(stdout, "zwfw", version())
+		printVersion(stdout)
 		return nil
 	case "help", "--help", "-h":
 		fmt.Fprint(stdout, usage)
@@ -65,7 +67,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	default:
 		fmt.Fprint(stderr, usage)
 		config.Usage(stderr)
-		return fmt.Errorf("unknown command %q", cmd)
+		return fmt.Errorf("没有“%s”这个命令（命令列表见上，zwfw help 可以再看一遍）", cmd)
 	}
 	cfg, rest, err := config.Load("zwfw "+cmd, args, getenv, stderr)
 	if err != nil {
@@ -106,7 +108,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	case "seed":
 		if len(rest) != 1 || rest[0] != "demo" {
-			return errors.New("usage: zwfw seed demo")
+			return errors.New("用法：zwfw seed demo（添加演示账户和演示办件）")
 		}
 		a, err := app.Open(ctx, cfg, log, stdout, app.Options{})
 		if err != nil {
@@ -134,17 +136,36 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-func version() string {
-	v := app.Version
+// printVersion says which build this is: the version, commit and build
+// date scripts/release.sh stamps in, or what the Go toolchain recorded.
+func printVersion(w io.Writer) {
+	commit, date, modified := app.Commit, app.BuildDate, false
+	goVersion := runtime.Version()
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-				v += " (" + s.Value[:12] + ")"
+			switch s.Key {
+			case "vcs.revision":
+				if commit == "" {
+					commit = s.Value
+				}
+			case "vcs.time":
+				if date == "" {
+					date = s.Value
+				}
+			case "vcs.modified":
+				modified = s.Value == "true"
 			}
 		}
-		v += " " + bi.GoVersion
 	}
-	return v
+	if commit == "" {
+		commit = "未知（开发构建，发布请用 scripts/release.sh）"
+	} else if modified && app.Commit == "" {
+		commit += "（有未提交的修改）"
+	}
+	if date == "" {
+		date = "未知"
+	}
+	fmt.Fprintf(w, "zwfw %s\n  提交：%s\n  构建时间：%s\n  Go：%s %s/%s\n", app.Version, commit, date, goVersion, runtime.GOOS, runtime.GOARCH)
 }
 
 // serveMemoryLimit is the Go heap's soft limit for `zwfw serve` (see

@@ -36,8 +36,14 @@ import (
 	"zwfw/internal/web"
 )
 
-// Version is set at build time with -ldflags "-X zwfw/internal/app.Version=…".
-var Version = "dev"
+// Version, Commit and BuildDate are set by scripts/release.sh with
+// -ldflags "-X zwfw/internal/app.Version=…" (git describe, the commit, the
+// build time in UTC).
+var (
+	Version   = "dev"
+	Commit    = ""
+	BuildDate = ""
+)
 
 // App is a running platform: its database and services.
 type App struct {
