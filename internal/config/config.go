@@ -342,6 +342,16 @@ func (c *Config) validate() error {
 	return nil
 }
 
+// EnvNames lists the environment variables Load reads, in the order of
+// `zwfw help` (deploy/zwfw.env.example is checked against it).
+func EnvNames() []string {
+	var out []string
+	for _, o := range options() {
+		out = append(out, o.env)
+	}
+	return out
+}
+
 // Usage writes the list of settings, for `zwfw help`.
 func Usage(w io.Writer) {
 	for _, o := range options() {
