@@ -30,7 +30,11 @@ type demoCase struct {
 	item, centre string
 	by           string // a window clerk (walk-in) or an applicant account (online)
 	ago          int    // filed this many days before today
-	steps        []demoStep
+	// on, when set, is the day the case was filed instead, so that its
+	// serial number is the same in every demo (README's 办件查询 example);
+	// a demo seeded before that day files it ago days back as the others.
+	on    string
+	steps []demoStep
 }
 
 func s(who, action string, after int, in casework.ActionInput) demoStep {
@@ -113,8 +117,8 @@ var demoCases = []demoCase{
 		s("chengguan.window", casework.ActDeliver, 0, casework.ActionInput{Delivery: &casework.Delivery{Method: "onsite"}}),
 		s("resident.wang", casework.ActEvaluate, 1, casework.ActionInput{Level: 2, Comment: "窗口工作人员讲解清楚，当天就拿到了证"}),
 	}},
-	// Archived.
-	{item: "200300100000", centre: "610923100C", by: "chengguan.window", ago: 20, steps: []demoStep{
+	// Archived: README's example of the public progress page, 610923100-20261106-00001.
+	{item: "200300100000", centre: "610923100C", by: "chengguan.window", ago: 20, on: "2026-11-06", steps: []demoStep{
 		s("chengguan.window", casework.ActAccept, 0, casework.ActionInput{}),
 		s("chengguan.window", casework.ActApprove, 0, casework.ActionInput{}),
 		s("chengguan.window", casework.ActComplete, 0, casework.ActionInput{}),
@@ -137,6 +141,26 @@ var demoCases = []demoCase{
 		s("county.window", casework.ActAccept, 0, casework.ActionInput{}),
 		s("county.window", casework.ActForward, 1, casework.ActionInput{Opinion: "取水量超过县级审批权限，报安康市审批"}),
 	}},
+}
+
+// demoQueryCode is the query code (查询码) of the i-th demo case: with its
+// serial number it opens the public progress page. The demo's codes are
+// known, so README can give one; a real case's is random.
+func demoQueryCode(i int) string { return fmt.Sprintf("8%05d", (i+1)*1237%100000) }
+
+// demoOrder is the order demo cases are filed in: those filed on a fixed
+// day first, so each is its centre's first case that day (-00001) however
+// the others' days fall.
+func demoOrder() []int {
+	var first, rest []int
+	for i, dc := range demoCases {
+		if dc.on != "" {
+			first = append(first, i)
+		} else {
+			rest = append(rest, i)
+		}
+	}
+	return append(first, rest...)
 }
 
 // demoApplicants are the walk-in applicants the windows file for.
@@ -191,8 +215,13 @@ func DemoCases(ctx context.Context, d Deps) error {
 		return u.Actor(), nil
 	}
 	var serials []string
-	for i, dc := range demoCases {
-		clock = today.AddDate(0, 0, -dc.ago).Add(time.Duration(9*60+10+i*7) * time.Minute)
+	for _, i := range demoOrder() {
+		dc := demoCases[i]
+		filed := today.AddDate(0, 0, -dc.ago)
+		if on, err := calendar.ParseDate(dc.on); err == nil && !on.After(today) {
+			filed = on
+		}
+		clock = filed.Add(time.Duration(9*60+10+i*7) * time.Minute)
 		by, err := actor(dc.by)
 		if err != nil {
 			return err
@@ -213,6 +242,10 @@ func DemoCases(ctx context.Context, d Deps) error {
 		c, err := cases.Apply(ctx, by, in)
 		if err != nil {
 			return fmt.Errorf("demo case %s: %w", it.Name, err)
+		}
+		// A known query code, before any notice prints it.
+		if _, err := d.DB.Exec(ctx, "UPDATE cases SET query_code = ? WHERE serial = ?", demoQueryCode(i), c.Serial); err != nil {
+			return err
 		}
 		for _, st := range dc.steps {
 			clock = clock.Add(time.Duration(st.after)*24*time.Hour + 37*time.Minute)

@@ -5,7 +5,10 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"maps"
+	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +16,8 @@ import (
 
 	"zwfw"
 	"zwfw/internal/account"
+	"zwfw/internal/calendar"
+	"zwfw/internal/casework"
 	"zwfw/internal/catalog"
 	"zwfw/internal/db"
 	"zwfw/internal/db/dbtest"
@@ -285,4 +290,51 @@ func TestFirstStartRecorded(t *testing.T) {
 			t.Fatalf("an older database's first start %v (%v), want when it was seeded", at, err)
 		}
 	})
+}
+
+// TestReadmeProgressExample: the serial number and query code README gives
+// for the public progress page open a case of a freshly seeded demo, and
+// every demo case's query code is the same in every demo.
+func TestReadmeProgressExample(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("办件编号 `(\\d{6,9}-\\d{8}-\\d{5})`，查询码 `(\\d{6})`").FindSubmatch(readme)
+	if m == nil {
+		t.Fatal("README gives no demo serial number and query code (办件编号 `…`，查询码 `…`)")
+	}
+	serial, code := string(m[1]), string(m[2])
+	codes := map[string]map[string]string{}
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		dp := deps(t, d)
+		for _, step := range []func(context.Context, seed.Deps) error{seed.Base, seed.Demo, seed.DemoCases} {
+			if err := step(ctx, dp); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cases := casework.NewService(d, dp.Catalog, calendar.New(d, dp.Now), dp.Now)
+		p, err := cases.PublicProgress(ctx, serial, code, "192.0.2.1")
+		if err != nil {
+			t.Fatalf("README's %s / %s: %v", serial, code, err)
+		}
+		if p.Status != casework.Archived || len(p.Steps) < 5 {
+			t.Errorf("README's example is %s with %d steps, want an archived case with its whole timeline", p.Status, len(p.Steps))
+		}
+		rows, err := d.Query(ctx, "SELECT serial, query_code FROM cases")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		codes[string(d.Dialect)] = map[string]string{}
+		for rows.Next() {
+			var s, c string
+			rows.Scan(&s, &c)
+			codes[string(d.Dialect)][s] = c
+		}
+	})
+	if sq, pg := codes["sqlite"], codes["postgres"]; sq != nil && pg != nil && !maps.Equal(sq, pg) {
+		t.Errorf("two demos have different serial numbers or query codes:\n%v\n%v", sq, pg)
+	}
 }
