@@ -153,3 +153,40 @@ func TestFirstStartLog(t *testing.T) {
 		t.Errorf("demo SMS: %d withheld, %d to be sent or sent", withheld, pending)
 	}
 }
+
+// TestServeRefusesNewerDatabase: `zwfw serve` on a database a newer zwfw
+// migrated stops with the message that says to use the newer version.
+func TestServeRefusesNewerDatabase(t *testing.T) {
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		t.Run(dialect, func(t *testing.T) {
+			dir := t.TempDir()
+			env := map[string]string{"ZWFW_ADDR": "127.0.0.1:0", "ZWFW_DATA_DIR": dir, "ZWFW_LOG_LEVEL": "error"}
+			o := db.Options{DataDir: dir}
+			if dialect == "postgres" {
+				env["ZWFW_DATABASE_URL"] = dbtest.PostgresSchemaURL(t)
+				o = db.Options{URL: env["ZWFW_DATABASE_URL"], MaxConns: 2}
+			}
+			getenv := func(k string) string { return env[k] }
+			var out bytes.Buffer
+			if err := run(context.Background(), []string{"migrate"}, getenv, &out, &out); err != nil {
+				t.Fatal(err)
+			}
+			d, err := db.Open(context.Background(), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, latest, err := d.SchemaVersion(context.Background())
+			if err == nil {
+				_, err = d.Exec(context.Background(), "INSERT INTO goose_db_version (version_id, is_applied) VALUES (?, ?)", latest+1, true)
+			}
+			d.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = run(context.Background(), []string{"serve"}, getenv, &out, &out)
+			if err == nil || !strings.Contains(err.Error(), "数据库版本高于本程序") || !strings.Contains(err.Error(), "请使用新版本") {
+				t.Fatalf("serve on a database from a newer zwfw: %v", err)
+			}
+		})
+	}
+}
