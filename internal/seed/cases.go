@@ -243,8 +243,9 @@ func DemoCases(ctx context.Context, d Deps) error {
 		if err != nil {
 			return fmt.Errorf("demo case %s: %w", it.Name, err)
 		}
-		// A known query code, before any notice prints it.
-		if _, err := d.DB.Exec(ctx, "UPDATE cases SET query_code = ? WHERE serial = ?", demoQueryCode(i), c.Serial); err != nil {
+		// A known query code, before any notice prints it; a new version,
+		// as every change of a case has (cached copies are kept by version).
+		if _, err := d.DB.Exec(ctx, "UPDATE cases SET query_code = ?, version = version + 1 WHERE serial = ?", demoQueryCode(i), c.Serial); err != nil {
 			return err
 		}
 		for _, st := range dc.steps {

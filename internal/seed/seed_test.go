@@ -322,6 +322,12 @@ func TestReadmeProgressExample(t *testing.T) {
 		if p.Status != casework.Archived || len(p.Steps) < 5 {
 			t.Errorf("README's example is %s with %d steps, want an archived case with its whole timeline", p.Status, len(p.Steps))
 		}
+		// The notices print the code the case has.
+		var stale int
+		if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM case_notices n JOIN cases c ON c.id = n.case_id
+			WHERE n.content NOT LIKE '%"query_code":"' || c.query_code || '"%'`).Scan(&stale); err != nil || stale != 0 {
+			t.Errorf("%d demo notices print another query code than their case's (%v)", stale, err)
+		}
 		rows, err := d.Query(ctx, "SELECT serial, query_code FROM cases")
 		if err != nil {
 			t.Fatal(err)
