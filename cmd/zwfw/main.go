@@ -85,7 +85,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		// The port first: when it is taken nothing else happens.
 		ln, err := app.Listen(cfg.Addr)
 		if err != nil {
-			return err
+			return fmt.Errorf("%w。数据目录和数据库未作任何改动", err)
 		}
 		a, err := app.Open(ctx, cfg, log, stdout, app.Options{})
 		if err != nil {

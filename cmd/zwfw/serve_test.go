@@ -56,7 +56,7 @@ func TestServeOnTakenPort(t *testing.T) {
 			}
 			var out, errb bytes.Buffer
 			err := run(context.Background(), []string{"serve"}, func(k string) string { return env[k] }, &out, &errb)
-			if err == nil || !strings.Contains(err.Error(), "端口已被占用") || !strings.Contains(err.Error(), addr) {
+			if err == nil || !strings.Contains(err.Error(), "端口已被占用") || !strings.Contains(err.Error(), addr) || !strings.Contains(err.Error(), "未作任何改动") {
 				t.Fatalf("serve on a taken port: %v", err)
 			}
 			if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {

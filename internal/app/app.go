@@ -338,7 +338,7 @@ func Listen(addr string) (net.Listener, error) {
 	case errors.Is(err, syscall.EADDRNOTAVAIL):
 		why = "本机没有这个地址"
 	}
-	return nil, fmt.Errorf("不能在 %s 上启动服务：%s。请用 ZWFW_ADDR（或 --addr）换一个地址，或先停止占用它的程序；未创建或改动任何数据（%w）", addr, why, err)
+	return nil, fmt.Errorf("不能在 %s 上启动服务：%s。请用 ZWFW_ADDR（或 --addr）换一个地址，或先停止占用它的程序（%w）", addr, why, err)
 }
 
 // Serve listens on the configured address until ctx ends, then shuts down
