@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
 	"syscall"
 
@@ -46,7 +47,8 @@ const usage = `zwfw — 县级“互联网+政务服务”平台
   zwfw bench            性能测试：完整办件流程、办件查询和 /healthz 的吞吐量与延迟（zwfw bench -h 查看参数）
   zwfw bench generate   生成一个县三年的办件数据（--cases 1000000 --data-dir 目录 或 --postgres 地址），并重建监管统计
   zwfw bench dashboard  在生成的数据上测试监管数据接口（全县与乡镇、本年与本月）的吞吐量与延迟
-  zwfw version          显示版本
+  zwfw version          显示版本、提交和构建时间（发布版本用 scripts/release.sh 构建）
+  zwfw help             显示本说明
 
 设置（环境变量或同名参数，参数优先）：
 `
@@ -58,7 +60,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	switch cmd {
 	case "version", "--version", "-v":
-		fmt.Fprintln(stdout, "zwfw", version())
+		printVersion(stdout)
 		return nil
 	case "help", "--help", "-h":
 		fmt.Fprint(stdout, usage)
@@ -70,7 +72,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	default:
 		fmt.Fprint(stderr, usage)
 		config.Usage(stderr)
-		return fmt.Errorf("unknown command %q", cmd)
+		return fmt.Errorf("没有“%s”这个命令（命令列表见上，zwfw help 可以再看一遍）", cmd)
 	}
 	cfg, rest, err := config.Load("zwfw "+cmd, args, getenv, stderr)
 	if err != nil {
@@ -85,12 +87,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if getenv("GOMEMLIMIT") == "" {
 			debug.SetMemoryLimit(serveMemoryLimit)
 		}
+		// The port first: when it is taken nothing else happens.
+		ln, err := app.Listen(cfg.Addr)
+		if err != nil {
+			return fmt.Errorf("%w。数据目录和数据库未作任何改动", err)
+		}
 		a, err := app.Open(ctx, cfg, log, stdout, app.Options{})
 		if err != nil {
+			_ = ln.Close()
 			return err
 		}
 		defer a.Close()
-		return a.Serve(ctx, nil)
+		return a.ServeOn(ctx, ln, nil)
 	case "migrate":
 		a, err := app.Open(ctx, cfg, log, stdout, app.Options{NoSeed: true})
 		if err != nil {
@@ -105,7 +113,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	case "seed":
 		if len(rest) != 1 || rest[0] != "demo" {
-			return errors.New("usage: zwfw seed demo")
+			return errors.New("用法：zwfw seed demo（添加演示账户和演示办件）")
 		}
 		a, err := app.Open(ctx, cfg, log, stdout, app.Options{})
 		if err != nil {
@@ -137,17 +145,36 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-func version() string {
-	v := app.Version
+// printVersion says which build this is: the version, commit and build
+// date scripts/release.sh stamps in, or what the Go toolchain recorded.
+func printVersion(w io.Writer) {
+	commit, date, modified := app.Commit, app.BuildDate, false
+	goVersion := runtime.Version()
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-				v += " (" + s.Value[:12] + ")"
+			switch s.Key {
+			case "vcs.revision":
+				if commit == "" {
+					commit = s.Value
+				}
+			case "vcs.time":
+				if date == "" {
+					date = s.Value
+				}
+			case "vcs.modified":
+				modified = s.Value == "true"
 			}
 		}
-		v += " " + bi.GoVersion
 	}
-	return v
+	if commit == "" {
+		commit = "未知（开发构建，发布请用 scripts/release.sh）"
+	} else if modified && app.Commit == "" {
+		commit += "（有未提交的修改）"
+	}
+	if date == "" {
+		date = "未知"
+	}
+	fmt.Fprintf(w, "zwfw %s\n  提交：%s\n  构建时间：%s\n  Go：%s %s/%s\n", app.Version, commit, date, goVersion, runtime.GOOS, runtime.GOARCH)
 }
 
 // serveMemoryLimit is the Go heap's soft limit for `zwfw serve` (see

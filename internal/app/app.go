@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"zwfw"
@@ -36,8 +37,14 @@ import (
 	"zwfw/internal/web"
 )
 
-// Version is set at build time with -ldflags "-X zwfw/internal/app.Version=…".
-var Version = "dev"
+// Version, Commit and BuildDate are set by scripts/release.sh with
+// -ldflags "-X zwfw/internal/app.Version=…" (git describe, the commit, the
+// build time in UTC).
+var (
+	Version   = "dev"
+	Commit    = ""
+	BuildDate = ""
+)
 
 // App is a running platform: its database and services.
 type App struct {
@@ -91,8 +98,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 		d.Close()
 		return nil, err
 	}
-	for _, m := range applied {
-		log.Info("applied migration", "file", m)
+	// One line for the migrations, not one per file: on a first start the
+	// address and the administrator's password must not scroll away.
+	if len(applied) > 0 {
+		log.Info("applied migrations", "count", len(applied), "first", applied[0], "last", applied[len(applied)-1])
 	}
 	// The audit log's keys and checkpoints live outside the database.
 	keys, err := audit.LoadKeys(cfg.DataDir, cfg.AuditKey)
@@ -325,16 +334,42 @@ func (w *secureCookies) Write(b []byte) (int, error) {
 
 func (w *secureCookies) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// Listen binds addr. `zwfw serve` binds before Open: a port that is taken
+// fails the start before the data directory or the database is touched,
+// and before a one-time administrator password is printed for nothing.
+func Listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err == nil {
+		return ln, nil
+	}
+	why := "无法监听"
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE):
+		why = "端口已被占用（另一个 zwfw 或其他程序正在使用）"
+	case errors.Is(err, syscall.EACCES):
+		why = "没有权限（1024 以下的端口需要特权，请让前置的 nginx 监听 80/443）"
+	case errors.Is(err, syscall.EADDRNOTAVAIL):
+		why = "本机没有这个地址"
+	}
+	return nil, fmt.Errorf("不能在 %s 上启动服务：%s。请用 ZWFW_ADDR（或 --addr）换一个地址，或先停止占用它的程序（%w）", addr, why, err)
+}
+
 // Serve listens on the configured address until ctx ends, then shuts down
 // gracefully, letting requests in flight finish.
 func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
-	h, err := a.Handler()
+	ln, err := Listen(a.Config.Addr)
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", a.Config.Addr)
+	return a.ServeOn(ctx, ln, ready)
+}
+
+// ServeOn serves on ln, which it closes, as Serve does.
+func (a *App) ServeOn(ctx context.Context, ln net.Listener, ready func(addr string)) error {
+	h, err := a.Handler()
 	if err != nil {
-		return fmt.Errorf("listen %s: %w", a.Config.Addr, err)
+		_ = ln.Close()
+		return err
 	}
 	srv := &http.Server{
 		Handler:           h,
@@ -368,7 +403,8 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 		_ = srv.Close()
 		return err
 	}
-	a.Log.Info("zwfw listening", "addr", "http://"+ln.Addr().String(), "database", string(a.DB.Dialect), "version", Version)
+	dir, _ := filepath.Abs(a.Config.DataDir)
+	a.Log.Info("zwfw listening", "addr", "http://"+ln.Addr().String(), "data_dir", dir, "database", string(a.DB.Dialect), "version", Version)
 	if ready != nil {
 		ready(ln.Addr().String())
 	}

@@ -153,8 +153,8 @@ func TestJobSurvivesRestartSQLite(t *testing.T) {
 }
 
 // The queue publishes the reports that are due: on Monday morning the
-// 日检查 of the day and the 周考勤 of the week before, each once, by the
-// system.
+// 日检查 of the day and the 周考勤 of the week before (the platform first
+// started in that week), each once, by the system.
 func TestScheduledReportsPublished(t *testing.T) {
 	dir := t.TempDir()
 	cfg, _, err := config.Load("test", nil, func(string) string { return "" }, io.Discard)
@@ -162,13 +162,14 @@ func TestScheduledReportsPublished(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.DataDir, cfg.AdminPassword = dir, apptest.AdminPassword
-	monday := time.Date(2026, 11, 30, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.FixedZone("CST", 8*3600)) // first started on Wednesday
 	a, err := app.Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard,
-		app.Options{Now: func() time.Time { return monday }})
+		app.Options{Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer a.Close()
+	now = time.Date(2026, 11, 30, 9, 0, 0, 0, time.FixedZone("CST", 8*3600)) // Monday
 	ctx := context.Background()
 	if err := a.Jobs.Start(ctx); err != nil {
 		t.Fatal(err)

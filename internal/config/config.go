@@ -97,11 +97,11 @@ func parseRate(v string) (Rate, error) {
 	ns, ds, ok := strings.Cut(v, "/")
 	n, err := strconv.Atoi(ns)
 	if !ok || err != nil || n < 1 {
-		return Rate{}, fmt.Errorf("not a rate like 20/10m or off: %q", v)
+		return Rate{}, fmt.Errorf("应为“次数/时段”（如 20/10m）或 off：%q", v)
 	}
 	d, err := time.ParseDuration(ds)
 	if err != nil || d < time.Second || d > 24*time.Hour {
-		return Rate{}, fmt.Errorf("not a rate like 20/10m (period 1s–24h) or off: %q", v)
+		return Rate{}, fmt.Errorf("应为“次数/时段”（如 20/10m，时段 1s–24h）或 off：%q", v)
 	}
 	return Rate{N: n, Per: d}, nil
 }
@@ -120,7 +120,7 @@ func options() []option {
 		return func(c *Config, v string) error {
 			d, err := time.ParseDuration(v)
 			if err != nil || d <= 0 {
-				return fmt.Errorf("not a positive duration: %q", v)
+				return fmt.Errorf("应为正的时长（如 30s、10m、12h）：%q", v)
 			}
 			*p(c) = d
 			return nil
@@ -134,7 +134,7 @@ func options() []option {
 			}
 			b, err := strconv.ParseBool(v)
 			if err != nil {
-				return fmt.Errorf("not a boolean: %q", v)
+				return fmt.Errorf("应为 true 或 false：%q", v)
 			}
 			*p(c) = b
 			return nil
@@ -148,24 +148,24 @@ func options() []option {
 		}
 	}
 	return []option{
-		{"ZWFW_ADDR", "addr", "127.0.0.1:8080", "listen address", str(func(c *Config) *string { return &c.Addr }), false},
-		{"ZWFW_DATA_DIR", "data-dir", "zwfw-data", "directory for the SQLite database and uploaded files", str(func(c *Config) *string { return &c.DataDir }), false},
-		{"ZWFW_DATABASE_URL", "database-url", "", "postgres://… to use PostgreSQL instead of the embedded SQLite", str(func(c *Config) *string { return &c.DatabaseURL }), false},
-		{"ZWFW_ADMIN_PASSWORD", "admin-password", "", "password of the first admin account (random and printed once when empty)", str(func(c *Config) *string { return &c.AdminPassword }), false},
-		{"ZWFW_DEMO", "demo", "false", "add one demo account per role on start", boolean(func(c *Config) *bool { return &c.Demo }), true},
-		{"ZWFW_LOG_LEVEL", "log-level", "info", "debug, info, warn or error", str(func(c *Config) *string { return &c.LogLevel }), false},
-		{"ZWFW_LOG_FORMAT", "log-format", "text", "text or json", str(func(c *Config) *string { return &c.LogFormat }), false},
-		{"ZWFW_SESSION_IDLE", "session-idle", "30m", "idle time after which a signed-in page session ends", dur(func(c *Config) *time.Duration { return &c.SessionIdle }), false},
-		{"ZWFW_TOKEN_TTL", "token-ttl", "12h", "lifetime of API bearer tokens", dur(func(c *Config) *time.Duration { return &c.TokenTTL }), false},
-		{"ZWFW_MAX_UPLOAD", "max-upload", "20971520", "largest accepted upload in bytes", func(c *Config, v string) error {
+		{"ZWFW_ADDR", "addr", "127.0.0.1:8080", "监听地址", str(func(c *Config) *string { return &c.Addr }), false},
+		{"ZWFW_DATA_DIR", "data-dir", "zwfw-data", "SQLite 数据库和上传文件的目录", str(func(c *Config) *string { return &c.DataDir }), false},
+		{"ZWFW_DATABASE_URL", "database-url", "", "设为 postgres://… 时改用 PostgreSQL（为空时用内置的 SQLite）", str(func(c *Config) *string { return &c.DatabaseURL }), false},
+		{"ZWFW_ADMIN_PASSWORD", "admin-password", "", "首个管理员 admin 的密码（为空时随机生成并只显示一次）", str(func(c *Config) *string { return &c.AdminPassword }), false},
+		{"ZWFW_DEMO", "demo", "false", "启动时添加每个角色的演示账户和演示办件", boolean(func(c *Config) *bool { return &c.Demo }), true},
+		{"ZWFW_LOG_LEVEL", "log-level", "info", "日志级别：debug、info、warn 或 error", str(func(c *Config) *string { return &c.LogLevel }), false},
+		{"ZWFW_LOG_FORMAT", "log-format", "text", "日志格式：text 或 json", str(func(c *Config) *string { return &c.LogFormat }), false},
+		{"ZWFW_SESSION_IDLE", "session-idle", "30m", "页面登录会话空闲多久后失效", dur(func(c *Config) *time.Duration { return &c.SessionIdle }), false},
+		{"ZWFW_TOKEN_TTL", "token-ttl", "12h", "接口令牌（Bearer）的有效期", dur(func(c *Config) *time.Duration { return &c.TokenTTL }), false},
+		{"ZWFW_MAX_UPLOAD", "max-upload", "20971520", "上传文件的大小上限（字节）", func(c *Config, v string) error {
 			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil || n <= 0 {
-				return fmt.Errorf("not a positive number of bytes: %q", v)
+				return fmt.Errorf("应为正整数（字节）：%q", v)
 			}
 			c.MaxUpload = n
 			return nil
 		}, false},
-		{"ZWFW_SECURE_COOKIES", "secure-cookies", "auto", "Secure cookies and HSTS: auto (when the request came over HTTPS), true or false", func(c *Config, v string) error {
+		{"ZWFW_SECURE_COOKIES", "secure-cookies", "auto", "Cookie 加 Secure、响应加 HSTS：auto（请求经 HTTPS 到达时）、true 或 false", func(c *Config, v string) error {
 			switch strings.ToLower(v) {
 			case "auto":
 				c.SecureCookies = "auto"
@@ -174,11 +174,11 @@ func options() []option {
 			case "false", "0", "no", "off":
 				c.SecureCookies = "false"
 			default:
-				return fmt.Errorf("not auto, true or false: %q", v)
+				return fmt.Errorf("应为 auto、true 或 false：%q", v)
 			}
 			return nil
 		}, true},
-		{"ZWFW_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed", func(c *Config, v string) error {
+		{"ZWFW_TRUSTED_PROXIES", "trusted-proxies", "", "前置反向代理的地址或网段（逗号分隔），只相信它们送来的 X-Forwarded-For 和 X-Forwarded-Proto", func(c *Config, v string) error {
 			c.TrustedProxies = nil
 			for _, f := range strings.Split(v, ",") {
 				if f = strings.TrimSpace(f); f == "" {
@@ -188,7 +188,7 @@ func options() []option {
 				if err != nil {
 					a, aerr := netip.ParseAddr(f)
 					if aerr != nil {
-						return fmt.Errorf("not an address or CIDR range: %q", f)
+						return fmt.Errorf("不是地址或网段（如 127.0.0.1、10.0.0.0/8）：%q", f)
 					}
 					p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
 				}
@@ -196,63 +196,63 @@ func options() []option {
 			}
 			return nil
 		}, false},
-		{"ZWFW_METRICS_TOKEN", "metrics-token", "", "bearer token that opens /metrics (empty: loopback only)", str(func(c *Config) *string { return &c.MetricsToken }), false},
-		{"ZWFW_LOGIN_LIMIT", "login-limit", "20/10m", "failed sign-ins allowed per client address (n/period or off)", rate(func(c *Config) *Rate { return &c.LoginLimit }), false},
-		{"ZWFW_LOGIN_LIMIT_ALL", "login-limit-all", "300/1m", "failed sign-ins allowed on the whole platform (n/period or off)", rate(func(c *Config) *Rate { return &c.LoginLimitAll }), false},
-		{"ZWFW_LOOKUP_LIMIT", "lookup-limit", "20/1h", "failed public progress lookups allowed per client address (n/period or off)", rate(func(c *Config) *Rate { return &c.LookupLimit }), false},
-		{"ZWFW_PAYMENT_SECRET", "payment-secret", "", "key of the online payment platform's signed callbacks (empty: online payment off)", str(func(c *Config) *string { return &c.PaymentSecret }), false},
-		{"ZWFW_JOB_WORKERS", "job-workers", "4", "background jobs (deadline warnings …) this process works at once; 0 works none", func(c *Config, v string) error {
+		{"ZWFW_METRICS_TOKEN", "metrics-token", "", "访问 /metrics 的令牌（为空时只回应本机回环地址）", str(func(c *Config) *string { return &c.MetricsToken }), false},
+		{"ZWFW_LOGIN_LIMIT", "login-limit", "20/10m", "每个客户端地址允许的登录失败次数/时段（或 off）", rate(func(c *Config) *Rate { return &c.LoginLimit }), false},
+		{"ZWFW_LOGIN_LIMIT_ALL", "login-limit-all", "300/1m", "全平台允许的登录失败次数/时段（或 off）", rate(func(c *Config) *Rate { return &c.LoginLimitAll }), false},
+		{"ZWFW_LOOKUP_LIMIT", "lookup-limit", "20/1h", "每个客户端地址允许的办件公开查询失败次数/时段（或 off）", rate(func(c *Config) *Rate { return &c.LookupLimit }), false},
+		{"ZWFW_PAYMENT_SECRET", "payment-secret", "", "网上支付平台回调签名的密钥（为空时不开通网上支付）", str(func(c *Config) *string { return &c.PaymentSecret }), false},
+		{"ZWFW_JOB_WORKERS", "job-workers", "4", "本进程同时执行的后台任务数（办理时限预警等）；0 为不执行", func(c *Config, v string) error {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 0 || n > 100 {
-				return fmt.Errorf("not a number of workers 0–100: %q", v)
+				return fmt.Errorf("应为 0–100 的整数：%q", v)
 			}
 			c.JobWorkers = n
 			return nil
 		}, false},
-		{"ZWFW_WARN_INTERVAL", "warn-interval", "1m", "how often deadline warnings are computed", dur(func(c *Config) *time.Duration { return &c.WarnInterval }), false},
-		{"ZWFW_WARN_DAYS", "warn-days", "2", "yellow warning when this many working days or fewer remain", func(c *Config, v string) error {
+		{"ZWFW_WARN_INTERVAL", "warn-interval", "1m", "办理时限预警的计算间隔", dur(func(c *Config) *time.Duration { return &c.WarnInterval }), false},
+		{"ZWFW_WARN_DAYS", "warn-days", "2", "剩余工作日不超过此数时黄牌预警", func(c *Config, v string) error {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 0 || n > 60 {
-				return fmt.Errorf("not a number of working days 0–60: %q", v)
+				return fmt.Errorf("应为 0–60 的工作日数：%q", v)
 			}
 			c.WarnDays = n
 			return nil
 		}, false},
-		{"ZWFW_WARN_SHARE", "warn-share", "0.8", "yellow warning when this share of the promised time has passed", func(c *Config, v string) error {
+		{"ZWFW_WARN_SHARE", "warn-share", "0.8", "已用时限达到此比例时黄牌预警", func(c *Config, v string) error {
 			f, err := strconv.ParseFloat(v, 64)
 			if err != nil || f <= 0 || f > 1 {
-				return fmt.Errorf("not a share between 0 and 1: %q", v)
+				return fmt.Errorf("应为大于 0、不大于 1 的比例：%q", v)
 			}
 			c.WarnShare = f
 			return nil
 		}, false},
-		{"ZWFW_AUDIT_KEY", "audit-key", "", "secret (32+ characters) that MACs the audit log; empty: the file audit.key in the data directory. Every process on one database needs the same", str(func(c *Config) *string { return &c.AuditKey }), false},
-		{"ZWFW_DATA_KEY", "data-key", "", "secret(s) (32+ characters each, comma-separated, the current first) that encrypt personal data (ID numbers, phones, addresses); empty: the file data.key in the data directory. Every process on one database needs the same; keep it apart from the backups", str(func(c *Config) *string { return &c.DataKey }), false},
-		{"ZWFW_AUDIT_CHECKPOINT_INTERVAL", "audit-checkpoint-interval", "1m", "how often a signed checkpoint of the audit chain's head is written to the data directory", dur(func(c *Config) *time.Duration { return &c.AuditInterval }), false},
-		{"ZWFW_BACKUP_DIR", "backup-dir", "zwfw-backups", "directory of the backups (keep it on another disk than the data directory)", str(func(c *Config) *string { return &c.BackupDir }), false},
-		{"ZWFW_BACKUP_KEY_FILE", "backup-key-file", "", "file of the backup encryption key, created 0600 at the first backup (empty: backup.key in the data directory); keep it apart from the backups", str(func(c *Config) *string { return &c.BackupKeyFile }), false},
-		{"ZWFW_BACKUP_AT", "backup-at", "off", "daily time of the scheduled backup (HH:MM, China Standard Time) or off", func(c *Config, v string) error {
+		{"ZWFW_AUDIT_KEY", "audit-key", "", "审计日志的密钥（至少 32 个字符）；为空时用数据目录下的 audit.key。共用一个数据库的所有进程必须相同", str(func(c *Config) *string { return &c.AuditKey }), false},
+		{"ZWFW_DATA_KEY", "data-key", "", "个人信息（身份证号、电话、地址）的加密密钥（每个至少 32 个字符，多个用逗号分隔，第一个为当前密钥）；为空时用数据目录下的 data.key。共用一个数据库的所有进程必须相同；请与备份分开保存", str(func(c *Config) *string { return &c.DataKey }), false},
+		{"ZWFW_AUDIT_CHECKPOINT_INTERVAL", "audit-checkpoint-interval", "1m", "审计链链头签名检查点写入数据目录的间隔", dur(func(c *Config) *time.Duration { return &c.AuditInterval }), false},
+		{"ZWFW_BACKUP_DIR", "backup-dir", "zwfw-backups", "备份目录（请放在与数据目录不同的磁盘上）", str(func(c *Config) *string { return &c.BackupDir }), false},
+		{"ZWFW_BACKUP_KEY_FILE", "backup-key-file", "", "备份的加密密钥文件，首次备份时生成（权限 0600）；为空时用数据目录下的 backup.key。请与备份分开保存", str(func(c *Config) *string { return &c.BackupKeyFile }), false},
+		{"ZWFW_BACKUP_AT", "backup-at", "off", "每天自动备份的时间（北京时间 HH:MM），off 为不自动备份", func(c *Config, v string) error {
 			if _, _, err := backup.ParseAt(v); err != nil {
 				return err
 			}
 			c.BackupAt = v
 			return nil
 		}, false},
-		{"ZWFW_BACKUP_KEEP", "backup-keep", "7/4/12", "backups kept: the newest of each of so many days/weeks/months", func(c *Config, v string) error {
+		{"ZWFW_BACKUP_KEEP", "backup-keep", "7/4/12", "备份保留策略：每日/每周/每月各保留最近几份", func(c *Config, v string) error {
 			k, err := backup.ParseKeep(v)
 			c.BackupKeep = k
 			return err
 		}, false},
-		{"ZWFW_SITE_NAME", "site-name", "宁陕县政务服务网", "site name", str(func(c *Config) *string { return &c.Site.Name }), false},
+		{"ZWFW_SITE_NAME", "site-name", "宁陕县政务服务网", "网站名称", str(func(c *Config) *string { return &c.Site.Name }), false},
 		{"ZWFW_SITE_ORGANIZER", "site-organizer", "宁陕县人民政府办公室", "主办单位", str(func(c *Config) *string { return &c.Site.Organizer }), false},
 		{"ZWFW_SITE_CONTACT", "site-contact", "0915-6822345", "主办单位联系电话", str(func(c *Config) *string { return &c.Site.Contact }), false},
-		{"ZWFW_SITE_DOMAIN", "site-domain", "zwfw.ningshan.gov.cn", "site domain (SiteDomain meta tag)", str(func(c *Config) *string { return &c.Site.Domain }), false},
-		{"ZWFW_SITE_ID_CODE", "site-id-code", "", "网站标识码 (SiteIDCode meta tag)", str(func(c *Config) *string { return &c.Site.IDCode }), false},
+		{"ZWFW_SITE_DOMAIN", "site-domain", "zwfw.ningshan.gov.cn", "网站域名（SiteDomain）", str(func(c *Config) *string { return &c.Site.Domain }), false},
+		{"ZWFW_SITE_ID_CODE", "site-id-code", "", "网站标识码（SiteIDCode）", str(func(c *Config) *string { return &c.Site.IDCode }), false},
 		{"ZWFW_SITE_ICP", "site-icp", "", "ICP备案号", str(func(c *Config) *string { return &c.Site.ICP }), false},
 		{"ZWFW_SITE_PSB", "site-psb", "", "公网安备号", str(func(c *Config) *string { return &c.Site.PublicSec }), false},
-		{"ZWFW_SITE_ERROR_REPORT", "site-error-report", "", "政府网站找错 link", str(func(c *Config) *string { return &c.Site.ErrorReport }), false},
-		{"ZWFW_REGION", "region", "610923", "division code of the deploying county", str(func(c *Config) *string { return &c.Site.RegionCode }), false},
-		{"ZWFW_SITE_COMPLAINT", "site-complaint", "12345", "监督投诉电话 shown where an item names none", str(func(c *Config) *string { return &c.Site.ComplaintTel }), false},
+		{"ZWFW_SITE_ERROR_REPORT", "site-error-report", "", "政府网站找错的链接", str(func(c *Config) *string { return &c.Site.ErrorReport }), false},
+		{"ZWFW_REGION", "region", "610923", "部署县的行政区划代码", str(func(c *Config) *string { return &c.Site.RegionCode }), false},
+		{"ZWFW_SITE_COMPLAINT", "site-complaint", "12345", "事项未写明时显示的监督投诉电话", str(func(c *Config) *string { return &c.Site.ComplaintTel }), false},
 	}
 }
 
@@ -263,33 +263,68 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 	opts := options()
 	for _, o := range opts {
 		if err := o.set(&c, o.def); err != nil {
-			return c, nil, fmt.Errorf("config: default %s: %w", o.env, err)
+			return c, nil, fmt.Errorf("设置 %s 的默认值有误：%w", o.env, err)
 		}
 	}
 	for _, o := range opts {
 		if v, ok := lookup(getenv, o.env); ok {
 			if err := o.set(&c, v); err != nil {
-				return c, nil, fmt.Errorf("config: %s: %w", o.env, err)
+				return c, nil, fmt.Errorf("设置 %s 有误：%w", o.env, err)
 			}
 		}
 	}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	// The flag package speaks English: its messages are said again here.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	for _, o := range opts {
 		o := o
 		if o.isBool {
-			fs.BoolFunc(o.flag, o.help+" (env "+o.env+")", func(v string) error { return o.set(&c, v) })
+			fs.BoolFunc(o.flag, o.help+"（环境变量 "+o.env+"）", func(v string) error { return o.set(&c, v) })
 			continue
 		}
-		fs.Func(o.flag, o.help+" (env "+o.env+")", func(v string) error { return o.set(&c, v) })
+		fs.Func(o.flag, o.help+"（环境变量 "+o.env+"）", func(v string) error { return o.set(&c, v) })
 	}
 	if err := fs.Parse(args); err != nil {
-		return c, nil, err
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(stderr, "用法：%s [参数]\n\n参数（也可以用环境变量给出，参数优先）：\n", name)
+			Usage(stderr)
+			return c, nil, err
+		}
+		return c, nil, fmt.Errorf("%s（zwfw help 列出全部参数）", flagError(err))
 	}
 	if err := c.validate(); err != nil {
 		return c, nil, err
 	}
 	return c, fs.Args(), nil
+}
+
+// flagError says the flag package's complaint in Chinese.
+func flagError(err error) string {
+	msg := err.Error()
+	for _, t := range []struct{ en, zh string }{
+		{"flag provided but not defined: ", "没有这个参数："},
+		{"flag needs an argument: ", "参数缺少取值："},
+		{"bad flag syntax: ", "参数格式不正确："},
+	} {
+		if rest, ok := strings.CutPrefix(msg, t.en); ok {
+			return t.zh + rest
+		}
+	}
+	// invalid value "x" for flag -y: <our own, Chinese, error>
+	if rest, ok := strings.CutPrefix(msg, "invalid value "); ok {
+		if v, f, ok := strings.Cut(rest, " for flag "); ok {
+			f, why, _ := strings.Cut(f, ": ")
+			return fmt.Sprintf("参数 %s 的值 %s 有误：%s", f, v, why)
+		}
+	}
+	if rest, ok := strings.CutPrefix(msg, "invalid boolean value "); ok {
+		if v, f, ok := strings.Cut(rest, " for "); ok {
+			f, why, _ := strings.Cut(f, ": ")
+			return fmt.Sprintf("参数 %s 的值 %s 有误：%s", f, v, why)
+		}
+	}
+	return msg
 }
 
 func lookup(getenv func(string) string, key string) (string, bool) {
@@ -300,37 +335,37 @@ func lookup(getenv func(string) string, key string) (string, bool) {
 func (c *Config) validate() error {
 	var errs []error
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
-		errs = append(errs, fmt.Errorf("ZWFW_ADDR %q is not host:port", c.Addr))
+		errs = append(errs, fmt.Errorf("ZWFW_ADDR %q 应为“地址:端口”（如 127.0.0.1:8080）", c.Addr))
 	}
 	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
-		errs = append(errs, errors.New("ZWFW_DATABASE_URL must start with postgres:// (leave it empty for the embedded SQLite)"))
+		errs = append(errs, errors.New("ZWFW_DATABASE_URL 应以 postgres:// 开头（使用内置的 SQLite 时留空）"))
 	}
 	if c.DataDir == "" {
-		errs = append(errs, errors.New("ZWFW_DATA_DIR must not be empty"))
+		errs = append(errs, errors.New("ZWFW_DATA_DIR 不能为空"))
 	} else {
 		c.DataDir = filepath.Clean(c.DataDir)
 	}
 	if c.AuditKey != "" && len(strings.TrimSpace(c.AuditKey)) < 32 {
-		errs = append(errs, errors.New("ZWFW_AUDIT_KEY must be at least 32 characters (or empty, for the key file in the data directory)"))
+		errs = append(errs, errors.New("ZWFW_AUDIT_KEY 至少 32 个字符（或留空，使用数据目录下的密钥文件）"))
 	}
 	for _, k := range strings.Split(c.DataKey, ",") {
 		if k = strings.TrimSpace(k); k != "" && len(k) < 32 {
-			errs = append(errs, errors.New("ZWFW_DATA_KEY: every key must be at least 32 characters (or leave it empty, for the key file data.key in the data directory)"))
+			errs = append(errs, errors.New("ZWFW_DATA_KEY 的每个密钥至少 32 个字符（或留空，使用数据目录下的 data.key）"))
 			break
 		}
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
-		errs = append(errs, fmt.Errorf("ZWFW_LOG_LEVEL %q: use debug, info, warn or error", c.LogLevel))
+		errs = append(errs, fmt.Errorf("ZWFW_LOG_LEVEL %q 应为 debug、info、warn 或 error", c.LogLevel))
 	}
 	switch c.LogFormat {
 	case "text", "json":
 	default:
-		errs = append(errs, fmt.Errorf("ZWFW_LOG_FORMAT %q: use text or json", c.LogFormat))
+		errs = append(errs, fmt.Errorf("ZWFW_LOG_FORMAT %q 应为 text 或 json", c.LogFormat))
 	}
 	if len(errs) > 0 {
-		return fmt.Errorf("config: %w", errors.Join(errs...))
+		return fmt.Errorf("设置有误：%w", errors.Join(errs...))
 	}
 	return nil
 }
@@ -343,13 +378,23 @@ func (c Config) BackupKey() string {
 	return filepath.Join(c.DataDir, backup.KeyFile)
 }
 
+// EnvNames lists the environment variables Load reads, in the order of
+// `zwfw help` (deploy/zwfw.env.example is checked against it).
+func EnvNames() []string {
+	var out []string
+	for _, o := range options() {
+		out = append(out, o.env)
+	}
+	return out
+}
+
 // Usage writes the list of settings, for `zwfw help`.
 func Usage(w io.Writer) {
 	for _, o := range options() {
-		def := o.def
-		if def == "" {
-			def = "(empty)"
+		def := "默认 " + o.def
+		if o.def == "" {
+			def = "默认为空"
 		}
-		fmt.Fprintf(w, "  --%-18s %-22s %s; default %s\n", o.flag, o.env, o.help, def)
+		fmt.Fprintf(w, "  --%-26s %-31s %s；%s\n", o.flag, o.env, o.help, def)
 	}
 }

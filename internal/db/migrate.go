@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"strings"
@@ -64,6 +65,10 @@ func (db *DB) provider() (*goose.Provider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("db: read migrations: %w", err)
 	}
+	return db.providerOf(fsys)
+}
+
+func (db *DB) providerOf(fsys fs.FS) (*goose.Provider, error) {
 	dialect := goose.DialectSQLite3
 	var opts []goose.ProviderOption
 	if db.Dialect == Postgres {
@@ -79,20 +84,58 @@ func (db *DB) provider() (*goose.Provider, error) {
 	return goose.NewProvider(dialect, db.write, fsys, opts...)
 }
 
+// ErrSchemaTooNew is returned by Migrate for a database that a newer zwfw
+// has migrated past the migrations this binary knows: its code would run
+// against tables it does not understand.
+var ErrSchemaTooNew = errors.New("数据库版本高于本程序")
+
+// ErrMigrationFailed is returned by Migrate when a migration fails: the
+// database stays at the version before it (each migration is one
+// transaction) and the server must not start on it.
+var ErrMigrationFailed = errors.New("数据库迁移未完成")
+
 // Migrate applies every pending migration and returns the names of those it
-// applied.
+// applied. It refuses a database migrated by a newer zwfw, and names the
+// migration that failed, and the version the database stays at, when one
+// does.
 func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 	p, err := db.provider()
 	if err != nil {
 		return nil, err
 	}
-	res, err := p.Up(ctx)
+	return migrate(ctx, p)
+}
+
+func migrate(ctx context.Context, p *goose.Provider) ([]string, error) {
+	srcs := p.ListSources()
+	latest := srcs[len(srcs)-1].Version
+	current, err := p.GetDBVersion(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("db: migrate: %w", err)
+		return nil, fmt.Errorf("db: read the schema version: %w", err)
 	}
+	if current > latest {
+		return nil, fmt.Errorf("%w：数据库结构版本为 %d，本程序只认识到版本 %d，它已被更新版本的 zwfw 升级过。"+
+			"请使用新版本的 zwfw 启动（或从升级前的备份恢复数据库），不要用旧版本运行", ErrSchemaTooNew, current, latest)
+	}
+	res, err := p.Up(ctx)
 	var names []string
 	for _, r := range res {
 		names = append(names, r.Source.Path)
+	}
+	var pe *goose.PartialError
+	if errors.As(err, &pe) {
+		for _, r := range pe.Applied {
+			names = append(names, r.Source.Path)
+		}
+		at := current
+		if len(pe.Applied) > 0 {
+			at = pe.Applied[len(pe.Applied)-1].Source.Version
+		}
+		return names, fmt.Errorf("%w：版本 %d（%s）执行失败，这一步的改动已撤销，数据库停在版本 %d，本程序需要版本 %d。"+
+			"数据库报告：%w。请修复后重新启动（或从备份恢复）", ErrMigrationFailed, pe.Failed.Source.Version, pe.Failed.Source.Path, at, latest, pe.Err)
+	}
+	if err != nil {
+		return names, fmt.Errorf("%w（数据库版本 %d，本程序需要版本 %d）：%w", ErrMigrationFailed, current, latest, err)
 	}
 	return names, nil
 }

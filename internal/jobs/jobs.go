@@ -161,8 +161,9 @@ func migrate[TTx any](ctx context.Context, drv riverdriver.Driver[TTx], log *slo
 	if err != nil {
 		return fmt.Errorf("jobs: migrate: %w", err)
 	}
-	for _, v := range res.Versions {
-		log.Info("applied job queue migration", "version", v.Version, "name", v.Name)
+	// One line, not one per version: the first start's log stays short.
+	if n := len(res.Versions); n > 0 {
+		log.Info("applied job queue migrations", "count", n, "first", res.Versions[0].Version, "last", res.Versions[n-1].Version)
 	}
 	return nil
 }

@@ -34,6 +34,7 @@ const (
 	Sent      = "sent"
 	Failed    = "failed"
 	Delivered = "delivered" // in-app: stored is delivered
+	Withheld  = "withheld"  // never to be sent: the demo's applicants are not real people
 )
 
 // Message is one notification to one person.
@@ -105,6 +106,31 @@ func EnqueueAll(ctx context.Context, tx *db.Tx, at time.Time, notes []Note) erro
 		rows = rows[k*cols:]
 	}
 	return nil
+}
+
+// Withhold keeps the SMS and e-mail of the cases with these serials that
+// are still pending from being sent, inside tx, noting why; it returns how
+// many it held back. The demo's cases are filed for invented applicants
+// whose phone numbers may well be someone's: with a real gateway plugged
+// in they must not be texted, and without one the log need not list them.
+func Withhold(ctx context.Context, tx *db.Tx, serials []string, why string) (int64, error) {
+	var n int64
+	for len(serials) > 0 {
+		k := min(len(serials), enqueueRows)
+		args := []any{Withheld, why, Pending}
+		for _, s := range serials[:k] {
+			args = append(args, s)
+		}
+		res, err := tx.Exec(ctx, "UPDATE notifications SET state = ?, error = ? WHERE state = ? AND channel <> 'inapp' AND case_serial IN ("+
+			strings.TrimSuffix(strings.Repeat("?, ", k), ", ")+")", args...)
+		if err != nil {
+			return n, fmt.Errorf("notify: withhold: %w", err)
+		}
+		m, _ := res.RowsAffected()
+		n += m
+		serials = serials[k:]
+	}
+	return n, nil
 }
 
 // Inbox is a person's in-app messages (站内消息): every signed-in user reads

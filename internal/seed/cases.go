@@ -13,6 +13,7 @@ import (
 	"zwfw/internal/catalog"
 	"zwfw/internal/db"
 	"zwfw/internal/files"
+	"zwfw/internal/notify"
 )
 
 // demoStep is one action of a demo case, taken some days after filing.
@@ -29,7 +30,11 @@ type demoCase struct {
 	item, centre string
 	by           string // a window clerk (walk-in) or an applicant account (online)
 	ago          int    // filed this many days before today
-	steps        []demoStep
+	// on, when set, is the day the case was filed instead, so that its
+	// serial number is the same in every demo (README's 办件查询 example);
+	// a demo seeded before that day files it ago days back as the others.
+	on    string
+	steps []demoStep
 }
 
 func s(who, action string, after int, in casework.ActionInput) demoStep {
@@ -112,8 +117,8 @@ var demoCases = []demoCase{
 		s("chengguan.window", casework.ActDeliver, 0, casework.ActionInput{Delivery: &casework.Delivery{Method: "onsite"}}),
 		s("resident.wang", casework.ActEvaluate, 1, casework.ActionInput{Level: 2, Comment: "窗口工作人员讲解清楚，当天就拿到了证"}),
 	}},
-	// Archived.
-	{item: "200300100000", centre: "610923100C", by: "chengguan.window", ago: 20, steps: []demoStep{
+	// Archived: README's example of the public progress page, 610923100-20261106-00001.
+	{item: "200300100000", centre: "610923100C", by: "chengguan.window", ago: 20, on: "2026-11-06", steps: []demoStep{
 		s("chengguan.window", casework.ActAccept, 0, casework.ActionInput{}),
 		s("chengguan.window", casework.ActApprove, 0, casework.ActionInput{}),
 		s("chengguan.window", casework.ActComplete, 0, casework.ActionInput{}),
@@ -136,6 +141,26 @@ var demoCases = []demoCase{
 		s("county.window", casework.ActAccept, 0, casework.ActionInput{}),
 		s("county.window", casework.ActForward, 1, casework.ActionInput{Opinion: "取水量超过县级审批权限，报安康市审批"}),
 	}},
+}
+
+// demoQueryCode is the query code (查询码) of the i-th demo case: with its
+// serial number it opens the public progress page. The demo's codes are
+// known, so README can give one; a real case's is random.
+func demoQueryCode(i int) string { return fmt.Sprintf("8%05d", (i+1)*1237%100000) }
+
+// demoOrder is the order demo cases are filed in: those filed on a fixed
+// day first, so each is its centre's first case that day (-00001) however
+// the others' days fall.
+func demoOrder() []int {
+	var first, rest []int
+	for i, dc := range demoCases {
+		if dc.on != "" {
+			first = append(first, i)
+		} else {
+			rest = append(rest, i)
+		}
+	}
+	return append(first, rest...)
 }
 
 // demoApplicants are the walk-in applicants the windows file for.
@@ -189,9 +214,14 @@ func DemoCases(ctx context.Context, d Deps) error {
 		}
 		return u.Actor(), nil
 	}
-	filed := 0
-	for i, dc := range demoCases {
-		clock = today.AddDate(0, 0, -dc.ago).Add(time.Duration(9*60+10+i*7) * time.Minute)
+	var serials []string
+	for _, i := range demoOrder() {
+		dc := demoCases[i]
+		filed := today.AddDate(0, 0, -dc.ago)
+		if on, err := calendar.ParseDate(dc.on); err == nil && !on.After(today) {
+			filed = on
+		}
+		clock = filed.Add(time.Duration(9*60+10+i*7) * time.Minute)
 		by, err := actor(dc.by)
 		if err != nil {
 			return err
@@ -213,6 +243,11 @@ func DemoCases(ctx context.Context, d Deps) error {
 		if err != nil {
 			return fmt.Errorf("demo case %s: %w", it.Name, err)
 		}
+		// A known query code, before any notice prints it; a new version,
+		// as every change of a case has (cached copies are kept by version).
+		if _, err := d.DB.Exec(ctx, "UPDATE cases SET query_code = ?, version = version + 1 WHERE serial = ?", demoQueryCode(i), c.Serial); err != nil {
+			return err
+		}
 		for _, st := range dc.steps {
 			clock = clock.Add(time.Duration(st.after)*24*time.Hour + 37*time.Minute)
 			if clock.After(d.Now()) {
@@ -226,9 +261,18 @@ func DemoCases(ctx context.Context, d Deps) error {
 				return fmt.Errorf("demo case %s %s: %w", it.Name, st.action, err)
 			}
 		}
-		filed++
+		serials = append(serials, c.Serial)
 	}
-	d.Log.Info("filed demo cases", "cases", filed)
+	// The invented applicants get their in-app messages, but no SMS.
+	var held int64
+	if err := d.DB.InTx(ctx, func(tx *db.Tx) error {
+		var err error
+		held, err = notify.Withhold(ctx, tx, serials, "演示办件，不发送")
+		return err
+	}); err != nil {
+		return err
+	}
+	d.Log.Info("filed demo cases", "cases", len(serials), "sms_withheld", held)
 	return nil
 }
 

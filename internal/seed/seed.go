@@ -8,6 +8,7 @@ package seed
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -69,8 +70,12 @@ func Done(ctx context.Context, d *db.DB, flag string) (bool, error) {
 	return n > 0, err
 }
 
-// Base seeds the organisation tree and the catalog when they are not there.
+// Base records the platform's first start and seeds the organisation tree
+// and the catalog when they are not there.
 func Base(ctx context.Context, d Deps) error {
+	if err := markStarted(ctx, d); err != nil {
+		return fmt.Errorf("seed: %w", err)
+	}
 	if err := seedOrgs(ctx, d); err != nil {
 		return fmt.Errorf("seed: organisations: %w", err)
 	}
@@ -78,6 +83,29 @@ func Base(ctx context.Context, d Deps) error {
 		return fmt.Errorf("seed: catalog: %w", err)
 	}
 	return nil
+}
+
+// markStarted records the first start: now on a new database; on one
+// from before the record, when its organisations were seeded, which was
+// its first start. Scheduled reports begin after it.
+func markStarted(ctx context.Context, d Deps) error {
+	if t, err := d.DB.Started(ctx); err != nil || !t.IsZero() {
+		return err
+	}
+	return d.DB.InTx(ctx, func(tx *db.Tx) error {
+		at := d.Now()
+		var v string
+		err := tx.QueryRow(ctx, "SELECT value FROM meta WHERE key = 'seed.orgs'").Scan(&v)
+		switch {
+		case err == nil:
+			if t, perr := time.Parse(time.RFC3339, v); perr == nil {
+				at = t
+			}
+		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+		return db.MarkStarted(ctx, tx, at)
+	})
 }
 
 type orgNode struct {

@@ -5,7 +5,10 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"maps"
+	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +16,8 @@ import (
 
 	"zwfw"
 	"zwfw/internal/account"
+	"zwfw/internal/calendar"
+	"zwfw/internal/casework"
 	"zwfw/internal/catalog"
 	"zwfw/internal/db"
 	"zwfw/internal/db/dbtest"
@@ -248,5 +253,94 @@ func TestCaseFilesNeverBecomeCatalogDownloads(t *testing.T) {
 	_, err = dp.Catalog.Update(ctx, zwfw.System, it.Code, it, "换样表", it.Version)
 	if zwfw.ErrorCode(err) != zwfw.EINVALID || !strings.Contains(zwfw.ErrorMessage(err), "不存在") {
 		t.Fatalf("case file attached to an item: %v", err)
+	}
+}
+
+// The first start is recorded once; a database seeded before the record
+// existed gets the time its county was seeded, which was its first start.
+func TestFirstStartRecorded(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		dp := deps(t, d)
+		if err := seed.Base(ctx, dp); err != nil {
+			t.Fatal(err)
+		}
+		if at, err := d.Started(ctx); err != nil || !at.Equal(dp.Now()) {
+			t.Fatalf("first start %v (%v), want %v", at, err, dp.Now())
+		}
+		later := dp
+		later.Now = func() time.Time { return dp.Now().AddDate(0, 1, 0) }
+		if err := seed.Base(ctx, later); err != nil {
+			t.Fatal(err)
+		}
+		if at, err := d.Started(ctx); err != nil || !at.Equal(dp.Now()) {
+			t.Fatalf("a second start moved the first to %v (%v)", at, err)
+		}
+		// An older database: no record, seeded in March.
+		if _, err := d.Exec(ctx, "DELETE FROM meta WHERE key = 'platform.started'"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.Exec(ctx, "UPDATE meta SET value = '2026-03-02T10:00:00+08:00' WHERE key = 'seed.orgs'"); err != nil {
+			t.Fatal(err)
+		}
+		if err := seed.Base(ctx, later); err != nil {
+			t.Fatal(err)
+		}
+		if at, err := d.Started(ctx); err != nil || !at.Equal(time.Date(2026, 3, 2, 10, 0, 0, 0, db.Zone)) {
+			t.Fatalf("an older database's first start %v (%v), want when it was seeded", at, err)
+		}
+	})
+}
+
+// TestReadmeProgressExample: the serial number and query code README gives
+// for the public progress page open a case of a freshly seeded demo, and
+// every demo case's query code is the same in every demo.
+func TestReadmeProgressExample(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("办件编号 `(\\d{6,9}-\\d{8}-\\d{5})`，查询码 `(\\d{6})`").FindSubmatch(readme)
+	if m == nil {
+		t.Fatal("README gives no demo serial number and query code (办件编号 `…`，查询码 `…`)")
+	}
+	serial, code := string(m[1]), string(m[2])
+	codes := map[string]map[string]string{}
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		dp := deps(t, d)
+		for _, step := range []func(context.Context, seed.Deps) error{seed.Base, seed.Demo, seed.DemoCases} {
+			if err := step(ctx, dp); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cases := casework.NewService(d, dp.Catalog, calendar.New(d, dp.Now), dp.Now)
+		p, err := cases.PublicProgress(ctx, serial, code, "192.0.2.1")
+		if err != nil {
+			t.Fatalf("README's %s / %s: %v", serial, code, err)
+		}
+		if p.Status != casework.Archived || len(p.Steps) < 5 {
+			t.Errorf("README's example is %s with %d steps, want an archived case with its whole timeline", p.Status, len(p.Steps))
+		}
+		// The notices print the code the case has.
+		var stale int
+		if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM case_notices n JOIN cases c ON c.id = n.case_id
+			WHERE n.content NOT LIKE '%"query_code":"' || c.query_code || '"%'`).Scan(&stale); err != nil || stale != 0 {
+			t.Errorf("%d demo notices print another query code than their case's (%v)", stale, err)
+		}
+		rows, err := d.Query(ctx, "SELECT serial, query_code FROM cases")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		codes[string(d.Dialect)] = map[string]string{}
+		for rows.Next() {
+			var s, c string
+			rows.Scan(&s, &c)
+			codes[string(d.Dialect)][s] = c
+		}
+	})
+	if sq, pg := codes["sqlite"], codes["postgres"]; sq != nil && pg != nil && !maps.Equal(sq, pg) {
+		t.Errorf("two demos have different serial numbers or query codes:\n%v\n%v", sq, pg)
 	}
 }

@@ -55,7 +55,8 @@ const dueHour = 8
 // each working day, the weekly summary of the last week, the monthly
 // bulletin of the last month, the quarterly assessment of the last quarter —
 // from 08:00. A due report stays due until it exists, so a missed run
-// catches up. The working-day calendar (with local adjustments) is read
+// catches up; a period that ended before the platform's first start is
+// never due. The working-day calendar (with local adjustments) is read
 // from the database, hence the context.
 func (r *Reports) ScheduledReports(ctx context.Context, now time.Time) ([]ReportRequest, error) {
 	now = now.In(db.Zone)
@@ -70,8 +71,19 @@ func (r *Reports) ScheduledReports(ctx context.Context, now time.Time) ([]Report
 	if o, err := r.scope(ctx, r.county); err == nil {
 		place = o.path
 	}
+	// Nothing is published for a period that ended before the platform
+	// first started: it has no cases, and a first start would otherwise
+	// publish 季考核〔…〕1号 of an empty quarter.
+	started, err := r.db.Started(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var out []ReportRequest
 	for _, k := range reportKinds {
+		due := k.period.due(today)
+		if p, ok := k.period.read(due); ok && !started.IsZero() && !p.to.AddDate(0, 0, 1).After(started) {
+			continue
+		}
 		if k.period.workdaysOnly {
 			if now.Hour() < dueHour {
 				continue // the day's own report waits for the morning
@@ -84,7 +96,7 @@ func (r *Reports) ScheduledReports(ctx context.Context, now time.Time) ([]Report
 				continue
 			}
 		}
-		out = append(out, ReportRequest{Kind: k.code, Period: k.period.due(today), Org: r.county})
+		out = append(out, ReportRequest{Kind: k.code, Period: due, Org: r.county})
 	}
 	return out, nil
 }

@@ -319,3 +319,43 @@ func TestScheduledReports(t *testing.T) {
 		}
 	})
 }
+
+// TestNoReportsBeforeFirstStart: a platform first started on Wednesday
+// 2026-11-25 publishes no 周考勤 of the week before, no 月通报 of October and
+// no 季考核 of the third quarter — they would report on nothing — but the
+// week, month and quarter it started in are reported when they end.
+func TestNoReportsBeforeFirstStart(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := setup(t, d, "2026-11-25") // the seed records the first start at 09:30
+		at := func(s string) time.Time {
+			tm, err := time.ParseInLocation("2006-01-02 15:04", s, db.Zone)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return tm
+		}
+		for _, c := range []struct{ at, want string }{
+			{"2026-11-25 10:00", "daily:2026-11-25"},
+			{"2026-11-30 09:00", "daily:2026-11-30 weekly:2026-W48"},
+			{"2026-12-01 09:00", "daily:2026-12-01 weekly:2026-W48 monthly:2026-11"},
+			{"2027-01-04 09:00", "daily:2027-01-04 weekly:2026-W53 monthly:2026-12 quarterly:2026-Q4"},
+		} {
+			rs, err := e.reports.ScheduledReports(e.ctx, at(c.at))
+			var got []string
+			for _, r := range rs {
+				got = append(got, r.Kind+":"+r.Period)
+			}
+			if err != nil || strings.Join(got, " ") != c.want {
+				t.Errorf("%s: %s (%v), want %s", c.at, strings.Join(got, " "), err, c.want)
+			}
+		}
+		e.now = at("2026-11-25 10:00")
+		made, err := e.reports.GenerateDue(e.ctx, e.now)
+		if err != nil || len(made) != 1 || made[0].Kind != supervision.Daily {
+			t.Fatalf("the first day published %d reports (%v), want the daily check alone", len(made), err)
+		}
+		if n := count(t, d, "SELECT COUNT(*) FROM reports WHERE kind IN ('weekly', 'monthly', 'quarterly')"); n != 0 {
+			t.Fatalf("%d reports of periods before the first start", n)
+		}
+	})
+}
