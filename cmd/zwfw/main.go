@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"syscall"
+	"time"
 
 	"zwfw/internal/app"
 	"zwfw/internal/config"
@@ -44,6 +45,7 @@ const usage = `zwfw — 县级“互联网+政务服务”平台
   zwfw backup prune     按 ZWFW_BACKUP_KEEP 清理备份目录
   zwfw restore 文件      把备份恢复到空的数据目录（和空的数据库）
   zwfw keys rotate      轮换个人信息数据密钥：用新密钥分批重新加密身份证号、电话和地址（进度输出到标准错误，中断后再次运行即继续），完成后删除旧密钥
+  zwfw doctor           检查部署：数据目录和密钥的权限、TLS 反向代理、最近的备份、明年的节假日数据、磁盘空间，并说明如何处理
   zwfw bench            性能测试：完整办件流程、办件查询和 /healthz 的吞吐量与延迟（zwfw bench -h 查看参数）
   zwfw bench generate   生成一个县三年的办件数据（--cases 1000000 --data-dir 目录 或 --postgres 地址），并重建监管统计
   zwfw bench dashboard  在生成的数据上测试监管数据接口（全县与乡镇、本年与本月）的吞吐量与延迟
@@ -68,7 +70,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	case "bench":
 		return runBench(ctx, args, getenv, stdout, stderr)
-	case "serve", "migrate", "seed", "audit", "backup", "restore", "keys":
+	case "serve", "migrate", "seed", "audit", "backup", "restore", "keys", "doctor":
 	default:
 		fmt.Fprint(stderr, usage)
 		config.Usage(stderr)
@@ -129,6 +131,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runAudit(ctx, cfg, log, rest, stdout)
 	case "backup", "restore":
 		return runBackup(ctx, cfg, cmd, rest, stdout, stderr)
+	case "doctor":
+		return runDoctor(cfg, time.Now(), stdout)
 	case "keys":
 		return runKeys(ctx, cfg, log, rest, stdout, stderr)
 	}
