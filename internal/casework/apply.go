@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
 	"zwfw"
 	"zwfw/internal/account/ident"
 	"zwfw/internal/audit"
@@ -114,7 +115,7 @@ func (s *Service) Apply(ctx context.Context, actor *zwfw.Actor, in ApplyInput) (
 		if in.Accept {
 			return nil, zwfw.Errorf(zwfw.EFORBIDDEN, "网上申请由窗口受理，申请人不能自行受理")
 		}
-	case actor.Has(zwfw.RoleWindow):
+	case MayFileAtWindow(actor) == nil:
 		channel = ChannelWindow
 		if in.Applicant == nil {
 			return nil, invalid("applicant", "窗口代办须填写申请人的姓名、证件号码和联系电话")

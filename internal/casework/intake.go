@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
 	"zwfw"
 	"zwfw/internal/calendar"
 	"zwfw/internal/catalog"
@@ -236,4 +237,28 @@ func (a *act) upper() (*org.Org, error) {
 		return nil, zwfw.Errorf(zwfw.ECONFLICT, "没有找到上级（市级）政务服务中心，无法上报")
 	}
 	return org.Lookup(a.ctx, a.tx, code)
+}
+
+var (
+	errNotWindow     = zwfw.Errorf(zwfw.EFORBIDDEN, "窗口收件仅供窗口人员使用。")
+	errPadNotOffered = zwfw.Errorf(zwfw.EFORBIDDEN, "评价器由窗口人员交给申请人使用。")
+)
+
+// MayFileAtWindow says whether a may file applications at a window for
+// walk-in applicants (窗口收件): window staff only.
+func MayFileAtWindow(a *zwfw.Actor) error {
+	if a == nil || a.Kind != zwfw.KindStaff || !a.Has(zwfw.RoleWindow) {
+		return errNotWindow
+	}
+	return nil
+}
+
+// MayHandOverPad says whether a may hand the evaluation pad (评价器) to an
+// applicant at the window: the staff of the machine's evaluate row, the
+// window.
+func MayHandOverPad(a *zwfw.Actor) error {
+	if a == nil || a.Kind != zwfw.KindStaff || !a.Has(zwfw.RoleWindow) {
+		return errPadNotOffered
+	}
+	return nil
 }

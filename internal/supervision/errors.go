@@ -189,11 +189,23 @@ func NewErrors(d *db.DB, now func() time.Time) *Errors { return &Errors{db: d, n
 // supervisor (电子监察).
 func isSupervisor(a *zwfw.Actor) bool { return a != nil && a.Has(zwfw.RoleSupervisor) }
 
+// errNotRegistrar refuses an error registration by anyone but a supervisor.
+var errNotRegistrar = zwfw.Errorf(zwfw.EFORBIDDEN, "只有电子监察人员可以登记差错")
+
+// MayRegisterErrors says whether a may register errors (差错登记, §5(4)):
+// electronic supervisors only. Pages offer the form on its answer.
+func MayRegisterErrors(a *zwfw.Actor) error {
+	if !isSupervisor(a) {
+		return errNotRegistrar
+	}
+	return nil
+}
+
 // Register records a new error, its evidence, the audit entry and the
 // notifications to the person (or the window's staff) in one transaction.
 func (s *Errors) Register(ctx context.Context, actor *zwfw.Actor, in ErrorInput) (*ErrorRecord, error) {
-	if !isSupervisor(actor) {
-		return nil, zwfw.Errorf(zwfw.EFORBIDDEN, "只有电子监察人员可以登记差错")
+	if err := MayRegisterErrors(actor); err != nil {
+		return nil, err
 	}
 	now := s.now()
 	var v zwfw.Invalid

@@ -78,9 +78,9 @@ func NewReports(d *db.DB, cal *calendar.Calendar, county string, now func() time
 	return &Reports{db: d, cal: cal, now: now, rule: rule, county: county, tpl: reportTemplates()}
 }
 
-// mayGenerate: supervisors and administrators, within their subtree; the
-// system for scheduled reports.
-func mayGenerate(a *zwfw.Actor) bool {
+// MayGenerateReports: supervisors and administrators, within their subtree;
+// the system for scheduled reports.
+func MayGenerateReports(a *zwfw.Actor) bool {
 	return a != nil && (a.Kind == zwfw.KindSystem || a.HasAny(zwfw.RoleSupervisor, zwfw.RoleAdmin))
 }
 
@@ -119,7 +119,7 @@ func (r *Reports) generate(ctx context.Context, actor *zwfw.Actor, kind, periodT
 	if actor == nil {
 		return nil, zwfw.Errorf(zwfw.EUNAUTHORIZED, "请先登录")
 	}
-	if !mayGenerate(actor) {
+	if !MayGenerateReports(actor) {
 		return nil, zwfw.Errorf(zwfw.EFORBIDDEN, "只有电子监察人员和系统管理员可以生成报表")
 	}
 	k, err := kindOf(kind)

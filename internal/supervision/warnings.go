@@ -584,6 +584,13 @@ func (w *Warnings) recipients(ctx context.Context, tx *db.Tx, k key, wt *want) (
 	return out, nil
 }
 
+// MayViewWarnings says who may read the warning list: supervisors,
+// windows, reviewers and administrators (and the system).
+func MayViewWarnings(a *zwfw.Actor) bool {
+	return a != nil && (a.Kind == zwfw.KindSystem ||
+		(a.IsStaff() && a.HasAny(zwfw.RoleSupervisor, zwfw.RoleWindow, zwfw.RoleReviewer, zwfw.RoleAdmin)))
+}
+
 // Warning is one active warning as lists show it.
 type Warning struct {
 	Serial     string    `json:"serial"`
@@ -620,8 +627,7 @@ func (w *Warnings) List(ctx context.Context, actor *zwfw.Actor, f WarningFilter)
 	if actor == nil {
 		return nil, 0, zwfw.Errorf(zwfw.EUNAUTHORIZED, "请先登录")
 	}
-	if actor.Kind != zwfw.KindSystem && (!actor.IsStaff() ||
-		!actor.HasAny(zwfw.RoleSupervisor, zwfw.RoleWindow, zwfw.RoleReviewer, zwfw.RoleAdmin)) {
+	if !MayViewWarnings(actor) {
 		return nil, 0, zwfw.Errorf(zwfw.EFORBIDDEN, "只有电子监察、窗口、审核人员和管理员可以查看预警")
 	}
 	where, args := orgscope.Of(actor).Where("c.org_path", "c.dept_path", "w.dept_path").And("w.cleared_at = 0").Conds()

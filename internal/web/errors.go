@@ -40,7 +40,7 @@ func (s *server) errorsPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.render(w, r, http.StatusOK, "sup_errors", supErrorsPage{base: s.supBase(w, r, "差错登记", "errors"), Errors: list, Total: total, State: st,
 		States:      []string{supervision.ErrRegistered, supervision.ErrResponded, supervision.ErrAppealed, supervision.ErrConfirmed, supervision.ErrRevoked},
-		MayRegister: a.Has(zwfw.RoleSupervisor), StateName: supervision.ErrorStateName})
+		MayRegister: supervision.MayRegisterErrors(a) == nil, StateName: supervision.ErrorStateName})
 	return nil
 }
 
@@ -56,8 +56,8 @@ type supErrorNewPage struct {
 
 func (s *server) renderErrorNew(w http.ResponseWriter, r *http.Request, st int, in supervision.ErrorInput, err error) error {
 	a := actor(r)
-	if !a.Has(zwfw.RoleSupervisor) {
-		return zwfw.Errorf(zwfw.EFORBIDDEN, "只有电子监察人员可以登记差错")
+	if err := supervision.MayRegisterErrors(a); err != nil {
+		return err
 	}
 	all, lerr := s.d.Orgs.List(r.Context(), a.OrgPath)
 	if lerr != nil {
@@ -92,8 +92,8 @@ func (s *server) errorRegister(w http.ResponseWriter, r *http.Request) error {
 	a := actor(r)
 	in := supervision.ErrorInput{Kind: r.PostFormValue("kind"), Window: r.PostFormValue("window"), Staff: strings.TrimSpace(r.PostFormValue("staff")),
 		Case: strings.TrimSpace(r.PostFormValue("case")), Description: r.PostFormValue("description"), OccurredOn: strings.TrimSpace(r.PostFormValue("occurred_on"))}
-	if !a.Has(zwfw.RoleSupervisor) {
-		return zwfw.Errorf(zwfw.EFORBIDDEN, "只有电子监察人员可以登记差错")
+	if err := supervision.MayRegisterErrors(a); err != nil {
+		return err
 	}
 	if r.MultipartForm != nil {
 		for _, fh := range r.MultipartForm.File["evidence"] {

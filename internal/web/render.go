@@ -115,7 +115,7 @@ func (b base) CanCatalog() bool { return b.Actor != nil && canCatalog(b.Actor) }
 func (b base) CanAdmin() bool   { return b.Actor != nil && canAdmin(b.Actor) }
 
 // CanSeeWarnings shows the warning list (预警督办) in the menu.
-func (b base) CanSeeWarnings() bool { return b.Actor != nil && canSupervise(b.Actor) }
+func (b base) CanSeeWarnings() bool { return supervision.MayViewWarnings(b.Actor) }
 
 // Staff reports whether the signed-in user is a staff account.
 func (b base) Staff() bool { return b.Actor != nil && b.Actor.IsStaff() }

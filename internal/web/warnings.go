@@ -17,12 +17,6 @@ import (
 
 func init() { pages = append(pages, "supervision_warnings") }
 
-// canSupervise says who may open the warning list (the service checks
-// again): supervisors, windows, reviewers and administrators.
-func canSupervise(a *zwfw.Actor) bool {
-	return a.HasAny(zwfw.RoleSupervisor, zwfw.RoleWindow, zwfw.RoleReviewer, zwfw.RoleAdmin)
-}
-
 type warningRow struct {
 	supervision.Warning
 	Class string // due-late, due-warn
@@ -71,7 +65,7 @@ func (p *warningsPage) Set() bool {
 func (s *server) warningsPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	a := actor(r)
-	if !canSupervise(a) {
+	if !supervision.MayViewWarnings(a) {
 		return zwfw.Errorf(zwfw.EFORBIDDEN, "只有电子监察、窗口、审核人员和管理员可以查看预警")
 	}
 	qv := r.URL.Query()

@@ -529,8 +529,8 @@ func (s *server) workEvaluate(w http.ResponseWriter, r *http.Request) error {
 
 func (s *server) renderEvaluate(w http.ResponseWriter, r *http.Request, fail error, st int) error {
 	a := actor(r)
-	if !a.Has(zwfw.RoleWindow) {
-		return zwfw.Errorf(zwfw.EFORBIDDEN, "评价器由窗口人员交给申请人使用。")
+	if err := casework.MayHandOverPad(a); err != nil {
+		return err
 	}
 	c, err := s.d.Cases.Get(r.Context(), a, r.PathValue("serial"))
 	if err != nil {

@@ -55,8 +55,8 @@ func (p *newPage) Fees() bool { return p.Item != nil && len(p.Item.Fees) > 0 }
 func (s *server) workNew(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	a := actor(r)
-	if !a.Has(zwfw.RoleWindow) {
-		return zwfw.Errorf(zwfw.EFORBIDDEN, "窗口收件仅供窗口人员使用。")
+	if err := casework.MayFileAtWindow(a); err != nil {
+		return err
 	}
 	p, err := s.newPage(w, r)
 	if err != nil {
@@ -142,8 +142,8 @@ func (s *server) workNewPost() handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		ctx := r.Context()
 		a := actor(r)
-		if !a.Has(zwfw.RoleWindow) {
-			return zwfw.Errorf(zwfw.EFORBIDDEN, "窗口收件仅供窗口人员使用。")
+		if err := casework.MayFileAtWindow(a); err != nil {
+			return err
 		}
 		p, err := s.newPage(w, r)
 		if err != nil {
