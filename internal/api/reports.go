@@ -99,7 +99,7 @@ func handleGetReport(reps *supervision.Reports) handler {
 			}
 			h := w.Header()
 			h.Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-			h.Set("Content-Disposition", attachment(fmt.Sprintf("report-%d.xlsx", rep.ID), rep.FileName("xlsx")))
+			h.Set("Content-Disposition", files.Attachment(fmt.Sprintf("report-%d.xlsx", rep.ID), rep.FileName("xlsx")))
 			_, err = w.Write(b)
 			return err
 		}

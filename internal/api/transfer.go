@@ -14,6 +14,7 @@ import (
 
 	"zwfw"
 	"zwfw/internal/catalog"
+	"zwfw/internal/files"
 	"zwfw/internal/org"
 )
 
@@ -55,32 +56,11 @@ func handleExport(cat *catalog.Service, orgs *org.Service, now func() time.Time)
 		}
 		day := now().In(zwfw.Zone).Format("20060102")
 		w.Header().Set("Content-Type", ctype)
-		w.Header().Set("Content-Disposition", attachment("zwfw-catalog-"+day+"."+format, "政务服务事项清单-"+day+"."+format))
+		w.Header().Set("Content-Disposition", files.Attachment("zwfw-catalog-"+day+"."+format, "政务服务事项清单-"+day+"."+format))
 		w.Header().Set("Content-Length", fmt.Sprint(buf.Len()))
 		_, _ = w.Write(buf.Bytes())
 		return nil
 	}
-}
-
-// attachment is a Content-Disposition for a download named name, with an
-// ASCII fallback for old clients and the UTF-8 name in RFC 5987 filename*.
-func attachment(fallback, name string) string {
-	return fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, fallback, rfc5987(name))
-}
-
-// rfc5987 percent-encodes every byte outside RFC 5987's attr-char.
-func rfc5987(s string) string {
-	const attrChar = "!#$&+-.^_`|~"
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || strings.IndexByte(attrChar, c) >= 0 {
-			b.WriteByte(c)
-		} else {
-			fmt.Fprintf(&b, "%%%02X", c)
-		}
-	}
-	return b.String()
 }
 
 // handleImport applies a whole catalog file in one transaction: a JSON

@@ -22,6 +22,7 @@ import (
 	"github.com/emmansun/gmsm/smx509"
 
 	"zwfw/internal/db"
+	"zwfw/internal/keyfile"
 )
 
 // Files of the checkpoints in the data directory.
@@ -72,7 +73,7 @@ type Checkpoints struct {
 // OpenCheckpoints opens the checkpoints of dataDir, creating the SM2 key
 // pair the first time.
 func OpenCheckpoints(dataDir string) (*Checkpoints, error) {
-	der, err := readOrCreate(filepath.Join(dataDir, SignKeyFile), func() ([]byte, error) {
+	der, err := keyfile.ReadOrCreate(filepath.Join(dataDir, SignKeyFile), func() ([]byte, error) {
 		k, err := sm2.GenerateKey(rand.Reader)
 		if err != nil {
 			return nil, err

@@ -7,8 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -16,6 +14,7 @@ import (
 	"github.com/emmansun/gmsm/sm3"
 
 	"zwfw/internal/db"
+	"zwfw/internal/keyfile"
 )
 
 // Keys are the audit log's secrets, kept outside the database: every entry
@@ -65,7 +64,7 @@ func LoadKeys(dataDir, env string) (*Keys, error) {
 	if env != "" {
 		return NewKeys(env)
 	}
-	secret, err := readOrCreate(filepath.Join(dataDir, KeyFile), func() ([]byte, error) {
+	secret, err := keyfile.ReadOrCreate(filepath.Join(dataDir, KeyFile), func() ([]byte, error) {
 		var b [32]byte
 		if _, err := rand.Read(b[:]); err != nil {
 			return nil, err
@@ -76,44 +75,6 @@ func LoadKeys(dataDir, env string) (*Keys, error) {
 		return nil, fmt.Errorf("audit: key file: %w", err)
 	}
 	return NewKeys(string(secret))
-}
-
-// readOrCreate reads path, or creates it (0600) with what make returns when
-// it does not exist. Several processes sharing a data directory may start
-// at once: exactly one creates the file, and the others wait for its
-// content.
-func readOrCreate(path string, make func() ([]byte, error)) ([]byte, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-		return nil, err
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err == nil {
-		b, err := make()
-		if err == nil {
-			_, err = f.Write(b)
-		}
-		if err == nil {
-			err = f.Sync()
-		}
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			os.Remove(path)
-			return nil, err
-		}
-		return b, nil
-	}
-	if !errors.Is(err, fs.ErrExist) {
-		return nil, err
-	}
-	for i := 0; ; i++ {
-		b, err := os.ReadFile(path)
-		if err != nil || len(strings.TrimSpace(string(b))) > 0 || i == 20 {
-			return b, err
-		}
-		time.Sleep(50 * time.Millisecond) // another process is writing it
-	}
 }
 
 // ID names the secret (a MAC of a fixed text under it), as recorded in the

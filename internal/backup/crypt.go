@@ -12,11 +12,12 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/emmansun/gmsm/sm3"
 	"github.com/emmansun/gmsm/sm4"
+
+	"zwfw/internal/keyfile"
 )
 
 // KeyFile is the backup key's file name in the data directory when
@@ -73,27 +74,14 @@ func (k *Key) ID() string { return hex.EncodeToString(k.id[:]) }
 func LoadKey(path string, create bool) (*Key, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) && create {
-		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-			return nil, err
-		}
-		var r [32]byte
-		if _, err := rand.Read(r[:]); err != nil {
-			return nil, err
-		}
-		b = []byte(hex.EncodeToString(r[:]) + "\n")
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		b, err = keyfile.ReadOrCreate(path, func() ([]byte, error) {
+			var r [32]byte
+			if _, err := rand.Read(r[:]); err != nil {
+				return nil, err
+			}
+			return []byte(hex.EncodeToString(r[:]) + "\n"), nil
+		})
 		if err != nil {
-			return nil, fmt.Errorf("备份密钥文件 %s: %w", path, err)
-		}
-		_, err = f.Write(b)
-		if err == nil {
-			err = f.Sync()
-		}
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			os.Remove(path)
 			return nil, fmt.Errorf("备份密钥文件 %s: %w", path, err)
 		}
 	} else if errors.Is(err, fs.ErrNotExist) {

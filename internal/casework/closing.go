@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
 	"zwfw"
 	"zwfw/internal/calendar"
 	"zwfw/internal/catalog"

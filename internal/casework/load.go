@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+
 	"zwfw"
 	"zwfw/internal/catalog"
 	"zwfw/internal/db"

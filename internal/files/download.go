@@ -71,7 +71,14 @@ func Disposition(name, contentType, fallback string) string {
 	if fb == "" {
 		fb = "download"
 	}
-	return fmt.Sprintf(`attachment; filename="%s%s"; filename*=UTF-8''%s`, fb, Ext(contentType), rfc5987(DownloadName(name, contentType)))
+	return Attachment(fb+Ext(contentType), DownloadName(name, contentType))
+}
+
+// Attachment is a Content-Disposition for a download named name (any
+// text, sent in RFC 5987's UTF-8 filename*) with an ASCII fallback for old
+// clients, which the caller makes safe.
+func Attachment(fallback, name string) string {
+	return fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, fallback, rfc5987(name))
 }
 
 // rfc5987 percent-encodes every byte outside RFC 5987's attr-char.

@@ -83,16 +83,22 @@ func (in *Input) check(v *zwfw.Invalid) {
 	}
 }
 
-// Create adds a node under in.ParentCode. Only administrators may, and only
-// inside their own subtree.
-func (s *Service) Create(ctx context.Context, actor *zwfw.Actor, in Input) (*Org, error) {
+// admit: only administrators (and the system) maintain the tree, and what
+// they give is normalised and valid.
+func admit(actor *zwfw.Actor, in *Input) error {
 	in.normalise()
 	if !actor.Has(zwfw.RoleAdmin) && actor.Kind != zwfw.KindSystem {
-		return nil, zwfw.Errorf(zwfw.EFORBIDDEN, "只有系统管理员可以维护机构")
+		return zwfw.Errorf(zwfw.EFORBIDDEN, "只有系统管理员可以维护机构")
 	}
 	var v zwfw.Invalid
 	in.check(&v)
-	if err := v.Err(); err != nil {
+	return v.Err()
+}
+
+// Create adds a node under in.ParentCode. Only administrators may, and only
+// inside their own subtree.
+func (s *Service) Create(ctx context.Context, actor *zwfw.Actor, in Input) (*Org, error) {
+	if err := admit(actor, &in); err != nil {
 		return nil, err
 	}
 	var created *Org
@@ -232,13 +238,7 @@ var pathCopies = []struct{ Table, Column string }{
 // its new parent; its code, state and place change only by an
 // administrator above it (Above).
 func (s *Service) Update(ctx context.Context, actor *zwfw.Actor, code string, in Input) (*Org, error) {
-	in.normalise()
-	if !actor.Has(zwfw.RoleAdmin) && actor.Kind != zwfw.KindSystem {
-		return nil, zwfw.Errorf(zwfw.EFORBIDDEN, "只有系统管理员可以维护机构")
-	}
-	var v zwfw.Invalid
-	in.check(&v)
-	if err := v.Err(); err != nil {
+	if err := admit(actor, &in); err != nil {
 		return nil, err
 	}
 	var updated *Org

@@ -3,13 +3,12 @@ package pii
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
+
+	"zwfw/internal/keyfile"
 )
 
 // KeyFile is the file in the data directory that holds the data keys when
@@ -36,7 +35,7 @@ func LoadRing(dataDir, env string) (*Ring, error) {
 		return r, nil
 	}
 	path := filepath.Join(dataDir, KeyFile)
-	b, err := readOrCreate(path)
+	b, err := keyfile.ReadOrCreate(path, func() ([]byte, error) { return []byte(newSecret() + "\n"), nil })
 	if err != nil {
 		return nil, fmt.Errorf("pii: key file %s: %w", path, err)
 	}
@@ -53,41 +52,6 @@ func newSecret() string {
 		panic("pii: no randomness: " + err.Error())
 	}
 	return hex.EncodeToString(b[:])
-}
-
-// readOrCreate reads path, or creates it (0600) with a new secret. Of
-// several processes starting at once on one data directory exactly one
-// creates it; the others wait for its content.
-func readOrCreate(path string) ([]byte, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-		return nil, err
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err == nil {
-		b := []byte(newSecret() + "\n")
-		_, err = f.Write(b)
-		if err == nil {
-			err = f.Sync()
-		}
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			os.Remove(path)
-			return nil, err
-		}
-		return b, nil
-	}
-	if !errors.Is(err, fs.ErrExist) {
-		return nil, err
-	}
-	for i := 0; ; i++ {
-		b, err := os.ReadFile(path)
-		if err != nil || len(strings.TrimSpace(string(b))) > 0 || i == 20 {
-			return b, err
-		}
-		time.Sleep(50 * time.Millisecond) // another process is writing it
-	}
 }
 
 // writeKeys replaces the key file with secrets (the current first),

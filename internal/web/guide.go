@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -207,15 +206,5 @@ func contentDisposition(name string) string {
 	if i := strings.LastIndexByte(name, '.'); i >= 0 && len(name)-i <= 6 && strings.Trim(name[i+1:], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") == "" {
 		ext = name[i:]
 	}
-	fallback := "download" + ext
-	var b strings.Builder
-	for _, c := range []byte(name) {
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', strings.IndexByte("!#$&+-.^_`|~", c) >= 0:
-			b.WriteByte(c)
-		default:
-			fmt.Fprintf(&b, "%%%02X", c)
-		}
-	}
-	return `attachment; filename="` + fallback + `"; filename*=UTF-8''` + b.String()
+	return files.Attachment("download"+ext, name)
 }

@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
 	"zwfw"
+	"zwfw/internal/files"
 	"zwfw/internal/org"
 	"zwfw/internal/supervision"
 )
@@ -85,7 +85,7 @@ func (s *server) renderReports(w http.ResponseWriter, r *http.Request, st int, f
 		return err
 	}
 	p := supReportsPage{base: s.supBase(w, r, "监察报表", "reports"), Reports: list, Total: total, Kind: kind, Kinds: supervision.ReportKinds,
-		MayGenerate: a.HasAny(zwfw.RoleSupervisor, zwfw.RoleAdmin), Defaults: supervision.DefaultPeriods(s.now()), Form: form, Error: msg}
+		MayGenerate: supervision.MayGenerateReports(a), Defaults: supervision.DefaultPeriods(s.now()), Form: form, Error: msg}
 	if p.MayGenerate {
 		p.Regions = s.regions(r)
 	}
@@ -162,7 +162,7 @@ func (s *server) reportXLSX(w http.ResponseWriter, r *http.Request) error {
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="report-%d.xlsx"; filename*=UTF-8''%s`, rep.ID, url.PathEscape(rep.FileName("xlsx"))))
+	h.Set("Content-Disposition", files.Attachment(fmt.Sprintf("report-%d.xlsx", rep.ID), rep.FileName("xlsx")))
 	h.Set("Content-Length", strconv.Itoa(len(b)))
 	_, err = w.Write(b)
 	return err
