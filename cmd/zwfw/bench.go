@@ -11,8 +11,10 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"os/exec"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -45,6 +47,8 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	item := fs.String("item", "010100100000", "item the lifecycles apply for (a 承诺件 of the county)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (server and client) to this file")
 	memprofile := fs.String("memprofile", "", "write a heap profile (in-use memory at the end of the run) to this file")
+	servers := fs.Int("servers", 0, "run the server as this many separate `zwfw serve` processes on one database (more than one: PostgreSQL only); 0 runs it inside the bench process")
+	pgbench := fs.Bool("pgbench", true, "with --postgres, run pgbench TPC-B on the same PostgreSQL server at each level as the reference")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -52,7 +56,45 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	if *servers > 1 && *pg == "" {
+		return fmt.Errorf("bench: several server processes share a PostgreSQL database: give --postgres")
+	}
 	base, dbName := *target, "external server"
+	var more []string
+	var children []*exec.Cmd
+	if base == "" && *servers > 0 {
+		dir, err := os.MkdirTemp("", "zwfw-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		env := []string{"ZWFW_DATA_DIR=" + dir, "ZWFW_DEMO=1", "ZWFW_ADMIN_PASSWORD=Bench@2026x", "ZWFW_LOG_LEVEL=warn"}
+		dbName = "SQLite (" + dir + ")"
+		if *pg != "" {
+			u, drop, err := freshSchema(*pg)
+			if err != nil {
+				return err
+			}
+			defer drop()
+			env = append(env, "ZWFW_DATABASE_URL="+u)
+			dbName = "PostgreSQL (fresh schema)"
+		}
+		dbName += fmt.Sprintf(", %d server process(es)", *servers)
+		fmt.Fprintln(stderr, "bench: seeding a fresh county …")
+		for i := 0; i < *servers; i++ {
+			cmd, u, err := startServer(ctx, env, stderr)
+			if err != nil {
+				return err
+			}
+			children = append(children, cmd)
+			defer stopServer(cmd)
+			if i == 0 {
+				base = u
+			} else {
+				more = append(more, u)
+			}
+		}
+	}
 	if base == "" {
 		cfg, _, err := config.Load("zwfw bench", nil, getenv, stderr)
 		if err != nil {
@@ -104,8 +146,28 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		defer pprof.StopCPUProfile()
 	}
-	res, err := bench.Run(ctx, bench.Options{URL: base, Concurrency: levels, Duration: *dur, Item: *item, Centre: "610923C",
-		Window: "county.window", Reviewer: "county.reviewer", Password: seed.DemoPassword, Progress: stderr})
+	o := bench.Options{URL: base, More: more, Concurrency: levels, Duration: *dur, Item: *item, Centre: "610923C",
+		Window: "county.window", Reviewer: "county.reviewer", Password: seed.DemoPassword, Progress: stderr}
+	if *target == "" {
+		o.CPU = func() time.Duration {
+			t := selfCPU()
+			for _, c := range children {
+				t += procCPU(c.Process.Pid)
+			}
+			if *pg != "" {
+				t += postgresCPU()
+			}
+			return t
+		}
+	}
+	if *pg != "" && *pgbench {
+		ref, err := newPgbench(ctx, *pg, slices.Max(levels), stderr)
+		if err != nil {
+			return err
+		}
+		o.Reference = ref
+	}
+	res, err := bench.Run(ctx, o)
 	if err != nil {
 		return err
 	}
@@ -122,15 +184,21 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	host, _ := os.Hostname()
 	title := fmt.Sprintf("%s — %s, %d CPU, %s, %s", time.Now().Format("2006-01-02"), dbName, runtime.NumCPU(), runtime.Version(), host)
 	bench.Markdown(stdout, title, res)
-	if *target == "" {
-		fmt.Fprintf(stdout, "Peak resident memory of the bench process (server and load generator together): %s.\n\n", peakRSS())
+	switch {
+	case len(children) > 0:
+		for i, c := range children {
+			fmt.Fprintf(stdout, "Peak resident memory of server process %d (VmHWM): %s.\n", i+1, peakRSS(c.Process.Pid))
+		}
+		fmt.Fprintf(stdout, "Peak resident memory of the load generator: %s.\n\n", peakRSS(os.Getpid()))
+	case *target == "":
+		fmt.Fprintf(stdout, "Peak resident memory of the bench process (server and load generator together): %s.\n\n", peakRSS(os.Getpid()))
 	}
 	return nil
 }
 
-// peakRSS reads the process's peak resident set size (VmHWM) on Linux.
-func peakRSS() string {
-	b, err := os.ReadFile("/proc/self/status")
+// peakRSS reads a process's peak resident set size (VmHWM) on Linux.
+func peakRSS(pid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return "unknown"
 	}

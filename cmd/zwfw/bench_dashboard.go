@@ -75,7 +75,7 @@ func runGenerate(ctx context.Context, args []string, getenv func(string) string,
 	// Resident memory includes the pages of the SQLite file it maps
 	// (mmap_size, up to 256 MB): file-backed, not the generator's own.
 	fmt.Fprintf(stdout, "generated %d cases into %s in %s; peak resident memory %s (Go heap obtained from the OS: %d MB)\n",
-		*n, name, time.Since(start).Round(time.Second), peakRSS(), ms.HeapSys>>20)
+		*n, name, time.Since(start).Round(time.Second), peakRSS(os.Getpid()), ms.HeapSys>>20)
 	return nil
 }
 
@@ -167,7 +167,7 @@ func runDashboard(ctx context.Context, args []string, getenv func(string) string
 	bench.DashboardMarkdown(stdout, title, res)
 	fmt.Fprintln(stdout, "CPU ms/req: CPU time (user and system) of this process — server and load generator; not PostgreSQL's own processes — per request of the view.")
 	fmt.Fprintln(stdout)
-	fmt.Fprintf(stdout, "Peak resident memory of the bench process (server and load generator together): %s.\n\n", peakRSS())
+	fmt.Fprintf(stdout, "Peak resident memory of the bench process (server and load generator together): %s.\n\n", peakRSS(os.Getpid()))
 	return nil
 }
 

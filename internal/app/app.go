@@ -21,6 +21,7 @@ import (
 	"zwfw/internal/audit"
 	"zwfw/internal/calendar"
 	"zwfw/internal/casework"
+	"zwfw/internal/casework/rollup"
 	"zwfw/internal/catalog"
 	"zwfw/internal/config"
 	"zwfw/internal/db"
@@ -393,9 +394,17 @@ func (a *App) ServeOn(ctx context.Context, ln net.Listener, ready func(addr stri
 		defer close(chained)
 		audit.RunChainer(dctx, a.DB, a.Checkpoints, time.Second, a.Config.AuditInterval, a.Log)
 	}()
+	// Each process also folds the queued rollup changes (PostgreSQL only:
+	// casework/rollup/pending.go), and what is left on the way out.
+	folded := make(chan struct{})
+	go func() {
+		defer close(folded)
+		rollup.RunFolder(dctx, a.DB, 200*time.Millisecond, a.Log)
+	}()
 	defer func() {
 		stopDispatch()
 		<-chained
+		<-folded
 	}()
 	// Background jobs (deadline warnings …): with several processes each
 	// works the queue, and each job is taken by one of them.

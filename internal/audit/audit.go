@@ -105,7 +105,8 @@ func RecordFor(ctx context.Context, tx *db.Tx, orgID int64, at time.Time, actor 
 	}
 	e.Nonce = hex.EncodeToString(nonce[:])
 	e.MAC = k.mac(k.chain, &e)
-	if _, err := tx.Exec(ctx, `INSERT INTO audit_log (at, logged_at, org_id, actor_id, actor_name, action, object, detail, nonce, mac)
+	// Sent with the transaction's next statement or its commit (db.Later).
+	if err := tx.Later(ctx, nil, `INSERT INTO audit_log (at, logged_at, org_id, actor_id, actor_name, action, object, detail, nonce, mac)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		db.Millis(e.At), db.Millis(e.LoggedAt), nullID(e.OrgID), nullID(e.ActorID), e.ActorName, action, object, string(raw), e.Nonce, e.MAC); err != nil {
 		return fmt.Errorf("audit: append: %w", err)

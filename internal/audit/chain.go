@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"zwfw/internal/db"
@@ -77,11 +78,10 @@ func chain(ctx context.Context, d *db.DB) (int, []int64, error) {
 				if e.MAC == "" || e.MAC != k.mac(h.chainID, e) {
 					badHere = append(badHere, e.Pos)
 				}
-				if _, err := tx.Exec(ctx, "UPDATE audit_log SET pos = ?, prev_hash = ?, hash = ? WHERE id = ? AND pos IS NULL",
-					e.Pos, e.PrevHash, e.Hash, e.ID); err != nil {
-					return err
-				}
 				prev = e.Hash
+			}
+			if err := link(ctx, tx, batch); err != nil {
+				return err
 			}
 			if len(batch) > 0 {
 				if _, err := tx.Exec(ctx, "UPDATE audit_head SET pos = ?, hash = ? WHERE id = 1", pos, prev); err != nil {
@@ -100,6 +100,42 @@ func chain(ctx context.Context, d *db.DB) (int, []int64, error) {
 			return total, bad, nil
 		}
 	}
+}
+
+// linkRows are the numbers of entries one UPDATE links: a few fixed
+// sizes, so that the statements prepared and cached stay few.
+var linkRows = []int{256, 64, 16, 4, 1}
+
+// link writes the positions and hashes of the batch, up to 256 entries a
+// statement: a few round trips for what the servers logged in a second,
+// instead of one per entry.
+func link(ctx context.Context, tx *db.Tx, batch []Entry) error {
+	for len(batch) > 0 {
+		n := 1
+		for _, r := range linkRows {
+			if r <= len(batch) {
+				n = r
+				break
+			}
+		}
+		part := batch[:n]
+		batch = batch[len(part):]
+		var b strings.Builder
+		b.WriteString("UPDATE audit_log SET pos = v.column2, prev_hash = v.column3, hash = v.column4 FROM (VALUES ")
+		args := make([]any, 0, 4*len(part))
+		for i, e := range part {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT))")
+			args = append(args, e.ID, e.Pos, e.PrevHash, e.Hash)
+		}
+		b.WriteString(") AS v WHERE audit_log.id = v.column1 AND audit_log.pos IS NULL")
+		if _, err := tx.Exec(ctx, b.String(), args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // RunChainer links new entries every interval until ctx ends, and writes a

@@ -23,6 +23,7 @@ import (
 // Options say what to run.
 type Options struct {
 	URL         string        // base URL of the server
+	More        []string      // base URLs of more server processes on the same database: requests go to each in turn
 	Concurrency []int         // client concurrency levels
 	Duration    time.Duration // per level and workload
 	Item        string        // the item lifecycles apply for
@@ -31,6 +32,16 @@ type Options struct {
 	Reviewer    string        // reviewer's username
 	Password    string        // their password
 	Progress    io.Writer     // progress lines
+
+	// CPU, when set, returns the CPU time used so far by everything the
+	// run loads: this process, the servers and the database's processes.
+	// Each workload then reports its CPU per request, a figure that other
+	// work on a shared machine inflates far less than latency.
+	CPU func() time.Duration
+	// Reference, when set, runs a reference workload of the database
+	// itself (pgbench TPC-B) at the level's concurrency for d, and returns
+	// its transactions per second and CPU per transaction.
+	Reference func(ctx context.Context, conc int, d time.Duration) (tps float64, cpu time.Duration, err error)
 }
 
 // Stats are the timings of one kind of request.
@@ -52,6 +63,13 @@ type Level struct {
 	Requests    []Stats // per step of the lifecycle
 	Lookup      Stats   // GET /api/v1/cases/{serial}
 	Healthz     Stats   // reference
+	Writes      float64 // case write requests per second (lifecycles × 5)
+
+	// CPU per lifecycle, lookup and /healthz request (when Options.CPU).
+	LifecycleCPU, LookupCPU, HealthzCPU time.Duration
+	// The database's own reference (when Options.Reference).
+	RefTPS float64
+	RefCPU time.Duration
 }
 
 type recorder struct {
@@ -95,15 +113,28 @@ func pct(sorted []time.Duration, p int) time.Duration {
 	return sorted[i]
 }
 
-// client is an HTTP client with one kept-alive connection per worker.
+// client is an HTTP client with one kept-alive connection per worker and
+// server; with several servers it sends each request to the next one.
 type client struct {
-	base string
-	hc   *http.Client
+	bases []string
+	next  atomic.Uint64
+	hc    *http.Client
 }
 
-func newClient(base string, conns int) *client {
-	tr := &http.Transport{MaxIdleConns: conns * 2, MaxIdleConnsPerHost: conns * 2, MaxConnsPerHost: conns * 2, IdleConnTimeout: time.Minute}
-	return &client{base: strings.TrimRight(base, "/"), hc: &http.Client{Transport: tr, Timeout: 60 * time.Second}}
+func newClient(bases []string, conns int) *client {
+	tr := &http.Transport{MaxIdleConns: conns * 2 * len(bases), MaxIdleConnsPerHost: conns * 2, MaxConnsPerHost: conns * 2, IdleConnTimeout: time.Minute}
+	c := &client{hc: &http.Client{Transport: tr, Timeout: 60 * time.Second}}
+	for _, b := range bases {
+		c.bases = append(c.bases, strings.TrimRight(b, "/"))
+	}
+	return c
+}
+
+func (c *client) base() string {
+	if len(c.bases) == 1 {
+		return c.bases[0]
+	}
+	return c.bases[c.next.Add(1)%uint64(len(c.bases))]
 }
 
 func (c *client) do(method, path, token string, body any, out any) error {
@@ -115,7 +146,7 @@ func (c *client) do(method, path, token string, body any, out any) error {
 		}
 		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequest(method, c.base+path, rd)
+	req, err := http.NewRequest(method, c.base()+path, rd)
 	if err != nil {
 		return err
 	}
@@ -165,7 +196,19 @@ type itemDoc struct {
 // Run measures every concurrency level in turn.
 func Run(ctx context.Context, o Options) ([]Level, error) {
 	maxConc := slices.Max(o.Concurrency)
-	c := newClient(o.URL, maxConc)
+	c := newClient(append([]string{o.URL}, o.More...), maxConc)
+	cpu := func() time.Duration {
+		if o.CPU == nil {
+			return 0
+		}
+		return o.CPU()
+	}
+	per := func(d time.Duration, n int) time.Duration {
+		if n == 0 {
+			return 0
+		}
+		return d / time.Duration(n)
+	}
 	window, err := c.login(o.Window, o.Password)
 	if err != nil {
 		return nil, fmt.Errorf("bench: sign in as %s: %w", o.Window, err)
@@ -230,6 +273,7 @@ func Run(ctx context.Context, o Options) ([]Level, error) {
 		var done atomic.Int64
 		var firstErr atomic.Value
 		var mu sync.Mutex
+		cpu0 := cpu()
 		elapsed := runFor(ctx, conc, o.Duration, func() {
 			s, err := lifecycle(rec)
 			if err != nil {
@@ -246,12 +290,15 @@ func Run(ctx context.Context, o Options) ([]Level, error) {
 		}
 		lv.Lifecycles = int(done.Load())
 		lv.LifecyclesS = float64(lv.Lifecycles) / elapsed.Seconds()
+		lv.Writes = 5 * lv.LifecyclesS
+		lv.LifecycleCPU = per(cpu()-cpu0, lv.Lifecycles)
 		for _, n := range []string{"apply", "accept", "approve", "complete", "evaluate"} {
 			lv.Requests = append(lv.Requests, rec.stats(n, elapsed))
 		}
 		progress(o.Progress, "concurrency %d: %d lifecycles in %.1fs (%.0f/s)", conc, lv.Lifecycles, elapsed.Seconds(), lv.LifecyclesS)
 		// Case lookups.
 		rec = newRecorder()
+		cpu0 = cpu()
 		elapsed = runFor(ctx, conc, o.Duration/2, func() {
 			s := serials[rand.IntN(len(serials))]
 			t0 := time.Now()
@@ -259,16 +306,27 @@ func Run(ctx context.Context, o Options) ([]Level, error) {
 			rec.add("lookup", time.Since(t0), err)
 		})
 		lv.Lookup = rec.stats("lookup", elapsed)
+		lv.LookupCPU = per(cpu()-cpu0, lv.Lookup.Count)
 		progress(o.Progress, "concurrency %d: case lookup %.0f/s", conc, lv.Lookup.PerSecond)
 		// Reference.
 		rec = newRecorder()
+		cpu0 = cpu()
 		elapsed = runFor(ctx, conc, o.Duration/2, func() {
 			t0 := time.Now()
 			err := c.do("GET", "/healthz", "", nil, nil)
 			rec.add("healthz", time.Since(t0), err)
 		})
 		lv.Healthz = rec.stats("healthz", elapsed)
+		lv.HealthzCPU = per(cpu()-cpu0, lv.Healthz.Count)
 		progress(o.Progress, "concurrency %d: /healthz %.0f/s", conc, lv.Healthz.PerSecond)
+		if o.Reference != nil {
+			tps, rcpu, err := o.Reference(ctx, conc, o.Duration)
+			if err != nil {
+				return levels, fmt.Errorf("bench: reference: %w", err)
+			}
+			lv.RefTPS, lv.RefCPU = tps, rcpu
+			progress(o.Progress, "concurrency %d: pgbench TPC-B %.0f tps; case writes %.0f/s = %.2f of it", conc, tps, lv.Writes, lv.Writes/tps)
+		}
 		levels = append(levels, lv)
 	}
 	return levels, nil
@@ -304,16 +362,46 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.1f", float64(d.Microseco
 // Markdown writes the results as tables for BENCHMARKS.md.
 func Markdown(w io.Writer, title string, levels []Level) {
 	fmt.Fprintf(w, "#### %s\n\n", title)
-	fmt.Fprintln(w, "| concurrency | lifecycles/s | lookup req/s | /healthz req/s | lookup ÷ healthz |")
-	fmt.Fprintln(w, "| ---: | ---: | ---: | ---: | ---: |")
+	ref := slices.ContainsFunc(levels, func(lv Level) bool { return lv.RefTPS > 0 })
+	head := "| concurrency | lifecycles/s | case writes/s | lookup req/s | /healthz req/s | lookup ÷ healthz |"
+	rule := "| ---: | ---: | ---: | ---: | ---: | ---: |"
+	if ref {
+		head += " pgbench TPC-B tps | writes ÷ pgbench |"
+		rule += " ---: | ---: |"
+	}
+	fmt.Fprintln(w, head)
+	fmt.Fprintln(w, rule)
 	for _, lv := range levels {
 		ratio := 0.0
 		if lv.Healthz.PerSecond > 0 {
 			ratio = lv.Lookup.PerSecond / lv.Healthz.PerSecond
 		}
-		fmt.Fprintf(w, "| %d | %.0f | %.0f | %.0f | %.2f |\n", lv.Concurrency, lv.LifecyclesS, lv.Lookup.PerSecond, lv.Healthz.PerSecond, ratio)
+		fmt.Fprintf(w, "| %d | %.0f | %.0f | %.0f | %.0f | %.2f |", lv.Concurrency, lv.LifecyclesS, lv.Writes, lv.Lookup.PerSecond, lv.Healthz.PerSecond, ratio)
+		if ref {
+			fmt.Fprintf(w, " %.0f | %.2f |", lv.RefTPS, lv.Writes/lv.RefTPS)
+		}
+		fmt.Fprintln(w)
 	}
 	fmt.Fprintln(w)
+	if slices.ContainsFunc(levels, func(lv Level) bool { return lv.LifecycleCPU > 0 }) {
+		fmt.Fprintln(w, "CPU per request, everything the run loads (load generator, servers, database processes):")
+		fmt.Fprintln(w)
+		head, rule := "| concurrency | lifecycle (5 writes) ms | lookup ms | /healthz ms |", "| ---: | ---: | ---: | ---: |"
+		if ref {
+			head += " pgbench transaction ms |"
+			rule += " ---: |"
+		}
+		fmt.Fprintln(w, head)
+		fmt.Fprintln(w, rule)
+		for _, lv := range levels {
+			fmt.Fprintf(w, "| %d | %s | %s | %s |", lv.Concurrency, ms(lv.LifecycleCPU), ms3(lv.LookupCPU), ms3(lv.HealthzCPU))
+			if ref {
+				fmt.Fprintf(w, " %s |", ms3(lv.RefCPU))
+			}
+			fmt.Fprintln(w)
+		}
+		fmt.Fprintln(w)
+	}
 	fmt.Fprintln(w, "| concurrency | request | count | errors | p50 ms | p95 ms | p99 ms |")
 	fmt.Fprintln(w, "| ---: | --- | ---: | ---: | ---: | ---: | ---: |")
 	for _, lv := range levels {
@@ -323,3 +411,5 @@ func Markdown(w io.Writer, title string, levels []Level) {
 	}
 	fmt.Fprintln(w)
 }
+
+func ms3(d time.Duration) string { return fmt.Sprintf("%.3f", float64(d.Nanoseconds())/1e6) }

@@ -49,7 +49,7 @@ func Dashboard(ctx context.Context, o DashboardOptions) ([]DashboardLevel, error
 	for _, c := range o.Concurrency {
 		maxConc = max(maxConc, c)
 	}
-	cl := newClient(o.URL, maxConc)
+	cl := newClient([]string{o.URL}, maxConc)
 	tokens := map[string]string{}
 	for _, v := range o.Views {
 		if tokens[v.Username] != "" {

@@ -8,6 +8,7 @@ package casework
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -93,29 +94,54 @@ func (s *Service) Act(ctx context.Context, actor *zwfw.Actor, serial, action str
 	if actor == nil {
 		return nil, zwfw.Errorf(zwfw.EUNAUTHORIZED, "请先登录")
 	}
-	c, err := s.current(ctx, serial)
-	if err != nil {
-		return nil, err
+	// The version the actor saw, when this process holds it, is taken as
+	// current without asking the database: the transaction writes only if
+	// it still is (commit), and reports the conflict below if not.
+	trusted := false
+	var c *Case
+	if in.Version != 0 {
+		if k := s.recent.get(serial, in.Version); k != nil {
+			cp := *k
+			c, trusted = &cp, true
+		}
+	}
+	if c == nil {
+		var err error
+		if c, err = s.current(ctx, serial); err != nil {
+			return nil, err
+		}
 	}
 	if err := Check(actor, c, action); err != nil {
-		return nil, err
+		if !trusted {
+			return nil, err
+		}
+		// Refused on the version the actor saw: decide on the current one.
+		if c, err = s.current(ctx, serial); err != nil {
+			return nil, err
+		}
+		trusted = false
+		if err := Check(actor, c, action); err != nil {
+			return nil, err
+		}
 	}
 	if in.Version != 0 && in.Version != c.Version {
 		return nil, stale(c, in.Version)
 	}
-	err = s.db.InTx(ctx, func(tx *db.Tx) error {
-		var version int
-		if err := tx.QueryRow(ctx, "SELECT version FROM cases WHERE id = ?", c.ID).Scan(&version); err != nil {
-			return err
-		}
-		if version != c.Version {
-			return zwfw.Errorf(zwfw.ECONFLICT, "办件 %s 已被他人处理，请刷新后重试", c.Serial)
-		}
+	// The case row is updated first of the transaction's writes to it
+	// (commit), and only at the version read here: if someone else acted
+	// meanwhile, that update changes nothing and the whole transaction is
+	// a conflict (one round trip fewer than reading the version again).
+	err := s.db.InTx(ctx, func(tx *db.Tx) error {
 		if chain := machine[action].chain; chain != nil {
 			return s.takeChain(ctx, tx, actor, c, action, chain, in)
 		}
 		return s.take(ctx, tx, actor, c, action, in)
 	})
+	if trusted && zwfw.ErrorCode(err) == zwfw.ECONFLICT {
+		if now, cerr := s.current(ctx, serial); cerr == nil && now.Version != in.Version {
+			return nil, stale(now, in.Version)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -159,8 +185,9 @@ func (s *Service) take(ctx context.Context, tx *db.Tx, actor *zwfw.Actor, c *Cas
 	if err := handlers[action](a); err != nil {
 		return err
 	}
-	if err := tx.QueryRow(ctx, "SELECT COALESCE(MAX(seq), 0) FROM case_steps WHERE case_id = ?", c.ID).Scan(&a.lastSeq); err != nil {
-		return err
+	// c holds every step at its version, which the transaction keeps.
+	for _, st := range c.Steps {
+		a.lastSeq = max(a.lastSeq, st.Seq)
 	}
 	if err := a.commit(); err != nil {
 		return err
@@ -187,23 +214,38 @@ func (a *act) commit() error {
 		args = append(args, a.set[k])
 	}
 	args = append(args, c.ID, c.Version)
-	res, err := a.tx.Exec(a.ctx, "UPDATE cases SET "+strings.Join(cols, ", ")+" WHERE id = ? AND version = ?", args...)
-	if err != nil {
+	// What follows is written without waiting for each statement (on
+	// PostgreSQL one batch, sent at the commit: db.Tx.Later); the version
+	// check fails the whole transaction.
+	if err := a.tx.Later(a.ctx, func(n int64) error {
+		if n != 1 {
+			return zwfw.Errorf(zwfw.ECONFLICT, "办件 %s 已被他人处理，请刷新后重试", c.Serial)
+		}
+		return nil
+	}, "UPDATE cases SET "+strings.Join(cols, ", ")+" WHERE id = ? AND version = ?", args...); err != nil {
 		return err
 	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return zwfw.Errorf(zwfw.ECONFLICT, "办件 %s 已被他人处理，请刷新后重试", c.Serial)
-	}
 	seq := a.lastSeq + 1
-	if a.advance {
-		res, err := a.tx.Exec(a.ctx, `UPDATE case_steps SET state = 'done', action = ?, from_status = ?, to_status = ?, actor_id = ?,
-			actor_name = ?, org_id = ?, window_id = ?, opinion = ?, ended_at = ? WHERE case_id = ? AND state = 'open'`,
-			a.action, c.Status, a.next, nullID(a.actor.UserID), actorName(a.actor), nullID(a.actor.OrgID), nullID(a.actor.WindowID),
-			a.opinion, db.Millis(a.now), c.ID)
-		if err != nil {
-			return err
+	open := 0 // the open step, from the case at its version
+	for _, st := range c.Steps {
+		if st.State == "open" {
+			open++
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+	}
+	if a.advance {
+		if open > 0 {
+			if err := a.tx.Later(a.ctx, func(n int64) error {
+				if n != int64(open) {
+					return fmt.Errorf("casework: case %s: %d open steps closed, %d expected", c.Serial, n, open)
+				}
+				return nil
+			}, `UPDATE case_steps SET state = 'done', action = ?, from_status = ?, to_status = ?, actor_id = ?,
+				actor_name = ?, org_id = ?, window_id = ?, opinion = ?, ended_at = ? WHERE case_id = ? AND state = 'open'`,
+				a.action, c.Status, a.next, nullID(a.actor.UserID), actorName(a.actor), nullID(a.actor.OrgID), nullID(a.actor.WindowID),
+				a.opinion, db.Millis(a.now), c.ID); err != nil {
+				return err
+			}
+		} else {
 			if err := openStep(a.ctx, a.tx, c.ID, seq, a.rule.step, a.action, c.Status, a.next, a.actor, a.now, a.opinion); err != nil {
 				return err
 			}
@@ -357,18 +399,16 @@ func (a *act) windowOpen(name string) {
 
 // openStep records a closed step (an action already taken).
 func openStep(ctx context.Context, tx *db.Tx, caseID int64, seq int, name, action, from, to string, actor *zwfw.Actor, at time.Time, opinion string) error {
-	_, err := tx.Exec(ctx, `INSERT INTO case_steps (case_id, seq, name, action, state, from_status, to_status, actor_id, actor_name,
+	return tx.Later(ctx, nil, `INSERT INTO case_steps (case_id, seq, name, action, state, from_status, to_status, actor_id, actor_name,
 		org_id, window_id, opinion, started_at, ended_at) VALUES (?, ?, ?, ?, 'done', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		caseID, seq, name, action, from, to, nullID(actor.UserID), actorName(actor), nullID(actor.OrgID), nullID(actor.WindowID), opinion,
 		db.Millis(at), db.Millis(at))
-	return err
 }
 
 // openNext records the step now waiting, with who answers for it.
 func openNext(ctx context.Context, tx *db.Tx, caseID int64, seq int, name, person, phone string, limit int, at time.Time) error {
-	_, err := tx.Exec(ctx, `INSERT INTO case_steps (case_id, seq, name, action, state, from_status, to_status, person, phone, limit_days, started_at)
+	return tx.Later(ctx, nil, `INSERT INTO case_steps (case_id, seq, name, action, state, from_status, to_status, person, phone, limit_days, started_at)
 		VALUES (?, ?, ?, '', 'open', '', '', ?, ?, ?, ?)`, caseID, seq, name, person, phone, limit, db.Millis(at))
-	return err
 }
 
 func nullID(id int64) any {

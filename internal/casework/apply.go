@@ -209,13 +209,21 @@ func (s *Service) Apply(ctx context.Context, actor *zwfw.Actor, in ApplyInput) (
 		if err != nil {
 			return err
 		}
-		for i, m := range mats {
-			var fileID any
-			if m.FileID != 0 {
-				fileID = m.FileID
+		if len(mats) > 0 { // one statement for all of them
+			q := `INSERT INTO case_materials (case_id, seq, name, file_id, sha256, file_name, size, content_type, handed_in, created_at) VALUES `
+			args := make([]any, 0, 10*len(mats))
+			for i, m := range mats {
+				var fileID any
+				if m.FileID != 0 {
+					fileID = m.FileID
+				}
+				if i > 0 {
+					q += ", "
+				}
+				q += "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+				args = append(args, id, i+1, m.Name, fileID, m.SHA256, m.FileName, m.Size, m.ContentType, m.HandedIn, db.Millis(now))
 			}
-			if _, err := tx.Exec(ctx, `INSERT INTO case_materials (case_id, seq, name, file_id, sha256, file_name, size, content_type, handed_in, created_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, i+1, m.Name, fileID, m.SHA256, m.FileName, m.Size, m.ContentType, m.HandedIn, db.Millis(now)); err != nil {
+			if _, err := tx.Exec(ctx, q, args...); err != nil {
 				return err
 			}
 		}

@@ -179,8 +179,13 @@ func (a *act) evaluate() error {
 	default:
 		return invalid("channel", "评价渠道无效")
 	}
-	var staff any
-	_ = a.tx.QueryRow(a.ctx, "SELECT actor_id FROM case_steps WHERE case_id = ? AND action = 'accept' LIMIT 1", a.c.ID).Scan(&staff)
+	var staff any // who accepted the case (its steps are all in a.c)
+	for _, st := range a.c.Steps {
+		if st.Action == ActAccept && st.ActorID != 0 {
+			staff = st.ActorID
+			break
+		}
+	}
 	var evaluator any
 	if isOwner {
 		evaluator = a.actor.UserID

@@ -8,6 +8,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"strings"
 
 	"zwfw"
 	"zwfw/internal/catalog"
@@ -25,16 +27,20 @@ const caseCols = `SELECT c.id, c.serial, c.status, c.kind, c.item_code, c.item_v
 
 // scanCase reads a case, opening its sealed personal data with r
 // (internal/pii): a few small fields, no extra round trip.
-func scanCase(r *pii.Ring, row interface{ Scan(...any) error }) (*Case, error) {
+func scanCase(r *pii.Ring, row interface{ Scan(...any) error }, parts *caseParts) (*Case, error) {
 	var c Case
 	var oName, oFull, dName, dFull, form, result, delivery string
 	var sub, acc, dec, comp, upd int64
-	err := row.Scan(&c.ID, &c.Serial, &c.Status, &c.Kind, &c.ItemCode, &c.ItemVersion, &c.ItemName, &c.OrgCode, &oName, &oFull, &c.OrgPath,
+	dest := []any{&c.ID, &c.Serial, &c.Status, &c.Kind, &c.ItemCode, &c.ItemVersion, &c.ItemName, &c.OrgCode, &oName, &oFull, &c.OrgPath,
 		&c.DeptCode, &dName, &dFull, &c.DeptPath, &c.HandlerCode, &c.HandlerName, &c.HandlerPath, &c.Channel,
 		&c.ApplicantID, &c.Applicant.Kind, &c.Applicant.Name, &c.Applicant.Ident, &c.Applicant.Phone, &form, &c.Decision,
 		&c.Version, &c.PromisedDays, &c.ExtendedDays, &c.Deadline, &c.WindowID, &c.FeeCents, &c.Paid, &result, &delivery,
 		&c.QueryCode, &c.Day, &sub, &acc, &dec, &comp, &upd, &c.OrgID, &c.DeptID, &c.HandlerID, &c.extras,
-		&c.CompletedOn, &c.HandledDays)
+		&c.CompletedOn, &c.HandledDays}
+	if parts != nil {
+		dest = append(dest, parts.dest()...)
+	}
+	err := row.Scan(dest...)
 	if err != nil {
 		return nil, err
 	}
@@ -64,47 +70,75 @@ func pick(a, b string) string {
 	return b
 }
 
-// load reads one case with everything attached. Outside a write
-// transaction (q is the reader) the reads share one read transaction.
+// load reads one case with everything attached, in one statement (see
+// caseQuery): an uncached case costs one round trip, and its parts are of
+// one snapshot without a read transaction around them.
 func (s *Service) load(ctx context.Context, q db.Querier, where string, arg any) (*Case, error) {
-	var c *Case
-	read := func(q db.Querier) error {
-		var err error
-		c, err = scanCase(pii.Of(s.db), q.QueryRow(ctx, caseCols+" WHERE "+where, arg))
-		if errors.Is(err, sql.ErrNoRows) {
-			return zwfw.Errorf(zwfw.ENOTFOUND, "办件不存在")
-		}
-		if err != nil {
-			return err
-		}
-		if c.item, err = s.itemVersion(ctx, c.ItemCode, c.ItemVersion); err != nil {
-			return err
-		}
-		return s.attach(ctx, q, c)
+	var parts caseParts
+	c, err := scanCase(pii.Of(s.db), q.QueryRow(ctx, s.caseQuery()+" WHERE "+where, arg), &parts)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, zwfw.Errorf(zwfw.ENOTFOUND, "办件不存在")
 	}
-	if _, inTx := q.(*db.Tx); inTx {
-		return c, read(q)
+	if err != nil {
+		return nil, err
 	}
-	return c, s.db.ReadTx(ctx, read)
+	if c.item, err = s.itemVersion(ctx, c.ItemCode, c.ItemVersion); err != nil {
+		return nil, err
+	}
+	if err := parts.attach(c); err != nil {
+		return nil, fmt.Errorf("casework: case %s: %w", c.Serial, err)
+	}
+	return c, nil
 }
 
-// attach reads a case's steps, materials, notices, tasks, suspensions,
-// extensions, payment and evaluations.
-func (s *Service) attach(ctx context.Context, q db.Querier, c *Case) error {
-	rows, err := q.Query(ctx, `SELECT st.seq, COALESCE(st.actor_id, 0), st.name, st.action, st.state, st.from_status, st.to_status, st.actor_name, COALESCE(w.name, ''),
-		st.opinion, st.person, st.phone, st.limit_days, st.started_at, st.ended_at, COALESCE(u.post, '')
-		FROM case_steps st LEFT JOIN orgs w ON w.id = st.window_id LEFT JOIN users u ON u.id = st.actor_id
-		WHERE st.case_id = ? ORDER BY CASE WHEN st.state = 'open' THEN 1 ELSE 0 END, st.seq`, c.ID)
-	if err != nil {
-		return err
-	}
+// caseParts are the attached rows of a case as read by caseQuery: each a
+// JSON array of rows (db.Dialect.JSONRows).
+type caseParts struct {
+	steps, materials, notices, tasks, suspensions, extensions, payment, evaluations string
+}
+
+func (p *caseParts) dest() []any {
+	return []any{&p.steps, &p.materials, &p.notices, &p.tasks, &p.suspensions, &p.extensions, &p.payment, &p.evaluations}
+}
+
+// caseQuery is caseCols with the case's steps, materials, notices, 联办
+// tasks, suspensions, extensions, latest payment and evaluations beside it.
+func (s *Service) caseQuery() string {
+	s.queryOnce.Do(func() {
+		j := s.db.Dialect.JSONRows
+		parts := []string{
+			j(`st.seq, COALESCE(st.actor_id, 0), st.name, st.action, st.state, st.from_status, st.to_status, st.actor_name, COALESCE(w.name, ''),
+				st.opinion, st.person, st.phone, st.limit_days, st.started_at, st.ended_at, COALESCE(u.post, '')`,
+				`case_steps st LEFT JOIN orgs w ON w.id = st.window_id LEFT JOIN users u ON u.id = st.actor_id WHERE st.case_id = c.id`,
+				`CASE WHEN st.state = 'open' THEN 1 ELSE 0 END, st.seq`),
+			j(`m.seq, m.name, COALESCE(m.file_id, 0), m.sha256, m.file_name, m.size, m.content_type, m.handed_in`,
+				`case_materials m WHERE m.case_id = c.id`, `m.seq`),
+			j(`n.id, n.kind, n.number, n.content, n.issuer, n.issued_at`, `case_notices n WHERE n.case_id = c.id`, `n.id`),
+			j(`t.dept_code, t.dept_name, t.dept_path, t.lead, t.state, t.deadline, t.opinion, t.actor_name, t.decided_at`,
+				`(SELECT d.code AS dept_code, CASE WHEN d.full_name = '' THEN d.name ELSE d.full_name END AS dept_name, t.dept_path,
+					CASE WHEN t.lead THEN 1 ELSE 0 END AS lead, t.state, t.deadline, t.opinion, t.actor_name, t.decided_at, t.id
+					FROM case_tasks t JOIN orgs d ON d.id = t.dept_id WHERE t.case_id = c.id) t`, `t.lead DESC, t.id`),
+			j(`sp.kind, sp.reason, sp.started_on, sp.ended_on, sp.days, sp.resume_to`, `case_suspensions sp WHERE sp.case_id = c.id`, `sp.id`),
+			j(`e.id, e.days, e.reason, e.state, e.requested_at, e.decided_at, e.opinion`, `case_extensions e WHERE e.case_id = c.id`, `e.id`),
+			j(`p.notice_no, p.amount, p.items, p.state, p.channel, p.reference, p.receipt_no, p.paid_at`,
+				`payments p WHERE p.id = (SELECT MAX(id) FROM payments WHERE case_id = c.id)`, `p.id`),
+			j(`v.level, v.comment, v.channel, v.created_at`, `evaluations v WHERE v.case_id = c.id`, `v.id`),
+		}
+		i := strings.Index(caseCols, "\n\tFROM cases c")
+		s.query = caseCols[:i] + ",\n\t" + strings.Join(parts, ",\n\t") + caseCols[i:]
+	})
+	return s.query
+}
+
+// attach fills in the attached rows of c from p, as the case's flags say
+// it has them.
+func (p *caseParts) attach(c *Case) error {
 	c.Steps = []Step{}
-	for rows.Next() {
+	if err := eachRow(p.steps, func(r jsonRow) error {
 		var st Step
 		var started, ended int64
-		if err := rows.Scan(&st.Seq, &st.ActorID, &st.Name, &st.Action, &st.State, &st.FromStatus, &st.ToStatus, &st.ActorName, &st.Window,
+		if err := r.scan(&st.Seq, &st.ActorID, &st.Name, &st.Action, &st.State, &st.FromStatus, &st.ToStatus, &st.ActorName, &st.Window,
 			&st.Opinion, &st.Person, &st.Phone, &st.LimitDays, &started, &ended, &st.Post); err != nil {
-			rows.Close()
 			return err
 		}
 		st.StartedAt, st.EndedAt = db.Time(started), db.Time(ended)
@@ -112,158 +146,142 @@ func (s *Service) attach(ctx context.Context, q db.Querier, c *Case) error {
 			st.DurationS = (ended - started) / 1000
 		}
 		c.Steps = append(c.Steps, st)
-	}
-	rows.Close()
-	rows, err = q.Query(ctx, `SELECT seq, name, COALESCE(file_id, 0), sha256, file_name, size, content_type, handed_in
-		FROM case_materials WHERE case_id = ? ORDER BY seq`, c.ID)
-	if err != nil {
-		return err
+		return nil
+	}); err != nil {
+		return fmt.Errorf("steps: %w", err)
 	}
 	c.Materials = []Material{}
-	for rows.Next() {
+	if err := eachRow(p.materials, func(r jsonRow) error {
 		var m Material
-		if err := rows.Scan(&m.Seq, &m.Name, &m.FileID, &m.SHA256, &m.FileName, &m.Size, &m.ContentType, &m.HandedIn); err != nil {
-			rows.Close()
+		if err := r.scan(&m.Seq, &m.Name, &m.FileID, &m.SHA256, &m.FileName, &m.Size, &m.ContentType, &m.HandedIn); err != nil {
 			return err
 		}
 		c.Materials = append(c.Materials, m)
-	}
-	rows.Close()
-	rows, err = q.Query(ctx, "SELECT id, kind, number, content, issuer, issued_at FROM case_notices WHERE case_id = ? ORDER BY id", c.ID)
-	if err != nil {
-		return err
+		return nil
+	}); err != nil {
+		return fmt.Errorf("materials: %w", err)
 	}
 	c.Notices = []Notice{}
-	for rows.Next() {
+	if err := eachRow(p.notices, func(r jsonRow) error {
 		var n Notice
 		var content string
 		var at int64
-		if err := rows.Scan(&n.ID, &n.Kind, &n.Number, &content, &n.Issuer, &at); err != nil {
-			rows.Close()
+		if err := r.scan(&n.ID, &n.Kind, &n.Number, &content, &n.Issuer, &at); err != nil {
 			return err
 		}
 		n.KindName, n.IssuedAt = NoticeKindName(n.Kind), db.Time(at)
 		_ = json.Unmarshal([]byte(content), &n.Content)
 		c.Notices = append(c.Notices, n)
+		return nil
+	}); err != nil {
+		return fmt.Errorf("notices: %w", err)
 	}
-	rows.Close()
-	if err := loadTasks(ctx, q, c); err != nil {
-		return err
+	c.Tasks = nil
+	if c.Kind == catalog.KindJoint {
+		if err := eachRow(p.tasks, func(r jsonRow) error {
+			var t Task
+			var lead int
+			var at int64
+			if err := r.scan(&t.DeptCode, &t.DeptName, &t.DeptPath, &lead, &t.State, &t.Deadline, &t.Opinion, &t.ActorName, &at); err != nil {
+				return err
+			}
+			t.Lead, t.DecidedAt = lead != 0, db.Time(at)
+			c.Tasks = append(c.Tasks, t)
+			return nil
+		}); err != nil {
+			return fmt.Errorf("tasks: %w", err)
+		}
 	}
 	if c.extras&hasSuspensions != 0 {
-		if err := loadSuspensions(ctx, q, c); err != nil {
-			return err
+		if err := eachRow(p.suspensions, func(r jsonRow) error {
+			var sp Suspension
+			if err := r.scan(&sp.Kind, &sp.Reason, &sp.StartedOn, &sp.EndedOn, &sp.Days, &sp.ResumeTo); err != nil {
+				return err
+			}
+			sp.KindName = SuspensionKinds[sp.Kind]
+			c.Suspensions = append(c.Suspensions, sp)
+			return nil
+		}); err != nil {
+			return fmt.Errorf("suspensions: %w", err)
 		}
 	}
 	if c.extras&hasExtensions != 0 {
-		if err := loadExtensions(ctx, q, c); err != nil {
-			return err
+		if err := eachRow(p.extensions, func(r jsonRow) error {
+			var e Extension
+			var req, dec int64
+			if err := r.scan(&e.ID, &e.Days, &e.Reason, &e.State, &req, &dec, &e.Opinion); err != nil {
+				return err
+			}
+			e.RequestedAt, e.DecidedAt = db.Time(req), db.Time(dec)
+			c.Extensions = append(c.Extensions, e)
+			return nil
+		}); err != nil {
+			return fmt.Errorf("extensions: %w", err)
 		}
 	}
 	if c.extras&hasPayment != 0 {
-		if err := loadPayment(ctx, q, c); err != nil {
-			return err
+		c.Payment = nil
+		if err := eachRow(p.payment, func(r jsonRow) error {
+			var pm Payment
+			var items string
+			var paid int64
+			if err := r.scan(&pm.NoticeNo, &pm.Amount, &items, &pm.State, &pm.Channel, &pm.Reference, &pm.ReceiptNo, &paid); err != nil {
+				return err
+			}
+			_ = json.Unmarshal([]byte(items), &pm.Items)
+			pm.PaidAt = db.Time(paid)
+			c.Payment = &pm
+			return nil
+		}); err != nil {
+			return fmt.Errorf("payment: %w", err)
 		}
 	}
 	if c.extras&hasEvaluations != 0 {
-		return loadEvaluations(ctx, q, c)
+		if err := eachRow(p.evaluations, func(r jsonRow) error {
+			var e Evaluation
+			var at int64
+			if err := r.scan(&e.Level, &e.Comment, &e.Channel, &at); err != nil {
+				return err
+			}
+			e.LevelName, e.At = Levels[e.Level], db.Time(at)
+			c.Evaluations = append(c.Evaluations, e)
+			return nil
+		}); err != nil {
+			return fmt.Errorf("evaluations: %w", err)
+		}
 	}
 	return nil
 }
 
-func loadSuspensions(ctx context.Context, q db.Querier, c *Case) error {
-	rows, err := q.Query(ctx, "SELECT kind, reason, started_on, ended_on, days, resume_to FROM case_suspensions WHERE case_id = ? ORDER BY id", c.ID)
-	if err != nil {
-		return err
+// jsonRow is one row of a JSONRows array.
+type jsonRow []json.RawMessage
+
+// scan reads the row's columns into dest, in order.
+func (r jsonRow) scan(dest ...any) error {
+	if len(r) != len(dest) {
+		return fmt.Errorf("%d columns, want %d", len(r), len(dest))
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var sp Suspension
-		if err := rows.Scan(&sp.Kind, &sp.Reason, &sp.StartedOn, &sp.EndedOn, &sp.Days, &sp.ResumeTo); err != nil {
-			return err
+	for i, d := range dest {
+		if err := json.Unmarshal(r[i], d); err != nil {
+			return fmt.Errorf("column %d: %w", i+1, err)
 		}
-		sp.KindName = SuspensionKinds[sp.Kind]
-		c.Suspensions = append(c.Suspensions, sp)
 	}
-	return rows.Err()
+	return nil
 }
 
-func loadExtensions(ctx context.Context, q db.Querier, c *Case) error {
-	rows, err := q.Query(ctx, "SELECT id, days, reason, state, requested_at, decided_at, opinion FROM case_extensions WHERE case_id = ? ORDER BY id", c.ID)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var e Extension
-		var req, dec int64
-		if err := rows.Scan(&e.ID, &e.Days, &e.Reason, &e.State, &req, &dec, &e.Opinion); err != nil {
-			return err
-		}
-		e.RequestedAt, e.DecidedAt = db.Time(req), db.Time(dec)
-		c.Extensions = append(c.Extensions, e)
-	}
-	return rows.Err()
-}
-
-func loadEvaluations(ctx context.Context, q db.Querier, c *Case) error {
-	rows, err := q.Query(ctx, "SELECT level, comment, channel, created_at FROM evaluations WHERE case_id = ? ORDER BY id", c.ID)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var e Evaluation
-		var at int64
-		if err := rows.Scan(&e.Level, &e.Comment, &e.Channel, &at); err != nil {
-			return err
-		}
-		e.LevelName, e.At = Levels[e.Level], db.Time(at)
-		c.Evaluations = append(c.Evaluations, e)
-	}
-	return rows.Err()
-}
-
-// loadTasks reads the 联办 sub-tasks of a joint case.
-func loadTasks(ctx context.Context, q db.Querier, c *Case) error {
-	c.Tasks = nil
-	if c.Kind != catalog.KindJoint {
+// eachRow calls fn with every row of a JSONRows array.
+func eachRow(raw string, fn func(jsonRow) error) error {
+	if raw == "" || raw == "[]" {
 		return nil
 	}
-	rows, err := q.Query(ctx, `SELECT d.code, CASE WHEN d.full_name = '' THEN d.name ELSE d.full_name END, t.dept_path, t.lead, t.state,
-		t.deadline, t.opinion, t.actor_name, t.decided_at FROM case_tasks t JOIN orgs d ON d.id = t.dept_id WHERE t.case_id = ? ORDER BY t.lead DESC, t.id`, c.ID)
-	if err != nil {
+	var rows []jsonRow
+	if err := json.Unmarshal([]byte(raw), &rows); err != nil {
 		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var t Task
-		var at int64
-		if err := rows.Scan(&t.DeptCode, &t.DeptName, &t.DeptPath, &t.Lead, &t.State, &t.Deadline, &t.Opinion, &t.ActorName, &at); err != nil {
+	for _, r := range rows {
+		if err := fn(r); err != nil {
 			return err
 		}
-		t.DecidedAt = db.Time(at)
-		c.Tasks = append(c.Tasks, t)
 	}
-	return rows.Err()
-}
-
-// loadPayment reads the latest payment of a case, if any.
-func loadPayment(ctx context.Context, q db.Querier, c *Case) error {
-	var p Payment
-	var items string
-	var paid int64
-	err := q.QueryRow(ctx, "SELECT notice_no, amount, items, state, channel, reference, receipt_no, paid_at FROM payments WHERE case_id = ? ORDER BY id DESC LIMIT 1", c.ID).
-		Scan(&p.NoticeNo, &p.Amount, &items, &p.State, &p.Channel, &p.Reference, &p.ReceiptNo, &paid)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		c.Payment = nil
-		return nil
-	case err != nil:
-		return err
-	}
-	_ = json.Unmarshal([]byte(items), &p.Items)
-	p.PaidAt = db.Time(paid)
-	c.Payment = &p
 	return nil
 }

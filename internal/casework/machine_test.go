@@ -229,7 +229,7 @@ func (e *env) snapshot() string {
 	e.t.Helper()
 	var b strings.Builder
 	for _, table := range []string{"cases", "case_steps", "case_materials", "case_notices", "case_tasks", "payments",
-		"evaluations", "notifications", "audit_log"} {
+		"evaluations", "notifications", "audit_log", "rollup_pending"} {
 		var n int
 		if err := e.d.QueryRow(e.ctx, "SELECT COUNT(*) FROM "+table).Scan(&n); err != nil {
 			e.t.Fatal(err)

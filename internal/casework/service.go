@@ -26,6 +26,9 @@ type Service struct {
 	items   sync.Map // "code@version" → *catalog.Item; versions never change
 	recent  caseCache
 
+	queryOnce sync.Once
+	query     string // caseQuery
+
 	failAfter func(action string) error // tests: fail a transaction after an action's writes
 
 	warnMu sync.Mutex
@@ -49,6 +52,14 @@ type caseCache struct {
 	m    map[string]*Case
 	gen  uint64      // bumped by clear (cachewatch.go): a load begun before is not kept
 	live func() bool // whether changes made by other processes reach this one
+}
+
+// has reports whether some version of the case is cached.
+func (c *caseCache) has(serial string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.m[serial]
+	return ok
 }
 
 func (c *caseCache) get(serial string, version int) *Case {
@@ -117,21 +128,32 @@ func (s *Service) Get(ctx context.Context, actor *zwfw.Actor, serial string) (*C
 // cache when that version is there. The copy is the caller's (to mask, or
 // to act on); the cached case stays whole.
 func (s *Service) current(ctx context.Context, serial string) (*Case, error) {
-	var version int
-	if err := s.db.QueryRow(ctx, "SELECT version FROM cases WHERE serial = ?", serial).Scan(&version); err != nil {
-		// A database that cannot be read is not a case that does not
-		// exist: clients would give up on a case they filed.
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, notFound(serial)
+	// A case not cached is read whole at once: one statement either way.
+	if s.recent.has(serial) {
+		var version int
+		if err := s.db.QueryRow(ctx, "SELECT version FROM cases WHERE serial = ?", serial).Scan(&version); err != nil {
+			// A database that cannot be read is not a case that does not
+			// exist: clients would give up on a case they filed.
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil, notFound(serial)
+			}
+			return nil, fmt.Errorf("casework: case %s: %w", serial, err)
 		}
+		if c := s.recent.get(serial, version); c != nil {
+			cp := *c
+			return &cp, nil
+		}
+	}
+	c, err := s.loadFresh(ctx, "c.serial = ?", serial)
+	switch {
+	case err == nil:
+		return c, nil
+	case zwfw.ErrorCode(err) == zwfw.ENOTFOUND:
+		return nil, notFound(serial)
+	case zwfw.ErrorCode(err) == zwfw.EINTERNAL:
 		return nil, fmt.Errorf("casework: case %s: %w", serial, err)
 	}
-	c := s.recent.get(serial, version)
-	if c == nil {
-		return s.loadFresh(ctx, "c.serial = ?", serial)
-	}
-	cp := *c
-	return &cp, nil
+	return nil, err
 }
 
 // loadFresh reads a case from the database and remembers it.

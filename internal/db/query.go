@@ -199,3 +199,17 @@ func (db *DB) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
 func (db *DB) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	return db.Writer().Exec(ctx, q, args...)
 }
+
+// JSONRows is a scalar subquery that reads rows of a table as one JSON
+// text: an array of rows, each an array of cols, in order. A record and the
+// rows attached to it so come back in one statement — one round trip, and
+// one consistent snapshot without a transaction around several reads. from
+// is the FROM clause with its WHERE; cols are plain SQL expressions (a
+// BOOLEAN column as CASE WHEN … THEN 1 ELSE 0 END, so both databases give
+// a number).
+func (d Dialect) JSONRows(cols, from, order string) string {
+	if d == Postgres {
+		return "(SELECT COALESCE(json_agg(json_build_array(" + cols + ") ORDER BY " + order + "), '[]'::json)::text FROM " + from + ")"
+	}
+	return "(SELECT json_group_array(json_array(" + cols + ") ORDER BY " + order + ") FROM " + from + ")"
+}

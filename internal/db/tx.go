@@ -13,6 +13,9 @@ import (
 type Tx struct {
 	tx       *sql.Tx
 	db       *DB
+	conn     *sql.Conn // PostgreSQL: the connection the transaction runs on (batch.go)
+	later    []laterStmt
+	failed   error    // a batch of Later statements that failed when sent before a QueryRow
 	pending  []string // statements to prepare once the writer is free again
 	detached bool     // part of a group commit: a caller's cancelled context must not interrupt the others' statements
 	changes  []change // announced with Changed, dispatched after the commit
@@ -44,6 +47,9 @@ func (t *Tx) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 
 func (t *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	ctx = t.c(ctx)
+	if err := t.flush(ctx); err != nil {
+		return nil, err
+	}
 	q = t.db.Rebind(q)
 	st, err := t.stmt(ctx, q)
 	if err != nil {
@@ -60,6 +66,9 @@ func (t *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error
 
 func (t *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	ctx = t.c(ctx)
+	if err := t.flush(ctx); err != nil {
+		return nil, err
+	}
 	q = t.db.Rebind(q)
 	st, err := t.stmt(ctx, q)
 	if err != nil {
@@ -76,6 +85,11 @@ func (t *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error
 
 func (t *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	ctx = t.c(ctx)
+	if err := t.flush(ctx); err != nil {
+		// A *sql.Row cannot be made to carry an error: run a statement
+		// that fails the same way the transaction now does.
+		t.failed = err
+	}
 	q = t.db.Rebind(q)
 	if st, err := t.stmt(ctx, q); err == nil && st != nil {
 		return st.QueryRowContext(ctx, args...)
@@ -170,15 +184,28 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 
 // inTx is one transaction on the pool (PostgreSQL).
 func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
-	sqlTx, err := db.write.BeginTx(ctx, nil)
+	// On a connection of its own, so that Later statements can be sent
+	// on it as one batch (batch.go).
+	conn, err := db.write.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("db: begin: %w", MapError(err))
 	}
-	tx := &Tx{tx: sqlTx, db: db}
+	defer conn.Close()
+	sqlTx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("db: begin: %w", MapError(err))
+	}
+	tx := &Tx{tx: sqlTx, db: db, conn: conn}
 	defer func() {
 		if p := recover(); p != nil {
 			_ = sqlTx.Rollback()
 			panic(p)
+		}
+		if err == nil {
+			err = tx.flush(ctx)
+		}
+		if tx.failed != nil {
+			err = tx.failed
 		}
 		if err != nil {
 			if rbErr := sqlTx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
@@ -316,19 +343,30 @@ func (t *Tx) job(ctx context.Context, fn func(tx *Tx) error) (err, broken error)
 // otherwise refuses every statement after an error).
 func (t *Tx) Savepoint(ctx context.Context, fn func() error) error {
 	ctx = t.c(ctx)
+	if err := t.flush(ctx); err != nil {
+		return err
+	}
+	if t.failed != nil {
+		return t.failed
+	}
 	if _, err := t.tx.ExecContext(ctx, "SAVEPOINT zwfw_sp"); err != nil {
 		return MapError(err)
 	}
 	announced := len(t.changes)
-	if err := fn(); err != nil {
+	err := fn()
+	if err == nil {
+		err = t.flush(ctx) // fn's Later statements fail inside the savepoint
+	}
+	if err != nil {
 		t.changes = t.changes[:announced]
+		t.later, t.failed = nil, nil
 		if _, rbErr := t.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT zwfw_sp"); rbErr != nil {
 			return errors.Join(err, rbErr)
 		}
 		_, _ = t.tx.ExecContext(ctx, "RELEASE SAVEPOINT zwfw_sp")
 		return err
 	}
-	_, err := t.tx.ExecContext(ctx, "RELEASE SAVEPOINT zwfw_sp")
+	_, err = t.tx.ExecContext(ctx, "RELEASE SAVEPOINT zwfw_sp")
 	return MapError(err)
 }
 

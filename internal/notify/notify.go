@@ -100,7 +100,7 @@ func EnqueueAll(ctx context.Context, tx *db.Tx, at time.Time, notes []Note) erro
 		k := min(len(rows)/cols, enqueueRows)
 		q := "INSERT INTO notifications (user_id, channel, address, subject, body, case_serial, state, created_at) VALUES " +
 			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?), ", k), ", ")
-		if _, err := tx.Exec(ctx, q, rows[:k*cols]...); err != nil {
+		if err := tx.Later(ctx, nil, q, rows[:k*cols]...); err != nil {
 			return fmt.Errorf("notify: enqueue: %w", err)
 		}
 		rows = rows[k*cols:]

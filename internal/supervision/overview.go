@@ -302,6 +302,9 @@ func (s *Service) Overview(ctx context.Context, actor *zwfw.Actor, f Filter) (*O
 }
 
 func (s *Service) overview(ctx context.Context, actor *zwfw.Actor, o *org.Org, from, to time.Time) (*Overview, error) {
+	if err := rollup.Flush(ctx, s.db); err != nil {
+		return nil, err
+	}
 	t, err := s.orgTree(ctx)
 	if err != nil {
 		return nil, err

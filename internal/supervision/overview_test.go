@@ -15,6 +15,7 @@ import (
 	"zwfw/internal/benchdata"
 	"zwfw/internal/calendar"
 	"zwfw/internal/casework"
+	"zwfw/internal/casework/rollup"
 	"zwfw/internal/db"
 	"zwfw/internal/db/dbtest"
 	"zwfw/internal/org"
@@ -381,6 +382,10 @@ func TestRebuildStats(t *testing.T) {
 // narrow case_counts (as rows of case_stats without window, kind, channel
 // and status, prefixed "counts").
 func snapshot(t *testing.T, d *db.DB) []string {
+	// Changes queued on PostgreSQL count as soon as they are committed.
+	if err := rollup.Flush(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
 	rows, err := d.Query(context.Background(), `SELECT grain, period, org_id, dept_id, window_id, kind, channel, status,
 		n, done, on_time, handled_days, promised_days, evals, satisfied FROM case_stats
 		UNION ALL SELECT 'counts ' || grain, period, org_id, dept_id, 0, '', '', '', n, done, on_time, 0, 0, 0, 0 FROM case_counts`)
