@@ -90,7 +90,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	if now == nil {
 		now = time.Now
 	}
-	d, err := db.Open(ctx, db.Options{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, SQLitePath: o.SQLiteDSN})
+	d, err := db.Open(ctx, db.Options{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, SQLitePath: o.SQLiteDSN, MaxConns: cfg.DBPool})
 	if err != nil {
 		return nil, err
 	}

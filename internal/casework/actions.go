@@ -192,6 +192,9 @@ func (s *Service) take(ctx context.Context, tx *db.Tx, actor *zwfw.Actor, c *Cas
 	if err := a.commit(); err != nil {
 		return err
 	}
+	if err := s.keepParts(ctx, tx, c.ID); err != nil {
+		return err
+	}
 	if s.failAfter != nil {
 		return s.failAfter(action)
 	}

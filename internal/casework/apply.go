@@ -248,6 +248,9 @@ func (s *Service) Apply(ctx context.Context, actor *zwfw.Actor, in ApplyInput) (
 			DeptID: dept.ID, WindowID: idOf(windowID), Kind: it.Kind, Channel: channel, Status: Submitted}); err != nil {
 			return err
 		}
+		if err := s.keepParts(ctx, tx, id); err != nil {
+			return err
+		}
 		if !in.Accept {
 			return nil
 		}

@@ -70,17 +70,22 @@ func pick(a, b string) string {
 	return b
 }
 
-// load reads one case with everything attached, in one statement (see
-// caseQuery): an uncached case costs one round trip, and its parts are of
-// one snapshot without a read transaction around them.
+// load reads one case with everything attached: in one indexed lookup when
+// the transaction that last changed it kept its parts (case_parts, see
+// keepParts), else with the parts read from their tables (caseQuery).
 func (s *Service) load(ctx context.Context, q db.Querier, where string, arg any) (*Case, error) {
 	var parts caseParts
-	c, err := scanCase(pii.Of(s.db), q.QueryRow(ctx, s.caseQuery()+" WHERE "+where, arg), &parts)
+	c, err := scanCase(pii.Of(s.db), q.QueryRow(ctx, s.keptQuery()+" WHERE "+where, arg), &parts)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, zwfw.Errorf(zwfw.ENOTFOUND, "办件不存在")
 	}
 	if err != nil {
 		return nil, err
+	}
+	if parts.version != c.Version {
+		if c, err = scanCase(pii.Of(s.db), q.QueryRow(ctx, s.caseQuery()+" WHERE c.id = ?", c.ID), &parts); err != nil {
+			return nil, err
+		}
 	}
 	if c.item, err = s.itemVersion(ctx, c.ItemCode, c.ItemVersion); err != nil {
 		return nil, err
@@ -91,43 +96,70 @@ func (s *Service) load(ctx context.Context, q db.Querier, where string, arg any)
 	return c, nil
 }
 
+// keepParts writes the parts of case id as they stand in tx to case_parts,
+// with its version: last in every transaction that changes a case, after
+// its other writes (on PostgreSQL in their batch).
+func (s *Service) keepParts(ctx context.Context, tx *db.Tx, id int64) error {
+	s.queryOnce.Do(s.prepareQueries)
+	return tx.Later(ctx, nil, s.keepStmt, id)
+}
+
 // caseParts are the attached rows of a case as read by caseQuery: each a
 // JSON array of rows (db.Dialect.JSONRows).
 type caseParts struct {
+	version                                                                         int // the case version they are of; -1: none kept
 	steps, materials, notices, tasks, suspensions, extensions, payment, evaluations string
 }
 
 func (p *caseParts) dest() []any {
-	return []any{&p.steps, &p.materials, &p.notices, &p.tasks, &p.suspensions, &p.extensions, &p.payment, &p.evaluations}
+	return []any{&p.version, &p.steps, &p.materials, &p.notices, &p.tasks, &p.suspensions, &p.extensions, &p.payment, &p.evaluations}
 }
 
 // caseQuery is caseCols with the case's steps, materials, notices, 联办
-// tasks, suspensions, extensions, latest payment and evaluations beside it.
+// tasks, suspensions, extensions, latest payment and evaluations beside it,
+// read from their tables; keptQuery the same with the parts as kept in
+// case_parts.
 func (s *Service) caseQuery() string {
-	s.queryOnce.Do(func() {
-		j := s.db.Dialect.JSONRows
-		parts := []string{
-			j(`st.seq, COALESCE(st.actor_id, 0), st.name, st.action, st.state, st.from_status, st.to_status, st.actor_name, COALESCE(w.name, ''),
-				st.opinion, st.person, st.phone, st.limit_days, st.started_at, st.ended_at, COALESCE(u.post, '')`,
-				`case_steps st LEFT JOIN orgs w ON w.id = st.window_id LEFT JOIN users u ON u.id = st.actor_id WHERE st.case_id = c.id`,
-				`CASE WHEN st.state = 'open' THEN 1 ELSE 0 END, st.seq`),
-			j(`m.seq, m.name, COALESCE(m.file_id, 0), m.sha256, m.file_name, m.size, m.content_type, m.handed_in`,
-				`case_materials m WHERE m.case_id = c.id`, `m.seq`),
-			j(`n.id, n.kind, n.number, n.content, n.issuer, n.issued_at`, `case_notices n WHERE n.case_id = c.id`, `n.id`),
-			j(`t.dept_code, t.dept_name, t.dept_path, t.lead, t.state, t.deadline, t.opinion, t.actor_name, t.decided_at`,
-				`(SELECT d.code AS dept_code, CASE WHEN d.full_name = '' THEN d.name ELSE d.full_name END AS dept_name, t.dept_path,
-					CASE WHEN t.lead THEN 1 ELSE 0 END AS lead, t.state, t.deadline, t.opinion, t.actor_name, t.decided_at, t.id
-					FROM case_tasks t JOIN orgs d ON d.id = t.dept_id WHERE t.case_id = c.id) t`, `t.lead DESC, t.id`),
-			j(`sp.kind, sp.reason, sp.started_on, sp.ended_on, sp.days, sp.resume_to`, `case_suspensions sp WHERE sp.case_id = c.id`, `sp.id`),
-			j(`e.id, e.days, e.reason, e.state, e.requested_at, e.decided_at, e.opinion`, `case_extensions e WHERE e.case_id = c.id`, `e.id`),
-			j(`p.notice_no, p.amount, p.items, p.state, p.channel, p.reference, p.receipt_no, p.paid_at`,
-				`payments p WHERE p.id = (SELECT MAX(id) FROM payments WHERE case_id = c.id)`, `p.id`),
-			j(`v.level, v.comment, v.channel, v.created_at`, `evaluations v WHERE v.case_id = c.id`, `v.id`),
-		}
-		i := strings.Index(caseCols, "\n\tFROM cases c")
-		s.query = caseCols[:i] + ",\n\t" + strings.Join(parts, ",\n\t") + caseCols[i:]
-	})
+	s.queryOnce.Do(s.prepareQueries)
 	return s.query
+}
+
+func (s *Service) keptQuery() string {
+	s.queryOnce.Do(s.prepareQueries)
+	return s.kept
+}
+
+func (s *Service) prepareQueries() {
+	j := s.db.Dialect.JSONRows
+	parts := []string{
+		j(`st.seq, COALESCE(st.actor_id, 0), st.name, st.action, st.state, st.from_status, st.to_status, st.actor_name, COALESCE(w.name, ''),
+			st.opinion, st.person, st.phone, st.limit_days, st.started_at, st.ended_at, COALESCE(u.post, '')`,
+			`case_steps st LEFT JOIN orgs w ON w.id = st.window_id LEFT JOIN users u ON u.id = st.actor_id WHERE st.case_id = c.id`,
+			`CASE WHEN st.state = 'open' THEN 1 ELSE 0 END, st.seq`),
+		j(`m.seq, m.name, COALESCE(m.file_id, 0), m.sha256, m.file_name, m.size, m.content_type, m.handed_in`,
+			`case_materials m WHERE m.case_id = c.id`, `m.seq`),
+		j(`n.id, n.kind, n.number, n.content, n.issuer, n.issued_at`, `case_notices n WHERE n.case_id = c.id`, `n.id`),
+		j(`t.dept_code, t.dept_name, t.dept_path, t.lead, t.state, t.deadline, t.opinion, t.actor_name, t.decided_at`,
+			`(SELECT d.code AS dept_code, CASE WHEN d.full_name = '' THEN d.name ELSE d.full_name END AS dept_name, t.dept_path,
+				CASE WHEN t.lead THEN 1 ELSE 0 END AS lead, t.state, t.deadline, t.opinion, t.actor_name, t.decided_at, t.id
+				FROM case_tasks t JOIN orgs d ON d.id = t.dept_id WHERE t.case_id = c.id) t`, `t.lead DESC, t.id`),
+		j(`sp.kind, sp.reason, sp.started_on, sp.ended_on, sp.days, sp.resume_to`, `case_suspensions sp WHERE sp.case_id = c.id`, `sp.id`),
+		j(`e.id, e.days, e.reason, e.state, e.requested_at, e.decided_at, e.opinion`, `case_extensions e WHERE e.case_id = c.id`, `e.id`),
+		j(`p.notice_no, p.amount, p.items, p.state, p.channel, p.reference, p.receipt_no, p.paid_at`,
+			`payments p WHERE p.id = (SELECT MAX(id) FROM payments WHERE case_id = c.id)`, `p.id`),
+		j(`v.level, v.comment, v.channel, v.created_at`, `evaluations v WHERE v.case_id = c.id`, `v.id`),
+	}
+	i := strings.Index(caseCols, "\n\tFROM cases c")
+	s.query = caseCols[:i] + ",\n\tc.version,\n\t" + strings.Join(parts, ",\n\t") + caseCols[i:]
+	s.kept = caseCols[:i] + `,
+	COALESCE(cp.version, -1), COALESCE(cp.steps, ''), COALESCE(cp.materials, ''), COALESCE(cp.notices, ''), COALESCE(cp.tasks, ''),
+	COALESCE(cp.suspensions, ''), COALESCE(cp.extensions, ''), COALESCE(cp.payment, ''), COALESCE(cp.evaluations, '')` +
+		caseCols[i:] + " LEFT JOIN case_parts cp ON cp.case_id = c.id"
+	s.keepStmt = `INSERT INTO case_parts (case_id, version, steps, materials, notices, tasks, suspensions, extensions, payment, evaluations)
+	SELECT c.id, c.version, ` + strings.Join(parts, ",\n\t") + ` FROM cases c WHERE c.id = ?
+	ON CONFLICT (case_id) DO UPDATE SET version = excluded.version, steps = excluded.steps, materials = excluded.materials,
+	notices = excluded.notices, tasks = excluded.tasks, suspensions = excluded.suspensions, extensions = excluded.extensions,
+	payment = excluded.payment, evaluations = excluded.evaluations`
 }
 
 // attach fills in the attached rows of c from p, as the case's flags say

@@ -3,6 +3,7 @@ package casework_test
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -443,5 +444,33 @@ func TestClockBelongsToTheHandlingDepartment(t *testing.T) {
 		u = e.do("chengguan.window", u.Serial, casework.ActForward, casework.ActionInput{})
 		e.refuse("chengguan.reviewer", u.Serial, casework.ActRequestExtension, extend, zwfw.EFORBIDDEN)
 		e.do("minzheng.reviewer", u.Serial, casework.ActRequestExtension, extend)
+	})
+}
+
+// TestKeptPartsMatchTables: the parts a case's last transaction kept in
+// case_parts (read in one lookup) are exactly those read from their tables,
+// for a case in every status, on both databases.
+func TestKeptPartsMatchTables(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := setup(t, d)
+		f := e.fixtures()
+		kept := 0
+		for name, c := range f {
+			k, l, v, err := e.cases.ReadBothWays(e.ctx, c.Serial)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if v != l.Version {
+				t.Errorf("%s: parts kept at version %d, the case is at %d", name, v, l.Version)
+				continue
+			}
+			kept++
+			if !reflect.DeepEqual(k, l) {
+				t.Errorf("%s: kept parts differ from the tables:\nkept: %+v\nlive: %+v", name, k, l)
+			}
+		}
+		if kept < 10 {
+			t.Errorf("only %d cases had their parts kept", kept)
+		}
 	})
 }

@@ -28,6 +28,8 @@ type Service struct {
 
 	queryOnce sync.Once
 	query     string // caseQuery
+	kept      string // keptQuery
+	keepStmt  string // keepParts
 
 	failAfter func(action string) error // tests: fail a transaction after an action's writes
 

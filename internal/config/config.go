@@ -23,6 +23,7 @@ type Config struct {
 	Addr          string        // ZWFW_ADDR: listen address
 	DataDir       string        // ZWFW_DATA_DIR: SQLite database and uploaded files
 	DatabaseURL   string        // ZWFW_DATABASE_URL: postgres://… to use PostgreSQL instead of SQLite
+	DBPool        int           // ZWFW_DB_POOL: PostgreSQL connections per pool of this process (writes and reads each have one)
 	AdminPassword string        // ZWFW_ADMIN_PASSWORD: password of the first admin account
 	Demo          bool          // ZWFW_DEMO: add the demo accounts on start
 	LogLevel      string        // ZWFW_LOG_LEVEL: debug, info, warn, error
@@ -151,6 +152,14 @@ func options() []option {
 		{"ZWFW_ADDR", "addr", "127.0.0.1:8080", "监听地址", str(func(c *Config) *string { return &c.Addr }), false},
 		{"ZWFW_DATA_DIR", "data-dir", "zwfw-data", "SQLite 数据库和上传文件的目录", str(func(c *Config) *string { return &c.DataDir }), false},
 		{"ZWFW_DATABASE_URL", "database-url", "", "设为 postgres://… 时改用 PostgreSQL（为空时用内置的 SQLite）", str(func(c *Config) *string { return &c.DatabaseURL }), false},
+		{"ZWFW_DB_POOL", "db-pool", "16", "使用 PostgreSQL 时本进程每个连接池的连接数（写、读各一个池）；多个进程共用一个数据库时，所有进程的连接总数须小于数据库的 max_connections", func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 2 || n > 200 {
+				return fmt.Errorf("应为 2–200 的整数：%q", v)
+			}
+			c.DBPool = n
+			return nil
+		}, false},
 		{"ZWFW_ADMIN_PASSWORD", "admin-password", "", "首个管理员 admin 的密码（为空时随机生成并只显示一次）", str(func(c *Config) *string { return &c.AdminPassword }), false},
 		{"ZWFW_DEMO", "demo", "false", "启动时添加每个角色的演示账户和演示办件", boolean(func(c *Config) *bool { return &c.Demo }), true},
 		{"ZWFW_LOG_LEVEL", "log-level", "info", "日志级别：debug、info、warn 或 error", str(func(c *Config) *string { return &c.LogLevel }), false},
