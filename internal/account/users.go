@@ -72,6 +72,9 @@ func (s *Service) resolve(ctx context.Context, actor *zwfw.Actor, in *UserInput,
 			v.Add("roles", "角色“%s”不存在（可选：%s）", r, strings.Join(zwfw.StaffRoles, "、"))
 		}
 	}
+	if err := SeparateAdmins(in.Roles); err != nil {
+		v.Add("roles", "%s", err.Error())
+	}
 	if utf8.RuneCountInString(in.Post) > 30 {
 		v.Add("post", "岗位不超过 30 字")
 	}
@@ -104,6 +107,24 @@ func (s *Service) resolve(ctx context.Context, actor *zwfw.Actor, in *UserInput,
 	return o.ID, windowID, nil
 }
 
+// SeparateAdmins refuses a set of roles holding more than one of the three
+// administrators (三员分立, 实施方案 §2(7) 等级保护 level 3): the system
+// administrator, the security administrator and the audit administrator
+// are three accounts, so that nobody both changes the system and reads the
+// record of the change.
+func SeparateAdmins(roles []string) error {
+	var held []string
+	for _, r := range zwfw.ThreeAdmins {
+		if slices.Contains(roles, r) {
+			held = append(held, zwfw.RoleName(r))
+		}
+	}
+	if len(held) > 1 {
+		return fmt.Errorf("三员分立：系统管理员、安全管理员、审计管理员须由不同账户担任，一个账户不能同时是%s", strings.Join(held, "和"))
+	}
+	return nil
+}
+
 func requireAdmin(actor *zwfw.Actor) error {
 	if !actor.Has(zwfw.RoleAdmin) && actor.Kind != zwfw.KindSystem {
 		return zwfw.Errorf(zwfw.EFORBIDDEN, "只有系统管理员可以管理账户")
@@ -116,7 +137,12 @@ func requireAdmin(actor *zwfw.Actor) error {
 // existing — staff outside the subtree as much as applicants — so that an
 // administrator cannot learn which usernames other counties use.
 func (s *Service) Managed(ctx context.Context, actor *zwfw.Actor, username string) (*User, error) {
-	if err := requireAdmin(actor); err != nil {
+	return s.managed(ctx, actor, username, requireAdmin)
+}
+
+// managed is Managed for the actors may admits.
+func (s *Service) managed(ctx context.Context, actor *zwfw.Actor, username string, may func(*zwfw.Actor) error) (*User, error) {
+	if err := may(actor); err != nil {
 		return nil, err
 	}
 	u, err := s.ByUsername(ctx, username)
@@ -231,9 +257,19 @@ func (s *Service) UpdateStaff(ctx context.Context, actor *zwfw.Actor, username s
 	return s.ByUsername(ctx, username)
 }
 
+// MayUnlock admits the system administrators and the security
+// administrators (who watch the locked accounts, 三员分立) to clear a
+// lockout in their subtree.
+func MayUnlock(actor *zwfw.Actor) error {
+	if !actor.HasAny(zwfw.RoleAdmin, zwfw.RoleSecurityAdmin) && (actor == nil || actor.Kind != zwfw.KindSystem) {
+		return zwfw.Errorf(zwfw.EFORBIDDEN, "只有系统管理员和安全管理员可以解除账户锁定")
+	}
+	return nil
+}
+
 // Unlock clears a lockout.
 func (s *Service) Unlock(ctx context.Context, actor *zwfw.Actor, username string) error {
-	u, err := s.Managed(ctx, actor, username)
+	u, err := s.managed(ctx, actor, username, MayUnlock)
 	if err != nil {
 		return err
 	}

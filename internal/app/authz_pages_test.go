@@ -118,7 +118,7 @@ func pageRows() []row {
 		}, want: staffPage(scoped(canAdmin, reachesCentre))},
 		row{route: "POST /admin/users/{username}/unlock", on: allScopes, call: func(x *fixtures, sc scope) request {
 			return post("/admin/users/"+x.user[sc]+"/unlock", nil)
-		}, want: staffPage(scoped(canAdmin, reachesCentre))},
+		}, want: staffPage(scoped(or(canAdmin, securityAdmin), reachesCentre))},
 	)
 	itemScopes := []scope{inCounty, inCounty2}
 	add(
