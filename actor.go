@@ -3,6 +3,7 @@ package zwfw
 import (
 	"slices"
 	"strings"
+	"time"
 )
 
 // Roles. Staff roles are scoped to the organisation subtree of the account;
@@ -80,6 +81,11 @@ type Actor struct {
 	// until the account changes it, it may only change it, read its own
 	// account and sign out.
 	MustChangePassword bool
+	// PasswordExpires is when the account's password expires (zero:
+	// never); PasswordExpired says it has, and then MustChangePassword is
+	// set too (实施方案 §2(7) 等级保护: 定期更换口令).
+	PasswordExpires time.Time
+	PasswordExpired bool
 }
 
 // System is the actor for work the platform does by itself.

@@ -193,6 +193,9 @@ func (s *Service) CreateStaff(ctx context.Context, actor *zwfw.Actor, in UserInp
 			actor.Kind != zwfw.KindSystem, db.Millis(now), db.Millis(now), db.Millis(now)); err != nil {
 			return db.Conflict(err, "用户名“"+in.Username+"”已被使用")
 		}
+		if err := s.rememberPassword(ctx, tx, "username = ?", in.Username, hash, now); err != nil {
+			return err
+		}
 		return audit.RecordFor(ctx, tx, orgID, now, actor, "account.create", "user:"+in.Username,
 			map[string]any{"roles": in.Roles, "org": in.OrgCode, "window": in.WindowCode})
 	})
@@ -223,6 +226,11 @@ func (s *Service) UpdateStaff(ctx context.Context, actor *zwfw.Actor, username s
 	if cur.ID == actor.UserID && (!active || !slices.Contains(in.Roles, zwfw.RoleAdmin)) {
 		return nil, zwfw.Errorf(zwfw.EINVALID, "不能停用自己的账户或取消自己的管理员角色")
 	}
+	if in.Password != "" {
+		if err := s.reused(ctx, cur.ID, in.Password, "password"); err != nil {
+			return nil, err
+		}
+	}
 	now := s.now()
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		if _, err := tx.Exec(ctx, `UPDATE users SET name = ?, phone = ?, roles = ?, org_id = ?, window_id = ?, post = ?, active = ?,
@@ -236,6 +244,9 @@ func (s *Service) UpdateStaff(ctx context.Context, actor *zwfw.Actor, username s
 			}
 			if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ?, must_change_password = TRUE, password_changed_at = ?,
 				failed_logins = 0, locked_until = 0 WHERE id = ?`, hash, db.Millis(now), cur.ID); err != nil {
+				return err
+			}
+			if err := s.rememberPassword(ctx, tx, "id = ?", cur.ID, hash, now); err != nil {
 				return err
 			}
 		}

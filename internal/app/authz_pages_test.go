@@ -150,6 +150,15 @@ func pageRows() []row {
 			want: staffPage(passing(unscoped(catalogers)))},
 		// The catalog is public; its export is offered to staff.
 		row{route: "GET /admin/catalog/export", call: fixed(webGet("/admin/catalog/export")), want: staffPage(unscoped(anyStaff))},
+		// The security log and its export: the audit administrators alone
+		// (三员分立), the events of their subtree. The call is made right
+		// after a reveal about the scope's case is logged.
+		row{route: "GET /admin/security", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return listing(webGet("/admin/security?kind=reveal"), x.auditMark(sc))
+		}, want: staffPage(listed(auditor, seesCase)), serial: true},
+		row{route: "GET /admin/security/export", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return listing(webGet("/admin/security/export?kind=reveal"), x.auditMark(sc))
+		}, want: staffPage(listed(auditor, seesCase)), serial: true},
 	)
 
 	// ---- the applicant's pages ----

@@ -521,6 +521,14 @@ func matrixRows() []row {
 			s := x.cases[sc][casework.Submitted]
 			return listing(apiGet("/audit?object=case:"+s), `"case:`+s+`"`)
 		}, want: listed(auditor, seesCase)},
+		// The security log and its export: the audit administrators alone,
+		// in their subtree; the system and security administrators get 403.
+		row{route: "GET /api/v1/security-events", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return listing(apiGet("/security-events?kind=reveal&limit=50"), x.auditMark(sc))
+		}, want: listed(auditor, seesCase), serial: true},
+		row{route: "GET /api/v1/security-events/export", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return listing(apiGet("/security-events/export?kind=reveal"), x.auditMark(sc))
+		}, want: listed(auditor, seesCase), serial: true},
 	)
 
 	// ---- API: calendar (public to read; a county's administrators adjust

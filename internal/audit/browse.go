@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"strings"
+	"time"
 
 	"zwfw"
 	"zwfw/internal/db"
@@ -17,12 +18,16 @@ type Service struct {
 	// error the case itself would give (casework decides; audit does not
 	// know what makes a case visible).
 	caseVisible func(ctx context.Context, actor *zwfw.Actor, serial string) error
+	now         func() time.Time // the time of the security events it writes
 }
 
 // NewService reads d's log; caseVisible is casework's answer to "may this
-// actor see this case".
-func NewService(d *db.DB, caseVisible func(ctx context.Context, actor *zwfw.Actor, serial string) error) *Service {
-	return &Service{db: d, caseVisible: caseVisible}
+// actor see this case"; now is the platform's clock (time.Now when nil).
+func NewService(d *db.DB, now func() time.Time, caseVisible func(ctx context.Context, actor *zwfw.Actor, serial string) error) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{db: d, now: now, caseVisible: caseVisible}
 }
 
 // MayRead answers whether the actor may read the audit log and the

@@ -94,6 +94,10 @@ func (s *server) table() []route {
 		{"POST", "/admin/catalog/import", staff, upload + formLimit, s.adminImport},
 		{"GET", "/admin/catalog/export", staff, 0, s.adminExport},
 
+		// The security log (security.go): the audit administrators'.
+		{"GET", "/admin/security", staff, 0, s.securityEvents},
+		{"GET", "/admin/security/export", staff, 0, s.securityExport},
+
 		// The applicant's case pages (apply.go, mycase.go): applying online,
 		// 我的办件 and its messages.
 		{"GET", "/apply/{code}", applicant, 0, s.applyPage},
