@@ -142,6 +142,29 @@ func (s *Service) PasswordReminder(a *zwfw.Actor) string {
 	return fmt.Sprintf("您的密码将于%d天后过期，请及时修改", days)
 }
 
+// IdleLimit is how long a page session lasts without a request: the pages
+// tell the browser, which warns before it runs out (§2(7) 等级保护:
+// 登录连接超时自动退出).
+func (s *Service) IdleLimit() time.Duration { return s.policy.SessionIdle }
+
+// KeepAlive restarts the idle clock of the live page session of token, at
+// once (Authenticate touches it at most once a minute): the page's
+// "继续" button asks for it when the idle warning shows. A session that
+// has ended or gone idle stays ended (EUNAUTHORIZED).
+func (s *Service) KeepAlive(ctx context.Context, token string) error {
+	now := s.now()
+	nowMs := db.Millis(now)
+	res, err := s.db.Exec(ctx, "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ? AND kind = ? AND expires_at > ? AND last_seen_at > ?",
+		nowMs, tokenHash(token), SessionWeb, nowMs, nowMs-s.policy.SessionIdle.Milliseconds())
+	if err != nil {
+		return fmt.Errorf("account: keep alive: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return zwfw.Errorf(zwfw.EUNAUTHORIZED, "登录已失效，请重新登录")
+	}
+	return nil
+}
+
 // Logout ends the session of token.
 func (s *Service) Logout(ctx context.Context, token string) error {
 	return s.endSession(ctx, tokenHash(token))

@@ -68,6 +68,9 @@ func pageRows() []row {
 		row{route: "GET /account", call: fixed(webGet("/account")), want: signedIn(ok)},
 		row{route: "POST /account/password", call: fixed(post("/account/password", url.Values{"old_password": {"Wrong@2026x"},
 			"new_password": {"Matrix@2026new"}, "new_password2": {"Matrix@2026new"}})), want: signedIn(other)},
+		// The idle warning's 继续: every signed-in account keeps its own
+		// session alive.
+		row{route: "POST /account/keepalive", call: fixed(post("/account/keepalive", url.Values{})), want: signedIn(ok)},
 	)
 
 	// ---- administration ----
@@ -114,7 +117,9 @@ func pageRows() []row {
 			return post("/admin/users/"+x.user[sc], x.userForm(sc))
 		}, want: staffPage(scoped(canAdmin, reachesCentre))},
 		row{route: "POST /admin/users/{username}/password", on: allScopes, call: func(x *fixtures, sc scope) request {
-			return post("/admin/users/"+x.user[sc]+"/password", url.Values{"password": {"Matrix@2026reset"}})
+			// A new password each time: a reset to one of the last five is
+			// refused (password history).
+			return post("/admin/users/"+x.user[sc]+"/password", url.Values{"password": {x.newCode("Matrix@2026reset")}})
 		}, want: staffPage(scoped(canAdmin, reachesCentre))},
 		row{route: "POST /admin/users/{username}/unlock", on: allScopes, call: func(x *fixtures, sc scope) request {
 			return post("/admin/users/"+x.user[sc]+"/unlock", nil)

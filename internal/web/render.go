@@ -95,9 +95,12 @@ type base struct {
 	Now       time.Time
 	// PasswordReminder: the staff member's password expires soon (§2(7)).
 	PasswordReminder string
-	admin            bool // a page of administration
-	CaseCSS          bool // the page shows cases: load cases.css
-	SupCSS           bool // a supervision page (reports, errors): load reports.css
+	// IdleSeconds: the signed-in session ends after this long without a
+	// request; idle.js warns before (0: not signed in).
+	IdleSeconds int
+	admin       bool // a page of administration
+	CaseCSS     bool // the page shows cases: load cases.css
+	SupCSS      bool // a supervision page (reports, errors): load reports.css
 }
 
 // SupervisionCSS reports whether the page is one of the supervision pages
@@ -147,6 +150,7 @@ func (s *server) base(w http.ResponseWriter, r *http.Request, title string) base
 	b.Flash = takeFlash(w, r)
 	if b.Actor != nil && s.d.Users != nil {
 		b.PasswordReminder = s.d.Users.PasswordReminder(b.Actor)
+		b.IdleSeconds = int(s.d.Users.IdleLimit().Seconds())
 	}
 	return b
 }

@@ -64,6 +64,7 @@ func (s *server) table() []route {
 		{"POST", "/logout", public, formLimit, s.logout},
 		{"GET", "/account", signedIn, 0, s.accountPage},
 		{"POST", "/account/password", signedIn, formLimit, s.changePassword},
+		{"POST", "/account/keepalive", signedIn, formLimit, s.keepAlive},
 
 		// Administration (every action is scoped by the services).
 		{"GET", "/admin", staff, 0, s.adminHome},

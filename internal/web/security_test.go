@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"net/http"
+	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -84,5 +85,62 @@ func TestPasswordExpiryPages(t *testing.T) {
 			t.Fatalf("an expired password: %d %s", p.Status, p.Header.Get("Location"))
 		}
 		mustContain(t, "the account page", c.follow(p).Body, "您的密码已过期，请先修改密码")
+	})
+}
+
+// 登录连接超时 (§2(7)): a signed-in page tells the browser its idle limit
+// and loads idle.js (a visitor's page neither); 继续 (POST
+// /account/keepalive, with the CSRF token) restarts the session's idle
+// clock at once, so that a session about to go idle lives on; a session
+// already gone idle stays gone; the sign-in page says why it was left.
+func TestIdleWarning(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		ctx := t.Context()
+		anonPage := newClient(t, e).get("/")
+		if strings.Contains(anonPage.Body, "data-idle-seconds") || strings.Contains(anonPage.Body, "idle.js") {
+			t.Error("a visitor's page carries the idle warning")
+		}
+		c := login(t, e, "county.window", apptest.DemoPassword)
+		p := workOK(t, c, "/work")
+		mustContain(t, "the page", p.Body, `data-idle-seconds="1800"`, "/idle.js")
+		js := regexp.MustCompile(`/static/[^"]+/idle\.js`).FindString(p.Body)
+		if res := c.get(js); res.Status != http.StatusOK {
+			t.Fatalf("idle.js: %d", res.Status)
+		} else {
+			mustContain(t, "idle.js", res.Body, "data-idle-seconds", "/account/keepalive", "csrf_token", "/login?expired=1", "您已较长时间未操作，", "秒后将自动退出", "继续")
+		}
+
+		seen := func() time.Time {
+			var ms int64
+			if err := e.App.DB.QueryRow(ctx, "SELECT MAX(s.last_seen_at) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.username = 'county.window' AND s.kind = 'web'").Scan(&ms); err != nil {
+				t.Fatal(err)
+			}
+			return db.Time(ms)
+		}
+		idleFor := func(d time.Duration) {
+			if _, err := e.App.DB.Exec(ctx, "UPDATE sessions SET last_seen_at = ? WHERE kind = 'web' AND user_id = (SELECT id FROM users WHERE username = 'county.window')",
+				db.Millis(e.App.Now().Add(-d))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// 28 minutes idle: the warning shows; 继续 restarts the clock.
+		idleFor(28 * time.Minute)
+		if res := c.post("/account/keepalive", url.Values{}, false); res.Status != http.StatusForbidden {
+			t.Errorf("keep-alive without the CSRF token: %d", res.Status)
+		}
+		if res := c.post("/account/keepalive", url.Values{}, true); res.Status != http.StatusNoContent {
+			t.Fatalf("keep-alive: %d %s", res.Status, res.Body)
+		}
+		if got := e.App.Now().Sub(seen()); got > time.Minute {
+			t.Fatalf("the keep-alive left the session idle %s", got)
+		}
+		workOK(t, c, "/work")
+		// 31 minutes idle: gone, and 继续 cannot bring it back.
+		idleFor(31 * time.Minute)
+		time.Sleep(5100 * time.Millisecond) // past the session cache
+		if res := c.post("/account/keepalive", url.Values{}, true); res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login") {
+			t.Fatalf("keep-alive of an idle session: %d %s", res.Status, res.Header.Get("Location"))
+		}
+		mustContain(t, "the sign-in page", newClient(t, e).get("/login?expired=1&next=/work").Body, "您已较长时间未操作，已自动退出，请重新登录。")
 	})
 }

@@ -129,7 +129,7 @@ func (s *server) signedIn(fn handlerFunc) handlerFunc {
 			http.Redirect(w, r, loginURL(next), http.StatusSeeOther)
 			return nil
 		}
-		if a.MustChangePassword && r.Pattern != "GET /account" && r.Pattern != "POST /account/password" {
+		if a.MustChangePassword && r.Pattern != "GET /account" && r.Pattern != "POST /account/password" && r.Pattern != "POST /account/keepalive" {
 			s.redirect(w, r, "/account#password", "warn", account.MustChangeReason(a)+"。")
 			return nil
 		}
