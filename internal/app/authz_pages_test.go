@@ -161,6 +161,12 @@ func pageRows() []row {
 		row{route: "GET /admin/security", on: allScopes, call: func(x *fixtures, sc scope) request {
 			return listing(webGet("/admin/security?kind=reveal"), x.auditMark(sc))
 		}, want: staffPage(listed(auditor, seesCase)), serial: true},
+		// The security overview: the security administrators alone, the
+		// accounts of their subtree (an account of the scope whose
+		// password expired long ago).
+		row{route: "GET /admin/security/accounts", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return listing(webGet("/admin/security/accounts"), ">"+x.expiredUser(sc)+"<")
+		}, want: staffPage(listed(securityAdmin, reachesCentre))},
 		row{route: "GET /admin/security/export", on: allScopes, call: func(x *fixtures, sc scope) request {
 			return listing(webGet("/admin/security/export?kind=reveal"), x.auditMark(sc))
 		}, want: staffPage(listed(auditor, seesCase)), serial: true},

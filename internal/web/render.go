@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"zwfw"
+	"zwfw/internal/account"
 	"zwfw/internal/account/ident"
 	"zwfw/internal/audit"
 	"zwfw/internal/catalog"
@@ -126,6 +127,10 @@ func (b base) CanSeeWarnings() bool { return supervision.MayViewWarnings(b.Actor
 // CanReadLogs shows the security log in the menu: the audit
 // administrators' (audit.MayRead).
 func (b base) CanReadLogs() bool { return b.Actor != nil && audit.MayRead(b.Actor) == nil }
+
+// CanOverview shows the security overview in the menu: the security
+// administrators' (account.MayOverview).
+func (b base) CanOverview() bool { return b.Actor != nil && account.MayOverview(b.Actor) == nil }
 
 // Staff reports whether the signed-in user is a staff account.
 func (b base) Staff() bool { return b.Actor != nil && b.Actor.IsStaff() }

@@ -98,6 +98,8 @@ func (s *server) table() []route {
 		// The security log (security.go): the audit administrators'.
 		{"GET", "/admin/security", staff, 0, s.securityEvents},
 		{"GET", "/admin/security/export", staff, 0, s.securityExport},
+		// The security administrator's overview (locked, expired accounts).
+		{"GET", "/admin/security/accounts", staff, 0, s.securityAccounts},
 
 		// The applicant's case pages (apply.go, mycase.go): applying online,
 		// 我的办件 and its messages.

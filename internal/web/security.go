@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"zwfw"
+	"zwfw/internal/account"
 	"zwfw/internal/audit"
 	"zwfw/internal/files"
 )
@@ -88,4 +89,25 @@ func (s *server) securityExport(w http.ResponseWriter, r *http.Request) error {
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	_, err := w.Write(buf.Bytes())
 	return err
+}
+
+// The security administrator's overview (安全概况): the subtree's locked
+// accounts with a button to unlock each, and the accounts whose password
+// has expired or expires soon, beside the policy in force.
+type securityAccountsPage struct {
+	base
+	O *account.Overview
+}
+
+func init() { pages = append(pages, "admin_security_accounts") }
+
+func (s *server) securityAccounts(w http.ResponseWriter, r *http.Request) error {
+	ov, err := s.d.Users.SecurityOverview(r.Context(), actor(r))
+	if err != nil {
+		return err
+	}
+	p := securityAccountsPage{base: s.base(w, r, "安全概况"), O: ov}
+	p.Nav = "security-accounts"
+	s.render(w, r, http.StatusOK, "admin_security_accounts", p)
+	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"zwfw/internal/account"
 	"zwfw/internal/app/apptest"
 	"zwfw/internal/db"
 )
@@ -142,5 +143,36 @@ func TestIdleWarning(t *testing.T) {
 			t.Fatalf("keep-alive of an idle session: %d %s", res.Status, res.Header.Get("Location"))
 		}
 		mustContain(t, "the sign-in page", newClient(t, e).get("/login?expired=1&next=/work").Body, "您已较长时间未操作，已自动退出，请重新登录。")
+	})
+}
+
+// 安全概况: the county's security administrator sees a locked account of
+// the county and unlocks it from the page, sees an account whose password
+// expired; the system and audit administrators may not open the page.
+func TestSecurityAccountsPage(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		ctx := t.Context()
+		for range 5 {
+			_, _, _ = e.App.Users.Login(ctx, "chengguan.cashier", "Wrong#Secret2026", account.SessionAPI, "", "test")
+		}
+		if _, err := e.App.DB.Exec(ctx, "UPDATE users SET password_changed_at = ? WHERE username = 'county.reviewer'",
+			db.Millis(e.App.Now().AddDate(0, 0, -100))); err != nil {
+			t.Fatal(err)
+		}
+		for _, who := range []string{"county.admin", "county.auditor"} {
+			if st := login(t, e, who, apptest.DemoPassword).get("/admin/security/accounts").Status; st != http.StatusForbidden {
+				t.Errorf("%s opens the security overview: %d", who, st)
+			}
+		}
+		sec := login(t, e, "county.security", apptest.DemoPassword)
+		p := workOK(t, sec, "/admin/security/accounts")
+		mustContain(t, "the overview", p.Body, "安全概况", `href="/admin/security/accounts" aria-current="page"`, "已锁定的账户（1）",
+			`action="/admin/users/chengguan.cashier/unlock"`, "密码已过期（1）", ">county.reviewer<", "连续输错 5 次锁定")
+		checkLabels(t, "/admin/security/accounts", p.Body)
+		res := sec.follow(sec.post("/admin/users/chengguan.cashier/unlock", url.Values{"next": {"/admin/security/accounts"}}, true))
+		mustContain(t, "after unlocking", res.Body, "已锁定的账户（0）", "已解除 chengguan.cashier 的登录锁定")
+		if _, _, err := e.App.Users.Login(ctx, "chengguan.cashier", apptest.DemoPassword, account.SessionAPI, "", "test"); err != nil {
+			t.Fatalf("still locked: %v", err)
+		}
 	})
 }
