@@ -283,16 +283,16 @@ func (s *Service) SecurityEvents(ctx context.Context, actor *zwfw.Actor, q Secur
 		w.And("e.username = ?", q.Username)
 	}
 	where, args := w.SQL()
-	const from_ = " FROM security_events e LEFT JOIN orgs o ON o.id = e.org_id"
+	const tables = " FROM security_events e LEFT JOIN orgs o ON o.id = e.org_id"
 	var total int
-	if err := s.db.Reader().QueryRow(ctx, "SELECT COUNT(*)"+from_+where, args...).Scan(&total); err != nil {
+	if err := s.db.Reader().QueryRow(ctx, "SELECT COUNT(*)"+tables+where, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
 	if q.Limit <= 0 {
 		q.Limit = 100
 	}
 	rows, err := s.db.Reader().Query(ctx, `SELECT e.id, e.at, e.kind, COALESCE(e.user_id, 0), e.username, e.name, COALESCE(e.org_id, 0),
-		e.addr, e.object, e.detail`+from_+where+" ORDER BY e.id DESC LIMIT ? OFFSET ?", append(args, q.Limit, q.Offset)...)
+		e.addr, e.object, e.detail`+tables+where+" ORDER BY e.id DESC LIMIT ? OFFSET ?", append(args, q.Limit, q.Offset)...)
 	if err != nil {
 		return nil, 0, err
 	}
