@@ -3,6 +3,7 @@ package zwfw
 import (
 	"slices"
 	"strings"
+	"time"
 )
 
 // Roles. Staff roles are scoped to the organisation subtree of the account;
@@ -15,10 +16,21 @@ const (
 	RoleCatalogAdmin = "catalog_admin" // 事项管理员
 	RoleCashier      = "cashier"       // 银行收费窗口
 	RoleAdmin        = "admin"         // 系统管理员
+	// The other two of the three administrators (三员分立, GB/T 22239
+	// level 3; 实施方案 §2(7) 等级保护): the security administrator sets
+	// the security policy and watches locked accounts; the audit
+	// administrator alone reads the audit and security logs.
+	RoleSecurityAdmin = "security_admin" // 安全管理员
+	RoleAuditAdmin    = "audit_admin"    // 审计管理员
 )
 
+// ThreeAdmins are the three administrator roles no account may combine
+// (三员分立): whoever administers the system does not read its audit, and
+// neither sets the security policy.
+var ThreeAdmins = []string{RoleAdmin, RoleSecurityAdmin, RoleAuditAdmin}
+
 // StaffRoles lists the roles a staff account may hold, in display order.
-var StaffRoles = []string{RoleWindow, RoleReviewer, RoleSupervisor, RoleCatalogAdmin, RoleCashier, RoleAdmin}
+var StaffRoles = []string{RoleWindow, RoleReviewer, RoleSupervisor, RoleCatalogAdmin, RoleCashier, RoleAdmin, RoleSecurityAdmin, RoleAuditAdmin}
 
 // RoleName is the Chinese name of a role.
 func RoleName(role string) string {
@@ -37,6 +49,10 @@ func RoleName(role string) string {
 		return "收费窗口"
 	case RoleAdmin:
 		return "系统管理员"
+	case RoleSecurityAdmin:
+		return "安全管理员"
+	case RoleAuditAdmin:
+		return "审计管理员"
 	}
 	return role
 }
@@ -65,6 +81,11 @@ type Actor struct {
 	// until the account changes it, it may only change it, read its own
 	// account and sign out.
 	MustChangePassword bool
+	// PasswordExpires is when the account's password expires (zero:
+	// never); PasswordExpired says it has, and then MustChangePassword is
+	// set too (实施方案 §2(7) 等级保护: 定期更换口令).
+	PasswordExpires time.Time
+	PasswordExpired bool
 }
 
 // System is the actor for work the platform does by itself.

@@ -122,6 +122,9 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*User, error)
 		if err != nil {
 			return err
 		}
+		if err := s.rememberPassword(ctx, tx, "id = ?", id, hash, now); err != nil {
+			return err
+		}
 		actor := &zwfw.Actor{UserID: id, Username: in.Username, Name: in.Name, Kind: kind}
 		return audit.Record(ctx, tx, now, actor, "account.register", "user:"+in.Username, map[string]any{"kind": kind})
 	})

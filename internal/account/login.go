@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -45,12 +46,21 @@ func (s *Service) Login(ctx context.Context, username, password, kind, ip, userA
 		return "", nil, bad
 	}
 	now := s.now()
+	if ip != "" {
+		ctx = audit.WithClient(ctx, ip)
+	}
 	g, err := s.reserve(ctx, "username = ?", username, ip, now)
 	if err != nil {
+		if c := zwfw.ErrorCode(err); c == zwfw.ELOCKED || c == zwfw.ETOOMANY {
+			// Refused unchecked: the account is locked or the address
+			// has tried too often. The security log still hears of it.
+			s.refusedLogin(ctx, username, now, zwfw.ErrorMessage(err))
+		}
 		return "", nil, err
 	}
 	if g.id == 0 {
 		_, _ = s.verify(password, dummyHash)
+		s.refusedLogin(ctx, username, now, "用户名不存在")
 		return "", nil, bad
 	}
 	ok, err := s.verify(password, g.hash)
@@ -151,7 +161,14 @@ func (s *Service) failed(ctx context.Context, g *guess, username, ip string, now
 		action = "account.locked"
 	}
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
-		return audit.Record(ctx, tx, now, &zwfw.Actor{UserID: g.id, Username: username, Name: username}, action, "user:"+username, map[string]any{"ip": ip})
+		// The entry (and its security event) belongs to the account's
+		// organisation, or the county an applicant registered in, so that
+		// the audit administrators there read it.
+		var org int64
+		if err := tx.QueryRow(ctx, "SELECT COALESCE(org_id, home_org_id, 0) FROM users WHERE id = ?", g.id).Scan(&org); err != nil {
+			return err
+		}
+		return audit.RecordFor(ctx, tx, org, now, &zwfw.Actor{UserID: g.id, Username: username, Name: username}, action, "user:"+username, map[string]any{"ip": ip})
 	})
 	if err != nil {
 		return err
@@ -160,6 +177,23 @@ func (s *Service) failed(ctx context.Context, g *guess, username, ip string, now
 		return zwfw.Errorf(zwfw.ELOCKED, "连续 %d 次输错密码，账户已锁定 %d 分钟", s.policy.MaxFailures, int(s.policy.LockFor.Minutes()))
 	}
 	return bad
+}
+
+// refusedLogin writes a sign-in refused before any password was compared
+// (an unknown username, a locked account, too many tries) to the security
+// log, on its own: the refusal has rolled back everything else. A failure
+// to write it is logged, not shown.
+func (s *Service) refusedLogin(ctx context.Context, username string, now time.Time, why string) {
+	ev := audit.SecurityEvent{At: now, Kind: audit.SecLoginFailed, Username: audit.MaskUsername(username), Name: audit.MaskUsername(username),
+		Object: "user:" + audit.MaskUsername(username), Detail: why}
+	// The account's organisation, when there is such an account.
+	var org int64
+	if err := s.db.Reader().QueryRow(ctx, "SELECT COALESCE(org_id, home_org_id, 0) FROM users WHERE username = ?", username).Scan(&org); err == nil {
+		ev.OrgID = org
+	}
+	if err := audit.Security(ctx, s.db, ev); err != nil {
+		slog.Default().Error("account: security log", "err", err)
+	}
 }
 
 // succeeded gives a right guess's places back inside tx: the account's

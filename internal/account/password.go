@@ -3,7 +3,9 @@ package account
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -65,6 +67,55 @@ func CheckPassword(p, username string) error {
 	return nil
 }
 
+// rememberPassword adds the hash of an account's new password to its
+// history inside tx and forgets what lies beyond the number kept
+// (Policy.PasswordHistory). where selects the account ("id = ?" or
+// "username = ?") with arg.
+func (s *Service) rememberPassword(ctx context.Context, tx *db.Tx, where string, arg any, hash string, now time.Time) error {
+	if _, err := tx.Exec(ctx, `INSERT INTO password_history (user_id, hash, changed_at) SELECT id, ?, ? FROM users WHERE `+where,
+		hash, db.Millis(now), arg); err != nil {
+		return err
+	}
+	keep := max(s.policy.PasswordHistory, 1)
+	_, err := tx.Exec(ctx, `DELETE FROM password_history WHERE user_id = (SELECT id FROM users WHERE `+where+`)
+		AND id NOT IN (SELECT id FROM (SELECT h.id FROM password_history h JOIN users u ON u.id = h.user_id WHERE u.`+where+`
+		ORDER BY h.id DESC LIMIT ?) kept)`, arg, arg, keep)
+	return err
+}
+
+// reused refuses a password that is one of the account's last
+// Policy.PasswordHistory passwords (§2(7) 等级保护), naming the field. The
+// comparisons are not sign-in guesses: they are not counted.
+func (s *Service) reused(ctx context.Context, userID int64, p, field string) error {
+	if s.policy.PasswordHistory < 0 {
+		return nil
+	}
+	rows, err := s.db.Reader().Query(ctx, "SELECT hash FROM password_history WHERE user_id = ? ORDER BY id DESC LIMIT ?", userID, s.policy.PasswordHistory)
+	if err != nil {
+		return err
+	}
+	var hashes []string
+	for rows.Next() {
+		var h string
+		if err := rows.Scan(&h); err != nil {
+			rows.Close()
+			return err
+		}
+		hashes = append(hashes, h)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, h := range hashes {
+		if ok, err := argon2id.ComparePasswordAndHash(p, h); err == nil && ok {
+			msg := fmt.Sprintf("新密码不能与最近 %d 次使用过的密码相同", s.policy.PasswordHistory)
+			return &zwfw.Error{Code: zwfw.EINVALID, Message: msg, Details: []zwfw.ErrorDetail{{Field: field, Message: msg}}}
+		}
+	}
+	return nil
+}
+
 // Hash returns the argon2id hash of a password.
 func (s *Service) Hash(p string) (string, error) {
 	return argon2id.CreateHash(p, s.params)
@@ -96,11 +147,17 @@ func (s *Service) ChangePassword(ctx context.Context, actor *zwfw.Actor, old, ne
 		}
 		return wrong
 	}
+	if err := s.reused(ctx, actor.UserID, new, "new_password"); err != nil {
+		return err
+	}
 	nh, err := s.Hash(new)
 	if err != nil {
 		return err
 	}
 	return s.db.InTx(ctx, func(tx *db.Tx) error {
+		if err := s.rememberPassword(ctx, tx, "id = ?", actor.UserID, nh, now); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ?, must_change_password = FALSE, password_changed_at = ?, updated_at = ?,
 			failed_logins = 0, locked_until = 0 WHERE id = ?`,
 			nh, db.Millis(now), db.Millis(now), actor.UserID); err != nil {

@@ -72,6 +72,9 @@ func (s *Service) resolve(ctx context.Context, actor *zwfw.Actor, in *UserInput,
 			v.Add("roles", "角色“%s”不存在（可选：%s）", r, strings.Join(zwfw.StaffRoles, "、"))
 		}
 	}
+	if err := SeparateAdmins(in.Roles); err != nil {
+		v.Add("roles", "%s", err.Error())
+	}
 	if utf8.RuneCountInString(in.Post) > 30 {
 		v.Add("post", "岗位不超过 30 字")
 	}
@@ -104,6 +107,24 @@ func (s *Service) resolve(ctx context.Context, actor *zwfw.Actor, in *UserInput,
 	return o.ID, windowID, nil
 }
 
+// SeparateAdmins refuses a set of roles holding more than one of the three
+// administrators (三员分立, 实施方案 §2(7) 等级保护 level 3): the system
+// administrator, the security administrator and the audit administrator
+// are three accounts, so that nobody both changes the system and reads the
+// record of the change.
+func SeparateAdmins(roles []string) error {
+	var held []string
+	for _, r := range zwfw.ThreeAdmins {
+		if slices.Contains(roles, r) {
+			held = append(held, zwfw.RoleName(r))
+		}
+	}
+	if len(held) > 1 {
+		return fmt.Errorf("三员分立：系统管理员、安全管理员、审计管理员须由不同账户担任，一个账户不能同时是%s", strings.Join(held, "和"))
+	}
+	return nil
+}
+
 func requireAdmin(actor *zwfw.Actor) error {
 	if !actor.Has(zwfw.RoleAdmin) && actor.Kind != zwfw.KindSystem {
 		return zwfw.Errorf(zwfw.EFORBIDDEN, "只有系统管理员可以管理账户")
@@ -116,7 +137,12 @@ func requireAdmin(actor *zwfw.Actor) error {
 // existing — staff outside the subtree as much as applicants — so that an
 // administrator cannot learn which usernames other counties use.
 func (s *Service) Managed(ctx context.Context, actor *zwfw.Actor, username string) (*User, error) {
-	if err := requireAdmin(actor); err != nil {
+	return s.managed(ctx, actor, username, requireAdmin)
+}
+
+// managed is Managed for the actors may admits.
+func (s *Service) managed(ctx context.Context, actor *zwfw.Actor, username string, may func(*zwfw.Actor) error) (*User, error) {
+	if err := may(actor); err != nil {
 		return nil, err
 	}
 	u, err := s.ByUsername(ctx, username)
@@ -167,6 +193,9 @@ func (s *Service) CreateStaff(ctx context.Context, actor *zwfw.Actor, in UserInp
 			actor.Kind != zwfw.KindSystem, db.Millis(now), db.Millis(now), db.Millis(now)); err != nil {
 			return db.Conflict(err, "用户名“"+in.Username+"”已被使用")
 		}
+		if err := s.rememberPassword(ctx, tx, "username = ?", in.Username, hash, now); err != nil {
+			return err
+		}
 		return audit.RecordFor(ctx, tx, orgID, now, actor, "account.create", "user:"+in.Username,
 			map[string]any{"roles": in.Roles, "org": in.OrgCode, "window": in.WindowCode})
 	})
@@ -197,6 +226,11 @@ func (s *Service) UpdateStaff(ctx context.Context, actor *zwfw.Actor, username s
 	if cur.ID == actor.UserID && (!active || !slices.Contains(in.Roles, zwfw.RoleAdmin)) {
 		return nil, zwfw.Errorf(zwfw.EINVALID, "不能停用自己的账户或取消自己的管理员角色")
 	}
+	if in.Password != "" {
+		if err := s.reused(ctx, cur.ID, in.Password, "password"); err != nil {
+			return nil, err
+		}
+	}
 	now := s.now()
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		if _, err := tx.Exec(ctx, `UPDATE users SET name = ?, phone = ?, roles = ?, org_id = ?, window_id = ?, post = ?, active = ?,
@@ -210,6 +244,9 @@ func (s *Service) UpdateStaff(ctx context.Context, actor *zwfw.Actor, username s
 			}
 			if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ?, must_change_password = TRUE, password_changed_at = ?,
 				failed_logins = 0, locked_until = 0 WHERE id = ?`, hash, db.Millis(now), cur.ID); err != nil {
+				return err
+			}
+			if err := s.rememberPassword(ctx, tx, "id = ?", cur.ID, hash, now); err != nil {
 				return err
 			}
 		}
@@ -231,9 +268,19 @@ func (s *Service) UpdateStaff(ctx context.Context, actor *zwfw.Actor, username s
 	return s.ByUsername(ctx, username)
 }
 
+// MayUnlock admits the system administrators and the security
+// administrators (who watch the locked accounts, 三员分立) to clear a
+// lockout in their subtree.
+func MayUnlock(actor *zwfw.Actor) error {
+	if !actor.HasAny(zwfw.RoleAdmin, zwfw.RoleSecurityAdmin) && (actor == nil || actor.Kind != zwfw.KindSystem) {
+		return zwfw.Errorf(zwfw.EFORBIDDEN, "只有系统管理员和安全管理员可以解除账户锁定")
+	}
+	return nil
+}
+
 // Unlock clears a lockout.
 func (s *Service) Unlock(ctx context.Context, actor *zwfw.Actor, username string) error {
-	u, err := s.Managed(ctx, actor, username)
+	u, err := s.managed(ctx, actor, username, MayUnlock)
 	if err != nil {
 		return err
 	}

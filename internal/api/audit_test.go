@@ -5,6 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"zwfw"
+	"zwfw/internal/account"
+	"zwfw/internal/app/apptest"
 	"zwfw/internal/audit"
 )
 
@@ -29,8 +32,8 @@ func testAuditTrail(t *testing.T, ce *caseEnv) {
 	ce.as(t, "resident.wang").get("/audit?case="+k.Serial).apiErr(http.StatusForbidden, "forbidden")
 	clerk.get("/audit").apiErr(http.StatusForbidden, "forbidden")
 	var all trail
-	if res := ce.as(t, "admin").get("/audit?object=case:" + k.Serial); res.Status != http.StatusOK {
-		t.Fatalf("admin: %d %s", res.Status, res.Body)
+	if res := ce.as(t, "county.auditor").get("/audit?object=case:" + k.Serial); res.Status != http.StatusOK {
+		t.Fatalf("auditor: %d %s", res.Status, res.Body)
 	} else if res.decode(&all); len(all.Items) != len(tr.Items) {
 		t.Fatalf("admin sees %d entries, clerk %d", len(all.Items), len(tr.Items))
 	}
@@ -56,6 +59,21 @@ func testAuditTrail(t *testing.T, ce *caseEnv) {
 	}
 }
 
+// cityAuditor is an audit administrator at the top of the tree (the city),
+// made once per instance.
+func cityAuditor(t *testing.T, ce *caseEnv) string {
+	t.Helper()
+	const name = "city.auditor"
+	if _, err := ce.e.App.Users.ByUsername(t.Context(), name); err == nil {
+		return name
+	}
+	if _, err := ce.e.App.Users.CreateStaff(t.Context(), zwfw.System, account.UserInput{Username: name, Password: apptest.DemoPassword,
+		Name: "市审计员", Roles: []string{zwfw.RoleAuditAdmin}, OrgCode: "610900", Post: "审计管理员"}); err != nil {
+		t.Fatal(err)
+	}
+	return name
+}
+
 // entries lists GET path's audit entries, failing on anything but 200.
 func (c *client) entries(path string) []audit.Entry {
 	c.t.Helper()
@@ -77,8 +95,26 @@ func hasAction(es []audit.Entry, action string) bool {
 	return false
 }
 
+// testAuditReaders: the audit administrator alone reads the audit log
+// (三员分立, §2(7)): the system administrators whose work it records and
+// the security administrator are refused, the whole log and an object's.
+func testAuditReaders(t *testing.T, ce *caseEnv) {
+	for _, who := range []string{"admin", "county.admin", "chengguan.admin", "county.security"} {
+		c := ce.as(t, who)
+		res := c.get("/audit?limit=5")
+		res.apiErr(http.StatusForbidden, "forbidden")
+		if !strings.Contains(string(res.Body), "审计管理员") {
+			t.Fatalf("%s: the refusal does not say who reads the log: %s", who, res.Body)
+		}
+		c.get("/audit?object=item:010100100000").apiErr(http.StatusForbidden, "forbidden")
+	}
+	if es := ce.as(t, "county.auditor").entries("/audit?limit=5"); len(es) == 0 {
+		t.Fatal("the county's audit administrator reads nothing")
+	}
+}
+
 // testAuditScope: the audit log is read within the reader's subtree like
-// everything else. A town administrator reads neither a county case's
+// everything else. A town audit administrator reads neither a county case's
 // entries (the reason an ID number was revealed) nor the platform's, and
 // asking for a county case by object is the same 404 as asking for the
 // case; an organisation moved to another town takes its entries along.
@@ -88,7 +124,8 @@ func testAuditScope(t *testing.T, ce *caseEnv) {
 	if res := clerk.post("/cases/"+k.Serial+"/reveal-ident", map[string]string{"reason": "核验县级办件身份证原件"}); res.Status != http.StatusOK {
 		t.Fatalf("reveal: %d %s", res.Status, res.Body)
 	}
-	town, county, top := ce.as(t, "chengguan.admin"), ce.as(t, "county.admin"), ce.as(t, "admin")
+	town, county, top := ce.as(t, "chengguan.auditor"), ce.as(t, "county.auditor"), ce.as(t, cityAuditor(t, ce))
+	admin := ce.as(t, "county.admin")
 
 	for _, e := range town.entries("/audit?limit=500") {
 		if strings.HasPrefix(e.Object, "item:") || e.Object == "case:"+k.Serial || strings.Contains(string(e.Detail), "核验县级办件") {
@@ -115,11 +152,11 @@ func testAuditScope(t *testing.T, ce *caseEnv) {
 
 	// A village of the town, and an account in it: the town reads both.
 	village := map[string]any{"code": "610923100299", "parent_code": "610923100", "kind": "village", "name": "审计村"}
-	if res := county.post("/orgs", village); res.Status != http.StatusCreated {
+	if res := admin.post("/orgs", village); res.Status != http.StatusCreated {
 		t.Fatalf("create village: %d %s", res.Status, res.Body)
 	}
 	user := map[string]any{"username": "audit.village", "password": "Village@2026", "name": "村干部", "roles": []string{"window"}, "org_code": "610923100299"}
-	if res := county.post("/users", user); res.Status != http.StatusCreated {
+	if res := admin.post("/users", user); res.Status != http.StatusCreated {
 		t.Fatalf("create user: %d %s", res.Status, res.Body)
 	}
 	for _, obj := range []string{"org:610923100299", "user:audit.village"} {
@@ -129,7 +166,7 @@ func testAuditScope(t *testing.T, ce *caseEnv) {
 	}
 	// Moved under another town, the village takes its entries along.
 	village["parent_code"] = "610923101"
-	if res := county.put("/orgs/610923100299", village); res.Status != http.StatusOK {
+	if res := admin.put("/orgs/610923100299", village); res.Status != http.StatusOK {
 		t.Fatalf("move village: %d %s", res.Status, res.Body)
 	}
 	for _, obj := range []string{"org:610923100299", "user:audit.village"} {

@@ -114,6 +114,7 @@ func TestCaseHandling(t *testing.T) {
 		t.Run("lists", func(t *testing.T) { testLists(t, ce) })
 		t.Run("audit trail and full identity", func(t *testing.T) { testAuditTrail(t, ce) })
 		t.Run("audit reads scoped", func(t *testing.T) { testAuditScope(t, ce) })
+		t.Run("audit administrators alone read the log", func(t *testing.T) { testAuditReaders(t, ce) })
 		t.Run("calendar", func(t *testing.T) { testCalendar(t, ce) })
 	}, apptest.Options{Now: clk.now})
 }

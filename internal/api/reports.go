@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"zwfw"
+	"zwfw/internal/audit"
 	"zwfw/internal/files"
 	"zwfw/internal/supervision"
 )
@@ -64,7 +65,7 @@ var reportDoc = template.Must(template.New("doc").Parse(`<!doctype html>
 // handleGetReport returns a report as JSON (default), as a printable HTML
 // document (?format=html, or Accept: text/html) or as an Excel workbook
 // (?format=xlsx).
-func handleGetReport(reps *supervision.Reports) handler {
+func handleGetReport(reps *supervision.Reports, auditLog *audit.Service) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r, "id", "报表编号")
 		if err != nil {
@@ -95,6 +96,9 @@ func handleGetReport(reps *supervision.Reports) handler {
 		case "xlsx":
 			b, err := rep.XLSX()
 			if err != nil {
+				return err
+			}
+			if err := auditLog.Exported(r.Context(), actor(r), fmt.Sprintf("report:%d", rep.ID), "导出报表 Excel："+rep.Number); err != nil {
 				return err
 			}
 			h := w.Header()

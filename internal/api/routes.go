@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"zwfw"
+	"zwfw/internal/account"
 	"zwfw/internal/httpauth"
 	"zwfw/internal/inputlimit"
 	"zwfw/internal/services"
@@ -92,6 +93,8 @@ func routes(d services.Services) []route {
 		{"GET", "/cases/{serial}/files/{id}", signedIn, false, handleCaseFile(d.Cases, d.Files)},
 
 		{"GET", "/audit", signedIn, false, handleAudit(d.Audit, d.Cases)},
+		{"GET", "/security-events", signedIn, false, handleSecurityEvents(d.Audit)},
+		{"GET", "/security-events/export", signedIn, false, handleSecurityExport(d.Audit, d.Now)},
 		{"GET", "/public/progress/{serial}", public, false, handlePublicProgress(d.Cases)},
 
 		{"POST", "/payments/callback", signature, false, handlePaymentCallback(d.Cases, d.PaymentSecret, d.Now)},
@@ -110,7 +113,7 @@ func routes(d services.Services) []route {
 		{"GET", "/supervision/warnings", signedIn, false, handleWarnings(d.Warnings)},
 		{"GET", "/reports", signedIn, false, handleListReports(d.Reports)},
 		{"POST", "/reports", signedIn, false, handleGenerateReport(d.Reports)},
-		{"GET", "/reports/{id}", signedIn, false, handleGetReport(d.Reports)},
+		{"GET", "/reports/{id}", signedIn, false, handleGetReport(d.Reports, d.Audit)},
 		{"GET", "/assessment/weights", signedIn, false, handleGetWeights(d.Reports)},
 		{"PUT", "/assessment/weights", signedIn, false, handlePutWeights(d.Reports)},
 
@@ -170,7 +173,7 @@ func serve(d services.Services, rt route) http.Handler {
 					return notSignedIn(r)
 				}
 				if a.MustChangePassword && !beforePasswordChange[rt.Method+" "+rt.Path] {
-					return zwfw.Errorf(zwfw.EFORBIDDEN, "管理员为您设置的初始密码须先修改：请先调用 POST %s/auth/password 修改密码，再使用其他接口", Prefix)
+					return zwfw.Errorf(zwfw.EFORBIDDEN, "%s：请先调用 POST %s/auth/password 修改密码，再使用其他接口", account.MustChangeReason(a), Prefix)
 				}
 				if !httpauth.CheckCSRF(r) {
 					return zwfw.Errorf(zwfw.EFORBIDDEN, "缺少或错误的 CSRF 令牌：以 Cookie 登录调用接口时，须在 %s 请求头中携带令牌", httpauth.CSRFHeader)
@@ -179,6 +182,13 @@ func serve(d services.Services, rt route) http.Handler {
 			return rt.Handle(w, r)
 		}()
 		if err != nil {
+			if zwfw.ErrorCode(err) == zwfw.EFORBIDDEN {
+				// A refusal is a security event (§2(7)), written on its own:
+				// whatever the request began has rolled back.
+				if lerr := d.Audit.Refused(r.Context(), httpauth.Actor(r.Context()), r.Method+" "+r.URL.Path, zwfw.ErrorMessage(err)); lerr != nil {
+					d.Log.Error("api: security log", "err", lerr)
+				}
+			}
 			writeError(d.Log, w, r, err)
 		}
 	})

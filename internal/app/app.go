@@ -142,7 +142,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	a := &App{
 		Config: cfg, DB: d, Orgs: orgs, Files: fs, Log: log, Now: now,
 		Users: account.NewService(d, orgs, now, account.Policy{SessionIdle: cfg.SessionIdle, TokenTTL: cfg.TokenTTL,
-			AddrLimit: limit(cfg.LoginLimit), GlobalLimit: limit(cfg.LoginLimitAll), HomeOrg: cfg.Site.RegionCode}),
+			AddrLimit: limit(cfg.LoginLimit), GlobalLimit: limit(cfg.LoginLimitAll), HomeOrg: cfg.Site.RegionCode,
+			PasswordMaxAge: days(cfg.PasswordMaxDays), PasswordHistory: orNone(cfg.PasswordHistory)}),
 		Catalog: catalog.NewService(d, orgs, fs, now),
 	}
 	a.Calendar = calendar.New(d, now)
@@ -172,10 +173,15 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 		a.Warnings.Schedule(q, cfg.WarnInterval)
 		a.Reports.Schedule(q, 15*time.Minute, log)
 		scheduleBackup(cfg, d, q, now, log)
+		days := cfg.SecurityLogDays
+		if days == 0 {
+			days = config.MinSecurityLogDays // a Config not from config.Load (tests)
+		}
+		audit.ScheduleSecurityPrune(q, d, now, days, log)
 	}
 	a.Super = supervision.NewService(d, a.Cases, now)
 	a.Checkpoints = cps
-	a.Audit = audit.NewService(d, func(ctx context.Context, actor *zwfw.Actor, serial string) error {
+	a.Audit = audit.NewService(d, now, func(ctx context.Context, actor *zwfw.Actor, serial string) error {
 		_, err := a.Cases.Get(ctx, actor, serial)
 		return err
 	})
@@ -436,4 +442,21 @@ func (a *App) ServeOn(ctx context.Context, ln net.Listener, ready func(addr stri
 		return err
 	}
 	return nil
+}
+
+// days is n days as an account.Policy duration: 0 (never) is negative
+// there, where 0 means the default.
+func days(n int) time.Duration {
+	if n == 0 {
+		return -1
+	}
+	return time.Duration(n) * 24 * time.Hour
+}
+
+// orNone is n as an account.Policy count: 0 (none) is negative there.
+func orNone(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }

@@ -15,6 +15,7 @@ import (
 	"zwfw/internal/account/ident"
 	"zwfw/internal/app/apptest"
 	"zwfw/internal/casework"
+	"zwfw/internal/db"
 	"zwfw/internal/files"
 	"zwfw/internal/org"
 	"zwfw/internal/supervision"
@@ -470,6 +471,24 @@ func (x *fixtures) freshUser(sc scope) string {
 		}
 		return name
 	})
+}
+
+// expiredUser is a staff account of the scope's centre whose password
+// was set 100 days ago (made once; nothing changes it).
+func (x *fixtures) expiredUser(sc scope) string {
+	name := "matrix.expired." + string(sc)
+	if _, err := x.e.App.Users.ByUsername(x.ctx, name); err == nil {
+		return name
+	}
+	if _, err := x.e.App.Users.CreateStaff(x.ctx, zwfw.System, account.UserInput{Username: name, Password: apptest.DemoPassword,
+		Name: "矩阵过期", Phone: "0915-6826789", Roles: []string{zwfw.RoleWindow}, OrgCode: x.centre[sc], WindowCode: x.window[sc], Post: "测试"}); err != nil {
+		x.t.Fatal(err)
+	}
+	if _, err := x.e.App.DB.Exec(x.ctx, "UPDATE users SET password_changed_at = ? WHERE username = ?",
+		db.Millis(fixedNow().AddDate(0, 0, -100)), name); err != nil {
+		x.t.Fatal(err)
+	}
+	return name
 }
 
 // auditMark writes an audit entry about the scope's case (the system

@@ -68,6 +68,9 @@ func pageRows() []row {
 		row{route: "GET /account", call: fixed(webGet("/account")), want: signedIn(ok)},
 		row{route: "POST /account/password", call: fixed(post("/account/password", url.Values{"old_password": {"Wrong@2026x"},
 			"new_password": {"Matrix@2026new"}, "new_password2": {"Matrix@2026new"}})), want: signedIn(other)},
+		// The idle warning's 继续: every signed-in account keeps its own
+		// session alive.
+		row{route: "POST /account/keepalive", call: fixed(post("/account/keepalive", url.Values{})), want: signedIn(ok)},
 	)
 
 	// ---- administration ----
@@ -114,11 +117,13 @@ func pageRows() []row {
 			return post("/admin/users/"+x.user[sc], x.userForm(sc))
 		}, want: staffPage(scoped(canAdmin, reachesCentre))},
 		row{route: "POST /admin/users/{username}/password", on: allScopes, call: func(x *fixtures, sc scope) request {
-			return post("/admin/users/"+x.user[sc]+"/password", url.Values{"password": {"Matrix@2026reset"}})
+			// A new password each time: a reset to one of the last five is
+			// refused (password history).
+			return post("/admin/users/"+x.user[sc]+"/password", url.Values{"password": {x.newCode("Matrix@2026reset")}})
 		}, want: staffPage(scoped(canAdmin, reachesCentre))},
 		row{route: "POST /admin/users/{username}/unlock", on: allScopes, call: func(x *fixtures, sc scope) request {
 			return post("/admin/users/"+x.user[sc]+"/unlock", nil)
-		}, want: staffPage(scoped(canAdmin, reachesCentre))},
+		}, want: staffPage(scoped(or(canAdmin, securityAdmin), reachesCentre))},
 	)
 	itemScopes := []scope{inCounty, inCounty2}
 	add(
@@ -150,6 +155,21 @@ func pageRows() []row {
 			want: staffPage(passing(unscoped(catalogers)))},
 		// The catalog is public; its export is offered to staff.
 		row{route: "GET /admin/catalog/export", call: fixed(webGet("/admin/catalog/export")), want: staffPage(unscoped(anyStaff))},
+		// The security log and its export: the audit administrators alone
+		// (三员分立), the events of their subtree. The call is made right
+		// after a reveal about the scope's case is logged.
+		row{route: "GET /admin/security", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return listing(webGet("/admin/security?kind=reveal"), x.auditMark(sc))
+		}, want: staffPage(listed(auditor, seesCase)), serial: true},
+		// The security overview: the security administrators alone, the
+		// accounts of their subtree (an account of the scope whose
+		// password expired long ago).
+		row{route: "GET /admin/security/accounts", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return listing(webGet("/admin/security/accounts"), ">"+x.expiredUser(sc)+"<")
+		}, want: staffPage(listed(securityAdmin, reachesCentre))},
+		row{route: "GET /admin/security/export", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return listing(webGet("/admin/security/export?kind=reveal"), x.auditMark(sc))
+		}, want: staffPage(listed(auditor, seesCase)), serial: true},
 	)
 
 	// ---- the applicant's pages ----

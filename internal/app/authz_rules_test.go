@@ -68,6 +68,9 @@ var (
 	reviewer   = roles(zwfw.RoleReviewer)
 	cashier    = roles(zwfw.RoleCashier)
 	catalogers = roles(zwfw.RoleCatalogAdmin, zwfw.RoleAdmin)
+	// The other two of the three administrators (三员分立).
+	securityAdmin = roles(zwfw.RoleSecurityAdmin)
+	auditor       = roles(zwfw.RoleAuditAdmin)
 )
 
 // Reaches, by what an object of the scope belongs to.
@@ -388,7 +391,7 @@ func matrixRows() []row {
 		}, want: refusedOut(scoped(admin, reachesCentre)), moveTo: true},
 		row{route: "POST /api/v1/users/{username}/unlock", on: allScopes, call: func(x *fixtures, sc scope) request {
 			return apiSend("POST", "/users/"+x.user[sc]+"/unlock", nil)
-		}, want: scoped(admin, reachesCentre)},
+		}, want: scoped(or(admin, securityAdmin), reachesCentre)},
 	)
 
 	// ---- API: the catalog (public to read; its administrators change it
@@ -506,17 +509,26 @@ func matrixRows() []row {
 			s := x.cases[sc][casework.Submitted]
 			return listing(apiGet("/audit?case="+s), `"case:`+s+`"`)
 		}, want: staffOnlyAPI(scoped(anyStaff, seesCase))},
-		// The whole log, newest first: administrators, reading the entries
-		// of their subtree (item 2). The call is made right after an entry
-		// about the scope's case is written.
+		// The whole log, newest first: the audit administrators alone
+		// (三员分立), reading the entries of their subtree (item 2); system
+		// and security administrators are refused. The call is made right
+		// after an entry about the scope's case is written.
 		row{route: "GET /api/v1/audit", variant: "all", on: allScopes, call: func(x *fixtures, sc scope) request {
 			return listing(apiGet("/audit?limit=20"), x.auditMark(sc))
-		}, want: listed(admin, seesCase), serial: true},
-		// The log of an object: administrators, in their subtree (item 2).
+		}, want: listed(auditor, seesCase), serial: true},
+		// The log of an object: audit administrators, in their subtree.
 		row{route: "GET /api/v1/audit", variant: "object", on: allScopes, call: func(x *fixtures, sc scope) request {
 			s := x.cases[sc][casework.Submitted]
 			return listing(apiGet("/audit?object=case:"+s), `"case:`+s+`"`)
-		}, want: listed(admin, seesCase)},
+		}, want: listed(auditor, seesCase)},
+		// The security log and its export: the audit administrators alone,
+		// in their subtree; the system and security administrators get 403.
+		row{route: "GET /api/v1/security-events", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return listing(apiGet("/security-events?kind=reveal&limit=50"), x.auditMark(sc))
+		}, want: listed(auditor, seesCase), serial: true},
+		row{route: "GET /api/v1/security-events/export", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return listing(apiGet("/security-events/export?kind=reveal"), x.auditMark(sc))
+		}, want: listed(auditor, seesCase), serial: true},
 	)
 
 	// ---- API: calendar (public to read; a county's administrators adjust

@@ -518,6 +518,9 @@ var matrixActors = []struct {
 	{"resident.wang", inCounty}, {"enterprise.qinling", inTown},
 	{"county.window", ""}, {"county.reviewer", ""}, {"county.supervisor", ""}, {"county.catalog", ""}, {"county.cashier", ""}, {"county.admin", ""},
 	{"chengguan.window", ""}, {"chengguan.reviewer", ""}, {"chengguan.supervisor", ""}, {"chengguan.catalog", ""}, {"chengguan.cashier", ""}, {"chengguan.admin", ""},
+	// The other two of the three administrators (三员分立): the county's
+	// security and audit administrators, and 城关镇's audit administrator.
+	{"county.security", ""}, {"county.auditor", ""}, {"chengguan.auditor", ""},
 	{"admin", ""}, {"shiquan.admin", ""},
 	// 四亩地镇's supervisor: the town a village moves to (item 4).
 	{"sidimu.supervisor", ""},

@@ -111,6 +111,16 @@ func RecordFor(ctx context.Context, tx *db.Tx, orgID int64, at time.Time, actor 
 		db.Millis(e.At), db.Millis(e.LoggedAt), nullID(e.OrgID), nullID(e.ActorID), e.ActorName, action, object, string(raw), e.Nonce, e.MAC); err != nil {
 		return fmt.Errorf("audit: append: %w", err)
 	}
+	// A security event (a lockout, a reveal, a setting changed) goes into
+	// the security log in the same transaction (security.go).
+	if ev, ok := securityOf(&e, actor); ok {
+		if err := writeSecurity(ctx, func(ctx context.Context, q string, args ...any) error {
+			_, err := tx.Exec(ctx, q, args...)
+			return err
+		}, ev); err != nil {
+			return fmt.Errorf("audit: security log: %w", err)
+		}
+	}
 	return nil
 }
 

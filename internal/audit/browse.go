@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"strings"
+	"time"
 
 	"zwfw"
 	"zwfw/internal/db"
@@ -17,15 +18,31 @@ type Service struct {
 	// error the case itself would give (casework decides; audit does not
 	// know what makes a case visible).
 	caseVisible func(ctx context.Context, actor *zwfw.Actor, serial string) error
+	now         func() time.Time // the time of the security events it writes
 }
 
 // NewService reads d's log; caseVisible is casework's answer to "may this
-// actor see this case".
-func NewService(d *db.DB, caseVisible func(ctx context.Context, actor *zwfw.Actor, serial string) error) *Service {
-	return &Service{db: d, caseVisible: caseVisible}
+// actor see this case"; now is the platform's clock (time.Now when nil).
+func NewService(d *db.DB, now func() time.Time, caseVisible func(ctx context.Context, actor *zwfw.Actor, serial string) error) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{db: d, now: now, caseVisible: caseVisible}
 }
 
-// Browse lists, newest first, the entries an administrator may read: those
+// MayRead answers whether the actor may read the audit log and the
+// security log: the audit administrators alone (三员分立, 实施方案 §2(7)
+// 等级保护 level 3) — not the system administrators whose work the logs
+// record, nor the security administrators — and the platform itself (the
+// command line). Both surfaces ask this; neither decides it.
+func MayRead(actor *zwfw.Actor) error {
+	if actor != nil && (actor.Kind == zwfw.KindSystem || (actor.Kind == zwfw.KindStaff && actor.Has(zwfw.RoleAuditAdmin))) {
+		return nil
+	}
+	return zwfw.Errorf(zwfw.EFORBIDDEN, "只有审计管理员可以查看审计日志和安全日志；查看某一办件的办理记录请指定 case")
+}
+
+// Browse lists, newest first, the entries an audit administrator may read: those
 // about organisations in the administrator's subtree, by where each
 // organisation is now (an organisation moved under another town takes its
 // entries along); entries about the platform as a whole (no organisation)
@@ -35,8 +52,8 @@ func NewService(d *db.DB, caseVisible func(ctx context.Context, actor *zwfw.Acto
 // Nobody else browses the log: staff read a case's trail from the case
 // (casework.Service.Trail).
 func (s *Service) Browse(ctx context.Context, actor *zwfw.Actor, object string, limit, offset int) ([]Entry, error) {
-	if !actor.Has(zwfw.RoleAdmin) && (actor == nil || actor.Kind != zwfw.KindSystem) {
-		return nil, zwfw.Errorf(zwfw.EFORBIDDEN, "只有系统管理员可以查看审计日志；查看某一办件的记录请指定 case")
+	if err := MayRead(actor); err != nil {
+		return nil, err
 	}
 	if serial, ok := strings.CutPrefix(object, "case:"); ok {
 		if err := s.caseVisible(ctx, actor, serial); err != nil {

@@ -29,6 +29,7 @@ import (
 
 	"github.com/emmansun/gmsm/sm3"
 
+	"zwfw"
 	"zwfw/internal/audit"
 	"zwfw/internal/db"
 )
@@ -217,6 +218,11 @@ func Create(ctx context.Context, src Source, key *Key, out string) (*Manifest, e
 	st, _ := os.Stat(out)
 	if st != nil {
 		src.say("备份：完成 %s（%.1f MB，%d 个成员）", out, float64(st.Size())/(1<<20), len(m.Members))
+	}
+	// A backup carries everything out: the security log notes it (§2(7)).
+	if err := audit.Security(ctx, src.DB, audit.SecurityEvent{At: now(), Kind: audit.SecExport, Username: zwfw.System.Username, Name: zwfw.System.Name,
+		Object: "backup:" + filepath.Base(out), Detail: fmt.Sprintf("备份数据库和数据目录（%d 行，%d 个文件）", m.Rows(), len(m.Members))}); err != nil {
+		return m, fmt.Errorf("backup: security log: %w", err)
 	}
 	return m, nil
 }

@@ -55,12 +55,26 @@ type Config struct {
 	AuditKey      string        // ZWFW_AUDIT_KEY: secret that MACs the audit log (empty: audit.key in the data directory); the same for every process on one database
 	DataKey       string        // ZWFW_DATA_KEY: SM4 key(s) of the personal data at rest, comma-separated, current first (empty: data.key in the data directory)
 	AuditInterval time.Duration // ZWFW_AUDIT_CHECKPOINT_INTERVAL: how often a signed checkpoint of the audit chain is written to the data directory
-	BackupDir     string        // ZWFW_BACKUP_DIR: where `zwfw backup` and the scheduled backups write
-	BackupKeyFile string        // ZWFW_BACKUP_KEY_FILE: the backup key (empty: backup.key in the data directory); keep it apart from the backups
-	BackupAt      string        // ZWFW_BACKUP_AT: daily time of the scheduled backup, HH:MM China Standard Time, or off
-	BackupKeep    backup.Keep   // ZWFW_BACKUP_KEEP: retention, daily/weekly/monthly
-	Site          Site
+	// SecurityLogDays: ZWFW_SECURITY_LOG_DAYS, how many days the security
+	// log keeps its events; never fewer than 180 (GB/T 22239 level 3 and
+	// the Cybersecurity Law art. 21 keep network logs six months; §2(7)).
+	SecurityLogDays int
+	// PasswordMaxDays: ZWFW_PASSWORD_MAX_DAYS, days after which a staff
+	// password expires (0: never); PasswordHistory: ZWFW_PASSWORD_HISTORY,
+	// how many last passwords a new one may not repeat (0: none). Platform
+	// settings, not an organisation's: see account.Policy.
+	PasswordMaxDays int
+	PasswordHistory int
+	BackupDir       string      // ZWFW_BACKUP_DIR: where `zwfw backup` and the scheduled backups write
+	BackupKeyFile   string      // ZWFW_BACKUP_KEY_FILE: the backup key (empty: backup.key in the data directory); keep it apart from the backups
+	BackupAt        string      // ZWFW_BACKUP_AT: daily time of the scheduled backup, HH:MM China Standard Time, or off
+	BackupKeep      backup.Keep // ZWFW_BACKUP_KEEP: retention, daily/weekly/monthly
+	Site            Site
 }
+
+// MinSecurityLogDays is the shortest the security log may be kept: six
+// months (网络安全法 第二十一条; 等保 2.0 level 3, §2(7)).
+const MinSecurityLogDays = 180
 
 // Site is what the public pages print in their head and footer (UX.md: 网站标识码,
 // ICP备案号, 公网安备号). Values belong to the deploying county.
@@ -238,6 +252,30 @@ func options() []option {
 		{"ZWFW_AUDIT_KEY", "audit-key", "", "审计日志的密钥（至少 32 个字符）；为空时用数据目录下的 audit.key。共用一个数据库的所有进程必须相同", str(func(c *Config) *string { return &c.AuditKey }), false},
 		{"ZWFW_DATA_KEY", "data-key", "", "个人信息（身份证号、电话、地址）的加密密钥（每个至少 32 个字符，多个用逗号分隔，第一个为当前密钥）；为空时用数据目录下的 data.key。共用一个数据库的所有进程必须相同；请与备份分开保存", str(func(c *Config) *string { return &c.DataKey }), false},
 		{"ZWFW_AUDIT_CHECKPOINT_INTERVAL", "audit-checkpoint-interval", "1m", "审计链链头签名检查点写入数据目录的间隔", dur(func(c *Config) *time.Duration { return &c.AuditInterval }), false},
+		{"ZWFW_SECURITY_LOG_DAYS", "security-log-days", "180", "安全日志（登录失败、账户锁定、越权访问、查看个人信息、设置变更、导出）的保留天数，不少于 180 天", func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < MinSecurityLogDays || n > 36500 {
+				return fmt.Errorf("应为不少于 %d 天的整数（网络安全法要求网络日志至少留存六个月）：%q", MinSecurityLogDays, v)
+			}
+			c.SecurityLogDays = n
+			return nil
+		}, false},
+		{"ZWFW_PASSWORD_MAX_DAYS", "password-max-days", "90", "工作人员密码的有效天数，到期须先修改密码才能继续使用（到期前 14 天起提醒）；0 为不过期", func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 || n > 365 {
+				return fmt.Errorf("应为 0–365 的天数：%q", v)
+			}
+			c.PasswordMaxDays = n
+			return nil
+		}, false},
+		{"ZWFW_PASSWORD_HISTORY", "password-history", "5", "新密码不能与最近几次使用过的密码相同；0 为不限制", func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 || n > 24 {
+				return fmt.Errorf("应为 0–24 的次数：%q", v)
+			}
+			c.PasswordHistory = n
+			return nil
+		}, false},
 		{"ZWFW_BACKUP_DIR", "backup-dir", "zwfw-backups", "备份目录（请放在与数据目录不同的磁盘上）", str(func(c *Config) *string { return &c.BackupDir }), false},
 		{"ZWFW_BACKUP_KEY_FILE", "backup-key-file", "", "备份的加密密钥文件，首次备份时生成（权限 0600）；为空时用数据目录下的 backup.key。请与备份分开保存", str(func(c *Config) *string { return &c.BackupKeyFile }), false},
 		{"ZWFW_BACKUP_AT", "backup-at", "off", "每天自动备份的时间（北京时间 HH:MM），off 为不自动备份", func(c *Config, v string) error {

@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/netip"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -38,6 +39,24 @@ func TestSecuritySettings(t *testing.T) {
 		"ZWFW_LOGIN_LIMIT_ALL": "0/1m", "ZWFW_LOOKUP_LIMIT": "5/48h"} {
 		if _, err := load(t, map[string]string{k: v}); err == nil {
 			t.Errorf("%s=%s accepted", k, v)
+		}
+	}
+}
+
+// TestSecurityLogDays: the security log is kept 180 days unless set
+// longer; a shorter setting stops the start, saying why (§2(7) 等级保护).
+func TestSecurityLogDays(t *testing.T) {
+	c, err := load(t, nil)
+	if err != nil || c.SecurityLogDays != 180 {
+		t.Fatalf("default: %d %v", c.SecurityLogDays, err)
+	}
+	if c, err := load(t, map[string]string{"ZWFW_SECURITY_LOG_DAYS": "365"}); err != nil || c.SecurityLogDays != 365 {
+		t.Fatalf("365: %d %v", c.SecurityLogDays, err)
+	}
+	for _, v := range []string{"179", "30", "0", "-1", "半年"} {
+		_, err := load(t, map[string]string{"ZWFW_SECURITY_LOG_DAYS": v})
+		if err == nil || !strings.Contains(err.Error(), "180") {
+			t.Errorf("ZWFW_SECURITY_LOG_DAYS=%s: %v", v, err)
 		}
 	}
 }

@@ -19,6 +19,7 @@ import (
 
 	"zwfw"
 	"zwfw/internal/account"
+	"zwfw/internal/audit"
 )
 
 // Cookie names.
@@ -112,7 +113,9 @@ func Front(o Options) func(http.Handler) http.Handler {
 			default:
 				f.secure = f.https
 			}
-			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), frontKey, f)))
+			// The security log notes the address of what a request does.
+			ctx := audit.WithClient(context.WithValue(r.Context(), frontKey, f), f.ip)
+			next.ServeHTTP(w, r.WithContext(ctx))
 		})
 	}
 }

@@ -279,12 +279,16 @@ var DemoAccounts = []DemoAccount{
 	{"county.catalog", "吴文静", zwfw.RoleCatalogAdmin, "610923", "", "县政务服务中心事项管理员"},
 	{"county.cashier", "郑美玲", zwfw.RoleCashier, "610923C", "610923CW11", "银行收费窗口"},
 	{"county.admin", "冯志强", zwfw.RoleAdmin, "610923", "", "县政务服务中心信息股"},
+	// The other two of the three administrators (三员分立, §2(7)).
+	{"county.security", "陈思远", zwfw.RoleSecurityAdmin, "610923", "", "县政务服务中心安全管理员"},
+	{"county.auditor", "许文华", zwfw.RoleAuditAdmin, "610923", "", "县政务服务中心审计管理员"},
 	{"chengguan.window", "杨春梅", zwfw.RoleWindow, "610923100C", "610923100CW01", "综合窗口A岗"},
 	{"chengguan.reviewer", "何东升", zwfw.RoleReviewer, "610923100", "", "城关镇社会事务办"},
 	{"chengguan.supervisor", "马玉兰", zwfw.RoleSupervisor, "610923100", "", "城关镇纪委"},
 	{"chengguan.catalog", "曹文博", zwfw.RoleCatalogAdmin, "610923100", "", "城关镇便民服务中心"},
 	{"chengguan.cashier", "韩丽", zwfw.RoleCashier, "610923100C", "610923100CW01", "代收窗口"},
 	{"chengguan.admin", "唐海军", zwfw.RoleAdmin, "610923100", "", "城关镇便民服务中心主任"},
+	{"chengguan.auditor", "林小燕", zwfw.RoleAuditAdmin, "610923100", "", "城关镇便民服务中心审计管理员"},
 	// Reviewers of the departments the demo cases pass through.
 	{"minzheng.reviewer", "刘慧敏", zwfw.RoleReviewer, "610923D02", "", "民政局社会救助股"},
 	{"canlian.reviewer", "赵永刚", zwfw.RoleReviewer, "610923D14", "", "残联康复维权股"},

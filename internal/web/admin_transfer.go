@@ -164,6 +164,9 @@ func (s *server) adminExport(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return zwfw.Errorf(zwfw.EBADREQUEST, "导出格式应为 json 或 xlsx")
 	}
+	if err := s.d.Audit.Exported(ctx, actor(r), "catalog", "导出事项清单："+name); err != nil {
+		return err
+	}
 	h := w.Header()
 	h.Set("Content-Type", ctype)
 	h.Set("Content-Disposition", contentDisposition(name))

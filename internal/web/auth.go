@@ -81,16 +81,28 @@ type loginPage struct {
 	Username string
 	Next     string
 	Error    string
+	Expired  bool // sent here by idle.js when the session went idle
 }
 
 func (s *server) loginPage(w http.ResponseWriter, r *http.Request) error {
-	p := loginPage{base: s.base(w, r, "登录"), Next: safeNext(r.URL.Query().Get("next"), "")}
+	p := loginPage{base: s.base(w, r, "登录"), Next: safeNext(r.URL.Query().Get("next"), ""), Expired: r.URL.Query().Get("expired") == "1"}
 	p.Nav = "login"
 	if a := p.Actor; a != nil {
 		http.Redirect(w, r, safeNext(p.Next, home(a)), http.StatusSeeOther)
 		return nil
 	}
 	s.render(w, r, http.StatusOK, "login", p)
+	return nil
+}
+
+// keepAlive restarts the idle clock of the page session: idle.js's
+// "继续" button (§2(7) 登录连接超时). 204; a session already ended sends
+// the page to sign in like any other.
+func (s *server) keepAlive(w http.ResponseWriter, r *http.Request) error {
+	if err := s.d.Users.KeepAlive(r.Context(), httpauth.Token(r.Context())); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 

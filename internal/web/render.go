@@ -17,7 +17,9 @@ import (
 	"unicode/utf8"
 
 	"zwfw"
+	"zwfw/internal/account"
 	"zwfw/internal/account/ident"
+	"zwfw/internal/audit"
 	"zwfw/internal/catalog"
 	"zwfw/internal/config"
 	"zwfw/internal/files"
@@ -92,9 +94,14 @@ type base struct {
 	Path      string // the request URI, to come back to after sign-in
 	Nav       string // the active top navigation entry
 	Now       time.Time
-	admin     bool // a page of administration
-	CaseCSS   bool // the page shows cases: load cases.css
-	SupCSS    bool // a supervision page (reports, errors): load reports.css
+	// PasswordReminder: the staff member's password expires soon (§2(7)).
+	PasswordReminder string
+	// IdleSeconds: the signed-in session ends after this long without a
+	// request; idle.js warns before (0: not signed in).
+	IdleSeconds int
+	admin       bool // a page of administration
+	CaseCSS     bool // the page shows cases: load cases.css
+	SupCSS      bool // a supervision page (reports, errors): load reports.css
 }
 
 // SupervisionCSS reports whether the page is one of the supervision pages
@@ -117,6 +124,14 @@ func (b base) CanAdmin() bool   { return b.Actor != nil && canAdmin(b.Actor) }
 // CanSeeWarnings shows the warning list (预警督办) in the menu.
 func (b base) CanSeeWarnings() bool { return supervision.MayViewWarnings(b.Actor) }
 
+// CanReadLogs shows the security log in the menu: the audit
+// administrators' (audit.MayRead).
+func (b base) CanReadLogs() bool { return b.Actor != nil && audit.MayRead(b.Actor) == nil }
+
+// CanOverview shows the security overview in the menu: the security
+// administrators' (account.MayOverview).
+func (b base) CanOverview() bool { return b.Actor != nil && account.MayOverview(b.Actor) == nil }
+
 // Staff reports whether the signed-in user is a staff account.
 func (b base) Staff() bool { return b.Actor != nil && b.Actor.IsStaff() }
 
@@ -138,6 +153,10 @@ func (s *server) base(w http.ResponseWriter, r *http.Request, title string) base
 		}
 	}
 	b.Flash = takeFlash(w, r)
+	if b.Actor != nil && s.d.Users != nil {
+		b.PasswordReminder = s.d.Users.PasswordReminder(b.Actor)
+		b.IdleSeconds = int(s.d.Users.IdleLimit().Seconds())
+	}
 	return b
 }
 
@@ -214,6 +233,13 @@ func (s *server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 	}
 	if st == http.StatusInternalServerError {
 		s.d.Log.Error("web: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	if st == http.StatusForbidden {
+		// A refusal is a security event (§2(7)), written on its own:
+		// whatever the request began has rolled back.
+		if lerr := s.d.Audit.Refused(r.Context(), actor(r), r.Method+" "+r.URL.Path, zwfw.ErrorMessage(err)); lerr != nil {
+			s.d.Log.Error("web: security log", "err", lerr)
+		}
 	}
 	retryAfter(w, err)
 	p := errorPage{base: s.base(w, r, ""), Status: st, Message: zwfw.ErrorMessage(err)}
@@ -319,23 +345,24 @@ func (s *server) funcs(a *assets) template.FuncMap {
 			}
 			return t.In(zwfw.Zone).Format("2006-01-02 15:04")
 		},
-		"isodate":        func(t time.Time) string { return t.In(zwfw.Zone).Format("2006-01-02") },
-		"typeName":       catalog.TypeName,
-		"kindName":       catalog.KindName,
-		"levelName":      catalog.LevelName,
-		"audienceName":   catalog.AudienceName,
-		"formName":       catalog.FormName,
-		"sourceName":     catalog.SourceName,
-		"requiredName":   catalog.RequiredName,
-		"depthName":      catalog.DepthName,
-		"changeName":     catalog.ChangeName,
-		"roleName":       zwfw.RoleName,
-		"orgKindName":    org.KindName,
-		"windowTypeName": org.WindowTypeName,
-		"humanSize":      files.HumanSize,
-		"maskPhone":      ident.MaskPhone,
-		"join":           strings.Join,
-		"add":            func(a, b int) int { return a + b },
+		"isodate":          func(t time.Time) string { return t.In(zwfw.Zone).Format("2006-01-02") },
+		"typeName":         catalog.TypeName,
+		"kindName":         catalog.KindName,
+		"levelName":        catalog.LevelName,
+		"audienceName":     catalog.AudienceName,
+		"formName":         catalog.FormName,
+		"sourceName":       catalog.SourceName,
+		"requiredName":     catalog.RequiredName,
+		"depthName":        catalog.DepthName,
+		"changeName":       catalog.ChangeName,
+		"roleName":         zwfw.RoleName,
+		"securityKindName": audit.SecurityKindName,
+		"orgKindName":      org.KindName,
+		"windowTypeName":   org.WindowTypeName,
+		"humanSize":        files.HumanSize,
+		"maskPhone":        ident.MaskPhone,
+		"join":             strings.Join,
+		"add":              func(a, b int) int { return a + b },
 		"tel": func(s string) string {
 			// The first number of a phone field, for a tel: link.
 			var b strings.Builder

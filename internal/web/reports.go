@@ -160,6 +160,9 @@ func (s *server) reportXLSX(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := s.d.Audit.Exported(r.Context(), actor(r), fmt.Sprintf("report:%d", rep.ID), "导出报表 Excel："+rep.Number); err != nil {
+		return err
+	}
 	h := w.Header()
 	h.Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	h.Set("Content-Disposition", files.Attachment(fmt.Sprintf("report-%d.xlsx", rep.ID), rep.FileName("xlsx")))

@@ -64,6 +64,7 @@ func (s *server) table() []route {
 		{"POST", "/logout", public, formLimit, s.logout},
 		{"GET", "/account", signedIn, 0, s.accountPage},
 		{"POST", "/account/password", signedIn, formLimit, s.changePassword},
+		{"POST", "/account/keepalive", signedIn, formLimit, s.keepAlive},
 
 		// Administration (every action is scoped by the services).
 		{"GET", "/admin", staff, 0, s.adminHome},
@@ -93,6 +94,12 @@ func (s *server) table() []route {
 		{"GET", "/admin/catalog/import", staff, 0, s.adminImportPage},
 		{"POST", "/admin/catalog/import", staff, upload + formLimit, s.adminImport},
 		{"GET", "/admin/catalog/export", staff, 0, s.adminExport},
+
+		// The security log (security.go): the audit administrators'.
+		{"GET", "/admin/security", staff, 0, s.securityEvents},
+		{"GET", "/admin/security/export", staff, 0, s.securityExport},
+		// The security administrator's overview (locked, expired accounts).
+		{"GET", "/admin/security/accounts", staff, 0, s.securityAccounts},
 
 		// The applicant's case pages (apply.go, mycase.go): applying online,
 		// 我的办件 and its messages.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"zwfw"
+	"zwfw/internal/account"
 	"zwfw/internal/files"
 	"zwfw/internal/httpauth"
 	"zwfw/internal/inputlimit"
@@ -128,8 +129,8 @@ func (s *server) signedIn(fn handlerFunc) handlerFunc {
 			http.Redirect(w, r, loginURL(next), http.StatusSeeOther)
 			return nil
 		}
-		if a.MustChangePassword && r.Pattern != "GET /account" && r.Pattern != "POST /account/password" {
-			s.redirect(w, r, "/account#password", "warn", "为了账户安全，请先修改管理员为您设置的初始密码。")
+		if a.MustChangePassword && r.Pattern != "GET /account" && r.Pattern != "POST /account/password" && r.Pattern != "POST /account/keepalive" {
+			s.redirect(w, r, "/account#password", "warn", account.MustChangeReason(a)+"。")
 			return nil
 		}
 		return fn(w, r)

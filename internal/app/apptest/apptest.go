@@ -41,6 +41,9 @@ const AdminPassword = "Zwfw@Test2026"
 type Options struct {
 	Now    func() time.Time // the clock; a running testclock from testclock.Today when nil
 	NoDemo bool
+	// Config changes the settings before the instance opens (a short
+	// session idle limit for a browser test).
+	Config func(*config.Config)
 }
 
 // Start opens an instance on dialect ("sqlite" or "postgres"; PostgreSQL is
@@ -59,6 +62,9 @@ func Start(t testing.TB, dialect string, o ...Options) *Env {
 	cfg.DataDir = dir
 	cfg.AdminPassword = AdminPassword
 	cfg.Demo = !opt.NoDemo
+	if opt.Config != nil {
+		opt.Config(&cfg)
+	}
 	var clk *testclock.Clock
 	if opt.Now == nil {
 		clk = testclock.Running()
