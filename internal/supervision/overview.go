@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -306,7 +307,6 @@ func (s *Service) overview(ctx context.Context, actor *zwfw.Actor, o *org.Org, f
 	if err != nil {
 		return nil, err
 	}
-	sc := scopeOf(t, o)
 	today := calendar.Date(s.now())
 	fromS, toS := from.Format(calendar.DateLayout), to.Format(calendar.DateLayout)
 	ov := &Overview{Org: Ref{o.Code, o.DisplayName()}, From: fromS, To: toS, Date: today.Format(calendar.DateLayout),
@@ -323,25 +323,38 @@ func (s *Service) overview(ctx context.Context, actor *zwfw.Actor, o *org.Org, f
 		return "/supervision/cases?" + q.Encode()
 	}
 
-	// The breakdowns, status included: one pass over the buckets of the
-	// period (periods.go), each row added straight into every breakdown.
+	// The breakdowns, status included: one query over the organisation's
+	// breakdown rows in the buckets of the period (periods.go), a few
+	// hundred rows summed per dimension and value.
 	var total rollup.Measures
 	status, dept, town, kind, channel, window := map[string]*acc{}, map[string]*acc{}, map[string]*acc{}, map[string]*acc{}, map[string]*acc{}, map[string]*acc{}
-	if err := s.sum(ctx, stats, sc, segments(from, to, rollup.Year, statsWeights), []string{"org_id", "dept_id", "window_id", "kind", "channel", "status"}, func(k rollup.Key, m rollup.Measures) {
-		total.Add(m)
-		add(status, k.Status, m)
-		add(kind, k.Kind, m)
-		add(channel, k.Channel, m)
-		if d := t.byID[k.DeptID]; d != nil {
-			add(dept, d.Code, m)
-		}
-		if c := t.byID[k.OrgID]; c != nil {
-			add(town, t.town(c).Code, m)
-		}
-		if w := t.byID[k.WindowID]; w != nil {
-			add(window, w.Code, m)
-		} else {
-			add(window, "", m)
+	node := func(v string) *org.Org {
+		id, _ := strconv.ParseInt(v, 10, 64)
+		return t.byID[id]
+	}
+	if err := s.sum(ctx, o.ID, "", segments(from, to, rollup.Year, allWeights), []string{"dim", "value"}, func(k rollup.BKey, m rollup.Measures) {
+		switch k.Dim {
+		case rollup.ByStatus:
+			total.Add(m)
+			add(status, k.Value, m)
+		case rollup.ByKind:
+			add(kind, k.Value, m)
+		case rollup.ByChannel:
+			add(channel, k.Value, m)
+		case rollup.ByDept:
+			if d := node(k.Value); d != nil {
+				add(dept, d.Code, m)
+			}
+		case rollup.ByCentre:
+			if c := node(k.Value); c != nil {
+				add(town, t.town(c).Code, m)
+			}
+		case rollup.ByWindow:
+			if w := node(k.Value); w != nil {
+				add(window, w.Code, m)
+			} else {
+				add(window, "", m)
+			}
 		}
 	}); err != nil {
 		return nil, err
@@ -405,7 +418,7 @@ func (s *Service) overview(ctx context.Context, actor *zwfw.Actor, o *org.Org, f
 	if grain == rollup.Month {
 		byPeriod = "substr(period, 1, 7)"
 	}
-	if err := s.sum(ctx, counts, sc, segments(from, to, grain, countsWeights), []string{byPeriod}, func(k rollup.Key, m rollup.Measures) {
+	if err := s.sum(ctx, o.ID, rollup.ByStatus, segments(from, to, grain, statusWeights), []string{byPeriod}, func(k rollup.BKey, m rollup.Measures) {
 		add(trend, k.Period, m)
 	}); err != nil {
 		return nil, err
@@ -437,8 +450,8 @@ func (s *Service) overview(ctx context.Context, actor *zwfw.Actor, o *org.Org, f
 		p := rollup.Period(g, todayS)
 		here = append(here, segment{grain: g, lo: p, hi: p})
 	}
-	if err := s.sum(ctx, counts, sc, here, []string{"grain"}, func(k rollup.Key, m rollup.Measures) {
-		switch k.Period {
+	if err := s.sum(ctx, o.ID, rollup.ByStatus, here, []string{"grain"}, func(k rollup.BKey, m rollup.Measures) {
+		switch k.Grain {
 		case rollup.Day:
 			ov.Totals.Today = m.N
 		case rollup.Month:
@@ -511,42 +524,3 @@ func rate(part, whole int64) *float64 {
 }
 
 func round1(f float64) float64 { return math.Round(f*10) / 10 }
-
-// scope is the rollup condition of an organisation's subtree: cases filed at
-// one of its centres or owned by one of its departments.
-type scope struct {
-	all    bool
-	cond   string
-	args   []any
-	prefix string
-}
-
-func scopeOf(t *tree, o *org.Org) scope {
-	if o.ParentID == 0 {
-		return scope{all: true, prefix: o.Path}
-	}
-	var centres, depts []string
-	var cs, ds []any
-	for _, n := range t.all {
-		if !strings.HasPrefix(n.Path, o.Path) {
-			continue
-		}
-		switch n.Kind {
-		case org.KindCentre:
-			centres, cs = append(centres, "?"), append(cs, n.ID)
-		case org.KindDept:
-			depts, ds = append(depts, "?"), append(ds, n.ID)
-		}
-	}
-	var parts []string
-	if len(centres) > 0 {
-		parts = append(parts, "org_id IN ("+strings.Join(centres, ", ")+")")
-	}
-	if len(depts) > 0 {
-		parts = append(parts, "dept_id IN ("+strings.Join(depts, ", ")+")")
-	}
-	if len(parts) == 0 {
-		return scope{cond: "1 = 0", prefix: o.Path}
-	}
-	return scope{cond: "(" + strings.Join(parts, " OR ") + ")", args: append(cs, ds...), prefix: o.Path}
-}

@@ -378,12 +378,14 @@ func TestRebuildStats(t *testing.T) {
 }
 
 // snapshot lists the rollup's non-empty rows, of case_stats and of the
-// narrow case_counts (as rows of case_stats without window, kind, channel
-// and status, prefixed "counts").
+// breakdowns per organisation (as rows of case_stats with the scope for the
+// centre, the dimension for the department and the value for the kind,
+// prefixed "breakdown").
 func snapshot(t *testing.T, d *db.DB) []string {
 	rows, err := d.Query(context.Background(), `SELECT grain, period, org_id, dept_id, window_id, kind, channel, status,
 		n, done, on_time, handled_days, promised_days, evals, satisfied FROM case_stats
-		UNION ALL SELECT 'counts ' || grain, period, org_id, dept_id, 0, '', '', '', n, done, on_time, 0, 0, 0, 0 FROM case_counts`)
+		UNION ALL SELECT 'breakdown ' || grain, period, scope_id, 0, 0, dim, value, '', n, done, on_time, handled_days, promised_days, evals, satisfied
+		FROM case_breakdowns`)
 	if err != nil {
 		t.Fatal(err)
 	}

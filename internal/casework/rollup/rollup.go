@@ -1,8 +1,10 @@
-// Package rollup keeps the supervision rollup (case_stats, and its narrow
-// twin case_counts) in step with the cases table. Casework calls Move in the
-// transaction of every change to a case, so the dashboard reads a few
-// thousand bucket rows instead of a million cases; Rebuild recomputes the
-// whole rollup from the cases table.
+// Package rollup keeps the supervision rollup in step with the cases table:
+// case_stats, keyed by centre, department, window, kind, channel and status,
+// and the dashboard's breakdowns per organisation derived from it
+// (case_breakdowns, breakdowns.go). Casework calls Move in the transaction
+// of every change to a case, so the dashboard reads a few hundred rows
+// instead of a million cases; Rebuild recomputes the whole rollup from the
+// cases table.
 //
 // It lives under casework, which owns every write to it, and is a leaf
 // package (it imports only db): casework never imports supervision, and
@@ -44,6 +46,9 @@ type Case struct {
 	PromisedDays int
 	Evals        int // evaluations given
 	Satisfied    int // of which 非常满意, 满意 or 基本满意
+	// The paths of the centre and the department (orgs.path): the case
+	// counts in the breakdowns of every organisation on them.
+	OrgPath, DeptPath string
 }
 
 // Key identifies a bucket.
@@ -153,8 +158,8 @@ type delta struct {
 // Move records a change of one case in the rollup: before is the case as it
 // was (nil for a new case), after as it is now. It must run in the
 // transaction that changes the case. Each table gets one statement: every
-// bucket change of case_stats in one multi-row upsert, and one more for
-// case_counts only when a count changes (a case filed, completed or moved).
+// bucket change of case_stats in one multi-row upsert, and every change of
+// the breakdowns of the case's organisations in another.
 func Move(ctx context.Context, tx *db.Tx, before, after *Case) error {
 	ds := plan(before, after)
 	if len(ds) > 0 {
@@ -163,49 +168,7 @@ func Move(ctx context.Context, tx *db.Tx, before, after *Case) error {
 			return fmt.Errorf("rollup: %w", err)
 		}
 	}
-	if cs := countsPlan(ds); len(cs) > 0 {
-		q, args := upsertCounts(cs)
-		if _, err := tx.Exec(ctx, q, args...); err != nil {
-			return fmt.Errorf("rollup: counts: %w", err)
-		}
-	}
-	return nil
-}
-
-// countKey identifies a bucket of case_counts: case_stats' keys without
-// the window, kind, channel and status.
-type countKey struct {
-	Grain, Period string
-	OrgID, DeptID int64
-}
-
-type countDelta struct {
-	k               countKey
-	n, done, onTime int64
-}
-
-// countsPlan folds the bucket changes of case_stats into those of
-// case_counts, without the ones that cancel out (a change of status that
-// completes nothing), in the canonical order of their keys.
-func countsPlan(ds []delta) []countDelta {
-	var cs []countDelta
-outer:
-	for _, d := range ds {
-		k := countKey{d.k.Grain, d.k.Period, d.k.OrgID, d.k.DeptID}
-		for i := range cs {
-			if cs[i].k == k {
-				cs[i].n, cs[i].done, cs[i].onTime = cs[i].n+d.m.N, cs[i].done+d.m.Done, cs[i].onTime+d.m.OnTime
-				continue outer
-			}
-		}
-		cs = append(cs, countDelta{k, d.m.N, d.m.Done, d.m.OnTime})
-	}
-	cs = slices.DeleteFunc(cs, func(c countDelta) bool { return c.n == 0 && c.done == 0 && c.onTime == 0 })
-	slices.SortFunc(cs, func(a, b countDelta) int {
-		return less(Key{Grain: a.k.Grain, Period: a.k.Period, OrgID: a.k.OrgID, DeptID: a.k.DeptID},
-			Key{Grain: b.k.Grain, Period: b.k.Period, OrgID: b.k.OrgID, DeptID: b.k.DeptID})
-	})
-	return cs
+	return upsertBreakdowns(ctx, tx, breakdownPlan(before, after))
 }
 
 // plan is the bucket changes of a case change, netted per bucket, without
@@ -259,32 +222,15 @@ func upsertStats(ds []delta) (string, []any) {
 	return b.String(), args
 }
 
-// upsertCounts is one statement adding the changes to case_counts.
-func upsertCounts(cs []countDelta) (string, []any) {
-	var b strings.Builder
-	b.WriteString("INSERT INTO case_counts (grain, period, org_id, dept_id, n, done, on_time) VALUES ")
-	args := make([]any, 0, 7*len(cs))
-	for i, c := range cs {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("(?, ?, ?, ?, ?, ?, ?)")
-		args = append(args, c.k.Grain, c.k.Period, c.k.OrgID, c.k.DeptID, c.n, c.done, c.onTime)
-	}
-	b.WriteString(` ON CONFLICT (grain, period, org_id, dept_id) DO UPDATE SET
-	n = case_counts.n + excluded.n, done = case_counts.done + excluded.done, on_time = case_counts.on_time + excluded.on_time`)
-	return b.String(), args
-}
-
 // CaseCols selects a case's rollup fields (without evaluations) from cases
 // aliased c; Scan reads them.
 const CaseCols = `c.day, c.org_id, c.dept_id, COALESCE(c.window_id, 0), c.kind, c.channel, c.status, c.deadline,
-	c.completed_on, c.handled_days, c.promised_days`
+	c.completed_on, c.handled_days, c.promised_days, c.org_path, c.dept_path`
 
 // Scan reads the columns of CaseCols.
 func Scan(row interface{ Scan(...any) error }, c *Case) error {
 	return row.Scan(&c.Day, &c.OrgID, &c.DeptID, &c.WindowID, &c.Kind, &c.Channel, &c.Status, &c.Deadline,
-		&c.CompletedOn, &c.HandledDays, &c.PromisedDays)
+		&c.CompletedOn, &c.HandledDays, &c.PromisedDays, &c.OrgPath, &c.DeptPath)
 }
 
 // Evaluations counts the evaluations of a case and the satisfied ones
@@ -302,14 +248,14 @@ func Satisfied(level int) bool { return level >= 1 && level <= 3 }
 // Rebuild recomputes the whole rollup from the cases and evaluations tables,
 // in one transaction. Days are summed a month of cases at a time (the
 // database sorts one month, not the whole table), months and years from the
-// days.
+// days, and the breakdowns from case_stats and the organisation tree.
 func Rebuild(ctx context.Context, d *db.DB) error {
 	var lo, hi string
 	if err := d.QueryRow(ctx, "SELECT COALESCE(MIN(day), ''), COALESCE(MAX(day), '') FROM cases").Scan(&lo, &hi); err != nil {
 		return fmt.Errorf("rollup: rebuild: %w", err)
 	}
 	return d.InTx(ctx, func(tx *db.Tx) error {
-		for _, t := range []string{"case_stats", "case_counts"} {
+		for _, t := range []string{"case_stats", "case_breakdowns"} {
 			if _, err := tx.Exec(ctx, "DELETE FROM "+t); err != nil {
 				return err
 			}
@@ -345,10 +291,8 @@ func Rebuild(ctx context.Context, d *db.DB) error {
 				return fmt.Errorf("rollup: rebuild %s: %w", g.grain, err)
 			}
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO case_counts (grain, period, org_id, dept_id, n, done, on_time)
-			SELECT grain, period, org_id, dept_id, SUM(n), SUM(done), SUM(on_time)
-			FROM case_stats GROUP BY grain, period, org_id, dept_id`); err != nil {
-			return fmt.Errorf("rollup: rebuild counts: %w", err)
+		if _, err := tx.Exec(ctx, rebuildBreakdowns); err != nil {
+			return fmt.Errorf("rollup: rebuild breakdowns: %w", err)
 		}
 		return nil
 	})

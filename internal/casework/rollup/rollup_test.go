@@ -58,39 +58,59 @@ func TestPlanOrder(t *testing.T) {
 	}
 }
 
-// case_counts, the narrow rollup, changes only when a count does: a case
-// filed or completed touches one bucket per grain, a change of status that
-// completes nothing touches none (the case transaction gains no statement).
-func TestCountsPlan(t *testing.T) {
-	accepted := Case{Day: "2026-10-12", OrgID: 5, DeptID: 9, WindowID: 7, Kind: "promised", Channel: "window", Status: "accepted", Deadline: "2026-10-19", PromisedDays: 5}
+// The breakdowns of a case change: a case counts for every organisation on
+// its centre's and its department's paths (each once), in every dimension;
+// a change of status moves only status rows; an evaluation changes only the
+// status row that carries it; and the rows come in canonical order.
+func TestBreakdownPlan(t *testing.T) {
+	// City 1, county 2, town 3, centre 5; the county's department 9.
+	accepted := Case{Day: "2026-10-12", OrgID: 5, DeptID: 9, WindowID: 7, Kind: "promised", Channel: "window", Status: "accepted",
+		Deadline: "2026-10-19", PromisedDays: 5, OrgPath: "/1/2/3/5/", DeptPath: "/1/2/9/"}
 	completed := accepted
 	completed.Status, completed.CompletedOn, completed.HandledDays = "completed", "2026-10-16", 4
-	late := completed
-	late.CompletedOn = "2026-10-20"
 	withdrawn := accepted
 	withdrawn.Status = "withdrawn"
 	evaluated := completed
 	evaluated.Evals, evaluated.Satisfied = 1, 1
+	const scopes, grains = 5, 3
 	for _, tc := range []struct {
-		name                   string
-		before, after          *Case
-		n, cases, done, onTime int64
+		name          string
+		before, after *Case
+		n             int
+		dims          string
 	}{
-		{"new case", nil, &accepted, 3, 1, 0, 0},
-		{"accepted → completed on time", &accepted, &completed, 3, 0, 1, 1},
-		{"accepted → completed late", &accepted, &late, 3, 0, 1, 0},
-		{"accepted → withdrawn", &accepted, &withdrawn, 0, 0, 0, 0},
-		{"evaluated", &completed, &evaluated, 0, 0, 0, 0},
+		{"new case", nil, &accepted, scopes * grains * 6, "ckdosw"},
+		{"accepted → withdrawn", &accepted, &withdrawn, scopes * grains * 2, "s"},
+		{"accepted → completed", &accepted, &completed, scopes * grains * 7, "ckdosw"},
+		{"evaluated", &completed, &evaluated, scopes * grains, "s"},
+		{"no change", &accepted, &accepted, 0, ""},
 	} {
-		cs := countsPlan(plan(tc.before, tc.after))
-		if int64(len(cs)) != tc.n {
-			t.Errorf("%s: %d count changes, want %d: %+v", tc.name, len(cs), tc.n, cs)
-			continue
+		ds := breakdownPlan(tc.before, tc.after)
+		if len(ds) != tc.n {
+			t.Errorf("%s: %d rows, want %d", tc.name, len(ds), tc.n)
 		}
-		for _, c := range cs {
-			if c.n != tc.cases || c.done != tc.done || c.onTime != tc.onTime || c.k.OrgID != 5 || c.k.DeptID != 9 {
-				t.Errorf("%s: %+v", tc.name, c)
+		if !slices.IsSortedFunc(ds, func(a, b bdelta) int { return lessB(a.k, b.k) }) {
+			t.Errorf("%s: rows not in canonical order", tc.name)
+		}
+		seen := map[int64]bool{}
+		dims := map[string]bool{}
+		for _, d := range ds {
+			seen[d.k.ScopeID], dims[d.k.Dim] = true, true
+			if d.m.Zero() {
+				t.Errorf("%s: an empty change of %+v", tc.name, d.k)
 			}
+			if d.k.Dim != ByStatus && (d.m.HandledDays != 0 || d.m.Evals != 0) {
+				t.Errorf("%s: %+v carries the totals' measures", tc.name, d)
+			}
+		}
+		var got string
+		for _, c := range "ckdosw" {
+			if dims[string(c)] {
+				got += string(c)
+			}
+		}
+		if got != tc.dims || (tc.n > 0 && len(seen) != scopes) {
+			t.Errorf("%s: dimensions %q, scopes %v", tc.name, got, seen)
 		}
 	}
 }
