@@ -307,6 +307,7 @@ func (s *Service) overview(ctx context.Context, actor *zwfw.Actor, o *org.Org, f
 	if err != nil {
 		return nil, err
 	}
+	sc := scopeOf(t, o)
 	today := calendar.Date(s.now())
 	fromS, toS := from.Format(calendar.DateLayout), to.Format(calendar.DateLayout)
 	ov := &Overview{Org: Ref{o.Code, o.DisplayName()}, From: fromS, To: toS, Date: today.Format(calendar.DateLayout),
@@ -323,40 +324,49 @@ func (s *Service) overview(ctx context.Context, actor *zwfw.Actor, o *org.Org, f
 		return "/supervision/cases?" + q.Encode()
 	}
 
-	// The breakdowns, status included: one query over the organisation's
-	// breakdown rows in the buckets of the period (periods.go), a few
-	// hundred rows summed per dimension and value.
+	// The breakdowns, status included: for a region one query over its
+	// breakdown rows in the buckets of the period (periods.go), a few hundred
+	// rows summed per dimension and value; for a centre or a department the
+	// rows of case_stats in its scope, split the same way.
 	var total rollup.Measures
 	status, dept, town, kind, channel, window := map[string]*acc{}, map[string]*acc{}, map[string]*acc{}, map[string]*acc{}, map[string]*acc{}, map[string]*acc{}
 	node := func(v string) *org.Org {
 		id, _ := strconv.ParseInt(v, 10, 64)
 		return t.byID[id]
 	}
-	if err := s.sum(ctx, o.ID, "", segments(from, to, rollup.Year, allWeights), []string{"dim", "value"}, func(k rollup.BKey, m rollup.Measures) {
+	byDim := func(k rollup.BKey, m rollup.Measures) {
 		switch k.Dim {
-		case rollup.ByStatus:
-			total.Add(m)
-			add(status, k.Value, m)
-		case rollup.ByKind:
-			add(kind, k.Value, m)
-		case rollup.ByChannel:
-			add(channel, k.Value, m)
+		case rollup.ByStatusKindChannel:
+			if v := rollup.SplitValue(k.Value); len(v) == 3 {
+				total.Add(m)
+				add(status, v[0], m)
+				add(kind, v[1], m)
+				add(channel, v[2], m)
+			}
 		case rollup.ByDept:
 			if d := node(k.Value); d != nil {
 				add(dept, d.Code, m)
 			}
-		case rollup.ByCentre:
-			if c := node(k.Value); c != nil {
-				add(town, t.town(c).Code, m)
-			}
-		case rollup.ByWindow:
-			if w := node(k.Value); w != nil {
-				add(window, w.Code, m)
-			} else {
-				add(window, "", m)
+		case rollup.ByCentreWindow:
+			if v := rollup.SplitValue(k.Value); len(v) == 2 {
+				if c := node(v[0]); c != nil {
+					add(town, t.town(c).Code, m)
+				}
+				if w := node(v[1]); w != nil {
+					add(window, w.Code, m)
+				} else {
+					add(window, "", m)
+				}
 			}
 		}
-	}); err != nil {
+	}
+	if sc.region {
+		err = s.sum(ctx, o.ID, "", segments(from, to, rollup.Year, allWeights), []string{"dim", "value"}, byDim)
+	} else {
+		err = s.sumStats(ctx, stats, sc, segments(from, to, rollup.Year, statsWeights), []string{"org_id", "dept_id", "window_id", "kind", "channel", "status"},
+			func(k rollup.Key, m rollup.Measures) { rollup.Facets(k, m, byDim) })
+	}
+	if err != nil {
 		return nil, err
 	}
 	for _, by := range []map[string]*acc{status, dept, town, kind, channel, window} {
@@ -418,9 +428,16 @@ func (s *Service) overview(ctx context.Context, actor *zwfw.Actor, o *org.Org, f
 	if grain == rollup.Month {
 		byPeriod = "substr(period, 1, 7)"
 	}
-	if err := s.sum(ctx, o.ID, rollup.ByStatus, segments(from, to, grain, statusWeights), []string{byPeriod}, func(k rollup.BKey, m rollup.Measures) {
-		add(trend, k.Period, m)
-	}); err != nil {
+	if sc.region {
+		err = s.sum(ctx, o.ID, rollup.ByStatusKindChannel, segments(from, to, grain, statusWeights), []string{byPeriod}, func(k rollup.BKey, m rollup.Measures) {
+			add(trend, k.Period, m)
+		})
+	} else {
+		err = s.sumStats(ctx, counts, sc, segments(from, to, grain, countsWeights), []string{byPeriod}, func(k rollup.Key, m rollup.Measures) {
+			add(trend, k.Period, m)
+		})
+	}
+	if err != nil {
 		return nil, err
 	}
 	for p := from; !p.After(to); {
@@ -450,8 +467,8 @@ func (s *Service) overview(ctx context.Context, actor *zwfw.Actor, o *org.Org, f
 		p := rollup.Period(g, todayS)
 		here = append(here, segment{grain: g, lo: p, hi: p})
 	}
-	if err := s.sum(ctx, o.ID, rollup.ByStatus, here, []string{"grain"}, func(k rollup.BKey, m rollup.Measures) {
-		switch k.Grain {
+	count := func(grain string, m rollup.Measures) {
+		switch grain {
 		case rollup.Day:
 			ov.Totals.Today = m.N
 		case rollup.Month:
@@ -459,7 +476,13 @@ func (s *Service) overview(ctx context.Context, actor *zwfw.Actor, o *org.Org, f
 		case rollup.Year:
 			ov.Totals.Year = m.N
 		}
-	}); err != nil {
+	}
+	if sc.region {
+		err = s.sum(ctx, o.ID, rollup.ByStatusKindChannel, here, []string{"grain"}, func(k rollup.BKey, m rollup.Measures) { count(k.Grain, m) })
+	} else {
+		err = s.sumStats(ctx, counts, sc, here, []string{"grain"}, func(k rollup.Key, m rollup.Measures) { count(k.Grain, m) })
+	}
+	if err != nil {
 		return nil, err
 	}
 	ov.Totals.Links.Today = link("from", todayS, "to", todayS)
@@ -524,3 +547,45 @@ func rate(part, whole int64) *float64 {
 }
 
 func round1(f float64) float64 { return math.Round(f*10) / 10 }
+
+// scope is where an organisation's figures are read: a region's (city,
+// county, town, village) from its own rows of case_breakdowns; a centre's
+// or a department's (or a window's, which holds no cases) from case_stats
+// and case_counts under cond: cases filed at one of its centres or owned by
+// one of its departments.
+type scope struct {
+	region bool
+	cond   string
+	args   []any
+}
+
+func scopeOf(t *tree, o *org.Org) scope {
+	switch o.Kind {
+	case org.KindCity, org.KindCounty, org.KindTown, org.KindVillage:
+		return scope{region: true}
+	}
+	var centres, depts []string
+	var cs, ds []any
+	for _, n := range t.all {
+		if !strings.HasPrefix(n.Path, o.Path) {
+			continue
+		}
+		switch n.Kind {
+		case org.KindCentre:
+			centres, cs = append(centres, "?"), append(cs, n.ID)
+		case org.KindDept:
+			depts, ds = append(depts, "?"), append(ds, n.ID)
+		}
+	}
+	var parts []string
+	if len(centres) > 0 {
+		parts = append(parts, "org_id IN ("+strings.Join(centres, ", ")+")")
+	}
+	if len(depts) > 0 {
+		parts = append(parts, "dept_id IN ("+strings.Join(depts, ", ")+")")
+	}
+	if len(parts) == 0 {
+		return scope{cond: "1 = 0"}
+	}
+	return scope{cond: "(" + strings.Join(parts, " OR ") + ")", args: append(cs, ds...)}
+}

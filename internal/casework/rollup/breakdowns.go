@@ -11,22 +11,29 @@ import (
 	"zwfw/internal/db"
 )
 
-// The breakdowns (case_breakdowns, migration 00018): for every organisation
-// and bucket, the cases in its subtree summed by one dimension at a time —
-// what the dashboard shows, and all it needs. A case counts for every
-// organisation on its centre's path and on its department's path (the
-// dashboard's scope: filed at a centre under it, or owned by a department
-// under it), once per dimension.
-
-// Dimensions of the breakdowns.
+// The breakdowns (case_breakdowns, migration 00018): for every region (city,
+// county, town, village) and bucket, the cases in its subtree summed by one
+// dimension at a time — what the dashboard of a region shows, and all it
+// needs. A case counts for every organisation on its centre's path and on
+// its department's path except that centre and that department themselves
+// (the dashboard's scope: filed at a centre under it, or owned by a
+// department under it), once per dimension. A region is never a case's
+// centre or department, so its rows hold every case under it; a centre's or
+// a department's dashboard, a small share of the cases, reads case_stats
+// instead, and leaving them out halves what a case change writes here.
+// Dimensions of the breakdowns. The few statuses, kinds and channels are
+// one dimension of their combinations (a case filed or completed changes
+// one row there instead of three), and so are a centre and its windows (a
+// window belongs to one centre).
 const (
-	ByStatus  = "s"
-	ByKind    = "k"
-	ByChannel = "c"
-	ByDept    = "d"
-	ByCentre  = "o"
-	ByWindow  = "w"
+	ByStatusKindChannel = "x" // value: status|kind|channel; the row carries every measure
+	ByDept              = "d" // value: the department's id
+	ByCentreWindow      = "p" // value: centreID|windowID (window 0: none yet)
 )
+
+// SplitValue splits a value of ByStatusKindChannel or ByCentreWindow into
+// its parts.
+func SplitValue(v string) []string { return strings.Split(v, "|") }
 
 // BKey identifies a row of case_breakdowns.
 type BKey struct {
@@ -56,13 +63,15 @@ func lessB(a, b BKey) int {
 	return strings.Compare(a.Value, b.Value)
 }
 
-// ancestors are the organisations whose subtree holds a case filed at the
+// scopes are the organisations whose breakdowns count a case filed at the
 // centre with orgPath and owned by the department with deptPath: the ids on
-// either path, each once.
-func ancestors(orgPath, deptPath string) []int64 {
+// either path, each once, but the last of each (the centre itself, the
+// department itself).
+func scopes(orgPath, deptPath string) []int64 {
 	var out []int64
 	for _, p := range []string{orgPath, deptPath} {
-		for _, s := range strings.Split(strings.Trim(p, "/"), "/") {
+		ids := strings.Split(strings.Trim(p, "/"), "/")
+		for _, s := range ids[:max(len(ids)-1, 0)] {
 			if id, err := strconv.ParseInt(s, 10, 64); err == nil && !slices.Contains(out, id) {
 				out = append(out, id)
 			}
@@ -72,22 +81,29 @@ func ancestors(orgPath, deptPath string) []int64 {
 }
 
 // facet is one dimension's value of a case (or of a case_stats row) and
-// what it adds there: status rows every measure, the others cases,
-// completed and on time.
+// what it adds there: status|kind|channel rows every measure, the others
+// cases, completed and on time.
 type facet struct {
 	dim, value string
 	m          Measures
 }
 
-func facets(k Key, m Measures) [6]facet {
+// Facets splits a case_stats row into the breakdown rows it adds to, as
+// (dimension and value, measures): how the dashboard of a centre or a
+// department, which reads case_stats, sums it the way a region's sums its
+// breakdowns.
+func Facets(k Key, m Measures, fn func(BKey, Measures)) {
+	for _, f := range facets(k, m) {
+		fn(BKey{Grain: k.Grain, Period: k.Period, Dim: f.dim, Value: f.value}, f.m)
+	}
+}
+
+func facets(k Key, m Measures) [3]facet {
 	c := Measures{N: m.N, Done: m.Done, OnTime: m.OnTime}
-	return [6]facet{
-		{ByStatus, k.Status, m},
-		{ByKind, k.Kind, c},
-		{ByChannel, k.Channel, c},
+	return [3]facet{
+		{ByStatusKindChannel, k.Status + "|" + k.Kind + "|" + k.Channel, m},
 		{ByDept, strconv.FormatInt(k.DeptID, 10), c},
-		{ByCentre, strconv.FormatInt(k.OrgID, 10), c},
-		{ByWindow, strconv.FormatInt(k.WindowID, 10), c},
+		{ByCentreWindow, strconv.FormatInt(k.OrgID, 10) + "|" + strconv.FormatInt(k.WindowID, 10), c},
 	}
 }
 
@@ -123,18 +139,65 @@ func (b breakdowns) sorted() []bdelta {
 	return out
 }
 
-// breakdownPlan is the changes of case_breakdowns of a case change.
+// breakdownPlan is the changes of case_breakdowns of a case change. A
+// case's organisations do not change with it (only a move changes them,
+// and Regroup handles that), so the changes per dimension are netted once
+// and then repeated for every organisation; only when the two sides' paths
+// differ are they expanded separately.
 func breakdownPlan(before, after *Case) []bdelta {
-	b := breakdowns{}
-	for _, g := range Grains {
-		if before != nil {
-			b.add(ancestors(before.OrgPath, before.DeptPath), before.key(g), before.measures().neg())
+	var bs, as []int64
+	if before != nil {
+		bs = scopes(before.OrgPath, before.DeptPath)
+	}
+	if after != nil {
+		as = scopes(after.OrgPath, after.DeptPath)
+	}
+	if before == nil || after == nil || !slices.Equal(bs, as) {
+		b := breakdowns{}
+		for _, g := range Grains {
+			if before != nil {
+				b.add(bs, before.key(g), before.measures().neg())
+			}
+			if after != nil {
+				b.add(as, after.key(g), after.measures())
+			}
 		}
-		if after != nil {
-			b.add(ancestors(after.OrgPath, after.DeptPath), after.key(g), after.measures())
+		return b.sorted()
+	}
+	// The same organisations: net the facets of each grain.
+	type change struct {
+		grain, period string
+		f             facet
+	}
+	var cs []change
+	for _, g := range Grains {
+		bk, ak := before.key(g), after.key(g)
+		bf, af := facets(bk, before.measures().neg()), facets(ak, after.measures())
+		for i := range bf {
+			if bk.Period == ak.Period && bf[i].value == af[i].value {
+				m := bf[i].m
+				m.Add(af[i].m)
+				if !m.Zero() {
+					cs = append(cs, change{g, ak.Period, facet{af[i].dim, af[i].value, m}})
+				}
+				continue
+			}
+			if !bf[i].m.Zero() {
+				cs = append(cs, change{g, bk.Period, bf[i]})
+			}
+			if !af[i].m.Zero() {
+				cs = append(cs, change{g, ak.Period, af[i]})
+			}
 		}
 	}
-	return b.sorted()
+	out := make([]bdelta, 0, len(cs)*len(as))
+	for _, s := range as {
+		for _, c := range cs {
+			out = append(out, bdelta{BKey{ScopeID: s, Grain: c.grain, Period: c.period, Dim: c.f.dim, Value: c.f.value}, c.f.m})
+		}
+	}
+	slices.SortFunc(out, func(x, y bdelta) int { return lessB(x.k, y.k) })
+	return out
 }
 
 // upsertBreakdowns adds the changes to case_breakdowns, in statements of at
@@ -233,8 +296,8 @@ func Regroup(ctx context.Context, tx *db.Tx, oldPath, newPath string) error {
 			rows.Close()
 			return err
 		}
-		before := ancestors(was(k.OrgID), was(k.DeptID))
-		after := ancestors(paths[k.OrgID], paths[k.DeptID])
+		before := scopes(was(k.OrgID), was(k.DeptID))
+		after := scopes(paths[k.OrgID], paths[k.DeptID])
 		var left, joined []int64
 		for _, s := range before {
 			if !slices.Contains(after, s) {
@@ -258,9 +321,9 @@ func Regroup(ctx context.Context, tx *db.Tx, oldPath, newPath string) error {
 
 // rebuildBreakdowns fills case_breakdowns from case_stats (the statement of
 // migration 00018): each case_stats row counts once for every organisation
-// at or above its centre or its department.
+// above its centre or its department.
 const rebuildBreakdowns = `WITH RECURSIVE up (id, anc) AS (
-    SELECT id, id FROM orgs
+    SELECT id, parent_id FROM orgs WHERE parent_id IS NOT NULL
     UNION ALL
     SELECT up.id, o.parent_id FROM up JOIN orgs o ON o.id = up.anc WHERE o.parent_id IS NOT NULL
 ),
@@ -276,15 +339,10 @@ s AS (
     FROM case_stats cs JOIN scopes sc ON sc.org_id = cs.org_id AND sc.dept_id = cs.dept_id
 )
 INSERT INTO case_breakdowns (scope_id, grain, period, dim, value, n, done, on_time, handled_days, promised_days, evals, satisfied)
-SELECT scope_id, grain, period, 's', status, SUM(n), SUM(done), SUM(on_time), SUM(handled_days), SUM(promised_days), SUM(evals), SUM(satisfied)
-    FROM s GROUP BY scope_id, grain, period, status
-UNION ALL SELECT scope_id, grain, period, 'k', kind, SUM(n), SUM(done), SUM(on_time), 0, 0, 0, 0
-    FROM s GROUP BY scope_id, grain, period, kind
-UNION ALL SELECT scope_id, grain, period, 'c', channel, SUM(n), SUM(done), SUM(on_time), 0, 0, 0, 0
-    FROM s GROUP BY scope_id, grain, period, channel
+SELECT scope_id, grain, period, 'x', status || '|' || kind || '|' || channel,
+        SUM(n), SUM(done), SUM(on_time), SUM(handled_days), SUM(promised_days), SUM(evals), SUM(satisfied)
+    FROM s GROUP BY scope_id, grain, period, status, kind, channel
 UNION ALL SELECT scope_id, grain, period, 'd', CAST(dept_id AS TEXT), SUM(n), SUM(done), SUM(on_time), 0, 0, 0, 0
     FROM s GROUP BY scope_id, grain, period, dept_id
-UNION ALL SELECT scope_id, grain, period, 'o', CAST(org_id AS TEXT), SUM(n), SUM(done), SUM(on_time), 0, 0, 0, 0
-    FROM s GROUP BY scope_id, grain, period, org_id
-UNION ALL SELECT scope_id, grain, period, 'w', CAST(window_id AS TEXT), SUM(n), SUM(done), SUM(on_time), 0, 0, 0, 0
-    FROM s GROUP BY scope_id, grain, period, window_id`
+UNION ALL SELECT scope_id, grain, period, 'p', CAST(org_id AS TEXT) || '|' || CAST(window_id AS TEXT), SUM(n), SUM(done), SUM(on_time), 0, 0, 0, 0
+    FROM s GROUP BY scope_id, grain, period, org_id, window_id`

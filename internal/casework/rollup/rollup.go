@@ -1,7 +1,8 @@
 // Package rollup keeps the supervision rollup in step with the cases table:
 // case_stats, keyed by centre, department, window, kind, channel and status,
-// and the dashboard's breakdowns per organisation derived from it
-// (case_breakdowns, breakdowns.go). Casework calls Move in the transaction
+// its narrow twin case_counts (centre and department only), and the
+// dashboard's breakdowns per region derived from it (case_breakdowns,
+// breakdowns.go). Casework calls Move in the transaction
 // of every change to a case, so the dashboard reads a few hundred rows
 // instead of a million cases; Rebuild recomputes the whole rollup from the
 // cases table.
@@ -158,8 +159,9 @@ type delta struct {
 // Move records a change of one case in the rollup: before is the case as it
 // was (nil for a new case), after as it is now. It must run in the
 // transaction that changes the case. Each table gets one statement: every
-// bucket change of case_stats in one multi-row upsert, and every change of
-// the breakdowns of the case's organisations in another.
+// bucket change of case_stats in one multi-row upsert, one more for
+// case_counts only when a count changes (a case filed or completed), and
+// one for the breakdowns of the regions above the case.
 func Move(ctx context.Context, tx *db.Tx, before, after *Case) error {
 	ds := plan(before, after)
 	if len(ds) > 0 {
@@ -168,7 +170,49 @@ func Move(ctx context.Context, tx *db.Tx, before, after *Case) error {
 			return fmt.Errorf("rollup: %w", err)
 		}
 	}
+	if cs := countsPlan(ds); len(cs) > 0 {
+		q, args := upsertCounts(cs)
+		if _, err := tx.Exec(ctx, q, args...); err != nil {
+			return fmt.Errorf("rollup: counts: %w", err)
+		}
+	}
 	return upsertBreakdowns(ctx, tx, breakdownPlan(before, after))
+}
+
+// countKey identifies a bucket of case_counts: case_stats' keys without
+// the window, kind, channel and status.
+type countKey struct {
+	Grain, Period string
+	OrgID, DeptID int64
+}
+
+type countDelta struct {
+	k               countKey
+	n, done, onTime int64
+}
+
+// countsPlan folds the bucket changes of case_stats into those of
+// case_counts, without the ones that cancel out (a change of status that
+// completes nothing), in the canonical order of their keys.
+func countsPlan(ds []delta) []countDelta {
+	var cs []countDelta
+outer:
+	for _, d := range ds {
+		k := countKey{d.k.Grain, d.k.Period, d.k.OrgID, d.k.DeptID}
+		for i := range cs {
+			if cs[i].k == k {
+				cs[i].n, cs[i].done, cs[i].onTime = cs[i].n+d.m.N, cs[i].done+d.m.Done, cs[i].onTime+d.m.OnTime
+				continue outer
+			}
+		}
+		cs = append(cs, countDelta{k, d.m.N, d.m.Done, d.m.OnTime})
+	}
+	cs = slices.DeleteFunc(cs, func(c countDelta) bool { return c.n == 0 && c.done == 0 && c.onTime == 0 })
+	slices.SortFunc(cs, func(a, b countDelta) int {
+		return less(Key{Grain: a.k.Grain, Period: a.k.Period, OrgID: a.k.OrgID, DeptID: a.k.DeptID},
+			Key{Grain: b.k.Grain, Period: b.k.Period, OrgID: b.k.OrgID, DeptID: b.k.DeptID})
+	})
+	return cs
 }
 
 // plan is the bucket changes of a case change, netted per bucket, without
@@ -222,6 +266,23 @@ func upsertStats(ds []delta) (string, []any) {
 	return b.String(), args
 }
 
+// upsertCounts is one statement adding the changes to case_counts.
+func upsertCounts(cs []countDelta) (string, []any) {
+	var b strings.Builder
+	b.WriteString("INSERT INTO case_counts (grain, period, org_id, dept_id, n, done, on_time) VALUES ")
+	args := make([]any, 0, 7*len(cs))
+	for i, c := range cs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?)")
+		args = append(args, c.k.Grain, c.k.Period, c.k.OrgID, c.k.DeptID, c.n, c.done, c.onTime)
+	}
+	b.WriteString(` ON CONFLICT (grain, period, org_id, dept_id) DO UPDATE SET
+	n = case_counts.n + excluded.n, done = case_counts.done + excluded.done, on_time = case_counts.on_time + excluded.on_time`)
+	return b.String(), args
+}
+
 // CaseCols selects a case's rollup fields (without evaluations) from cases
 // aliased c; Scan reads them.
 const CaseCols = `c.day, c.org_id, c.dept_id, COALESCE(c.window_id, 0), c.kind, c.channel, c.status, c.deadline,
@@ -255,7 +316,7 @@ func Rebuild(ctx context.Context, d *db.DB) error {
 		return fmt.Errorf("rollup: rebuild: %w", err)
 	}
 	return d.InTx(ctx, func(tx *db.Tx) error {
-		for _, t := range []string{"case_stats", "case_breakdowns"} {
+		for _, t := range []string{"case_stats", "case_counts", "case_breakdowns"} {
 			if _, err := tx.Exec(ctx, "DELETE FROM "+t); err != nil {
 				return err
 			}
@@ -290,6 +351,11 @@ func Rebuild(ctx context.Context, d *db.DB) error {
 				GROUP BY substr(period, 1, `+g.n+`), org_id, dept_id, window_id, kind, channel, status`); err != nil {
 				return fmt.Errorf("rollup: rebuild %s: %w", g.grain, err)
 			}
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO case_counts (grain, period, org_id, dept_id, n, done, on_time)
+			SELECT grain, period, org_id, dept_id, SUM(n), SUM(done), SUM(on_time)
+			FROM case_stats GROUP BY grain, period, org_id, dept_id`); err != nil {
+			return fmt.Errorf("rollup: rebuild counts: %w", err)
 		}
 		if _, err := tx.Exec(ctx, rebuildBreakdowns); err != nil {
 			return fmt.Errorf("rollup: rebuild breakdowns: %w", err)

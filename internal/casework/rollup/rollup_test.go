@@ -1,7 +1,9 @@
 package rollup
 
 import (
+	"os"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -59,11 +61,13 @@ func TestPlanOrder(t *testing.T) {
 }
 
 // The breakdowns of a case change: a case counts for every organisation on
-// its centre's and its department's paths (each once), in every dimension;
-// a change of status moves only status rows; an evaluation changes only the
-// status row that carries it; and the rows come in canonical order.
+// its centre's and its department's paths (each once) but that centre and
+// that department, in every dimension;
+// a change of status moves only status|kind|channel rows; an evaluation
+// changes only the one that carries it; and the rows come in canonical order.
 func TestBreakdownPlan(t *testing.T) {
-	// City 1, county 2, town 3, centre 5; the county's department 9.
+	// City 1, county 2, town 3, centre 5; the county's department 9: the
+	// case counts for the city, the county and the town.
 	accepted := Case{Day: "2026-10-12", OrgID: 5, DeptID: 9, WindowID: 7, Kind: "promised", Channel: "window", Status: "accepted",
 		Deadline: "2026-10-19", PromisedDays: 5, OrgPath: "/1/2/3/5/", DeptPath: "/1/2/9/"}
 	completed := accepted
@@ -72,17 +76,17 @@ func TestBreakdownPlan(t *testing.T) {
 	withdrawn.Status = "withdrawn"
 	evaluated := completed
 	evaluated.Evals, evaluated.Satisfied = 1, 1
-	const scopes, grains = 5, 3
+	const regions, grains = 3, 3
 	for _, tc := range []struct {
 		name          string
 		before, after *Case
 		n             int
 		dims          string
 	}{
-		{"new case", nil, &accepted, scopes * grains * 6, "ckdosw"},
-		{"accepted → withdrawn", &accepted, &withdrawn, scopes * grains * 2, "s"},
-		{"accepted → completed", &accepted, &completed, scopes * grains * 7, "ckdosw"},
-		{"evaluated", &completed, &evaluated, scopes * grains, "s"},
+		{"new case", nil, &accepted, regions * grains * 3, "dpx"},
+		{"accepted → withdrawn", &accepted, &withdrawn, regions * grains * 2, "x"},
+		{"accepted → completed", &accepted, &completed, regions * grains * 4, "dpx"},
+		{"evaluated", &completed, &evaluated, regions * grains, "x"},
 		{"no change", &accepted, &accepted, 0, ""},
 	} {
 		ds := breakdownPlan(tc.before, tc.after)
@@ -99,18 +103,69 @@ func TestBreakdownPlan(t *testing.T) {
 			if d.m.Zero() {
 				t.Errorf("%s: an empty change of %+v", tc.name, d.k)
 			}
-			if d.k.Dim != ByStatus && (d.m.HandledDays != 0 || d.m.Evals != 0) {
+			if d.k.Dim != ByStatusKindChannel && (d.m.HandledDays != 0 || d.m.Evals != 0) {
 				t.Errorf("%s: %+v carries the totals' measures", tc.name, d)
 			}
 		}
 		var got string
-		for _, c := range "ckdosw" {
+		for _, c := range "dpx" {
 			if dims[string(c)] {
 				got += string(c)
 			}
 		}
-		if got != tc.dims || (tc.n > 0 && len(seen) != scopes) {
+		if got != tc.dims || (tc.n > 0 && len(seen) != regions || seen[5] || seen[9]) {
 			t.Errorf("%s: dimensions %q, scopes %v", tc.name, got, seen)
 		}
+	}
+}
+
+// case_counts, the narrow rollup, changes only when a count does: a case
+// filed or completed touches one bucket per grain, a change of status that
+// completes nothing touches none (the case transaction gains no statement).
+func TestCountsPlan(t *testing.T) {
+	accepted := Case{Day: "2026-10-12", OrgID: 5, DeptID: 9, WindowID: 7, Kind: "promised", Channel: "window", Status: "accepted", Deadline: "2026-10-19", PromisedDays: 5}
+	completed := accepted
+	completed.Status, completed.CompletedOn, completed.HandledDays = "completed", "2026-10-16", 4
+	late := completed
+	late.CompletedOn = "2026-10-20"
+	withdrawn := accepted
+	withdrawn.Status = "withdrawn"
+	evaluated := completed
+	evaluated.Evals, evaluated.Satisfied = 1, 1
+	for _, tc := range []struct {
+		name                   string
+		before, after          *Case
+		n, cases, done, onTime int64
+	}{
+		{"new case", nil, &accepted, 3, 1, 0, 0},
+		{"accepted → completed on time", &accepted, &completed, 3, 0, 1, 1},
+		{"accepted → completed late", &accepted, &late, 3, 0, 1, 0},
+		{"accepted → withdrawn", &accepted, &withdrawn, 0, 0, 0, 0},
+		{"evaluated", &completed, &evaluated, 0, 0, 0, 0},
+	} {
+		cs := countsPlan(plan(tc.before, tc.after))
+		if int64(len(cs)) != tc.n {
+			t.Errorf("%s: %d count changes, want %d: %+v", tc.name, len(cs), tc.n, cs)
+			continue
+		}
+		for _, c := range cs {
+			if c.n != tc.cases || c.done != tc.done || c.onTime != tc.onTime || c.k.OrgID != 5 || c.k.DeptID != 9 {
+				t.Errorf("%s: %+v", tc.name, c)
+			}
+		}
+	}
+}
+
+// Migration 00018 fills case_breakdowns with the statement Rebuild uses, so
+// a database upgraded with cases in it holds what a rebuild would.
+func TestMigrationFillsBreakdownsAsRebuild(t *testing.T) {
+	b, err := os.ReadFile("../../db/migrations/00018_case_breakdowns.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	squeeze := func(s string) string { return strings.Join(strings.Fields(s), " ") }
+	up := squeeze(string(b))
+	if !strings.Contains(up, squeeze(rebuildBreakdowns)+";") {
+		t.Error("the migration's INSERT INTO case_breakdowns is not rollup.rebuildBreakdowns")
 	}
 }

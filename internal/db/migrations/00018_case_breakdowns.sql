@@ -1,27 +1,29 @@
--- The dashboard's breakdowns per organisation (issue 9 item 5): for every
--- organisation (scope_id) and every bucket (grain d/m/y and period of the
--- submission date), the cases in its subtree — filed at one of its centres
--- or owned by one of its departments, as the dashboard scopes them — summed
--- by one dimension at a time: dim 's' status, 'k' kind, 'c' channel,
--- 'd' department, 'o' centre, 'w' window (value: the status, kind or
--- channel, or the organisation's id in decimal; window '0': none yet).
--- A county's year is ~170 rows here against ~2,800 in case_stats, where
+-- The dashboard's breakdowns per region (issue 9 item 5): for every region
+-- (scope_id: city, county, town, village) and every bucket (grain d/m/y and
+-- period of the submission date), the cases in its subtree — filed at one of
+-- its centres or owned by one of its departments, as the dashboard scopes
+-- them — summed by one dimension at a time: dim 'x' the combination of
+-- status, kind and channel (value 'status|kind|channel': a dozen statuses,
+-- four kinds and two channels make a few dozen), 'd' the department (value:
+-- its id), 'p' the centre and window (value 'centreID|windowID', window 0:
+-- none yet; a window belongs to one centre). A case filed or completed so
+-- changes three rows per region and grain, a change of status two.
+-- A county's year is ~160 rows here against ~2,800 in case_stats, where
 -- every combination of centre, department, window, kind, channel and status
 -- is a row of its own; a supervisor's view of any period reads only its own
--- organisation's rows. The status rows carry every measure (the totals are
--- their sum); the other dimensions only cases, completed and on time, so an
--- evaluation changes only status rows.
+-- region's rows. A case counts for every organisation on its centre's and
+-- its department's paths but that centre and that department (a centre's or
+-- a department's own dashboard reads case_stats, as before). The 'x'
+-- rows carry every measure (the totals are their sum); the other dimensions
+-- only cases, completed and on time, so an evaluation changes only an 'x'
+-- row.
 --
 -- Kept by rollup.Move in the transaction of every case change (one
--- multi-row upsert for the case's ancestors on its centre's and its
--- department's paths), regrouped by rollup.Regroup when an organisation
+-- multi-row upsert), regrouped by rollup.Regroup when an organisation
 -- moves; rollup.Rebuild computes it with the statement below. Filled here
 -- from case_stats, which holds the same sums at finer keys, with each
--- case_stats row counted once for every organisation above (or at) its
--- centre or its department.
---
--- case_counts (00015), which only the dashboard's trend and counts read, is
--- replaced: those come from the status rows here.
+-- case_stats row counted once for every organisation above its centre or
+-- its department.
 
 -- +goose Up
 CREATE TABLE case_breakdowns (
@@ -41,7 +43,7 @@ CREATE TABLE case_breakdowns (
 ) {{clustered}};
 
 WITH RECURSIVE up (id, anc) AS (
-    SELECT id, id FROM orgs
+    SELECT id, parent_id FROM orgs WHERE parent_id IS NOT NULL
     UNION ALL
     SELECT up.id, o.parent_id FROM up JOIN orgs o ON o.id = up.anc WHERE o.parent_id IS NOT NULL
 ),
@@ -57,33 +59,13 @@ s AS (
     FROM case_stats cs JOIN scopes sc ON sc.org_id = cs.org_id AND sc.dept_id = cs.dept_id
 )
 INSERT INTO case_breakdowns (scope_id, grain, period, dim, value, n, done, on_time, handled_days, promised_days, evals, satisfied)
-SELECT scope_id, grain, period, 's', status, SUM(n), SUM(done), SUM(on_time), SUM(handled_days), SUM(promised_days), SUM(evals), SUM(satisfied)
-    FROM s GROUP BY scope_id, grain, period, status
-UNION ALL SELECT scope_id, grain, period, 'k', kind, SUM(n), SUM(done), SUM(on_time), 0, 0, 0, 0
-    FROM s GROUP BY scope_id, grain, period, kind
-UNION ALL SELECT scope_id, grain, period, 'c', channel, SUM(n), SUM(done), SUM(on_time), 0, 0, 0, 0
-    FROM s GROUP BY scope_id, grain, period, channel
+SELECT scope_id, grain, period, 'x', status || '|' || kind || '|' || channel,
+        SUM(n), SUM(done), SUM(on_time), SUM(handled_days), SUM(promised_days), SUM(evals), SUM(satisfied)
+    FROM s GROUP BY scope_id, grain, period, status, kind, channel
 UNION ALL SELECT scope_id, grain, period, 'd', CAST(dept_id AS TEXT), SUM(n), SUM(done), SUM(on_time), 0, 0, 0, 0
     FROM s GROUP BY scope_id, grain, period, dept_id
-UNION ALL SELECT scope_id, grain, period, 'o', CAST(org_id AS TEXT), SUM(n), SUM(done), SUM(on_time), 0, 0, 0, 0
-    FROM s GROUP BY scope_id, grain, period, org_id
-UNION ALL SELECT scope_id, grain, period, 'w', CAST(window_id AS TEXT), SUM(n), SUM(done), SUM(on_time), 0, 0, 0, 0
-    FROM s GROUP BY scope_id, grain, period, window_id;
-
-DROP TABLE case_counts;
+UNION ALL SELECT scope_id, grain, period, 'p', CAST(org_id AS TEXT) || '|' || CAST(window_id AS TEXT), SUM(n), SUM(done), SUM(on_time), 0, 0, 0, 0
+    FROM s GROUP BY scope_id, grain, period, org_id, window_id;
 
 -- +goose Down
-CREATE TABLE case_counts (
-    grain    TEXT   NOT NULL,
-    period   TEXT   NOT NULL,
-    org_id   BIGINT NOT NULL,
-    dept_id  BIGINT NOT NULL,
-    n        BIGINT NOT NULL DEFAULT 0,
-    done     BIGINT NOT NULL DEFAULT 0,
-    on_time  BIGINT NOT NULL DEFAULT 0,
-    PRIMARY KEY (grain, period, org_id, dept_id)
-) {{clustered}};
-INSERT INTO case_counts (grain, period, org_id, dept_id, n, done, on_time)
-SELECT grain, period, org_id, dept_id, SUM(n), SUM(done), SUM(on_time)
-FROM case_stats GROUP BY grain, period, org_id, dept_id;
 DROP TABLE case_breakdowns;
