@@ -2,12 +2,12 @@
 // case_stats, keyed by centre, department, window, kind, channel and status,
 // its narrow twin case_counts (centre and department only), and the
 // dashboard's breakdowns per region derived from it (case_breakdowns,
-// breakdowns.go). Casework calls Move in the transaction
-// of every change to a case, so the dashboard reads a few hundred rows
-// instead of a million cases; Rebuild recomputes the whole rollup from the
-// cases table.
+// breakdowns.go). Casework calls Move in the transaction of every change to
+// a case, so the dashboard reads a few hundred rows instead of a million
+// cases; org calls Regroup in the transaction that moves an organisation;
+// Rebuild recomputes the whole rollup from the cases table.
 //
-// It lives under casework, which owns every write to it, and is a leaf
+// It lives under casework, which owns every write to a case, and is a leaf
 // package (it imports only db): casework never imports supervision, and
 // supervision, which reads the rollup, imports casework and this package.
 package rollup
@@ -48,7 +48,8 @@ type Case struct {
 	Evals        int // evaluations given
 	Satisfied    int // of which 非常满意, 满意 or 基本满意
 	// The paths of the centre and the department (orgs.path): the case
-	// counts in the breakdowns of every organisation on them.
+	// counts in the breakdowns of the organisations on them above the
+	// centre and the department themselves (breakdowns.go).
 	OrgPath, DeptPath string
 }
 
