@@ -347,11 +347,14 @@ func (s *server) verify() {
 	}
 }
 
-// rollupRows lists the rollup's non-empty rows.
+// rollupRows lists the rollup's non-empty rows: case_stats and the
+// breakdowns per organisation.
 func rollupRows(t *testing.T, d *db.DB) []string {
 	t.Helper()
 	rows, err := d.Query(context.Background(), `SELECT grain, period, org_id, dept_id, window_id, kind, channel, status,
-		n, done, on_time, handled_days, promised_days, evals, satisfied FROM case_stats`)
+		n, done, on_time, handled_days, promised_days, evals, satisfied FROM case_stats
+		UNION ALL SELECT 'breakdown ' || grain, period, scope_id, 0, 0, dim, value, '',
+		n, done, on_time, handled_days, promised_days, evals, satisfied FROM case_breakdowns`)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -94,6 +94,12 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	if err != nil {
 		return nil, err
 	}
+	// Say so before a migration that may take a while on a large database
+	// (00018 builds the dashboard's breakdowns from case_stats: about half
+	// a minute per million cases), so a quiet start is not taken for a hang.
+	if cur, latest, err := d.SchemaVersion(ctx); err == nil && cur > 0 && cur < latest {
+		log.Info("migrating the database", "from", cur, "to", latest)
+	}
 	applied, err := d.Migrate(ctx)
 	if err != nil {
 		d.Close()

@@ -286,7 +286,8 @@ func (a *act) commit() error {
 func (a *act) track() error {
 	c := a.c
 	before := rollup.Case{Day: c.Day, OrgID: c.OrgID, DeptID: c.DeptID, WindowID: c.WindowID, Kind: c.Kind, Channel: c.Channel,
-		Status: c.Status, Deadline: c.Deadline, CompletedOn: c.CompletedOn, HandledDays: c.HandledDays, PromisedDays: c.PromisedDays}
+		Status: c.Status, Deadline: c.Deadline, CompletedOn: c.CompletedOn, HandledDays: c.HandledDays, PromisedDays: c.PromisedDays,
+		OrgPath: c.OrgPath, DeptPath: c.DeptPath}
 	if c.extras&hasEvaluations != 0 {
 		e, s, err := rollup.Evaluations(a.ctx, a.tx, c.ID)
 		if err != nil {

@@ -198,16 +198,20 @@ func (s *Service) Apply(ctx context.Context, actor *zwfw.Actor, in ApplyInput) (
 		} else if actor.WindowID != 0 {
 			windowID = actor.WindowID
 		}
-		id, err := db.InsertID(ctx, tx, `INSERT INTO cases (serial, item_code, item_version, item_name, kind, org_id, org_path,
+		// The paths as copied (not the cache's), for the rollup.
+		var id int64
+		var orgPath, deptPath string
+		err = tx.QueryRow(ctx, `INSERT INTO cases (serial, item_code, item_version, item_name, kind, org_id, org_path,
 			dept_id, dept_path, channel, applicant_id, applicant_kind, applicant_name, applicant_ident, applicant_digest, applicant_phone, form,
 			status, version, promised_days, window_id, query_code, day, submitted_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, (SELECT path FROM orgs WHERE id = ?), ?, (SELECT path FROM orgs WHERE id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)`,
+			VALUES (?, ?, ?, ?, ?, ?, (SELECT path FROM orgs WHERE id = ?), ?, (SELECT path FROM orgs WHERE id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)
+			RETURNING id, org_path, dept_path`,
 			serial, it.Code, it.Version, it.Name, it.Kind, p.org.ID, p.org.ID, dept.ID, dept.ID, channel, applicantID,
 			app.Kind, app.Name, ring.Seal(pii.CaseIdent.Label(), app.Ident), ring.Digest(app.Ident), ring.Seal(pii.CasePhone.Label(), app.Phone),
 			ring.Seal(pii.CaseForm.Label(), string(form)), Submitted, it.PromisedLimitDays, windowID,
-			queryCode(), calendar.Date(now).Format(calendar.DateLayout), db.Millis(now), db.Millis(now))
+			queryCode(), calendar.Date(now).Format(calendar.DateLayout), db.Millis(now), db.Millis(now)).Scan(&id, &orgPath, &deptPath)
 		if err != nil {
-			return err
+			return db.MapError(err)
 		}
 		if len(mats) > 0 { // one statement for all of them
 			q := `INSERT INTO case_materials (case_id, seq, name, file_id, sha256, file_name, size, content_type, handed_in, created_at) VALUES `
@@ -245,7 +249,7 @@ func (s *Service) Apply(ctx context.Context, actor *zwfw.Actor, in ApplyInput) (
 		}
 		// Last, so that the rollup's shared rows are locked the shortest time.
 		if err := rollup.Move(ctx, tx, nil, &rollup.Case{Day: calendar.Date(now).Format(calendar.DateLayout), OrgID: p.org.ID,
-			DeptID: dept.ID, WindowID: idOf(windowID), Kind: it.Kind, Channel: channel, Status: Submitted}); err != nil {
+			DeptID: dept.ID, WindowID: idOf(windowID), Kind: it.Kind, Channel: channel, Status: Submitted, OrgPath: orgPath, DeptPath: deptPath}); err != nil {
 			return err
 		}
 		if err := s.keepParts(ctx, tx, id); err != nil {

@@ -11,6 +11,7 @@ import (
 	"zwfw"
 	"zwfw/internal/account/ident"
 	"zwfw/internal/audit"
+	"zwfw/internal/casework/rollup"
 	"zwfw/internal/db"
 	"zwfw/internal/scope"
 )
@@ -364,6 +365,11 @@ func move(ctx context.Context, tx *db.Tx, cur, parent *Org) (map[string]int64, e
 		}
 		n, _ := res.RowsAffected()
 		moved[pc.Table+"."+pc.Column] = n
+	}
+	// The dashboard's breakdowns per organisation: the subtree's cases
+	// leave the organisations above it that are no longer, and join the new.
+	if err := rollup.Regroup(ctx, tx, cur.Path, newPath); err != nil {
+		return nil, fmt.Errorf("org: move %s: %w", cur.Code, err)
 	}
 	return moved, nil
 }

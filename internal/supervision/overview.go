@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -326,27 +327,49 @@ func (s *Service) overview(ctx context.Context, actor *zwfw.Actor, o *org.Org, f
 		return "/supervision/cases?" + q.Encode()
 	}
 
-	// The breakdowns, status included: one pass over the buckets of the
-	// period (periods.go), each row added straight into every breakdown.
+	// The breakdowns, status included: for a region one query over its
+	// breakdown rows in the buckets of the period (periods.go), a few hundred
+	// rows summed per dimension and value; for a centre or a department the
+	// rows of case_stats in its scope, split the same way.
 	var total rollup.Measures
 	status, dept, town, kind, channel, window := map[string]*acc{}, map[string]*acc{}, map[string]*acc{}, map[string]*acc{}, map[string]*acc{}, map[string]*acc{}
-	if err := s.sum(ctx, stats, sc, segments(from, to, rollup.Year, statsWeights), []string{"org_id", "dept_id", "window_id", "kind", "channel", "status"}, func(k rollup.Key, m rollup.Measures) {
-		total.Add(m)
-		add(status, k.Status, m)
-		add(kind, k.Kind, m)
-		add(channel, k.Channel, m)
-		if d := t.byID[k.DeptID]; d != nil {
-			add(dept, d.Code, m)
+	node := func(v string) *org.Org {
+		id, _ := strconv.ParseInt(v, 10, 64)
+		return t.byID[id]
+	}
+	byDim := func(k rollup.BKey, m rollup.Measures) {
+		switch k.Dim {
+		case rollup.ByStatusKindChannel:
+			if v := rollup.SplitValue(k.Value); len(v) == 3 {
+				total.Add(m)
+				add(status, v[0], m)
+				add(kind, v[1], m)
+				add(channel, v[2], m)
+			}
+		case rollup.ByDept:
+			if d := node(k.Value); d != nil {
+				add(dept, d.Code, m)
+			}
+		case rollup.ByCentreWindow:
+			if v := rollup.SplitValue(k.Value); len(v) == 2 {
+				if c := node(v[0]); c != nil {
+					add(town, t.town(c).Code, m)
+				}
+				if w := node(v[1]); w != nil {
+					add(window, w.Code, m)
+				} else {
+					add(window, "", m)
+				}
+			}
 		}
-		if c := t.byID[k.OrgID]; c != nil {
-			add(town, t.town(c).Code, m)
-		}
-		if w := t.byID[k.WindowID]; w != nil {
-			add(window, w.Code, m)
-		} else {
-			add(window, "", m)
-		}
-	}); err != nil {
+	}
+	if sc.region {
+		err = s.sum(ctx, o.ID, "", segments(from, to, rollup.Year, allWeights), []string{"dim", "value"}, byDim)
+	} else {
+		err = s.sumStats(ctx, stats, sc, segments(from, to, rollup.Year, statsWeights), []string{"org_id", "dept_id", "window_id", "kind", "channel", "status"},
+			func(k rollup.Key, m rollup.Measures) { rollup.Facets(k, m, byDim) })
+	}
+	if err != nil {
 		return nil, err
 	}
 	for _, by := range []map[string]*acc{status, dept, town, kind, channel, window} {
@@ -408,9 +431,16 @@ func (s *Service) overview(ctx context.Context, actor *zwfw.Actor, o *org.Org, f
 	if grain == rollup.Month {
 		byPeriod = "substr(period, 1, 7)"
 	}
-	if err := s.sum(ctx, counts, sc, segments(from, to, grain, countsWeights), []string{byPeriod}, func(k rollup.Key, m rollup.Measures) {
-		add(trend, k.Period, m)
-	}); err != nil {
+	if sc.region {
+		err = s.sum(ctx, o.ID, rollup.ByStatusKindChannel, segments(from, to, grain, statusWeights), []string{byPeriod}, func(k rollup.BKey, m rollup.Measures) {
+			add(trend, k.Period, m)
+		})
+	} else {
+		err = s.sumStats(ctx, counts, sc, segments(from, to, grain, countsWeights), []string{byPeriod}, func(k rollup.Key, m rollup.Measures) {
+			add(trend, k.Period, m)
+		})
+	}
+	if err != nil {
 		return nil, err
 	}
 	for p := from; !p.After(to); {
@@ -440,8 +470,8 @@ func (s *Service) overview(ctx context.Context, actor *zwfw.Actor, o *org.Org, f
 		p := rollup.Period(g, todayS)
 		here = append(here, segment{grain: g, lo: p, hi: p})
 	}
-	if err := s.sum(ctx, counts, sc, here, []string{"grain"}, func(k rollup.Key, m rollup.Measures) {
-		switch k.Period {
+	count := func(grain string, m rollup.Measures) {
+		switch grain {
 		case rollup.Day:
 			ov.Totals.Today = m.N
 		case rollup.Month:
@@ -449,7 +479,13 @@ func (s *Service) overview(ctx context.Context, actor *zwfw.Actor, o *org.Org, f
 		case rollup.Year:
 			ov.Totals.Year = m.N
 		}
-	}); err != nil {
+	}
+	if sc.region {
+		err = s.sum(ctx, o.ID, rollup.ByStatusKindChannel, here, []string{"grain"}, func(k rollup.BKey, m rollup.Measures) { count(k.Grain, m) })
+	} else {
+		err = s.sumStats(ctx, counts, sc, here, []string{"grain"}, func(k rollup.Key, m rollup.Measures) { count(k.Grain, m) })
+	}
+	if err != nil {
 		return nil, err
 	}
 	ov.Totals.Links.Today = link("from", todayS, "to", todayS)
@@ -515,18 +551,21 @@ func rate(part, whole int64) *float64 {
 
 func round1(f float64) float64 { return math.Round(f*10) / 10 }
 
-// scope is the rollup condition of an organisation's subtree: cases filed at
-// one of its centres or owned by one of its departments.
+// scope is where an organisation's figures are read: a region's (city,
+// county, town, village) from its own rows of case_breakdowns; a centre's
+// or a department's (or a window's, which holds no cases) from case_stats
+// and case_counts under cond: cases filed at one of its centres or owned by
+// one of its departments.
 type scope struct {
-	all    bool
+	region bool
 	cond   string
 	args   []any
-	prefix string
 }
 
 func scopeOf(t *tree, o *org.Org) scope {
-	if o.ParentID == 0 {
-		return scope{all: true, prefix: o.Path}
+	switch o.Kind {
+	case org.KindCity, org.KindCounty, org.KindTown, org.KindVillage:
+		return scope{region: true}
 	}
 	var centres, depts []string
 	var cs, ds []any
@@ -549,7 +588,7 @@ func scopeOf(t *tree, o *org.Org) scope {
 		parts = append(parts, "dept_id IN ("+strings.Join(depts, ", ")+")")
 	}
 	if len(parts) == 0 {
-		return scope{cond: "1 = 0", prefix: o.Path}
+		return scope{cond: "1 = 0"}
 	}
-	return scope{cond: "(" + strings.Join(parts, " OR ") + ")", args: append(cs, ds...), prefix: o.Path}
+	return scope{cond: "(" + strings.Join(parts, " OR ") + ")", args: append(cs, ds...)}
 }

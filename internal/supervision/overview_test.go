@@ -378,9 +378,11 @@ func TestRebuildStats(t *testing.T) {
 	})
 }
 
-// snapshot lists the rollup's non-empty rows, of case_stats and of the
-// narrow case_counts (as rows of case_stats without window, kind, channel
-// and status, prefixed "counts").
+// snapshot lists the rollup's non-empty rows, of case_stats, of the narrow
+// case_counts (as rows of case_stats without window, kind, channel and
+// status, prefixed "counts") and of the breakdowns per region (as rows of
+// case_stats with the region for the centre, the dimension for the kind and
+// the value for the channel, prefixed "breakdown").
 func snapshot(t *testing.T, d *db.DB) []string {
 	// Changes queued on PostgreSQL count as soon as they are committed.
 	if err := rollup.Flush(context.Background(), d); err != nil {
@@ -388,7 +390,9 @@ func snapshot(t *testing.T, d *db.DB) []string {
 	}
 	rows, err := d.Query(context.Background(), `SELECT grain, period, org_id, dept_id, window_id, kind, channel, status,
 		n, done, on_time, handled_days, promised_days, evals, satisfied FROM case_stats
-		UNION ALL SELECT 'counts ' || grain, period, org_id, dept_id, 0, '', '', '', n, done, on_time, 0, 0, 0, 0 FROM case_counts`)
+		UNION ALL SELECT 'counts ' || grain, period, org_id, dept_id, 0, '', '', '', n, done, on_time, 0, 0, 0, 0 FROM case_counts
+		UNION ALL SELECT 'breakdown ' || grain, period, scope_id, 0, 0, dim, value, '', n, done, on_time, handled_days, promised_days, evals, satisfied
+		FROM case_breakdowns`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -508,7 +512,57 @@ func TestGenerate(t *testing.T) {
 		for _, f := range []supervision.Filter{{From: "2025-12-30", To: "2026-12-02"}, {From: "2026-01-02", To: "2026-01-30"}, {From: "2026-02-01", To: "2026-02-27"}} {
 			check(t, e, "county.supervisor", f, county.Path)
 		}
+		// Every kind of organisation, for random periods: regions read their
+		// breakdowns, centres and departments case_stats; all equal the
+		// counts made from the cases.
+		orgs := org.NewService(d, e.clock)
+		for _, code := range []string{"610923", "610923101", "610923100001", "610923C", "610923100C", "610923D01", "610923D02", "610923CW01"} {
+			o, err := orgs.ByCode(e.ctx, code)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 1 + r.IntN(400)
+			from := first.AddDate(0, 0, r.IntN(366-min(n, 365)))
+			f := supervision.Filter{Org: code, From: from.Format(calendar.DateLayout), To: from.AddDate(0, 0, n-1).Format(calendar.DateLayout)}
+			check(t, e, "county.supervisor", f, o.Path)
+		}
 		// New cases after a bulk load get fresh ids.
 		e.apply("county.window", "010100100000", "610923C")
+	})
+}
+
+// TestMoveRegroupsBreakdowns: when 城关镇's centre moves to 四亩地镇, its
+// cases leave 城关镇's dashboard and join 四亩地镇's in the move's
+// transaction: the rollup equals one rebuilt from the cases, and every
+// region's figures equal the cases'.
+func TestMoveRegroupsBreakdowns(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := setup(t, d, "2026-09-28")
+		drive(e)
+		e.sup.CacheTTL = 0
+		orgs := org.NewService(d, e.clock)
+		town, _ := orgs.ByCode(e.ctx, "610923100")
+		before := check(t, e, "county.supervisor", supervision.Filter{Org: town.Code}, town.Path).Totals.Cases
+		c, err := orgs.ByCode(e.ctx, "610923100C")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := orgs.Update(e.ctx, zwfw.System, c.Code, org.Input{Code: c.Code, ParentCode: "610923101", Kind: c.Kind, Name: c.Name}); err != nil {
+			t.Fatal(err)
+		}
+		kept := snapshot(t, d)
+		if err := supervision.RebuildStats(e.ctx, d); err != nil {
+			t.Fatal(err)
+		}
+		if rebuilt := snapshot(t, d); !reflect.DeepEqual(kept, rebuilt) {
+			t.Errorf("after the move the rollup differs from the rebuilt one:\n%v\n%v", kept, rebuilt)
+		}
+		for _, code := range []string{"610923100", "610923101", "610923"} {
+			o, _ := orgs.ByCode(e.ctx, code)
+			ov := check(t, e, "county.supervisor", supervision.Filter{Org: code}, o.Path)
+			if code == "610923100" && (before == 0 || ov.Totals.Cases >= before) {
+				t.Errorf("城关镇 had %d cases before the move, %d after", before, ov.Totals.Cases)
+			}
+		}
 	})
 }

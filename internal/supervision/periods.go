@@ -30,14 +30,16 @@ type segment struct {
 	neg           bool
 }
 
-// weights are the rows of a bucket of each grain relative to a day's, as
-// measured at one million cases (BENCHMARKS.md): only the choice between a
-// bucket and its complement depends on them, never the figures.
-type weights struct{ month, year int }
+// weights are the rows of a bucket of each grain, as measured at one
+// million cases (BENCHMARKS.md): only the choice between a bucket and its
+// complement depends on them, never the figures.
+type weights struct{ day, month, year int }
 
 var (
-	statsWeights  = weights{month: 4, year: 7} // case_stats: a county's day ≈ 310 rows, month ≈ 1,270, year ≈ 2,100
-	countsWeights = weights{month: 2, year: 2} // case_counts: day ≈ 140, month and year ≈ 255
+	// All of a county's breakdowns: a day ≈ 120 rows, a month ≈ 175, a year ≈ 190.
+	allWeights = weights{day: 120, month: 175, year: 190}
+	// The status|kind|channel rows alone (the trend, the counts): ≈ 20, 27 and 37.
+	statusWeights = weights{day: 20, month: 27, year: 37}
 )
 
 // levels of the rollup's grains, coarsest first.
@@ -75,7 +77,7 @@ func (w weights) cost(lv int) int {
 	case rollup.Month:
 		return w.month
 	}
-	return 1
+	return w.day
 }
 
 // cover is the cost and the buckets of the dates a … b with buckets of level
@@ -88,7 +90,7 @@ func cover(a, b time.Time, lv int, w weights, comp bool) (int, []segment) {
 	}
 	grain := levels[lv]
 	if grain == rollup.Day {
-		return int(b.Sub(a).Hours()/24+0.5) + 1, []segment{{grain, day(a), day(b), false}}
+		return (int(b.Sub(a).Hours()/24+0.5) + 1) * w.day, []segment{{grain, day(a), day(b), false}}
 	}
 	cost := 0
 	var out []segment
@@ -152,23 +154,112 @@ func next(grain, p string) string {
 
 func day(t time.Time) string { return t.Format(calendar.DateLayout) }
 
-// The two rollup tables: case_stats keyed by centre, department, window,
-// kind, channel and status, with every measure; case_counts keyed by centre
-// and department only, with cases, completed and on-time cases (a fifth of
-// the rows, for the trend and the counts of today, this month and this year).
+// sum reads the breakdown rows (case_breakdowns) of the region
+// scopeID in the buckets of the segments, summed per value of the group
+// columns (dim, value, grain, period, or an expression on period), of the
+// dimension dim only when dim is not "": one query for the buckets added
+// and one for those subtracted, whose sums fn receives negated. The
+// database adds the buckets up; only the sums cross into Go, and fn must add
+// them up per key.
+func (s *Service) sum(ctx context.Context, scopeID int64, dim string, sgs []segment, group []string, fn func(rollup.BKey, rollup.Measures)) error {
+	for _, neg := range []bool{false, true} {
+		var part []segment
+		for _, sg := range sgs {
+			if sg.neg == neg {
+				part = append(part, sg)
+			}
+		}
+		if len(part) == 0 {
+			continue
+		}
+		f := fn
+		if neg {
+			f = func(k rollup.BKey, m rollup.Measures) {
+				fn(k, rollup.Measures{N: -m.N, Done: -m.Done, OnTime: -m.OnTime, HandledDays: -m.HandledDays,
+					PromisedDays: -m.PromisedDays, Evals: -m.Evals, Satisfied: -m.Satisfied})
+			}
+		}
+		if err := s.sumPart(ctx, scopeID, dim, part, group, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Service) sumPart(ctx context.Context, scopeID int64, dim string, sgs []segment, group []string, fn func(rollup.BKey, rollup.Measures)) error {
+	cols := strings.Join(group, ", ")
+	// Sums cast back to BIGINT: PostgreSQL sums BIGINT as NUMERIC, which
+	// costs the driver more to decode than the rest of the row.
+	ms := []string{"n", "done", "on_time", "handled_days", "promised_days", "evals", "satisfied"}
+	for i, m := range ms {
+		ms[i] = "CAST(SUM(" + m + ") AS BIGINT)"
+	}
+	// One range of the primary key per segment (an OR of ranges would have
+	// SQLite read all of the organisation's rows).
+	var parts []string
+	var args []any
+	for _, sg := range sgs {
+		part := "SELECT * FROM case_breakdowns WHERE scope_id = ? AND grain = ? AND period >= ? AND period <= ?"
+		args = append(args, scopeID, sg.grain, sg.lo, sg.hi)
+		if dim != "" {
+			part += " AND dim = ?"
+			args = append(args, dim)
+		}
+		parts = append(parts, part)
+	}
+	q := "SELECT " + cols + ", " + strings.Join(ms, ", ") + " FROM (" + strings.Join(parts, " UNION ALL ") + ") b GROUP BY " + cols
+	rows, err := s.db.Query(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("supervision: rollup: %w", err)
+	}
+	defer rows.Close()
+	dest := make([]any, 0, len(group)+7)
+	var k rollup.BKey
+	var m rollup.Measures
+	for _, g := range group {
+		switch g {
+		case "dim":
+			dest = append(dest, &k.Dim)
+		case "value":
+			dest = append(dest, &k.Value)
+		case "grain":
+			dest = append(dest, &k.Grain)
+		default:
+			dest = append(dest, &k.Period)
+		}
+	}
+	dest = append(dest, &m.N, &m.Done, &m.OnTime, &m.HandledDays, &m.PromisedDays, &m.Evals, &m.Satisfied)
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		fn(k, m)
+	}
+	return rows.Err()
+}
+
+// The rollup tables a centre's or a department's dashboard reads (a
+// region's reads case_breakdowns): case_stats keyed by centre, department,
+// window, kind, channel and status, with every measure; case_counts keyed
+// by centre and department only, with cases, completed and on-time cases
+// (a fifth of the rows, for the trend and the counts of today, this month
+// and this year).
 const (
 	stats  = "case_stats"
 	counts = "case_counts"
 )
 
-// sum reads the buckets of the segments in scope from a rollup table,
-// summed per value of the group columns (org_id, dept_id, window_id, kind,
-// channel, status, grain, period, or an expression on period; case_counts
-// has only org_id, dept_id, grain and period, and only the measures N, Done
-// and OnTime): one query for the buckets added and one for those
-// subtracted, whose sums fn receives negated. The database adds the
-// buckets up; only the sums cross into Go, and fn must add them up per key.
-func (s *Service) sum(ctx context.Context, table string, sc scope, sgs []segment, group []string, fn func(rollup.Key, rollup.Measures)) error {
+var (
+	statsWeights  = weights{day: 1, month: 4, year: 7} // case_stats: a county's day ≈ 310 rows, month ≈ 1,270, year ≈ 2,100
+	countsWeights = weights{day: 1, month: 2, year: 2} // case_counts: day ≈ 140, month and year ≈ 255
+)
+
+// sumStats reads the buckets of the segments in scope from case_stats or
+// case_counts, as sum does from case_breakdowns, summed per value of the
+// group columns (org_id, dept_id, window_id, kind, channel, status, grain,
+// period, or an expression on period; case_counts has only org_id,
+// dept_id, grain and period, and only the measures N, Done and OnTime).
+func (s *Service) sumStats(ctx context.Context, table string, sc scope, sgs []segment, group []string, fn func(rollup.Key, rollup.Measures)) error {
 	for _, neg := range []bool{false, true} {
 		var part []segment
 		for _, sg := range sgs {
@@ -186,18 +277,15 @@ func (s *Service) sum(ctx context.Context, table string, sc scope, sgs []segment
 					PromisedDays: -m.PromisedDays, Evals: -m.Evals, Satisfied: -m.Satisfied})
 			}
 		}
-		if err := s.sumPart(ctx, table, sc, part, group, f); err != nil {
+		if err := s.sumStatsPart(ctx, table, sc, part, group, f); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (s *Service) sumPart(ctx context.Context, table string, sc scope, sgs []segment, group []string, fn func(rollup.Key, rollup.Measures)) error {
+func (s *Service) sumStatsPart(ctx context.Context, table string, sc scope, sgs []segment, group []string, fn func(rollup.Key, rollup.Measures)) error {
 	cols := strings.Join(group, ", ")
-	// Sums cast back to BIGINT: PostgreSQL sums BIGINT as NUMERIC, which
-	// costs the driver more to decode than the rest of the row (twice the
-	// CPU of a county's dashboard in this process).
 	ms := []string{"n", "done", "on_time"}
 	if table == stats {
 		ms = append(ms, "handled_days", "promised_days", "evals", "satisfied")
@@ -205,20 +293,15 @@ func (s *Service) sumPart(ctx context.Context, table string, sc scope, sgs []seg
 	for i, m := range ms {
 		ms[i] = "CAST(SUM(" + m + ") AS BIGINT)"
 	}
-	measures := strings.Join(ms, ", ")
 	var where []string
 	var args []any
 	for _, sg := range sgs {
 		where = append(where, "(grain = ? AND period >= ? AND period <= ?)")
 		args = append(args, sg.grain, sg.lo, sg.hi)
 	}
-	q := "SELECT " + cols + ", " + measures + " FROM " + table + " WHERE (" + strings.Join(where, " OR ") + ")"
-	if !sc.all {
-		q += " AND " + sc.cond
-		args = append(args, sc.args...)
-	}
-	q += " GROUP BY " + cols
-	rows, err := s.db.Query(ctx, q, args...)
+	q := "SELECT " + cols + ", " + strings.Join(ms, ", ") + " FROM " + table + " WHERE (" + strings.Join(where, " OR ") + ") AND " + sc.cond +
+		" GROUP BY " + cols
+	rows, err := s.db.Query(ctx, q, append(args, sc.args...)...)
 	if err != nil {
 		return fmt.Errorf("supervision: rollup: %w", err)
 	}
@@ -241,6 +324,8 @@ func (s *Service) sumPart(ctx context.Context, table string, sc scope, sgs []seg
 				dest = append(dest, &k.Channel)
 			case "status":
 				dest = append(dest, &k.Status)
+			case "grain":
+				dest = append(dest, &k.Grain)
 			default:
 				dest = append(dest, &k.Period)
 			}

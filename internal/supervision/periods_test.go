@@ -29,7 +29,7 @@ func TestSegmentsCoverEveryPeriodOnce(t *testing.T) {
 		for _, tc := range []struct {
 			coarsest string
 			w        weights
-		}{{rollup.Year, statsWeights}, {rollup.Month, countsWeights}, {rollup.Day, countsWeights}} {
+		}{{rollup.Year, allWeights}, {rollup.Month, statusWeights}, {rollup.Day, statusWeights}} {
 			sgs := segments(from, to, tc.coarsest, tc.w)
 			count := map[string]int{}
 			for _, sg := range sgs {
@@ -57,8 +57,8 @@ func TestSegmentsCoverEveryPeriodOnce(t *testing.T) {
 			}
 		}
 		if n >= 365 && n <= 730 {
-			c, _ := cover(from, to, 0, statsWeights, true)
-			p, _ := cover(from, to, 0, statsWeights, false)
+			c, _ := cover(from, to, 0, allWeights, true)
+			p, _ := cover(from, to, 0, allWeights, false)
 			signed, plain = signed+c, plain+p
 		}
 	}

@@ -57,46 +57,9 @@ func Fold(ctx context.Context, d *db.DB) (int, error) {
 	for {
 		n := 0
 		err := d.InTx(ctx, func(tx *db.Tx) error {
-			n = 0
-			if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(?)", int64(foldLock)); err != nil {
-				return err
-			}
-			rows, err := tx.Query(ctx, `DELETE FROM rollup_pending WHERE id IN
-				(SELECT id FROM rollup_pending ORDER BY id LIMIT ?) RETURNING change`, foldBatch)
-			if err != nil {
-				return err
-			}
-			sum := map[Key]Measures{}
-			for rows.Next() {
-				var raw string
-				if err := rows.Scan(&raw); err != nil {
-					rows.Close()
-					return err
-				}
-				var c change
-				if err := json.Unmarshal([]byte(raw), &c); err != nil {
-					rows.Close()
-					return fmt.Errorf("rollup: a queued change cannot be read: %w", err)
-				}
-				for _, d := range plan(c.Before, c.After) {
-					m := sum[d.k]
-					m.Add(d.m)
-					sum[d.k] = m
-				}
-				n++
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return err
-			}
-			ds := make([]delta, 0, len(sum))
-			for k, m := range sum {
-				if !m.Zero() {
-					ds = append(ds, delta{k, m})
-				}
-			}
-			slices.SortFunc(ds, func(a, b delta) int { return less(a.k, b.k) })
-			return apply(ctx, tx, ds)
+			var err error
+			n, err = foldTx(ctx, tx, foldBatch)
+			return err
 		})
 		if err != nil {
 			return total, fmt.Errorf("rollup: fold: %w", err)
@@ -106,6 +69,60 @@ func Fold(ctx context.Context, d *db.DB) (int, error) {
 			return total, nil
 		}
 	}
+}
+
+// foldTx folds up to limit queued changes (0: all) in tx, holding the fold
+// lock to its end.
+func foldTx(ctx context.Context, tx *db.Tx, limit int) (int, error) {
+	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(?)", int64(foldLock)); err != nil {
+		return 0, err
+	}
+	q, args := "DELETE FROM rollup_pending RETURNING change", []any(nil)
+	if limit > 0 {
+		q, args = `DELETE FROM rollup_pending WHERE id IN (SELECT id FROM rollup_pending ORDER BY id LIMIT ?) RETURNING change`, []any{limit}
+	}
+	rows, err := tx.Query(ctx, q, args...)
+	if err != nil {
+		return 0, err
+	}
+	sum := map[Key]Measures{}
+	bsum := breakdowns{}
+	n := 0
+	for rows.Next() {
+		var raw string
+		if err := rows.Scan(&raw); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		var c change
+		if err := json.Unmarshal([]byte(raw), &c); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("rollup: a queued change cannot be read: %w", err)
+		}
+		for _, d := range plan(c.Before, c.After) {
+			m := sum[d.k]
+			m.Add(d.m)
+			sum[d.k] = m
+		}
+		for _, d := range breakdownPlan(c.Before, c.After) {
+			m := bsum[d.k]
+			m.Add(d.m)
+			bsum[d.k] = m
+		}
+		n++
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	ds := make([]delta, 0, len(sum))
+	for k, m := range sum {
+		if !m.Zero() {
+			ds = append(ds, delta{k, m})
+		}
+	}
+	slices.SortFunc(ds, func(a, b delta) int { return less(a.k, b.k) })
+	return n, apply(ctx, tx, ds, bsum.sorted())
 }
 
 // Flush folds whatever is queued, so that a reader sees every change

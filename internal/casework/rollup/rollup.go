@@ -1,10 +1,13 @@
-// Package rollup keeps the supervision rollup (case_stats, and its narrow
-// twin case_counts) in step with the cases table. Casework calls Move in the
-// transaction of every change to a case, so the dashboard reads a few
-// thousand bucket rows instead of a million cases; Rebuild recomputes the
-// whole rollup from the cases table.
+// Package rollup keeps the supervision rollup in step with the cases table:
+// case_stats, keyed by centre, department, window, kind, channel and status,
+// its narrow twin case_counts (centre and department only), and the
+// dashboard's breakdowns per region derived from it (case_breakdowns,
+// breakdowns.go). Casework calls Move in the transaction of every change to
+// a case, so the dashboard reads a few hundred rows instead of a million
+// cases; org calls Regroup in the transaction that moves an organisation;
+// Rebuild recomputes the whole rollup from the cases table.
 //
-// It lives under casework, which owns every write to it, and is a leaf
+// It lives under casework, which owns every write to a case, and is a leaf
 // package (it imports only db): casework never imports supervision, and
 // supervision, which reads the rollup, imports casework and this package.
 package rollup
@@ -44,6 +47,10 @@ type Case struct {
 	PromisedDays int
 	Evals        int // evaluations given
 	Satisfied    int // of which 非常满意, 满意 or 基本满意
+	// The paths of the centre and the department (orgs.path): the case
+	// counts in the breakdowns of the organisations on them above the
+	// centre and the department themselves (breakdowns.go).
+	OrgPath, DeptPath string
 }
 
 // Key identifies a bucket.
@@ -153,8 +160,9 @@ type delta struct {
 // Move records a change of one case in the rollup: before is the case as it
 // was (nil for a new case), after as it is now. It must run in the
 // transaction that changes the case. Each table gets one statement: every
-// bucket change of case_stats in one multi-row upsert, and one more for
-// case_counts only when a count changes (a case filed, completed or moved).
+// bucket change of case_stats in one multi-row upsert, one more for
+// case_counts only when a count changes (a case filed or completed), and
+// one for the breakdowns of the regions above the case.
 //
 // On PostgreSQL the change is queued instead (rollup_pending, one INSERT that
 // locks nothing another transaction needs) and folded into the buckets by
@@ -168,12 +176,13 @@ func Move(ctx context.Context, tx *db.Tx, before, after *Case) error {
 	if tx.Dialect() == db.Postgres {
 		return enqueue(ctx, tx, before, after)
 	}
-	return apply(ctx, tx, plan(before, after))
+	return apply(ctx, tx, plan(before, after), breakdownPlan(before, after))
 }
 
-// apply adds the bucket changes ds (netted, in canonical order) to
-// case_stats and case_counts.
-func apply(ctx context.Context, tx *db.Tx, ds []delta) error {
+// apply adds the bucket changes ds and the breakdown changes bds (each
+// netted, in canonical order) to case_stats, case_counts and
+// case_breakdowns.
+func apply(ctx context.Context, tx *db.Tx, ds []delta, bds []bdelta) error {
 	if len(ds) > 0 {
 		q, args := upsertStats(ds)
 		if _, err := tx.Exec(ctx, q, args...); err != nil {
@@ -186,7 +195,7 @@ func apply(ctx context.Context, tx *db.Tx, ds []delta) error {
 			return fmt.Errorf("rollup: counts: %w", err)
 		}
 	}
-	return nil
+	return upsertBreakdowns(ctx, tx, bds)
 }
 
 // countKey identifies a bucket of case_counts: case_stats' keys without
@@ -296,12 +305,12 @@ func upsertCounts(cs []countDelta) (string, []any) {
 // CaseCols selects a case's rollup fields (without evaluations) from cases
 // aliased c; Scan reads them.
 const CaseCols = `c.day, c.org_id, c.dept_id, COALESCE(c.window_id, 0), c.kind, c.channel, c.status, c.deadline,
-	c.completed_on, c.handled_days, c.promised_days`
+	c.completed_on, c.handled_days, c.promised_days, c.org_path, c.dept_path`
 
 // Scan reads the columns of CaseCols.
 func Scan(row interface{ Scan(...any) error }, c *Case) error {
 	return row.Scan(&c.Day, &c.OrgID, &c.DeptID, &c.WindowID, &c.Kind, &c.Channel, &c.Status, &c.Deadline,
-		&c.CompletedOn, &c.HandledDays, &c.PromisedDays)
+		&c.CompletedOn, &c.HandledDays, &c.PromisedDays, &c.OrgPath, &c.DeptPath)
 }
 
 // Evaluations counts the evaluations of a case and the satisfied ones
@@ -319,7 +328,7 @@ func Satisfied(level int) bool { return level >= 1 && level <= 3 }
 // Rebuild recomputes the whole rollup from the cases and evaluations tables,
 // in one transaction. Days are summed a month of cases at a time (the
 // database sorts one month, not the whole table), months and years from the
-// days.
+// days, and the breakdowns from case_stats and the organisation tree.
 func Rebuild(ctx context.Context, d *db.DB) error {
 	var lo, hi string
 	if err := d.QueryRow(ctx, "SELECT COALESCE(MIN(day), ''), COALESCE(MAX(day), '') FROM cases").Scan(&lo, &hi); err != nil {
@@ -327,7 +336,7 @@ func Rebuild(ctx context.Context, d *db.DB) error {
 	}
 	return d.InTx(ctx, func(tx *db.Tx) error {
 		// The queue's changes are in the cases already.
-		for _, t := range []string{"rollup_pending", "case_stats", "case_counts"} {
+		for _, t := range []string{"rollup_pending", "case_stats", "case_counts", "case_breakdowns"} {
 			if _, err := tx.Exec(ctx, "DELETE FROM "+t); err != nil {
 				return err
 			}
@@ -367,6 +376,9 @@ func Rebuild(ctx context.Context, d *db.DB) error {
 			SELECT grain, period, org_id, dept_id, SUM(n), SUM(done), SUM(on_time)
 			FROM case_stats GROUP BY grain, period, org_id, dept_id`); err != nil {
 			return fmt.Errorf("rollup: rebuild counts: %w", err)
+		}
+		if _, err := tx.Exec(ctx, rebuildBreakdowns); err != nil {
+			return fmt.Errorf("rollup: rebuild breakdowns: %w", err)
 		}
 		return nil
 	})

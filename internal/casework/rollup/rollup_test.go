@@ -1,7 +1,9 @@
 package rollup
 
 import (
+	"os"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -58,6 +60,65 @@ func TestPlanOrder(t *testing.T) {
 	}
 }
 
+// The breakdowns of a case change: a case counts for every organisation on
+// its centre's and its department's paths (each once) but that centre and
+// that department, in every dimension;
+// a change of status moves only status|kind|channel rows; an evaluation
+// changes only the one that carries it; and the rows come in canonical order.
+func TestBreakdownPlan(t *testing.T) {
+	// City 1, county 2, town 3, centre 5; the county's department 9: the
+	// case counts for the city, the county and the town.
+	accepted := Case{Day: "2026-10-12", OrgID: 5, DeptID: 9, WindowID: 7, Kind: "promised", Channel: "window", Status: "accepted",
+		Deadline: "2026-10-19", PromisedDays: 5, OrgPath: "/1/2/3/5/", DeptPath: "/1/2/9/"}
+	completed := accepted
+	completed.Status, completed.CompletedOn, completed.HandledDays = "completed", "2026-10-16", 4
+	withdrawn := accepted
+	withdrawn.Status = "withdrawn"
+	evaluated := completed
+	evaluated.Evals, evaluated.Satisfied = 1, 1
+	const regions, grains = 3, 3
+	for _, tc := range []struct {
+		name          string
+		before, after *Case
+		n             int
+		dims          string
+	}{
+		{"new case", nil, &accepted, regions * grains * 3, "dpx"},
+		{"accepted → withdrawn", &accepted, &withdrawn, regions * grains * 2, "x"},
+		{"accepted → completed", &accepted, &completed, regions * grains * 4, "dpx"},
+		{"evaluated", &completed, &evaluated, regions * grains, "x"},
+		{"no change", &accepted, &accepted, 0, ""},
+	} {
+		ds := breakdownPlan(tc.before, tc.after)
+		if len(ds) != tc.n {
+			t.Errorf("%s: %d rows, want %d", tc.name, len(ds), tc.n)
+		}
+		if !slices.IsSortedFunc(ds, func(a, b bdelta) int { return lessB(a.k, b.k) }) {
+			t.Errorf("%s: rows not in canonical order", tc.name)
+		}
+		seen := map[int64]bool{}
+		dims := map[string]bool{}
+		for _, d := range ds {
+			seen[d.k.ScopeID], dims[d.k.Dim] = true, true
+			if d.m.Zero() {
+				t.Errorf("%s: an empty change of %+v", tc.name, d.k)
+			}
+			if d.k.Dim != ByStatusKindChannel && (d.m.HandledDays != 0 || d.m.Evals != 0) {
+				t.Errorf("%s: %+v carries the totals' measures", tc.name, d)
+			}
+		}
+		var got string
+		for _, c := range "dpx" {
+			if dims[string(c)] {
+				got += string(c)
+			}
+		}
+		if got != tc.dims || (tc.n > 0 && len(seen) != regions || seen[5] || seen[9]) {
+			t.Errorf("%s: dimensions %q, scopes %v", tc.name, got, seen)
+		}
+	}
+}
+
 // case_counts, the narrow rollup, changes only when a count does: a case
 // filed or completed touches one bucket per grain, a change of status that
 // completes nothing touches none (the case transaction gains no statement).
@@ -92,5 +153,19 @@ func TestCountsPlan(t *testing.T) {
 				t.Errorf("%s: %+v", tc.name, c)
 			}
 		}
+	}
+}
+
+// Migration 00018 fills case_breakdowns with the statement Rebuild uses, so
+// a database upgraded with cases in it holds what a rebuild would.
+func TestMigrationFillsBreakdownsAsRebuild(t *testing.T) {
+	b, err := os.ReadFile("../../db/migrations/00018_case_breakdowns.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	squeeze := func(s string) string { return strings.Join(strings.Fields(s), " ") }
+	up := squeeze(string(b))
+	if !strings.Contains(up, squeeze(rebuildBreakdowns)+";") {
+		t.Error("the migration's INSERT INTO case_breakdowns is not rollup.rebuildBreakdowns")
 	}
 }
