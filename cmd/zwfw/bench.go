@@ -68,7 +68,9 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 			return err
 		}
 		defer os.RemoveAll(dir)
-		env := []string{"ZWFW_DATA_DIR=" + dir, "ZWFW_DEMO=1", "ZWFW_ADMIN_PASSWORD=Bench@2026x", "ZWFW_LOG_LEVEL=warn"}
+		// Pools of 8: two servers' connections and the reference's clients
+		// must fit in PostgreSQL's default max_connections (README, 连接池).
+		env := []string{"ZWFW_DATA_DIR=" + dir, "ZWFW_DEMO=1", "ZWFW_ADMIN_PASSWORD=Bench@2026x", "ZWFW_LOG_LEVEL=warn", "ZWFW_DB_POOL=8"}
 		dbName = "SQLite (" + dir + ")"
 		if *pg != "" {
 			u, drop, err := freshSchema(*pg)

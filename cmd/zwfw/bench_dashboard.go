@@ -8,7 +8,9 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net/url"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"strconv"
@@ -37,7 +39,18 @@ func benchApp(ctx context.Context, getenv func(string) string, stderr io.Writer,
 	cfg.DataDir, cfg.DatabaseURL = dataDir, pg
 	name := "SQLite (" + dataDir + ")"
 	if pg != "" {
-		cfg.DataDir, name = os.TempDir(), "PostgreSQL"
+		// The keys (audit, personal data) and the audit checkpoints belong
+		// to the database: one directory per server and database, shared
+		// by the generator and the benchmark.
+		u, err := url.Parse(pg)
+		if err != nil {
+			return nil, "", err
+		}
+		dir := filepath.Join(os.TempDir(), "zwfw-bench-pg-"+strings.NewReplacer(":", "-", "/", "", ".", "-").Replace(u.Host+u.Path))
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, "", err
+		}
+		cfg.DataDir, name = dir, "PostgreSQL"
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	a, err := app.Open(ctx, cfg, log, io.Discard, app.Options{})

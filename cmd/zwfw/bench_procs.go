@@ -125,6 +125,10 @@ func postgresCPU() time.Duration {
 	return t
 }
 
+// refClients bounds pgbench's clients: on 2 cores TPC-B peaks well before
+// 32, and more would not fit beside the servers' pools.
+const refClients = 32
+
 // pgbenchDB is the database the reference runs in, on the same server.
 const pgbenchDB = "zwfw_pgbench"
 
@@ -172,12 +176,17 @@ func newPgbench(ctx context.Context, dsn string, scale int, stderr io.Writer) (f
 	tpsRE := regexp.MustCompile(`tps = ([0-9.]+) \(without initial connection time\)`)
 	return func(ctx context.Context, conc int, d time.Duration) (float64, time.Duration, error) {
 		secs := max(1, int(d.Seconds()))
-		cmd := exec.CommandContext(ctx, "pgbench", "-n", "-M", "prepared", "-c", strconv.Itoa(conc), "-j", strconv.Itoa(min(conc, 2)), "-T", strconv.Itoa(secs))
+		// At most refClients clients: the servers' idle pools stay connected
+		// meanwhile, and PostgreSQL's max_connections (100) is shared.
+		clients := min(conc, refClients)
+		cmd := exec.CommandContext(ctx, "pgbench", "-n", "-M", "prepared", "-c", strconv.Itoa(clients), "-j", strconv.Itoa(min(clients, 2)), "-T", strconv.Itoa(secs))
 		cmd.Env = env
 		before := postgresCPU()
+		var errOut strings.Builder
+		cmd.Stderr = &errOut
 		out, err := cmd.Output()
 		if err != nil {
-			return 0, 0, fmt.Errorf("pgbench: %v\n%s", err, out)
+			return 0, 0, fmt.Errorf("pgbench -c %d: %v\n%s%s", clients, err, out, errOut.String())
 		}
 		cpu := postgresCPU() - before
 		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {

@@ -75,7 +75,7 @@ func handleGetCase(cases *casework.Service) handler {
 			if err := enc.Encode(caseFor(a, c)); err != nil {
 				return err
 			}
-			b = buf.Bytes()
+			b = bytes.Clone(buf.Bytes()) // kept: without the buffer's spare capacity
 			memo.put(c.Serial, c.Version, epoch, view, b)
 		}
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -85,7 +85,7 @@ func handleGetCase(cases *casework.Service) handler {
 }
 
 // recentCases bounds the cache of encoded case bodies (about 1 KB each).
-const recentCases = 4096
+const recentCases = 1024
 
 // viewOf names one way a case reads: by its owner (unmasked) or masked,
 // with a list of actions.

@@ -322,10 +322,12 @@ func Run(ctx context.Context, o Options) ([]Level, error) {
 		if o.Reference != nil {
 			tps, rcpu, err := o.Reference(ctx, conc, o.Duration)
 			if err != nil {
-				return levels, fmt.Errorf("bench: reference: %w", err)
+				// The level's own figures stand; the table shows no reference.
+				progress(o.Progress, "concurrency %d: the reference failed: %v", conc, err)
+			} else {
+				lv.RefTPS, lv.RefCPU = tps, rcpu
+				progress(o.Progress, "concurrency %d: pgbench TPC-B %.0f tps; case writes %.0f/s = %.2f of it", conc, tps, lv.Writes, lv.Writes/tps)
 			}
-			lv.RefTPS, lv.RefCPU = tps, rcpu
-			progress(o.Progress, "concurrency %d: pgbench TPC-B %.0f tps; case writes %.0f/s = %.2f of it", conc, tps, lv.Writes, lv.Writes/tps)
 		}
 		levels = append(levels, lv)
 	}
@@ -377,8 +379,11 @@ func Markdown(w io.Writer, title string, levels []Level) {
 			ratio = lv.Lookup.PerSecond / lv.Healthz.PerSecond
 		}
 		fmt.Fprintf(w, "| %d | %.0f | %.0f | %.0f | %.0f | %.2f |", lv.Concurrency, lv.LifecyclesS, lv.Writes, lv.Lookup.PerSecond, lv.Healthz.PerSecond, ratio)
-		if ref {
+		switch {
+		case ref && lv.RefTPS > 0:
 			fmt.Fprintf(w, " %.0f | %.2f |", lv.RefTPS, lv.Writes/lv.RefTPS)
+		case ref:
+			fmt.Fprint(w, " — | — |")
 		}
 		fmt.Fprintln(w)
 	}
