@@ -27,7 +27,7 @@ func openSQLite(ctx context.Context, o Options) (*DB, error) {
 		"busy_timeout(10000)",
 		"foreign_keys(ON)",
 		"synchronous(NORMAL)",
-		"cache_size(-16000)", // 16 MB per connection
+		"cache_size(-8000)", // 8 MB for the writer (the OS caches the file too; readers get less below)
 		"temp_store(MEMORY)",
 		"mmap_size(0)", // no mmap: each connection would map the file again into resident memory
 	}
