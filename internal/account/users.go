@@ -125,8 +125,13 @@ func SeparateAdmins(roles []string) error {
 	return nil
 }
 
+// MayManageAccounts reports whether the actor manages accounts and
+// organisations (system administrators): the services' check, and the
+// pages' 系统管理 entry.
+func MayManageAccounts(actor *zwfw.Actor) error { return requireAdmin(actor) }
+
 func requireAdmin(actor *zwfw.Actor) error {
-	if !actor.Has(zwfw.RoleAdmin) && actor.Kind != zwfw.KindSystem {
+	if actor == nil || !actor.Has(zwfw.RoleAdmin) && actor.Kind != zwfw.KindSystem {
 		return zwfw.Errorf(zwfw.EFORBIDDEN, "只有系统管理员可以管理账户")
 	}
 	return nil

@@ -111,11 +111,21 @@ func (r *refs) HasFile(sha string) bool {
 	return r.s.files != nil && r.s.files.HasFor(r.ctx, sha, "catalog")
 }
 
+// MayMaintain reports whether the actor maintains the item catalog at all
+// (catalog administrators and system administrators; which items, their
+// subtree decides): the service's check, and the pages' 事项管理 entry.
+func MayMaintain(actor *zwfw.Actor) error {
+	if actor == nil || !actor.HasAny(zwfw.RoleCatalogAdmin, zwfw.RoleAdmin) && actor.Kind != zwfw.KindSystem {
+		return zwfw.Errorf(zwfw.EFORBIDDEN, "只有事项管理员可以维护事项清单")
+	}
+	return nil
+}
+
 // canEdit checks the actor may change items of dept: catalog administrators
 // (and system administrators) whose subtree holds the department.
 func canEdit(actor *zwfw.Actor, dept *org.Org) error {
-	if !actor.HasAny(zwfw.RoleCatalogAdmin, zwfw.RoleAdmin) && actor.Kind != zwfw.KindSystem {
-		return zwfw.Errorf(zwfw.EFORBIDDEN, "只有事项管理员可以维护事项清单")
+	if err := MayMaintain(actor); err != nil {
+		return err
 	}
 	if dept != nil && !actor.InScope(dept.Path) {
 		return zwfw.Errorf(zwfw.EFORBIDDEN, "%s的事项不在您的管辖范围内", dept.DisplayName())

@@ -16,8 +16,8 @@ import (
 // canCatalog: catalog administrators and system administrators keep the
 // catalog; canAdmin: system administrators keep the tree and the accounts.
 // The services decide; these only choose what the pages offer.
-func canCatalog(a *zwfw.Actor) bool { return a.HasAny(zwfw.RoleCatalogAdmin, zwfw.RoleAdmin) }
-func canAdmin(a *zwfw.Actor) bool   { return a.Has(zwfw.RoleAdmin) }
+func canCatalog(a *zwfw.Actor) bool { return catalog.MayMaintain(a) == nil }
+func canAdmin(a *zwfw.Actor) bool   { return account.MayManageAccounts(a) == nil }
 
 func needAdmin(a *zwfw.Actor) error {
 	if !canAdmin(a) {

@@ -3,7 +3,6 @@ package web
 import (
 	"fmt"
 
-	"zwfw"
 	"zwfw/internal/calendar"
 )
 
@@ -12,7 +11,7 @@ import (
 // may reach a year whose national holidays are not compiled in: those days
 // count as plain weekdays, and deadlines there are provisional (暂定).
 func (b base) CalendarWarning() string {
-	if !b.admin || !b.Actor.Has(zwfw.RoleAdmin) {
+	if !b.admin || !canAdmin(b.Actor) {
 		return ""
 	}
 	y := calendar.UnknownAhead(b.Now)

@@ -191,7 +191,7 @@ func (s *server) weightsPage(w http.ResponseWriter, r *http.Request) error {
 	p := supWeightsPage{base: s.supBase(w, r, "季考核权重", "reports"), W: wt, MayEdit: s.d.Reports.MayEditWeights(r.Context(), a, "")}
 	switch {
 	case p.MayEdit:
-	case !a.Has(zwfw.RoleAdmin):
+	case !canAdmin(a):
 		p.ReadOnly = "只有系统管理员可以修改权重。"
 	default:
 		p.ReadOnly = "考核权重由县、市的系统管理员为本县（市）设置，本机构不能单独设置。"
