@@ -30,3 +30,6 @@ func (s *Service) ReadBothWays(ctx context.Context, serial string) (kept, live *
 	}
 	return kept, live, kp.version, nil
 }
+
+// ForgetCases empties the case cache (benchmarks of the uncached read).
+func (s *Service) ForgetCases() { s.recent.clear() }

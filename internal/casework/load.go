@@ -15,6 +15,8 @@ import (
 	"zwfw/internal/catalog"
 	"zwfw/internal/db"
 	"zwfw/internal/pii"
+
+	"github.com/tidwall/gjson"
 )
 
 const caseCols = `SELECT c.id, c.serial, c.status, c.kind, c.item_code, c.item_version, c.item_name, o.code, o.name, o.full_name, o.path,
@@ -285,17 +287,35 @@ func (p *caseParts) attach(c *Case) error {
 	return nil
 }
 
-// jsonRow is one row of a JSONRows array.
-type jsonRow []json.RawMessage
+// jsonRow is one row of a JSONRows array: its columns, read in place
+// (tidwall/gjson) — one pass over the kept parts instead of a decoding per
+// column, the larger part of reading an uncached case.
+type jsonRow []gjson.Result
 
-// scan reads the row's columns into dest, in order.
+// scan reads the row's columns into dest, in order. A JSON null leaves
+// its destination as it is.
 func (r jsonRow) scan(dest ...any) error {
 	if len(r) != len(dest) {
 		return fmt.Errorf("%d columns, want %d", len(r), len(dest))
 	}
 	for i, d := range dest {
-		if err := json.Unmarshal(r[i], d); err != nil {
-			return fmt.Errorf("column %d: %w", i+1, err)
+		v := r[i]
+		if v.Type == gjson.Null {
+			continue
+		}
+		var ok bool
+		switch p := d.(type) {
+		case *string:
+			*p, ok = v.Str, v.Type == gjson.String
+		case *int:
+			*p, ok = int(v.Int()), v.Type == gjson.Number
+		case *int64:
+			*p, ok = v.Int(), v.Type == gjson.Number
+		default:
+			ok = json.Unmarshal([]byte(v.Raw), d) == nil
+		}
+		if !ok {
+			return fmt.Errorf("column %d: cannot read %s into %T", i+1, v.Raw, d)
 		}
 	}
 	return nil
@@ -306,14 +326,27 @@ func eachRow(raw string, fn func(jsonRow) error) error {
 	if raw == "" || raw == "[]" {
 		return nil
 	}
-	var rows []jsonRow
-	if err := json.Unmarshal([]byte(raw), &rows); err != nil {
-		return err
+	if !gjson.Valid(raw) {
+		return errors.New("kept parts are not valid JSON")
 	}
-	for _, r := range rows {
-		if err := fn(r); err != nil {
-			return err
+	all := gjson.Parse(raw)
+	if !all.IsArray() {
+		return errors.New("kept parts are not an array")
+	}
+	var row jsonRow
+	var err error
+	all.ForEach(func(_, r gjson.Result) bool {
+		if !r.IsArray() {
+			err = fmt.Errorf("row %s is not an array", r.Raw)
+			return false
 		}
-	}
-	return nil
+		row = row[:0]
+		r.ForEach(func(_, col gjson.Result) bool {
+			row = append(row, col)
+			return true
+		})
+		err = fn(row)
+		return err == nil
+	})
+	return err
 }
