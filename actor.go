@@ -16,6 +16,9 @@ const (
 	RoleCatalogAdmin = "catalog_admin" // 事项管理员
 	RoleCashier      = "cashier"       // 银行收费窗口
 	RoleAdmin        = "admin"         // 系统管理员
+	// RoleHallManager runs a service centre's hall (中心负责人, 附件2（四）4):
+	// windows' A and B posts, attendance and leave approval.
+	RoleHallManager = "hall_manager" // 大厅管理员
 	// The other two of the three administrators (三员分立, GB/T 22239
 	// level 3; 实施方案 §2(7) 等级保护): the security administrator sets
 	// the security policy and watches locked accounts; the audit
@@ -30,7 +33,7 @@ const (
 var ThreeAdmins = []string{RoleAdmin, RoleSecurityAdmin, RoleAuditAdmin}
 
 // StaffRoles lists the roles a staff account may hold, in display order.
-var StaffRoles = []string{RoleWindow, RoleReviewer, RoleSupervisor, RoleCatalogAdmin, RoleCashier, RoleAdmin, RoleSecurityAdmin, RoleAuditAdmin}
+var StaffRoles = []string{RoleWindow, RoleReviewer, RoleSupervisor, RoleCatalogAdmin, RoleCashier, RoleHallManager, RoleAdmin, RoleSecurityAdmin, RoleAuditAdmin}
 
 // RoleName is the Chinese name of a role.
 func RoleName(role string) string {
@@ -47,6 +50,8 @@ func RoleName(role string) string {
 		return "事项管理员"
 	case RoleCashier:
 		return "收费窗口"
+	case RoleHallManager:
+		return "大厅管理员"
 	case RoleAdmin:
 		return "系统管理员"
 	case RoleSecurityAdmin:

@@ -1,0 +1,320 @@
+package attendance_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"zwfw"
+	"zwfw/internal/account"
+	"zwfw/internal/attendance"
+	"zwfw/internal/calendar"
+	"zwfw/internal/catalog"
+	"zwfw/internal/db"
+	"zwfw/internal/db/dbtest"
+	"zwfw/internal/files"
+	"zwfw/internal/org"
+	"zwfw/internal/seed"
+)
+
+type env struct {
+	t     testing.TB
+	d     *db.DB
+	users *account.Service
+	att   *attendance.Service
+	now   time.Time
+	ctx   context.Context
+}
+
+// at sets the clock to hh:mm on day (county time).
+func (e *env) at(day, hm string) {
+	e.t.Helper()
+	d, err := calendar.ParseDate(day)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	t, err := time.ParseInLocation("2006-01-02 15:04", day+" "+hm, zwfw.Zone)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	_ = d
+	e.now = t
+}
+
+func setup(t testing.TB, d *db.DB) *env {
+	t.Helper()
+	e := &env{t: t, d: d, ctx: context.Background()}
+	e.at("2026-11-30", "08:00")
+	clock := func() time.Time { return e.now }
+	fs, err := files.NewStore(filepath.Join(t.TempDir(), "files"), d, clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	orgs := org.NewService(d, clock)
+	cat := catalog.NewService(d, orgs, fs, clock)
+	e.users = account.NewService(d, orgs, clock, account.Policy{})
+	dp := seed.Deps{DB: d, Orgs: orgs, Catalog: cat, Users: e.users, Files: fs, Now: clock, Log: quiet}
+	if err := seed.Base(e.ctx, dp); err != nil {
+		t.Fatal(err)
+	}
+	if err := seed.Demo(e.ctx, dp); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []account.UserInput{
+		{Username: "t.hall", Name: "郭主任", Roles: []string{zwfw.RoleHallManager}, OrgCode: "610923C"},
+		{Username: "t.windowb", Name: "王顶岗", Roles: []string{zwfw.RoleWindow}, OrgCode: "610923C", WindowCode: "610923CW01"},
+		{Username: "t.townhall", Name: "镇主任", Roles: []string{zwfw.RoleHallManager}, OrgCode: "610923100C"},
+	} {
+		u.Password = seed.DemoPassword
+		if _, err := e.users.CreateStaff(e.ctx, zwfw.System, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.att = attendance.New(d, calendar.New(d, clock), clock)
+	return e
+}
+
+func (e *env) actor(username string) *zwfw.Actor {
+	e.t.Helper()
+	u, err := e.users.ByUsername(e.ctx, username)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return u.Actor()
+}
+
+func (e *env) punch(who, day, hm string) {
+	e.t.Helper()
+	e.at(day, hm)
+	if _, err := e.att.Punch(e.ctx, e.actor(who)); err != nil {
+		e.t.Fatalf("punch %s %s %s: %v", who, day, hm, err)
+	}
+}
+
+func code(err error) string { return zwfw.ErrorCode(err) }
+
+// The leave rule (附件2（六）4): a leave of half a day or more starts only
+// after the B post has clocked in and taken over the window; a shorter one
+// at once; the manager of another centre cannot decide it.
+func TestLeaveRule(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := setup(t, d)
+		hall, a, b := e.actor("t.hall"), e.actor("county.window"), e.actor("t.windowb")
+		if _, err := e.att.SetPosts(e.ctx, hall, "610923CW01", attendance.PostsInput{A: "county.window", B: "t.windowb"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.att.SetPosts(e.ctx, e.actor("t.townhall"), "610923CW01", attendance.PostsInput{A: "county.window"}); code(err) != zwfw.ENOTFOUND {
+			t.Fatalf("a town's manager set the county's posts: %v", err)
+		}
+		if _, err := e.att.SetPosts(e.ctx, a, "610923CW01", attendance.PostsInput{A: "county.window"}); code(err) != zwfw.EFORBIDDEN {
+			t.Fatalf("window staff set posts: %v", err)
+		}
+		e.punch("county.window", "2026-12-01", "08:40")
+		lv, err := e.att.RequestLeave(e.ctx, a, attendance.LeaveInput{Kind: "personal", From: "2026-12-01T09:00", To: "2026-12-01T17:00", Reason: "家中有事"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !lv.HalfDay || lv.State != attendance.LeavePending {
+			t.Fatalf("leave = %+v", lv)
+		}
+		if _, err := e.att.ActOnLeave(e.ctx, a, lv.ID, attendance.LeaveStart, attendance.LeaveActionInput{}); code(err) != zwfw.ECONFLICT {
+			t.Fatalf("started before approval: %v", err)
+		}
+		if _, err := e.att.ActOnLeave(e.ctx, e.actor("t.townhall"), lv.ID, attendance.LeaveApprove, attendance.LeaveActionInput{}); code(err) != zwfw.ENOTFOUND {
+			t.Fatalf("another centre's manager approved: %v", err)
+		}
+		if _, err := e.att.ActOnLeave(e.ctx, a, lv.ID, attendance.LeaveApprove, attendance.LeaveActionInput{}); code(err) != zwfw.EFORBIDDEN {
+			t.Fatalf("the person approved their own leave: %v", err)
+		}
+		if lv, err = e.att.ActOnLeave(e.ctx, hall, lv.ID, attendance.LeaveApprove, attendance.LeaveActionInput{Opinion: "同意"}); err != nil {
+			t.Fatal(err)
+		}
+		e.at("2026-12-01", "09:05")
+		_, err = e.att.ActOnLeave(e.ctx, a, lv.ID, attendance.LeaveStart, attendance.LeaveActionInput{})
+		if code(err) != zwfw.ECONFLICT || !strings.Contains(err.Error(), "尚未打卡") {
+			t.Fatalf("leave started before B clocked in: %v", err)
+		}
+		if _, err := e.att.TakeOver(e.ctx, b, "610923CW01"); code(err) != zwfw.ECONFLICT {
+			t.Fatalf("B took over without clocking in: %v", err)
+		}
+		e.punch("t.windowb", "2026-12-01", "09:06")
+		_, err = e.att.ActOnLeave(e.ctx, a, lv.ID, attendance.LeaveStart, attendance.LeaveActionInput{})
+		if code(err) != zwfw.ECONFLICT || !strings.Contains(err.Error(), "接岗") {
+			t.Fatalf("leave started before B took over: %v", err)
+		}
+		if _, err := e.att.TakeOver(e.ctx, a, "610923CW01"); code(err) != zwfw.EFORBIDDEN {
+			t.Fatalf("the A post took over as B: %v", err)
+		}
+		wp, err := e.att.TakeOver(e.ctx, b, "610923CW01")
+		if err != nil || wp.Covering != "王顶岗" {
+			t.Fatalf("take over = %+v, %v", wp, err)
+		}
+		if lv, err = e.att.ActOnLeave(e.ctx, a, lv.ID, attendance.LeaveStart, attendance.LeaveActionInput{}); err != nil || lv.State != attendance.LeaveStarted || lv.CoveredBy != "王顶岗" {
+			t.Fatalf("leave after B took over = %+v, %v", lv, err)
+		}
+		// Under half a day: no B needed.
+		short, err := e.att.RequestLeave(e.ctx, a, attendance.LeaveInput{Kind: "official", From: "2026-12-02T14:00", To: "2026-12-02T15:00", Reason: "到县局送材料"})
+		if err != nil || short.HalfDay {
+			t.Fatalf("short leave = %+v, %v", short, err)
+		}
+		if _, err = e.att.ActOnLeave(e.ctx, hall, short.ID, attendance.LeaveApprove, attendance.LeaveActionInput{}); err != nil {
+			t.Fatal(err)
+		}
+		e.at("2026-12-02", "14:00")
+		if _, err = e.att.ActOnLeave(e.ctx, a, short.ID, attendance.LeaveStart, attendance.LeaveActionInput{}); err != nil {
+			t.Fatalf("a short leave waited for B: %v", err)
+		}
+		// Bad input changes nothing.
+		if _, err := e.att.RequestLeave(e.ctx, a, attendance.LeaveInput{Kind: "holiday", From: "2026-12-03T17:00", To: "2026-12-03T09:00"}); code(err) != zwfw.EINVALID {
+			t.Fatalf("bad leave = %v", err)
+		}
+		list, err := e.att.Leaves(e.ctx, a, 0)
+		if err != nil || len(list) != 2 {
+			t.Fatalf("leaves = %d, %v", len(list), err)
+		}
+	})
+}
+
+// A device's punch sent twice is counted once; a wrong token, a future
+// time or a person of another centre changes nothing.
+func TestDevicePunches(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := setup(t, d)
+		hall := e.actor("t.hall")
+		if _, err := e.att.RegisterDevice(e.ctx, e.actor("county.window"), "610923C", "一楼指纹机"); code(err) != zwfw.EFORBIDDEN {
+			t.Fatalf("window staff registered a device: %v", err)
+		}
+		dev, err := e.att.RegisterDevice(e.ctx, hall, "610923C", "一楼指纹机")
+		if err != nil || len(dev.Token) < 32 {
+			t.Fatalf("device = %+v, %v", dev, err)
+		}
+		e.at("2026-12-01", "18:00")
+		batch := []attendance.DevicePunchInput{{Staff: "county.window", At: "2026-12-01T08:41:07+08:00"}, {Staff: "county.window", At: "2026-12-01T17:02:00+08:00"}}
+		if n, err := e.att.DevicePunch(e.ctx, dev.Token, batch); err != nil || n != 2 {
+			t.Fatalf("first upload = %d, %v", n, err)
+		}
+		if n, err := e.att.DevicePunch(e.ctx, dev.Token, batch); err != nil || n != 0 {
+			t.Fatalf("replayed upload = %d, %v", n, err)
+		}
+		if _, err := e.att.DevicePunch(e.ctx, "wrong", batch); code(err) != zwfw.EUNAUTHORIZED {
+			t.Fatalf("wrong token = %v", err)
+		}
+		for _, bad := range [][]attendance.DevicePunchInput{
+			{{Staff: "chengguan.window", At: "2026-12-01T08:41:00+08:00"}},
+			{{Staff: "county.window", At: "2026-12-02T08:41:00+08:00"}},
+			{{Staff: "county.window", At: "昨天"}},
+			{{Staff: "county.window", At: "2026-12-01T09:00:00+08:00"}, {Staff: "nobody", At: "2026-12-01T09:00:00+08:00"}},
+		} {
+			if _, err := e.att.DevicePunch(e.ctx, dev.Token, bad); code(err) != zwfw.EINVALID {
+				t.Fatalf("bad upload %v = %v", bad, err)
+			}
+		}
+		sum, err := e.att.Summary(e.ctx, hall, "610923C", "2026-12-01", "2026-12-01")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.Punches != 2 {
+			t.Fatalf("punches counted = %d, want 2", sum.Punches)
+		}
+		if _, err := e.att.Summary(e.ctx, e.actor("t.townhall"), "610923C", "2026-12-01", "2026-12-01"); code(err) != zwfw.ENOTFOUND {
+			t.Fatalf("a town's manager read the county centre's attendance: %v", err)
+		}
+	})
+}
+
+// 周考勤 computed from punches and leave equals a week counted by hand
+// (schedule 09:00–17:00, on duty 10 minutes before opening).
+func TestWeekCountedByHand(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := setup(t, d)
+		hall := e.actor("t.hall")
+		leave := func(who, from, to string) {
+			t.Helper()
+			lv, err := e.att.RequestLeave(e.ctx, e.actor(who), attendance.LeaveInput{Kind: "personal", From: from, To: to, Reason: "事假"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.att.ActOnLeave(e.ctx, hall, lv.ID, attendance.LeaveApprove, attendance.LeaveActionInput{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		e.at("2026-11-27", "10:00")
+		leave("t.windowb", "2026-11-30T09:00", "2026-11-30T17:00")
+		leave("t.windowb", "2026-12-01T08:50", "2026-12-01T09:30")
+		// A rejected leave excuses nothing.
+		lv, err := e.att.RequestLeave(e.ctx, e.actor("county.window"), attendance.LeaveInput{Kind: "sick", From: "2026-12-03T08:00", To: "2026-12-03T18:00", Reason: "病假"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.att.ActOnLeave(e.ctx, hall, lv.ID, attendance.LeaveReject, attendance.LeaveActionInput{Opinion: "窗口无人顶岗"}); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []struct{ who, day, hm string }{
+			{"county.window", "2026-11-30", "08:45"}, {"county.window", "2026-11-30", "17:05"}, // normal
+			{"county.window", "2026-12-01", "08:55"}, {"county.window", "2026-12-01", "17:01"}, // late
+			{"county.window", "2026-12-02", "08:40"}, {"county.window", "2026-12-02", "16:30"}, // early
+			// 12-03: nothing — absent
+			{"county.window", "2026-12-04", "08:45"}, // missing
+			// t.windowb: 11-30 on leave all day
+			{"t.windowb", "2026-12-01", "09:20"}, {"t.windowb", "2026-12-01", "17:10"}, // late, excused by leave: normal
+			{"t.windowb", "2026-12-02", "08:30"}, {"t.windowb", "2026-12-02", "16:00"}, {"t.windowb", "2026-12-02", "16:10"}, // early
+			{"t.windowb", "2026-12-03", "08:49"}, {"t.windowb", "2026-12-03", "17:00"}, // normal
+			{"t.windowb", "2026-12-04", "09:10"}, {"t.windowb", "2026-12-04", "16:50"}, // late and early
+		} {
+			e.punch(p.who, p.day, p.hm)
+		}
+		e.at("2026-12-05", "10:00")
+		sum, err := e.att.Summary(e.ctx, hall, "610923C", "2026-11-30", "2026-12-06")
+		if err != nil {
+			t.Fatal(err)
+		}
+		type counts struct{ work, normal, late, early, absent, missing, leave int }
+		want := map[string]counts{
+			"county.window":  {5, 1, 1, 1, 1, 1, 0},
+			"t.windowb":      {5, 2, 1, 2, 0, 0, 1},
+			"county.cashier": {5, 0, 0, 0, 5, 0, 0},
+		}
+		if len(sum.People) != len(want) {
+			t.Fatalf("people = %d, want %d", len(sum.People), len(want))
+		}
+		for _, p := range sum.People {
+			got := counts{p.Workdays, p.Normal, p.Late, p.Early, p.Absent, p.Missing, p.Leave}
+			if got != want[p.Staff] {
+				t.Errorf("%s: got %+v, want %+v (days %+v)", p.Staff, got, want[p.Staff], p.Days)
+			}
+		}
+		if sum.Punches != 16 {
+			t.Errorf("punches = %d, want 16", sum.Punches)
+		}
+		tot := sum.Totals()
+		if tot.Absent != 6 || tot.Late != 2 || tot.Early != 3 {
+			t.Errorf("totals = %+v", tot)
+		}
+		// A 补卡 approved fills the missing punch of Friday.
+		e.at("2026-12-05", "10:00")
+		k, err := e.att.RequestCorrection(e.ctx, e.actor("county.window"), attendance.CorrectionInput{At: "2026-12-04T17:05", Reason: "指纹机故障未记录"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.att.DecideCorrection(e.ctx, e.actor("county.window"), k.ID, "approve", ""); code(err) != zwfw.EFORBIDDEN {
+			t.Fatalf("self-approved correction: %v", err)
+		}
+		if _, err := e.att.DecideCorrection(e.ctx, hall, k.ID, "approve", "情况属实"); err != nil {
+			t.Fatal(err)
+		}
+		sum, err = e.att.Summary(e.ctx, hall, "610923C", "2026-12-04", "2026-12-04")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range sum.People {
+			if p.Staff == "county.window" && (p.Missing != 0 || p.Normal != 1) {
+				t.Errorf("after the correction: %+v", p)
+			}
+		}
+	})
+}
