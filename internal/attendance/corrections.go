@@ -185,4 +185,3 @@ func (s *Service) DecideCorrection(ctx context.Context, actor *zwfw.Actor, id in
 	}
 	return s.correction(ctx, actor, id)
 }
-
