@@ -18,6 +18,7 @@ import (
 	"zwfw"
 	"zwfw/internal/account"
 	"zwfw/internal/api"
+	"zwfw/internal/attendance"
 	"zwfw/internal/audit"
 	"zwfw/internal/calendar"
 	"zwfw/internal/casework"
@@ -49,22 +50,23 @@ var (
 
 // App is a running platform: its database and services.
 type App struct {
-	Config   config.Config
-	DB       *db.DB
-	Orgs     *org.Service
-	Users    *account.Service
-	Catalog  *catalog.Service
-	Files    *files.Store
-	Calendar *calendar.Calendar
-	Cases    *casework.Service
-	Warnings *supervision.Warnings
-	Jobs     *jobs.Queue // the durable job queue; Serve works it
-	Reports  *supervision.Reports
-	Errors   *supervision.Errors
-	Super    *supervision.Service
-	Audit    *audit.Service // audit reads, scoped
-	Log      *slog.Logger
-	Now      func() time.Time
+	Config     config.Config
+	DB         *db.DB
+	Orgs       *org.Service
+	Users      *account.Service
+	Catalog    *catalog.Service
+	Files      *files.Store
+	Calendar   *calendar.Calendar
+	Cases      *casework.Service
+	Warnings   *supervision.Warnings
+	Jobs       *jobs.Queue // the durable job queue; Serve works it
+	Reports    *supervision.Reports
+	Errors     *supervision.Errors
+	Attendance *attendance.Service
+	Super      *supervision.Service
+	Audit      *audit.Service // audit reads, scoped
+	Log        *slog.Logger
+	Now        func() time.Time
 
 	// Checkpoints are the audit chain's signed checkpoints in the data
 	// directory, outside the database.
@@ -164,7 +166,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	rule := casework.WarnRule{Days: cfg.WarnDays, Share: cfg.WarnShare}
 	a.Cases = casework.NewService(d, a.Catalog, a.Calendar, now)
 	a.Cases.SetWarnRule(rule)
+	a.Attendance = attendance.New(d, a.Calendar, now)
 	a.Reports = supervision.NewReports(d, a.Calendar, cfg.Site.RegionCode, now, rule)
+	a.Reports.SetAttendance(a.Attendance)
 	a.Errors = supervision.NewErrors(d, now)
 	a.Cases.SetLookupLimit(limit(cfg.LookupLimit))
 	a.Warnings = supervision.NewWarnings(d, a.Calendar, now, rule, log)
@@ -258,7 +262,7 @@ func (a *App) Close() error {
 func (a *App) Services() services.Services {
 	return services.Services{Config: a.Config, Orgs: a.Orgs, Users: a.Users, Catalog: a.Catalog, Files: a.Files,
 		Cases: a.Cases, Calendar: a.Calendar, Inbox: notify.NewInbox(a.DB, a.Now), Supervision: a.Super, Warnings: a.Warnings,
-		Reports: a.Reports, Errors: a.Errors, Audit: a.Audit, Log: a.Log, Now: a.Now, PaymentSecret: []byte(a.Config.PaymentSecret)}
+		Reports: a.Reports, Errors: a.Errors, Attendance: a.Attendance, Audit: a.Audit, Log: a.Log, Now: a.Now, PaymentSecret: []byte(a.Config.PaymentSecret)}
 }
 
 // Handler is the whole HTTP surface.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"zwfw/internal/account"
+	"zwfw/internal/attendance"
 	"zwfw/internal/audit"
 	"zwfw/internal/calendar"
 	"zwfw/internal/casework"
@@ -35,6 +36,7 @@ type Services struct {
 	Supervision *supervision.Service
 	Reports     *supervision.Reports // 日检查、周考勤、月通报、季考核
 	Errors      *supervision.Errors  // 差错登记
+	Attendance  *attendance.Service  // 考勤、请销假、AB岗
 	Audit       *audit.Service       // audit reads, scoped
 	Log         *slog.Logger
 	Now         func() time.Time

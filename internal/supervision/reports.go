@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"zwfw"
+	"zwfw/internal/attendance"
 	"zwfw/internal/calendar"
 	"zwfw/internal/casework"
 	"zwfw/internal/db"
@@ -68,6 +69,7 @@ type Reports struct {
 	rule   casework.WarnRule // the yellow-card rule the daily check lists by
 	county string            // the default organisation (the deploying county's code)
 	tpl    *template.Template
+	att    *attendance.Service // 周考勤 and 季考核 (SetAttendance)
 }
 
 // NewReports returns the reports service; county is the code of the

@@ -12,6 +12,11 @@ type QuartFigs struct {
 	Departments []*Unit `json:"departments"`
 	Windows     []*Unit `json:"windows"`
 	Staff       []*Unit `json:"staff"`
+	// Attendance of the quarter's window staff (考勤及请销假制度, 附件2
+	// （六）4), beside the scores: it is listed for the assessment, not
+	// yet weighed in the formula.
+	Attendance     *AttendanceFig `json:"attendance,omitempty"`
+	AttendanceNote string         `json:"attendance_note,omitempty"`
 }
 
 // Score is the breakdown of an assessment score.
@@ -64,6 +69,9 @@ func (r *Reports) quarterly(ctx context.Context, rep *Report, o *scopeOrg, p per
 			}
 		}
 	}
+	if q.Attendance, q.AttendanceNote, err = r.attendanceOf(ctx, o, p); err != nil {
+		return err
+	}
 	rep.Quarterly = q
 	return nil
 }
@@ -103,5 +111,6 @@ func quarterlySheets(rep *Report) []sheet {
 		scoreSheet("部门得分", q.Departments),
 		scoreSheet("窗口得分", q.Windows),
 		scoreSheet("个人得分", q.Staff),
+		attendanceSheet(q.Attendance, q.AttendanceNote),
 	}
 }

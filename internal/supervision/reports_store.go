@@ -37,6 +37,9 @@ func reportTemplates() *template.Template {
 		"units": func(label string, us []*Unit) map[string]any {
 			return map[string]any{"Label": label, "Units": us}
 		},
+		"attendanceOf": func(f *AttendanceFig, note string) map[string]any {
+			return map[string]any{"Fig": f, "Note": note}
+		},
 	}).ParseFS(reportFiles, "reports*.tmpl"))
 	for _, k := range reportKinds {
 		if t.Lookup(k.code) == nil {
