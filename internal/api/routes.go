@@ -122,6 +122,23 @@ func routes(d services.Services) []route {
 		{"GET", "/errors/{id}", signedIn, false, handleGetError(d.Errors)},
 		{"POST", "/errors/{id}/actions/{action}", signedIn, false, handleErrorAction(d.Errors)},
 		{"GET", "/errors/{id}/files/{file}", signedIn, false, handleErrorFile(d.Errors, d.Files)},
+		// The hall's attendance (考勤, 请销假, AB岗; 附件2（四）2、（六）4).
+		{"POST", "/attendance/punches", signedIn, false, handlePunch(d.Attendance)},
+		{"POST", "/attendance/device-punches", signature, false, handleDevicePunches(d.Attendance)},
+		{"GET", "/attendance/summary", signedIn, false, handleAttendanceSummary(d.Attendance, d.Now)},
+		{"POST", "/attendance/leaves", signedIn, false, handleRequestLeave(d.Attendance)},
+		{"GET", "/attendance/leaves", signedIn, false, handleListLeaves(d.Attendance)},
+		{"GET", "/attendance/leaves/{id}", signedIn, false, handleGetLeave(d.Attendance)},
+		{"POST", "/attendance/leaves/{id}/actions/{action}", signedIn, false, handleLeaveAction(d.Attendance)},
+		{"POST", "/attendance/corrections", signedIn, false, handleRequestCorrection(d.Attendance)},
+		{"GET", "/attendance/corrections", signedIn, false, handleListCorrections(d.Attendance)},
+		{"POST", "/attendance/corrections/{id}/actions/{action}", signedIn, false, handleCorrectionAction(d.Attendance)},
+		{"GET", "/attendance/posts", signedIn, false, handleListPosts(d.Attendance)},
+		{"PUT", "/attendance/posts/{window}", signedIn, false, handleSetPosts(d.Attendance)},
+		{"POST", "/attendance/posts/{window}/cover", signedIn, false, handleTakeOver(d.Attendance)},
+		{"DELETE", "/attendance/posts/{window}/cover", signedIn, false, handleHandBack(d.Attendance)},
+		{"POST", "/attendance/devices", signedIn, false, handleRegisterDevice(d.Attendance)},
+		{"PUT", "/attendance/schedules/{centre}", signedIn, false, handleSetSchedule(d.Attendance)},
 
 		{"GET", "/openapi.json", public, false, handleOpenAPI()},
 	}

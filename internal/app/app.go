@@ -236,7 +236,10 @@ func (a *App) Seed(ctx context.Context, out io.Writer, demo bool) error {
 		if err := seed.Demo(ctx, a.seedDeps()); err != nil {
 			return err
 		}
-		return seed.DemoCases(ctx, a.seedDeps())
+		if err := seed.DemoCases(ctx, a.seedDeps()); err != nil {
+			return err
+		}
+		return seed.DemoHall(ctx, a.seedDeps())
 	}
 	return nil
 }

@@ -19,9 +19,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"zwfw"
+	"zwfw/internal/audit"
 	"zwfw/internal/calendar"
 	"zwfw/internal/db"
 )
@@ -211,4 +213,28 @@ func invalid(field, format string, args ...any) error {
 	var v zwfw.Invalid
 	v.Add(field, format, args...)
 	return v.Err()
+}
+
+// SetSchedule sets a centre's working hours for attendance.
+func (s *Service) SetSchedule(ctx context.Context, actor *zwfw.Actor, centre string, sc Schedule) (Schedule, error) {
+	id, path, _, err := s.centre(ctx, strings.TrimSpace(centre))
+	if err != nil {
+		return sc, err
+	}
+	if err := MayManage(actor, path); err != nil {
+		return sc, err
+	}
+	if err := sc.validate(); err != nil {
+		return sc, err
+	}
+	now := s.now()
+	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO attendance_schedules (org_id, opens, closes, early_minutes, updated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (org_id) DO UPDATE SET opens = excluded.opens, closes = excluded.closes, early_minutes = excluded.early_minutes,
+			updated_by = excluded.updated_by, updated_at = excluded.updated_at`, id, sc.Opens, sc.Closes, sc.EarlyMinutes, actor.UserID, db.Millis(now)); err != nil {
+			return fmt.Errorf("attendance: schedule: %w", err)
+		}
+		return audit.Record(ctx, tx, now, actor, "attendance.schedule", "org:"+centre, sc)
+	})
+	return sc, err
 }

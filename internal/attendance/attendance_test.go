@@ -65,16 +65,6 @@ func setup(t testing.TB, d *db.DB) *env {
 	if err := seed.Demo(e.ctx, dp); err != nil {
 		t.Fatal(err)
 	}
-	for _, u := range []account.UserInput{
-		{Username: "t.hall", Name: "郭主任", Roles: []string{zwfw.RoleHallManager}, OrgCode: "610923C"},
-		{Username: "t.windowb", Name: "王顶岗", Roles: []string{zwfw.RoleWindow}, OrgCode: "610923C", WindowCode: "610923CW01"},
-		{Username: "t.townhall", Name: "镇主任", Roles: []string{zwfw.RoleHallManager}, OrgCode: "610923100C"},
-	} {
-		u.Password = seed.DemoPassword
-		if _, err := e.users.CreateStaff(e.ctx, zwfw.System, u); err != nil {
-			t.Fatal(err)
-		}
-	}
 	e.att = attendance.New(d, calendar.New(d, clock), clock)
 	return e
 }
@@ -104,11 +94,11 @@ func code(err error) string { return zwfw.ErrorCode(err) }
 func TestLeaveRule(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		e := setup(t, d)
-		hall, a, b := e.actor("t.hall"), e.actor("county.window"), e.actor("t.windowb")
-		if _, err := e.att.SetPosts(e.ctx, hall, "610923CW01", attendance.PostsInput{A: "county.window", B: "t.windowb"}); err != nil {
+		hall, a, b := e.actor("county.hall"), e.actor("county.window"), e.actor("county.windowb")
+		if _, err := e.att.SetPosts(e.ctx, hall, "610923CW01", attendance.PostsInput{A: "county.window", B: "county.windowb"}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.att.SetPosts(e.ctx, e.actor("t.townhall"), "610923CW01", attendance.PostsInput{A: "county.window"}); code(err) != zwfw.ENOTFOUND {
+		if _, err := e.att.SetPosts(e.ctx, e.actor("chengguan.hall"), "610923CW01", attendance.PostsInput{A: "county.window"}); code(err) != zwfw.ENOTFOUND {
 			t.Fatalf("a town's manager set the county's posts: %v", err)
 		}
 		if _, err := e.att.SetPosts(e.ctx, a, "610923CW01", attendance.PostsInput{A: "county.window"}); code(err) != zwfw.EFORBIDDEN {
@@ -125,7 +115,7 @@ func TestLeaveRule(t *testing.T) {
 		if _, err := e.att.ActOnLeave(e.ctx, a, lv.ID, attendance.LeaveStart, attendance.LeaveActionInput{}); code(err) != zwfw.ECONFLICT {
 			t.Fatalf("started before approval: %v", err)
 		}
-		if _, err := e.att.ActOnLeave(e.ctx, e.actor("t.townhall"), lv.ID, attendance.LeaveApprove, attendance.LeaveActionInput{}); code(err) != zwfw.ENOTFOUND {
+		if _, err := e.att.ActOnLeave(e.ctx, e.actor("chengguan.hall"), lv.ID, attendance.LeaveApprove, attendance.LeaveActionInput{}); code(err) != zwfw.ENOTFOUND {
 			t.Fatalf("another centre's manager approved: %v", err)
 		}
 		if _, err := e.att.ActOnLeave(e.ctx, a, lv.ID, attendance.LeaveApprove, attendance.LeaveActionInput{}); code(err) != zwfw.EFORBIDDEN {
@@ -142,7 +132,7 @@ func TestLeaveRule(t *testing.T) {
 		if _, err := e.att.TakeOver(e.ctx, b, "610923CW01"); code(err) != zwfw.ECONFLICT {
 			t.Fatalf("B took over without clocking in: %v", err)
 		}
-		e.punch("t.windowb", "2026-12-01", "09:06")
+		e.punch("county.windowb", "2026-12-01", "09:06")
 		_, err = e.att.ActOnLeave(e.ctx, a, lv.ID, attendance.LeaveStart, attendance.LeaveActionInput{})
 		if code(err) != zwfw.ECONFLICT || !strings.Contains(err.Error(), "接岗") {
 			t.Fatalf("leave started before B took over: %v", err)
@@ -151,10 +141,10 @@ func TestLeaveRule(t *testing.T) {
 			t.Fatalf("the A post took over as B: %v", err)
 		}
 		wp, err := e.att.TakeOver(e.ctx, b, "610923CW01")
-		if err != nil || wp.Covering != "王顶岗" {
+		if err != nil || wp.Covering != "王丽" {
 			t.Fatalf("take over = %+v, %v", wp, err)
 		}
-		if lv, err = e.att.ActOnLeave(e.ctx, a, lv.ID, attendance.LeaveStart, attendance.LeaveActionInput{}); err != nil || lv.State != attendance.LeaveStarted || lv.CoveredBy != "王顶岗" {
+		if lv, err = e.att.ActOnLeave(e.ctx, a, lv.ID, attendance.LeaveStart, attendance.LeaveActionInput{}); err != nil || lv.State != attendance.LeaveStarted || lv.CoveredBy != "王丽" {
 			t.Fatalf("leave after B took over = %+v, %v", lv, err)
 		}
 		// Under half a day: no B needed.
@@ -185,7 +175,7 @@ func TestLeaveRule(t *testing.T) {
 func TestDevicePunches(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		e := setup(t, d)
-		hall := e.actor("t.hall")
+		hall := e.actor("county.hall")
 		if _, err := e.att.RegisterDevice(e.ctx, e.actor("county.window"), "610923C", "一楼指纹机"); code(err) != zwfw.EFORBIDDEN {
 			t.Fatalf("window staff registered a device: %v", err)
 		}
@@ -221,7 +211,7 @@ func TestDevicePunches(t *testing.T) {
 		if sum.Punches != 2 {
 			t.Fatalf("punches counted = %d, want 2", sum.Punches)
 		}
-		if _, err := e.att.Summary(e.ctx, e.actor("t.townhall"), "610923C", "2026-12-01", "2026-12-01"); code(err) != zwfw.ENOTFOUND {
+		if _, err := e.att.Summary(e.ctx, e.actor("chengguan.hall"), "610923C", "2026-12-01", "2026-12-01"); code(err) != zwfw.ENOTFOUND {
 			t.Fatalf("a town's manager read the county centre's attendance: %v", err)
 		}
 	})
@@ -232,7 +222,7 @@ func TestDevicePunches(t *testing.T) {
 func TestWeekCountedByHand(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		e := setup(t, d)
-		hall := e.actor("t.hall")
+		hall := e.actor("county.hall")
 		leave := func(who, from, to string) {
 			t.Helper()
 			lv, err := e.att.RequestLeave(e.ctx, e.actor(who), attendance.LeaveInput{Kind: "personal", From: from, To: to, Reason: "事假"})
@@ -244,8 +234,8 @@ func TestWeekCountedByHand(t *testing.T) {
 			}
 		}
 		e.at("2026-11-27", "10:00")
-		leave("t.windowb", "2026-11-30T09:00", "2026-11-30T17:00")
-		leave("t.windowb", "2026-12-01T08:50", "2026-12-01T09:30")
+		leave("county.windowb", "2026-11-30T09:00", "2026-11-30T17:00")
+		leave("county.windowb", "2026-12-01T08:50", "2026-12-01T09:30")
 		// A rejected leave excuses nothing.
 		lv, err := e.att.RequestLeave(e.ctx, e.actor("county.window"), attendance.LeaveInput{Kind: "sick", From: "2026-12-03T08:00", To: "2026-12-03T18:00", Reason: "病假"})
 		if err != nil {
@@ -261,10 +251,10 @@ func TestWeekCountedByHand(t *testing.T) {
 			// 12-03: nothing — absent
 			{"county.window", "2026-12-04", "08:45"}, // missing
 			// t.windowb: 11-30 on leave all day
-			{"t.windowb", "2026-12-01", "09:20"}, {"t.windowb", "2026-12-01", "17:10"}, // late, excused by leave: normal
-			{"t.windowb", "2026-12-02", "08:30"}, {"t.windowb", "2026-12-02", "16:00"}, {"t.windowb", "2026-12-02", "16:10"}, // early
-			{"t.windowb", "2026-12-03", "08:49"}, {"t.windowb", "2026-12-03", "17:00"}, // normal
-			{"t.windowb", "2026-12-04", "09:10"}, {"t.windowb", "2026-12-04", "16:50"}, // late and early
+			{"county.windowb", "2026-12-01", "09:20"}, {"county.windowb", "2026-12-01", "17:10"}, // late, excused by leave: normal
+			{"county.windowb", "2026-12-02", "08:30"}, {"county.windowb", "2026-12-02", "16:00"}, {"county.windowb", "2026-12-02", "16:10"}, // early
+			{"county.windowb", "2026-12-03", "08:49"}, {"county.windowb", "2026-12-03", "17:00"}, // normal
+			{"county.windowb", "2026-12-04", "09:10"}, {"county.windowb", "2026-12-04", "16:50"}, // late and early
 		} {
 			e.punch(p.who, p.day, p.hm)
 		}
@@ -276,7 +266,7 @@ func TestWeekCountedByHand(t *testing.T) {
 		type counts struct{ work, normal, late, early, absent, missing, leave int }
 		want := map[string]counts{
 			"county.window":  {5, 1, 1, 1, 1, 1, 0},
-			"t.windowb":      {5, 2, 1, 2, 0, 0, 1},
+			"county.windowb": {5, 2, 1, 2, 0, 0, 1},
 			"county.cashier": {5, 0, 0, 0, 5, 0, 0},
 		}
 		if len(sum.People) != len(want) {

@@ -309,3 +309,10 @@ func judge(sc Schedule, d time.Time, punches []time.Time, leaves []span, now tim
 	}
 	return day
 }
+
+// ThisWeek is Monday of t's week and t's day, as YYYY-MM-DD.
+func ThisWeek(t time.Time) (from, to string) {
+	d := calendar.Date(t)
+	mon := d.AddDate(0, 0, -((int(d.Weekday()) + 6) % 7))
+	return mon.Format(calendar.DateLayout), d.Format(calendar.DateLayout)
+}

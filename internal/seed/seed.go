@@ -289,6 +289,12 @@ var DemoAccounts = []DemoAccount{
 	{"chengguan.cashier", "韩丽", zwfw.RoleCashier, "610923100C", "610923100CW01", "代收窗口"},
 	{"chengguan.admin", "唐海军", zwfw.RoleAdmin, "610923100", "", "城关镇便民服务中心主任"},
 	{"chengguan.auditor", "林小燕", zwfw.RoleAuditAdmin, "610923100", "", "城关镇便民服务中心审计管理员"},
+	// The halls' managers and the B posts of the first windows (附件2（四）
+	// 2、4: every window has an A and a B post; a leader runs the centre).
+	{"county.hall", "郭建华", zwfw.RoleHallManager, "610923C", "", "县政务服务中心副主任"},
+	{"county.windowb", "王丽", zwfw.RoleWindow, "610923C", "610923CW01", "综合受理窗口B岗"},
+	{"chengguan.hall", "陈国庆", zwfw.RoleHallManager, "610923100C", "", "城关镇便民服务中心负责人"},
+	{"chengguan.windowb", "刘芳", zwfw.RoleWindow, "610923100C", "610923100CW01", "综合窗口B岗"},
 	// Reviewers of the departments the demo cases pass through.
 	{"minzheng.reviewer", "刘慧敏", zwfw.RoleReviewer, "610923D02", "", "民政局社会救助股"},
 	{"canlian.reviewer", "赵永刚", zwfw.RoleReviewer, "610923D14", "", "残联康复维权股"},

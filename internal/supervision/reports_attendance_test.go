@@ -4,12 +4,9 @@ import (
 	"strings"
 	"testing"
 
-	"zwfw"
-	"zwfw/internal/account"
 	"zwfw/internal/attendance"
 	"zwfw/internal/db"
 	"zwfw/internal/db/dbtest"
-	"zwfw/internal/seed"
 	"zwfw/internal/supervision"
 )
 
@@ -21,10 +18,6 @@ func TestReportsCountAttendance(t *testing.T) {
 		e := setup(t, d, "2026-11-30")
 		att := attendance.New(d, e.cal, e.clock)
 		e.reports.SetAttendance(att)
-		if _, err := e.users.CreateStaff(e.ctx, zwfw.System, account.UserInput{Username: "t.hall", Password: seed.DemoPassword, Name: "郭主任",
-			Roles: []string{zwfw.RoleHallManager}, OrgCode: "610923C"}); err != nil {
-			t.Fatal(err)
-		}
 		clerk := e.actor("county.window")
 		for _, day := range []string{"2026-11-30", "2026-12-01", "2026-12-02"} {
 			e.at(day) // 09:30: after 08:50, late

@@ -1,0 +1,276 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"zwfw"
+	"zwfw/internal/attendance"
+	"zwfw/internal/files"
+)
+
+// The hall's attendance (考勤): punches, leave, corrections, window posts,
+// devices and schedules. internal/attendance decides everything; these
+// parse and render.
+
+func handlePunch(att *attendance.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		p, err := att.Punch(r.Context(), actor(r))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusCreated, p)
+		return nil
+	}
+}
+
+// handleDevicePunches takes punches from a registered device: no session,
+// the device's own token in X-Device-Token (checked by the domain).
+func handleDevicePunches(att *attendance.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var in struct {
+			Punches []attendance.DevicePunchInput `json:"punches"`
+		}
+		if err := decodeJSON(r, &in); err != nil {
+			return err
+		}
+		n, err := att.DevicePunch(r.Context(), r.Header.Get("X-Device-Token"), in.Punches)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, map[string]int{"received": len(in.Punches), "added": n})
+		return nil
+	}
+}
+
+// handleAttendanceSummary answers ?org=&from=&to= (defaults: the actor's
+// organisation, this week so far); ?format=xlsx for Excel.
+func handleAttendanceSummary(att *attendance.Service, now func() time.Time) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		a := actor(r)
+		q := r.URL.Query()
+		org, from, to := q.Get("org"), q.Get("from"), q.Get("to")
+		if org == "" && a != nil {
+			org = a.OrgCode
+		}
+		if from == "" || to == "" {
+			f, t := attendance.ThisWeek(now())
+			from, to = or(from, f), or(to, t)
+		}
+		sum, err := att.Summary(r.Context(), a, org, from, to)
+		if err != nil {
+			return err
+		}
+		switch q.Get("format") {
+		case "", "json":
+			writeJSON(w, http.StatusOK, sum)
+		case "xlsx":
+			b, err := sum.XLSX("考勤统计")
+			if err != nil {
+				return err
+			}
+			w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+			w.Header().Set("Content-Disposition", files.Attachment("attendance.xlsx", "考勤统计_"+from+"_"+to+".xlsx"))
+			_, _ = w.Write(b)
+		default:
+			return zwfw.Errorf(zwfw.EBADREQUEST, "format 应为 json 或 xlsx")
+		}
+		return nil
+	}
+}
+
+func or(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func handleRequestLeave(att *attendance.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var in attendance.LeaveInput
+		if err := decodeJSON(r, &in); err != nil {
+			return err
+		}
+		l, err := att.RequestLeave(r.Context(), actor(r), in)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Location", Prefix+"/attendance/leaves/"+strconv.FormatInt(l.ID, 10))
+		writeJSON(w, http.StatusCreated, l)
+		return nil
+	}
+}
+
+func handleListLeaves(att *attendance.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		list, err := att.Leaves(r.Context(), actor(r), 200)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, newList(list, len(list)))
+		return nil
+	}
+}
+
+func handleGetLeave(att *attendance.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id", "请假编号")
+		if err != nil {
+			return err
+		}
+		l, err := att.LeaveByID(r.Context(), actor(r), id)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, l)
+		return nil
+	}
+}
+
+func handleLeaveAction(att *attendance.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id", "请假编号")
+		if err != nil {
+			return err
+		}
+		var in attendance.LeaveActionInput
+		if err := decodeOptionalJSON(r, &in); err != nil {
+			return err
+		}
+		l, err := att.ActOnLeave(r.Context(), actor(r), id, r.PathValue("action"), in)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, l)
+		return nil
+	}
+}
+
+func handleRequestCorrection(att *attendance.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var in attendance.CorrectionInput
+		if err := decodeJSON(r, &in); err != nil {
+			return err
+		}
+		k, err := att.RequestCorrection(r.Context(), actor(r), in)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusCreated, k)
+		return nil
+	}
+}
+
+func handleListCorrections(att *attendance.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		list, err := att.Corrections(r.Context(), actor(r))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, newList(list, len(list)))
+		return nil
+	}
+}
+
+func handleCorrectionAction(att *attendance.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id", "补卡申请编号")
+		if err != nil {
+			return err
+		}
+		var in struct {
+			Opinion string `json:"opinion"`
+		}
+		if err := decodeOptionalJSON(r, &in); err != nil {
+			return err
+		}
+		k, err := att.DecideCorrection(r.Context(), actor(r), id, r.PathValue("action"), in.Opinion)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, k)
+		return nil
+	}
+}
+
+func handleListPosts(att *attendance.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		list, err := att.Posts(r.Context(), actor(r))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, newList(list, len(list)))
+		return nil
+	}
+}
+
+func handleSetPosts(att *attendance.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var in attendance.PostsInput
+		if err := decodeJSON(r, &in); err != nil {
+			return err
+		}
+		p, err := att.SetPosts(r.Context(), actor(r), r.PathValue("window"), in)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, p)
+		return nil
+	}
+}
+
+func handleTakeOver(att *attendance.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		p, err := att.TakeOver(r.Context(), actor(r), r.PathValue("window"))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, p)
+		return nil
+	}
+}
+
+func handleHandBack(att *attendance.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := att.HandBack(r.Context(), actor(r), r.PathValue("window")); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+}
+
+func handleRegisterDevice(att *attendance.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var in struct {
+			Centre string `json:"centre"`
+			Name   string `json:"name"`
+		}
+		if err := decodeJSON(r, &in); err != nil {
+			return err
+		}
+		d, err := att.RegisterDevice(r.Context(), actor(r), in.Centre, in.Name)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusCreated, d)
+		return nil
+	}
+}
+
+func handleSetSchedule(att *attendance.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var in attendance.Schedule
+		if err := decodeJSON(r, &in); err != nil {
+			return err
+		}
+		sc, err := att.SetSchedule(r.Context(), actor(r), r.PathValue("centre"), in)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, sc)
+		return nil
+	}
+}
