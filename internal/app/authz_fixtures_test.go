@@ -14,6 +14,7 @@ import (
 	"zwfw/internal/account"
 	"zwfw/internal/account/ident"
 	"zwfw/internal/app/apptest"
+	"zwfw/internal/attendance"
 	"zwfw/internal/casework"
 	"zwfw/internal/db"
 	"zwfw/internal/files"
@@ -48,6 +49,8 @@ type fixtures struct {
 	report   map[scope]int64             // a published daily report of the region
 	errorRec map[scope]int64             // a registered error at the scope's window
 	evidence map[scope]int64             // its evidence file
+	leave    map[scope]int64             // a pending leave of the scope's window staff (matrix.<scope>)
+	punchFix map[scope]int64             // a pending 补卡 request of the same
 	itemSHA  string                      // a catalog attachment
 	asset    string                      // a static asset URL
 
@@ -69,7 +72,8 @@ func newFixtures(t *testing.T, e *apptest.Env) *fixtures {
 	ctx := context.Background()
 	x := &fixtures{t: t, e: e, ctx: ctx, paths: map[string]string{}, fresh: map[string]string{}, windows: map[string]string{},
 		cases: map[scope]map[string]string{}, notice: map[scope]int64{}, file: map[scope]int64{},
-		report: map[scope]int64{}, errorRec: map[scope]int64{}, evidence: map[scope]int64{}, overdue: map[scope]string{}}
+		report: map[scope]int64{}, errorRec: map[scope]int64{}, evidence: map[scope]int64{}, overdue: map[scope]string{},
+		leave: map[scope]int64{}, punchFix: map[scope]int64{}}
 	x.c2 = apptest.SecondCounty(t, e)
 	for _, it := range []struct {
 		code, name string
@@ -152,6 +156,19 @@ func newFixtures(t *testing.T, e *apptest.Env) *fixtures {
 			t.Fatalf("%s: error without evidence", sc)
 		}
 		x.evidence[sc] = rec.Evidence[0].ID
+
+		staff := e.Actor(t, x.user[sc])
+		lv, err := e.App.Attendance.RequestLeave(ctx, staff, attendance.LeaveInput{Kind: "personal",
+			From: "2026-10-12T09:00", To: "2026-10-12T17:00", Reason: "授权矩阵测试请假"})
+		if err != nil {
+			t.Fatalf("%s: leave: %v", sc, err)
+		}
+		x.leave[sc] = lv.ID
+		k, err := e.App.Attendance.RequestCorrection(ctx, staff, attendance.CorrectionInput{At: e.App.Now().Add(-24 * time.Hour).Format(time.RFC3339), Reason: "授权矩阵测试补卡"})
+		if err != nil {
+			t.Fatalf("%s: correction: %v", sc, err)
+		}
+		x.punchFix[sc] = k.ID
 	}
 	x.moveVillage()
 

@@ -592,6 +592,67 @@ func matrixRows() []row {
 		}, want: scoped(anyStaff, mayReadError)},
 	)
 
+	// ---- API: the hall's attendance (internal/attendance) ----
+	add(
+		// Staff punch for themselves; applicants have no attendance.
+		row{route: "POST /api/v1/attendance/punches", call: fixed(apiSend("POST", "/attendance/punches", nil)), want: staffOnlyAPI(signedIn(ok))},
+		// Devices sign in with their own token, never with a session.
+		row{route: "POST /api/v1/attendance/device-punches", call: fixed(apiSend("POST", "/attendance/device-punches",
+			map[string]any{"punches": []map[string]string{{"staff": "county.window", "at": "2026-10-12T08:45:00+08:00"}}})), want: everyone(login)},
+		row{route: "GET /api/v1/attendance/summary", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return apiGet("/attendance/summary?org=" + x.centre[sc] + "&from=2026-10-12&to=2026-10-16")
+		}, want: refusedOut(scoped(attendanceReaders, reachesCentre))},
+		// Window staff request leave; staff without a window are told they
+		// need none (422).
+		row{route: "POST /api/v1/attendance/leaves", call: fixed(apiSend("POST", "/attendance/leaves",
+			map[string]string{"kind": "personal", "from": "2026-10-13T09:00", "to": "2026-10-13T10:00", "reason": "授权矩阵测试"})), want: staffOnlyAPI(signedIn(pass))},
+		row{route: "GET /api/v1/attendance/leaves", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return listing(apiGet("/attendance/leaves"), fmt.Sprintf(`{"id":%d,`, x.leave[sc]))
+		}, want: listed(anyStaff, readsAttendance)},
+		row{route: "GET /api/v1/attendance/leaves/{id}", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return apiGet(fmt.Sprintf("/attendance/leaves/%d", x.leave[sc]))
+		}, want: scoped(anyStaff, readsAttendance)},
+		// A rejection without a reason: refused on its input (422) once the
+		// centre's manager is recognised; the leave stays pending.
+		row{route: "POST /api/v1/attendance/leaves/{id}/actions/{action}", variant: "reject", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return apiSend("POST", fmt.Sprintf("/attendance/leaves/%d/actions/reject", x.leave[sc]), nil)
+		}, want: passing(scoped(hallManagers, readsAttendance))},
+		// Only the person on leave starts it.
+		row{route: "POST /api/v1/attendance/leaves/{id}/actions/{action}", variant: "start", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return apiSend("POST", fmt.Sprintf("/attendance/leaves/%d/actions/start", x.leave[sc]), nil)
+		}, want: scoped(nobody, readsAttendance)},
+		row{route: "POST /api/v1/attendance/corrections", call: fixed(apiSend("POST", "/attendance/corrections",
+			map[string]string{"at": "2026-10-13T08:45", "reason": "授权矩阵测试"})), want: staffOnlyAPI(signedIn(pass))},
+		row{route: "GET /api/v1/attendance/corrections", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return listing(apiGet("/attendance/corrections"), fmt.Sprintf(`{"id":%d,`, x.punchFix[sc]))
+		}, want: listed(anyStaff, readsAttendance)},
+		row{route: "POST /api/v1/attendance/corrections/{id}/actions/{action}", variant: "reject", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return apiSend("POST", fmt.Sprintf("/attendance/corrections/%d/actions/reject", x.punchFix[sc]), nil)
+		}, want: passing(scoped(hallManagers, readsAttendance))},
+		row{route: "GET /api/v1/attendance/posts", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return listing(apiGet("/attendance/posts"), `"window":"`+x.window[sc]+`"`)
+		}, want: listed(anyStaff, reachesWindow)},
+		// An unknown account for the A post: refused on its input once the
+		// manager is recognised; the posts stay as they are.
+		row{route: "PUT /api/v1/attendance/posts/{window}", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return apiSend("PUT", "/attendance/posts/"+x.window[sc], map[string]string{"a": "nobody.here"})
+		}, want: passing(scoped(hallManagers, reachesCentre))},
+		// Only the window's B post takes it over; none of the matrix is.
+		row{route: "POST /api/v1/attendance/posts/{window}/cover", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return apiSend("POST", "/attendance/posts/"+x.window[sc]+"/cover", nil)
+		}, want: staffOnlyAPI(signedIn(forbidden))},
+		// Handing back a cover one does not hold: 409 for any staff.
+		row{route: "DELETE /api/v1/attendance/posts/{window}/cover", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return apiSend("DELETE", "/attendance/posts/"+x.window[sc]+"/cover", nil)
+		}, want: staffOnlyAPI(signedIn(other))},
+		row{route: "POST /api/v1/attendance/devices", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return apiSend("POST", "/attendance/devices", map[string]string{"centre": x.centre[sc], "name": ""})
+		}, want: passing(refusedOut(scoped(hallManagers, reachesCentre)))},
+		row{route: "PUT /api/v1/attendance/schedules/{centre}", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return apiSend("PUT", "/attendance/schedules/"+x.centre[sc], map[string]any{"opens": "25:00", "closes": "17:00", "early_minutes": 10})
+		}, want: passing(scoped(hallManagers, reachesCentre))},
+	)
+
 	// ---- API: the account's own messages; the document ----
 	add(
 		row{route: "GET /api/v1/notifications", call: fixed(apiGet("/notifications")), want: signedIn(ok)},
@@ -609,6 +670,18 @@ var revealers = roles(zwfw.RoleWindow, zwfw.RoleReviewer, zwfw.RoleSupervisor)
 
 // anyone who is signed in.
 func anyone(c cell) bool { return !c.a.anon() }
+
+// The hall's managers (大厅管理员) and the administrators manage a
+// centre's attendance; they and the supervisors read it
+// (attendance.MayManage, attendance.MayRead).
+var (
+	hallManagers      = roles(zwfw.RoleHallManager, zwfw.RoleAdmin)
+	attendanceReaders = roles(zwfw.RoleHallManager, zwfw.RoleAdmin, zwfw.RoleSupervisor)
+)
+
+func readsAttendance(c cell) bool { return attendanceReaders(c) && reachesCentre(c) }
+
+func nobody(cell) bool { return false }
 
 // mayReadError: supervisors and administrators whose subtree holds the
 // error's window, and the staff it is about.

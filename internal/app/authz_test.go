@@ -524,6 +524,8 @@ var matrixActors = []struct {
 	{"admin", ""}, {"shiquan.admin", ""},
 	// 四亩地镇's supervisor: the town a village moves to (item 4).
 	{"sidimu.supervisor", ""},
+	// The halls' managers (大厅管理员) of the county centre and of 城关镇.
+	{"county.hall", ""}, {"chengguan.hall", ""},
 }
 
 // signIn opens an API token and a page session for every actor through the

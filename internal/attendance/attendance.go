@@ -81,6 +81,18 @@ func MayRead(a *zwfw.Actor, path string) bool {
 	return a != nil && a.HasAny(zwfw.RoleHallManager, zwfw.RoleAdmin, zwfw.RoleSupervisor) && a.InScope(path)
 }
 
+// mayReadAny refuses, before any organisation is looked at, whoever may
+// read no centre's attendance.
+func mayReadAny(a *zwfw.Actor) error {
+	if a == nil {
+		return zwfw.Errorf(zwfw.EUNAUTHORIZED, "请先登录")
+	}
+	if !a.HasAny(zwfw.RoleHallManager, zwfw.RoleAdmin, zwfw.RoleSupervisor) {
+		return zwfw.Errorf(zwfw.EFORBIDDEN, "只有中心负责人（大厅管理员）、系统管理员和电子监察可以查看考勤统计")
+	}
+	return nil
+}
+
 // mayPunch: staff punch for themselves.
 func mayPunch(a *zwfw.Actor) error {
 	if a == nil {

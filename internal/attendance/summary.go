@@ -81,6 +81,9 @@ func (s *Summary) Totals() Person {
 // Summary computes the attendance of the subtree of the organisation with
 // code for the actor, who must be allowed to read it.
 func (s *Service) Summary(ctx context.Context, actor *zwfw.Actor, orgCode, from, to string) (*Summary, error) {
+	if err := mayReadAny(actor); err != nil {
+		return nil, err
+	}
 	var path string
 	err := s.db.QueryRow(ctx, "SELECT path FROM orgs WHERE code = ?", orgCode).Scan(&path)
 	if err != nil || !MayRead(actor, path) {
