@@ -315,6 +315,33 @@ func pageRows() []row {
 		row{route: "GET /supervision/weights", call: fixed(webGet("/supervision/weights")), want: staffPage(unscoped(anyStaff))},
 		row{route: "POST /supervision/weights", call: fixed(post("/supervision/weights", url.Values{"on_time": {"60"}, "satisfaction": {"40"},
 			"error": {"10"}, "complaint": {"10"}})), want: staffPage(unscoped(countyAdmin))},
+		// The attendance page: every staff member's own punches, leave and
+		// corrections; the centre's managers decide, supervisors read.
+		row{route: "GET /attendance", call: fixed(webGet("/attendance")), want: staffPage(unscoped(anyStaff))},
+		row{route: "POST /attendance/punch", call: fixed(post("/attendance/punch", nil)), want: staffPage(unscoped(anyStaff))},
+		row{route: "POST /attendance/leaves", call: fixed(post("/attendance/leaves", url.Values{"kind": {"personal"},
+			"from": {"2026-10-14T09:00"}, "to": {"2026-10-14T10:00"}, "reason": {"授权矩阵测试"}})), want: staffPage(signedIn(pass))},
+		row{route: "POST /attendance/leaves/{id}/actions/{action}", variant: "reject", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return post(fmt.Sprintf("/attendance/leaves/%d/actions/reject", x.leave[sc]), nil)
+		}, want: staffPage(passing(scoped(hallManagers, readsAttendance)))},
+		row{route: "POST /attendance/corrections", call: fixed(post("/attendance/corrections", url.Values{"at": {"2026-10-14T08:45"},
+			"reason": {"授权矩阵测试"}})), want: staffPage(signedIn(pass))},
+		row{route: "POST /attendance/corrections/{id}/actions/{action}", variant: "reject", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return post(fmt.Sprintf("/attendance/corrections/%d/actions/reject", x.punchFix[sc]), nil)
+		}, want: staffPage(passing(scoped(hallManagers, readsAttendance)))},
+		row{route: "POST /attendance/posts/{window}", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return post("/attendance/posts/"+x.window[sc], url.Values{"a": {"nobody.here"}})
+		}, want: staffPage(passing(scoped(hallManagers, reachesCentre)))},
+		row{route: "POST /attendance/posts/{window}/cover", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return post("/attendance/posts/"+x.window[sc]+"/cover", nil)
+		}, want: staffPage(signedIn(forbidden))},
+		// Handing back a cover one does not hold: told so on the page.
+		row{route: "POST /attendance/posts/{window}/handback", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return post("/attendance/posts/"+x.window[sc]+"/handback", nil)
+		}, want: staffPage(signedIn(other))},
+		row{route: "GET /attendance/export", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return webGet("/attendance/export?org=" + x.centre[sc] + "&from=2026-10-12&to=2026-10-16")
+		}, want: staffPage(refusedOut(scoped(attendanceReaders, reachesCentre)))},
 		row{route: "GET /supervision/errors", on: allScopes, call: func(x *fixtures, sc scope) request {
 			return listing(webGet("/supervision/errors"), fmt.Sprintf("/supervision/errors/%d\"", x.errorRec[sc]))
 		}, want: staffPage(listed(anyStaff, mayReadError))},

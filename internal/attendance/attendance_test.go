@@ -308,3 +308,20 @@ func TestWeekCountedByHand(t *testing.T) {
 		}
 	})
 }
+
+// A punch sent twice in the same second is one punch.
+func TestPunchTwiceInOneSecond(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := setup(t, d)
+		e.at("2026-12-01", "08:45")
+		a := e.actor("county.window")
+		p1, err1 := e.att.Punch(e.ctx, a)
+		p2, err2 := e.att.Punch(e.ctx, a)
+		if err1 != nil || err2 != nil || p1.ID != p2.ID {
+			t.Fatalf("punches %+v %v, %+v %v", p1, err1, p2, err2)
+		}
+		if _, err := e.att.Punch(e.ctx, e.actor("resident.wang")); code(err) != zwfw.EFORBIDDEN {
+			t.Fatalf("an applicant punched: %v", err)
+		}
+	})
+}

@@ -203,3 +203,12 @@ func (s *Service) HandBack(ctx context.Context, actor *zwfw.Actor, windowCode st
 		return audit.Record(ctx, tx, now, actor, "window.hand_back", "org:"+windowCode, nil)
 	})
 }
+
+// Covers lists the windows where the actor is the B post, with who covers
+// each today: the take-over buttons of the attendance page.
+func (s *Service) Covers(ctx context.Context, actor *zwfw.Actor) ([]*WindowPosts, error) {
+	if err := mayPunch(actor); err != nil {
+		return nil, err
+	}
+	return s.posts(ctx, "w.id IN (SELECT window_id FROM window_posts WHERE user_id = ? AND post = 'B')", actor.UserID)
+}

@@ -36,7 +36,9 @@ type Punch struct {
 	Source string    `json:"source"`
 }
 
-// Punch clocks the actor in or out now, from the page or the API.
+// Punch clocks the actor in or out now, from the page or the API. A
+// second punch within the same second (a double click, a resent form) is
+// the same punch: recorded and audited once.
 func (s *Service) Punch(ctx context.Context, actor *zwfw.Actor) (*Punch, error) {
 	if err := mayPunch(actor); err != nil {
 		return nil, err
@@ -44,17 +46,19 @@ func (s *Service) Punch(ctx context.Context, actor *zwfw.Actor) (*Punch, error) 
 	now := s.now()
 	p := &Punch{Staff: actor.Username, Day: calendar.Date(now).Format(calendar.DateLayout), At: now.Truncate(time.Second), Source: SourcePage}
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
-		id, err := db.InsertID(ctx, tx, `INSERT INTO attendance_punches (user_id, day, at, source, device_id, created_at) VALUES (?, ?, ?, ?, 0, ?)`,
-			actor.UserID, p.Day, db.Millis(p.At), SourcePage, db.Millis(now))
+		res, err := tx.Exec(ctx, `INSERT INTO attendance_punches (user_id, day, at, source, device_id, created_at) VALUES (?, ?, ?, ?, 0, ?)
+			ON CONFLICT (device_id, user_id, at) DO NOTHING`, actor.UserID, p.Day, db.Millis(p.At), SourcePage, db.Millis(now))
 		if err != nil {
 			return fmt.Errorf("attendance: punch: %w", err)
 		}
-		p.ID = id
+		if err := tx.QueryRow(ctx, "SELECT id FROM attendance_punches WHERE device_id = 0 AND user_id = ? AND at = ?", actor.UserID, db.Millis(p.At)).Scan(&p.ID); err != nil {
+			return fmt.Errorf("attendance: punch: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
 		return audit.Record(ctx, tx, now, actor, "attendance.punch", fmt.Sprintf("user:%d", actor.UserID), map[string]any{"at": p.At})
 	})
-	if zwfw.ErrorCode(err) == zwfw.ECONFLICT {
-		return nil, zwfw.Errorf(zwfw.ECONFLICT, "本秒已打卡，请勿重复提交")
-	}
 	if err != nil {
 		return nil, err
 	}

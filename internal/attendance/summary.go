@@ -101,13 +101,30 @@ func (s *Service) Summary(ctx context.Context, actor *zwfw.Actor, orgCode, from,
 // one day to another (inclusive), for the reports (no actor: the caller
 // has decided who reads it).
 func (s *Service) Summarize(ctx context.Context, path string, from, to time.Time) (*Summary, error) {
+	return s.summarize(ctx, from, to, "w.path LIKE ?", path+"%")
+}
+
+// Own is the actor's own attendance from one day to another: every staff
+// member at a window sees their days.
+func (s *Service) Own(ctx context.Context, actor *zwfw.Actor, from, to time.Time) (*Person, error) {
+	if err := mayPunch(actor); err != nil {
+		return nil, err
+	}
+	sum, err := s.summarize(ctx, from, to, "u.id = ?", actor.UserID)
+	if err != nil || len(sum.People) == 0 {
+		return nil, err
+	}
+	return sum.People[0], nil
+}
+
+func (s *Service) summarize(ctx context.Context, from, to time.Time, where string, arg any) (*Summary, error) {
 	from, to = calendar.Date(from), calendar.Date(to)
 	out := &Summary{From: from.Format(calendar.DateLayout), To: to.Format(calendar.DateLayout), People: []*Person{}}
 	rows, err := s.db.Reader().Query(ctx, `SELECT u.id, u.username, u.name, w.name, c.id, c.path, CASE WHEN c.full_name = '' THEN c.name ELSE c.full_name END
 		FROM users u JOIN orgs w ON w.id = u.window_id JOIN orgs c ON c.id = w.parent_id
-		WHERE u.kind = 'staff' AND u.active = ? AND w.path LIKE ? ORDER BY w.path, u.username`, true, path+"%")
+		WHERE u.kind = 'staff' AND u.active = ? AND `+where+` ORDER BY w.path, u.username`, true, arg)
 	if err != nil {
-		return nil, fmt.Errorf("attendance: staff of %s: %w", path, err)
+		return nil, fmt.Errorf("attendance: staff: %w", err)
 	}
 	type who struct {
 		id         int64

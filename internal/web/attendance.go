@@ -1,0 +1,190 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"zwfw"
+	"zwfw/internal/attendance"
+	"zwfw/internal/calendar"
+	"zwfw/internal/files"
+)
+
+// The attendance page (考勤与请假): the person's punches, week, leave and
+// corrections, the B post's take-over, and for the centre's manager the
+// pending approvals, the posts and the centre's week. internal/attendance
+// decides; this parses and renders.
+
+func init() { pages = append(pages, "attendance") }
+
+type attendancePage struct {
+	base
+	Week        *attendance.Person
+	Today       []attendance.Day
+	Leaves      []*attendance.Leave
+	Corrections []*attendance.Correction
+	Covers      []*attendance.WindowPosts
+	LeaveKinds  []struct{ Code, Name string }
+	// The manager's part (attendance.MayRead on the account's own
+	// organisation): the centre's posts and week.
+	Reads    bool
+	Manages  bool
+	Posts    []*attendance.WindowPosts
+	Centre   *attendance.Summary
+	From, To string
+	Totals   attendance.Person
+	ActName  func(string) string
+	Message  string
+}
+
+func (s *server) attendancePage(w http.ResponseWriter, r *http.Request) error {
+	a := actor(r)
+	ctx := r.Context()
+	from, to := attendance.ThisWeek(s.now())
+	f, _ := calendar.ParseDate(from)
+	t, _ := calendar.ParseDate(to)
+	p := attendancePage{base: s.workBase(w, r, "考勤与请假"), LeaveKinds: attendance.LeaveKinds, From: from, To: to, ActName: attendance.LeaveActionName}
+	p.Nav = "attendance"
+	var err error
+	if p.Week, err = s.d.Attendance.Own(ctx, a, f, t); err != nil {
+		return err
+	}
+	if p.Leaves, err = s.d.Attendance.Leaves(ctx, a, 50); err != nil {
+		return err
+	}
+	if p.Corrections, err = s.d.Attendance.Corrections(ctx, a); err != nil {
+		return err
+	}
+	if p.Covers, err = s.d.Attendance.Covers(ctx, a); err != nil {
+		return err
+	}
+	p.Reads = attendance.MayRead(a, a.OrgPath)
+	p.Manages = attendance.MayManage(a, a.OrgPath) == nil
+	if p.Reads {
+		if p.Posts, err = s.d.Attendance.Posts(ctx, a); err != nil {
+			return err
+		}
+		if p.Centre, err = s.d.Attendance.Summary(ctx, a, a.OrgCode, from, to); err != nil {
+			return err
+		}
+		p.Totals = p.Centre.Totals()
+	}
+	s.render(w, r, http.StatusOK, "attendance", p)
+	return nil
+}
+
+// attendanceDone returns to the attendance page with what happened: a
+// refusal on the input or the state as a warning (nothing changed), or
+// msg; a refusal of the person (403, 404) is the error page.
+func (s *server) attendanceDone(w http.ResponseWriter, r *http.Request, err error, msg string) error {
+	if err != nil {
+		switch zwfw.ErrorCode(err) {
+		case zwfw.EINVALID, zwfw.ECONFLICT:
+			s.redirect(w, r, "/attendance", "warn", zwfw.ErrorMessage(err))
+			return nil
+		}
+		return err
+	}
+	s.redirect(w, r, "/attendance", "ok", msg)
+	return nil
+}
+
+func (s *server) attendancePunch(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.d.Attendance.Punch(r.Context(), actor(r))
+	if err != nil {
+		return s.attendanceDone(w, r, err, "")
+	}
+	return s.attendanceDone(w, r, nil, "已打卡："+p.At.In(zwfw.Zone).Format("15:04:05"))
+}
+
+func (s *server) attendanceLeave(w http.ResponseWriter, r *http.Request) error {
+	l, err := s.d.Attendance.RequestLeave(r.Context(), actor(r), attendance.LeaveInput{Kind: r.PostFormValue("kind"),
+		From: r.PostFormValue("from"), To: r.PostFormValue("to"), Reason: r.PostFormValue("reason")})
+	if err != nil {
+		return s.attendanceDone(w, r, err, "")
+	}
+	return s.attendanceDone(w, r, nil, fmt.Sprintf("已提交%s申请，待中心负责人审批。", l.KindName))
+}
+
+func (s *server) attendanceLeaveAct(w http.ResponseWriter, r *http.Request) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id < 1 {
+		return zwfw.Errorf(zwfw.ENOTFOUND, "请假记录不存在")
+	}
+	v, _ := strconv.Atoi(r.PostFormValue("version"))
+	action := r.PathValue("action")
+	l, err := s.d.Attendance.ActOnLeave(r.Context(), actor(r), id, action, attendance.LeaveActionInput{Opinion: r.PostFormValue("opinion"), Version: v})
+	if err != nil {
+		return s.attendanceDone(w, r, err, "")
+	}
+	return s.attendanceDone(w, r, nil, fmt.Sprintf("已%s：%s的%s，当前状态：%s。", attendance.LeaveActionName(action), l.StaffName, l.KindName, l.StateName))
+}
+
+func (s *server) attendanceCorrection(w http.ResponseWriter, r *http.Request) error {
+	_, err := s.d.Attendance.RequestCorrection(r.Context(), actor(r), attendance.CorrectionInput{At: r.PostFormValue("at"), Reason: r.PostFormValue("reason")})
+	return s.attendanceDone(w, r, err, "已提交补卡申请，待中心负责人审批。")
+}
+
+func (s *server) attendanceCorrectionAct(w http.ResponseWriter, r *http.Request) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id < 1 {
+		return zwfw.Errorf(zwfw.ENOTFOUND, "补卡申请不存在")
+	}
+	k, err := s.d.Attendance.DecideCorrection(r.Context(), actor(r), id, r.PathValue("action"), r.PostFormValue("opinion"))
+	if err != nil {
+		return s.attendanceDone(w, r, err, "")
+	}
+	return s.attendanceDone(w, r, nil, fmt.Sprintf("%s的补卡申请：%s。", k.StaffName, k.StateName))
+}
+
+func (s *server) attendancePosts(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.d.Attendance.SetPosts(r.Context(), actor(r), r.PathValue("window"), attendance.PostsInput{A: r.PostFormValue("a"), B: r.PostFormValue("b")})
+	if err != nil {
+		return s.attendanceDone(w, r, err, "")
+	}
+	return s.attendanceDone(w, r, nil, fmt.Sprintf("%s：A岗 %s，B岗 %s。", p.WindowName, or(p.AName, "未设"), or(p.BName, "未设")))
+}
+
+func or(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func (s *server) attendanceCover(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.d.Attendance.TakeOver(r.Context(), actor(r), r.PathValue("window"))
+	if err != nil {
+		return s.attendanceDone(w, r, err, "")
+	}
+	return s.attendanceDone(w, r, nil, fmt.Sprintf("已在%s接岗（顶岗）。", p.WindowName))
+}
+
+func (s *server) attendanceHandBack(w http.ResponseWriter, r *http.Request) error {
+	err := s.d.Attendance.HandBack(r.Context(), actor(r), r.PathValue("window"))
+	return s.attendanceDone(w, r, err, "已结束顶岗。")
+}
+
+// attendanceExport downloads the centre's attendance (?from=&to=, this
+// week by default) as Excel.
+func (s *server) attendanceExport(w http.ResponseWriter, r *http.Request) error {
+	a := actor(r)
+	q := r.URL.Query()
+	from, to := attendance.ThisWeek(s.now())
+	from, to = or(q.Get("from"), from), or(q.Get("to"), to)
+	sum, err := s.d.Attendance.Summary(r.Context(), a, or(q.Get("org"), a.OrgCode), from, to)
+	if err != nil {
+		return err
+	}
+	b, err := sum.XLSX("考勤统计")
+	if err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	h.Set("Content-Disposition", files.Attachment("attendance.xlsx", "考勤统计_"+from+"_"+to+".xlsx"))
+	_, _ = w.Write(b)
+	return nil
+}
+
