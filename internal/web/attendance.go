@@ -187,4 +187,3 @@ func (s *server) attendanceExport(w http.ResponseWriter, r *http.Request) error 
 	_, _ = w.Write(b)
 	return nil
 }
-
