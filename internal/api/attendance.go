@@ -274,3 +274,14 @@ func handleSetSchedule(att *attendance.Service) handler {
 		return nil
 	}
 }
+
+func handleWindowStates(att *attendance.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		list, err := att.WindowStates(r.Context(), actor(r))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, newList(list, len(list)))
+		return nil
+	}
+}

@@ -134,6 +134,7 @@ func routes(d services.Services) []route {
 		{"GET", "/attendance/corrections", signedIn, false, handleListCorrections(d.Attendance)},
 		{"POST", "/attendance/corrections/{id}/actions/{action}", signedIn, false, handleCorrectionAction(d.Attendance)},
 		{"GET", "/attendance/posts", signedIn, false, handleListPosts(d.Attendance)},
+		{"GET", "/attendance/windows", signedIn, false, handleWindowStates(d.Attendance)},
 		{"PUT", "/attendance/posts/{window}", signedIn, false, handleSetPosts(d.Attendance)},
 		{"POST", "/attendance/posts/{window}/cover", signedIn, false, handleTakeOver(d.Attendance)},
 		{"DELETE", "/attendance/posts/{window}/cover", signedIn, false, handleHandBack(d.Attendance)},

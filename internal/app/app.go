@@ -182,6 +182,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	if cfg.JobWorkers > 0 {
 		a.Warnings.Schedule(q, cfg.WarnInterval)
 		a.Reports.Schedule(q, 15*time.Minute, log)
+		a.Attendance.ScheduleWatch(q, time.Minute, log)
 		scheduleBackup(cfg, d, q, now, log)
 		days := cfg.SecurityLogDays
 		if days == 0 {

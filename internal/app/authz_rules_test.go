@@ -632,6 +632,9 @@ func matrixRows() []row {
 		row{route: "GET /api/v1/attendance/posts", on: allScopes, call: func(x *fixtures, sc scope) request {
 			return listing(apiGet("/attendance/posts"), `"window":"`+x.window[sc]+`"`)
 		}, want: listed(anyStaff, reachesWindow)},
+		row{route: "GET /api/v1/attendance/windows", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return listing(apiGet("/attendance/windows"), `"window":"`+x.window[sc]+`"`)
+		}, want: listed(attendanceReaders, reachesWindow)},
 		// An unknown account for the A post: refused on its input once the
 		// manager is recognised; the posts stay as they are.
 		row{route: "PUT /api/v1/attendance/posts/{window}", on: allScopes, call: func(x *fixtures, sc scope) request {

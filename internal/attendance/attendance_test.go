@@ -325,3 +325,83 @@ func TestPunchTwiceInOneSecond(t *testing.T) {
 		}
 	})
 }
+
+// A window with neither its A nor its B post present in opening hours
+// raises a warning to the centre's manager (once), cleared when someone is
+// back; a B post covering keeps it attended; outside opening hours nothing.
+func TestUnattendedWindowWarning(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := setup(t, d)
+		hall := e.actor("county.hall")
+		if _, err := e.att.SetPosts(e.ctx, hall, "610923CW01", attendance.PostsInput{A: "county.window", B: "county.windowb"}); err != nil {
+			t.Fatal(err)
+		}
+		notes := func() int {
+			var n int
+			if err := d.QueryRow(e.ctx, `SELECT COUNT(*) FROM notifications n JOIN users u ON u.id = n.user_id
+				WHERE u.username = 'county.hall' AND n.subject = '窗口无人值守'`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		watch := func(wantRaised, wantCleared int) {
+			t.Helper()
+			r, c, err := e.att.Watch(e.ctx)
+			if err != nil || r != wantRaised || c != wantCleared {
+				t.Fatalf("watch at %s = raised %d cleared %d (%v), want %d %d", e.now.Format("01-02 15:04"), r, c, err, wantRaised, wantCleared)
+			}
+		}
+		e.at("2026-12-01", "08:30") // before opening
+		watch(0, 0)
+		e.at("2026-12-01", "09:01")
+		watch(1, 0)
+		e.at("2026-12-01", "09:02")
+		watch(0, 0) // still standing: not raised again
+		if notes() != 1 {
+			t.Fatalf("manager told %d times, want 1", notes())
+		}
+		list, err := e.att.WindowStates(e.ctx, hall)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cw01 *attendance.WindowState
+		for _, w := range list {
+			if w.Window == "610923CW01" {
+				cw01 = w
+			}
+		}
+		if cw01 == nil || cw01.State != attendance.WindowUnattended || cw01.Since.IsZero() {
+			t.Fatalf("hall view = %+v", cw01)
+		}
+		if _, err := e.att.WindowStates(e.ctx, e.actor("county.window")); code(err) != zwfw.EFORBIDDEN {
+			t.Fatalf("window staff read the hall view: %v", err)
+		}
+		e.punch("county.windowb", "2026-12-01", "09:05") // B is in: attended
+		watch(0, 1)
+		// A on leave that has started, B covering: attended.
+		e.punch("county.window", "2026-12-01", "09:10")
+		lv, err := e.att.RequestLeave(e.ctx, e.actor("county.window"), attendance.LeaveInput{Kind: "sick", From: "2026-12-01T09:30", To: "2026-12-01T17:00", Reason: "就医"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.att.ActOnLeave(e.ctx, hall, lv.ID, attendance.LeaveApprove, attendance.LeaveActionInput{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.att.TakeOver(e.ctx, e.actor("county.windowb"), "610923CW01"); err != nil {
+			t.Fatal(err)
+		}
+		e.at("2026-12-01", "09:31")
+		if _, err := e.att.ActOnLeave(e.ctx, e.actor("county.window"), lv.ID, attendance.LeaveStart, attendance.LeaveActionInput{}); err != nil {
+			t.Fatal(err)
+		}
+		watch(0, 0)
+		// B hands back while A is away: nobody at the window.
+		if err := e.att.HandBack(e.ctx, e.actor("county.windowb"), "610923CW01"); err != nil {
+			t.Fatal(err)
+		}
+		e.at("2026-12-02", "10:00") // next day: nobody punched yet
+		watch(1, 0)
+		e.at("2026-12-02", "18:00") // closed: the warning is cleared
+		watch(0, 1)
+	})
+}

@@ -31,6 +31,7 @@ type attendancePage struct {
 	Reads    bool
 	Manages  bool
 	Posts    []*attendance.WindowPosts
+	Windows  []*attendance.WindowState
 	Centre   *attendance.Summary
 	From, To string
 	Totals   attendance.Person
@@ -63,6 +64,9 @@ func (s *server) attendancePage(w http.ResponseWriter, r *http.Request) error {
 	p.Manages = attendance.MayManage(a, a.OrgPath) == nil
 	if p.Reads {
 		if p.Posts, err = s.d.Attendance.Posts(ctx, a); err != nil {
+			return err
+		}
+		if p.Windows, err = s.d.Attendance.WindowStates(ctx, a); err != nil {
 			return err
 		}
 		if p.Centre, err = s.d.Attendance.Summary(ctx, a, a.OrgCode, from, to); err != nil {

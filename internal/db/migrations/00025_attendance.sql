@@ -92,7 +92,20 @@ CREATE TABLE attendance_corrections (
 );
 CREATE INDEX attendance_corrections_org ON attendance_corrections (org_id, state);
 
+-- A window with neither its A nor its B post present during opening hours
+-- (附件2（四）2: "确保窗口…不空岗"): raised by the minute's watch, told to
+-- the centre's managers, cleared when someone is back.
+CREATE TABLE window_alerts (
+    id          {{id}},
+    window_id   BIGINT NOT NULL REFERENCES orgs (id),
+    day         TEXT NOT NULL,
+    raised_at   BIGINT NOT NULL,
+    cleared_at  BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX window_alerts_open ON window_alerts (window_id, cleared_at);
+
 -- +goose Down
+DROP TABLE window_alerts;
 DROP TABLE attendance_corrections;
 DROP TABLE attendance_covers;
 DROP TABLE attendance_leaves;
