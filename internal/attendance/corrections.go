@@ -12,6 +12,7 @@ import (
 	"zwfw/internal/calendar"
 	"zwfw/internal/db"
 	"zwfw/internal/notify"
+	orgscope "zwfw/internal/scope"
 )
 
 // Correction is a request to add a punch that the device missed (补卡):
@@ -105,7 +106,8 @@ func (s *Service) Corrections(ctx context.Context, actor *zwfw.Actor) ([]*Correc
 	if actor == nil || actor.Kind != zwfw.KindStaff {
 		return nil, zwfw.Errorf(zwfw.EFORBIDDEN, "只有工作人员可以查看补卡申请")
 	}
-	return s.corrections(ctx, actor, "(k.user_id = ? OR c.path LIKE ?)", actor.UserID, actor.OrgPath+"%")
+	cond, args := orgscope.Of(actor).Cond("c.path")
+	return s.corrections(ctx, actor, "(k.user_id = ? OR "+cond+")", append([]any{actor.UserID}, args...)...)
 }
 
 func (s *Service) corrections(ctx context.Context, actor *zwfw.Actor, where string, args ...any) ([]*Correction, error) {

@@ -15,6 +15,7 @@ import (
 	"zwfw/internal/calendar"
 	"zwfw/internal/db"
 	"zwfw/internal/notify"
+	orgscope "zwfw/internal/scope"
 )
 
 // Leave kinds (请假类型).
@@ -189,8 +190,9 @@ func (s *Service) RequestLeave(ctx context.Context, actor *zwfw.Actor, in LeaveI
 
 // tellManagers notifies the centre's managers.
 func (s *Service) tellManagers(ctx context.Context, tx *db.Tx, at time.Time, centrePath, subject, body string) error {
+	above, args := orgscope.Above("o.path", centrePath)
 	rows, err := tx.Query(ctx, `SELECT u.id, u.roles FROM users u JOIN orgs o ON o.id = u.org_id
-		WHERE u.active = ? AND u.kind = 'staff' AND ? LIKE o.path || '%'`, true, centrePath)
+		WHERE u.active = ? AND u.kind = 'staff' AND `+above, append([]any{true}, args...)...)
 	if err != nil {
 		return err
 	}
@@ -303,7 +305,8 @@ func (s *Service) Leaves(ctx context.Context, actor *zwfw.Actor, limit int) ([]*
 	}
 	where, args := "l.user_id = ?", []any{actor.UserID}
 	if MayRead(actor, actor.OrgPath) {
-		where, args = "(l.user_id = ? OR c.path LIKE ?)", []any{actor.UserID, actor.OrgPath + "%"}
+		cond, cargs := orgscope.Of(actor).Cond("c.path")
+		where, args = "(l.user_id = ? OR "+cond+")", append([]any{actor.UserID}, cargs...)
 	}
 	rows, err := s.db.Reader().Query(ctx, leaveCols+" WHERE "+where+` ORDER BY CASE WHEN l.state = 'pending' THEN 0 ELSE 1 END, l.from_at DESC LIMIT ?`,
 		append(args, limit)...)

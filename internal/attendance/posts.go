@@ -11,6 +11,7 @@ import (
 	"zwfw/internal/audit"
 	"zwfw/internal/calendar"
 	"zwfw/internal/db"
+	orgscope "zwfw/internal/scope"
 )
 
 // WindowPosts are the A and B posts of one window and who covers it today.
@@ -103,7 +104,8 @@ func (s *Service) Posts(ctx context.Context, actor *zwfw.Actor) ([]*WindowPosts,
 	if actor == nil || actor.Kind != zwfw.KindStaff {
 		return nil, zwfw.Errorf(zwfw.EFORBIDDEN, "只有工作人员可以查看窗口岗位")
 	}
-	return s.posts(ctx, "w.kind = 'window' AND w.active = ? AND w.path LIKE ?", true, actor.OrgPath+"%")
+	cond, args := orgscope.Of(actor).Cond("w.path")
+	return s.posts(ctx, "w.kind = 'window' AND w.active = ? AND "+cond, append([]any{true}, args...)...)
 }
 
 func (s *Service) posts(ctx context.Context, where string, args ...any) ([]*WindowPosts, error) {

@@ -8,6 +8,7 @@ import (
 	"zwfw"
 	"zwfw/internal/calendar"
 	"zwfw/internal/db"
+	orgscope "zwfw/internal/scope"
 )
 
 // Day statuses.
@@ -101,7 +102,8 @@ func (s *Service) Summary(ctx context.Context, actor *zwfw.Actor, orgCode, from,
 // one day to another (inclusive), for the reports (no actor: the caller
 // has decided who reads it).
 func (s *Service) Summarize(ctx context.Context, path string, from, to time.Time) (*Summary, error) {
-	return s.summarize(ctx, from, to, "w.path LIKE ?", path+"%")
+	cond, args := orgscope.Subtree(path).Cond("w.path")
+	return s.summarize(ctx, from, to, cond, args...)
 }
 
 // Own is the actor's own attendance from one day to another: every staff
@@ -117,12 +119,12 @@ func (s *Service) Own(ctx context.Context, actor *zwfw.Actor, from, to time.Time
 	return sum.People[0], nil
 }
 
-func (s *Service) summarize(ctx context.Context, from, to time.Time, where string, arg any) (*Summary, error) {
+func (s *Service) summarize(ctx context.Context, from, to time.Time, where string, args ...any) (*Summary, error) {
 	from, to = calendar.Date(from), calendar.Date(to)
 	out := &Summary{From: from.Format(calendar.DateLayout), To: to.Format(calendar.DateLayout), People: []*Person{}}
 	rows, err := s.db.Reader().Query(ctx, `SELECT u.id, u.username, u.name, w.name, c.id, c.path, CASE WHEN c.full_name = '' THEN c.name ELSE c.full_name END
 		FROM users u JOIN orgs w ON w.id = u.window_id JOIN orgs c ON c.id = w.parent_id
-		WHERE u.kind = 'staff' AND u.active = ? AND `+where+` ORDER BY w.path, u.username`, true, arg)
+		WHERE u.kind = 'staff' AND u.active = ? AND `+where+` ORDER BY w.path, u.username`, append([]any{true}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("attendance: staff: %w", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"zwfw/internal/calendar"
 	"zwfw/internal/db"
 	"zwfw/internal/jobs"
+	orgscope "zwfw/internal/scope"
 )
 
 // Window states on the hall view.
@@ -140,7 +141,8 @@ func (s *Service) WindowStates(ctx context.Context, actor *zwfw.Actor) ([]*Windo
 	if err := mayReadAny(actor); err != nil {
 		return nil, err
 	}
-	return s.states(ctx, s.now(), "w.path LIKE ?", actor.OrgPath+"%")
+	cond, args := orgscope.Of(actor).Cond("w.path")
+	return s.states(ctx, s.now(), cond, args...)
 }
 
 // Watch raises a warning for every window with posts that stands
