@@ -240,7 +240,7 @@ func (a *App) Seed(ctx context.Context, out io.Writer, demo bool) error {
 		if err := seed.DemoCases(ctx, a.seedDeps()); err != nil {
 			return err
 		}
-		return seed.DemoHall(ctx, a.seedDeps())
+		return seed.DemoAttendance(ctx, a.seedDeps())
 	}
 	return nil
 }

@@ -22,11 +22,11 @@ var demoHalls = []struct {
 	{"610923100C", "chengguan.hall", "610923100CW01", "chengguan.window", "chengguan.windowb", []string{"chengguan.window", "chengguan.windowb", "chengguan.cashier"}},
 }
 
-// DemoHall gives the demo halls their A and B posts, a fingerprint device
+// DemoAttendance gives the demo halls their A and B posts, a fingerprint device
 // and the last week's punches (mostly on time, a few late, early or
 // missing) and one approved leave, so that the attendance pages and the
 // weekly 周考勤 have something to show. It runs once.
-func DemoHall(ctx context.Context, d Deps) error {
+func DemoAttendance(ctx context.Context, d Deps) error {
 	claimed := false
 	if err := d.DB.InTx(ctx, func(tx *db.Tx) error {
 		var err error
