@@ -1,6 +1,7 @@
 package api
 
 import (
+	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -282,6 +283,57 @@ func handleWindowStates(att *attendance.Service) handler {
 			return err
 		}
 		writeJSON(w, http.StatusOK, newList(list, len(list)))
+		return nil
+	}
+}
+
+// handleBoard is a centre's staff public board (公示牌; public).
+func handleBoard(att *attendance.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		name, list, err := att.Board(r.Context(), r.PathValue("centre"))
+		if err != nil {
+			return err
+		}
+		if list == nil {
+			list = []*attendance.BoardEntry{}
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"centre": r.PathValue("centre"), "centre_name": name, "items": list, "total": len(list)})
+		return nil
+	}
+}
+
+func handleSetProfile(att *attendance.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var in attendance.ProfileInput
+		if err := decodeJSON(r, &in); err != nil {
+			return err
+		}
+		if err := att.SetProfile(r.Context(), actor(r), r.PathValue("username"), in); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+}
+
+// handleSetPhoto takes a staff member's photo (multipart field "photo").
+func handleSetPhoto(att *attendance.Service, store *files.Store) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		f, _, err := openFormFile(r, "photo", attendance.MaxPhotoBytes)
+		if err != nil {
+			return err
+		}
+		defer removeForm(r)
+		defer f.Close()
+		b, err := io.ReadAll(io.LimitReader(f, attendance.MaxPhotoBytes+1))
+		if err != nil {
+			return err
+		}
+		sha, err := att.SetPhoto(r.Context(), actor(r), store, r.PathValue("username"), b)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"photo": "/boards/photos/" + sha})
 		return nil
 	}
 }

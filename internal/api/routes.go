@@ -140,6 +140,9 @@ func routes(d services.Services) []route {
 		{"DELETE", "/attendance/posts/{window}/cover", signedIn, false, handleHandBack(d.Attendance)},
 		{"POST", "/attendance/devices", signedIn, false, handleRegisterDevice(d.Attendance)},
 		{"PUT", "/attendance/schedules/{centre}", signedIn, false, handleSetSchedule(d.Attendance)},
+		{"PUT", "/attendance/profiles/{username}", signedIn, false, handleSetProfile(d.Attendance)},
+		{"PUT", "/attendance/profiles/{username}/photo", signedIn, true, handleSetPhoto(d.Attendance, d.Files)},
+		{"GET", "/boards/{centre}", public, false, handleBoard(d.Attendance)},
 
 		{"GET", "/openapi.json", public, false, handleOpenAPI()},
 	}

@@ -1,8 +1,11 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"image"
+	pngenc "image/png"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -51,6 +54,7 @@ type fixtures struct {
 	evidence map[scope]int64             // its evidence file
 	leave    map[scope]int64             // a pending leave of the scope's window staff (matrix.<scope>)
 	punchFix map[scope]int64             // a pending 补卡 request of the same
+	photo    string                      // a board photo (matrix.county's)
 	itemSHA  string                      // a catalog attachment
 	asset    string                      // a static asset URL
 
@@ -170,6 +174,17 @@ func newFixtures(t *testing.T, e *apptest.Env) *fixtures {
 		}
 		x.punchFix[sc] = k.ID
 	}
+	// A photo on the county centre's board.
+	img := image.NewRGBA(image.Rect(0, 0, 120, 160))
+	var png bytes.Buffer
+	if err := pngenc.Encode(&png, img); err != nil {
+		t.Fatal(err)
+	}
+	photo, err := e.App.Attendance.SetPhoto(ctx, e.Actor(t, "county.hall"), e.App.Files, x.user[inCounty], png.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.photo = photo
 	x.moveVillage()
 
 	// An overdue case per scope, filed forty days ago, and the warnings

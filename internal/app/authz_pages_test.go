@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"zwfw"
 	"zwfw/internal/account/ident"
@@ -342,6 +343,16 @@ func pageRows() []row {
 		row{route: "GET /attendance/export", on: allScopes, call: func(x *fixtures, sc scope) request {
 			return webGet("/attendance/export?org=" + x.centre[sc] + "&from=2026-10-12&to=2026-10-16")
 		}, want: staffPage(refusedOut(scoped(attendanceReaders, reachesCentre)))},
+		row{route: "POST /attendance/profiles/{username}", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return post("/attendance/profiles/"+x.user[sc], url.Values{"staff_no": {strings.Repeat("9", 30)}})
+		}, want: staffPage(passing(scoped(hallManagers, reachesCentre)))},
+		// The staff boards and their photos are public (公示牌).
+		row{route: "GET /boards/{centre}", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return webGet("/boards/" + x.centre[sc])
+		}, want: everyone(ok)},
+		row{route: "GET /boards/photos/{sha}", call: func(x *fixtures, sc scope) request {
+			return webGet("/boards/photos/" + x.photo)
+		}, want: everyone(ok)},
 		row{route: "GET /supervision/errors", on: allScopes, call: func(x *fixtures, sc scope) request {
 			return listing(webGet("/supervision/errors"), fmt.Sprintf("/supervision/errors/%d\"", x.errorRec[sc]))
 		}, want: staffPage(listed(anyStaff, mayReadError))},

@@ -651,6 +651,18 @@ func matrixRows() []row {
 		row{route: "POST /api/v1/attendance/devices", on: allScopes, call: func(x *fixtures, sc scope) request {
 			return apiSend("POST", "/attendance/devices", map[string]string{"centre": x.centre[sc], "name": ""})
 		}, want: passing(refusedOut(scoped(hallManagers, reachesCentre)))},
+		// Board entries of a staff member of the scope: an over-long staff
+		// number is refused on its input once the manager is recognised.
+		row{route: "PUT /api/v1/attendance/profiles/{username}", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return apiSend("PUT", "/attendance/profiles/"+x.user[sc], map[string]string{"staff_no": strings.Repeat("9", 30)})
+		}, want: passing(scoped(hallManagers, reachesCentre))},
+		row{route: "PUT /api/v1/attendance/profiles/{username}/photo", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return request{method: "PUT", path: "/api/v1/attendance/profiles/" + x.user[sc] + "/photo", upload: &upload{field: "photo", name: "a.txt", body: []byte("not a photo")}}
+		}, want: passing(scoped(hallManagers, reachesCentre))},
+		// The boards are public.
+		row{route: "GET /api/v1/boards/{centre}", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return apiGet("/boards/" + x.centre[sc])
+		}, want: everyone(ok)},
 		row{route: "PUT /api/v1/attendance/schedules/{centre}", on: allScopes, call: func(x *fixtures, sc scope) request {
 			return apiSend("PUT", "/attendance/schedules/"+x.centre[sc], map[string]any{"opens": "25:00", "closes": "17:00", "early_minutes": 10})
 		}, want: passing(scoped(hallManagers, reachesCentre))},

@@ -1,7 +1,11 @@
 package attendance_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
+	"image"
+	pngenc "image/png"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -403,5 +407,69 @@ func TestUnattendedWindowWarning(t *testing.T) {
 		watch(1, 0)
 		e.at("2026-12-02", "18:00") // closed: the warning is cleared
 		watch(0, 1)
+	})
+}
+
+// The staff board (公示牌): the manager sets a staff number and a photo,
+// which the server crops to 3:4 and shrinks to 300×400; anything that is
+// not a photo, or claims a giant picture, is refused and changes nothing;
+// another centre's manager cannot touch it.
+func TestStaffBoard(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := setup(t, d)
+		fs, err := files.NewStore(filepath.Join(t.TempDir(), "board-files"), d, func() time.Time { return e.now })
+		if err != nil {
+			t.Fatal(err)
+		}
+		hall := e.actor("county.hall")
+		if err := e.att.SetProfile(e.ctx, hall, "county.window", attendance.ProfileInput{StaffNo: "NS-0101", Qualifications: "政务服务职业技能等级证书"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.att.SetProfile(e.ctx, e.actor("chengguan.hall"), "county.window", attendance.ProfileInput{StaffNo: "X"}); code(err) != zwfw.ENOTFOUND {
+			t.Fatalf("another centre's manager set the profile: %v", err)
+		}
+		wide := image.NewRGBA(image.Rect(0, 0, 800, 600))
+		var png bytes.Buffer
+		if err := pngenc.Encode(&png, wide); err != nil {
+			t.Fatal(err)
+		}
+		sha, err := e.att.SetPhoto(e.ctx, hall, fs, "county.window", png.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := fs.Open(sha)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, format, err := image.DecodeConfig(f)
+		f.Close()
+		if err != nil || format != "jpeg" || cfg.Width != 300 || cfg.Height != 400 {
+			t.Fatalf("stored photo %s %dx%d (%v)", format, cfg.Width, cfg.Height, err)
+		}
+		if !e.att.IsBoardPhoto(e.ctx, sha) {
+			t.Fatal("the photo is not served as a board photo")
+		}
+		// A PNG header claiming 100000×100000 pixels, and a text file.
+		giant := append([]byte{}, png.Bytes()[:33]...)
+		binary.BigEndian.PutUint32(giant[16:], 100000)
+		binary.BigEndian.PutUint32(giant[20:], 100000)
+		for name, b := range map[string][]byte{"giant": giant, "text": []byte("不是照片，是一段文字"), "empty": nil} {
+			if _, err := e.att.SetPhoto(e.ctx, hall, fs, "county.window", b); code(err) != zwfw.EINVALID {
+				t.Errorf("%s photo: %v", name, err)
+			}
+		}
+		_, list, err := e.att.Board(e.ctx, "610923C")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var me *attendance.BoardEntry
+		for _, b := range list {
+			if b.Username == "county.window" {
+				me = b
+			}
+		}
+		if me == nil || me.StaffNo != "NS-0101" || me.Photo != "/boards/photos/"+sha || me.Post != "" {
+			t.Fatalf("board entry = %+v", me)
+		}
 	})
 }

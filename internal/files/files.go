@@ -42,6 +42,7 @@ const (
 	PurposeCatalog  = "catalog"  // blank forms, samples and guides of service items (public)
 	PurposeCase     = "case"     // application materials (scoped to the case)
 	PurposeEvidence = "evidence" // evidence of a registered error (差错登记), scoped to the error
+	PurposePhoto    = "photo"    // a window staff member's photo on the public board (公示牌), resized by the server
 )
 
 // Store keeps files under dir.

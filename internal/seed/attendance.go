@@ -54,6 +54,13 @@ func DemoAttendance(ctx context.Context, d Deps) error {
 		if _, err := att.SetPosts(ctx, mgr, h.window, attendance.PostsInput{A: h.a, B: h.b}); err != nil {
 			return fmt.Errorf("seed: posts of %s: %w", h.window, err)
 		}
+		// Staff numbers and qualifications on the centre's board.
+		for i, who := range h.staff {
+			if err := att.SetProfile(ctx, mgr, who, attendance.ProfileInput{StaffNo: fmt.Sprintf("%s-%02d", h.centre, i+1),
+				Qualifications: "政务服务办事员（四级）"}); err != nil {
+				return fmt.Errorf("seed: board of %s: %w", who, err)
+			}
+		}
 		dev, err := att.RegisterDevice(ctx, mgr, h.centre, "大厅指纹考勤机")
 		if err != nil {
 			return fmt.Errorf("seed: device of %s: %w", h.centre, err)

@@ -32,6 +32,7 @@ type attendancePage struct {
 	Manages  bool
 	Posts    []*attendance.WindowPosts
 	Windows  []*attendance.WindowState
+	Board    []*attendance.BoardEntry // the centre's public board, to edit (managers of a centre)
 	Centre   *attendance.Summary
 	From, To string
 	Totals   attendance.Person
@@ -73,6 +74,16 @@ func (s *server) attendancePage(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		p.Totals = p.Centre.Totals()
+	}
+	if p.Manages {
+		// A centre's manager edits its board (a manager above a centre sees
+		// the board on the centre's public page).
+		if _, p.Board, err = s.d.Attendance.Board(ctx, a.OrgCode); zwfw.ErrorCode(err) == zwfw.ENOTFOUND {
+			p.Board, err = nil, nil
+		}
+		if err != nil {
+			return err
+		}
 	}
 	s.render(w, r, http.StatusOK, "attendance", p)
 	return nil

@@ -1,6 +1,10 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+
+	"zwfw/internal/attendance"
+)
 
 // access says who may open a page. Roles and scope are the services'
 // business; the access wrapper only turns away those who cannot be served
@@ -167,6 +171,10 @@ func (s *server) table() []route {
 		{"POST", "/attendance/posts/{window}/cover", staff, formLimit, s.attendanceCover},
 		{"POST", "/attendance/posts/{window}/handback", staff, formLimit, s.attendanceHandBack},
 		{"GET", "/attendance/export", staff, 0, s.attendanceExport},
+		{"POST", "/attendance/profiles/{username}", staff, attendance.MaxPhotoBytes + formLimit, s.attendanceProfile},
+		// Staff public boards (公示牌).
+		{"GET", "/boards/{centre}", public, 0, s.boardsPage},
+		{"GET", "/boards/photos/{sha}", public, 0, s.boardPhoto},
 		{"GET", "/supervision/errors", staff, 0, s.errorsPage},
 		{"GET", "/supervision/errors/new", staff, 0, s.errorNew},
 		{"POST", "/supervision/errors", staff, 8*upload + formLimit, s.errorRegister},
