@@ -1,7 +1,11 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
+	"image"
+	"image/color"
+	pngenc "image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -109,4 +113,31 @@ func TestLeaveRuleInBrowser(t *testing.T) {
 		}
 		shot(ctx, "attendance-a-post")
 	})
+	// The public board with a photo (a gradient stands for one), the whole
+	// centre's and the one beside the window.
+	img := image.NewRGBA(image.Rect(0, 0, 600, 800))
+	for y := 0; y < 800; y++ {
+		for x := 0; x < 600; x++ {
+			img.Set(x, y, color.RGBA{uint8(60 + x/6), uint8(90 + y/8), 180, 255})
+		}
+	}
+	var png bytes.Buffer
+	if err := pngenc.Encode(&png, img); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.App.Attendance.SetPhoto(context.Background(), e.Actor(t, "county.hall"), e.App.Files, "county.window", png.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	for _, b := range []struct{ name, path string }{{"board-centre", "/boards/610923C"}, {"board-window", "/boards/610923C?window=610923CW01"}} {
+		if err := chromedp.Do(ctx, chromedp.Navigate(e.URL+b.path)); err != nil {
+			t.Fatal(err)
+		}
+		body, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
+		if err != nil || !strings.Contains(body, "李晓燕") || !strings.Contains(body, "工号") {
+			t.Fatalf("%s: %q %v", b.path, body, err)
+		}
+		shot(ctx, b.name)
+	}
 }
