@@ -15,11 +15,11 @@ import (
 
 // Window actions (叫号).
 const (
-	ActNext    = "next"    // 叫号: the next ticket the window serves
-	ActRecall  = "recall"  // 重呼: call the current ticket again
-	ActStart   = "start"   // 开始办理: the applicant is at the window
-	ActMiss    = "miss"    // 过号: not there after MaxRecalls recalls
-	ActFinish  = "finish"  // 办结: the service ends
+	ActNext    = "next"   // 叫号: the next ticket the window serves
+	ActRecall  = "recall" // 重呼: call the current ticket again
+	ActStart   = "start"  // 开始办理: the applicant is at the window
+	ActMiss    = "miss"   // 过号: not there after MaxRecalls recalls
+	ActFinish  = "finish" // 办结: the service ends
 	maxRetries = 5
 )
 
