@@ -279,3 +279,26 @@ func announce(ctx context.Context, tx *db.Tx, t *Ticket, w *org.Org, at int64) e
 	_, err := tx.Exec(ctx, "INSERT INTO hall_calls (centre_id, ticket_id, window_id, at) VALUES (?, ?, ?, ?)", t.CentreID, t.ID, w.ID, at)
 	return err
 }
+
+// Actions are the window actions the panel offers now, in its order: 叫号
+// when the window is free; for a ticket called, 开始办理, then 重呼 until
+// the recalls are used up and 过号 after, and 办结; for one in service,
+// 办结.
+func (d *Desk) Actions() []string {
+	t := d.Current
+	switch {
+	case t == nil:
+		return []string{ActNext}
+	case t.Status == Called:
+		out := []string{ActStart}
+		if t.Recalls < t.maxRecalls {
+			out = append(out, ActRecall)
+		} else {
+			out = append(out, ActMiss)
+		}
+		return append(out, ActFinish)
+	case t.Status == Serving:
+		return []string{ActFinish}
+	}
+	return nil
+}

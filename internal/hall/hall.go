@@ -20,6 +20,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -134,16 +135,26 @@ type Service struct {
 	db    *db.DB
 	now   func() time.Time
 	board *broadcaster
+
+	stop     sync.Once
+	stopping chan struct{}
 }
 
 // NewService returns the hall service on d; now is the clock (never
 // time.Now directly: a ticket's day is the clock's day in China Standard
 // Time).
 func NewService(d *db.DB, now func() time.Time) *Service {
-	s := &Service{db: d, now: now, board: newBroadcaster()}
+	s := &Service{db: d, now: now, board: newBroadcaster(), stopping: make(chan struct{})}
 	d.OnChange(Topic, s.board.notify)
 	return s
 }
+
+// Stop tells the screens' event streams to end: the server is shutting
+// down, and a stream held open would keep it waiting.
+func (s *Service) Stop() { s.stop.Do(func() { close(s.stopping) }) }
+
+// Stopping is closed once Stop is called.
+func (s *Service) Stopping() <-chan struct{} { return s.stopping }
 
 // today is the clock's date, YYYY-MM-DD, in the county's time zone: the
 // ticket sequence restarts with it.
@@ -156,10 +167,10 @@ func (s *Service) today() (string, time.Time) {
 // system administrators whose subtree holds it (the county's for the
 // county and its towns, a town's for its own).
 func MayManage(actor *zwfw.Actor, centre *org.Org) error {
-	if actor == nil || !actor.IsStaff() {
+	if actor == nil {
 		return zwfw.Errorf(zwfw.EUNAUTHORIZED, "请先登录")
 	}
-	if actor.Kind != zwfw.KindSystem && !actor.Has(zwfw.RoleAdmin) {
+	if actor.Kind != zwfw.KindSystem && (actor.Kind != zwfw.KindStaff || !actor.Has(zwfw.RoleAdmin)) {
 		return zwfw.Errorf(zwfw.EFORBIDDEN, "只有系统管理员可以设置大厅的业务类别")
 	}
 	if centre != nil && !actor.InScope(centre.Path) {
@@ -173,10 +184,10 @@ func MayManage(actor *zwfw.Actor, centre *org.Org) error {
 // centre's windows. Windows and centres are public (the display names
 // them), so a window out of reach is refused (403), not hidden.
 func MayServe(actor *zwfw.Actor, window *org.Org) error {
-	if actor == nil || !actor.IsStaff() {
+	if actor == nil {
 		return zwfw.Errorf(zwfw.EUNAUTHORIZED, "请先登录")
 	}
-	if actor.Kind != zwfw.KindSystem && !actor.Has(zwfw.RoleWindow) {
+	if actor.Kind != zwfw.KindSystem && (actor.Kind != zwfw.KindStaff || !actor.Has(zwfw.RoleWindow)) {
 		return zwfw.Errorf(zwfw.EFORBIDDEN, "只有窗口人员可以叫号")
 	}
 	if !actor.InScope(window.Path) {

@@ -15,6 +15,7 @@ import (
 	"zwfw/internal/catalog"
 	"zwfw/internal/config"
 	"zwfw/internal/files"
+	"zwfw/internal/hall"
 	"zwfw/internal/notify"
 	"zwfw/internal/org"
 	"zwfw/internal/supervision"
@@ -36,6 +37,7 @@ type Services struct {
 	Reports     *supervision.Reports // 日检查、周考勤、月通报、季考核
 	Errors      *supervision.Errors  // 差错登记
 	Audit       *audit.Service       // audit reads, scoped
+	Hall        *hall.Service        // 大厅: categories, tickets, calling, screens
 	Log         *slog.Logger
 	Now         func() time.Time
 	// PaymentSecret is the key the online payment platform signs its
