@@ -37,7 +37,7 @@ func (s *server) publicURL(r *http.Request, path string) string {
 	return scheme + "://" + host + path
 }
 
-func centrePath(code string) string { return "/hall/" + url.PathEscape(code) }
+func centrePath(code string) string  { return "/hall/" + url.PathEscape(code) }
 func ticketPath(token string) string { return "/queue/" + url.PathEscape(token) }
 
 // queueCategory is a category with who waits for it, for the buttons.
