@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
@@ -65,6 +66,24 @@ func TestTicketCallAndDisplay(t *testing.T) {
 	}
 	shot(t, ctx, "hall-ticket")
 	ticketURL := location(t, ctx)
+	// As the thermal printers print it: 58 mm paper (about 48 mm printed,
+	// 181 px at 96 dpi) and 80 mm (72 mm, 272 px), with the print styles.
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, paper := range []struct {
+		name string
+		px   int64
+	}{{"58mm", 181}, {"80mm", 272}} {
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(paper.px, 700)); err != nil {
+			t.Fatal(err)
+		}
+		fits(t, ctx, "ticket printed on "+paper.name+" paper", int(paper.px), 700)
+		shot(t, ctx, "hall-ticket-print-"+paper.name)
+	}
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: ""}); err != nil {
+		t.Fatal(err)
+	}
 
 	// The window calls it from the workbench.
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1366, 900)); err != nil {

@@ -143,7 +143,7 @@ func (s *Service) Take(ctx context.Context, centreCode string, in TakeInput) (*T
 	return s.Ticket(ctx, token)
 }
 
-const ticketCols = `SELECT t.id, t.number, t.token, t.centre_id, o.code, o.name, t.category_id, c.name, t.day, t.priority, t.channel,
+const ticketCols = `SELECT t.id, t.number, t.token, t.centre_id, o.code, COALESCE(NULLIF(o.full_name, ''), o.name), t.category_id, c.name, t.day, t.priority, t.channel,
 	t.status, COALESCE(w.code, ''), COALESCE(w.name, ''), t.recalls, t.taken_at, COALESCE(t.called_at, 0), COALESCE(t.started_at, 0),
 	COALESCE(t.ended_at, 0), t.seq, c.minutes, c.max_recalls, COALESCE(t.window_id, 0)
 	FROM hall_tickets t JOIN orgs o ON o.id = t.centre_id JOIN hall_categories c ON c.id = t.category_id LEFT JOIN orgs w ON w.id = t.window_id`
