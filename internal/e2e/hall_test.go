@@ -5,11 +5,15 @@ import (
 	"net"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
+	cdplog "github.com/chromedp/cdproto/log"
+	cdpruntime "github.com/chromedp/cdproto/runtime"
 	cdppage "github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/chromedp"
 
 	"zwfw/internal/app/apptest"
@@ -42,6 +46,8 @@ func TestTicketCallAndDisplay(t *testing.T) {
 	if _, err := chromedp.Call(screen, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: recordSpeech}); err != nil {
 		t.Fatal(err)
 	}
+	problems := watchConsole(t, ctx)
+	screenProblems := watchConsole(t, screen)
 	if err := chromedp.Do(screen, chromedp.EmulateViewport(1920, 1080), chromedp.Navigate(base+"/hall/610923C/screen"),
 		chromedp.WaitVisible(chromedp.CSS(`#hs-windows`))); err != nil {
 		t.Fatalf("display: %v", err)
@@ -125,6 +131,11 @@ func TestTicketCallAndDisplay(t *testing.T) {
 	mustContain(t, ctx, "ticket after the call", "请到 1 号窗口办理", "综合受理窗口一")
 	shot(t, ctx, "hall-ticket-called")
 
+	// Not one CSP violation or script error on the way.
+	for _, p := range append(problems(), screenProblems()...) {
+		t.Errorf("browser console: %s", p)
+	}
+
 	// The server goes away: the display says so, and comes back by itself
 	// when the server is back on the same address.
 	addr := e.Server.Listener.Addr().String()
@@ -174,5 +185,44 @@ func fits(t *testing.T, ctx context.Context, page string, w, h int) {
 	}
 	if size[0] > w || size[1] > h {
 		t.Errorf("%s is %d×%d, larger than the %d×%d screen", page, size[0], size[1], w, h)
+	}
+}
+
+// watchConsole collects the errors a tab logs — a Content-Security-Policy
+// violation, a script exception — and returns a function that lists them.
+func watchConsole(t *testing.T, ctx context.Context) func() []string {
+	t.Helper()
+	if _, err := chromedp.Call(ctx, cdplog.Enable, cdp.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var got []string
+	add := func(s string) {
+		mu.Lock()
+		got = append(got, s)
+		mu.Unlock()
+	}
+	go func() {
+		for ev, err := range chromedp.Events(ctx, cdplog.EntryAdded) {
+			if err != nil {
+				return
+			}
+			if ev.Entry.Level == cdplog.EntryLevelError {
+				add(string(ev.Entry.Source) + ": " + ev.Entry.Text + " " + ev.Entry.URL)
+			}
+		}
+	}()
+	go func() {
+		for ev, err := range chromedp.Events(ctx, cdpruntime.ExceptionThrown) {
+			if err != nil {
+				return
+			}
+			add("exception: " + ev.ExceptionDetails.Text)
+		}
+	}()
+	return func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), got...)
 	}
 }
