@@ -185,6 +185,9 @@ func hallRows() []row {
 			return post(fmt.Sprintf("/admin/hall/categories/%d", x.hallCategory(sc)), form(map[string]any{"name": "综合受理", "prefix": "A",
 				"opens": "00:00", "closes": "23:59", "daily_max": 999, "priority": 1}))
 		}, want: staffPage(hallStaff(admin, reachesCentre, ok))},
+		{route: "POST /admin/hall/windows/{window}/categories", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return post("/admin/hall/windows/"+x.window[sc]+"/categories", url.Values{"prefixes": {"A"}})
+		}, want: staffPage(hallStaff(admin, reachesWindow, ok))},
 		// The panel's 重呼 with nothing called: the page says why (a
 		// redirect back with a warning, which the matrix counts as a
 		// refused input); others are refused.

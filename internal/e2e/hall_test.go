@@ -131,6 +131,18 @@ func TestTicketCallAndDisplay(t *testing.T) {
 	mustContain(t, ctx, "ticket after the call", "请到 1 号窗口办理", "综合受理窗口一")
 	shot(t, ctx, "hall-ticket-called")
 
+	// The administrator's page of the categories and the windows' order.
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1366, 900), chromedp.Navigate(base+"/work")); err != nil {
+		t.Fatal(err)
+	}
+	signOut(t, ctx)
+	signIn(t, ctx, base, "admin", apptest.AdminPassword)
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/admin/hall?centre=610923C"), chromedp.WaitVisible(chromedp.CSS(`#ah-windows`))); err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, ctx, "hall administration", "大厅业务类别", "不动产登记", "窗口叫号顺序", "4号窗口 · 社会事务窗口")
+	shot(t, ctx, "hall-admin")
+
 	// Not one CSP violation or script error on the way.
 	for _, p := range append(problems(), screenProblems()...) {
 		t.Errorf("browser console: %s", p)

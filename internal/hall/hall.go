@@ -433,3 +433,77 @@ func windowCategories(ctx context.Context, q db.Querier, windowID, centreID int6
 	}
 	return out, nil
 }
+
+// WindowSetup is a window of a centre with the categories it calls, in
+// order (none: all of the centre's).
+type WindowSetup struct {
+	Code     string
+	Name     string
+	No       int
+	Prefixes []string
+}
+
+// Windows lists the windows of a centre that call tickets (not the
+// payment windows) with their categories, for the administration page.
+func (s *Service) Windows(ctx context.Context, centreCode string) ([]*WindowSetup, error) {
+	centre, err := s.Centre(ctx, centreCode)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.Query(ctx, `SELECT w.code, w.name, COALESCE(c.prefix, '') FROM orgs w
+		LEFT JOIN hall_window_categories wc ON wc.window_id = w.id LEFT JOIN hall_categories c ON c.id = wc.category_id
+		WHERE w.parent_id = ? AND w.kind = 'window' AND w.active AND w.window_type <> 'payment' ORDER BY w.sort, w.code, wc.position`, centre.ID)
+	if err != nil {
+		return nil, fmt.Errorf("hall: windows of %s: %w", centreCode, err)
+	}
+	defer rows.Close()
+	var out []*WindowSetup
+	for rows.Next() {
+		var code, name, prefix string
+		if err := rows.Scan(&code, &name, &prefix); err != nil {
+			return nil, err
+		}
+		if n := len(out); n == 0 || out[n-1].Code != code {
+			out = append(out, &WindowSetup{Code: code, Name: name, No: WindowNumber(code)})
+		}
+		if prefix != "" {
+			w := out[len(out)-1]
+			w.Prefixes = append(w.Prefixes, prefix)
+		}
+	}
+	return out, rows.Err()
+}
+
+// SetWindowPrefixes is SetWindowCategories with the categories named by
+// their letters ("A", "B"), as the administration page takes them.
+func (s *Service) SetWindowPrefixes(ctx context.Context, actor *zwfw.Actor, windowCode string, prefixes []string) error {
+	_, centre, err := s.Window(ctx, windowCode)
+	if err != nil {
+		return err
+	}
+	if err := MayManage(actor, centre); err != nil {
+		return err
+	}
+	cats, err := categories(ctx, s.db.Reader(), centre.ID, true)
+	if err != nil {
+		return err
+	}
+	var ids []int64
+	for _, p := range prefixes {
+		p = strings.ToUpper(strings.TrimSpace(p))
+		if p == "" {
+			continue
+		}
+		var id int64
+		for _, c := range cats {
+			if c.Prefix == p {
+				id = c.ID
+			}
+		}
+		if id == 0 {
+			return zwfw.Errorf(zwfw.EINVALID, "%s没有号码字母为 %s 的业务类别", centre.Name, p)
+		}
+		ids = append(ids, id)
+	}
+	return s.SetWindowCategories(ctx, actor, windowCode, ids)
+}

@@ -239,8 +239,17 @@ func TestCallingOrderRecallsAndMissed(t *testing.T) {
 		}
 		staff := staffAt(t, d, "610923C")
 		// Window 2 serves B before A.
-		if err := s.SetWindowCategories(ctx, zwfw.System, "610923CW02", []int64{b.ID, a.ID}); err != nil {
+		if err := s.SetWindowPrefixes(ctx, zwfw.System, "610923CW02", []string{"b", "A"}); err != nil {
 			t.Fatal(err)
+		}
+		if err := s.SetWindowPrefixes(ctx, zwfw.System, "610923CW01", []string{"Z"}); zwfw.ErrorCode(err) != zwfw.EINVALID {
+			t.Fatalf("unknown letter: %v, want 422", err)
+		}
+		if err := s.SetWindowPrefixes(ctx, staffAt(t, d, "610923C"), "610923CW01", []string{"A"}); zwfw.ErrorCode(err) != zwfw.EFORBIDDEN {
+			t.Fatalf("window staff setting the order: %v, want 403", err)
+		}
+		if ws, err := s.Windows(ctx, "610923C"); err != nil || len(ws) != 2 || len(ws[0].Prefixes) != 0 || fmt.Sprint(ws[1].Prefixes) != "[B A]" {
+			t.Fatalf("windows = %v %v, want CW01 serving all and CW02 B then A", ws, err)
 		}
 		act := func(window, action string) (*hall.Ticket, error) { return s.Act(ctx, staff, window, action) }
 		must := func(window, action, want string) *hall.Ticket {

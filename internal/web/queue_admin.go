@@ -19,6 +19,7 @@ type adminHallPage struct {
 	Centres    []*org.Org
 	Centre     *org.Org
 	Categories []*hall.Category
+	Windows    []*hall.WindowSetup
 	Edit       *hall.Category
 	In         hall.CategoryInput
 	Active     bool
@@ -58,6 +59,9 @@ func (s *server) adminHall(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		p.Centre, p.Categories, p.May = centre, cats, true
+		if p.Windows, err = s.d.Hall.Windows(ctx, code); err != nil {
+			return err
+		}
 		if id, _ := strconv.ParseInt(r.URL.Query().Get("edit"), 10, 64); id > 0 {
 			for _, c := range cats {
 				if c.ID == id {
@@ -113,5 +117,29 @@ func (s *server) adminHallUpdate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.redirect(w, r, "/admin/hall?centre="+url.QueryEscape(c.CentreCode), "ok", "已保存业务类别“"+c.Name+"”。")
+	return nil
+}
+
+// adminHallWindow sets the letters a window calls, in order ("A B" or
+// "A、B"; empty: every category of the centre).
+func (s *server) adminHallWindow(w http.ResponseWriter, r *http.Request) error {
+	code := r.PathValue("window")
+	letters := strings.FieldsFunc(r.PostFormValue("prefixes"), func(c rune) bool {
+		return c == ',' || c == '，' || c == '、' || c == ' ' || c == '　' || c == ';'
+	})
+	err := s.d.Hall.SetWindowPrefixes(r.Context(), actor(r), code, letters)
+	_, centre, werr := s.d.Hall.Window(r.Context(), code)
+	if werr != nil {
+		return werr
+	}
+	back := "/admin/hall?centre=" + url.QueryEscape(centre.Code) + "#ah-windows"
+	if err != nil {
+		if zwfw.ErrorCode(err) == zwfw.EINVALID {
+			s.redirect(w, r, back, "error", zwfw.ErrorMessage(err))
+			return nil
+		}
+		return err
+	}
+	s.redirect(w, r, back, "ok", "已保存窗口 "+code+" 的叫号顺序。")
 	return nil
 }

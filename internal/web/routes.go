@@ -99,6 +99,7 @@ func (s *server) table() []route {
 		{"GET", "/admin/hall", staff, 0, s.adminHall},
 		{"POST", "/admin/hall/centres/{centre}/categories", staff, formLimit, s.adminHallCreate},
 		{"POST", "/admin/hall/categories/{id}", staff, formLimit, s.adminHallUpdate},
+		{"POST", "/admin/hall/windows/{window}/categories", staff, formLimit, s.adminHallWindow},
 
 		// The security log (security.go): the audit administrators'.
 		{"GET", "/admin/security", staff, 0, s.securityEvents},
