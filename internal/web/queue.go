@@ -124,7 +124,7 @@ func (s *server) hallTake(w http.ResponseWriter, r *http.Request) error {
 	t, err := s.d.Hall.Take(r.Context(), code, hall.TakeInput{CategoryID: id, Priority: r.PostFormValue("priority") == "1", Channel: channel})
 	if err != nil {
 		if c := zwfw.ErrorCode(err); c == zwfw.ECONFLICT || c == zwfw.EINVALID {
-			s.redirect(w, r, back, "error", zwfw.ErrorMessage(err))
+			s.redirect(w, r, back, "warn", zwfw.ErrorMessage(err))
 			return nil
 		}
 		return err

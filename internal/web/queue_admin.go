@@ -92,7 +92,7 @@ func (s *server) adminHallCreate(w http.ResponseWriter, r *http.Request) error {
 	back := "/admin/hall?centre=" + url.QueryEscape(code)
 	if err != nil {
 		if zwfw.ErrorCode(err) == zwfw.EINVALID || zwfw.ErrorCode(err) == zwfw.ECONFLICT {
-			s.redirect(w, r, back+"#ah-form", "error", zwfw.ErrorMessage(err))
+			s.redirect(w, r, back+"#ah-form", "warn", zwfw.ErrorMessage(err))
 			return nil
 		}
 		return err
@@ -110,7 +110,7 @@ func (s *server) adminHallUpdate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		if zwfw.ErrorCode(err) == zwfw.EINVALID || zwfw.ErrorCode(err) == zwfw.ECONFLICT {
 			if cur, cerr := s.d.Hall.Category(r.Context(), id); cerr == nil {
-				s.redirect(w, r, "/admin/hall?centre="+url.QueryEscape(cur.CentreCode)+"&edit="+strconv.FormatInt(id, 10)+"#ah-form", "error", zwfw.ErrorMessage(err))
+				s.redirect(w, r, "/admin/hall?centre="+url.QueryEscape(cur.CentreCode)+"&edit="+strconv.FormatInt(id, 10)+"#ah-form", "warn", zwfw.ErrorMessage(err))
 				return nil
 			}
 		}
@@ -135,7 +135,7 @@ func (s *server) adminHallWindow(w http.ResponseWriter, r *http.Request) error {
 	back := "/admin/hall?centre=" + url.QueryEscape(centre.Code) + "#ah-windows"
 	if err != nil {
 		if zwfw.ErrorCode(err) == zwfw.EINVALID {
-			s.redirect(w, r, back, "error", zwfw.ErrorMessage(err))
+			s.redirect(w, r, back, "warn", zwfw.ErrorMessage(err))
 			return nil
 		}
 		return err
