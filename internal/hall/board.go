@@ -62,8 +62,8 @@ func (s *Service) Board(ctx context.Context, centreCode string) (*Board, error) 
 	b := &Board{CentreCode: centre.Code, CentreName: centre.DisplayName(), Updated: now, Windows: []BoardWindow{}, Latest: []Call{}, Waiting: []*CategoryCount{}}
 	err = s.db.ReadTx(ctx, func(q db.Querier) error {
 		rows, err := q.Query(ctx, `SELECT w.code, w.name, COALESCE(t.number, ''), COALESCE(t.status, '') FROM orgs w
-			LEFT JOIN hall_tickets t ON t.window_id = w.id AND t.status IN (?, ?)
-			WHERE w.parent_id = ? AND w.kind = 'window' AND w.active AND w.window_type <> 'payment' ORDER BY w.sort, w.code`, Called, Serving, centre.ID)
+			LEFT JOIN hall_tickets t ON t.window_id = w.id AND t.status IN (?, ?) AND t.day = ?
+			WHERE w.parent_id = ? AND w.kind = 'window' AND w.active AND w.window_type <> 'payment' ORDER BY w.sort, w.code`, Called, Serving, day, centre.ID)
 		if err != nil {
 			return err
 		}

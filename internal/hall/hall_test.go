@@ -294,6 +294,12 @@ func TestCallingOrderRecallsAndMissed(t *testing.T) {
 		if len(board.Latest) != 5 || board.Latest[0].Speech != "请A001号到2号窗口办理" || board.Windows[1].Number != "A001" || board.Windows[0].Number != "" {
 			t.Fatalf("board = %+v", board)
 		}
+		// The next morning the screen starts empty (a ticket left called
+		// yesterday stays on the window's panel until it is closed).
+		clk.Add(24 * time.Hour)
+		if board, err = s.Board(ctx, "610923C"); err != nil || board.Windows[1].Number != "" || len(board.Latest) != 0 {
+			t.Fatalf("next day's board = %+v %v", board, err)
+		}
 		// Every action is in the audit log.
 		var n int
 		if err := d.QueryRow(ctx, "SELECT COUNT(*) FROM audit_log WHERE action LIKE 'hall.%' AND action NOT LIKE 'hall.category%' AND action <> 'hall.window_categories'").Scan(&n); err != nil {
