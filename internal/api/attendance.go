@@ -287,8 +287,8 @@ func handleWindowStates(att *attendance.Service) handler {
 	}
 }
 
-// handleBoard is a centre's staff public board (公示牌; public).
-func handleBoard(att *attendance.Service) handler {
+// handleStaffBoard is a centre's staff public board (公示牌; public).
+func handleStaffBoard(att *attendance.Service) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		name, list, err := att.Board(r.Context(), r.PathValue("centre"))
 		if err != nil {

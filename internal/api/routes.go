@@ -142,7 +142,20 @@ func routes(d services.Services) []route {
 		{"PUT", "/attendance/schedules/{centre}", signedIn, false, handleSetSchedule(d.Attendance)},
 		{"PUT", "/attendance/profiles/{username}", signedIn, false, handleSetProfile(d.Attendance)},
 		{"PUT", "/attendance/profiles/{username}/photo", signedIn, true, handleSetPhoto(d.Attendance, d.Files)},
-		{"GET", "/boards/{centre}", public, false, handleBoard(d.Attendance)},
+		{"GET", "/boards/{centre}", public, false, handleStaffBoard(d.Attendance)},
+
+		// The service hall (issue 10): categories, tickets, window calls and
+		// the display screens' board and event stream.
+		{"GET", "/hall/centres/{code}/categories", public, false, handleHallCategories(d.Hall)},
+		{"POST", "/hall/centres/{code}/categories", signedIn, false, handleCreateHallCategory(d.Hall)},
+		{"PUT", "/hall/categories/{id}", signedIn, false, handleUpdateHallCategory(d.Hall)},
+		{"PUT", "/hall/windows/{code}/categories", signedIn, false, handleSetWindowCategories(d.Hall)},
+		{"POST", "/hall/centres/{code}/tickets", public, false, handleTakeTicket(d.Hall)},
+		{"GET", "/hall/tickets/{token}", public, false, handleTicket(d.Hall)},
+		{"GET", "/hall/windows/{code}/desk", signedIn, false, handleDesk(d.Hall)},
+		{"POST", "/hall/windows/{code}/calls/{action}", signedIn, false, handleWindowCall(d.Hall)},
+		{"GET", "/hall/centres/{code}/board", public, false, handleBoard(d.Hall)},
+		{"GET", "/hall/centres/{code}/events", public, false, handleBoardEvents(d.Hall)},
 
 		{"GET", "/openapi.json", public, false, handleOpenAPI()},
 	}

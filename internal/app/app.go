@@ -27,6 +27,7 @@ import (
 	"zwfw/internal/config"
 	"zwfw/internal/db"
 	"zwfw/internal/files"
+	"zwfw/internal/hall"
 	"zwfw/internal/httpauth"
 	"zwfw/internal/jobs"
 	"zwfw/internal/notify"
@@ -65,6 +66,7 @@ type App struct {
 	Attendance *attendance.Service
 	Super      *supervision.Service
 	Audit      *audit.Service // audit reads, scoped
+	Hall       *hall.Service  // the service hall (issue 10)
 	Log        *slog.Logger
 	Now        func() time.Time
 
@@ -191,6 +193,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 		audit.ScheduleSecurityPrune(q, d, now, days, log)
 	}
 	a.Super = supervision.NewService(d, a.Cases, now)
+	a.Hall = hall.NewService(d, now)
 	a.Checkpoints = cps
 	a.Audit = audit.NewService(d, now, func(ctx context.Context, actor *zwfw.Actor, serial string) error {
 		_, err := a.Cases.Get(ctx, actor, serial)
@@ -215,7 +218,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 func limit(r config.Rate) throttle.Limit { return throttle.Limit{N: r.N, Window: r.Per} }
 
 func (a *App) seedDeps() seed.Deps {
-	return seed.Deps{DB: a.DB, Orgs: a.Orgs, Catalog: a.Catalog, Users: a.Users, Files: a.Files, Now: a.Now, Log: a.Log}
+	return seed.Deps{DB: a.DB, Orgs: a.Orgs, Catalog: a.Catalog, Users: a.Users, Files: a.Files, Hall: a.Hall, Now: a.Now, Log: a.Log}
 }
 
 // Seed puts the county's organisations and catalog in, makes sure an
@@ -266,7 +269,7 @@ func (a *App) Close() error {
 func (a *App) Services() services.Services {
 	return services.Services{Config: a.Config, Orgs: a.Orgs, Users: a.Users, Catalog: a.Catalog, Files: a.Files,
 		Cases: a.Cases, Calendar: a.Calendar, Inbox: notify.NewInbox(a.DB, a.Now), Supervision: a.Super, Warnings: a.Warnings,
-		Reports: a.Reports, Errors: a.Errors, Attendance: a.Attendance, Audit: a.Audit, Log: a.Log, Now: a.Now, PaymentSecret: []byte(a.Config.PaymentSecret)}
+		Reports: a.Reports, Errors: a.Errors, Attendance: a.Attendance, Audit: a.Audit, Hall: a.Hall, Log: a.Log, Now: a.Now, PaymentSecret: []byte(a.Config.PaymentSecret)}
 }
 
 // Handler is the whole HTTP surface.
@@ -400,6 +403,9 @@ func (a *App) ServeOn(ctx context.Context, ln net.Listener, ready func(addr stri
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 	}
+	// Display screens hold their event streams open; a shutdown ends them
+	// (the screens reconnect to another process or after the restart).
+	srv.RegisterOnShutdown(a.Hall.Stop)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	// The outbox dispatcher runs beside the server; with several processes

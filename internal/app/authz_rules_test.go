@@ -675,6 +675,7 @@ func matrixRows() []row {
 		row{route: "GET /api/v1/openapi.json", call: fixed(apiGet("/openapi.json")), want: everyone(ok)},
 	)
 
+	rows = append(rows, hallRows()...)
 	rows = append(rows, pageRows()...)
 	return rows
 }

@@ -12,9 +12,9 @@ import (
 	"zwfw/internal/db"
 )
 
-// demoHalls are the centres whose halls the demo fills: the manager, the
+// demoAttendance are the centres whose halls the demo fills: the manager, the
 // first window with its A and B posts, and the staff who punch.
-var demoHalls = []struct {
+var demoAttendance = []struct {
 	centre, manager, window, a, b string
 	staff                         []string
 }{
@@ -46,7 +46,7 @@ func DemoAttendance(ctx context.Context, d Deps) error {
 	}
 	today := calendar.Date(d.Now())
 	punches := 0
-	for _, h := range demoHalls {
+	for _, h := range demoAttendance {
 		mgr, err := actor(h.manager)
 		if err != nil {
 			return err

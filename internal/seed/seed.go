@@ -25,6 +25,7 @@ import (
 	"zwfw/internal/catalog"
 	"zwfw/internal/db"
 	"zwfw/internal/files"
+	"zwfw/internal/hall"
 	"zwfw/internal/org"
 )
 
@@ -39,6 +40,7 @@ type Deps struct {
 	Catalog *catalog.Service
 	Users   *account.Service
 	Files   *files.Store
+	Hall    *hall.Service
 	Now     func() time.Time
 	Log     *slog.Logger
 }
@@ -338,5 +340,5 @@ func Demo(ctx context.Context, d Deps) error {
 	if added > 0 {
 		d.Log.Info("added demo accounts", "accounts", added, "password", DemoPassword)
 	}
-	return nil
+	return demoHall(ctx, d)
 }

@@ -16,6 +16,7 @@ import (
 	"zwfw/internal/catalog"
 	"zwfw/internal/config"
 	"zwfw/internal/files"
+	"zwfw/internal/hall"
 	"zwfw/internal/notify"
 	"zwfw/internal/org"
 	"zwfw/internal/supervision"
@@ -38,6 +39,7 @@ type Services struct {
 	Errors      *supervision.Errors  // 差错登记
 	Attendance  *attendance.Service  // 考勤、请销假、AB岗
 	Audit       *audit.Service       // audit reads, scoped
+	Hall        *hall.Service        // 大厅: categories, tickets, calling, screens
 	Log         *slog.Logger
 	Now         func() time.Time
 	// PaymentSecret is the key the online payment platform signs its

@@ -34,6 +34,8 @@ func TestEveryInputHasALabel(t *testing.T) {
 		{admin, "/admin/orgs/new?parent=610923100C"}, {admin, "/admin/orgs/610923100C/edit"}, {admin, "/admin/users"},
 		{admin, "/admin/users/new"}, {admin, "/admin/users/county.window/edit"}, {admin, "/account"},
 		{admin, "/supervision"}, {admin, "/supervision/screen"}, {admin, "/supervision/cases?under=610923&status=submitted"},
+		{anon, "/hall/610923C/kiosk"}, {anon, "/hall/610923C"}, {anon, "/hall/610923C/screen"}, {admin, "/admin/hall?centre=610923C"},
+		{admin, "/admin/hall?centre=610923C&edit=1"},
 	}
 	for _, pg := range pages {
 		p := pg.c.get(pg.path)

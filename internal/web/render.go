@@ -23,6 +23,7 @@ import (
 	"zwfw/internal/catalog"
 	"zwfw/internal/config"
 	"zwfw/internal/files"
+	"zwfw/internal/hall"
 	"zwfw/internal/httpauth"
 	"zwfw/internal/org"
 	"zwfw/internal/supervision"
@@ -362,6 +363,7 @@ func (s *server) funcs(a *assets) template.FuncMap {
 		"humanSize":        files.HumanSize,
 		"maskPhone":        ident.MaskPhone,
 		"join":             strings.Join,
+		"hallAction":       hall.ActionName,
 		"add":              func(a, b int) int { return a + b },
 		"tel": func(s string) string {
 			// The first number of a phone field, for a tel: link.

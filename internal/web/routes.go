@@ -99,6 +99,12 @@ func (s *server) table() []route {
 		{"POST", "/admin/catalog/import", staff, upload + formLimit, s.adminImport},
 		{"GET", "/admin/catalog/export", staff, 0, s.adminExport},
 
+		// The service hall's categories (queue_admin.go).
+		{"GET", "/admin/hall", staff, 0, s.adminHall},
+		{"POST", "/admin/hall/centres/{centre}/categories", staff, formLimit, s.adminHallCreate},
+		{"POST", "/admin/hall/categories/{id}", staff, formLimit, s.adminHallUpdate},
+		{"POST", "/admin/hall/windows/{window}/categories", staff, formLimit, s.adminHallWindow},
+
 		// The security log (security.go): the audit administrators'.
 		{"GET", "/admin/security", staff, 0, s.securityEvents},
 		{"GET", "/admin/security/export", staff, 0, s.securityExport},
@@ -146,6 +152,19 @@ func (s *server) table() []route {
 		{"POST", "/work/cases/{serial}/instant", staff, formLimit, s.workInstant},
 		{"GET", "/work/cases/{serial}/evaluate", staff, 0, s.workEvaluate},
 		{"POST", "/work/cases/{serial}/evaluate", staff, formLimit, s.workEvaluatePost},
+		// The calling panel's buttons (queue.go).
+		{"POST", "/work/hall/{window}/{action}", staff, formLimit, s.workHallAct},
+
+		// The service hall (queue.go): the ticket machine, the centre's phone
+		// page, the ticket, the display screen — public, with no personal
+		// data on any of them.
+		{"GET", "/hall/{centre}", public, 0, s.hallCentre},
+		{"GET", "/hall/{centre}/kiosk", public, 0, s.hallKiosk},
+		{"GET", "/hall/{centre}/qr.png", public, 0, s.hallCentreQR},
+		{"POST", "/hall/{centre}/tickets", public, formLimit, s.hallTake},
+		{"GET", "/hall/{centre}/screen", public, 0, s.hallScreen},
+		{"GET", "/queue/{token}", public, 0, s.hallTicket},
+		{"GET", "/queue/{token}/qr.png", public, 0, s.hallTicketQR},
 
 		// Supervision (电子监察): the dashboard, the large screen and the cases
 		// behind a figure (supervision.go); warnings (warnings.go); reports,

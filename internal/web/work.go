@@ -11,6 +11,7 @@ import (
 	"zwfw"
 	"zwfw/internal/casework"
 	"zwfw/internal/catalog"
+	"zwfw/internal/hall"
 	"zwfw/internal/org"
 )
 
@@ -161,6 +162,9 @@ type workHomePage struct {
 	Orgs     []option
 	Window   bool
 	Nothing  bool // the account has no case-handling role
+	// Desk is the calling panel of the account's window (叫号), beside
+	// today's cases; nil when the account calls no tickets.
+	Desk *hall.Desk
 }
 
 // PageURL is the list of all cases at page n.
@@ -216,6 +220,9 @@ func (s *server) workHome(w http.ResponseWriter, r *http.Request) error {
 		p.Queues, p.All = nil, nil
 	}
 	p.Page = f.Page
+	if f.View != "all" {
+		p.Desk = s.desk(r, a)
+	}
 	s.render(w, r, http.StatusOK, "work_home", p)
 	return nil
 }

@@ -1,0 +1,227 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"zwfw/internal/hall"
+)
+
+// The service hall (issue 10): categories, tickets, window calls and the
+// display screens' event stream. The hall service decides everything —
+// who may (403), what exists (404), what the input must be (422) and what
+// the queue allows (409); these handlers parse and render.
+
+func handleHallCategories(h *hall.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		_, list, err := h.Categories(r.Context(), r.PathValue("code"), false)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, newList(list, len(list)))
+		return nil
+	}
+}
+
+func handleCreateHallCategory(h *hall.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var in hall.CategoryInput
+		if err := decodeJSON(r, &in); err != nil {
+			return err
+		}
+		c, err := h.CreateCategory(r.Context(), actor(r), r.PathValue("code"), in)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusCreated, c)
+		return nil
+	}
+}
+
+func handleUpdateHallCategory(h *hall.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id", "业务类别编号")
+		if err != nil {
+			return err
+		}
+		var in hall.CategoryInput
+		if err := decodeJSON(r, &in); err != nil {
+			return err
+		}
+		c, err := h.UpdateCategory(r.Context(), actor(r), id, in)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, c)
+		return nil
+	}
+}
+
+// windowCategories is the body of PUT /hall/windows/{code}/categories.
+type windowCategories struct {
+	Categories []int64 `json:"categories"`
+}
+
+func handleSetWindowCategories(h *hall.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var in windowCategories
+		if err := decodeJSON(r, &in); err != nil {
+			return err
+		}
+		code := r.PathValue("code")
+		if err := h.SetWindowCategories(r.Context(), actor(r), code, in.Categories); err != nil {
+			return err
+		}
+		list, err := h.WindowCategories(r.Context(), code)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, newList(list, len(list)))
+		return nil
+	}
+}
+
+func handleTakeTicket(h *hall.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var in hall.TakeInput
+		if err := decodeJSON(r, &in); err != nil {
+			return err
+		}
+		t, err := h.Take(r.Context(), r.PathValue("code"), in)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusCreated, t)
+		return nil
+	}
+}
+
+func handleTicket(h *hall.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		t, err := h.Ticket(r.Context(), r.PathValue("token"))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, t)
+		return nil
+	}
+}
+
+// desk is a window's calling panel as the API gives it.
+type desk struct {
+	Window     string                `json:"window"`
+	WindowName string                `json:"window_name"`
+	Centre     string                `json:"centre"`
+	Current    *hall.Ticket          `json:"current"`
+	Categories []*hall.CategoryCount `json:"categories"`
+	Waiting    int                   `json:"waiting"`
+}
+
+func handleDesk(h *hall.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		d, err := h.Desk(r.Context(), actor(r), r.PathValue("code"))
+		if err != nil {
+			return err
+		}
+		cats := d.Categories
+		if cats == nil {
+			cats = []*hall.CategoryCount{}
+		}
+		writeJSON(w, http.StatusOK, desk{Window: d.Window.Code, WindowName: d.Window.Name, Centre: d.Centre.Code, Current: d.Current,
+			Categories: cats, Waiting: d.Waiting})
+		return nil
+	}
+}
+
+func handleWindowCall(h *hall.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		t, err := h.Act(r.Context(), actor(r), r.PathValue("code"), r.PathValue("action"))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, t)
+		return nil
+	}
+}
+
+func handleBoard(h *hall.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		b, err := h.Board(r.Context(), r.PathValue("code"))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, b)
+		return nil
+	}
+}
+
+// Event stream timing: a screen gets the board at once, again on every
+// change of its centre, and at least every boardKeepAlive (which also
+// keeps proxies from closing a quiet connection). A stream ends after
+// streamLife and the browser reconnects by itself (retry).
+const (
+	boardKeepAlive = 15 * time.Second
+	streamLife     = 4 * time.Minute // under the server's 5-minute write timeout
+	streamRetry    = 2000            // ms before the browser reconnects
+)
+
+// handleBoardEvents streams a centre's board as server-sent events
+// ("board" events carrying the Board as JSON). With once=1 it sends the
+// board once and ends (a check that the stream answers).
+func handleBoardEvents(h *hall.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		ctx := r.Context()
+		code := r.PathValue("code")
+		b, err := h.Board(ctx, code)
+		if err != nil {
+			return err
+		}
+		rc := http.NewResponseController(w)
+		changes, stop := h.Subscribe(b.CentreCode)
+		defer stop()
+		hd := w.Header()
+		hd.Set("Content-Type", "text/event-stream; charset=utf-8")
+		hd.Set("Cache-Control", "no-store")
+		hd.Set("X-Accel-Buffering", "no") // nginx: do not hold the events back
+		w.WriteHeader(http.StatusOK)
+		send := func(b *hall.Board) bool {
+			body, err := json.Marshal(b)
+			if err != nil {
+				return false
+			}
+			_ = rc.SetWriteDeadline(time.Now().Add(time.Minute))
+			if _, err := fmt.Fprintf(w, "retry: %d\nevent: board\ndata: %s\n\n", streamRetry, body); err != nil {
+				return false
+			}
+			return rc.Flush() == nil
+		}
+		if !send(b) || r.URL.Query().Get("once") == "1" {
+			return nil
+		}
+		end := time.NewTimer(streamLife)
+		defer end.Stop()
+		tick := time.NewTicker(boardKeepAlive)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-h.Stopping():
+				return nil
+			case <-end.C:
+				return nil
+			case <-changes:
+			case <-tick.C:
+			}
+			b, err := h.Board(ctx, code)
+			if err != nil {
+				return nil // the headers are sent: end the stream, the browser reconnects
+			}
+			if !send(b) {
+				return nil
+			}
+		}
+	}
+}
