@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"zwfw"
 	"zwfw/internal/attendance"
@@ -28,10 +29,13 @@ type attendancePage struct {
 	LeaveKinds  []struct{ Code, Name string }
 	// The manager's part (attendance.MayRead on the account's own
 	// organisation): the centre's posts and week.
-	Reads    bool
-	Manages  bool
-	Posts    []*attendance.WindowPosts
-	Windows  []*attendance.WindowState
+	Reads   bool
+	Manages bool
+	Posts   []*attendance.WindowPosts
+	Windows []*attendance.WindowState
+	// Serving is what each window of the manager's own centre is serving
+	// now (the service hall's calls: ticket number and since when).
+	Serving  map[string]serving
 	Board    []*attendance.BoardEntry // the centre's public board, to edit (managers of a centre)
 	Centre   *attendance.Summary
 	From, To string
@@ -68,6 +72,9 @@ func (s *server) attendancePage(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		if p.Windows, err = s.d.Attendance.WindowStates(ctx, a); err != nil {
+			return err
+		}
+		if p.Serving, err = s.serving(r, a.OrgCode); err != nil {
 			return err
 		}
 		if p.Centre, err = s.d.Attendance.Summary(ctx, a, a.OrgCode, from, to); err != nil {
@@ -201,4 +208,41 @@ func (s *server) attendanceExport(w http.ResponseWriter, r *http.Request) error 
 	h.Set("Content-Disposition", files.Attachment("attendance.xlsx", "考勤统计_"+from+"_"+to+".xlsx"))
 	_, _ = w.Write(b)
 	return nil
+}
+
+// serving is a window's current ticket on the hall view.
+type serving struct {
+	Number string
+	Since  time.Time
+}
+
+// serving reads the service hall's board of the centre with code (none
+// when the code is not a centre's): the ticket each window is serving and
+// when it was called.
+func (s *server) serving(r *http.Request, code string) (map[string]serving, error) {
+	if s.d.Hall == nil {
+		return nil, nil
+	}
+	b, err := s.d.Hall.Board(r.Context(), code)
+	if zwfw.ErrorCode(err) == zwfw.ENOTFOUND {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]serving{}
+	for _, w := range b.Windows {
+		if w.Number == "" {
+			continue
+		}
+		sv := serving{Number: w.Number}
+		for _, c := range b.Latest { // newest first
+			if c.Window == w.Name && c.Number == w.Number {
+				sv.Since = c.At
+				break
+			}
+		}
+		out[w.Code] = sv
+	}
+	return out, nil
 }

@@ -15,13 +15,14 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"zwfw/internal/app/apptest"
+	"zwfw/internal/hall"
 )
 
 // The leave rule in a real browser (附件2（六）4): the window's A post asks
 // for a day's leave, the centre's manager approves it, the A post cannot
 // leave until the B post has clocked in and taken over the window, then
 // can. Screenshots of the page go to $ZWFW_SHOTS when it is set.
-func TestLeaveRuleInBrowser(t *testing.T) {
+func TestLeaveRuleInChromium(t *testing.T) {
 	bin := chromium(t)
 	e := apptest.Start(t, "sqlite")
 	shots := os.Getenv("ZWFW_SHOTS")
@@ -84,7 +85,23 @@ func TestLeaveRuleInBrowser(t *testing.T) {
 			t.Fatalf("after the request: %q", f)
 		}
 	})
+	// A ticket served at the A post's window: the hall view says so.
+	_, cats, err := e.App.Hall.Categories(context.Background(), "610923C", false)
+	if err != nil || len(cats) == 0 {
+		t.Fatalf("categories: %v", err)
+	}
+	tk, err := e.App.Hall.Take(context.Background(), "610923C", hall.TakeInput{CategoryID: cats[0].ID, Channel: "kiosk"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.App.Hall.Act(context.Background(), e.Actor(t, "county.window"), "610923CW01", hall.ActNext); err != nil {
+		t.Fatal(err)
+	}
 	as("county.hall", func(ctx context.Context) {
+		view, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(".att-windows")))
+		if err != nil || !strings.Contains(view, "正在办理 "+tk.Number) {
+			t.Fatalf("hall view without the ticket served: %q %v", view, err)
+		}
 		shot(ctx, "attendance-manager")
 		click(ctx, `form[action$="/actions/approve"] button`)
 		if f := flash(ctx); !strings.Contains(f, "已批准") {
