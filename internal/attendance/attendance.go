@@ -30,9 +30,10 @@ import (
 
 // Service keeps attendance over one database.
 type Service struct {
-	db  *db.DB
-	cal *calendar.Calendar
-	now func() time.Time
+	db       *db.DB
+	cal      *calendar.Calendar
+	now      func() time.Time
+	activity func(ctx context.Context, windowID int64, since time.Time) (bool, error) // SetActivity
 }
 
 // New returns the attendance service.

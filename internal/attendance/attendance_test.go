@@ -21,6 +21,7 @@ import (
 	"zwfw/internal/db"
 	"zwfw/internal/db/dbtest"
 	"zwfw/internal/files"
+	"zwfw/internal/hall"
 	"zwfw/internal/org"
 	"zwfw/internal/seed"
 )
@@ -30,6 +31,7 @@ type env struct {
 	d     *db.DB
 	users *account.Service
 	att   *attendance.Service
+	hall  *hall.Service
 	now   time.Time
 	ctx   context.Context
 }
@@ -62,7 +64,8 @@ func setup(t testing.TB, d *db.DB) *env {
 	orgs := org.NewService(d, clock)
 	cat := catalog.NewService(d, orgs, fs, clock)
 	e.users = account.NewService(d, orgs, clock, account.Policy{})
-	dp := seed.Deps{DB: d, Orgs: orgs, Catalog: cat, Users: e.users, Files: fs, Now: clock, Log: quiet}
+	e.hall = hall.NewService(d, clock)
+	dp := seed.Deps{DB: d, Orgs: orgs, Catalog: cat, Users: e.users, Files: fs, Hall: e.hall, Now: clock, Log: quiet}
 	if err := seed.Base(e.ctx, dp); err != nil {
 		t.Fatal(err)
 	}
@@ -470,6 +473,41 @@ func TestStaffBoard(t *testing.T) {
 		}
 		if me == nil || me.StaffNo != "NS-0101" || me.Photo != "/boards/photos/"+sha || me.Post != "" {
 			t.Fatalf("board entry = %+v", me)
+		}
+	})
+}
+
+// A window whose staff call tickets without having punched in is being
+// worked: the watch shows it as such and raises no warning.
+func TestCallingWindowIsAttended(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := setup(t, d)
+		e.att.SetActivity(e.hall.Busy)
+		if _, err := e.att.SetPosts(e.ctx, e.actor("county.hall"), "610923CW01", attendance.PostsInput{A: "county.window", B: "county.windowb"}); err != nil {
+			t.Fatal(err)
+		}
+		e.at("2026-12-01", "09:20")
+		_, cats, err := e.hall.Categories(e.ctx, "610923C", false)
+		if err != nil || len(cats) == 0 {
+			t.Fatalf("categories: %v", err)
+		}
+		if _, err := e.hall.Take(e.ctx, "610923C", hall.TakeInput{CategoryID: cats[0].ID, Channel: "kiosk"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.hall.Act(e.ctx, e.actor("county.window"), "610923CW01", hall.ActNext); err != nil {
+			t.Fatal(err)
+		}
+		if r, _, err := e.att.Watch(e.ctx); err != nil || r != 0 {
+			t.Fatalf("watch raised %d (%v) at a window calling tickets", r, err)
+		}
+		list, err := e.att.WindowStates(e.ctx, e.actor("county.hall"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range list {
+			if w.Window == "610923CW01" && w.State != attendance.WindowBusy {
+				t.Fatalf("window state %s, want %s", w.State, attendance.WindowBusy)
+			}
 		}
 	})
 }

@@ -18,16 +18,29 @@ const (
 	WindowA          = "a"          // the A post is at the window
 	WindowCovered    = "covered"    // the B post has taken it over (顶岗)
 	WindowB          = "b"          // the B post is in, the A post is not
+	WindowBusy       = "busy"       // no post punched in, but tickets are being called there (someone is at it)
 	WindowUnattended = "unattended" // neither is present in opening hours: a warning stands
 	WindowClosed     = "closed"     // outside opening hours or not a working day
 	WindowNoPosts    = "no_posts"   // no A or B post set
 )
 
-var windowStateNames = map[string]string{WindowA: "A岗在岗", WindowCovered: "B岗顶岗", WindowB: "B岗在岗（A岗未到）",
+var windowStateNames = map[string]string{WindowA: "A岗在岗", WindowCovered: "B岗顶岗", WindowB: "B岗在岗（A岗未到）", WindowBusy: "叫号中（未打卡）",
 	WindowUnattended: "无人值守", WindowClosed: "非办公时间", WindowNoPosts: "未设AB岗"}
 
 // WindowStateName is the Chinese name of a window state.
 func WindowStateName(s string) string { return windowStateNames[s] }
+
+// busyWithin is how recent a call at a window must be for the window to
+// count as attended without a punch.
+const busyWithin = 15 * time.Minute
+
+// SetActivity tells the watch how to see that a window is being worked —
+// tickets called or served there (the service hall's hall.Busy) — so that
+// a window whose staff call tickets without having punched is not reported
+// empty (it is shown as "叫号中（未打卡）" instead).
+func (s *Service) SetActivity(busy func(ctx context.Context, windowID int64, since time.Time) (bool, error)) {
+	s.activity = busy
+}
 
 // WindowState is one window as the hall view shows it.
 type WindowState struct {
@@ -121,11 +134,19 @@ func (s *Service) states(ctx context.Context, now time.Time, where string, args 
 					return nil, err
 				}
 			}
+			busy := false
+			if !a && !b && s.activity != nil {
+				if busy, err = s.activity(ctx, w.id, now.Add(-busyWithin)); err != nil {
+					return nil, err
+				}
+			}
 			switch {
 			case a:
 				w.State = WindowA
 			case b:
 				w.State = WindowB
+			case busy:
+				w.State = WindowBusy
 			default:
 				w.State = WindowUnattended
 			}

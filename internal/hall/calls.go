@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"zwfw"
 	"zwfw/internal/audit"
@@ -301,4 +302,19 @@ func (d *Desk) Actions() []string {
 		return []string{ActFinish}
 	}
 	return nil
+}
+
+// Busy reports whether someone is working the window with id now: it is
+// serving or has called a ticket today, or called one since since. The
+// hall's attendance view counts such a window as attended even when its
+// staff have not punched (attendance.SetActivity).
+func (s *Service) Busy(ctx context.Context, windowID int64, since time.Time) (bool, error) {
+	day, _ := s.today()
+	var n int
+	err := s.db.QueryRow(ctx, `SELECT (SELECT COUNT(*) FROM hall_tickets WHERE window_id = ? AND day = ? AND status IN (?, ?))
+		+ (SELECT COUNT(*) FROM hall_calls WHERE window_id = ? AND at >= ?)`, windowID, day, Called, Serving, windowID, db.Millis(since)).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("hall: window activity: %w", err)
+	}
+	return n > 0, nil
 }
