@@ -337,3 +337,28 @@ func handleSetPhoto(att *attendance.Service, store *files.Store) handler {
 		return nil
 	}
 }
+
+func handleListDevices(att *attendance.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		list, err := att.Devices(r.Context(), actor(r))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, newList(list, len(list)))
+		return nil
+	}
+}
+
+func handleRevokeDevice(att *attendance.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id", "考勤机编号")
+		if err != nil {
+			return err
+		}
+		if err := att.RevokeDevice(r.Context(), actor(r), id); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+}

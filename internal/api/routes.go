@@ -139,6 +139,8 @@ func routes(d services.Services) []route {
 		{"POST", "/attendance/posts/{window}/cover", signedIn, false, handleTakeOver(d.Attendance)},
 		{"DELETE", "/attendance/posts/{window}/cover", signedIn, false, handleHandBack(d.Attendance)},
 		{"POST", "/attendance/devices", signedIn, false, handleRegisterDevice(d.Attendance)},
+		{"GET", "/attendance/devices", signedIn, false, handleListDevices(d.Attendance)},
+		{"DELETE", "/attendance/devices/{id}", signedIn, false, handleRevokeDevice(d.Attendance)},
 		{"PUT", "/attendance/schedules/{centre}", signedIn, false, handleSetSchedule(d.Attendance)},
 		{"PUT", "/attendance/profiles/{username}", signedIn, false, handleSetProfile(d.Attendance)},
 		{"PUT", "/attendance/profiles/{username}/photo", signedIn, true, handleSetPhoto(d.Attendance, d.Files)},

@@ -55,6 +55,7 @@ type fixtures struct {
 	leave    map[scope]int64             // a pending leave of the scope's window staff (matrix.<scope>)
 	punchFix map[scope]int64             // a pending 补卡 request of the same
 	photo    string                      // a board photo (matrix.county's)
+	device   map[scope]int64             // an attendance device of the scope's centre
 	itemSHA  string                      // a catalog attachment
 	asset    string                      // a static asset URL
 
@@ -77,7 +78,7 @@ func newFixtures(t *testing.T, e *apptest.Env) *fixtures {
 	x := &fixtures{t: t, e: e, ctx: ctx, paths: map[string]string{}, fresh: map[string]string{}, windows: map[string]string{},
 		cases: map[scope]map[string]string{}, notice: map[scope]int64{}, file: map[scope]int64{},
 		report: map[scope]int64{}, errorRec: map[scope]int64{}, evidence: map[scope]int64{}, overdue: map[scope]string{},
-		leave: map[scope]int64{}, punchFix: map[scope]int64{}}
+		leave: map[scope]int64{}, punchFix: map[scope]int64{}, device: map[scope]int64{}}
 	x.c2 = apptest.SecondCounty(t, e)
 	for _, it := range []struct {
 		code, name string
@@ -173,6 +174,11 @@ func newFixtures(t *testing.T, e *apptest.Env) *fixtures {
 			t.Fatalf("%s: correction: %v", sc, err)
 		}
 		x.punchFix[sc] = k.ID
+		dev, err := e.App.Attendance.RegisterDevice(ctx, e.Actor(t, "admin"), x.centre[sc], "矩阵考勤机")
+		if err != nil {
+			t.Fatalf("%s: device: %v", sc, err)
+		}
+		x.device[sc] = dev.ID
 	}
 	// A photo on the county centre's board.
 	img := image.NewRGBA(image.Rect(0, 0, 120, 160))

@@ -663,6 +663,14 @@ func matrixRows() []row {
 		row{route: "GET /api/v1/boards/{centre}", on: allScopes, call: func(x *fixtures, sc scope) request {
 			return apiGet("/boards/" + x.centre[sc])
 		}, want: everyone(ok)},
+		row{route: "GET /api/v1/attendance/devices", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return listing(apiGet("/attendance/devices"), fmt.Sprintf(`{"id":%d,`, x.device[sc]))
+		}, want: listed(attendanceReaders, reachesCentre)},
+		// Revoking a device: the first manager who may does it, the next
+		// are told it is revoked already (409).
+		row{route: "DELETE /api/v1/attendance/devices/{id}", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return apiSend("DELETE", fmt.Sprintf("/attendance/devices/%d", x.device[sc]), nil)
+		}, want: passing(scoped(hallManagers, reachesCentre))},
 		row{route: "PUT /api/v1/attendance/schedules/{centre}", on: allScopes, call: func(x *fixtures, sc scope) request {
 			return apiSend("PUT", "/attendance/schedules/"+x.centre[sc], map[string]any{"opens": "25:00", "closes": "17:00", "early_minutes": 10})
 		}, want: passing(scoped(hallManagers, reachesCentre))},

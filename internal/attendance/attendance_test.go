@@ -221,6 +221,24 @@ func TestDevicePunches(t *testing.T) {
 		if _, err := e.att.Summary(e.ctx, e.actor("chengguan.hall"), "610923C", "2026-12-01", "2026-12-01"); code(err) != zwfw.ENOTFOUND {
 			t.Fatalf("a town's manager read the county centre's attendance: %v", err)
 		}
+		// A lost device is revoked: its token is refused from then on, its
+		// punches stay; another centre's manager cannot revoke it.
+		if err := e.att.RevokeDevice(e.ctx, e.actor("chengguan.hall"), dev.ID); code(err) != zwfw.ENOTFOUND {
+			t.Fatalf("another centre's manager revoked the device: %v", err)
+		}
+		if err := e.att.RevokeDevice(e.ctx, hall, dev.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.att.RevokeDevice(e.ctx, hall, dev.ID); code(err) != zwfw.ECONFLICT {
+			t.Fatalf("revoked twice: %v", err)
+		}
+		if _, err := e.att.DevicePunch(e.ctx, dev.Token, batch); code(err) != zwfw.EUNAUTHORIZED {
+			t.Fatalf("a revoked device punched: %v", err)
+		}
+		list, err := e.att.Devices(e.ctx, hall)
+		if err != nil || len(list) != 1 || list[0].Active || list[0].Token != "" {
+			t.Fatalf("devices = %+v, %v", list, err)
+		}
 	})
 }
 

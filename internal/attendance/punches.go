@@ -15,6 +15,7 @@ import (
 	"zwfw/internal/audit"
 	"zwfw/internal/calendar"
 	"zwfw/internal/db"
+	orgscope "zwfw/internal/scope"
 
 	"github.com/emmansun/gmsm/sm3"
 )
@@ -237,4 +238,57 @@ func (s *Service) punches(ctx context.Context, userIDs []int64, from, to string)
 		out[id][day] = append(out[id][day], db.Time(at))
 	}
 	return out, rows.Err()
+}
+
+// Devices lists the attendance devices of the centres the actor manages
+// (tokens are never shown again).
+func (s *Service) Devices(ctx context.Context, actor *zwfw.Actor) ([]*Device, error) {
+	if err := mayReadAny(actor); err != nil {
+		return nil, err
+	}
+	cond, args := orgscope.Of(actor).Cond("o.path")
+	rows, err := s.db.Reader().Query(ctx, `SELECT d.id, o.code, d.name, d.active, d.created_at FROM attendance_devices d JOIN orgs o ON o.id = d.org_id
+		WHERE `+cond+` ORDER BY o.path, d.id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("attendance: devices: %w", err)
+	}
+	defer rows.Close()
+	out := []*Device{}
+	for rows.Next() {
+		var d Device
+		var at int64
+		if err := rows.Scan(&d.ID, &d.Centre, &d.Name, &d.Active, &at); err != nil {
+			return nil, err
+		}
+		d.CreatedAt = db.Time(at)
+		out = append(out, &d)
+	}
+	return out, rows.Err()
+}
+
+// RevokeDevice stops a device's token for good (a device lost or
+// replaced): its punches already taken stay.
+func (s *Service) RevokeDevice(ctx context.Context, actor *zwfw.Actor, id int64) error {
+	var path, name string
+	var active bool
+	err := s.db.QueryRow(ctx, "SELECT o.path, d.name, d.active FROM attendance_devices d JOIN orgs o ON o.id = d.org_id WHERE d.id = ?", id).Scan(&path, &name, &active)
+	if errors.Is(err, sql.ErrNoRows) {
+		return zwfw.Errorf(zwfw.ENOTFOUND, "考勤机 %d 不存在", id)
+	}
+	if err != nil {
+		return fmt.Errorf("attendance: device %d: %w", id, err)
+	}
+	if err := MayManage(actor, path); err != nil {
+		return err
+	}
+	if !active {
+		return zwfw.Errorf(zwfw.ECONFLICT, "考勤机“%s”已停用", name)
+	}
+	now := s.now()
+	return s.db.InTx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, "UPDATE attendance_devices SET active = ? WHERE id = ?", false, id); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, now, actor, "attendance.device_revoke", fmt.Sprintf("device:%d", id), map[string]any{"name": name})
+	})
 }
