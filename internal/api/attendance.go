@@ -4,7 +4,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"time"
 
 	"zwfw"
 	"zwfw/internal/attendance"
@@ -45,21 +44,15 @@ func handleDevicePunches(att *attendance.Service) handler {
 	}
 }
 
-// handleAttendanceSummary answers ?org=&from=&to= (defaults: the actor's
-// organisation, this week so far); ?format=xlsx for Excel.
-func handleAttendanceSummary(att *attendance.Service, now func() time.Time) handler {
+// handleAttendanceSummary answers ?org=&from=&to= (the domain's defaults:
+// the actor's organisation, this week so far); ?format=xlsx for Excel.
+func handleAttendanceSummary(att *attendance.Service) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		a := actor(r)
 		q := r.URL.Query()
-		org, from, to := q.Get("org"), q.Get("from"), q.Get("to")
-		if org == "" && a != nil {
-			org = a.OrgCode
+		if f := q.Get("format"); f != "" && f != "json" && f != "xlsx" {
+			return zwfw.Errorf(zwfw.EBADREQUEST, "format 应为 json 或 xlsx")
 		}
-		if from == "" || to == "" {
-			f, t := attendance.ThisWeek(now())
-			from, to = or(from, f), or(to, t)
-		}
-		sum, err := att.Summary(r.Context(), a, org, from, to)
+		sum, err := att.Summary(r.Context(), actor(r), q.Get("org"), q.Get("from"), q.Get("to"))
 		if err != nil {
 			return err
 		}
@@ -72,20 +65,11 @@ func handleAttendanceSummary(att *attendance.Service, now func() time.Time) hand
 				return err
 			}
 			w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-			w.Header().Set("Content-Disposition", files.Attachment("attendance.xlsx", "考勤统计_"+from+"_"+to+".xlsx"))
+			w.Header().Set("Content-Disposition", files.Attachment("attendance.xlsx", "考勤统计_"+sum.From+"_"+sum.To+".xlsx"))
 			_, _ = w.Write(b)
-		default:
-			return zwfw.Errorf(zwfw.EBADREQUEST, "format 应为 json 或 xlsx")
 		}
 		return nil
 	}
-}
-
-func or(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 func handleRequestLeave(att *attendance.Service) handler {

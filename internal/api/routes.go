@@ -125,7 +125,7 @@ func routes(d services.Services) []route {
 		// The hall's attendance (考勤, 请销假, AB岗; 附件2（四）2、（六）4).
 		{"POST", "/attendance/punches", signedIn, false, handlePunch(d.Attendance)},
 		{"POST", "/attendance/device-punches", signature, false, handleDevicePunches(d.Attendance)},
-		{"GET", "/attendance/summary", signedIn, false, handleAttendanceSummary(d.Attendance, d.Now)},
+		{"GET", "/attendance/summary", signedIn, false, handleAttendanceSummary(d.Attendance)},
 		{"POST", "/attendance/leaves", signedIn, false, handleRequestLeave(d.Attendance)},
 		{"GET", "/attendance/leaves", signedIn, false, handleListLeaves(d.Attendance)},
 		{"GET", "/attendance/leaves/{id}", signedIn, false, handleGetLeave(d.Attendance)},

@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"zwfw"
 	"zwfw/internal/audit"
@@ -250,4 +251,17 @@ func (s *Service) SetSchedule(ctx context.Context, actor *zwfw.Actor, centre str
 		return audit.Record(ctx, tx, now, actor, "attendance.schedule", "org:"+centre, sc)
 	})
 	return sc, err
+}
+
+// checkRequest checks what every request of a window staff member carries
+// (leave, 补卡): a reason of at most 500 characters, and a window — only
+// staff at a window keep attendance.
+func checkRequest(v *zwfw.Invalid, st *staff, reason *string, what string) {
+	*reason = strings.TrimSpace(*reason)
+	if *reason == "" || utf8.RuneCountInString(*reason) > 500 {
+		v.Add("reason", "请填写%s事由（不超过 500 字）", what)
+	}
+	if st.centreID == 0 {
+		v.Add("staff", "您的账号未分配到窗口，无需在大厅%s", what)
+	}
 }

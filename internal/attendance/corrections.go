@@ -60,13 +60,7 @@ func (s *Service) RequestCorrection(ctx context.Context, actor *zwfw.Actor, in C
 	case at.Before(now.AddDate(0, 0, -31)):
 		v.Add("at", "只能补一个月内的卡")
 	}
-	in.Reason = strings.TrimSpace(in.Reason)
-	if in.Reason == "" || utf8.RuneCountInString(in.Reason) > 500 {
-		v.Add("reason", "请填写补卡事由（不超过 500 字）")
-	}
-	if st.centreID == 0 {
-		v.Add("staff", "您的账号未分配到窗口，无需考勤补卡")
-	}
+	checkRequest(&v, st, &in.Reason, "补卡")
 	if err := v.Err(); err != nil {
 		return nil, err
 	}

@@ -156,13 +156,7 @@ func (s *Service) RequestLeave(ctx context.Context, actor *zwfw.Actor, in LeaveI
 	if ok1 && ok2 && to.Sub(from) > 62*24*time.Hour {
 		v.Add("to", "一次请假不超过 62 天")
 	}
-	in.Reason = strings.TrimSpace(in.Reason)
-	if in.Reason == "" || utf8.RuneCountInString(in.Reason) > 500 {
-		v.Add("reason", "请填写请假事由（不超过 500 字）")
-	}
-	if st.centreID == 0 {
-		v.Add("staff", "您的账号未分配到窗口，无需在大厅请假")
-	}
+	checkRequest(&v, st, &in.Reason, "请假")
 	if err := v.Err(); err != nil {
 		return nil, err
 	}

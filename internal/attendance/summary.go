@@ -1,6 +1,7 @@
 package attendance
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -80,11 +81,14 @@ func (s *Summary) Totals() Person {
 }
 
 // Summary computes the attendance of the subtree of the organisation with
-// code for the actor, who must be allowed to read it.
+// code for the actor, who must be allowed to read it; the code defaults to
+// the actor's organisation, the period to this week so far.
 func (s *Service) Summary(ctx context.Context, actor *zwfw.Actor, orgCode, from, to string) (*Summary, error) {
 	if err := mayReadAny(actor); err != nil {
 		return nil, err
 	}
+	mon, today := ThisWeek(s.now())
+	orgCode, from, to = cmp.Or(orgCode, actor.OrgCode), cmp.Or(from, mon), cmp.Or(to, today)
 	var path string
 	err := s.db.QueryRow(ctx, "SELECT path FROM orgs WHERE code = ?", orgCode).Scan(&path)
 	if err != nil || !MayRead(actor, path) {

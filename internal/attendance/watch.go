@@ -1,6 +1,7 @@
 package attendance
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -197,7 +198,7 @@ func (s *Service) Watch(ctx context.Context) (raised, cleared int, err error) {
 				}
 				return s.tellManagers(ctx, tx, now, centrePath, "窗口无人值守",
 					fmt.Sprintf("%s %s起无人值守：A岗%s、B岗%s均未在岗，请安排顶岗（附件2（四）2）。", w.WindowName, now.In(zwfw.Zone).Format("15:04"),
-						or(w.AName, "未设"), or(w.BName, "未设")))
+						cmp.Or(w.AName, "未设"), cmp.Or(w.BName, "未设")))
 			})
 		case w.State != WindowUnattended && standing:
 			err = s.db.InTx(ctx, func(tx *db.Tx) error {
@@ -213,13 +214,6 @@ func (s *Service) Watch(ctx context.Context) (raised, cleared int, err error) {
 		}
 	}
 	return raised, cleared, nil
-}
-
-func or(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // WatchArgs is the job of the minute's watch.

@@ -185,14 +185,24 @@ func MayManage(actor *zwfw.Actor, centre *org.Org) error {
 // centre's windows. Windows and centres are public (the display names
 // them), so a window out of reach is refused (403), not hidden.
 func MayServe(actor *zwfw.Actor, window *org.Org) error {
+	if err := MayCall(actor); err != nil {
+		return err
+	}
+	if !actor.InScope(window.Path) {
+		return zwfw.Errorf(zwfw.EFORBIDDEN, "%s不是您所在服务中心的窗口，不能在此叫号", window.Name)
+	}
+	return nil
+}
+
+// MayCall says whether the actor calls tickets at any window at all:
+// window staff (窗口人员). The workbench shows its calling panel on it;
+// MayServe adds the window's reach.
+func MayCall(actor *zwfw.Actor) error {
 	if actor == nil {
 		return zwfw.Errorf(zwfw.EUNAUTHORIZED, "请先登录")
 	}
 	if actor.Kind != zwfw.KindSystem && (actor.Kind != zwfw.KindStaff || !actor.Has(zwfw.RoleWindow)) {
 		return zwfw.Errorf(zwfw.EFORBIDDEN, "只有窗口人员可以叫号")
-	}
-	if !actor.InScope(window.Path) {
-		return zwfw.Errorf(zwfw.EFORBIDDEN, "%s不是您所在服务中心的窗口，不能在此叫号", window.Name)
 	}
 	return nil
 }
@@ -301,11 +311,7 @@ func (s *Service) CreateCategory(ctx context.Context, actor *zwfw.Actor, centreC
 	if err != nil {
 		return nil, err
 	}
-	if err := MayManage(actor, centre); err != nil {
-		return nil, err
-	}
-	in.normalise()
-	if err := in.check(); err != nil {
+	if err := admitCategory(actor, centre, &in); err != nil {
 		return nil, err
 	}
 	active := in.Active == nil || *in.Active
@@ -329,6 +335,16 @@ func (s *Service) CreateCategory(ctx context.Context, actor *zwfw.Actor, centreC
 	return s.Category(ctx, id)
 }
 
+// admitCategory lets a category's input through for centre: its manager,
+// then the input itself (normalised first).
+func admitCategory(actor *zwfw.Actor, centre *org.Org, in *CategoryInput) error {
+	if err := MayManage(actor, centre); err != nil {
+		return err
+	}
+	in.normalise()
+	return in.check()
+}
+
 // UpdateCategory changes a category. Tickets already taken keep their
 // numbers.
 func (s *Service) UpdateCategory(ctx context.Context, actor *zwfw.Actor, id int64, in CategoryInput) (*Category, error) {
@@ -340,11 +356,7 @@ func (s *Service) UpdateCategory(ctx context.Context, actor *zwfw.Actor, id int6
 	if err != nil {
 		return nil, err
 	}
-	if err := MayManage(actor, centre); err != nil {
-		return nil, err
-	}
-	in.normalise()
-	if err := in.check(); err != nil {
+	if err := admitCategory(actor, centre, &in); err != nil {
 		return nil, err
 	}
 	active := cur.Active

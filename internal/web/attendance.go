@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -77,7 +78,7 @@ func (s *server) attendancePage(w http.ResponseWriter, r *http.Request) error {
 		if p.Serving, err = s.serving(r, a.OrgCode); err != nil {
 			return err
 		}
-		if p.Centre, err = s.d.Attendance.Summary(ctx, a, a.OrgCode, from, to); err != nil {
+		if p.Centre, err = s.d.Attendance.Summary(ctx, a, "", from, to); err != nil {
 			return err
 		}
 		p.Totals = p.Centre.Totals()
@@ -165,14 +166,7 @@ func (s *server) attendancePosts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return s.attendanceDone(w, r, err, "")
 	}
-	return s.attendanceDone(w, r, nil, fmt.Sprintf("%s：A岗 %s，B岗 %s。", p.WindowName, or(p.AName, "未设"), or(p.BName, "未设")))
-}
-
-func or(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
+	return s.attendanceDone(w, r, nil, fmt.Sprintf("%s：A岗 %s，B岗 %s。", p.WindowName, cmp.Or(p.AName, "未设"), cmp.Or(p.BName, "未设")))
 }
 
 func (s *server) attendanceCover(w http.ResponseWriter, r *http.Request) error {
@@ -191,11 +185,8 @@ func (s *server) attendanceHandBack(w http.ResponseWriter, r *http.Request) erro
 // attendanceExport downloads the centre's attendance (?from=&to=, this
 // week by default) as Excel.
 func (s *server) attendanceExport(w http.ResponseWriter, r *http.Request) error {
-	a := actor(r)
 	q := r.URL.Query()
-	from, to := attendance.ThisWeek(s.now())
-	from, to = or(q.Get("from"), from), or(q.Get("to"), to)
-	sum, err := s.d.Attendance.Summary(r.Context(), a, or(q.Get("org"), a.OrgCode), from, to)
+	sum, err := s.d.Attendance.Summary(r.Context(), actor(r), q.Get("org"), q.Get("from"), q.Get("to"))
 	if err != nil {
 		return err
 	}
@@ -205,7 +196,7 @@ func (s *server) attendanceExport(w http.ResponseWriter, r *http.Request) error 
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	h.Set("Content-Disposition", files.Attachment("attendance.xlsx", "考勤统计_"+from+"_"+to+".xlsx"))
+	h.Set("Content-Disposition", files.Attachment("attendance.xlsx", "考勤统计_"+sum.From+"_"+sum.To+".xlsx"))
 	_, _ = w.Write(b)
 	return nil
 }

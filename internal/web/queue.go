@@ -215,7 +215,7 @@ func (s *server) workHallAct(w http.ResponseWriter, r *http.Request) error {
 // or the account's own window. Staff without a window, or whose window's
 // centre has no categories, see no panel.
 func (s *server) desk(r *http.Request, a *zwfw.Actor) *hall.Desk {
-	if !a.Has(zwfw.RoleWindow) {
+	if hall.MayCall(a) != nil {
 		return nil
 	}
 	code := r.URL.Query().Get("window")

@@ -193,7 +193,7 @@ func (s *server) workHome(w http.ResponseWriter, r *http.Request) error {
 	if catalog.KindName(f.Kind) == "" {
 		f.Kind = ""
 	}
-	p := &workHomePage{base: s.workBase(w, r, "办件工作台"), F: f, Window: a.Has(zwfw.RoleWindow)}
+	p := &workHomePage{base: s.workBase(w, r, "办件工作台"), F: f, Window: casework.MayFileAtWindow(a) == nil}
 	for _, role := range []string{zwfw.RoleWindow, zwfw.RoleReviewer, zwfw.RoleCashier, zwfw.RoleSupervisor} {
 		if a.Has(role) {
 			p.Roles = append(p.Roles, zwfw.RoleName(role))
