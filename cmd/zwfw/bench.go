@@ -36,6 +36,8 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 			return runGenerate(ctx, args[1:], getenv, stdout, stderr)
 		case "dashboard":
 			return runDashboard(ctx, args[1:], getenv, stdout, stderr)
+		case "hall":
+			return runHallBench(ctx, args[1:], stdout, stderr)
 		}
 	}
 	fs := flag.NewFlagSet("zwfw bench", flag.ContinueOnError)
@@ -199,23 +201,7 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 }
 
 // peakRSS reads a process's peak resident set size (VmHWM) on Linux.
-func peakRSS(pid int) string {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return "unknown"
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmHWM:") {
-			f := strings.Fields(line)
-			if len(f) >= 2 {
-				if kb, err := strconv.Atoi(f[1]); err == nil {
-					return fmt.Sprintf("%d MB", kb/1024)
-				}
-			}
-		}
-	}
-	return "unknown"
-}
+func peakRSS(pid int) string { return procRSS(pid, "VmHWM:") }
 
 // freshSchema creates a schema on the server and returns a URL that uses
 // it, and a function that drops it.

@@ -186,18 +186,18 @@ func handleBoardEvents(h *hall.Service) handler {
 		hd.Set("Cache-Control", "no-store")
 		hd.Set("X-Accel-Buffering", "no") // nginx: do not hold the events back
 		w.WriteHeader(http.StatusOK)
-		send := func(b *hall.Board) bool {
-			body, err := json.Marshal(b)
-			if err != nil {
-				return false
-			}
+		send := func(body []byte) bool {
 			_ = rc.SetWriteDeadline(time.Now().Add(time.Minute))
 			if _, err := fmt.Fprintf(w, "retry: %d\nevent: board\ndata: %s\n\n", streamRetry, body); err != nil {
 				return false
 			}
 			return rc.Flush() == nil
 		}
-		if !send(b) || r.URL.Query().Get("once") == "1" {
+		first, err := json.Marshal(b)
+		if err != nil {
+			return nil
+		}
+		if !send(first) || r.URL.Query().Get("once") == "1" {
 			return nil
 		}
 		end := time.NewTimer(streamLife)
@@ -215,11 +215,13 @@ func handleBoardEvents(h *hall.Service) handler {
 			case <-changes:
 			case <-tick.C:
 			}
-			b, err := h.Board(ctx, code)
+			// One read of the board per change, shared by every screen
+			// of the centre on this process (hall.BoardJSON).
+			body, err := h.BoardJSON(ctx, b.CentreCode)
 			if err != nil {
 				return nil // the headers are sent: end the stream, the browser reconnects
 			}
-			if !send(b) {
+			if !send(body) {
 				return nil
 			}
 		}

@@ -2,6 +2,7 @@ package hall
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"sync"
@@ -146,10 +147,20 @@ func (s *Service) Subscribe(centreCode string) (<-chan struct{}, func()) {
 type broadcaster struct {
 	mu   sync.Mutex
 	subs map[string]map[chan struct{}]struct{}
+	gen  map[string]uint64 // changes heard per centre, for the shared board
+	all  uint64            // changes that may concern every centre ("")
 }
 
 func newBroadcaster() *broadcaster {
-	return &broadcaster{subs: map[string]map[chan struct{}]struct{}{}}
+	return &broadcaster{subs: map[string]map[chan struct{}]struct{}{}, gen: map[string]uint64{}}
+}
+
+// generation counts the changes heard for a centre: a board read after
+// the count was taken reflects them.
+func (b *broadcaster) generation(centre string) uint64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.gen[centre] + b.all
 }
 
 func (b *broadcaster) subscribe(centre string) (<-chan struct{}, func()) {
@@ -176,6 +187,11 @@ func (b *broadcaster) subscribe(centre string) (<-chan struct{}, func()) {
 func (b *broadcaster) notify(centre string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if centre == "" {
+		b.all++
+	} else {
+		b.gen[centre]++
+	}
 	wake := func(set map[chan struct{}]struct{}) {
 		for ch := range set {
 			select {
@@ -203,4 +219,47 @@ func (s *Service) Subscribers() int {
 		n += len(set)
 	}
 	return n
+}
+
+// sharedBoardAge bounds how long a shared board is served without a change:
+// the keep-alive reads between changes see the clock and a new day.
+const sharedBoardAge = 5 * time.Second
+
+// sharedBoard is a centre's encoded board as its screens receive it.
+type sharedBoard struct {
+	mu   sync.Mutex // held while the board is read: one read per change
+	gen  uint64
+	at   time.Time
+	body []byte
+}
+
+// BoardJSON is the encoded board of a centre (a canonical code, as Board
+// returns it) for the display screens' event stream. Every screen
+// connected to this process shares one read per change: a call wakes a
+// thousand screens, and the first of them reads the board while the rest
+// wait for its answer, instead of a thousand reads of the same rows.
+func (s *Service) BoardJSON(ctx context.Context, centreCode string) ([]byte, error) {
+	s.shareMu.Lock()
+	sb := s.shared[centreCode]
+	if sb == nil {
+		sb = &sharedBoard{}
+		s.shared[centreCode] = sb
+	}
+	s.shareMu.Unlock()
+	sb.mu.Lock()
+	defer sb.mu.Unlock()
+	gen := s.board.generation(centreCode)
+	if sb.body != nil && sb.gen == gen && s.now().Sub(sb.at) < sharedBoardAge {
+		return sb.body, nil
+	}
+	b, err := s.Board(ctx, centreCode)
+	if err != nil {
+		return nil, err
+	}
+	body, err := json.Marshal(b)
+	if err != nil {
+		return nil, err
+	}
+	sb.gen, sb.at, sb.body = gen, s.now(), body
+	return body, nil
 }

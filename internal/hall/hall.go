@@ -136,6 +136,9 @@ type Service struct {
 	now   func() time.Time
 	board *broadcaster
 
+	shareMu sync.Mutex
+	shared  map[string]*sharedBoard // BoardJSON's, per centre
+
 	stop     sync.Once
 	stopping chan struct{}
 }
@@ -144,7 +147,7 @@ type Service struct {
 // time.Now directly: a ticket's day is the clock's day in China Standard
 // Time).
 func NewService(d *db.DB, now func() time.Time) *Service {
-	s := &Service{db: d, now: now, board: newBroadcaster(), stopping: make(chan struct{})}
+	s := &Service{db: d, now: now, board: newBroadcaster(), shared: map[string]*sharedBoard{}, stopping: make(chan struct{})}
 	d.OnChange(Topic, s.board.notify)
 	return s
 }
