@@ -343,6 +343,14 @@ func pageRows() []row {
 		row{route: "GET /attendance/export", on: allScopes, call: func(x *fixtures, sc scope) request {
 			return webGet("/attendance/export?org=" + x.centre[sc] + "&from=2026-10-12&to=2026-10-16")
 		}, want: staffPage(refusedOut(scoped(attendanceReaders, reachesCentre)))},
+		// Registering a device needs a name: refused on its input once the
+		// manager of the centre is recognised.
+		row{route: "POST /attendance/devices", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return post("/attendance/devices", url.Values{"centre": {x.centre[sc]}, "name": {""}})
+		}, want: staffPage(passing(refusedOut(scoped(hallManagers, reachesCentre))))},
+		row{route: "POST /attendance/devices/{id}/revoke", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return post(fmt.Sprintf("/attendance/devices/%d/revoke", x.device[sc]), nil)
+		}, want: staffPage(passing(scoped(hallManagers, reachesCentre)))},
 		row{route: "POST /attendance/profiles/{username}", on: allScopes, call: func(x *fixtures, sc scope) request {
 			return post("/attendance/profiles/"+x.user[sc], url.Values{"staff_no": {strings.Repeat("9", 30)}})
 		}, want: staffPage(passing(scoped(hallManagers, reachesCentre)))},

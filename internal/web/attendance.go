@@ -43,9 +43,19 @@ type attendancePage struct {
 	Totals   attendance.Person
 	ActName  func(string) string
 	Message  string
+	// The centre's fingerprint or face devices (考勤机), for its manager;
+	// NewDevice is the one just registered, with its token shown this once.
+	Devices   []*attendance.Device
+	NewDevice *attendance.Device
 }
 
 func (s *server) attendancePage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderAttendance(w, r, nil)
+}
+
+// renderAttendance renders the attendance page; dev is a device just
+// registered, whose token the page shows once.
+func (s *server) renderAttendance(w http.ResponseWriter, r *http.Request, dev *attendance.Device) error {
 	a := actor(r)
 	ctx := r.Context()
 	from, to := attendance.ThisWeek(s.now())
@@ -92,9 +102,35 @@ func (s *server) attendancePage(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
+		if p.Devices, err = s.d.Attendance.Devices(ctx, a); err != nil {
+			return err
+		}
+		p.NewDevice = dev
 	}
 	s.render(w, r, http.StatusOK, "attendance", p)
 	return nil
+}
+
+// attendanceDevice registers a fingerprint or face device (考勤机) in the
+// manager's centre and shows its token once, on the page itself: it is
+// never stored in clear, so it cannot travel in a redirect.
+func (s *server) attendanceDevice(w http.ResponseWriter, r *http.Request) error {
+	a := actor(r)
+	d, err := s.d.Attendance.RegisterDevice(r.Context(), a, cmp.Or(r.PostFormValue("centre"), a.OrgCode), r.PostFormValue("name"))
+	if err != nil {
+		return s.attendanceDone(w, r, err, "")
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	return s.renderAttendance(w, r, d)
+}
+
+func (s *server) attendanceDeviceRevoke(w http.ResponseWriter, r *http.Request) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id < 1 {
+		return zwfw.Errorf(zwfw.ENOTFOUND, "考勤机不存在")
+	}
+	err = s.d.Attendance.RevokeDevice(r.Context(), actor(r), id)
+	return s.attendanceDone(w, r, err, "考勤机已停用：它的令牌从此不能再上传打卡记录，已上传的记录保留。")
 }
 
 // attendanceDone returns to the attendance page with what happened: a

@@ -190,6 +190,8 @@ func (s *server) table() []route {
 		{"POST", "/attendance/posts/{window}/cover", staff, formLimit, s.attendanceCover},
 		{"POST", "/attendance/posts/{window}/handback", staff, formLimit, s.attendanceHandBack},
 		{"GET", "/attendance/export", staff, 0, s.attendanceExport},
+		{"POST", "/attendance/devices", staff, formLimit, s.attendanceDevice},
+		{"POST", "/attendance/devices/{id}/revoke", staff, formLimit, s.attendanceDeviceRevoke},
 		{"POST", "/attendance/profiles/{username}", staff, attendance.MaxPhotoBytes + formLimit, s.attendanceProfile},
 		// Staff public boards (公示牌).
 		{"GET", "/boards/{centre}", public, 0, s.boardsPage},
