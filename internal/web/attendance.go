@@ -36,7 +36,7 @@ type attendancePage struct {
 	Windows []*attendance.WindowState
 	// Serving is what each window of the manager's own centre is serving
 	// now (the service hall's calls: ticket number and since when).
-	Serving  map[string]serving
+	Serving  map[string]*serving      // nil for a window serving nobody
 	Board    []*attendance.BoardEntry // the centre's public board, to edit (managers of a centre)
 	Centre   *attendance.Summary
 	From, To string
@@ -246,7 +246,7 @@ type serving struct {
 // serving reads the service hall's board of the centre with code (none
 // when the code is not a centre's): the ticket each window is serving and
 // when it was called.
-func (s *server) serving(r *http.Request, code string) (map[string]serving, error) {
+func (s *server) serving(r *http.Request, code string) (map[string]*serving, error) {
 	if s.d.Hall == nil {
 		return nil, nil
 	}
@@ -257,12 +257,12 @@ func (s *server) serving(r *http.Request, code string) (map[string]serving, erro
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]serving{}
+	out := map[string]*serving{}
 	for _, w := range b.Windows {
 		if w.Number == "" {
 			continue
 		}
-		sv := serving{Number: w.Number}
+		sv := &serving{Number: w.Number}
 		for _, c := range b.Latest { // newest first
 			if c.Window == w.Name && c.Number == w.Number {
 				sv.Since = c.At

@@ -20,7 +20,11 @@ func TestDevicesOnTheAttendancePage(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
 		ctx := context.Background()
 		m := login(t, e, "chengguan.hall", apptest.DemoPassword)
-		mustContain(t, "page", m.get("/attendance").Body, "考勤机", "登记")
+		page := m.get("/attendance").Body
+		mustContain(t, "page", page, "考勤机", "登记", "窗口值守")
+		if strings.Contains(page, "正在办理") {
+			t.Error("the hall view says a window serves someone while no ticket is called")
+		}
 		p := m.post("/attendance/devices", url.Values{"centre": {"610923100C"}, "name": {"一楼大厅指纹机"}}, true)
 		if p.Status != 200 || p.Header.Get("Cache-Control") != "no-store" {
 			t.Fatalf("register: %d, Cache-Control %q", p.Status, p.Header.Get("Cache-Control"))
