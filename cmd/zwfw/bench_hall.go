@@ -42,7 +42,7 @@ func runHallBench(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	defer os.RemoveAll(dir)
-	env := []string{"ZWFW_DATA_DIR=" + dir, "ZWFW_DEMO=1", "ZWFW_ADMIN_PASSWORD=Bench@2026x", "ZWFW_LOG_LEVEL=warn", "ZWFW_DB_POOL=8"}
+	env := []string{"ZWFW_DATA_DIR=" + dir, "ZWFW_DEMO=1", "ZWFW_ADMIN_PASSWORD=Bench@2026x", "ZWFW_LOG_LEVEL=warn", "ZWFW_DB_POOL=8", "ZWFW_TICKET_LIMIT=off"}
 	dbName, servers := "SQLite", 1
 	if *pg != "" {
 		u, drop, err := freshSchema(*pg)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"zwfw/internal/hall"
+	"zwfw/internal/httpauth"
 )
 
 // The service hall (issue 10): categories, tickets, window calls and the
@@ -89,7 +90,7 @@ func handleTakeTicket(h *hall.Service) handler {
 		if err := decodeJSON(r, &in); err != nil {
 			return err
 		}
-		t, err := h.Take(r.Context(), r.PathValue("code"), in)
+		t, err := h.TakeFrom(r.Context(), r.PathValue("code"), in, httpauth.ClientIP(r))
 		if err != nil {
 			return err
 		}

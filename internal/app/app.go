@@ -194,6 +194,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	}
 	a.Super = supervision.NewService(d, a.Cases, now)
 	a.Hall = hall.NewService(d, now)
+	a.Hall.SetTakeLimit(limit(cfg.TicketLimit))
 	a.Attendance.SetActivity(a.Hall.Busy)
 	a.Checkpoints = cps
 	a.Audit = audit.NewService(d, now, func(ctx context.Context, actor *zwfw.Actor, serial string) error {

@@ -28,6 +28,7 @@ import (
 	"zwfw/internal/audit"
 	"zwfw/internal/db"
 	"zwfw/internal/org"
+	"zwfw/internal/throttle"
 )
 
 // Category is a business category of a centre (业务类别), such as 综合受理
@@ -138,6 +139,8 @@ type Service struct {
 
 	shareMu sync.Mutex
 	shared  map[string]*sharedBoard // BoardJSON's, per centre
+
+	takeLimit throttle.Limit // tickets per client address (limit.go)
 
 	stop     sync.Once
 	stopping chan struct{}

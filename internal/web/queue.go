@@ -9,6 +9,7 @@ import (
 	"zwfw/internal/hall"
 	"zwfw/internal/httpauth"
 	"zwfw/internal/org"
+	"zwfw/internal/throttle"
 )
 
 // The service hall's pages (issue 10; the building standard asks every
@@ -121,8 +122,13 @@ func (s *server) hallTake(w http.ResponseWriter, r *http.Request) error {
 		channel = hall.ChannelKiosk
 	}
 	id, _ := strconv.ParseInt(r.PostFormValue("category"), 10, 64)
-	t, err := s.d.Hall.Take(r.Context(), code, hall.TakeInput{CategoryID: id, Priority: r.PostFormValue("priority") == "1", Channel: channel})
+	t, err := s.d.Hall.TakeFrom(r.Context(), code, hall.TakeInput{CategoryID: id, Priority: r.PostFormValue("priority") == "1", Channel: channel}, httpauth.ClientIP(r))
 	if err != nil {
+		if _, many := throttle.RetryAfter(err); many {
+			w.Header().Set("Retry-After", "60")
+			s.redirect(w, r, back, "warn", zwfw.ErrorMessage(err))
+			return nil
+		}
 		if c := zwfw.ErrorCode(err); c == zwfw.ECONFLICT || c == zwfw.EINVALID {
 			s.redirect(w, r, back, "warn", zwfw.ErrorMessage(err))
 			return nil
