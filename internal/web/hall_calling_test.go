@@ -69,7 +69,7 @@ func TestWorkbenchCallingPanel(t *testing.T) {
 		if p.Status != 303 {
 			t.Fatalf("rate: %d %s", p.Status, p.Body)
 		}
-		mustContain(t, "pad after", win.follow(p).Body, "感谢您的评价")
+		mustContain(t, "pad after", win.follow(p).Body, "感谢您的评价", "/work/cases/"+serial+"/evaluate")
 		p = win.post("/work/hall/610923CW01/tickets/A001/rate", url.Values{"level": {"1"}}, true)
 		if p.Status != 409 || !strings.Contains(p.Body, "每次服务只评价一次") {
 			t.Fatalf("second rating: %d", p.Status)
