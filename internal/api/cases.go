@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -16,6 +17,7 @@ import (
 	"zwfw"
 	"zwfw/internal/casework"
 	"zwfw/internal/files"
+	"zwfw/internal/hall"
 	"zwfw/internal/httpauth"
 )
 
@@ -31,7 +33,7 @@ func caseFor(a *zwfw.Actor, c *casework.Case) *casework.Case {
 
 // handleApply files a case: online by the signed-in applicant, or at a
 // window on a walk-in applicant's behalf (then "applicant" is required).
-func handleApply(cases *casework.Service) handler {
+func handleApply(cases *casework.Service, h *hall.Service) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		var in casework.ApplyInput
 		if err := decodeJSON(r, &in); err != nil {
@@ -41,6 +43,12 @@ func handleApply(cases *casework.Service) handler {
 		c, err := cases.Apply(r.Context(), a, in)
 		if err != nil {
 			return err
+		}
+		// A case filed at a window serving a ticket is linked to that ticket
+		// (hall.LinkCase, right after casework's own transaction). The case
+		// is filed either way: a failed link is logged, not answered.
+		if _, err := h.LinkCase(r.Context(), a, c.ID); err != nil {
+			slog.Default().Warn("hall: case not linked to the ticket served", "case", c.Serial, "err", err)
 		}
 		w.Header().Set("Location", Prefix+"/cases/"+url.PathEscape(c.Serial))
 		writeJSON(w, http.StatusCreated, caseFor(a, c))

@@ -118,6 +118,8 @@ type desk struct {
 	Current    *hall.Ticket          `json:"current"`
 	Categories []*hall.CategoryCount `json:"categories"`
 	Waiting    int                   `json:"waiting"`
+	Last       *hall.Ticket          `json:"last"`   // the last service ended today, for the pad
+	Missed     []*hall.Ticket        `json:"missed"` // missed tickets that may be re-queued once
 }
 
 func handleDesk(h *hall.Service) handler {
@@ -130,8 +132,12 @@ func handleDesk(h *hall.Service) handler {
 		if cats == nil {
 			cats = []*hall.CategoryCount{}
 		}
+		missed := d.Missed
+		if missed == nil {
+			missed = []*hall.Ticket{}
+		}
 		writeJSON(w, http.StatusOK, desk{Window: d.Window.Code, WindowName: d.Window.Name, Centre: d.Centre.Code, Current: d.Current,
-			Categories: cats, Waiting: d.Waiting})
+			Categories: cats, Waiting: d.Waiting, Last: d.Last, Missed: missed})
 		return nil
 	}
 }
@@ -143,6 +149,65 @@ func handleWindowCall(h *hall.Service) handler {
 			return err
 		}
 		writeJSON(w, http.StatusOK, t)
+		return nil
+	}
+}
+
+// handleTransfer transfers the ticket a window calls or serves to another
+// window of its centre or another category (转窗口/转类别).
+func handleTransfer(h *hall.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var in hall.TransferInput
+		if err := decodeJSON(r, &in); err != nil {
+			return err
+		}
+		t, err := h.Transfer(r.Context(), actor(r), r.PathValue("code"), in)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, t)
+		return nil
+	}
+}
+
+// handleRequeue puts today's missed ticket back into the queue, once.
+func handleRequeue(h *hall.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		t, err := h.Requeue(r.Context(), actor(r), r.PathValue("code"), r.PathValue("number"))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, t)
+		return nil
+	}
+}
+
+// handleStaffTicket is today's ticket as the window staff see it: with
+// the cases filed during its service and its rating.
+func handleStaffTicket(h *hall.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		t, err := h.StaffTicket(r.Context(), actor(r), r.PathValue("code"), r.PathValue("number"))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, t)
+		return nil
+	}
+}
+
+// handleRateService records the rating of a service given on the
+// window's evaluation pad: once per ticket.
+func handleRateService(h *hall.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var in hall.RatingInput
+		if err := decodeJSON(r, &in); err != nil {
+			return err
+		}
+		t, err := h.Rate(r.Context(), actor(r), r.PathValue("code"), r.PathValue("number"), in)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusCreated, t)
 		return nil
 	}
 }

@@ -83,7 +83,7 @@ func routes(d services.Services) []route {
 
 		{"POST", "/files", signedIn, true, handleUploadFile(d.Files, d.Config.MaxUpload)},
 
-		{"POST", "/cases", signedIn, false, handleApply(d.Cases)},
+		{"POST", "/cases", signedIn, false, handleApply(d.Cases, d.Hall)},
 		{"GET", "/cases", signedIn, false, handleListCases(d.Cases)},
 		{"GET", "/cases/{serial}", signedIn, false, handleGetCase(d.Cases)},
 		{"POST", "/cases/{serial}/actions/{action}", signedIn, false, handleAct(d.Cases)},
@@ -158,6 +158,10 @@ func routes(d services.Services) []route {
 		{"POST", "/hall/windows/{code}/calls/{action}", signedIn, false, handleWindowCall(d.Hall)},
 		{"GET", "/hall/centres/{code}/board", public, false, handleBoard(d.Hall)},
 		{"GET", "/hall/centres/{code}/events", public, false, handleBoardEvents(d.Hall)},
+		{"POST", "/hall/windows/{code}/transfer", signedIn, false, handleTransfer(d.Hall)},
+		{"POST", "/hall/windows/{code}/tickets/{number}/requeue", signedIn, false, handleRequeue(d.Hall)},
+		{"GET", "/hall/windows/{code}/tickets/{number}", signedIn, false, handleStaffTicket(d.Hall)},
+		{"POST", "/hall/windows/{code}/tickets/{number}/rating", signedIn, false, handleRateService(d.Hall)},
 
 		{"GET", "/openapi.json", public, false, handleOpenAPI()},
 	}

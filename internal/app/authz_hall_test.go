@@ -106,6 +106,16 @@ func (x *fixtures) hallLetter(sc scope) string {
 	})
 }
 
+// hallNumber is the number of the scope's ticket (staff name tickets by
+// their number).
+func (x *fixtures) hallNumber(sc scope) string {
+	t, err := x.e.App.Hall.Ticket(x.ctx, x.hallTicket(sc))
+	if err != nil {
+		x.t.Fatal(err)
+	}
+	return t.Number
+}
+
 func hallRows() []row {
 	cat := func(x *fixtures, sc scope, letter string) map[string]any {
 		return map[string]any{"name": "矩阵" + letter, "prefix": letter, "opens": "08:00", "closes": "18:00", "daily_max": 50}
@@ -193,6 +203,35 @@ func hallRows() []row {
 		// refused input); others are refused.
 		{route: "POST /work/hall/{window}/{action}", on: allScopes, call: func(x *fixtures, sc scope) request {
 			return post("/work/hall/"+x.window[sc]+"/recall", nil)
+		}, want: staffPage(hallStaff(window, reachesWindow, other))},
+
+		// The rest of calling: with nothing called and the scope's ticket
+		// waiting, a transfer, a re-queue and a rating are past
+		// authorization and refused on the queue's state (409); the staff
+		// view of the ticket and the pad's page open.
+		{route: "POST /api/v1/hall/windows/{code}/transfer", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return apiSend("POST", "/hall/windows/"+x.window[sc]+"/transfer", map[string]any{"category_id": x.hallCategory(sc)})
+		}, want: hallStaff(window, reachesWindow, other)},
+		{route: "POST /api/v1/hall/windows/{code}/tickets/{number}/requeue", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return apiSend("POST", "/hall/windows/"+x.window[sc]+"/tickets/"+x.hallNumber(sc)+"/requeue", nil)
+		}, want: hallStaff(window, reachesWindow, other)},
+		{route: "GET /api/v1/hall/windows/{code}/tickets/{number}", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return apiGet("/hall/windows/" + x.window[sc] + "/tickets/" + x.hallNumber(sc))
+		}, want: hallStaff(window, reachesWindow, ok)},
+		{route: "POST /api/v1/hall/windows/{code}/tickets/{number}/rating", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return apiSend("POST", "/hall/windows/"+x.window[sc]+"/tickets/"+x.hallNumber(sc)+"/rating", map[string]any{"level": 1})
+		}, want: hallStaff(window, reachesWindow, other)},
+		{route: "POST /work/hall/{window}/transfer", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return post("/work/hall/"+x.window[sc]+"/transfer", url.Values{"to_category": {fmt.Sprint(x.hallCategory(sc))}})
+		}, want: staffPage(hallStaff(window, reachesWindow, other))},
+		{route: "POST /work/hall/{window}/tickets/{number}/requeue", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return post("/work/hall/"+x.window[sc]+"/tickets/"+x.hallNumber(sc)+"/requeue", nil)
+		}, want: staffPage(hallStaff(window, reachesWindow, other))},
+		{route: "GET /work/hall/{window}/tickets/{number}/rate", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return webGet("/work/hall/" + x.window[sc] + "/tickets/" + x.hallNumber(sc) + "/rate")
+		}, want: staffPage(hallStaff(window, reachesWindow, ok))},
+		{route: "POST /work/hall/{window}/tickets/{number}/rate", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return post("/work/hall/"+x.window[sc]+"/tickets/"+x.hallNumber(sc)+"/rate", url.Values{"level": {"1"}})
 		}, want: staffPage(hallStaff(window, reachesWindow, other))},
 	}
 }

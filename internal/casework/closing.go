@@ -158,15 +158,9 @@ func (a *act) evaluate() error {
 	if level == 0 && a.in.LevelName != "" {
 		level = LevelCode(a.in.LevelName)
 	}
-	if level < 1 || level > 5 {
-		return invalid("level", "请选择评价等级：1 非常满意、2 满意、3 基本满意、4 不满意、5 非常不满意")
-	}
-	comment := strings.TrimSpace(a.in.Comment)
-	if level >= 4 && utf8.RuneCountInString(comment) < 2 {
-		return invalid("comment", "差评请写明不满意的原因，以便整改")
-	}
-	if utf8.RuneCountInString(comment) > 500 {
-		return invalid("comment", "评价内容不超过 500 字")
+	comment, err := CheckRating(level, a.in.Comment)
+	if err != nil {
+		return err
 	}
 	channel := a.in.Channel
 	isOwner := a.c.ApplicantID != 0 && a.c.ApplicantID == a.actor.UserID
@@ -265,4 +259,21 @@ func fees(it *catalog.Item, pick []string, qty int) ([]FeeLine, int64, error) {
 		total += amt
 	}
 	return lines, total, nil
+}
+
+// CheckRating checks a rating (好差评) and returns its comment trimmed: a
+// level of Levels, and for 不满意 or worse (差评) the reason, so that it
+// can be put right. The hall's rating of a window service uses it too.
+func CheckRating(level int, comment string) (string, error) {
+	if level < 1 || level >= len(Levels) {
+		return "", invalid("level", "请选择评价等级：1 非常满意、2 满意、3 基本满意、4 不满意、5 非常不满意")
+	}
+	comment = strings.TrimSpace(comment)
+	if level >= 4 && utf8.RuneCountInString(comment) < 2 {
+		return "", invalid("comment", "差评请写明不满意的原因，以便整改")
+	}
+	if utf8.RuneCountInString(comment) > 500 {
+		return "", invalid("comment", "评价内容不超过 500 字")
+	}
+	return comment, nil
 }

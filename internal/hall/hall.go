@@ -48,10 +48,13 @@ type Category struct {
 	Priority bool `json:"priority"`
 	// MaxRecalls is how many times a ticket is called again before the
 	// window may mark it missed (过号).
-	MaxRecalls int  `json:"max_recalls"`
-	Minutes    int  `json:"minutes"` // average service time, for the estimated wait
-	Sort       int  `json:"sort"`
-	Active     bool `json:"active"`
+	MaxRecalls int `json:"max_recalls"`
+	// RequeuePlaces is how many waiting tickets a missed ticket is put
+	// behind when it is re-queued (重新排队, once).
+	RequeuePlaces int  `json:"requeue_places"`
+	Minutes       int  `json:"minutes"` // average service time, for the estimated wait
+	Sort          int  `json:"sort"`
+	Active        bool `json:"active"`
 }
 
 // CategoryInput is what an administrator sets on a category.
@@ -63,16 +66,21 @@ type CategoryInput struct {
 	DailyMax   int    `json:"daily_max"`
 	Priority   bool   `json:"priority"`
 	MaxRecalls int    `json:"max_recalls"`
-	Minutes    int    `json:"minutes"`
-	Sort       int    `json:"sort"`
-	Active     *bool  `json:"active,omitempty"`
+	// RequeuePlaces: 0 keeps the category's (DefaultRequeuePlaces for a
+	// new one).
+	RequeuePlaces int   `json:"requeue_places"`
+	Minutes       int   `json:"minutes"`
+	Sort          int   `json:"sort"`
+	Active        *bool `json:"active,omitempty"`
 }
 
 // Defaults of a category.
 const (
 	DefaultMaxRecalls = 3
-	DefaultMinutes    = 10
-	DefaultDailyMax   = 200
+	// DefaultRequeuePlaces: a re-queued ticket waits behind three.
+	DefaultRequeuePlaces = 3
+	DefaultMinutes       = 10
+	DefaultDailyMax      = 200
 )
 
 var hhmm = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
@@ -120,6 +128,9 @@ func (in *CategoryInput) check() error {
 	}
 	if in.MaxRecalls < 1 || in.MaxRecalls > 10 {
 		v.Add("max_recalls", "过号前的重呼次数须在 1 到 10 之间")
+	}
+	if in.RequeuePlaces < 0 || in.RequeuePlaces > 50 {
+		v.Add("requeue_places", "过号重新排队后移的位数须在 1 到 50 之间")
 	}
 	if in.Minutes < 1 || in.Minutes > 240 {
 		v.Add("minutes", "平均办理时间须在 1 到 240 分钟之间")
@@ -254,12 +265,12 @@ func WindowNumber(code string) int {
 }
 
 const categoryCols = `SELECT c.id, c.centre_id, o.code, c.name, c.prefix, c.opens, c.closes, c.daily_max, c.priority, c.max_recalls,
-	c.minutes, c.sort, c.active FROM hall_categories c JOIN orgs o ON o.id = c.centre_id`
+	c.minutes, c.sort, c.active, c.requeue_places FROM hall_categories c JOIN orgs o ON o.id = c.centre_id`
 
 func scanCategory(row interface{ Scan(...any) error }) (*Category, error) {
 	var c Category
 	err := row.Scan(&c.ID, &c.CentreID, &c.CentreCode, &c.Name, &c.Prefix, &c.Opens, &c.Closes, &c.DailyMax, &c.Priority,
-		&c.MaxRecalls, &c.Minutes, &c.Sort, &c.Active)
+		&c.MaxRecalls, &c.Minutes, &c.Sort, &c.Active, &c.RequeuePlaces)
 	return &c, err
 }
 
@@ -321,12 +332,16 @@ func (s *Service) CreateCategory(ctx context.Context, actor *zwfw.Actor, centreC
 		return nil, err
 	}
 	active := in.Active == nil || *in.Active
+	if in.RequeuePlaces == 0 {
+		in.RequeuePlaces = DefaultRequeuePlaces
+	}
 	var id int64
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		now := db.Millis(s.now())
 		err := tx.QueryRow(ctx, `INSERT INTO hall_categories (centre_id, name, prefix, opens, closes, daily_max, priority, max_recalls,
-			minutes, sort, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			centre.ID, in.Name, in.Prefix, in.Opens, in.Closes, in.DailyMax, in.Priority, in.MaxRecalls, in.Minutes, in.Sort, active, now, now).Scan(&id)
+			minutes, sort, active, created_at, updated_at, requeue_places) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			centre.ID, in.Name, in.Prefix, in.Opens, in.Closes, in.DailyMax, in.Priority, in.MaxRecalls, in.Minutes, in.Sort, active, now, now,
+			in.RequeuePlaces).Scan(&id)
 		if err != nil {
 			return db.Conflict(db.MapError(err), "本中心已有号码字母为 "+in.Prefix+" 的业务类别")
 		}
@@ -369,10 +384,14 @@ func (s *Service) UpdateCategory(ctx context.Context, actor *zwfw.Actor, id int6
 	if in.Active != nil {
 		active = *in.Active
 	}
+	if in.RequeuePlaces == 0 {
+		in.RequeuePlaces = cur.RequeuePlaces
+	}
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		_, err := tx.Exec(ctx, `UPDATE hall_categories SET name = ?, prefix = ?, opens = ?, closes = ?, daily_max = ?, priority = ?,
-			max_recalls = ?, minutes = ?, sort = ?, active = ?, updated_at = ? WHERE id = ?`,
-			in.Name, in.Prefix, in.Opens, in.Closes, in.DailyMax, in.Priority, in.MaxRecalls, in.Minutes, in.Sort, active, db.Millis(s.now()), id)
+			max_recalls = ?, minutes = ?, sort = ?, active = ?, updated_at = ?, requeue_places = ? WHERE id = ?`,
+			in.Name, in.Prefix, in.Opens, in.Closes, in.DailyMax, in.Priority, in.MaxRecalls, in.Minutes, in.Sort, active, db.Millis(s.now()),
+			in.RequeuePlaces, id)
 		if err != nil {
 			return db.Conflict(db.MapError(err), "本中心已有号码字母为 "+in.Prefix+" 的业务类别")
 		}

@@ -72,11 +72,30 @@ type Ticket struct {
 	// and the windows that serve it.
 	Ahead       int `json:"ahead"`
 	WaitMinutes int `json:"wait_minutes"`
+	// WaitSeconds is how long the applicant waited, from taking the ticket
+	// to its first call; ServeSeconds how long the service took, from its
+	// start (开始办理, or the call when 办结 came without it) to its end.
+	// Both are 0 until known. They are read from the columns taken_at,
+	// called_at, started_at and ended_at (the statistics read the same).
+	WaitSeconds  int64 `json:"wait_seconds"`
+	ServeSeconds int64 `json:"serve_seconds"`
+	// Requeued: the ticket was re-queued once after 过号 (重新排队); a
+	// second 过号 ends it. TargetWindow: transferred to that window
+	// (转窗口), which alone calls it.
+	Requeued     bool   `json:"requeued"`
+	TargetWindow string `json:"target_window,omitempty"`
+	// Cases are the serials of the cases filed at the window during the
+	// service (staff views only; the public ticket page never has them).
+	Cases []string `json:"cases,omitempty"`
+	// Rating is the applicant's rating of the service (staff views only).
+	Rating *Rating `json:"rating,omitempty"`
 
-	seq        int
-	minutes    int
-	maxRecalls int
-	windowID   int64
+	seq           int
+	minutes       int
+	maxRecalls    int
+	requeuePlaces int
+	windowID      int64
+	queueAt       int64
 }
 
 // StatusName is the ticket's state in words.
@@ -131,8 +150,8 @@ func (s *Service) Take(ctx context.Context, centreCode string, in TakeInput) (*T
 			return zwfw.Errorf(zwfw.ECONFLICT, "今日“%s”的号已取完（每日限 %d 个），请明天再来，或在网上办事大厅办理", cat.Name, cat.DailyMax)
 		}
 		number := fmt.Sprintf("%s%03d", cat.Prefix, seq)
-		if _, err := tx.Exec(ctx, `INSERT INTO hall_tickets (centre_id, category_id, day, seq, number, priority, channel, token, status, taken_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, centre.ID, cat.ID, day, seq, number, in.Priority, in.Channel, token, Waiting, db.Millis(now)); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO hall_tickets (centre_id, category_id, day, seq, number, priority, channel, token, status, taken_at, queue_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, centre.ID, cat.ID, day, seq, number, in.Priority, in.Channel, token, Waiting, db.Millis(now), db.Millis(now)); err != nil {
 			return fmt.Errorf("hall: ticket %s: %w", number, err)
 		}
 		return tx.Changed(ctx, Topic, centre.Code)
@@ -145,15 +164,17 @@ func (s *Service) Take(ctx context.Context, centreCode string, in TakeInput) (*T
 
 const ticketCols = `SELECT t.id, t.number, t.token, t.centre_id, o.code, COALESCE(NULLIF(o.full_name, ''), o.name), t.category_id, c.name, t.day, t.priority, t.channel,
 	t.status, COALESCE(w.code, ''), COALESCE(w.name, ''), t.recalls, t.taken_at, COALESCE(t.called_at, 0), COALESCE(t.started_at, 0),
-	COALESCE(t.ended_at, 0), t.seq, c.minutes, c.max_recalls, COALESCE(t.window_id, 0)
-	FROM hall_tickets t JOIN orgs o ON o.id = t.centre_id JOIN hall_categories c ON c.id = t.category_id LEFT JOIN orgs w ON w.id = t.window_id`
+	COALESCE(t.ended_at, 0), t.seq, c.minutes, c.max_recalls, COALESCE(t.window_id, 0), t.queue_at, t.requeued, COALESCE(tw.code, ''),
+	c.requeue_places
+	FROM hall_tickets t JOIN orgs o ON o.id = t.centre_id JOIN hall_categories c ON c.id = t.category_id LEFT JOIN orgs w ON w.id = t.window_id
+	LEFT JOIN orgs tw ON tw.id = t.target_window_id`
 
 func scanTicket(row interface{ Scan(...any) error }) (*Ticket, error) {
 	var t Ticket
 	var taken, called, started, ended int64
 	err := row.Scan(&t.ID, &t.Number, &t.Token, &t.CentreID, &t.CentreCode, &t.CentreName, &t.CategoryID, &t.CategoryName, &t.Day,
 		&t.Priority, &t.Channel, &t.Status, &t.WindowCode, &t.WindowName, &t.Recalls, &taken, &called, &started, &ended,
-		&t.seq, &t.minutes, &t.maxRecalls, &t.windowID)
+		&t.seq, &t.minutes, &t.maxRecalls, &t.windowID, &t.queueAt, &t.Requeued, &t.TargetWindow, &t.requeuePlaces)
 	if err != nil {
 		return nil, err
 	}
@@ -166,6 +187,12 @@ func scanTicket(row interface{ Scan(...any) error }) (*Ticket, error) {
 	}
 	if ended > 0 {
 		t.EndedAt = db.Time(ended)
+	}
+	if called > 0 {
+		t.WaitSeconds = (called - taken) / 1000
+	}
+	if started > 0 && ended > 0 {
+		t.ServeSeconds = (ended - started) / 1000
 	}
 	return &t, nil
 }
@@ -195,7 +222,8 @@ func (s *Service) Ticket(ctx context.Context, token string) (*Ticket, error) {
 }
 
 // position counts who is called before a waiting ticket of its category —
-// the priority channel first, then by number — and estimates the wait
+// the priority channel first, then by queue_at (the order of queueOrder
+// within one category) — and estimates the wait
 // from the category's average service time shared among the windows that
 // serve it.
 func position(ctx context.Context, q db.Querier, t *Ticket) error {
@@ -203,7 +231,8 @@ func position(ctx context.Context, q db.Querier, t *Ticket) error {
 		return nil
 	}
 	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM hall_tickets WHERE centre_id = ? AND day = ? AND category_id = ? AND status = ?
-		AND (priority > ? OR (priority = ? AND seq < ?))`, t.CentreID, t.Day, t.CategoryID, Waiting, t.Priority, t.Priority, t.seq).Scan(&t.Ahead); err != nil {
+		AND (priority > ? OR (priority = ? AND (queue_at < ? OR (queue_at = ? AND id < ?))))`,
+		t.CentreID, t.Day, t.CategoryID, Waiting, t.Priority, t.Priority, t.queueAt, t.queueAt, t.ID).Scan(&t.Ahead); err != nil {
 		return err
 	}
 	var windows int

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"zwfw"
+	"zwfw/internal/casework"
 	"zwfw/internal/hall"
 	"zwfw/internal/httpauth"
 	"zwfw/internal/org"
@@ -238,4 +239,114 @@ func (s *server) desk(r *http.Request, a *zwfw.Actor) *hall.Desk {
 		return nil
 	}
 	return d
+}
+
+// hallBack is the workbench's calling panel of window.
+func hallBack(window string) string { return "/work?window=" + url.QueryEscape(window) + "#hall-desk" }
+
+// hallRefused sends a refusal the panel can explain (bad input, the
+// queue's state) back to it with a warning; anything else is an error
+// page.
+func (s *server) hallRefused(w http.ResponseWriter, r *http.Request, window string, err error) error {
+	switch zwfw.ErrorCode(err) {
+	case zwfw.ECONFLICT, zwfw.EINVALID:
+		s.redirect(w, r, hallBack(window), "warn", zwfw.ErrorMessage(err))
+		return nil
+	}
+	return err
+}
+
+// workHallTransfer transfers the ticket the window calls or serves to
+// another window or category (转窗口/转类别) — the panel's form.
+func (s *server) workHallTransfer(w http.ResponseWriter, r *http.Request) error {
+	window := r.PathValue("window")
+	in := hall.TransferInput{Window: r.PostFormValue("to_window")}
+	if v := r.PostFormValue("to_category"); v != "" {
+		in.CategoryID, _ = strconv.ParseInt(v, 10, 64)
+		if in.CategoryID <= 0 {
+			in.CategoryID = -1 // not a category: the service says so
+		}
+	}
+	t, err := s.d.Hall.Transfer(r.Context(), actor(r), window, in)
+	if err != nil {
+		return s.hallRefused(w, r, window, err)
+	}
+	to := t.CategoryName
+	if t.TargetWindow != "" {
+		to = "窗口 " + strconv.Itoa(hall.WindowNumber(t.TargetWindow)) + " 号"
+	}
+	s.redirect(w, r, hallBack(window), "ok", t.Number+"号已转到"+to+"，排在队列最前")
+	return nil
+}
+
+// workHallRequeue puts a missed ticket back into the queue once (重新排队).
+func (s *server) workHallRequeue(w http.ResponseWriter, r *http.Request) error {
+	window := r.PathValue("window")
+	t, err := s.d.Hall.Requeue(r.Context(), actor(r), window, r.PathValue("number"))
+	if err != nil {
+		return s.hallRefused(w, r, window, err)
+	}
+	s.redirect(w, r, hallBack(window), "ok", t.Number+"号已重新排队，前面还有 "+strconv.Itoa(t.Ahead)+" 人（只能重新排队一次）")
+	return nil
+}
+
+// The evaluation pad (评价器) for a service: the window hands the
+// applicant the page after 办结; five big buttons, a reason for a 差评.
+type hallRatePage struct {
+	base
+	T       *hall.Ticket
+	Window  string
+	Levels  []option
+	Done    bool
+	Closed  string // why the service cannot be rated now
+	Error   string
+	Comment string
+	Errors  fieldErrors
+}
+
+func init() { pages = append(pages, "hall_rate") }
+
+func (s *server) workHallRate(w http.ResponseWriter, r *http.Request) error {
+	return s.renderHallRate(w, r, nil, http.StatusOK)
+}
+
+func (s *server) renderHallRate(w http.ResponseWriter, r *http.Request, fail error, st int) error {
+	a := actor(r)
+	if err := casework.MayHandOverPad(a); err != nil {
+		return err
+	}
+	window := r.PathValue("window")
+	t, err := s.d.Hall.StaffTicket(r.Context(), a, window, r.PathValue("number"))
+	if err != nil {
+		return err
+	}
+	p := &hallRatePage{base: s.workBase(w, r, "服务评价"), T: t, Window: window, Errors: fieldErrors{},
+		Done: r.URL.Query().Get("done") == "1" && fail == nil}
+	for i := 1; i < len(casework.Levels); i++ {
+		p.Levels = append(p.Levels, option{strconv.Itoa(i), casework.Levels[i]})
+	}
+	if err := t.MayRate(window); err != nil && !p.Done {
+		p.Closed = zwfw.ErrorMessage(err)
+	}
+	if fail != nil {
+		p.Errors, p.Error = fromError(fail)
+		p.Comment = r.PostFormValue("comment")
+	}
+	s.render(w, r, st, "hall_rate", p)
+	return nil
+}
+
+func (s *server) workHallRatePost(w http.ResponseWriter, r *http.Request) error {
+	window, number := r.PathValue("window"), r.PathValue("number")
+	level, _ := strconv.Atoi(r.PostFormValue("level"))
+	_, err := s.d.Hall.Rate(r.Context(), actor(r), window, number, hall.RatingInput{Level: level, Comment: r.PostFormValue("comment")})
+	if err != nil {
+		switch code := zwfw.ErrorCode(err); code {
+		case zwfw.EINVALID, zwfw.ECONFLICT:
+			return s.renderHallRate(w, r, err, status(code))
+		}
+		return err
+	}
+	http.Redirect(w, r, "/work/hall/"+url.PathEscape(window)+"/tickets/"+url.PathEscape(number)+"/rate?done=1", http.StatusSeeOther)
+	return nil
 }

@@ -154,6 +154,10 @@ func (s *server) table() []route {
 		{"POST", "/work/cases/{serial}/evaluate", staff, formLimit, s.workEvaluatePost},
 		// The calling panel's buttons (queue.go).
 		{"POST", "/work/hall/{window}/{action}", staff, formLimit, s.workHallAct},
+		{"POST", "/work/hall/{window}/transfer", staff, formLimit, s.workHallTransfer},
+		{"POST", "/work/hall/{window}/tickets/{number}/requeue", staff, formLimit, s.workHallRequeue},
+		{"GET", "/work/hall/{window}/tickets/{number}/rate", staff, 0, s.workHallRate},
+		{"POST", "/work/hall/{window}/tickets/{number}/rate", staff, formLimit, s.workHallRatePost},
 
 		// The service hall (queue.go): the ticket machine, the centre's phone
 		// page, the ticket, the display screen — public, with no personal

@@ -45,6 +45,10 @@ type casePage struct {
 	Error  string
 	Stale  bool // the case changed since the page was shown
 
+	// Tickets are the hall tickets ("A001") whose service filed the case
+	// at the window (取号).
+	Tickets []string
+
 	Revealed  bool // the applicant's full identity number is shown (and was audited)
 	MayReveal bool // the reader's role may ask for it (casework.MayRevealIdent)
 
@@ -150,6 +154,9 @@ func (s *server) renderCase(w http.ResponseWriter, r *http.Request, serial strin
 	}
 	p := &casePage{base: s.workBase(w, r, c.ItemName+" "+c.Serial), C: c, Errors: fieldErrors{}, Revealed: revealed, MayReveal: casework.MayRevealIdent(a), actor: a}
 	p.Nav = "work"
+	if p.Tickets, err = s.d.Hall.CaseTickets(ctx, c.ID); err != nil {
+		return err
+	}
 	p.Item, err = s.d.Catalog.GetVersion(ctx, c.ItemCode, c.ItemVersion)
 	if err != nil {
 		return err

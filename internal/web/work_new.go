@@ -223,6 +223,12 @@ func (s *server) workNewPost() handlerFunc {
 		if len(p.Errors) == 0 {
 			c, err := s.d.Cases.Apply(ctx, a, in)
 			if err == nil {
+				// Filed while the window serves a ticket: linked to it, right
+				// after casework's transaction (a failed link is logged; the
+				// case stands).
+				if _, err := s.d.Hall.LinkCase(ctx, a, c.ID); err != nil {
+					s.d.Log.Warn("hall: case not linked to the ticket served", "case", c.Serial, "err", err)
+				}
 				s.filed(w, r, c)
 				return nil
 			}
