@@ -158,6 +158,9 @@ func routes(d services.Services) []route {
 		{"POST", "/hall/windows/{code}/calls/{action}", signedIn, false, handleWindowCall(d.Hall)},
 		{"GET", "/hall/centres/{code}/board", public, false, handleBoard(d.Hall)},
 		{"GET", "/hall/centres/{code}/events", public, false, handleBoardEvents(d.Hall)},
+		// The centre's public rolling display (screens.go).
+		{"GET", "/hall/centres/{code}/rolling", public, false, handleRolling(d.Supervision)},
+		{"GET", "/hall/centres/{code}/rolling/events", public, false, handleRollingEvents(d.Supervision, d.Hall)},
 
 		{"GET", "/openapi.json", public, false, handleOpenAPI()},
 	}
