@@ -92,7 +92,7 @@
         li.appendChild(el("span", "hr-ev", c.event_name));
         li.appendChild(el("span", "", c.applicant));
         li.appendChild(el("span", "hr-item", c.item));
-        li.appendChild(el("span", "", c.window || "网上申请"));
+        li.appendChild(el("span", "", c.window || "—"));
         li.appendChild(el("span", "", stamp(c.at)));
         list.appendChild(li);
       });
