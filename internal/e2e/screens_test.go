@@ -133,4 +133,6 @@ func TestPublicScreens(t *testing.T) {
 	for _, p := range problems() {
 		t.Errorf("browser console: %s", p)
 	}
+	// Leave the pages, so that no event stream holds the server open.
+	_ = chromedp.Do(ctx, chromedp.Navigate("about:blank"))
 }

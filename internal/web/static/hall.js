@@ -32,6 +32,9 @@
     return e;
   }
 
+  // Chromium loads its voices on the first getVoices(): ask at once, so
+  // that the first call already knows whether there is a Mandarin one.
+  if ("speechSynthesis" in window) { window.speechSynthesis.getVoices(); }
   function zhVoice() {
     if (!("speechSynthesis" in window)) { return null; }
     var vs = window.speechSynthesis.getVoices();
@@ -48,7 +51,7 @@
   function nextClip() {
     if (clipPlaying || !clipQueue.length) { return; }
     clipPlaying = true;
-    var a = new window.Audio(clipQueue.shift());
+    var a = clipQueue.shift();
     var done = function () {
       if (!clipPlaying) { return; }
       clipPlaying = false;
@@ -62,7 +65,13 @@
   function playClips(clips) {
     body.setAttribute("data-clips", clips.map(function (n) { return voiceBase + n + ".wav"; }).join(" "));
     if (!voiceOn || !voiceBase) { return; }
-    clips.forEach(function (n) { clipQueue.push(voiceBase + n + ".wav"); });
+    // Made at once, so that the clips load side by side while the first
+    // plays (the browser keeps them after the first call).
+    clips.forEach(function (n) {
+      var a = new window.Audio(voiceBase + n + ".wav");
+      a.preload = "auto";
+      clipQueue.push(a);
+    });
     nextClip();
   }
 
