@@ -162,6 +162,9 @@ func routes(d services.Services) []route {
 		{"POST", "/hall/windows/{code}/tickets/{number}/requeue", signedIn, false, handleRequeue(d.Hall)},
 		{"GET", "/hall/windows/{code}/tickets/{number}", signedIn, false, handleStaffTicket(d.Hall)},
 		{"POST", "/hall/windows/{code}/tickets/{number}/rating", signedIn, false, handleRateService(d.Hall)},
+		// The centre's public rolling display (screens.go).
+		{"GET", "/hall/centres/{code}/rolling", public, false, handleRolling(d.Supervision)},
+		{"GET", "/hall/centres/{code}/rolling/events", public, false, handleRollingEvents(d.Supervision, d.Hall)},
 
 		{"GET", "/openapi.json", public, false, handleOpenAPI()},
 	}

@@ -275,6 +275,13 @@ func (a *act) commit() error {
 			return err
 		}
 	}
+	// The centre's public display shows acceptances and completions
+	// (public.go): its screens hear of them when this commits.
+	if a.announces() {
+		if err := a.tx.Changed(a.ctx, Topic, c.OrgCode); err != nil {
+			return err
+		}
+	}
 	// Last: the rollup's rows are shared by every case of the same day,
 	// centre, department and status; on PostgreSQL their locks are held
 	// from here to the commit, so the less comes after, the better.

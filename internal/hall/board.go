@@ -43,6 +43,9 @@ type Call struct {
 	Window   string    `json:"window"`
 	At       time.Time `json:"at"`
 	Speech   string    `json:"speech"`
+	// Clips say Speech with the recorded clips, for a screen whose
+	// browser has no Mandarin voice (voice.go).
+	Clips []string `json:"clips"`
 }
 
 // Speech is the announcement of a call, as halls say it.
@@ -99,6 +102,7 @@ func (s *Service) Board(ctx context.Context, centreCode string) (*Board, error) 
 			}
 			c.WindowNo, c.At = WindowNumber(code), db.Time(at)
 			c.Speech = Speech(c.Number, c.WindowNo)
+			c.Clips = Clips(c.Number, c.WindowNo)
 			b.Latest = append(b.Latest, c)
 		}
 		rows.Close()

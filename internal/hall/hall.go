@@ -26,6 +26,7 @@ import (
 
 	"zwfw"
 	"zwfw/internal/audit"
+	"zwfw/internal/casework"
 	"zwfw/internal/db"
 	"zwfw/internal/org"
 	"zwfw/internal/throttle"
@@ -147,6 +148,7 @@ type Service struct {
 	db    *db.DB
 	now   func() time.Time
 	board *broadcaster
+	cases *broadcaster // the centres' case changes, for the public rolling displays (screens.go)
 
 	shareMu sync.Mutex
 	shared  map[string]*sharedBoard // BoardJSON's, per centre
@@ -163,6 +165,8 @@ type Service struct {
 func NewService(d *db.DB, now func() time.Time) *Service {
 	s := &Service{db: d, now: now, board: newBroadcaster(), shared: map[string]*sharedBoard{}, stopping: make(chan struct{})}
 	d.OnChange(Topic, s.board.notify)
+	s.cases = newBroadcaster()
+	d.OnChange(casework.Topic, s.cases.notify)
 	return s
 }
 

@@ -167,6 +167,12 @@ func (s *server) table() []route {
 		{"GET", "/hall/{centre}/qr.png", public, 0, s.hallCentreQR},
 		{"POST", "/hall/{centre}/tickets", public, formLimit, s.hallTake},
 		{"GET", "/hall/{centre}/screen", public, 0, s.hallScreen},
+		// The window's small screen, the centre's rolling display, the
+		// 查询机 and the display's voice clips (screens.go).
+		{"GET", "/hall/{centre}/windows/{window}/screen", public, 0, s.hallWindowScreen},
+		{"GET", "/hall/{centre}/rolling", public, 0, s.hallRolling},
+		{"GET", "/hall/{centre}/info", public, 0, s.hallInfo},
+		{"GET", "/screens/voice/{clip}", public, 0, s.hallVoice},
 		{"GET", "/queue/{token}", public, 0, s.hallTicket},
 		{"GET", "/queue/{token}/qr.png", public, 0, s.hallTicketQR},
 

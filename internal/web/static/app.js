@@ -125,3 +125,26 @@
     });
   });
 })();
+
+/* 查询机 (the hall's touch information kiosk, /hall/{centre}/info): a page
+   opened from it shows the way back to its start page, and goes back there
+   by itself after two minutes untouched, so that the next visitor finds
+   the start page and not someone's case. screens.js marks the tab. */
+(function () {
+  "use strict";
+  var home = null;
+  try { home = window.sessionStorage.getItem("zwfw-kiosk"); } catch (e) { return; }
+  if (!home || home.charAt(0) !== "/" || document.body.hasAttribute("data-kiosk")) { return; }
+  var a = document.createElement("a");
+  a.href = home;
+  a.className = "kiosk-home";
+  a.textContent = "‹ 返回查询机首页";
+  document.body.appendChild(a);
+  var timer = 0;
+  var reset = function () {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(function () { window.location.assign(home); }, 120000);
+  };
+  ["pointerdown", "keydown", "touchstart", "scroll"].forEach(function (t) { window.addEventListener(t, reset, { passive: true, capture: true }); });
+  reset();
+})();

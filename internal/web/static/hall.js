@@ -32,6 +32,9 @@
     return e;
   }
 
+  // Chromium loads its voices on the first getVoices(): ask at once, so
+  // that the first call already knows whether there is a Mandarin one.
+  if ("speechSynthesis" in window) { window.speechSynthesis.getVoices(); }
   function zhVoice() {
     if (!("speechSynthesis" in window)) { return null; }
     var vs = window.speechSynthesis.getVoices();
@@ -41,12 +44,49 @@
     return null;
   }
 
+  // Without a Mandarin voice the call is said with the clips the binary
+  // serves (the board names them: hall.Clips), one after another.
+  var voiceBase = body.getAttribute("data-voice") || "";
+  var clipQueue = [], clipPlaying = false;
+  function nextClip() {
+    if (clipPlaying || !clipQueue.length) { return; }
+    clipPlaying = true;
+    var a = clipQueue.shift();
+    var done = function () {
+      if (!clipPlaying) { return; }
+      clipPlaying = false;
+      nextClip();
+    };
+    a.addEventListener("ended", done);
+    a.addEventListener("error", done);
+    var p = a.play();
+    if (p && p.catch) { p.catch(done); }
+  }
+  function playClips(clips) {
+    body.setAttribute("data-clips", clips.map(function (n) { return voiceBase + n + ".wav"; }).join(" "));
+    if (!voiceOn || !voiceBase) { return; }
+    // Made at once, so that the clips load side by side while the first
+    // plays (the browser keeps them after the first call).
+    clips.forEach(function (n) {
+      var a = new window.Audio(voiceBase + n + ".wav");
+      a.preload = "auto";
+      clipQueue.push(a);
+    });
+    nextClip();
+  }
+
   // speak announces a call; the sentence is kept on the page too, for
   // whoever cannot hear it (and for the tests).
-  function speak(text) {
+  function speak(text, clips) {
     spoken++;
     body.setAttribute("data-spoken", text);
     body.setAttribute("data-spoken-count", String(spoken));
+    if (!zhVoice() && clips && clips.length) {
+      body.setAttribute("data-voice-mode", "clips");
+      playClips(clips);
+      return;
+    }
+    body.setAttribute("data-voice-mode", "speech");
     if (!voiceOn || !("speechSynthesis" in window)) { return; }
     var u = new window.SpeechSynthesisUtterance(text);
     u.lang = "zh-CN";
@@ -101,7 +141,7 @@
   // first (the list comes newest first).
   function announce(b) {
     var fresh = b.latest.filter(function (c) { return c.id > last; }).reverse();
-    fresh.forEach(function (c) { speak(c.speech); });
+    fresh.forEach(function (c) { speak(c.speech, c.clips); });
     if (b.last_call > last) { last = b.last_call; }
   }
 
