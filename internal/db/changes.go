@@ -124,7 +124,10 @@ func (t *Tx) Changed(ctx context.Context, topic, key string) error {
 		return fmt.Errorf("db: change topic %q has a space", topic)
 	}
 	if t.db.Dialect == Postgres {
-		if _, err := t.Exec(ctx, changeNotify, t.db.changes.self+" "+topic+" "+key); err != nil {
+		// Queued with the transaction's other unread statements (Later):
+		// the notice costs no round trip of its own, and PostgreSQL
+		// delivers it at the commit either way.
+		if err := t.Later(ctx, nil, changeNotify, t.db.changes.self+" "+topic+" "+key); err != nil {
 			return fmt.Errorf("db: announce %s %s: %w", topic, key, err)
 		}
 	}
