@@ -221,8 +221,30 @@ func (s *Service) act(ctx context.Context, tx *db.Tx, actor *zwfw.Actor, w, cent
 	return cur, err
 }
 
-// next calls the window's next ticket: the priority channel (绿色通道)
-// first, then the categories in the window's order, each by number.
+// queueRank is the class of a waiting ticket in the calling order,
+// lowest first: 0 the priority channel (绿色通道), 1 a booked ticket
+// (预约签到, issue 10 item 2: "queued ahead of walk-ins"), 2 a walk-in.
+// The priority channel stays first because it serves those who cannot
+// wait at all (the elderly, the disabled, the pregnant); a booking only
+// promises its slot ahead of those who came without one.
+const queueRank = "(CASE WHEN t.priority THEN 0 WHEN t.channel = '" + ChannelAppointment + "' THEN 1 ELSE 2 END)"
+
+// queueOrder is THE calling order of waiting tickets (the ORDER BY of
+// next): the rank above, then the window's order of categories
+// (categoryOrder, an SQL expression; "" when one category is ranked), then
+// the number, i.e. the time the ticket was taken or the booking checked
+// in. position (tickets.go) counts who is ahead with the same rank and
+// number. Any new rule of the calling order belongs here.
+func queueOrder(categoryOrder string) string {
+	if categoryOrder == "" {
+		return queueRank + ", t.seq"
+	}
+	return queueRank + ", " + categoryOrder + ", t.seq"
+}
+
+// next calls the window's next ticket in queueOrder: the priority channel
+// (绿色通道) first, then booked tickets, then walk-ins; within each the
+// categories in the window's order, each by number.
 func (s *Service) next(ctx context.Context, tx *db.Tx, actor *zwfw.Actor, w, centre *org.Org) (*Ticket, error) {
 	cats, err := windowCategories(ctx, tx, w.ID, centre.ID)
 	if err != nil {
@@ -248,7 +270,7 @@ func (s *Service) next(ctx context.Context, tx *db.Tx, actor *zwfw.Actor, w, cen
 	order.WriteString(" END")
 	args = append(args, orderArgs...)
 	t, err := scanTicket(tx.QueryRow(ctx, ticketCols+" WHERE t.centre_id = ? AND t.day = ? AND t.status = ? AND t.category_id IN ("+in.String()+
-		") ORDER BY t.priority DESC, "+order.String()+", t.seq LIMIT 1", args...))
+		") ORDER BY "+queueOrder(order.String())+" LIMIT 1", args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, zwfw.Errorf(zwfw.ECONFLICT, "没有等候的号")
 	}
