@@ -158,6 +158,15 @@ func routes(d services.Services) []route {
 		{"POST", "/hall/windows/{code}/calls/{action}", signedIn, false, handleWindowCall(d.Hall)},
 		{"GET", "/hall/centres/{code}/board", public, false, handleBoard(d.Hall)},
 		{"GET", "/hall/centres/{code}/events", public, false, handleBoardEvents(d.Hall)},
+		// Appointments (预约, hall_appointments.go).
+		{"GET", "/hall/centres/{code}/slots", public, false, handleHallSlots(d.Hall)},
+		{"POST", "/hall/centres/{code}/appointments", signedIn, false, handleBookAppointment(d.Hall)},
+		{"GET", "/hall/centres/{code}/appointments", signedIn, false, handleCentreAppointments(d.Hall)},
+		{"POST", "/hall/centres/{code}/checkins", public, false, handleCheckInCode(d.Hall)},
+		{"GET", "/hall/appointments", signedIn, false, handleMyAppointments(d.Hall)},
+		{"GET", "/hall/appointments/{token}", signedIn, false, handleAppointment(d.Hall)},
+		{"POST", "/hall/appointments/{token}/cancel", signedIn, false, handleCancelAppointment(d.Hall)},
+		{"POST", "/hall/appointments/{token}/checkin", signedIn, false, handleCheckInAppointment(d.Hall)},
 
 		{"GET", "/openapi.json", public, false, handleOpenAPI()},
 	}
