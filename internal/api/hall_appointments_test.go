@@ -61,7 +61,7 @@ func TestHallAppointmentsAPI(t *testing.T) {
 		if len(mine.Items) == 0 || mine.Items[0].Token != ap.Token {
 			t.Fatalf("my bookings = %+v", mine.Items)
 		}
-		demo(t, e, "county.window").get("/hall/appointments/" + ap.Token).apiErr(http.StatusForbidden, "forbidden")
+		demo(t, e, "county.window").get("/hall/appointments/"+ap.Token).apiErr(http.StatusForbidden, "forbidden")
 
 		// Check-in outside the slot's window; a code of another day.
 		wang.post("/hall/appointments/"+ap.Token+"/checkin", nil).apiErr(http.StatusConflict, "conflict")
