@@ -239,6 +239,9 @@ func (s *Service) Slots(ctx context.Context, centreCode string, categoryID int64
 		day = days[0]
 	}
 	out := &SlotDay{CentreCode: centre.Code, CentreName: centre.DisplayName(), CategoryID: cat.ID, CategoryName: cat.Name, Day: day, Days: days}
+	if len(days) == 0 && day == "" {
+		return out, nil
+	}
 	if !contains(days, day) {
 		if _, err := calendar.ParseDate(day); err != nil {
 			return nil, err

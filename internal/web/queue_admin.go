@@ -39,7 +39,8 @@ func (s *server) adminHall(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := &adminHallPage{base: s.base(w, r, "大厅业务类别"), Active: true,
-		In: hall.CategoryInput{Opens: "08:30", Closes: "17:30", DailyMax: hall.DefaultDailyMax, MaxRecalls: hall.DefaultMaxRecalls, Minutes: hall.DefaultMinutes}}
+		In: hall.CategoryInput{Opens: "08:30", Closes: "17:30", DailyMax: hall.DefaultDailyMax, MaxRecalls: hall.DefaultMaxRecalls, Minutes: hall.DefaultMinutes,
+			SlotCapacity: hall.DefaultSlotCapacity}}
 	p.Nav = "hall-admin"
 	for _, o := range all {
 		if o.Kind == org.KindCentre && o.Active {
@@ -67,7 +68,7 @@ func (s *server) adminHall(w http.ResponseWriter, r *http.Request) error {
 				if c.ID == id {
 					p.Edit, p.Active = c, c.Active
 					p.In = hall.CategoryInput{Name: c.Name, Prefix: c.Prefix, Opens: c.Opens, Closes: c.Closes, DailyMax: c.DailyMax,
-						Priority: c.Priority, MaxRecalls: c.MaxRecalls, Minutes: c.Minutes, Sort: c.Sort}
+						Priority: c.Priority, MaxRecalls: c.MaxRecalls, Minutes: c.Minutes, Sort: c.Sort, SlotCapacity: c.SlotCapacity}
 				}
 			}
 		}
@@ -83,7 +84,7 @@ func categoryForm(r *http.Request) hall.CategoryInput {
 	active := r.PostFormValue("active") == "1"
 	return hall.CategoryInput{Name: r.PostFormValue("name"), Prefix: r.PostFormValue("prefix"), Opens: r.PostFormValue("opens"),
 		Closes: r.PostFormValue("closes"), DailyMax: num("daily_max"), Priority: r.PostFormValue("priority") == "1",
-		MaxRecalls: num("max_recalls"), Minutes: num("minutes"), Sort: num("sort"), Active: &active}
+		MaxRecalls: num("max_recalls"), Minutes: num("minutes"), Sort: num("sort"), Active: &active, SlotCapacity: num("slot_capacity")}
 }
 
 func (s *server) adminHallCreate(w http.ResponseWriter, r *http.Request) error {
