@@ -684,6 +684,7 @@ func matrixRows() []row {
 	)
 
 	rows = append(rows, hallRows()...)
+	rows = append(rows, appointmentRows()...)
 	rows = append(rows, pageRows()...)
 	return rows
 }
