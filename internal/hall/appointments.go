@@ -183,23 +183,27 @@ func slotTimes(c *Category) [][2]string {
 	return out
 }
 
+// workdays is the county's working calendar (calendar.New keeps no
+// state: it reads the adjustments per call).
+func (s *Service) workdays() *calendar.Calendar { return calendar.New(s.db, s.now) }
+
 // BookableDays are the days one may book at centre now: today (for the
 // slots not yet started) when it is a working day, then the next
 // BookDaysAhead working days of the county's calendar.
 func (s *Service) BookableDays(ctx context.Context, centre *org.Org) ([]string, error) {
 	today := calendar.Date(s.now())
 	var out []string
-	if ok, err := s.cal.IsWorkday(ctx, centre.Path, today); err != nil {
+	if ok, err := s.workdays().IsWorkday(ctx, centre.Path, today); err != nil {
 		return nil, err
 	} else if ok {
 		out = append(out, today.Format(calendar.DateLayout))
 	}
-	last, err := s.cal.AddWorkdays(ctx, centre.Path, today, BookDaysAhead)
+	last, err := s.workdays().AddWorkdays(ctx, centre.Path, today, BookDaysAhead)
 	if err != nil {
 		return nil, err
 	}
 	for d := today.AddDate(0, 0, 1); !d.After(last); d = d.AddDate(0, 0, 1) {
-		ok, err := s.cal.IsWorkday(ctx, centre.Path, d)
+		ok, err := s.workdays().IsWorkday(ctx, centre.Path, d)
 		if err != nil {
 			return nil, err
 		}

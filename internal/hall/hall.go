@@ -26,7 +26,6 @@ import (
 
 	"zwfw"
 	"zwfw/internal/audit"
-	"zwfw/internal/calendar"
 	"zwfw/internal/db"
 	"zwfw/internal/org"
 )
@@ -150,7 +149,6 @@ type Service struct {
 	db    *db.DB
 	now   func() time.Time
 	board *broadcaster
-	cal   *calendar.Calendar // working days, for appointments
 
 	stop     sync.Once
 	stopping chan struct{}
@@ -160,7 +158,7 @@ type Service struct {
 // time.Now directly: a ticket's day is the clock's day in China Standard
 // Time).
 func NewService(d *db.DB, now func() time.Time) *Service {
-	s := &Service{db: d, now: now, board: newBroadcaster(), cal: calendar.New(d, now), stopping: make(chan struct{})}
+	s := &Service{db: d, now: now, board: newBroadcaster(), stopping: make(chan struct{})}
 	d.OnChange(Topic, s.board.notify)
 	return s
 }
