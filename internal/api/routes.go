@@ -165,6 +165,15 @@ func routes(d services.Services) []route {
 		// The centre's public rolling display (screens.go).
 		{"GET", "/hall/centres/{code}/rolling", public, false, handleRolling(d.Supervision)},
 		{"GET", "/hall/centres/{code}/rolling/events", public, false, handleRollingEvents(d.Supervision, d.Hall)},
+		// Appointments (预约, hall_appointments.go).
+		{"GET", "/hall/centres/{code}/slots", public, false, handleHallSlots(d.Hall)},
+		{"POST", "/hall/centres/{code}/appointments", signedIn, false, handleBookAppointment(d.Hall)},
+		{"GET", "/hall/centres/{code}/appointments", signedIn, false, handleCentreAppointments(d.Hall)},
+		{"POST", "/hall/centres/{code}/checkins", public, false, handleCheckInCode(d.Hall)},
+		{"GET", "/hall/appointments", signedIn, false, handleMyAppointments(d.Hall)},
+		{"GET", "/hall/appointments/{token}", signedIn, false, handleAppointment(d.Hall)},
+		{"POST", "/hall/appointments/{token}/cancel", signedIn, false, handleCancelAppointment(d.Hall)},
+		{"POST", "/hall/appointments/{token}/checkin", signedIn, false, handleCheckInAppointment(d.Hall)},
 
 		{"GET", "/openapi.json", public, false, handleOpenAPI()},
 	}

@@ -284,6 +284,15 @@ func (s *Service) act(ctx context.Context, tx *db.Tx, actor *zwfw.Actor, w, cent
 	return cur, err
 }
 
+// queueRank is the class of a waiting ticket in the calling order,
+// lowest first: 0 the priority channel (绿色通道), 1 a booked ticket
+// (预约签到, issue 10 item 2: "queued ahead of walk-ins"), 2 a walk-in.
+// The priority channel stays first because it serves those who cannot
+// wait at all (the elderly, the disabled, the pregnant); a booking only
+// promises its slot ahead of those who came without one. position
+// (tickets.go) counts who is ahead of a ticket by it.
+const queueRank = "(CASE WHEN t.priority THEN 0 WHEN t.channel = '" + ChannelAppointment + "' THEN 1 ELSE 2 END)"
+
 // next calls the window's next ticket, in the order of queueOrder.
 func (s *Service) next(ctx context.Context, tx *db.Tx, actor *zwfw.Actor, w, centre *org.Org) (*Ticket, error) {
 	cats, err := windowCategories(ctx, tx, w.ID, centre.ID)
@@ -343,18 +352,15 @@ func queueScope(windowID int64, cats []*Category) (string, []any) {
 //  1. the priority channel (绿色通道) first;
 //  2. then the tickets transferred to this window (转窗口), which come back
 //     at the head of its queue;
-//  3. then the categories in the window's order (cats);
-//  4. within a category by queue_at — the time taken, or the place given
-//     by a re-queue after 过号 or a transfer to the category — and the id
-//     for tickets of the same moment.
-//
-// Another change in parallel adds booked appointments (预约) ahead of
-// walk-ins, after the priority channel: it belongs here, as one more term
-// after the first.
+//  3. then booked tickets (预约签到) ahead of walk-ins (queueRank);
+//  4. then the categories in the window's order (cats);
+//  5. within a category by queue_at — the time taken or checked in, or the
+//     place given by a re-queue after 过号 or a transfer to the category —
+//     and the id for tickets of the same moment.
 func queueOrder(windowID int64, cats []*Category) (string, []any) {
 	var b strings.Builder
 	args := []any{windowID}
-	b.WriteString("t.priority DESC, CASE WHEN t.target_window_id = ? THEN 0 ELSE 1 END, CASE t.category_id")
+	b.WriteString("t.priority DESC, CASE WHEN t.target_window_id = ? THEN 0 ELSE 1 END, " + queueRank + ", CASE t.category_id")
 	for i, c := range cats {
 		fmt.Fprintf(&b, " WHEN ? THEN %d", i)
 		args = append(args, c.ID)

@@ -56,6 +56,9 @@ type Category struct {
 	Minutes       int  `json:"minutes"` // average service time, for the estimated wait
 	Sort          int  `json:"sort"`
 	Active        bool `json:"active"`
+	// SlotCapacity is how many appointments (预约) one half-hour slot of
+	// the category takes (appointments.go).
+	SlotCapacity int `json:"slot_capacity"`
 }
 
 // CategoryInput is what an administrator sets on a category.
@@ -73,6 +76,8 @@ type CategoryInput struct {
 	Minutes       int   `json:"minutes"`
 	Sort          int   `json:"sort"`
 	Active        *bool `json:"active,omitempty"`
+	// SlotCapacity: appointments per half-hour slot (0: the default).
+	SlotCapacity int `json:"slot_capacity"`
 }
 
 // Defaults of a category.
@@ -82,6 +87,9 @@ const (
 	DefaultRequeuePlaces = 3
 	DefaultMinutes       = 10
 	DefaultDailyMax      = 200
+	// DefaultSlotCapacity is how many appointments a half-hour slot takes
+	// unless the hall manager says otherwise.
+	DefaultSlotCapacity = 2
 )
 
 var hhmm = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
@@ -104,6 +112,9 @@ func (in *CategoryInput) normalise() {
 	}
 	if in.DailyMax == 0 {
 		in.DailyMax = DefaultDailyMax
+	}
+	if in.SlotCapacity == 0 {
+		in.SlotCapacity = DefaultSlotCapacity
 	}
 }
 
@@ -135,6 +146,9 @@ func (in *CategoryInput) check() error {
 	}
 	if in.Minutes < 1 || in.Minutes > 240 {
 		v.Add("minutes", "平均办理时间须在 1 到 240 分钟之间")
+	}
+	if in.SlotCapacity < 1 || in.SlotCapacity > 50 {
+		v.Add("slot_capacity", "每个预约时段可约人数须在 1 到 50 之间")
 	}
 	return v.Err()
 }
@@ -269,12 +283,12 @@ func WindowNumber(code string) int {
 }
 
 const categoryCols = `SELECT c.id, c.centre_id, o.code, c.name, c.prefix, c.opens, c.closes, c.daily_max, c.priority, c.max_recalls,
-	c.minutes, c.sort, c.active, c.requeue_places FROM hall_categories c JOIN orgs o ON o.id = c.centre_id`
+	c.minutes, c.sort, c.active, c.requeue_places, c.slot_capacity FROM hall_categories c JOIN orgs o ON o.id = c.centre_id`
 
 func scanCategory(row interface{ Scan(...any) error }) (*Category, error) {
 	var c Category
 	err := row.Scan(&c.ID, &c.CentreID, &c.CentreCode, &c.Name, &c.Prefix, &c.Opens, &c.Closes, &c.DailyMax, &c.Priority,
-		&c.MaxRecalls, &c.Minutes, &c.Sort, &c.Active, &c.RequeuePlaces)
+		&c.MaxRecalls, &c.Minutes, &c.Sort, &c.Active, &c.RequeuePlaces, &c.SlotCapacity)
 	return &c, err
 }
 
@@ -343,9 +357,9 @@ func (s *Service) CreateCategory(ctx context.Context, actor *zwfw.Actor, centreC
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		now := db.Millis(s.now())
 		err := tx.QueryRow(ctx, `INSERT INTO hall_categories (centre_id, name, prefix, opens, closes, daily_max, priority, max_recalls,
-			minutes, sort, active, created_at, updated_at, requeue_places) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			minutes, sort, active, created_at, updated_at, requeue_places, slot_capacity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			centre.ID, in.Name, in.Prefix, in.Opens, in.Closes, in.DailyMax, in.Priority, in.MaxRecalls, in.Minutes, in.Sort, active, now, now,
-			in.RequeuePlaces).Scan(&id)
+			in.RequeuePlaces, in.SlotCapacity).Scan(&id)
 		if err != nil {
 			return db.Conflict(db.MapError(err), "本中心已有号码字母为 "+in.Prefix+" 的业务类别")
 		}
@@ -393,9 +407,9 @@ func (s *Service) UpdateCategory(ctx context.Context, actor *zwfw.Actor, id int6
 	}
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		_, err := tx.Exec(ctx, `UPDATE hall_categories SET name = ?, prefix = ?, opens = ?, closes = ?, daily_max = ?, priority = ?,
-			max_recalls = ?, minutes = ?, sort = ?, active = ?, updated_at = ?, requeue_places = ? WHERE id = ?`,
+			max_recalls = ?, minutes = ?, sort = ?, active = ?, updated_at = ?, requeue_places = ?, slot_capacity = ? WHERE id = ?`,
 			in.Name, in.Prefix, in.Opens, in.Closes, in.DailyMax, in.Priority, in.MaxRecalls, in.Minutes, in.Sort, active, db.Millis(s.now()),
-			in.RequeuePlaces, id)
+			in.RequeuePlaces, in.SlotCapacity, id)
 		if err != nil {
 			return db.Conflict(db.MapError(err), "本中心已有号码字母为 "+in.Prefix+" 的业务类别")
 		}

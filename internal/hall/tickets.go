@@ -11,6 +11,7 @@ import (
 
 	"zwfw"
 	"zwfw/internal/db"
+	"zwfw/internal/org"
 )
 
 // Ticket states.
@@ -43,6 +44,9 @@ func StatusName(st string) string {
 const (
 	ChannelKiosk = "kiosk" // 取号机
 	ChannelPhone = "phone" // 手机扫码
+	// ChannelAppointment: issued when a booking is checked in (预约签到,
+	// appointments.go); called ahead of walk-ins (queueOrder).
+	ChannelAppointment = "appointment"
 )
 
 // Ticket is one number taken (取号). It carries no personal data: the
@@ -131,35 +135,48 @@ func (s *Service) Take(ctx context.Context, centreCode string, in TakeInput) (*T
 	if in.Channel != ChannelPhone {
 		in.Channel = ChannelKiosk
 	}
-	day, now := s.today()
+	_, now := s.today()
 	if hm := now.Format("15:04"); hm < cat.Opens || hm >= cat.Closes {
 		return nil, zwfw.Errorf(zwfw.ECONFLICT, "“%s”的取号时间为每天 %s 至 %s，现在不能取号", cat.Name, cat.Opens, cat.Closes)
 	}
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return nil, err
-	}
-	token := hex.EncodeToString(b[:])
+	var token string
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
-		var seq int
-		if err := tx.QueryRow(ctx, `INSERT INTO hall_counters (category_id, day, last) VALUES (?, ?, 1)
-			ON CONFLICT (category_id, day) DO UPDATE SET last = hall_counters.last + 1 RETURNING last`, cat.ID, day).Scan(&seq); err != nil {
-			return fmt.Errorf("hall: counter: %w", db.MapError(err))
-		}
-		if seq > cat.DailyMax {
-			return zwfw.Errorf(zwfw.ECONFLICT, "今日“%s”的号已取完（每日限 %d 个），请明天再来，或在网上办事大厅办理", cat.Name, cat.DailyMax)
-		}
-		number := fmt.Sprintf("%s%03d", cat.Prefix, seq)
-		if _, err := tx.Exec(ctx, `INSERT INTO hall_tickets (centre_id, category_id, day, seq, number, priority, channel, token, status, taken_at, queue_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, centre.ID, cat.ID, day, seq, number, in.Priority, in.Channel, token, Waiting, db.Millis(now), db.Millis(now)); err != nil {
-			return fmt.Errorf("hall: ticket %s: %w", number, err)
-		}
-		return tx.Changed(ctx, Topic, centre.Code)
+		var err error
+		token, err = s.issue(ctx, tx, centre, cat, in)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return s.Ticket(ctx, token)
+}
+
+// issue inserts today's next ticket of cat in tx and returns its token:
+// the path of every ticket, taken at the kiosk or by phone (Take) or
+// issued when a booking is checked in (CheckIn). A booked ticket is not
+// held to the category's daily maximum — the booking already holds its
+// place — only to the three digits of the number.
+func (s *Service) issue(ctx context.Context, tx *db.Tx, centre *org.Org, cat *Category, in TakeInput) (string, error) {
+	day, now := s.today()
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	token := hex.EncodeToString(b[:])
+	var seq int
+	if err := tx.QueryRow(ctx, `INSERT INTO hall_counters (category_id, day, last) VALUES (?, ?, 1)
+		ON CONFLICT (category_id, day) DO UPDATE SET last = hall_counters.last + 1 RETURNING last`, cat.ID, day).Scan(&seq); err != nil {
+		return "", fmt.Errorf("hall: counter: %w", db.MapError(err))
+	}
+	if (in.Channel != ChannelAppointment && seq > cat.DailyMax) || seq > 999 {
+		return "", zwfw.Errorf(zwfw.ECONFLICT, "今日“%s”的号已取完（每日限 %d 个），请明天再来，或在网上办事大厅办理", cat.Name, cat.DailyMax)
+	}
+	number := fmt.Sprintf("%s%03d", cat.Prefix, seq)
+	if _, err := tx.Exec(ctx, `INSERT INTO hall_tickets (centre_id, category_id, day, seq, number, priority, channel, token, status, taken_at, queue_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, centre.ID, cat.ID, day, seq, number, in.Priority, in.Channel, token, Waiting, db.Millis(now), db.Millis(now)); err != nil {
+		return "", fmt.Errorf("hall: ticket %s: %w", number, err)
+	}
+	return token, tx.Changed(ctx, Topic, centre.Code)
 }
 
 const ticketCols = `SELECT t.id, t.number, t.token, t.centre_id, o.code, COALESCE(NULLIF(o.full_name, ''), o.name), t.category_id, c.name, t.day, t.priority, t.channel,
@@ -230,9 +247,12 @@ func position(ctx context.Context, q db.Querier, t *Ticket) error {
 	if t.Status != Waiting {
 		return nil
 	}
-	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM hall_tickets WHERE centre_id = ? AND day = ? AND category_id = ? AND status = ?
-		AND (priority > ? OR (priority = ? AND (queue_at < ? OR (queue_at = ? AND id < ?))))`,
-		t.CentreID, t.Day, t.CategoryID, Waiting, t.Priority, t.Priority, t.queueAt, t.queueAt, t.ID).Scan(&t.Ahead); err != nil {
+	// The same order as the windows call (queueOrder): a lower rank, or
+	// the same rank and an earlier place (queue_at, then id).
+	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM hall_tickets t, (SELECT `+queueRank+` AS r FROM hall_tickets t WHERE t.id = ?) me
+		WHERE t.centre_id = ? AND t.day = ? AND t.category_id = ? AND t.status = ?
+		AND (`+queueRank+` < me.r OR (`+queueRank+` = me.r AND (t.queue_at < ? OR (t.queue_at = ? AND t.id < ?))))`,
+		t.ID, t.CentreID, t.Day, t.CategoryID, Waiting, t.queueAt, t.queueAt, t.ID).Scan(&t.Ahead); err != nil {
 		return err
 	}
 	var windows int

@@ -340,5 +340,8 @@ func Demo(ctx context.Context, d Deps) error {
 	if added > 0 {
 		d.Log.Info("added demo accounts", "accounts", added, "password", DemoPassword)
 	}
-	return demoHall(ctx, d)
+	if err := demoHall(ctx, d); err != nil {
+		return err
+	}
+	return demoAppointments(ctx, d)
 }

@@ -29,6 +29,7 @@ type guidePage struct {
 	ComplaintPhone string
 	Promise        string
 	ApplyURL       string
+	BookURL        string // 预约办理: the booking page of the item's centre
 	StepDays       int
 	Required       int
 }
@@ -106,6 +107,9 @@ func (s *server) itemGuide(w http.ResponseWriter, r *http.Request) error {
 	}
 	p.Promise = promise(it)
 	p.ApplyURL = loginURL("/items/" + url.PathEscape(code))
+	if it.Booking {
+		p.BookURL = s.bookURL(x, it)
+	}
 	for _, st := range it.Steps {
 		p.StepDays += st.LimitDays
 	}

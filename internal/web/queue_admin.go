@@ -40,7 +40,7 @@ func (s *server) adminHall(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := &adminHallPage{base: s.base(w, r, "大厅业务类别"), Active: true,
 		In: hall.CategoryInput{Opens: "08:30", Closes: "17:30", DailyMax: hall.DefaultDailyMax, MaxRecalls: hall.DefaultMaxRecalls, Minutes: hall.DefaultMinutes,
-			RequeuePlaces: hall.DefaultRequeuePlaces}}
+			RequeuePlaces: hall.DefaultRequeuePlaces, SlotCapacity: hall.DefaultSlotCapacity}}
 	p.Nav = "hall-admin"
 	for _, o := range all {
 		if o.Kind == org.KindCentre && o.Active {
@@ -68,7 +68,7 @@ func (s *server) adminHall(w http.ResponseWriter, r *http.Request) error {
 				if c.ID == id {
 					p.Edit, p.Active = c, c.Active
 					p.In = hall.CategoryInput{Name: c.Name, Prefix: c.Prefix, Opens: c.Opens, Closes: c.Closes, DailyMax: c.DailyMax,
-						Priority: c.Priority, MaxRecalls: c.MaxRecalls, Minutes: c.Minutes, Sort: c.Sort, RequeuePlaces: c.RequeuePlaces}
+						Priority: c.Priority, MaxRecalls: c.MaxRecalls, Minutes: c.Minutes, Sort: c.Sort, RequeuePlaces: c.RequeuePlaces, SlotCapacity: c.SlotCapacity}
 				}
 			}
 		}
@@ -84,7 +84,7 @@ func categoryForm(r *http.Request) hall.CategoryInput {
 	active := r.PostFormValue("active") == "1"
 	return hall.CategoryInput{Name: r.PostFormValue("name"), Prefix: r.PostFormValue("prefix"), Opens: r.PostFormValue("opens"),
 		Closes: r.PostFormValue("closes"), DailyMax: num("daily_max"), Priority: r.PostFormValue("priority") == "1",
-		MaxRecalls: num("max_recalls"), RequeuePlaces: num("requeue_places"), Minutes: num("minutes"), Sort: num("sort"), Active: &active}
+		MaxRecalls: num("max_recalls"), RequeuePlaces: num("requeue_places"), Minutes: num("minutes"), Sort: num("sort"), Active: &active, SlotCapacity: num("slot_capacity")}
 }
 
 func (s *server) adminHallCreate(w http.ResponseWriter, r *http.Request) error {

@@ -104,6 +104,8 @@ func (s *server) table() []route {
 		{"POST", "/admin/hall/centres/{centre}/categories", staff, formLimit, s.adminHallCreate},
 		{"POST", "/admin/hall/categories/{id}", staff, formLimit, s.adminHallUpdate},
 		{"POST", "/admin/hall/windows/{window}/categories", staff, formLimit, s.adminHallWindow},
+		// A day's appointments per slot, for the hall manager (appointments.go).
+		{"GET", "/admin/hall/appointments", staff, 0, s.adminHallAppointments},
 
 		// The security log (security.go): the audit administrators'.
 		{"GET", "/admin/security", staff, 0, s.securityEvents},
@@ -128,6 +130,13 @@ func (s *server) table() []route {
 		{"POST", "/my/cases/{serial}/evaluate", applicant, formLimit, s.myEvaluate},
 		{"GET", "/my/messages", applicant, 0, s.myMessages},
 		{"POST", "/my/messages/read", applicant, formLimit, s.myMessagesRead},
+		// Appointments (appointments.go): booking, 我的预约, cancel, check-in.
+		{"GET", "/my/appointments", applicant, 0, s.myAppointments},
+		{"GET", "/my/book/{centre}", applicant, 0, s.bookPage},
+		{"POST", "/my/book/{centre}", applicant, formLimit, s.bookPost},
+		{"GET", "/my/appointments/{token}", applicant, 0, s.myAppointment},
+		{"POST", "/my/appointments/{token}/cancel", applicant, formLimit, s.myAppointmentCancel},
+		{"POST", "/my/appointments/{token}/checkin", applicant, formLimit, s.myAppointmentCheckIn},
 
 		// The public progress lookup (progress.go).
 		{"GET", "/progress", public, 0, s.progressForm},
@@ -175,6 +184,8 @@ func (s *server) table() []route {
 		{"GET", "/screens/voice/{clip}", public, 0, s.hallVoice},
 		{"GET", "/queue/{token}", public, 0, s.hallTicket},
 		{"GET", "/queue/{token}/qr.png", public, 0, s.hallTicketQR},
+		// The kiosk's 预约签到 (appointments.go).
+		{"POST", "/hall/{centre}/checkin", public, formLimit, s.hallCheckIn},
 
 		// Supervision (电子监察): the dashboard, the large screen and the cases
 		// behind a figure (supervision.go); warnings (warnings.go); reports,
