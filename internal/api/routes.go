@@ -158,6 +158,8 @@ func routes(d services.Services) []route {
 		{"POST", "/hall/windows/{code}/calls/{action}", signedIn, false, handleWindowCall(d.Hall)},
 		{"GET", "/hall/centres/{code}/board", public, false, handleBoard(d.Hall)},
 		{"GET", "/hall/centres/{code}/events", public, false, handleBoardEvents(d.Hall)},
+		// Queue statistics (排队统计, issue 10 item 9): hall_stats.go.
+		{"GET", "/hall/stats", signedIn, false, handleHallStats(d.Hall)},
 
 		{"GET", "/openapi.json", public, false, handleOpenAPI()},
 	}
