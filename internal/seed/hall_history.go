@@ -152,6 +152,7 @@ func loadDemoQueueHall(ctx context.Context, d *db.DB, code string) (*demoQueueHa
 		windows = append(windows, id)
 	}
 	rows.Close()
+	var open []int64
 	for _, w := range windows {
 		var listed []int64
 		rows, err := r.Query(ctx, "SELECT category_id FROM hall_window_categories WHERE window_id = ?", w)
@@ -198,9 +199,20 @@ func loadDemoQueueHall(ctx context.Context, d *db.DB, code string) (*demoQueueHa
 			rows.Close()
 		}
 		for _, c := range h.categories {
-			if len(listed) == 0 || slices.Contains(listed, c.id) {
+			if slices.Contains(listed, c.id) {
 				c.windows = append(c.windows, w)
 			}
+		}
+		if len(listed) == 0 {
+			open = append(open, w)
+		}
+	}
+	// A window with none listed serves every category, but the demo's
+	// such windows are the bank's and the cashier's: the queue goes to
+	// them only for a category no listed window serves.
+	for _, c := range h.categories {
+		if len(c.windows) == 0 {
+			c.windows = open
 		}
 	}
 	return h, nil
