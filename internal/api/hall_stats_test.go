@@ -54,6 +54,16 @@ func TestHallStatsOverTheDemoHistory(t *testing.T) {
 			t.Errorf("staff = %v, want CW01's A and B posts by name", names)
 		}
 
+		// Every past day's counter stands at the day's last number.
+		var off, counters int
+		if err := e.App.DB.QueryRow(t.Context(), `SELECT COUNT(*), COALESCE(SUM(CASE WHEN c.last = (SELECT MAX(t.seq) FROM hall_tickets t
+			WHERE t.category_id = c.category_id AND t.day = c.day) THEN 0 ELSE 1 END), 0) FROM hall_counters c`).Scan(&counters, &off); err != nil {
+			t.Fatal(err)
+		}
+		if counters == 0 || off != 0 {
+			t.Errorf("%d of %d counters differ from their day's last number", off, counters)
+		}
+
 		// Today's numbering starts at 001 whatever the history.
 		var list struct{ Items []hall.Category }
 		anon(t, e).get("/hall/centres/610923C/categories").decode(&list)

@@ -106,6 +106,9 @@ func (s *server) dashboardHall(r *http.Request, a *zwfw.Actor, code, from, to st
 	st, err := s.d.Hall.Stats(r.Context(), a, hall.StatsQuery{Org: code, From: from, To: to})
 	if zwfw.ErrorCode(err) == zwfw.EINVALID {
 		sec.Error = zwfw.ErrorMessage(err) + "；请缩短期间后查看大厅排队统计。"
+		if t, err := calendar.ParseDate(to); err == nil { // the detail page then opens on the period's last year
+			sec.Link = hallStatsLink(code, t.AddDate(0, 0, 1-hall.MaxStatsDays).Format(calendar.DateLayout), to)
+		}
 		return sec, nil
 	}
 	if err != nil {
