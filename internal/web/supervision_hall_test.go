@@ -48,6 +48,9 @@ func TestDashboardHallSection(t *testing.T) {
 		if c.Status != 200 {
 			t.Fatalf("centre page = %d", c.Status)
 		}
+		if y := sup.get("/supervision/hall?centre=610923&from=" + today.AddDate(-1, 0, 1).Format(calendar.DateLayout) + "&to=" + to); y.Status != 200 || len(y.Body) > 150<<10 {
+			t.Errorf("the county's year: %d, %d bytes", y.Status, len(y.Body))
+		}
 		mustContain(t, "centre page", c.Body, "按业务类别", "按窗口", "按人员", "按时段", "按日", "综合受理", "李晓燕", "导出 Excel", "<svg")
 		x := sup.get("/supervision/hall/export?centre=610923C&from=" + from + "&to=" + to)
 		if x.Status != 200 {
