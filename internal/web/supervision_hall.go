@@ -22,6 +22,11 @@ import (
 
 func init() { pages = append(pages, "supervision_hall") }
 
+// CanReadHallStats shows 排队统计 in the menu of those who read the
+// hall's statistics but not the supervision dashboard (the centres'
+// managers); the others reach it from the dashboard's section.
+func (b base) CanReadHallStats() bool { return b.Actor != nil && hall.MayReadStats(b.Actor, "") == nil }
+
 // hallSection is the dashboard's 大厅排队 section.
 type hallSection struct {
 	S      *hall.Stats

@@ -69,6 +69,10 @@ func TestDashboardHallSection(t *testing.T) {
 		if p := town.get("/supervision/hall?centre=610923100C&from=" + from + "&to=" + to); p.Status != 200 || !strings.Contains(p.Body, "城关镇") {
 			t.Errorf("own centre = %d", p.Status)
 		}
+		// The centre's manager finds the page in the menu (no dashboard).
+		if p := town.get("/attendance"); !strings.Contains(p.Body, `href="/supervision/hall"`) {
+			t.Error("no 排队统计 in the hall manager's menu")
+		}
 		for _, path := range []string{"/supervision/hall?centre=610923C", "/supervision/hall/export?centre=610923101C"} {
 			if p := town.get(path); p.Status != 403 {
 				t.Errorf("%s = %d, want 403", path, p.Status)
