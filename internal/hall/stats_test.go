@@ -26,7 +26,7 @@ type statsFixture struct {
 	u1, u2 int64
 }
 
-func at(day, hm string) int64 {
+func statsAt(day, hm string) int64 {
 	t, err := time.ParseInLocation("2006-01-02 15:04:05", day+" "+hm, zwfw.Zone)
 	if err != nil {
 		panic(err)
@@ -69,7 +69,7 @@ func insertTickets(t *testing.T, d *db.DB, list []pastTicket) {
 			if hm == "" {
 				return nil
 			}
-			return at(p.day, hm)
+			return statsAt(p.day, hm)
 		}
 		var win, staff any
 		if p.window != "" {
@@ -81,7 +81,7 @@ func insertTickets(t *testing.T, d *db.DB, list []pastTicket) {
 		if _, err := d.Writer().Exec(ctx, `INSERT INTO hall_tickets (centre_id, category_id, day, seq, number, channel, token, status, window_id, staff_id,
 			taken_at, called_at, started_at, ended_at) VALUES (?, ?, ?, ?, ?, 'kiosk', ?, ?, ?, ?, ?, ?, ?, ?)`,
 			orgID(t, d, p.centre), p.cat, p.day, i+1, p.number, fmt.Sprintf("tok%d", i), p.status, win, staff,
-			at(p.day, p.taken), ms(p.called), ms(p.start), ms(p.end)); err != nil {
+			statsAt(p.day, p.taken), ms(p.called), ms(p.start), ms(p.end)); err != nil {
 			t.Fatal(err)
 		}
 	}
