@@ -174,6 +174,8 @@ func routes(d services.Services) []route {
 		{"GET", "/hall/appointments/{token}", signedIn, false, handleAppointment(d.Hall)},
 		{"POST", "/hall/appointments/{token}/cancel", signedIn, false, handleCancelAppointment(d.Hall)},
 		{"POST", "/hall/appointments/{token}/checkin", signedIn, false, handleCheckInAppointment(d.Hall)},
+		// Queue statistics (排队统计, issue 10 item 9): hall_stats.go.
+		{"GET", "/hall/stats", signedIn, false, handleHallStats(d.Hall)},
 
 		{"GET", "/openapi.json", public, false, handleOpenAPI()},
 	}

@@ -245,7 +245,10 @@ func (a *App) Seed(ctx context.Context, out io.Writer, demo bool) error {
 		if err := seed.DemoCases(ctx, a.seedDeps()); err != nil {
 			return err
 		}
-		return seed.DemoAttendance(ctx, a.seedDeps())
+		if err := seed.DemoAttendance(ctx, a.seedDeps()); err != nil {
+			return err
+		}
+		return seed.DemoQueueHistory(ctx, a.seedDeps())
 	}
 	return nil
 }

@@ -162,6 +162,11 @@ func hallRows() []row {
 		{route: "GET /api/v1/hall/centres/{code}/events", on: allScopes, call: func(x *fixtures, sc scope) request {
 			return apiGet("/hall/centres/" + x.centre[sc] + "/events?once=1")
 		}, want: everyone(ok)},
+		// Queue statistics: the attendance's readers, in their subtree;
+		// a centre out of reach is refused (403), as everywhere in the hall.
+		{route: "GET /api/v1/hall/stats", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return apiGet("/hall/stats?centre=" + x.centre[sc] + "&from=2026-10-12&to=2026-10-16")
+		}, want: hallStaff(attendanceReaders, reachesCentre, ok)},
 
 		// Pages
 		{route: "GET /hall/{centre}", on: allScopes, call: func(x *fixtures, sc scope) request {
@@ -233,5 +238,11 @@ func hallRows() []row {
 		{route: "POST /work/hall/{window}/tickets/{number}/rate", on: allScopes, call: func(x *fixtures, sc scope) request {
 			return post("/work/hall/"+x.window[sc]+"/tickets/"+x.hallNumber(sc)+"/rate", url.Values{"level": {"1"}})
 		}, want: staffPage(hallStaff(window, reachesWindow, other))},
+		{route: "GET /supervision/hall", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return webGet("/supervision/hall?centre=" + x.centre[sc] + "&from=2026-10-12&to=2026-10-16")
+		}, want: staffPage(hallStaff(attendanceReaders, reachesCentre, ok))},
+		{route: "GET /supervision/hall/export", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return webGet("/supervision/hall/export?centre=" + x.centre[sc] + "&from=2026-10-12&to=2026-10-16")
+		}, want: staffPage(hallStaff(attendanceReaders, reachesCentre, ok))},
 	}
 }

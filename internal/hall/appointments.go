@@ -447,12 +447,20 @@ func (s *Service) noShowPause(ctx context.Context, q db.Querier, userID int64, n
 // (a lazy rule: nothing else depends on the mark being early).
 func (s *Service) sweep(ctx context.Context) error {
 	day, now := s.today()
-	_, err := s.db.Exec(ctx, "UPDATE hall_appointments SET status = ? WHERE status = ? AND (day < ? OR (day = ? AND slot_end <= ?))",
-		NoShow, Booked, day, day, now.Format("15:04"))
+	cond, args := lapsed("", day, now)
+	_, err := s.db.Exec(ctx, "UPDATE hall_appointments SET status = ? WHERE "+cond, append([]any{NoShow}, args...)...)
 	if err != nil {
 		return fmt.Errorf("hall: no-shows: %w", err)
 	}
 	return nil
+}
+
+// lapsed is THE rule of a no-show (未到): a booking neither checked in nor
+// cancelled whose slot has ended, on day at now (China time); p prefixes
+// the columns ("a." for an alias). sweep marks such bookings; the
+// statistics count them before the sweep has run.
+func lapsed(p, day string, now time.Time) (string, []any) {
+	return "(" + p + "status = ? AND (" + p + "day < ? OR (" + p + "day = ? AND " + p + "slot_end <= ?)))", []any{Booked, day, day, now.Format("15:04")}
 }
 
 const appointmentCols = `SELECT a.id, a.token, a.code, o.code, COALESCE(NULLIF(o.full_name, ''), o.name), a.category_id, c.name, a.day, a.slot,

@@ -12,6 +12,7 @@ import (
 	"zwfw/internal/db"
 	"zwfw/internal/db/dbtest"
 	"zwfw/internal/hall"
+	"zwfw/internal/org"
 	"zwfw/internal/testclock"
 )
 
@@ -154,6 +155,19 @@ func TestAppointmentsCapacityCancelAndCheckIn(t *testing.T) {
 		}
 		if fmt.Sprint(counts) != fmt.Sprintf("[{2026-11-26 %d 综合受理 1 0} {2026-11-27 %d 综合受理 2 1}]", cat.ID, cat.ID) {
 			t.Fatalf("no-shows = %v", counts)
+		}
+
+		// The queue statistics count the no-show, over the centre and the
+		// county above it.
+		for _, code := range []string{"610923C", "610923"} {
+			o, err := org.Lookup(ctx, d.Reader(), code)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, err := s.StatsOf(ctx, o, testclock.Day("2026-11-26"), testclock.Day("2026-11-27"))
+			if err != nil || st.NoShows != 1 {
+				t.Fatalf("statistics of %s: %d no-shows, %v; want 1", code, st.NoShows, err)
+			}
 		}
 
 		// The hall manager's list is masked and scoped.

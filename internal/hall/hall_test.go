@@ -22,7 +22,7 @@ import (
 
 // county builds a small tree: a county with its centre (two windows) and
 // two towns with a centre and one window each.
-func county(t *testing.T, d *db.DB, now func() time.Time) {
+func county(t testing.TB, d *db.DB, now func() time.Time) {
 	t.Helper()
 	ctx := context.Background()
 	orgs := org.NewService(d, now)
@@ -58,7 +58,7 @@ func staffAt(t *testing.T, d *db.DB, code string) *zwfw.Actor {
 		OrgID: o.ID, OrgCode: o.Code, OrgPath: o.Path}
 }
 
-func category(t *testing.T, s *hall.Service, centre string, in hall.CategoryInput) *hall.Category {
+func category(t testing.TB, s *hall.Service, centre string, in hall.CategoryInput) *hall.Category {
 	t.Helper()
 	c, err := s.CreateCategory(context.Background(), zwfw.System, centre, in)
 	if err != nil {

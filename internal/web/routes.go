@@ -193,6 +193,9 @@ func (s *server) table() []route {
 		{"GET", "/supervision", staff, 0, s.supervisionHome},
 		{"GET", "/supervision/screen", staff, 0, s.supervisionScreen},
 		{"GET", "/supervision/cases", staff, 0, s.supervisionCases},
+		// The hall's queue statistics (supervision_hall.go).
+		{"GET", "/supervision/hall", staff, 0, s.supervisionHall},
+		{"GET", "/supervision/hall/export", staff, 0, s.supervisionHallExport},
 		{"GET", "/supervision/warnings", staff, 0, s.warningsPage},
 		{"GET", "/supervision/reports", staff, 0, s.reportsPage},
 		{"POST", "/supervision/reports", staff, formLimit, s.reportGenerate},

@@ -52,7 +52,10 @@ type chart struct {
 	Columns bool
 	Label   int // width of the label area (horizontal bars)
 	Empty   bool
-	Base    int // baseline of columns
+	Base    int    // baseline of columns
+	Unit    string // of the values, when not 件 (cases)
+	Hint    string // what a click shows, when not the cases
+	None    string // said instead of an empty chart, when not 期间内没有办件
 }
 
 const (
@@ -159,6 +162,7 @@ type supervisionPage struct {
 	Screen  string // the large screen's address for this filter
 	Board   string // the normal page's address for this filter
 	Updated string
+	Hall    *hallSection // 大厅排队, for those who read the hall's statistics
 }
 
 func (s *server) supervisionData(w http.ResponseWriter, r *http.Request, title string) (*supervisionPage, error) {
@@ -224,6 +228,9 @@ func (s *server) supervisionData(w http.ResponseWriter, r *http.Request, title s
 		hbars("c-kind", "按办件类型", ov.ByKind, 4),
 		hbars("c-channel", "按申请渠道", ov.ByChannel, 2),
 		hbars("c-window", "窗口工作量", ov.ByWindow, 15),
+	}
+	if p.Hall, err = s.dashboardHall(r, a, ov.Org.Code, ov.From, ov.To); err != nil {
+		return nil, err
 	}
 	today := calendar.Date(s.now())
 	yf := time.Date(today.Year(), 1, 1, 0, 0, 0, 0, today.Location())
