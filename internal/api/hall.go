@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"time"
@@ -239,13 +238,12 @@ const (
 func handleBoardEvents(h *hall.Service) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		ctx := r.Context()
-		code := r.PathValue("code")
-		b, err := h.Board(ctx, code)
+		centre, err := h.Centre(ctx, r.PathValue("code"))
 		if err != nil {
 			return err
 		}
 		rc := http.NewResponseController(w)
-		changes, stop := h.Subscribe(b.CentreCode)
+		changes, stop := h.Subscribe(centre.Code)
 		defer stop()
 		hd := w.Header()
 		hd.Set("Content-Type", "text/event-stream; charset=utf-8")
@@ -259,7 +257,9 @@ func handleBoardEvents(h *hall.Service) handler {
 			}
 			return rc.Flush() == nil
 		}
-		first, err := json.Marshal(b)
+		// The first board too is the shared one: a thousand screens
+		// reconnecting after a restart read it once, not a thousand times.
+		first, err := h.BoardJSON(ctx, centre.Code)
 		if err != nil {
 			return nil
 		}
@@ -283,7 +283,7 @@ func handleBoardEvents(h *hall.Service) handler {
 			}
 			// One read of the board per change, shared by every screen
 			// of the centre on this process (hall.BoardJSON).
-			body, err := h.BoardJSON(ctx, b.CentreCode)
+			body, err := h.BoardJSON(ctx, centre.Code)
 			if err != nil {
 				return nil // the headers are sent: end the stream, the browser reconnects
 			}
