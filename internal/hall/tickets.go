@@ -139,16 +139,22 @@ func (s *Service) Take(ctx context.Context, centreCode string, in TakeInput) (*T
 	if hm := now.Format("15:04"); hm < cat.Opens || hm >= cat.Closes {
 		return nil, zwfw.Errorf(zwfw.ECONFLICT, "“%s”的取号时间为每天 %s 至 %s，现在不能取号", cat.Name, cat.Opens, cat.Closes)
 	}
-	var token string
+	// The ticket and its place are read back in the same transaction:
+	// on PostgreSQL a read transaction of its own cost two round trips
+	// more per take.
+	var t *Ticket
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
-		var err error
-		token, err = s.issue(ctx, tx, centre, cat, in)
+		token, err := s.issue(ctx, tx, centre, cat, in)
+		if err != nil {
+			return err
+		}
+		t, err = ticket(ctx, tx, token)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return s.Ticket(ctx, token)
+	return t, nil
 }
 
 // issue inserts today's next ticket of cat in tx and returns its token:
@@ -223,19 +229,25 @@ func (s *Service) Ticket(ctx context.Context, token string) (*Ticket, error) {
 	var t *Ticket
 	err := s.db.ReadTx(ctx, func(q db.Querier) error {
 		var err error
-		t, err = scanTicket(q.QueryRow(ctx, ticketCols+" WHERE t.token = ?", token))
-		if errors.Is(err, sql.ErrNoRows) {
-			return zwfw.Errorf(zwfw.ENOTFOUND, "号票不存在")
-		}
-		if err != nil {
-			return err
-		}
-		return position(ctx, q, t)
+		t, err = ticket(ctx, q, token)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("hall: ticket: %w", err)
 	}
 	return t, nil
+}
+
+// ticket reads the ticket with token and its place in the queue in q.
+func ticket(ctx context.Context, q db.Querier, token string) (*Ticket, error) {
+	t, err := scanTicket(q.QueryRow(ctx, ticketCols+" WHERE t.token = ?", token))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, zwfw.Errorf(zwfw.ENOTFOUND, "号票不存在")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return t, position(ctx, q, t)
 }
 
 // position counts who is called before a waiting ticket of its category —

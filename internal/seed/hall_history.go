@@ -318,19 +318,22 @@ func (h *demoQueueHall) day(ctx context.Context, tx *db.Tx, day time.Time) (int,
 		if t.staff != 0 {
 			staff = t.staff
 		}
-		id, err := db.InsertID(ctx, tx, `INSERT INTO hall_tickets (centre_id, category_id, day, seq, number, priority, channel, token, status, window_id, staff_id,
+		// Queued (db.Tx.Later): on PostgreSQL a day's tickets and calls go
+		// as one batch instead of a round trip each — the demo seeds every
+		// test instance. A call finds its ticket by the ticket's token.
+		token := hex.EncodeToString(b[:])
+		if err := tx.Later(ctx, nil, `INSERT INTO hall_tickets (centre_id, category_id, day, seq, number, priority, channel, token, status, window_id, staff_id,
 			recalls, taken_at, queue_at, called_at, started_at, ended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			h.id, t.cat.id, ds, t.seq, fmt.Sprintf("%s%03d", t.cat.prefix, t.seq), t.priority, t.channel, hex.EncodeToString(b[:]),
-			t.status, window, staff, t.recalls, db.Millis(t.taken), db.Millis(t.taken), ms(t.called), ms(t.started), ms(t.ended))
-		if err != nil {
+			h.id, t.cat.id, ds, t.seq, fmt.Sprintf("%s%03d", t.cat.prefix, t.seq), t.priority, t.channel, token,
+			t.status, window, staff, t.recalls, db.Millis(t.taken), db.Millis(t.taken), ms(t.called), ms(t.started), ms(t.ended)); err != nil {
 			return 0, err
 		}
 		if t.called.IsZero() {
 			continue
 		}
 		for i := range t.recalls + 1 {
-			if _, err := tx.Exec(ctx, "INSERT INTO hall_calls (centre_id, ticket_id, window_id, at) VALUES (?, ?, ?, ?)",
-				h.id, id, t.window, db.Millis(t.called.Add(time.Duration(i)*time.Minute))); err != nil {
+			if err := tx.Later(ctx, nil, "INSERT INTO hall_calls (centre_id, ticket_id, window_id, at) SELECT ?, id, ?, ? FROM hall_tickets WHERE token = ?",
+				h.id, t.window, db.Millis(t.called.Add(time.Duration(i)*time.Minute)), token); err != nil {
 				return 0, err
 			}
 		}

@@ -99,6 +99,9 @@ func Start(t testing.TB, dialect string, o ...Options) *Env {
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() {
+		// The screens' event streams end as in a real shutdown (they
+		// would hold Close until their four-minute life is over).
+		a.Hall.Stop()
 		srv.Close()
 		a.Close()
 	})

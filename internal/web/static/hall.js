@@ -17,6 +17,23 @@
     window.setTimeout(function () { window.print(); }, 300);
   }
 
+  // The kiosk reloads itself every minute for the waiting counts — but not
+  // while someone is typing a check-in code (预约签到): a reload would
+  // clear it. Touching the page puts the reload off by another minute.
+  var reload = parseInt(body.getAttribute("data-reload") || "0", 10);
+  if (reload > 0) {
+    var touched = Date.now();
+    ["pointerdown", "keydown", "input"].forEach(function (ev) {
+      document.addEventListener(ev, function () { touched = Date.now(); }, true);
+    });
+    window.setInterval(function () {
+      var typing = Array.prototype.some.call(document.querySelectorAll("input[type=text]"), function (i) { return i.value !== ""; });
+      var idle = Date.now() - touched;
+      // A code left half-typed is cleared after three minutes untouched.
+      if (idle >= reload * 1000 && (!typing || idle >= 3 * reload * 1000)) { window.location.reload(); }
+    }, 5000);
+  }
+
   var url = body.getAttribute("data-stream");
   if (!url) { return; }
   var last = parseInt(body.getAttribute("data-last") || "0", 10);
