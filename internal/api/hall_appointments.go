@@ -7,6 +7,7 @@ import (
 
 	"zwfw"
 	"zwfw/internal/hall"
+	"zwfw/internal/httpauth"
 )
 
 // Appointments (预约办理, issue 10 item 2): the slots of a category with
@@ -102,7 +103,7 @@ func handleCheckInCode(h *hall.Service) handler {
 		if err := decodeJSON(r, &in); err != nil {
 			return err
 		}
-		t, err := h.CheckInCode(r.Context(), r.PathValue("code"), in.Code)
+		t, err := h.CheckInCodeFrom(r.Context(), r.PathValue("code"), in.Code, httpauth.ClientIP(r))
 		if err != nil {
 			return err
 		}

@@ -224,7 +224,7 @@ func options() []option {
 		{"ZWFW_LOGIN_LIMIT", "login-limit", "20/10m", "每个客户端地址允许的登录失败次数/时段（或 off）", rate(func(c *Config) *Rate { return &c.LoginLimit }), false},
 		{"ZWFW_LOGIN_LIMIT_ALL", "login-limit-all", "300/1m", "全平台允许的登录失败次数/时段（或 off）", rate(func(c *Config) *Rate { return &c.LoginLimitAll }), false},
 		{"ZWFW_LOOKUP_LIMIT", "lookup-limit", "20/1h", "每个客户端地址允许的办件公开查询失败次数/时段（或 off）", rate(func(c *Config) *Rate { return &c.LookupLimit }), false},
-		{"ZWFW_TICKET_LIMIT", "ticket-limit", "120/10m", "每个客户端地址允许的取号次数/时段（取号机也是一个地址；或 off）", rate(func(c *Config) *Rate { return &c.TicketLimit }), false},
+		{"ZWFW_TICKET_LIMIT", "ticket-limit", "120/10m", "每个客户端地址允许的取号次数/时段，签到码输错也计入（取号机也是一个地址；或 off）", rate(func(c *Config) *Rate { return &c.TicketLimit }), false},
 		{"ZWFW_PAYMENT_SECRET", "payment-secret", "", "网上支付平台回调签名的密钥（为空时不开通网上支付）", str(func(c *Config) *string { return &c.PaymentSecret }), false},
 		{"ZWFW_JOB_WORKERS", "job-workers", "4", "本进程同时执行的后台任务数（办理时限预警等）；0 为不执行", func(c *Config, v string) error {
 			n, err := strconv.Atoi(v)

@@ -44,3 +44,36 @@ func (s *Service) TakeFrom(ctx context.Context, centreCode string, in TakeInput,
 	}
 	return s.Take(ctx, centreCode, in)
 }
+
+const checkInKey = "hall:checkin:addr:" // + throttle.Addr(client address)
+
+// CheckInCodeFrom checks a booking in by its six-digit code (the kiosk's
+// 预约签到) for a client at address addr. A wrong code uses a place of the
+// address's allowance (the same as for tickets, ZWFW_TICKET_LIMIT), a right
+// one gives it back: a code is short enough to be guessed, and a guessed
+// code would take someone else's booked place in the queue.
+func (s *Service) CheckInCodeFrom(ctx context.Context, centreCode, code, addr string) (*Ticket, error) {
+	limit := s.takeLimit
+	if limit == (throttle.Limit{}) {
+		limit = DefaultTakeLimit
+	}
+	key := checkInKey + throttle.Addr(addr)
+	var start int64
+	if !limit.Off() {
+		err := s.db.InTx(ctx, func(tx *db.Tx) error {
+			var err error
+			start, err = throttle.Take(ctx, tx, key, limit, s.now(), "签到码输错次数过多，请稍后再试，或请大厅导办人员帮助签到")
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	t, err := s.CheckInCode(ctx, centreCode, code)
+	if err == nil && start != 0 {
+		if gerr := s.db.InTx(ctx, func(tx *db.Tx) error { return throttle.Give(ctx, tx, key, start) }); gerr != nil {
+			return nil, gerr
+		}
+	}
+	return t, err
+}

@@ -10,7 +10,9 @@ import (
 	"zwfw/internal/calendar"
 	"zwfw/internal/catalog"
 	"zwfw/internal/hall"
+	"zwfw/internal/httpauth"
 	"zwfw/internal/org"
+	"zwfw/internal/throttle"
 )
 
 // Appointments (预约办理, issue 10 item 2): the applicant's booking page
@@ -241,8 +243,12 @@ func (s *server) hallCheckIn(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.d.Hall.Centre(r.Context(), code); err != nil {
 		return err
 	}
-	t, err := s.d.Hall.CheckInCode(r.Context(), code, r.PostFormValue("code"))
+	t, err := s.d.Hall.CheckInCodeFrom(r.Context(), code, r.PostFormValue("code"), httpauth.ClientIP(r))
 	if err != nil {
+		if _, many := throttle.RetryAfter(err); many {
+			s.redirect(w, r, centrePath(code)+"/kiosk#hk-checkin", "warn", zwfw.ErrorMessage(err))
+			return nil
+		}
 		// The centre exists: not found is the code's.
 		if c := zwfw.ErrorCode(err); c == zwfw.ECONFLICT || c == zwfw.EINVALID || c == zwfw.ENOTFOUND {
 			s.redirect(w, r, centrePath(code)+"/kiosk#hk-checkin", "warn", zwfw.ErrorMessage(err))
