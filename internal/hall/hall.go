@@ -59,6 +59,9 @@ type Category struct {
 	// SlotCapacity is how many appointments (预约) one half-hour slot of
 	// the category takes (appointments.go).
 	SlotCapacity int `json:"slot_capacity"`
+	// Quotas cap the tickets taken in parts of the day
+	// ("08:30-12:00=60,14:00-17:30=60", quotas.go); "" for none.
+	Quotas string `json:"quotas"`
 }
 
 // CategoryInput is what an administrator sets on a category.
@@ -78,6 +81,9 @@ type CategoryInput struct {
 	Active        *bool `json:"active,omitempty"`
 	// SlotCapacity: appointments per half-hour slot (0: the default).
 	SlotCapacity int `json:"slot_capacity"`
+	// Quotas: tickets per part of the day, "08:30-12:00=60,14:00-17:30=60"
+	// within the hours; "" for none.
+	Quotas string `json:"quotas"`
 }
 
 // Defaults of a category.
@@ -149,6 +155,13 @@ func (in *CategoryInput) check() error {
 	}
 	if in.SlotCapacity < 1 || in.SlotCapacity > 50 {
 		v.Add("slot_capacity", "每个预约时段可约人数须在 1 到 50 之间")
+	}
+	if hhmm.MatchString(in.Opens) && hhmm.MatchString(in.Closes) {
+		if qs, err := ParseQuotas(in.Quotas, in.Opens, in.Closes); err != nil {
+			v.Add("quotas", "%s", err)
+		} else {
+			in.Quotas = FormatQuotas(qs)
+		}
 	}
 	return v.Err()
 }
@@ -283,12 +296,12 @@ func WindowNumber(code string) int {
 }
 
 const categoryCols = `SELECT c.id, c.centre_id, o.code, c.name, c.prefix, c.opens, c.closes, c.daily_max, c.priority, c.max_recalls,
-	c.minutes, c.sort, c.active, c.requeue_places, c.slot_capacity FROM hall_categories c JOIN orgs o ON o.id = c.centre_id`
+	c.minutes, c.sort, c.active, c.requeue_places, c.slot_capacity, c.quotas FROM hall_categories c JOIN orgs o ON o.id = c.centre_id`
 
 func scanCategory(row interface{ Scan(...any) error }) (*Category, error) {
 	var c Category
 	err := row.Scan(&c.ID, &c.CentreID, &c.CentreCode, &c.Name, &c.Prefix, &c.Opens, &c.Closes, &c.DailyMax, &c.Priority,
-		&c.MaxRecalls, &c.Minutes, &c.Sort, &c.Active, &c.RequeuePlaces, &c.SlotCapacity)
+		&c.MaxRecalls, &c.Minutes, &c.Sort, &c.Active, &c.RequeuePlaces, &c.SlotCapacity, &c.Quotas)
 	return &c, err
 }
 
@@ -357,9 +370,9 @@ func (s *Service) CreateCategory(ctx context.Context, actor *zwfw.Actor, centreC
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		now := db.Millis(s.now())
 		err := tx.QueryRow(ctx, `INSERT INTO hall_categories (centre_id, name, prefix, opens, closes, daily_max, priority, max_recalls,
-			minutes, sort, active, created_at, updated_at, requeue_places, slot_capacity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			minutes, sort, active, created_at, updated_at, requeue_places, slot_capacity, quotas) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			centre.ID, in.Name, in.Prefix, in.Opens, in.Closes, in.DailyMax, in.Priority, in.MaxRecalls, in.Minutes, in.Sort, active, now, now,
-			in.RequeuePlaces, in.SlotCapacity).Scan(&id)
+			in.RequeuePlaces, in.SlotCapacity, in.Quotas).Scan(&id)
 		if err != nil {
 			return db.Conflict(db.MapError(err), "本中心已有号码字母为 "+in.Prefix+" 的业务类别")
 		}
@@ -407,9 +420,9 @@ func (s *Service) UpdateCategory(ctx context.Context, actor *zwfw.Actor, id int6
 	}
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		_, err := tx.Exec(ctx, `UPDATE hall_categories SET name = ?, prefix = ?, opens = ?, closes = ?, daily_max = ?, priority = ?,
-			max_recalls = ?, minutes = ?, sort = ?, active = ?, updated_at = ?, requeue_places = ?, slot_capacity = ? WHERE id = ?`,
+			max_recalls = ?, minutes = ?, sort = ?, active = ?, updated_at = ?, requeue_places = ?, slot_capacity = ?, quotas = ? WHERE id = ?`,
 			in.Name, in.Prefix, in.Opens, in.Closes, in.DailyMax, in.Priority, in.MaxRecalls, in.Minutes, in.Sort, active, db.Millis(s.now()),
-			in.RequeuePlaces, in.SlotCapacity, id)
+			in.RequeuePlaces, in.SlotCapacity, in.Quotas, id)
 		if err != nil {
 			return db.Conflict(db.MapError(err), "本中心已有号码字母为 "+in.Prefix+" 的业务类别")
 		}

@@ -177,6 +177,11 @@ func (s *Service) issue(ctx context.Context, tx *db.Tx, centre *org.Org, cat *Ca
 	if (in.Channel != ChannelAppointment && seq > cat.DailyMax) || seq > 999 {
 		return "", zwfw.Errorf(zwfw.ECONFLICT, "今日“%s”的号已取完（每日限 %d 个），请明天再来，或在网上办事大厅办理", cat.Name, cat.DailyMax)
 	}
+	if in.Channel != ChannelAppointment {
+		if err := quotaRefusal(ctx, tx, cat, day, now); err != nil {
+			return "", err
+		}
+	}
 	number := fmt.Sprintf("%s%03d", cat.Prefix, seq)
 	if _, err := tx.Exec(ctx, `INSERT INTO hall_tickets (centre_id, category_id, day, seq, number, priority, channel, token, status, taken_at, queue_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, centre.ID, cat.ID, day, seq, number, in.Priority, in.Channel, token, Waiting, db.Millis(now), db.Millis(now)); err != nil {

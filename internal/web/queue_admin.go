@@ -68,7 +68,7 @@ func (s *server) adminHall(w http.ResponseWriter, r *http.Request) error {
 				if c.ID == id {
 					p.Edit, p.Active = c, c.Active
 					p.In = hall.CategoryInput{Name: c.Name, Prefix: c.Prefix, Opens: c.Opens, Closes: c.Closes, DailyMax: c.DailyMax,
-						Priority: c.Priority, MaxRecalls: c.MaxRecalls, Minutes: c.Minutes, Sort: c.Sort, RequeuePlaces: c.RequeuePlaces, SlotCapacity: c.SlotCapacity}
+						Priority: c.Priority, MaxRecalls: c.MaxRecalls, Minutes: c.Minutes, Sort: c.Sort, RequeuePlaces: c.RequeuePlaces, SlotCapacity: c.SlotCapacity, Quotas: c.Quotas}
 				}
 			}
 		}
@@ -84,7 +84,7 @@ func categoryForm(r *http.Request) hall.CategoryInput {
 	active := r.PostFormValue("active") == "1"
 	return hall.CategoryInput{Name: r.PostFormValue("name"), Prefix: r.PostFormValue("prefix"), Opens: r.PostFormValue("opens"),
 		Closes: r.PostFormValue("closes"), DailyMax: num("daily_max"), Priority: r.PostFormValue("priority") == "1",
-		MaxRecalls: num("max_recalls"), RequeuePlaces: num("requeue_places"), Minutes: num("minutes"), Sort: num("sort"), Active: &active, SlotCapacity: num("slot_capacity")}
+		MaxRecalls: num("max_recalls"), RequeuePlaces: num("requeue_places"), Minutes: num("minutes"), Sort: num("sort"), Active: &active, SlotCapacity: num("slot_capacity"), Quotas: r.PostFormValue("quotas")}
 }
 
 func (s *server) adminHallCreate(w http.ResponseWriter, r *http.Request) error {
