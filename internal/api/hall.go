@@ -242,54 +242,60 @@ func handleBoardEvents(h *hall.Service) handler {
 		if err != nil {
 			return err
 		}
-		rc := http.NewResponseController(w)
 		changes, stop := h.Subscribe(centre.Code)
 		defer stop()
-		hd := w.Header()
-		hd.Set("Content-Type", "text/event-stream; charset=utf-8")
-		hd.Set("Cache-Control", "no-store")
-		hd.Set("X-Accel-Buffering", "no") // nginx: do not hold the events back
-		w.WriteHeader(http.StatusOK)
-		send := func(body []byte) bool {
-			_ = rc.SetWriteDeadline(time.Now().Add(time.Minute))
-			if _, err := fmt.Fprintf(w, "retry: %d\nevent: board\ndata: %s\n\n", streamRetry, body); err != nil {
-				return false
-			}
-			return rc.Flush() == nil
-		}
-		// The first board too is the shared one: a thousand screens
-		// reconnecting after a restart read it once, not a thousand times.
-		first, err := h.BoardJSON(ctx, centre.Code)
+		// One read of the board per change, shared by every screen of
+		// the centre on this process (hall.BoardJSON), the first included:
+		// a thousand screens reconnecting after a restart read it once.
+		return eventStream(w, r, h, "board", changes, boardKeepAlive, func() ([]byte, error) { return h.BoardJSON(ctx, centre.Code) })
+	}
+}
+
+// eventStream sends server-sent events of kind to a screen: read's body at
+// once, then again on every value of changes and at least every refresh,
+// until the client goes, the server stops or streamLife has passed (the
+// browser reconnects by itself after streamRetry). With once=1 it sends one
+// event and ends (a check that the stream answers). A failed read ends the
+// stream: the headers are sent, and the browser reconnects.
+func eventStream(w http.ResponseWriter, r *http.Request, h *hall.Service, kind string, changes <-chan struct{}, refresh time.Duration, read func() ([]byte, error)) error {
+	ctx := r.Context()
+	rc := http.NewResponseController(w)
+	hd := w.Header()
+	hd.Set("Content-Type", "text/event-stream; charset=utf-8")
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("X-Accel-Buffering", "no") // nginx: do not hold the events back
+	w.WriteHeader(http.StatusOK)
+	send := func() bool {
+		body, err := read()
 		if err != nil {
-			return nil
+			return false
 		}
-		if !send(first) || r.URL.Query().Get("once") == "1" {
-			return nil
+		_ = rc.SetWriteDeadline(time.Now().Add(time.Minute))
+		if _, err := fmt.Fprintf(w, "retry: %d\nevent: %s\ndata: %s\n\n", streamRetry, kind, body); err != nil {
+			return false
 		}
-		end := time.NewTimer(streamLife)
-		defer end.Stop()
-		tick := time.NewTicker(boardKeepAlive)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-h.Stopping():
-				return nil
-			case <-end.C:
-				return nil
-			case <-changes:
-			case <-tick.C:
-			}
-			// One read of the board per change, shared by every screen
-			// of the centre on this process (hall.BoardJSON).
-			body, err := h.BoardJSON(ctx, centre.Code)
-			if err != nil {
-				return nil // the headers are sent: end the stream, the browser reconnects
-			}
-			if !send(body) {
-				return nil
-			}
+		return rc.Flush() == nil
+	}
+	if !send() || r.URL.Query().Get("once") == "1" {
+		return nil
+	}
+	end := time.NewTimer(streamLife)
+	defer end.Stop()
+	tick := time.NewTicker(refresh)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-h.Stopping():
+			return nil
+		case <-end.C:
+			return nil
+		case <-changes:
+		case <-tick.C:
+		}
+		if !send() {
+			return nil
 		}
 	}
 }

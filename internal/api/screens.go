@@ -2,7 +2,6 @@ package api
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -42,50 +41,17 @@ func handleRollingEvents(sv *supervision.Service, h *hall.Service) handler {
 		if err != nil {
 			return err
 		}
-		rc := http.NewResponseController(w)
 		changes, stop := h.SubscribeCases(roll.CentreCode)
 		defer stop()
-		hd := w.Header()
-		hd.Set("Content-Type", "text/event-stream; charset=utf-8")
-		hd.Set("Cache-Control", "no-store")
-		hd.Set("X-Accel-Buffering", "no")
-		w.WriteHeader(http.StatusOK)
-		send := func(roll *supervision.Rolling) bool {
-			body, err := json.Marshal(roll)
-			if err != nil {
-				return false
+		first := true
+		return eventStream(w, r, h, "rolling", changes, rollingRefresh, func() ([]byte, error) {
+			if !first {
+				if roll, err = sv.Rolling(ctx, code); err != nil {
+					return nil, err
+				}
 			}
-			_ = rc.SetWriteDeadline(time.Now().Add(time.Minute))
-			if _, err := fmt.Fprintf(w, "retry: %d\nevent: rolling\ndata: %s\n\n", streamRetry, body); err != nil {
-				return false
-			}
-			return rc.Flush() == nil
-		}
-		if !send(roll) || r.URL.Query().Get("once") == "1" {
-			return nil
-		}
-		end := time.NewTimer(streamLife)
-		defer end.Stop()
-		tick := time.NewTicker(rollingRefresh)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-h.Stopping():
-				return nil
-			case <-end.C:
-				return nil
-			case <-changes:
-			case <-tick.C:
-			}
-			roll, err := sv.Rolling(ctx, code)
-			if err != nil {
-				return nil
-			}
-			if !send(roll) {
-				return nil
-			}
-		}
+			first = false
+			return json.Marshal(roll)
+		})
 	}
 }
