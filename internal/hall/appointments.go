@@ -683,4 +683,3 @@ func (s *Service) checkIn(ctx context.Context, actor *zwfw.Actor, find func(db.Q
 	}
 	return s.Ticket(ctx, token)
 }
-
