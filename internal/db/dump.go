@@ -55,6 +55,9 @@ var ErrNotEmpty = errors.New("目标数据库不是空的")
 // sqliteFile is the path of the SQLite database file behind the DSN.
 func sqliteFile(dsn string) string {
 	p, _, _ := strings.Cut(strings.TrimPrefix(dsn, "file:"), "?")
+	if u, err := url.PathUnescape(p); err == nil { // uriPath's escapes
+		return u
+	}
 	return p
 }
 
@@ -77,7 +80,7 @@ func (db *DB) Dump(ctx context.Context, dir string, also func(SnapshotQuerier) e
 	if _, err := c.ExecContext(ctx, "VACUUM INTO ?", out); err != nil {
 		return nil, fmt.Errorf("db: dump: VACUUM INTO: %w", err)
 	}
-	cp, err := sql.Open("sqlite", "file:"+out+"?mode=ro")
+	cp, err := sql.Open("sqlite", "file:"+uriPath(out)+"?mode=ro")
 	if err != nil {
 		return nil, fmt.Errorf("db: dump: %w", err)
 	}

@@ -37,7 +37,7 @@ func openSQLite(ctx context.Context, o Options) (*DB, error) {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
-	dsn := "file:" + path + "?" + q.Encode()
+	dsn := "file:" + uriPath(path) + "?" + q.Encode()
 	w, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("db: open sqlite: %w", err)
@@ -62,7 +62,7 @@ func openSQLite(ctx context.Context, o Options) (*DB, error) {
 	}
 	q.Add("_pragma", "query_only(ON)")
 	q.Del("_txlock")
-	r, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	r, err := sql.Open("sqlite", "file:"+uriPath(path)+"?"+q.Encode())
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("db: open sqlite readers: %w", err)
@@ -129,4 +129,12 @@ func openPostgres(ctx context.Context, o Options) (*DB, error) {
 	sq.SetMaxOpenConns(4)
 	sq.SetMaxIdleConns(4)
 	return &DB{Dialect: Postgres, write: w, read: r, seq: sq, pgURL: o.URL, changes: newChanges()}, nil
+}
+
+// uriPath escapes what would end a path in a "file:" URI: a data directory
+// named "办件#2" or "a?b" opened a different file (everything from the '#' on
+// was taken for a fragment: two test instances whose directories differed
+// only after a '#' shared one database in the parent directory).
+func uriPath(path string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 }

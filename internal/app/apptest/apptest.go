@@ -67,16 +67,12 @@ func Start(t testing.TB, dialect string, o ...Options) *Env {
 		opt = o[0]
 	}
 	dir := t.TempDir()
-	cfg, _, err := config.Load("test", nil, func(string) string { return "" }, io.Discard)
+	cfg, err := testConfig(dir, !opt.NoDemo)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.DataDir = dir
-	cfg.AdminPassword = AdminPassword
-	cfg.Demo = !opt.NoDemo
-	// Every request of a test comes from 127.0.0.1: the tickets-per-address
-	// limit (tested in internal/hall) would refuse the matrix's takes.
-	cfg.TicketLimit = config.Rate{N: -1}
+	// The default instance is a copy of one seeded once per process.
+	fresh := opt.Config != nil || opt.Now != nil
 	if opt.Config != nil {
 		opt.Config(&cfg)
 	}
@@ -90,8 +86,19 @@ func Start(t testing.TB, dialect string, o ...Options) *Env {
 	case "sqlite":
 		dbtest.OnlyDialect(t, "sqlite")
 		ao.SQLiteDSN = filepath.Join(dir, "zwfw.db")
+		if !fresh {
+			fromTemplate(t, dialect, cfg.Demo, dir)
+		}
 	case "postgres":
-		cfg.DatabaseURL = dbtest.PostgresSchemaURL(t)
+		if fresh {
+			cfg.DatabaseURL = dbtest.PostgresSchemaURL(t)
+		} else {
+			dbtest.OnlyDialect(t, "postgres")
+			if err := dbtest.PostgresReachable(); err != nil {
+				dbtest.SkipOrFail(t, "PostgreSQL not reachable at "+dbtest.PostgresURL()+": "+err.Error())
+			}
+			cfg.DatabaseURL = fromTemplate(t, dialect, cfg.Demo, dir)
+		}
 	default:
 		t.Fatalf("unknown dialect %q", dialect)
 	}

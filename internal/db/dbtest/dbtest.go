@@ -56,6 +56,10 @@ var (
 	pgErr  error
 )
 
+// PostgresReachable reports why the test server cannot be reached (nil
+// when it can).
+func PostgresReachable() error { return pgReachable() }
+
 func pgReachable() error {
 	pgOnce.Do(func() {
 		c, err := sql.Open("pgx", PostgresURL())
@@ -64,7 +68,10 @@ func pgReachable() error {
 			return
 		}
 		defer c.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		// Generous: on a loaded two-core machine, with two test
+		// processes seeding at once, a first connection has taken over
+		// three seconds (and a "not reachable" there fails the run).
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
 		pgErr = c.PingContext(ctx)
 	})
