@@ -111,6 +111,7 @@ func routes(d services.Services) []route {
 		{"POST", "/notifications/read", signedIn, false, handleMarkRead(d.Inbox)},
 
 		{"GET", "/supervision/warnings", signedIn, false, handleWarnings(d.Warnings)},
+		{"GET", "/supervision/duty-warnings", signedIn, false, handleDutyWarnings(d.Warnings)},
 		{"GET", "/reports", signedIn, false, handleListReports(d.Reports)},
 		{"POST", "/reports", signedIn, false, handleGenerateReport(d.Reports)},
 		{"GET", "/reports/{id}", signedIn, false, handleGetReport(d.Reports, d.Audit)},

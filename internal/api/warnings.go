@@ -28,3 +28,16 @@ func handleWarnings(w *supervision.Warnings) handler {
 		return nil
 	}
 }
+
+// handleDutyWarnings lists the active warnings of the other time-limited
+// matters (差评整改, 投诉 …) in the viewer's subtree; kind narrows to one.
+func handleDutyWarnings(w *supervision.Warnings) handler {
+	return func(rw http.ResponseWriter, r *http.Request) error {
+		list, err := w.DutyWarnings(r.Context(), actor(r), strings.TrimSpace(r.URL.Query().Get("kind")), 500)
+		if err != nil {
+			return err
+		}
+		writeJSON(rw, http.StatusOK, newList(list, len(list)))
+		return nil
+	}
+}

@@ -60,6 +60,8 @@ type Warnings struct {
 	now func() time.Time
 	th  Thresholds
 	log *slog.Logger
+	// sources are the other kinds of duty with a deadline (duties.go).
+	sources []DutySource
 }
 
 // NewWarnings returns the warning service.
@@ -399,7 +401,12 @@ func (w *Warnings) Scan(ctx context.Context) (ScanResult, error) {
 		res.Cleared += cleared
 		res.Notified += notified
 	}
-	return res, nil
+	// Then the other duties with a deadline (duties.go).
+	dr, err := w.scanDuties(ctx, now)
+	res.Raised += dr.Raised
+	res.Cleared += dr.Cleared
+	res.Notified += dr.Notified
+	return res, err
 }
 
 // raising is a warning to make active.

@@ -36,6 +36,15 @@ type warningsPage struct {
 	Depts    []option
 	Levels   []option
 	Scopes   []option
+	// Duties are the other time-limited matters' warnings (差评整改,
+	// 投诉): few, listed whole below the cases.
+	Duties []dutyRow
+}
+
+type dutyRow struct {
+	supervision.DutyWarning
+	Class string
+	Text  string
 }
 
 const warningsPerPage = 50
@@ -115,18 +124,17 @@ func (s *server) warningsPage(w http.ResponseWriter, r *http.Request) error {
 	p.LastPage = max(1, (total+warningsPerPage-1)/warningsPerPage)
 	for _, x := range list {
 		row := warningRow{Warning: x}
-		if x.Level == supervision.Red {
-			row.Class, row.Text = "due-late", "已超期"
-			if x.Remaining < 0 {
-				row.Text += " " + strconv.Itoa(-x.Remaining) + " 个工作日"
-			}
-		} else {
-			row.Class, row.Text = "due-warn", "剩余 "+strconv.Itoa(x.Remaining)+" 个工作日"
-			if x.Remaining == 0 {
-				row.Text = "今日到期"
-			}
-		}
+		row.Class, row.Text = dueText(x.Level, x.Remaining)
 		p.Rows = append(p.Rows, row)
+	}
+	if duties, err := s.d.Warnings.DutyWarnings(ctx, a, "", 200); err == nil {
+		for _, x := range duties {
+			row := dutyRow{DutyWarning: x}
+			row.Class, row.Text = dueText(x.Level, x.Remaining)
+			p.Duties = append(p.Duties, row)
+		}
+	} else {
+		return err
 	}
 	// The counts beside the filter: how many of each level the other
 	// filters leave.
@@ -143,4 +151,20 @@ func (s *server) warningsPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.render(w, r, http.StatusOK, "supervision_warnings", p)
 	return nil
+}
+
+// dueText is a warning's colour class and its words: red with the working
+// days overdue, yellow with those left.
+func dueText(level string, remaining int) (class, text string) {
+	if level == supervision.Red {
+		text = "已超期"
+		if remaining < 0 {
+			text += " " + strconv.Itoa(-remaining) + " 个工作日"
+		}
+		return "due-late", text
+	}
+	if remaining == 0 {
+		return "due-warn", "今日到期"
+	}
+	return "due-warn", "剩余 " + strconv.Itoa(remaining) + " 个工作日"
 }
