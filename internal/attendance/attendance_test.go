@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	_ "zwfw/internal/account/cheaphash" // the demo accounts hash at the smallest cost
 
 	"zwfw"
 	"zwfw/internal/account"

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	_ "zwfw/internal/account/cheaphash" // the demo accounts hash at the smallest cost
 
 	"zwfw"
 	"zwfw/internal/account"

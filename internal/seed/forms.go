@@ -3,8 +3,10 @@ package seed
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/xuri/excelize/v2"
 
@@ -17,11 +19,11 @@ import (
 // the blank form and the filled-in sample as Excel workbooks, the fill-in
 // guide as text — stores them and points the material at them.
 func attachForms(ctx context.Context, d Deps, m *catalog.Material, t *template) error {
-	blank, err := formXLSX(t, false)
+	blank, err := renderedForm(t, false)
 	if err != nil {
 		return err
 	}
-	sample, err := formXLSX(t, true)
+	sample, err := renderedForm(t, true)
 	if err != nil {
 		return err
 	}
@@ -44,6 +46,35 @@ func attachForms(ctx context.Context, d Deps, m *catalog.Material, t *template) 
 		}
 	}
 	return nil
+}
+
+// forms keeps each form as rendered: a form is a pure function of its
+// embedded template, and rendering the county's forms with excelize was
+// most of a first start's seeding (and of every test that seeds a
+// database). Bounded by the templates compiled in.
+var forms sync.Map // formKey → []byte
+
+type formKey struct {
+	t      string // the template, as JSON
+	sample bool
+}
+
+// renderedForm is formXLSX, once per template and kind in a process.
+func renderedForm(t *template, sample bool) ([]byte, error) {
+	j, err := json.Marshal(t)
+	if err != nil {
+		return nil, err
+	}
+	k := formKey{string(j), sample}
+	if b, ok := forms.Load(k); ok {
+		return b.([]byte), nil
+	}
+	b, err := formXLSX(t, sample)
+	if err != nil {
+		return nil, err
+	}
+	forms.Store(k, b)
+	return b, nil
 }
 
 // formXLSX lays a form out for A4: a title, one row per field (label and a

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+	_ "zwfw/internal/account/cheaphash" // the demo accounts hash at the smallest cost
 
 	"zwfw"
 	"zwfw/internal/account"

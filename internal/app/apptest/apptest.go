@@ -12,24 +12,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alexedwards/argon2id"
-
-	"zwfw/internal/account"
+	_ "zwfw/internal/account/cheaphash" // test instances hash at the smallest cost
 	"zwfw/internal/app"
 	"zwfw/internal/config"
 	"zwfw/internal/db/dbtest"
 	"zwfw/internal/seed"
 	"zwfw/internal/testclock"
 )
-
-// Test instances hash passwords with argon2id at its smallest cost (1 MiB,
-// one pass): every instance seeds some thirty demo accounts and every test
-// signs in, and the production cost (account.Params, 19 MiB and two
-// passes — internal/account's TestProductionHashCost holds it) spent a
-// second of CPU per instance. The hashes are real argon2id all the same.
-func init() {
-	account.Params = &argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
-}
 
 // Env is a running test instance.
 type Env struct {

@@ -171,6 +171,9 @@ func databaseURL(name string) string {
 		panic(err)
 	}
 	u.Path = "/" + name
+	q := u.Query()
+	dbtest.Fast(q)
+	u.RawQuery = q.Encode()
 	return u.String()
 }
 
