@@ -189,7 +189,7 @@ func TestFAQFromRegister(t *testing.T) {
 			t.Errorf("change log: %+v, want reason %q with faq changed", vs[0], want)
 		}
 		_, body := get(t, e.URL+"/items/"+foodItem)
-		if !strings.Contains(body, "食品经营许可证多久能办下来？") || !strings.Contains(body, want) {
+		if !strings.Contains(body, "<dt>食品经营许可证多久能办下来</dt>") || !strings.Contains(body, want) {
 			t.Errorf("the guide does not show the FAQ and its change")
 		}
 		_, err = s.MakeFAQ(ctx, cat, ids[0], inquiry.FAQInput{})
