@@ -282,13 +282,14 @@ func queryCode() string {
 	return fmt.Sprintf("%06d", n.Int64())
 }
 
-// maskName shows the first character of a name (张*).
+// maskName shows the first character of a name (张*, 王**; an
+// enterprise's long name 宁**).
 func maskName(n string) string {
 	r := []rune(strings.TrimSpace(n))
 	if len(r) <= 1 {
 		return string(r)
 	}
-	return string(r[0]) + strings.Repeat("*", len(r)-1)
+	return string(r[0]) + strings.Repeat("*", min(len(r)-1, 2))
 }
 
 // maskPhone shows the first 3 and last 4 digits.
