@@ -46,6 +46,7 @@ func (p *guidePage) Sections() [][2]string {
 		{"basic", "基本信息"}, {"conditions", "受理条件"}, {"materials", "申请材料"}, {"process", "办理流程"},
 		{"fees", "收费标准及依据"}, {"basis", "设定依据"}, {"window", "窗口办理"}, {"consult", "咨询方式"},
 		{"complaint", "监督投诉方式"}, {"faq", "常见问题"}, {"changes", "变更记录"},
+		{"ask", "网上咨询"}, {"experiences", "办事体验"}, // internal/inquiry
 	}
 }
 
