@@ -165,20 +165,36 @@ func TestFAQFromRegister(t *testing.T) {
 		}
 		_, err := s.MakeFAQ(ctx, win, ids[1], inquiry.FAQInput{})
 		wantCode(t, err, zwfw.EFORBIDDEN, "a window clerk makes a FAQ")
+		other, err := s.Create(ctx, win, inquiry.Input{Channel: inquiry.Phone, Question: "食品许可证要几天？", Item: foodItem, Answer: "10 个工作日。", Minutes: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		unrelated, err := s.Create(ctx, win, inquiry.Input{Channel: inquiry.Phone, Question: "低保怎么申请？", Item: "050200100000", Answer: "到镇便民服务中心。", Minutes: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
 		cat := e.Actor(t, "county.catalog")
+		_, err = s.MakeFAQ(ctx, cat, ids[1], inquiry.FAQInput{Also: []int64{unrelated.ID}})
+		wantCode(t, err, zwfw.EINVALID, "a record of another item in the group")
 		before, _ := e.App.Catalog.Get(ctx, foodItem)
 		if q, _ := s.Get(ctx, cat, ids[1]); !slices.Contains(q.Actions, inquiry.ActFAQ) {
 			t.Fatalf("the catalog administrator is not offered 转为常见问题: %v", q.Actions)
 		}
-		done, err := s.MakeFAQ(ctx, cat, ids[1], inquiry.FAQInput{})
+		done, err := s.MakeFAQ(ctx, cat, ids[1], inquiry.FAQInput{Also: []int64{other.ID}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if done.FAQItem != foodItem || done.FAQVersion != before.Version+1 {
 			t.Errorf("the record's link: %q v%d", done.FAQItem, done.FAQVersion)
 		}
-		if other, _ := s.Get(ctx, win, ids[0]); other.FAQItem != foodItem {
+		if q, _ := s.Get(ctx, win, ids[0]); q.FAQItem != foodItem {
 			t.Errorf("the repeat of the same question is not linked")
+		}
+		if q, _ := s.Get(ctx, win, other.ID); q.FAQItem != foodItem {
+			t.Errorf("the record chosen into the group is not linked")
+		}
+		if q, _ := s.Get(ctx, win, unrelated.ID); q.FAQItem != "" {
+			t.Errorf("another item's record is linked")
 		}
 		vs, err := e.App.Catalog.Versions(ctx, foodItem)
 		if err != nil {

@@ -222,6 +222,7 @@ type inquiryPage struct {
 	Q       *inquiry.Inquiry
 	Targets []*org.Org
 	Guide   string
+	Same    []*inquiry.Inquiry // other answered records of the item, to make one FAQ entry of together
 }
 
 // May reports whether the action is offered.
@@ -250,6 +251,17 @@ func (s *server) inquiryPage(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
+	if p.May(inquiry.ActFAQ) {
+		same, _, err := s.d.Inquiries.List(r.Context(), actor(r), inquiry.Query{Item: q.ItemCode, Status: inquiry.Answered, Limit: 50})
+		if err != nil {
+			return err
+		}
+		for _, o := range same {
+			if o.ID != q.ID && o.FAQItem == "" {
+				p.Same = append(p.Same, o)
+			}
+		}
+	}
 	s.render(w, r, http.StatusOK, "inquiry", p)
 	return nil
 }
@@ -273,7 +285,16 @@ func (s *server) inquiryAct(w http.ResponseWriter, r *http.Request) error {
 	case inquiry.ActAcknowledge:
 		_, err = s.d.Inquiries.Acknowledge(ctx, a, q.ID)
 	case inquiry.ActFAQ:
-		_, err = s.d.Inquiries.MakeFAQ(ctx, a, q.ID, inquiry.FAQInput{Q: f("q"), A: f("a")})
+		in := inquiry.FAQInput{Q: f("q"), A: f("a")}
+		for _, v := range r.PostForm["also"] {
+			n, perr := strconv.ParseInt(v, 10, 64)
+			if perr != nil {
+				s.redirect(w, r, "/inquiries/"+strconv.FormatInt(q.ID, 10), "warn", "所选登记号无效")
+				return nil
+			}
+			in.Also = append(in.Also, n)
+		}
+		_, err = s.d.Inquiries.MakeFAQ(ctx, a, q.ID, in)
 	default:
 		return zwfw.Errorf(zwfw.ENOTFOUND, "操作不存在")
 	}
