@@ -179,6 +179,22 @@ func routes(d services.Services) []route {
 		{"GET", "/hall/stats", signedIn, false, handleHallStats(d.Hall)},
 
 		{"GET", "/openapi.json", public, false, handleOpenAPI()},
+
+		// The first-inquiry register (首问登记) and experiences (办事体验), inquiries.go.
+		{"GET", "/inquiries", signedIn, false, handleListInquiries(d.Inquiries)},
+		{"POST", "/inquiries", signedIn, false, handleCreateInquiry(d.Inquiries)},
+		{"GET", "/inquiries/stats", signedIn, false, handleInquiryStats(d.Inquiries)},
+		{"GET", "/inquiries/{id}", signedIn, false, handleGetInquiry(d.Inquiries)},
+		{"POST", "/inquiries/{id}/answer", signedIn, false, handleInquiryAction(d.Inquiries, "answer")},
+		{"POST", "/inquiries/{id}/refer", signedIn, false, handleInquiryAction(d.Inquiries, "refer")},
+		{"POST", "/inquiries/{id}/acknowledge", signedIn, false, handleInquiryAction(d.Inquiries, "acknowledge")},
+		{"POST", "/inquiries/{id}/faq", signedIn, false, handleInquiryAction(d.Inquiries, "faq")},
+		{"POST", "/public/inquiries", public, false, handleAsk(d.Inquiries)},
+		{"GET", "/public/inquiries/{id}", public, false, handlePublicInquiry(d.Inquiries)},
+		{"GET", "/items/{code}/experiences", public, false, handleItemExperiences(d.Inquiries)},
+		{"POST", "/items/{code}/experiences", signedIn, false, handleShareExperience(d.Inquiries)},
+		{"GET", "/experiences", signedIn, false, handleExperienceQueue(d.Inquiries)},
+		{"POST", "/experiences/{id}/actions/{action}", signedIn, false, handleModerateExperience(d.Inquiries)},
 	}
 }
 

@@ -29,6 +29,7 @@ import (
 	"zwfw/internal/files"
 	"zwfw/internal/hall"
 	"zwfw/internal/httpauth"
+	"zwfw/internal/inquiry"
 	"zwfw/internal/jobs"
 	"zwfw/internal/notify"
 	"zwfw/internal/org"
@@ -73,6 +74,9 @@ type App struct {
 	// Checkpoints are the audit chain's signed checkpoints in the data
 	// directory, outside the database.
 	Checkpoints *audit.Checkpoints
+
+	// Inquiries: 首问登记 and 办事体验 (issue 11 items 4, 7a).
+	Inquiries *inquiry.Service
 }
 
 // Options adjust Open for tests and commands.
@@ -196,6 +200,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	a.Hall = hall.NewService(d, now)
 	a.Hall.SetTakeLimit(limit(cfg.TicketLimit))
 	a.Attendance.SetActivity(a.Hall.Busy)
+	a.Inquiries = inquiry.New(d, a.Catalog, a.Calendar, cfg.Site.RegionCode, now)
+	a.Inquiries.SetLimits(limit(cfg.LookupLimit), limit(cfg.TicketLimit))
 	a.Checkpoints = cps
 	a.Audit = audit.NewService(d, now, func(ctx context.Context, actor *zwfw.Actor, serial string) error {
 		_, err := a.Cases.Get(ctx, actor, serial)
@@ -274,7 +280,8 @@ func (a *App) Close() error {
 func (a *App) Services() services.Services {
 	return services.Services{Config: a.Config, Orgs: a.Orgs, Users: a.Users, Catalog: a.Catalog, Files: a.Files,
 		Cases: a.Cases, Calendar: a.Calendar, Inbox: notify.NewInbox(a.DB, a.Now), Supervision: a.Super, Warnings: a.Warnings,
-		Reports: a.Reports, Errors: a.Errors, Attendance: a.Attendance, Audit: a.Audit, Hall: a.Hall, Log: a.Log, Now: a.Now, PaymentSecret: []byte(a.Config.PaymentSecret)}
+		Reports: a.Reports, Errors: a.Errors, Attendance: a.Attendance, Audit: a.Audit, Hall: a.Hall, Log: a.Log, Now: a.Now, PaymentSecret: []byte(a.Config.PaymentSecret),
+		Inquiries: a.Inquiries}
 }
 
 // Handler is the whole HTTP surface.

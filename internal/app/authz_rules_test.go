@@ -688,6 +688,7 @@ func matrixRows() []row {
 	rows = append(rows, dutyRows()...)
 	rows = append(rows, appointmentRows()...)
 	rows = append(rows, pageRows()...)
+	rows = append(rows, inquiryRows()...)
 	return rows
 }
 

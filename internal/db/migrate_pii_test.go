@@ -71,6 +71,9 @@ func TestUpgradeSealsPersonalData(t *testing.T) {
 				t.Fatalf("%d values left in clear (%v)", left, err)
 			}
 			for _, c := range pii.Columns {
+				if c.Table == "inquiries" { // made after 00014: sealed from its first row (首问登记, 00034)
+					continue
+				}
 				var v string
 				if err := d.QueryRow(ctx, "SELECT "+c.Col+" FROM "+c.Table+" ORDER BY id LIMIT 1").Scan(&v); err != nil {
 					t.Fatalf("%s: %v", c.Label(), err)

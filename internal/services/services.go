@@ -17,6 +17,7 @@ import (
 	"zwfw/internal/config"
 	"zwfw/internal/files"
 	"zwfw/internal/hall"
+	"zwfw/internal/inquiry"
 	"zwfw/internal/notify"
 	"zwfw/internal/org"
 	"zwfw/internal/supervision"
@@ -45,4 +46,6 @@ type Services struct {
 	// PaymentSecret is the key the online payment platform signs its
 	// callbacks with (HMAC-SM3); none means online payment is off.
 	PaymentSecret []byte
+	// Inquiries: 首问登记 (first-inquiry register) and 办事体验.
+	Inquiries *inquiry.Service
 }

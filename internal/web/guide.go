@@ -11,6 +11,7 @@ import (
 	"zwfw"
 	"zwfw/internal/catalog"
 	"zwfw/internal/files"
+	"zwfw/internal/inquiry"
 	"zwfw/internal/org"
 )
 
@@ -32,6 +33,11 @@ type guidePage struct {
 	BookURL        string // 预约办理: the booking page of the item's centre
 	StepDays       int
 	Required       int
+	// 办事体验 (internal/inquiry): the approved accounts, the signed-in
+	// applicant's own, and whether the form is offered.
+	Experiences   []*inquiry.Experience
+	MyExperiences []*inquiry.Experience
+	CanShare      bool
 }
 
 // Sections are the guide's sections in UX.md's order, for the index.
@@ -40,6 +46,7 @@ func (p *guidePage) Sections() [][2]string {
 		{"basic", "基本信息"}, {"conditions", "受理条件"}, {"materials", "申请材料"}, {"process", "办理流程"},
 		{"fees", "收费标准及依据"}, {"basis", "设定依据"}, {"window", "窗口办理"}, {"consult", "咨询方式"},
 		{"complaint", "监督投诉方式"}, {"faq", "常见问题"}, {"changes", "变更记录"},
+		{"ask", "网上咨询"}, {"experiences", "办事体验"}, // internal/inquiry
 	}
 }
 
@@ -116,6 +123,15 @@ func (s *server) itemGuide(w http.ResponseWriter, r *http.Request) error {
 	for _, m := range it.Materials {
 		if m.Required == "required" {
 			p.Required++
+		}
+	}
+	if p.Experiences, err = s.d.Inquiries.Published(ctx, code, 20); err != nil {
+		return err
+	}
+	if a := actor(r); a != nil && (a.Kind == zwfw.KindPerson || a.Kind == zwfw.KindEnterprise) {
+		p.CanShare = !cur.Cancelled()
+		if p.MyExperiences, err = s.d.Inquiries.Mine(ctx, a, code); err != nil {
+			return err
 		}
 	}
 	s.render(w, r, http.StatusOK, "guide", &p)

@@ -226,6 +226,21 @@ func (s *server) table() []route {
 		{"GET", "/supervision/errors/{id}", staff, 0, s.errorPage},
 		{"POST", "/supervision/errors/{id}/actions/{action}", staff, formLimit, s.errorAct},
 		{"GET", "/supervision/errors/{id}/files/{file}", staff, 0, s.errorFile},
+		// The first-inquiry register (首问登记), online questions and
+		// experiences (办事体验): inquiries.go.
+		{"GET", "/inquiries", staff, 0, s.inquiriesPage},
+		{"GET", "/inquiries/new", staff, 0, s.inquiryNew},
+		{"POST", "/inquiries", staff, formLimit, s.inquiryCreate},
+		{"GET", "/inquiries/export", staff, 0, s.inquiriesExport},
+		{"GET", "/inquiries/{id}", staff, 0, s.inquiryPage},
+		{"POST", "/inquiries/{id}/{action}", staff, formLimit, s.inquiryAct},
+		{"GET", "/questions", public, 0, s.questionForm},
+		{"POST", "/questions", public, formLimit, s.questionAsk},
+		{"GET", "/questions/lookup", public, 0, s.questionLookup},
+		{"GET", "/questions/{id}", public, 0, s.questionAnswer},
+		{"POST", "/items/{code}/experiences", applicant, formLimit, s.experienceShare},
+		{"GET", "/experiences", staff, 0, s.experiencesPage},
+		{"POST", "/experiences/{id}/{action}", staff, formLimit, s.experienceModerate},
 	}
 }
 
