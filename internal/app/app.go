@@ -24,6 +24,7 @@ import (
 	"zwfw/internal/casework"
 	"zwfw/internal/casework/rollup"
 	"zwfw/internal/catalog"
+	"zwfw/internal/complaint"
 	"zwfw/internal/config"
 	"zwfw/internal/db"
 	"zwfw/internal/files"
@@ -73,6 +74,8 @@ type App struct {
 	// Checkpoints are the audit chain's signed checkpoints in the data
 	// directory, outside the database.
 	Checkpoints *audit.Checkpoints
+
+	Complaints *complaint.Service // 投诉建议、意见箱 (issue 11)
 }
 
 // Options adjust Open for tests and commands.
@@ -196,6 +199,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	a.Hall = hall.NewService(d, now)
 	a.Hall.SetTakeLimit(limit(cfg.TicketLimit))
 	a.Attendance.SetActivity(a.Hall.Busy)
+	a.Complaints = complaint.New(d, a.Calendar, now)
+	a.Complaints.SetSubmitLimit(limit(cfg.ComplaintLimit))
+	a.Complaints.SetLookupLimit(limit(cfg.LookupLimit))
+	a.Warnings.AddSource(a.Complaints.DutySource())
 	a.Checkpoints = cps
 	a.Audit = audit.NewService(d, now, func(ctx context.Context, actor *zwfw.Actor, serial string) error {
 		_, err := a.Cases.Get(ctx, actor, serial)
@@ -274,6 +281,9 @@ func (a *App) Close() error {
 func (a *App) Services() services.Services {
 	return services.Services{Config: a.Config, Orgs: a.Orgs, Users: a.Users, Catalog: a.Catalog, Files: a.Files,
 		Cases: a.Cases, Calendar: a.Calendar, Inbox: notify.NewInbox(a.DB, a.Now), Supervision: a.Super, Warnings: a.Warnings,
+
+		Complaints: a.Complaints,
+
 		Reports: a.Reports, Errors: a.Errors, Attendance: a.Attendance, Audit: a.Audit, Hall: a.Hall, Log: a.Log, Now: a.Now, PaymentSecret: []byte(a.Config.PaymentSecret)}
 }
 
