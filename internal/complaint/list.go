@@ -109,6 +109,7 @@ type Query struct {
 	Unit    string // a unit's org code: complaints assigned in its subtree
 	Overdue bool
 	Limit   int
+	Offset  int
 }
 
 // MayList says whether the actor reads the register's list: staff who
@@ -175,7 +176,7 @@ func (s *Service) List(ctx context.Context, actor *zwfw.Actor, f Query) ([]*Comp
 		if err := q.QueryRow(ctx, "SELECT COUNT(*) FROM complaints c"+where, args...).Scan(&total); err != nil {
 			return err
 		}
-		rows, err := q.Query(ctx, cols+where+" ORDER BY c.created_at DESC, c.id DESC LIMIT ?", append(args, f.Limit)...)
+		rows, err := q.Query(ctx, cols+where+" ORDER BY c.created_at DESC, c.id DESC LIMIT ? OFFSET ?", append(args, f.Limit, max(f.Offset, 0))...)
 		if err != nil {
 			return err
 		}
