@@ -234,7 +234,7 @@ func (p workComplaintsPage) StatTables() []statTable {
 	}
 	return []statTable{{"按承办单位", p.Stats.ByUnit, p.Stats.All}, {"按所涉方面", p.Stats.ByCategory, p.Stats.All}, {"按评价结果", p.Stats.ByOutcome, p.Stats.All}}
 }
-func (workComplaintsPage) KindName(k string) string  { return complaint.KindName(k) }
+func (workComplaintsPage) KindName(k string) string { return complaint.KindName(k) }
 
 func (s *server) complaintsBase(w http.ResponseWriter, r *http.Request, title string) base {
 	b := s.workBase(w, r, title)
