@@ -46,12 +46,13 @@ func manages(a *zwfw.Actor, c *Complaint) bool {
 }
 
 // answers: the staff of the unit it is assigned to — whose organisation
-// lies in the unit's subtree, or who work at the window — answer it.
+// lies in the unit's subtree, or who work at the window — answer it; a
+// supervisor follows it up but does not answer for the unit.
 func answers(a *zwfw.Actor, c *Complaint) bool {
 	if a == nil || a.Kind != zwfw.KindStaff || c.UnitPath == "" {
 		return false
 	}
-	if !a.HasAny(zwfw.RoleWindow, zwfw.RoleReviewer, zwfw.RoleHallManager, zwfw.RoleSupervisor) {
+	if !a.HasAny(zwfw.RoleWindow, zwfw.RoleReviewer, zwfw.RoleHallManager) {
 		return false
 	}
 	return a.InScope(c.UnitPath) || (a.WindowID != 0 && a.WindowID == c.UnitID)

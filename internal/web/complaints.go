@@ -345,7 +345,7 @@ func (s *server) workComplaintLimits(w http.ResponseWriter, r *http.Request) err
 		days[k] = n
 	}
 	_, err := s.d.Complaints.SetLimits(r.Context(), a, r.PostFormValue("org"), days)
-	if c := zwfw.ErrorCode(err); c == zwfw.EINVALID || c == zwfw.EFORBIDDEN || c == zwfw.ENOTFOUND {
+	if zwfw.ErrorCode(err) == zwfw.EINVALID {
 		s.redirect(w, r, "/work/complaints", "warn", zwfw.ErrorMessage(err))
 		return nil
 	}
