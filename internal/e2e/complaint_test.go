@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"zwfw/internal/app/apptest"
+	"zwfw/internal/casework"
 	"zwfw/internal/complaint"
 )
 
@@ -143,6 +144,23 @@ func TestComplaintBoxOnTablet(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`form[action="/complaints"] button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`[data-number]`)))
 	mustContain(t, ctx, "receipt", "您的建议已受理", "查询码")
 	shot(t, ctx, "complaint-public-done")
+
+	// A complaint about a case is listed on the case's staff page.
+	serial := e.Case(t, "resident.wang", "010100300000", "610923C", casework.Accepted)
+	rc, err := e.App.Complaints.Submit(context.Background(), e.Actor(t, "resident.wang"), complaint.ChannelOnline, complaint.Input{Kind: complaint.KindComplaint,
+		Category: "material", Org: "610923C", Case: serial, Subject: "材料要求前后不一", Body: "两次去窗口被要求的材料不一样。", Name: "王秀兰", Phone: "13991561234"}, "192.0.2.77")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signIn(t, ctx, base, "county.window", apptest.DemoPassword)
+	do(t, ctx, "case page", chromedp.Navigate(base+"/work/cases/"+serial), chromedp.WaitVisible(chromedp.CSS(`#h-complaints`)))
+	if r := rowText(t, ctx, "section[aria-labelledby=h-complaints] li", rc.Number); !strings.Contains(r, "材料要求前后不一") {
+		t.Fatalf("case page's complaint %q", r)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("h-complaints").scrollIntoView(), true`)); err != nil {
+		t.Fatal(err)
+	}
+	shot(t, ctx, "complaint-case-page")
 	// The refused submission (422) and the wrong code (404) are logged as
 	// failed loads; anything else — a CSP violation, a script error — fails.
 	for _, p := range problems() {
