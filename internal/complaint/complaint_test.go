@@ -348,6 +348,23 @@ func TestComplaintRegisterAndLimits(t *testing.T) {
 		if _, err := svc.Submit(ctx, nil, complaint.ChannelBox, pub, "192.0.2.50"); code(t, err) != zwfw.ETOOMANY {
 			t.Fatalf("third submission: %v", err)
 		}
+		// Failed lookups per address are limited as the case lookup's: once
+		// used up, even the right code waits; a success gives its place back.
+		svc.SetLookupLimit(throttle.Limit{N: 3, Window: time.Hour})
+		if _, err := svc.Lookup(ctx, rc.Number, rc.QueryCode, "192.0.2.60"); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 3; i++ {
+			if _, err := svc.Lookup(ctx, rc.Number, "999999x", "192.0.2.60"); code(t, err) != zwfw.ENOTFOUND {
+				t.Fatalf("failure %d: %v", i, err)
+			}
+		}
+		if _, err := svc.Lookup(ctx, rc.Number, rc.QueryCode, "192.0.2.60"); code(t, err) != zwfw.ETOOMANY {
+			t.Fatalf("after three failures: %v", err)
+		}
+		if _, err := svc.Lookup(ctx, rc.Number, rc.QueryCode, "192.0.2.61"); err != nil {
+			t.Fatalf("another address: %v", err)
+		}
 	})
 }
 
