@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -161,6 +162,22 @@ func TestComplaintBoxOnTablet(t *testing.T) {
 		t.Fatal(err)
 	}
 	shot(t, ctx, "complaint-case-page")
+
+	// Left unassigned past its deadline, the case's complaint is on 预警督办
+	// as a red card beside the cases' warnings.
+	e.Clock.Add(30 * 24 * time.Hour)
+	if _, err := e.App.Warnings.Scan(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	signIn(t, ctx, base, "county.supervisor", apptest.DemoPassword)
+	do(t, ctx, "warnings", chromedp.Navigate(base+"/supervision/warnings"), chromedp.WaitVisible(chromedp.CSS(`#sw-dh`)))
+	if r := rowText(t, ctx, "section[aria-labelledby=sw-dh] tbody tr", rc.Number); !strings.Contains(r, "投诉") {
+		t.Fatalf("warning row %q", r)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("sw-dh").scrollIntoView(), true`)); err != nil {
+		t.Fatal(err)
+	}
+	shot(t, ctx, "complaint-duty-warning")
 	// The refused submission (422) and the wrong code (404) are logged as
 	// failed loads; anything else — a CSP violation, a script error — fails.
 	for _, p := range problems() {
