@@ -145,6 +145,13 @@ func TestComplaintBoxOnTablet(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`form[action="/complaints"] button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`[data-number]`)))
 	mustContain(t, ctx, "receipt", "您的建议已受理", "查询码")
 	shot(t, ctx, "complaint-public-done")
+	// On a phone (the QR code at the door, the 咨询投诉 link): no sideways scrolling.
+	do(t, ctx, "phone", chromedp.EmulateViewport(390, 844), chromedp.Navigate(base+"/complaints/new"), chromedp.WaitVisible(chromedp.CSS(`#f-body`)))
+	if w, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); err != nil || w > 390 {
+		t.Errorf("public form %d px wide on a 390 px phone (%v)", w, err)
+	}
+	shot(t, ctx, "complaint-public-form-phone")
+	do(t, ctx, "desktop again", chromedp.EmulateViewport(1366, 768))
 
 	// A complaint about a case is listed on the case's staff page.
 	serial := e.Case(t, "resident.wang", "010100300000", "610923C", casework.Accepted)
