@@ -177,6 +177,17 @@ func routes(d services.Services) []route {
 		{"POST", "/hall/appointments/{token}/checkin", signedIn, false, handleCheckInAppointment(d.Hall)},
 		// Queue statistics (排队统计, issue 10 item 9): hall_stats.go.
 		{"GET", "/hall/stats", signedIn, false, handleHallStats(d.Hall)},
+		// Complaints and suggestions (投诉建议, issue 11 item 3): complaints.go.
+		{"POST", "/complaints", public, false, handleSubmitComplaint(d.Complaints)},
+		{"POST", "/complaints/lookup", public, false, handleLookupComplaint(d.Complaints)},
+		{"POST", "/complaints/rating", public, false, handleRateComplaint(d.Complaints)},
+		{"GET", "/complaints", signedIn, false, handleListComplaints(d.Complaints)},
+		{"POST", "/complaints/registrations", signedIn, false, handleRegisterComplaint(d.Complaints)},
+		{"GET", "/complaints/statistics", signedIn, false, handleComplaintStatistics(d.Complaints)},
+		{"GET", "/complaints/limits/{org}", signedIn, false, handleComplaintLimits(d.Complaints)},
+		{"PUT", "/complaints/limits/{org}", signedIn, false, handleSetComplaintLimits(d.Complaints)},
+		{"GET", "/complaints/{number}", signedIn, false, handleGetComplaint(d.Complaints)},
+		{"POST", "/complaints/{number}/actions/{action}", signedIn, false, handleComplaintAction(d.Complaints)},
 
 		{"GET", "/openapi.json", public, false, handleOpenAPI()},
 

@@ -24,6 +24,7 @@ import (
 	"zwfw/internal/casework"
 	"zwfw/internal/casework/rollup"
 	"zwfw/internal/catalog"
+	"zwfw/internal/complaint"
 	"zwfw/internal/config"
 	"zwfw/internal/db"
 	"zwfw/internal/files"
@@ -76,7 +77,8 @@ type App struct {
 	Checkpoints *audit.Checkpoints
 
 	// Inquiries: 首问登记 and 办事体验 (issue 11 items 4, 7a).
-	Inquiries *inquiry.Service
+	Inquiries  *inquiry.Service
+	Complaints *complaint.Service // 投诉建议、意见箱 (issue 11)
 }
 
 // Options adjust Open for tests and commands.
@@ -202,6 +204,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	a.Attendance.SetActivity(a.Hall.Busy)
 	a.Inquiries = inquiry.New(d, a.Catalog, a.Calendar, cfg.Site.RegionCode, now)
 	a.Inquiries.SetLimits(limit(cfg.LookupLimit), limit(cfg.TicketLimit))
+	a.Complaints = complaint.New(d, a.Calendar, now)
+	a.Complaints.SetSubmitLimit(limit(cfg.ComplaintLimit))
+	a.Complaints.SetLookupLimit(limit(cfg.LookupLimit))
+	a.Warnings.AddSource(a.Complaints.DutySource())
 	a.Checkpoints = cps
 	a.Audit = audit.NewService(d, now, func(ctx context.Context, actor *zwfw.Actor, serial string) error {
 		_, err := a.Cases.Get(ctx, actor, serial)
@@ -281,7 +287,7 @@ func (a *App) Services() services.Services {
 	return services.Services{Config: a.Config, Orgs: a.Orgs, Users: a.Users, Catalog: a.Catalog, Files: a.Files,
 		Cases: a.Cases, Calendar: a.Calendar, Inbox: notify.NewInbox(a.DB, a.Now), Supervision: a.Super, Warnings: a.Warnings,
 		Reports: a.Reports, Errors: a.Errors, Attendance: a.Attendance, Audit: a.Audit, Hall: a.Hall, Log: a.Log, Now: a.Now, PaymentSecret: []byte(a.Config.PaymentSecret),
-		Inquiries: a.Inquiries}
+		Inquiries: a.Inquiries, Complaints: a.Complaints}
 }
 
 // Handler is the whole HTTP surface.

@@ -71,6 +71,10 @@ type Config struct {
 	BackupAt        string      // ZWFW_BACKUP_AT: daily time of the scheduled backup, HH:MM China Standard Time, or off
 	BackupKeep      backup.Keep // ZWFW_BACKUP_KEEP: retention, daily/weekly/monthly
 	Site            Site
+
+	// ComplaintLimit: ZWFW_COMPLAINT_LIMIT, complaints and suggestions
+	// submitted per client address (the centre's 意见箱 tablet is one).
+	ComplaintLimit Rate
 }
 
 // MinSecurityLogDays is the shortest the security log may be kept: six
@@ -225,6 +229,7 @@ func options() []option {
 		{"ZWFW_LOGIN_LIMIT_ALL", "login-limit-all", "300/1m", "全平台允许的登录失败次数/时段（或 off）", rate(func(c *Config) *Rate { return &c.LoginLimitAll }), false},
 		{"ZWFW_LOOKUP_LIMIT", "lookup-limit", "20/1h", "每个客户端地址允许的办件公开查询失败次数/时段（或 off）", rate(func(c *Config) *Rate { return &c.LookupLimit }), false},
 		{"ZWFW_TICKET_LIMIT", "ticket-limit", "120/10m", "每个客户端地址允许的取号次数/时段，签到码输错也计入（取号机也是一个地址；或 off）", rate(func(c *Config) *Rate { return &c.TicketLimit }), false},
+		{"ZWFW_COMPLAINT_LIMIT", "complaint-limit", "30/10m", "每个客户端地址允许提交投诉建议的次数/时段（意见箱平板也是一个地址；或 off）", rate(func(c *Config) *Rate { return &c.ComplaintLimit }), false},
 		{"ZWFW_PAYMENT_SECRET", "payment-secret", "", "网上支付平台回调签名的密钥（为空时不开通网上支付）", str(func(c *Config) *string { return &c.PaymentSecret }), false},
 		{"ZWFW_JOB_WORKERS", "job-workers", "4", "本进程同时执行的后台任务数（办理时限预警等）；0 为不执行", func(c *Config, v string) error {
 			n, err := strconv.Atoi(v)

@@ -56,6 +56,12 @@ func TestUpgradeSealsPersonalData(t *testing.T) {
 			if _, err := d.Migrate(ctx); err != nil {
 				t.Fatal(err)
 			}
+			// A complaint's contact (00033) came after encryption; one
+			// written in clear is sealed the same way.
+			if _, err := d.Exec(ctx, `INSERT INTO complaints (number, query_code, kind, category, channel, subject, body, contact_name, contact_phone,
+				org_id, org_path, state, created_at) VALUES ('TS202611260001', '123456', 'complaint', 'other', 'phone', 's', 'b', '刘桂芳', '`+phone+`', 1, '/1/', 'received', 0)`); err != nil {
+				t.Fatal(err)
+			}
 			r, err := pii.NewRing("0123456789abcdef0123456789abcdef-upgrade")
 			if err != nil {
 				t.Fatal(err)
@@ -79,6 +85,9 @@ func TestUpgradeSealsPersonalData(t *testing.T) {
 					t.Fatalf("%s: %v", c.Label(), err)
 				}
 				clear, err := r.Open(c.Label(), v)
+				if _, sealed := pii.Sealed(v); c == pii.ComplaintName && sealed && err == nil && clear == "刘桂芳" {
+					continue
+				}
 				if _, sealed := pii.Sealed(v); !sealed || err != nil || !strings.Contains(clear, phone) && !strings.Contains(clear, idn) && !strings.Contains(clear, addr) {
 					t.Errorf("%s after the upgrade: %q → %q %v", c.Label(), v, clear, err)
 				}

@@ -35,11 +35,15 @@ var (
 	CaseDelivery     = Column{"cases", "delivery", ""} // postal address of the result
 	DraftForm        = Column{"drafts", "form", ""}
 	NotificationAddr = Column{"notifications", "address", ""} // SMS phone or e-mail address
+	// A complainant's name and phone, for the reply (附件2（六）1 记录在册).
+	ComplaintName  = Column{"complaints", "contact_name", ""}
+	ComplaintPhone = Column{"complaints", "contact_phone", ""}
 )
 
 // Columns lists every sealed column, for the start-up conversion and the
 // rotation.
-var Columns = []Column{UserIDNumber, UserPhone, CaseIdent, CasePhone, CaseForm, CaseDelivery, DraftForm, NotificationAddr}
+var Columns = []Column{UserIDNumber, UserPhone, CaseIdent, CasePhone, CaseForm, CaseDelivery, DraftForm, NotificationAddr,
+	ComplaintName, ComplaintPhone}
 
 // ringKey keeps a database handle's ring (db.DB.SetValue).
 type ringKey struct{}

@@ -14,6 +14,7 @@ import (
 	"zwfw/internal/calendar"
 	"zwfw/internal/casework"
 	"zwfw/internal/catalog"
+	"zwfw/internal/complaint"
 	"zwfw/internal/config"
 	"zwfw/internal/files"
 	"zwfw/internal/hall"
@@ -41,6 +42,7 @@ type Services struct {
 	Attendance  *attendance.Service  // 考勤、请销假、AB岗
 	Audit       *audit.Service       // audit reads, scoped
 	Hall        *hall.Service        // 大厅: categories, tickets, calling, screens
+	Complaints  *complaint.Service   // 投诉建议、意见箱
 	Log         *slog.Logger
 	Now         func() time.Time
 	// PaymentSecret is the key the online payment platform signs its

@@ -241,6 +241,21 @@ func (s *server) table() []route {
 		{"POST", "/items/{code}/experiences", applicant, formLimit, s.experienceShare},
 		{"GET", "/experiences", staff, 0, s.experiencesPage},
 		{"POST", "/experiences/{id}/{action}", staff, formLimit, s.experienceModerate},
+		// Complaints and suggestions (complaints.go, 附件2（九）3): the public
+		// form and lookup, a centre's 意见箱 tablet, the staff's register.
+		{"GET", "/complaints/new", public, 0, s.complaintNew},
+		{"POST", "/complaints", public, formLimit, s.complaintPost},
+		{"GET", "/complaints/lookup", public, 0, s.complaintLookup},
+		{"POST", "/complaints/lookup", public, formLimit, s.complaintLookupPost},
+		{"GET", "/hall/{centre}/yijianxiang", public, 0, s.complaintBox},
+		{"POST", "/hall/{centre}/yijianxiang", public, formLimit, s.complaintBoxPost},
+		{"GET", "/work/complaints", staff, 0, s.workComplaints},
+		{"GET", "/work/complaints/export", staff, 0, s.workComplaintsExport},
+		{"POST", "/work/complaints/limits", staff, formLimit, s.workComplaintLimits},
+		{"GET", "/work/complaints/new", staff, 0, s.workComplaintNew},
+		{"POST", "/work/complaints", staff, formLimit, s.workComplaintPost},
+		{"GET", "/work/complaints/{number}", staff, 0, s.workComplaint},
+		{"POST", "/work/complaints/{number}/actions/{action}", staff, formLimit, s.workComplaintAct},
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"zwfw/internal/calendar"
 	"zwfw/internal/casework"
 	"zwfw/internal/catalog"
+	"zwfw/internal/complaint"
 	"zwfw/internal/files"
 )
 
@@ -53,6 +54,9 @@ type casePage struct {
 	MayReveal bool // the reader's role may ask for it (casework.MayRevealIdent)
 
 	actor *zwfw.Actor
+
+	// Complaints about the case (投诉建议) the register links to it.
+	Complaints []*complaint.Complaint
 }
 
 // V is what was typed into field of form action, when that form was sent
@@ -196,6 +200,9 @@ func (s *server) renderCase(w http.ResponseWriter, r *http.Request, serial strin
 		p.Can[x.Action] = true
 	}
 	p.MyTask = casework.TaskFor(a, c)
+	if p.Complaints, err = s.d.Complaints.ForCase(ctx, a, c.Serial); err != nil {
+		return err
+	}
 	if back != nil && back.Err != nil {
 		p.Form, p.In = back.Action, back.In
 		p.Errors, p.Error = fromError(back.Err)

@@ -144,6 +144,9 @@ func testConfig(dir string, demo bool) (config.Config, error) {
 	// Every request of a test comes from 127.0.0.1: the tickets-per-address
 	// limit (tested in internal/hall) would refuse the matrix's takes.
 	cfg.TicketLimit = config.Rate{N: -1}
+	// … and the complaints' per-address limit its submissions (tested in
+	// internal/complaint).
+	cfg.ComplaintLimit = config.Rate{N: -1}
 	return cfg, nil
 }
 
