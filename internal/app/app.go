@@ -4,6 +4,8 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -30,9 +32,11 @@ import (
 	"zwfw/internal/hall"
 	"zwfw/internal/httpauth"
 	"zwfw/internal/jobs"
+	"zwfw/internal/keyfile"
 	"zwfw/internal/notify"
 	"zwfw/internal/org"
 	"zwfw/internal/pii"
+	"zwfw/internal/review"
 	"zwfw/internal/seed"
 	"zwfw/internal/services"
 	"zwfw/internal/supervision"
@@ -73,6 +77,9 @@ type App struct {
 	// Checkpoints are the audit chain's signed checkpoints in the data
 	// directory, outside the database.
 	Checkpoints *audit.Checkpoints
+
+	// Reviews: 好差评 links, staff ratings, 差评整改 (issue 11).
+	Reviews *review.Service
 }
 
 // Options adjust Open for tests and commands.
@@ -196,6 +203,25 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	a.Hall = hall.NewService(d, now)
 	a.Hall.SetTakeLimit(limit(cfg.TicketLimit))
 	a.Attendance.SetActivity(a.Hall.Busy)
+	// 好差评 and 差评整改 (issue 11): every 差评 opens a work order in its
+	// rating's transaction; overdue ones warn like cases.
+	ratingKey, err := keyfile.ReadOrCreate(filepath.Join(cfg.DataDir, "rating.key"), func() ([]byte, error) {
+		b := make([]byte, 32)
+		_, err := rand.Read(b)
+		return []byte(hex.EncodeToString(b)), err
+	})
+	if err != nil {
+		d.Close()
+		return nil, fmt.Errorf("rating link key: %w", err)
+	}
+	ratingBase := ""
+	if cfg.Site.Domain != "" {
+		ratingBase = "https://" + cfg.Site.Domain
+	}
+	a.Reviews = review.New(d, a.Cases, a.Calendar, now, ratingKey, ratingBase)
+	a.Cases.SetRatingHook(a.Reviews)
+	a.Hall.SetRatingHook(a.Reviews)
+	a.Warnings.AddSource(a.Reviews.Duties())
 	a.Checkpoints = cps
 	a.Audit = audit.NewService(d, now, func(ctx context.Context, actor *zwfw.Actor, serial string) error {
 		_, err := a.Cases.Get(ctx, actor, serial)
@@ -274,7 +300,8 @@ func (a *App) Close() error {
 func (a *App) Services() services.Services {
 	return services.Services{Config: a.Config, Orgs: a.Orgs, Users: a.Users, Catalog: a.Catalog, Files: a.Files,
 		Cases: a.Cases, Calendar: a.Calendar, Inbox: notify.NewInbox(a.DB, a.Now), Supervision: a.Super, Warnings: a.Warnings,
-		Reports: a.Reports, Errors: a.Errors, Attendance: a.Attendance, Audit: a.Audit, Hall: a.Hall, Log: a.Log, Now: a.Now, PaymentSecret: []byte(a.Config.PaymentSecret)}
+		Reports: a.Reports, Errors: a.Errors, Attendance: a.Attendance, Audit: a.Audit, Hall: a.Hall, Log: a.Log, Now: a.Now, PaymentSecret: []byte(a.Config.PaymentSecret),
+		Reviews: a.Reviews}
 }
 
 // Handler is the whole HTTP surface.

@@ -19,6 +19,7 @@ import (
 	"zwfw/internal/hall"
 	"zwfw/internal/notify"
 	"zwfw/internal/org"
+	"zwfw/internal/review"
 	"zwfw/internal/supervision"
 )
 
@@ -45,4 +46,6 @@ type Services struct {
 	// PaymentSecret is the key the online payment platform signs its
 	// callbacks with (HMAC-SM3); none means online payment is off.
 	PaymentSecret []byte
+	// Reviews: the rating links, staff ratings and 差评整改 work orders.
+	Reviews *review.Service
 }
