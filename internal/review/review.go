@@ -203,8 +203,8 @@ func (s *Service) Target(ctx context.Context, tok string) (*Target, error) {
 	}
 	t := &Target{Kind: "c", Title: c.ItemName, Serial: c.Serial, Channel: l.Channel,
 		Indicators: casework.IndicatorsFor(l.Channel, c.Channel == casework.ChannelWindow)}
-	err = s.db.InTx(ctx, func(tx *db.Tx) error {
-		if _, err := s.FollowUpDue(ctx, tx, c.ID); err == nil {
+	err = s.db.ReadTx(ctx, func(q db.Querier) error {
+		if _, err := followUpDue(ctx, q, c.ID); err == nil {
 			t.FollowUp = true
 		}
 		return nil
@@ -249,14 +249,36 @@ func (s *Service) RateCase(ctx context.Context, actor *zwfw.Actor, serial, chann
 	}
 	follow := false
 	if c, err := s.cases.Get(ctx, actor, serial); err == nil && c.ApplicantID == actor.UserID {
-		_ = s.db.InTx(ctx, func(tx *db.Tx) error {
-			_, err := s.FollowUpDue(ctx, tx, c.ID)
+		_ = s.db.ReadTx(ctx, func(q db.Querier) error {
+			_, err := followUpDue(ctx, q, c.ID)
 			follow = err == nil
 			return nil
 		})
 	}
 	return s.cases.Act(ctx, actor, serial, casework.ActEvaluate, casework.ActionInput{Level: in.Level, Comment: in.Comment,
 		Channel: channel, Indicators: in.Indicators, Anonymous: in.Anonymous, FollowUp: follow})
+}
+
+// Offer says whether actor may rate c now on channel from 我的办件: the
+// follow-up when a rectification's result was sent (followUp true), else a
+// first rating on a channel not yet used; the refusal otherwise.
+func (s *Service) Offer(ctx context.Context, actor *zwfw.Actor, c *casework.Case, channel string) (followUp bool, err error) {
+	if c.ApplicantID != 0 && actor != nil && c.ApplicantID == actor.UserID {
+		due := false
+		_ = s.db.ReadTx(ctx, func(q db.Querier) error {
+			_, err := followUpDue(ctx, q, c.ID)
+			due = err == nil
+			return nil
+		})
+		if due {
+			return true, nil
+		}
+	}
+	if err := casework.Check(actor, c, casework.ActEvaluate); err != nil {
+		return false, err
+	}
+	_, err = casework.RatingChannel(actor, c, channel, false)
+	return false, err
 }
 
 // CallbackInput is a phone call-back's rating entered by staff (回访录入).
@@ -397,8 +419,12 @@ func (s *Service) Rated(ctx context.Context, tx *db.Tx, r casework.Rated) error 
 
 // FollowUpDue is the work order of a case waiting for its follow-up.
 func (s *Service) FollowUpDue(ctx context.Context, tx *db.Tx, caseID int64) (int64, error) {
+	return followUpDue(ctx, tx, caseID)
+}
+
+func followUpDue(ctx context.Context, q db.Querier, caseID int64) (int64, error) {
 	var id int64
-	err := tx.QueryRow(ctx, "SELECT id FROM rectifications WHERE case_id = ? AND status = ? ORDER BY id DESC LIMIT 1", caseID, StFollowUp).Scan(&id)
+	err := q.QueryRow(ctx, "SELECT id FROM rectifications WHERE case_id = ? AND status = ? ORDER BY id DESC LIMIT 1", caseID, StFollowUp).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, zwfw.Errorf(zwfw.ECONFLICT, "本件没有等待追评的整改：整改结果反馈后才能追评一次")
 	}
