@@ -686,6 +686,7 @@ func matrixRows() []row {
 	rows = append(rows, hallRows()...)
 	rows = append(rows, screenRows()...)
 	rows = append(rows, dutyRows()...)
+	rows = append(rows, reviewRows()...)
 	rows = append(rows, appointmentRows()...)
 	rows = append(rows, pageRows()...)
 	return rows
