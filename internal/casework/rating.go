@@ -111,9 +111,10 @@ func CheckIndicators(channel string, onsite bool, codes []string) (string, error
 }
 
 // channelsOf are the channels an actor rates a case on: the applicant who
-// filed it online, by QR code or by the SMS link; the system on behalf of
-// whoever holds a signed link (QR, SMS — internal/review checked the
-// signature); window staff hand over the pad or enter a phone call-back.
+// filed it, signed in (PC or mobile: one online channel, 一事一评); the
+// system on behalf of whoever holds a signed link (QR code, SMS —
+// internal/review checked the signature); window staff hand over the pad
+// or enter a phone call-back.
 func channelsOf(a *zwfw.Actor, c *Case) []string {
 	switch {
 	case a == nil:
@@ -121,7 +122,7 @@ func channelsOf(a *zwfw.Actor, c *Case) []string {
 	case a.Kind == zwfw.KindSystem:
 		return []string{ChannelPad, ChannelQR, ChannelSMS}
 	case c.ApplicantID != 0 && c.ApplicantID == a.UserID:
-		return []string{ChannelPC, ChannelMobile, ChannelQR, ChannelSMS}
+		return []string{ChannelPC, ChannelMobile}
 	case a.IsStaff() && a.Has(zwfw.RoleWindow):
 		return []string{ChannelPad, ChannelPhone}
 	}
@@ -140,7 +141,7 @@ func RatingChannel(a *zwfw.Actor, c *Case, channel string, followUp bool) (strin
 		return "", errForbidden
 	}
 	used := func(ch string) bool {
-		return slices.ContainsFunc(c.Evaluations, func(e Evaluation) bool { return e.Channel == ch && !e.FollowUp })
+		return slices.ContainsFunc(c.Evaluations, func(e Evaluation) bool { return channelGroup(e.Channel) == channelGroup(ch) && !e.FollowUp })
 	}
 	if channel == "" {
 		for _, ch := range mine {
@@ -160,6 +161,15 @@ func RatingChannel(a *zwfw.Actor, c *Case, channel string, followUp bool) (strin
 		return "", zwfw.Errorf(zwfw.ECONFLICT, "本件已通过“%s”评价过，每个渠道只评价一次；整改后可追评一次", RatingChannelName(channel))
 	}
 	return channel, nil
+}
+
+// channelGroup: PC and mobile are one channel for the one-per-channel rule
+// (the signed-in applicant's online rating, 一事一评).
+func channelGroup(ch string) string {
+	if ch == ChannelMobile {
+		return ChannelPC
+	}
+	return ch
 }
 
 var errRatedAll = zwfw.Errorf(zwfw.ECONFLICT, "本件已在您可用的评价渠道评价过，每个渠道只评价一次；整改后可追评一次")
