@@ -278,9 +278,9 @@ func (a *act) commit() error {
 			return err
 		}
 	}
-	// Completed or delivered: the applicant is sent the rating link (好差评
-	// 短信评价).
-	if a.s.ratings != nil && (a.next == Completed || a.next == Delivered) && c.Status != a.next {
+	// Completed: the applicant is sent the rating link (好差评 短信评价),
+	// once — delivery later sends no second one.
+	if a.s.ratings != nil && a.next == Completed && c.Status != a.next {
 		if err := a.s.ratings.Closed(a.ctx, a.tx, c, c.Applicant.Phone); err != nil {
 			return err
 		}

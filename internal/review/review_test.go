@@ -9,6 +9,7 @@ import (
 	"zwfw"
 	"zwfw/internal/app/apptest"
 	"zwfw/internal/casework"
+	"zwfw/internal/hall"
 	"zwfw/internal/review"
 )
 
@@ -246,6 +247,55 @@ func TestRectificationOverdueWarns(t *testing.T) {
 		ws, err := e.App.Warnings.DutyWarnings(e.ctx, e.actor("chengguan.supervisor"), "rectification", 0)
 		if err != nil || len(ws) != 1 || ws[0].Number != w.Number || ws[0].Level != "red" || ws[0].KindName != "差评整改" {
 			t.Fatalf("duty warnings %+v %v", ws, err)
+		}
+	})
+}
+
+// The window pad's 差评 of a hall service (a ticket) carries the on-site
+// indicators and opens a work order on the window, in the same
+// transaction; an indicator of another channel is refused.
+func TestTicketBadReviewOpensWorkOrder(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, a *apptest.Env) {
+		e := start(t, a)
+		_, cats, err := e.App.Hall.Categories(e.ctx, town, false)
+		if err != nil || len(cats) == 0 {
+			t.Fatalf("categories %v %v", cats, err)
+		}
+		tk, err := e.App.Hall.Take(e.ctx, town, hall.TakeInput{CategoryID: cats[0].ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		win := e.actor("chengguan.window")
+		for _, act := range []string{hall.ActNext, hall.ActStart, hall.ActFinish} {
+			if _, err := e.App.Hall.Act(e.ctx, win, "610923100CW01", act); err != nil {
+				t.Fatalf("%s: %v", act, err)
+			}
+		}
+		if _, err := e.App.Hall.Rate(e.ctx, win, "610923100CW01", tk.Number, hall.RatingInput{Level: 5, Comment: "等候时间太长",
+			Indicators: []string{"guide"}}); zwfw.ErrorCode(err) != zwfw.EINVALID {
+			t.Fatalf("an online indicator on the pad: %v", err)
+		}
+		if _, err := e.App.Hall.Rate(e.ctx, win, "610923100CW01", tk.Number, hall.RatingInput{Level: 5, Comment: "等候时间太长",
+			Indicators: []string{"service_efficiency", "service_attitude"}}); err != nil {
+			t.Fatal(err)
+		}
+		if n := e.count("SELECT COUNT(*) FROM hall_ticket_evaluations WHERE indicators = 'service_efficiency,service_attitude'"); n != 1 {
+			t.Fatalf("indicators not stored: %d", n)
+		}
+		w := e.only("chengguan.supervisor")
+		if w.Target != "ticket" || w.OwnerCode != "610923100CW01" || w.HasEvaluator {
+			t.Fatalf("work order %+v", w)
+		}
+		e.act("chengguan.supervisor", w.Number, review.ActValidate, review.ActInput{})
+		// An anonymous pad rating cannot be called back: recorded as such.
+		_, err = e.App.Reviews.Act(e.ctx, win, w.Number, review.ActCallback, review.ActInput{Note: "现场评价，未留联系方式"})
+		e.refused(zwfw.EINVALID, err, "call-back of an anonymous rating without 无法回访")
+		w = e.act("chengguan.window", w.Number, review.ActCallback, review.ActInput{Note: "现场评价，未留联系方式", Unreachable: true})
+		if w.Events[len(w.Events)-1].Outcome != "无法回访" {
+			t.Fatalf("events %+v", w.Events)
+		}
+		if _, err := e.App.DB.Exec(e.ctx, "DELETE FROM hall_ticket_evaluations"); err == nil {
+			t.Fatal("a ticket's rating was deleted")
 		}
 	})
 }
