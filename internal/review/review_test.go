@@ -2,6 +2,7 @@ package review_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -296,6 +297,22 @@ func TestTicketBadReviewOpensWorkOrder(t *testing.T) {
 		}
 		if _, err := e.App.DB.Exec(e.ctx, "DELETE FROM hall_ticket_evaluations"); err == nil {
 			t.Fatal("a ticket's rating was deleted")
+		}
+		// A rating of the staff member on duty, from the window's QR card.
+		tok := e.App.Reviews.Sign("s", strconv.FormatInt(win.UserID, 10), casework.ChannelQR)
+		tg, err := e.App.Reviews.Target(e.ctx, tok)
+		if err != nil || tg.Kind != "s" || strings.Contains(tg.Title, "杨春梅") {
+			t.Fatalf("staff target %+v %v (the name is masked)", tg, err)
+		}
+		if _, err := e.App.Reviews.RateByToken(e.ctx, tok, review.RateInput{Level: 4, Comment: "态度冷淡", Indicators: []string{"service_attitude"}}); err != nil {
+			t.Fatal(err)
+		}
+		ws, _ := e.App.Reviews.List(e.ctx, e.actor("chengguan.supervisor"), review.ListQuery{Status: review.StReview})
+		if len(ws) != 1 || ws[0].Target != "staff" || ws[0].OwnerCode != "610923100CW01" {
+			t.Fatalf("staff work order %+v", ws)
+		}
+		if _, err := e.App.DB.Exec(e.ctx, "UPDATE staff_evaluations SET level = 1"); err == nil {
+			t.Fatal("a staff rating was changed")
 		}
 	})
 }
