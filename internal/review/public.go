@@ -17,7 +17,8 @@ type Summary struct {
 	OrgCode  string        `json:"org_code"`
 	OrgName  string        `json:"org_name"`
 	Month    string        `json:"month"` // 2026-11
-	Rows     []SummaryRow  `json:"rows"`
+	Rows     []SummaryRow  `json:"rows"`   // per centre (where the 差评 was given)
+	Owners   []SummaryRow  `json:"owners"` // per window or department responsible
 	Bad      int           `json:"bad"`       // 差评数 (cleared ones not counted)
 	Done     int           `json:"rectified"` // 已整改 (result sent)
 	Rate     float64       `json:"rate"`      // 整改率, percent
@@ -89,6 +90,27 @@ func (s *Service) Public(ctx context.Context, code, month string) (*Summary, err
 		}
 		rows.Close()
 		out.Rate = rate(out.Done, out.Bad)
+		orows, err := q.Query(ctx, `SELECT w.name,
+			SUM(CASE WHEN r.status <> 'cleared' THEN 1 ELSE 0 END),
+			SUM(CASE WHEN r.status IN ('followup', 'closed') THEN 1 ELSE 0 END)
+			FROM rectifications r JOIN orgs w ON w.id = r.owner_id
+			WHERE `+cond+` AND r.opened_on >= ? AND r.opened_on < ? GROUP BY w.name ORDER BY w.name`, append(args, from, to)...)
+		if err != nil {
+			return err
+		}
+		for orows.Next() {
+			var r SummaryRow
+			if err := orows.Scan(&r.Name, &r.Bad, &r.Done); err != nil {
+				orows.Close()
+				return err
+			}
+			r.Rate = rate(r.Done, r.Bad)
+			out.Owners = append(out.Owners, r)
+		}
+		orows.Close()
+		if err := orows.Err(); err != nil {
+			return err
+		}
 		crows, err := q.Query(ctx, `SELECT r.number, o.name, r.public_summary, COALESCE(NULLIF(r.closed_on, ''), r.opened_on)
 			FROM rectifications r JOIN orgs o ON o.id = r.org_id
 			WHERE `+cond+` AND r.status IN ('followup', 'closed') AND r.opened_on >= ? AND r.opened_on < ? ORDER BY r.id`, append(args, from, to)...)
