@@ -181,6 +181,9 @@ func TestRectificationWalk(t *testing.T) {
 		if err != nil || s.Bad != 1 || s.Done != 1 || s.Rate != 100 || len(s.Closed) != 1 || strings.Contains(s.Closed[0].Summary, "王") {
 			t.Fatalf("public summary %+v %v", s, err)
 		}
+		if len(s.Owners) != 1 || s.Owners[0].Done != 1 || s.Owners[0].Name == "" {
+			t.Fatalf("per owner %+v", s.Owners)
+		}
 	})
 }
 
