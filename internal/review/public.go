@@ -16,9 +16,9 @@ import (
 type Summary struct {
 	OrgCode  string        `json:"org_code"`
 	OrgName  string        `json:"org_name"`
-	Month    string        `json:"month"` // 2026-11
-	Rows     []SummaryRow  `json:"rows"`   // per centre (where the 差评 was given)
-	Owners   []SummaryRow  `json:"owners"` // per window or department responsible
+	Month    string        `json:"month"`     // 2026-11
+	Rows     []SummaryRow  `json:"rows"`      // per centre (where the 差评 was given)
+	Owners   []SummaryRow  `json:"owners"`    // per window or department responsible
 	Bad      int           `json:"bad"`       // 差评数 (cleared ones not counted)
 	Done     int           `json:"rectified"` // 已整改 (result sent)
 	Rate     float64       `json:"rate"`      // 整改率, percent
