@@ -24,7 +24,6 @@ type Summary struct {
 	Rate     float64       `json:"rate"`      // 整改率, percent
 	Cleared  int           `json:"cleared"`   // 核销的无效差评 (recorded, not counted)
 	Closed   []PublicEntry `json:"closed"`
-	Excluded bool          `json:"-"`
 }
 
 // SummaryRow is one centre or department's figures.
