@@ -14,16 +14,16 @@ import (
 // or department (整改结果公开, issue 11 item 7): counts, and one line for
 // each work order closed — no names, no phones.
 type Summary struct {
-	OrgCode  string        `json:"org_code"`
-	OrgName  string        `json:"org_name"`
-	Month    string        `json:"month"`     // 2026-11
-	Rows     []SummaryRow  `json:"rows"`      // per centre (where the 差评 was given)
-	Owners   []SummaryRow  `json:"owners"`    // per window or department responsible
-	Bad      int           `json:"bad"`       // 差评数 (cleared ones not counted)
-	Done     int           `json:"rectified"` // 已整改 (result sent)
-	Rate     float64       `json:"rate"`      // 整改率, percent
-	Cleared  int           `json:"cleared"`   // 核销的无效差评 (recorded, not counted)
-	Closed   []PublicEntry `json:"closed"`
+	OrgCode string        `json:"org_code"`
+	OrgName string        `json:"org_name"`
+	Month   string        `json:"month"`     // 2026-11
+	Rows    []SummaryRow  `json:"rows"`      // per centre (where the 差评 was given)
+	Owners  []SummaryRow  `json:"owners"`    // per window or department responsible
+	Bad     int           `json:"bad"`       // 差评数 (cleared ones not counted)
+	Done    int           `json:"rectified"` // 已整改 (result sent)
+	Rate    float64       `json:"rate"`      // 整改率, percent
+	Cleared int           `json:"cleared"`   // 核销的无效差评 (recorded, not counted)
+	Closed  []PublicEntry `json:"closed"`
 }
 
 // SummaryRow is one centre or department's figures.
