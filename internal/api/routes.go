@@ -188,6 +188,17 @@ func routes(d services.Services) []route {
 		{"PUT", "/complaints/limits/{org}", signedIn, false, handleSetComplaintLimits(d.Complaints)},
 		{"GET", "/complaints/{number}", signedIn, false, handleGetComplaint(d.Complaints)},
 		{"POST", "/complaints/{number}/actions/{action}", signedIn, false, handleComplaintAction(d.Complaints)},
+		// 好差评 and 差评整改 (issue 11): reviews.go.
+		{"GET", "/ratings/{token}", public, false, handleRatingTarget(d.Reviews)},
+		{"POST", "/ratings/{token}", public, false, handleRateByToken(d.Reviews)},
+		{"POST", "/cases/{serial}/rating", signedIn, false, handleRateCase(d.Reviews)},
+		{"POST", "/cases/{serial}/callback-rating", signedIn, false, handleCallbackRating(d.Reviews)},
+		{"GET", "/rectifications", signedIn, false, handleListRectifications(d.Reviews)},
+		{"GET", "/rectifications/{number}", signedIn, false, handleGetRectification(d.Reviews)},
+		{"POST", "/rectifications/{number}/actions/{action}", signedIn, false, handleActRectification(d.Reviews)},
+		{"GET", "/rectification-summary", public, false, handleRectificationSummary(d.Reviews)},
+		{"GET", "/rectification-settings/{code}", signedIn, false, handleGetRectificationSettings(d.Reviews)},
+		{"PUT", "/rectification-settings/{code}", signedIn, false, handlePutRectificationSettings(d.Reviews)},
 
 		{"GET", "/openapi.json", public, false, handleOpenAPI()},
 

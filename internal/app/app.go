@@ -4,6 +4,8 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -32,9 +34,11 @@ import (
 	"zwfw/internal/httpauth"
 	"zwfw/internal/inquiry"
 	"zwfw/internal/jobs"
+	"zwfw/internal/keyfile"
 	"zwfw/internal/notify"
 	"zwfw/internal/org"
 	"zwfw/internal/pii"
+	"zwfw/internal/review"
 	"zwfw/internal/seed"
 	"zwfw/internal/services"
 	"zwfw/internal/supervision"
@@ -79,6 +83,8 @@ type App struct {
 	// Inquiries: 首问登记 and 办事体验 (issue 11 items 4, 7a).
 	Inquiries  *inquiry.Service
 	Complaints *complaint.Service // 投诉建议、意见箱 (issue 11)
+	// Reviews: 好差评 links, staff ratings, 差评整改 (issue 11).
+	Reviews *review.Service
 }
 
 // Options adjust Open for tests and commands.
@@ -208,6 +214,25 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	a.Complaints.SetSubmitLimit(limit(cfg.ComplaintLimit))
 	a.Complaints.SetLookupLimit(limit(cfg.LookupLimit))
 	a.Warnings.AddSource(a.Complaints.DutySource())
+	// 好差评 and 差评整改 (issue 11): every 差评 opens a work order in its
+	// rating's transaction; overdue ones warn like cases.
+	ratingKey, err := keyfile.ReadOrCreate(filepath.Join(cfg.DataDir, "rating.key"), func() ([]byte, error) {
+		b := make([]byte, 32)
+		_, err := rand.Read(b)
+		return []byte(hex.EncodeToString(b)), err
+	})
+	if err != nil {
+		d.Close()
+		return nil, fmt.Errorf("rating link key: %w", err)
+	}
+	ratingBase := ""
+	if cfg.Site.Domain != "" {
+		ratingBase = "https://" + cfg.Site.Domain
+	}
+	a.Reviews = review.New(d, a.Cases, a.Calendar, now, ratingKey, ratingBase)
+	a.Cases.SetRatingHook(a.Reviews)
+	a.Hall.SetRatingHook(a.Reviews)
+	a.Warnings.AddSource(a.Reviews.Duties())
 	a.Checkpoints = cps
 	a.Audit = audit.NewService(d, now, func(ctx context.Context, actor *zwfw.Actor, serial string) error {
 		_, err := a.Cases.Get(ctx, actor, serial)
@@ -287,7 +312,7 @@ func (a *App) Services() services.Services {
 	return services.Services{Config: a.Config, Orgs: a.Orgs, Users: a.Users, Catalog: a.Catalog, Files: a.Files,
 		Cases: a.Cases, Calendar: a.Calendar, Inbox: notify.NewInbox(a.DB, a.Now), Supervision: a.Super, Warnings: a.Warnings,
 		Reports: a.Reports, Errors: a.Errors, Attendance: a.Attendance, Audit: a.Audit, Hall: a.Hall, Log: a.Log, Now: a.Now, PaymentSecret: []byte(a.Config.PaymentSecret),
-		Inquiries: a.Inquiries, Complaints: a.Complaints}
+		Inquiries: a.Inquiries, Complaints: a.Complaints, Reviews: a.Reviews}
 }
 
 // Handler is the whole HTTP surface.

@@ -43,7 +43,10 @@ type ActionInput struct {
 	Level       int             `json:"level,omitempty"`        // evaluate: 1 非常满意 … 5 非常不满意
 	LevelName   string          `json:"level_name,omitempty"`   // evaluate: or the level's name
 	Comment     string          `json:"comment,omitempty"`      // evaluate
-	Channel     string          `json:"channel,omitempty"`      // evaluate: pc, mobile, qr, pad …
+	Channel     string          `json:"channel,omitempty"`      // evaluate: pc, mobile, qr, pad, phone, sms
+	Indicators  []string        `json:"indicators,omitempty"`   // evaluate: indicator codes ticked (IndicatorsFor)
+	Anonymous   bool            `json:"anonymous,omitempty"`    // evaluate: 匿名
+	FollowUp    bool            `json:"follow_up,omitempty"`    // evaluate: the follow-up after a rectification (追评)
 	FeeItems    []string        `json:"fee_items,omitempty"`    // approve: which of the item's fees apply, when it has several
 }
 
@@ -272,6 +275,13 @@ func (a *act) commit() error {
 	}
 	if a.tellSubj != "" {
 		if err := a.s.tell(a.ctx, a.tx, c, c.Applicant, a.tellSubj, a.tellBody, a.now); err != nil {
+			return err
+		}
+	}
+	// Completed: the applicant is sent the rating link (好差评 短信评价),
+	// once — delivery later sends no second one.
+	if a.s.ratings != nil && a.next == Completed && c.Status != a.next {
+		if err := a.s.ratings.Closed(a.ctx, a.tx, c, c.Applicant.Phone); err != nil {
 			return err
 		}
 	}

@@ -283,6 +283,7 @@ type Evaluation struct {
 	LevelName string    `json:"level_name"`
 	Comment   string    `json:"comment,omitempty"`
 	Channel   string    `json:"channel"`
+	FollowUp  bool      `json:"follow_up,omitempty"` // the follow-up after a rectification (追评)
 	At        time.Time `json:"at"`
 }
 

@@ -150,9 +150,10 @@ func (a *act) archive() error {
 	return nil
 }
 
-// evaluate records a rating (好差评): one by the applicant online or on the
-// hall's evaluation pad, and one change of mind at most (一次一评, a second
-// evaluation is allowed once).
+// evaluate records a rating (好差评): one per channel (一事一评 online, 一次
+// 一评 on site — RatingChannel), and one follow-up after a rectification
+// (the further evaluation the standard allows once). A 差评 opens a
+// rectification work order in this transaction (RatingHook).
 func (a *act) evaluate() error {
 	level := a.in.Level
 	if level == 0 && a.in.LevelName != "" {
@@ -162,39 +163,88 @@ func (a *act) evaluate() error {
 	if err != nil {
 		return err
 	}
-	channel := a.in.Channel
-	isOwner := a.c.ApplicantID != 0 && a.c.ApplicantID == a.actor.UserID
-	switch {
-	case isOwner && channel == "":
-		channel = "pc"
-	case isOwner && (channel == "pc" || channel == "mobile" || channel == "qr"):
-	case !isOwner && (channel == "" || channel == "pad"):
-		channel = "pad" // the window hands the applicant the evaluation pad
-	default:
-		return invalid("channel", "评价渠道无效")
+	channel, err := RatingChannel(a.actor, a.c, a.in.Channel, a.in.FollowUp)
+	if err != nil {
+		return err
+	}
+	indicators, err := CheckIndicators(channel, a.c.Channel == ChannelWindow, a.in.Indicators)
+	if err != nil {
+		return err
+	}
+	var rect int64
+	if a.in.FollowUp {
+		if a.s.ratings == nil {
+			return zwfw.Errorf(zwfw.ECONFLICT, "本件没有等待追评的整改")
+		}
+		if rect, err = a.s.ratings.FollowUpDue(a.ctx, a.tx, a.c.ID); err != nil {
+			return err
+		}
 	}
 	var staff any // who accepted the case (its steps are all in a.c)
+	var staffID int64
 	for _, st := range a.c.Steps {
 		if st.Action == ActAccept && st.ActorID != 0 {
-			staff = st.ActorID
+			staff, staffID = st.ActorID, st.ActorID
 			break
 		}
 	}
-	var evaluator any
-	if isOwner {
-		evaluator = a.actor.UserID
+	// The evaluator: the applicant who rates in person, or whom the signed
+	// link or the call-back reached; nobody known at the pad (a walk-in).
+	var evaluator, enteredBy, rectID any
+	var evaluatorID int64
+	isOwner := a.c.ApplicantID != 0 && a.c.ApplicantID == a.actor.UserID
+	switch {
+	case isOwner:
+		evaluatorID = a.actor.UserID
+	case channel == ChannelPhone || channel == ChannelQR || channel == ChannelSMS:
+		evaluatorID = a.c.ApplicantID
 	}
-	if _, err := a.tx.Exec(a.ctx, `INSERT INTO evaluations (case_id, level, comment, channel, evaluator, window_id, staff_id, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, a.c.ID, level, comment, channel, evaluator, nullID(a.c.WindowID), staff, db.Millis(a.now)); err != nil {
+	if channel == ChannelPhone {
+		enteredBy = a.actor.UserID
+	}
+	if evaluatorID != 0 && !a.in.Anonymous {
+		evaluator = evaluatorID
+	}
+	if rect != 0 {
+		rectID = rect
+	}
+	id, err := db.InsertID(a.ctx, a.tx, `INSERT INTO evaluations (case_id, level, comment, indicators, channel, evaluator, anonymous, window_id, staff_id,
+		follow_up, entered_by, rectification_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.c.ID, level, comment, indicators, channel, evaluator, a.in.Anonymous, nullID(a.c.WindowID), staff,
+		a.in.FollowUp, enteredBy, rectID, db.Millis(a.now))
+	if err != nil {
 		return err
+	}
+	if a.s.ratings != nil {
+		owner, ownerPath := a.c.DeptID, a.c.DeptPath
+		if a.c.WindowID != 0 {
+			if w, err := a.s.orgs.ByID(a.ctx, a.c.WindowID); err == nil {
+				owner, ownerPath = w.ID, w.Path
+			}
+		}
+		if owner == 0 {
+			owner, ownerPath = a.c.OrgID, a.c.OrgPath
+		}
+		if err := a.s.ratings.Rated(a.ctx, a.tx, Rated{Target: "case", EvalID: id, CaseID: a.c.ID, Serial: a.c.Serial, StaffID: staffID,
+			Level: level, Comment: comment, Channel: channel, Evaluator: evaluatorID, Anonymous: a.in.Anonymous, FollowUp: rect,
+			OrgID: a.c.OrgID, OrgPath: a.c.OrgPath, OwnerID: owner, OwnerPath: ownerPath, What: a.c.ItemName}); err != nil {
+			return err
+		}
 	}
 	a.extra |= hasEvaluations
 	a.level = level
 	a.opinion = Levels[level]
+	if a.in.FollowUp {
+		a.opinion = "追评：" + a.opinion
+	}
 	if comment != "" {
 		a.opinion += "：" + comment
 	}
 	a.detail["level"] = level
+	a.detail["channel"] = channel
+	if indicators != "" {
+		a.detail["indicators"] = indicators
+	}
 	return nil
 }
 

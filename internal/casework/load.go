@@ -149,7 +149,7 @@ func (s *Service) prepareQueries() {
 		j(`e.id, e.days, e.reason, e.state, e.requested_at, e.decided_at, e.opinion`, `case_extensions e WHERE e.case_id = c.id`, `e.id`),
 		j(`p.notice_no, p.amount, p.items, p.state, p.channel, p.reference, p.receipt_no, p.paid_at`,
 			`payments p WHERE p.id = (SELECT MAX(id) FROM payments WHERE case_id = c.id)`, `p.id`),
-		j(`v.level, v.comment, v.channel, v.created_at`, `evaluations v WHERE v.case_id = c.id`, `v.id`),
+		j(`v.level, v.comment, v.channel, v.created_at, CASE WHEN v.follow_up THEN 1 ELSE 0 END`, `evaluations v WHERE v.case_id = c.id`, `v.id`),
 	}
 	i := strings.Index(caseCols, "\n\tFROM cases c")
 	s.query = caseCols[:i] + ",\n\tc.version,\n\t" + strings.Join(parts, ",\n\t") + caseCols[i:]
@@ -273,10 +273,11 @@ func (p *caseParts) attach(c *Case) error {
 	if c.extras&hasEvaluations != 0 {
 		if err := eachRow(p.evaluations, func(r jsonRow) error {
 			var e Evaluation
-			var at int64
-			if err := r.scan(&e.Level, &e.Comment, &e.Channel, &at); err != nil {
+			var at, follow int64
+			if err := r.scan(&e.Level, &e.Comment, &e.Channel, &at, &follow); err != nil {
 				return err
 			}
+			e.FollowUp = follow == 1
 			e.LevelName, e.At = Levels[e.Level], db.Time(at)
 			c.Evaluations = append(c.Evaluations, e)
 			return nil

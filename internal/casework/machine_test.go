@@ -71,10 +71,7 @@ func validInput(c *casework.Case, action, who string) casework.ActionInput {
 	case casework.ActDeliver:
 		in.Delivery = &casework.Delivery{Method: "onsite"}
 	case casework.ActEvaluate:
-		in.Level = 1
-		if !strings.HasPrefix(who, "resident.") && !strings.HasPrefix(who, "enterprise.") {
-			in.Channel = "pad" // staff hand the applicant the evaluation pad
-		}
+		in.Level = 1 // on the first of the actor's channels not yet used (staff: the pad, then a phone call-back)
 	}
 	return in
 }

@@ -38,6 +38,8 @@ type Service struct {
 	rule   WarnRule  // when a case turns yellow
 
 	lookup throttle.Limit // failed public lookups allowed per client address (lookup.go)
+
+	ratings RatingHook // 差评 work orders, follow-ups, the SMS rating link (rating.go)
 }
 
 // recentCases bounds the cache of recently read cases: enough for the

@@ -182,6 +182,8 @@ type Service struct {
 
 	takeLimit throttle.Limit // tickets per client address (limit.go)
 
+	ratings casework.RatingHook // 差评 work orders (served.go)
+
 	stop     sync.Once
 	stopping chan struct{}
 }

@@ -155,8 +155,9 @@ func (t *Ticket) MayRate(windowCode string) error {
 
 // RatingInput is a rating given on the pad.
 type RatingInput struct {
-	Level   int    `json:"level"` // 1 非常满意 … 5 非常不满意
-	Comment string `json:"comment"`
+	Level      int      `json:"level"` // 1 非常满意 … 5 非常不满意
+	Comment    string   `json:"comment"`
+	Indicators []string `json:"indicators,omitempty"` // on-site indicator codes (casework.OnsiteIndicators)
 }
 
 // Rate records the applicant's rating of the service of today's ticket
@@ -178,6 +179,10 @@ func (s *Service) Rate(ctx context.Context, actor *zwfw.Actor, windowCode, numbe
 	if err != nil {
 		return nil, err
 	}
+	indicators, err := casework.CheckIndicators(casework.ChannelPad, true, in.Indicators)
+	if err != nil {
+		return nil, err
+	}
 	day, _ := s.today()
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		t, err := ticketOf(ctx, tx, centre.ID, day, number)
@@ -190,19 +195,37 @@ func (s *Service) Rate(ctx context.Context, actor *zwfw.Actor, windowCode, numbe
 		if err := t.MayRate(w.Code); err != nil {
 			return err
 		}
-		var staff any
+		var staff sql.NullInt64
 		if err := tx.QueryRow(ctx, "SELECT staff_id FROM hall_tickets WHERE id = ?", t.ID).Scan(&staff); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO hall_ticket_evaluations (ticket_id, level, comment, window_id, staff_id, created_at)
-			VALUES (?, ?, ?, ?, ?, ?)`, t.ID, in.Level, comment, w.ID, staff, db.Millis(s.now())); err != nil {
-			return db.Conflict(db.MapError(err), t.Number+" 号的服务已评价，每次服务只评价一次")
+		var staffArg any
+		if staff.Valid {
+			staffArg = staff.Int64
 		}
-		return audit.RecordFor(ctx, tx, centre.ID, s.now(), actor, "hall.rate", "ticket:"+t.Day+":"+t.Number,
-			map[string]any{"window": w.Code, "level": in.Level, "channel": "pad", "id": strconv.FormatInt(t.ID, 10)})
+		id, err := db.InsertID(ctx, tx, `INSERT INTO hall_ticket_evaluations (ticket_id, level, comment, indicators, window_id, staff_id, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, t.ID, in.Level, comment, indicators, w.ID, staffArg, db.Millis(s.now()))
+		if err != nil {
+			return db.Conflict(err, t.Number+" 号的服务已评价，每次服务只评价一次")
+		}
+		if err := audit.RecordFor(ctx, tx, centre.ID, s.now(), actor, "hall.rate", "ticket:"+t.Day+":"+t.Number,
+			map[string]any{"window": w.Code, "level": in.Level, "channel": "pad", "id": strconv.FormatInt(t.ID, 10)}); err != nil {
+			return err
+		}
+		if s.ratings == nil {
+			return nil
+		}
+		// A 差评 opens a rectification work order (internal/review).
+		return s.ratings.Rated(ctx, tx, casework.Rated{Target: "ticket", EvalID: id, TicketID: t.ID, StaffID: staff.Int64,
+			Level: in.Level, Comment: comment, Channel: casework.ChannelPad, Anonymous: true, OrgID: centre.ID, OrgPath: centre.Path,
+			OwnerID: w.ID, OwnerPath: w.Path, What: w.Name + " " + t.Number + " 号服务"})
 	})
 	if err != nil {
 		return nil, err
 	}
 	return s.StaffTicket(ctx, actor, windowCode, number)
 }
+
+// SetRatingHook sets who hears of a rating on the pad (app wiring): a 差评
+// opens a rectification work order in the rating's transaction.
+func (s *Service) SetRatingHook(h casework.RatingHook) { s.ratings = h }

@@ -21,6 +21,7 @@ import (
 	"zwfw/internal/inquiry"
 	"zwfw/internal/notify"
 	"zwfw/internal/org"
+	"zwfw/internal/review"
 	"zwfw/internal/supervision"
 )
 
@@ -50,4 +51,6 @@ type Services struct {
 	PaymentSecret []byte
 	// Inquiries: 首问登记 (first-inquiry register) and 办事体验.
 	Inquiries *inquiry.Service
+	// Reviews: the rating links, staff ratings and 差评整改 work orders.
+	Reviews *review.Service
 }

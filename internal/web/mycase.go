@@ -14,6 +14,7 @@ import (
 	"zwfw/internal/files"
 	"zwfw/internal/notify"
 	"zwfw/internal/org"
+	"zwfw/internal/review"
 )
 
 // caseHelpers are the formatting helpers of the case pages, as methods the
@@ -267,6 +268,7 @@ type myCasePage struct {
 	Errors     fieldErrors
 	Error      string
 	ErrorAt    string // which form the error belongs to: supplement, evaluate
+	FollowUp   bool   // the rating offered is the follow-up after a rectification (追评)
 	MaxUpload  string
 	Allowed    string
 }
@@ -308,6 +310,12 @@ func (s *server) loadMyCase(w http.ResponseWriter, r *http.Request) (*myCasePage
 	p.Can = map[string]bool{}
 	for _, x := range c.Actions {
 		p.Can[x.Action] = true
+	}
+	// 好差评: one rating per channel; the follow-up after a rectification
+	// (review.Service.Offer answers).
+	if s.d.Reviews != nil && (p.Can[casework.ActEvaluate] || c.Status == casework.Completed || c.Status == casework.Delivered || c.Status == casework.Archived) {
+		p.FollowUp, err = s.d.Reviews.Offer(ctx, actor(r), c, webChannel(r))
+		p.Can[casework.ActEvaluate] = err == nil
 	}
 	if p.Can[casework.ActSupplement] {
 		it, err := s.d.Catalog.GetVersion(ctx, c.ItemCode, c.ItemVersion)
@@ -495,12 +503,8 @@ func (s *server) myEvaluate(w http.ResponseWriter, r *http.Request) error {
 	if p.Eval.Level >= 4 && comment != "" && len(p.Eval.Indicators) > 0 {
 		comment = "【" + strings.Join(p.Eval.Indicators, "；") + "】" + comment
 	}
-	channel := "pc"
-	if ua := r.UserAgent(); strings.Contains(ua, "Mobi") || strings.Contains(ua, "Android") || strings.Contains(ua, "iPhone") {
-		channel = "mobile"
-	}
-	_, err = s.d.Cases.Act(r.Context(), actor(r), p.Case.Serial, casework.ActEvaluate,
-		casework.ActionInput{Level: p.Eval.Level, Comment: comment, Channel: channel})
+	_, err = s.d.Reviews.RateCase(r.Context(), actor(r), p.Case.Serial, webChannel(r),
+		review.RateInput{Level: p.Eval.Level, Comment: comment, Indicators: indicatorCodes(p.Eval.Indicators)})
 	if err != nil {
 		return s.myCaseAgain(w, r, p, err)
 	}

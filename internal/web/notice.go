@@ -20,6 +20,9 @@ type noticePage struct {
 	Progress  string // the address the QR opens, printed under it
 	Complaint string
 	Back      string
+	// RateQR: the result notice carries the QR code of its rating page
+	// (好差评, GB/T 39735 二维码评价).
+	RateQR string
 }
 
 // notice reads the notice of the request for whoever may see its case
@@ -61,6 +64,9 @@ func (s *server) noticePage(w http.ResponseWriter, r *http.Request) error {
 	p.QR = "/notices/" + pathEscape(c.Serial) + "/" + strconv.FormatInt(n.ID, 10) + "/qr.png"
 	p.Progress = s.progressURL(r, c.Serial, code)
 	p.Back = "/my/cases/" + pathEscape(c.Serial)
+	if n.Kind == casework.NoticeResult && s.d.Reviews != nil {
+		p.RateQR = s.d.Reviews.RatePath("c", c.Serial, casework.ChannelQR) + "/qr.png"
+	}
 	if p.Staff() {
 		p.Back = ""
 		if u, err := url.Parse(r.Referer()); err == nil && u.Host == r.Host && strings.HasPrefix(u.Path, "/work") {

@@ -302,6 +302,9 @@ type hallRatePage struct {
 	Error   string
 	Comment string
 	Errors  fieldErrors
+	// The on-site indicators (GB/T 39735) the pad offers, and those ticked.
+	Indicators []casework.Indicator
+	Ticked     map[string]bool
 }
 
 func init() { pages = append(pages, "hall_rate") }
@@ -321,7 +324,7 @@ func (s *server) renderHallRate(w http.ResponseWriter, r *http.Request, fail err
 		return err
 	}
 	p := &hallRatePage{base: s.workBase(w, r, "服务评价"), T: t, Window: window, Errors: fieldErrors{},
-		Done: r.URL.Query().Get("done") == "1" && fail == nil}
+		Done: r.URL.Query().Get("done") == "1" && fail == nil, Indicators: casework.OnsiteIndicators, Ticked: map[string]bool{}}
 	for i := 1; i < len(casework.Levels); i++ {
 		p.Levels = append(p.Levels, option{strconv.Itoa(i), casework.Levels[i]})
 	}
@@ -331,6 +334,9 @@ func (s *server) renderHallRate(w http.ResponseWriter, r *http.Request, fail err
 	if fail != nil {
 		p.Errors, p.Error = fromError(fail)
 		p.Comment = r.PostFormValue("comment")
+		for _, c := range r.PostForm["indicators"] {
+			p.Ticked[c] = true
+		}
 	}
 	s.render(w, r, st, "hall_rate", p)
 	return nil
@@ -339,7 +345,8 @@ func (s *server) renderHallRate(w http.ResponseWriter, r *http.Request, fail err
 func (s *server) workHallRatePost(w http.ResponseWriter, r *http.Request) error {
 	window, number := r.PathValue("window"), r.PathValue("number")
 	level, _ := strconv.Atoi(r.PostFormValue("level"))
-	_, err := s.d.Hall.Rate(r.Context(), actor(r), window, number, hall.RatingInput{Level: level, Comment: r.PostFormValue("comment")})
+	_, err := s.d.Hall.Rate(r.Context(), actor(r), window, number, hall.RatingInput{Level: level, Comment: r.PostFormValue("comment"),
+		Indicators: r.PostForm["indicators"]})
 	if err != nil {
 		switch code := zwfw.ErrorCode(err); code {
 		case zwfw.EINVALID, zwfw.ECONFLICT:

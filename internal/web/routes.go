@@ -256,6 +256,19 @@ func (s *server) table() []route {
 		{"POST", "/work/complaints", staff, formLimit, s.workComplaintPost},
 		{"GET", "/work/complaints/{number}", staff, 0, s.workComplaint},
 		{"POST", "/work/complaints/{number}/actions/{action}", staff, formLimit, s.workComplaintAct},
+		// 好差评 and 差评整改 (reviews.go): the rating page a QR code or an
+		// SMS link opens, the window's rating card, the phone call-back
+		// entry, the work orders and the public summary.
+		{"GET", "/rate/{token}", public, 0, s.ratePage},
+		{"POST", "/rate/{token}", public, formLimit, s.ratePost},
+		{"GET", "/rate/{token}/qr.png", public, 0, s.rateQR},
+		{"GET", "/work/rating-card", staff, 0, s.ratingCard},
+		{"GET", "/work/callback-rating", staff, 0, s.callbackPage},
+		{"POST", "/work/callback-rating", staff, formLimit, s.callbackPost},
+		{"GET", "/work/rectifications", staff, 0, s.rectificationsPage},
+		{"GET", "/work/rectifications/{number}", staff, 0, s.rectificationPage},
+		{"POST", "/work/rectifications/{number}/{action}", staff, formLimit, s.rectificationAct},
+		{"GET", "/rectification-results", public, 0, s.rectificationResults},
 	}
 }
 

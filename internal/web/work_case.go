@@ -535,6 +535,9 @@ type evaluatePage struct {
 	Error   string
 	Comment string
 	Errors  fieldErrors
+	// The on-site indicators (GB/T 39735) the pad offers, and those ticked.
+	Indicators []casework.Indicator
+	Ticked     map[string]bool
 }
 
 func (s *server) workEvaluate(w http.ResponseWriter, r *http.Request) error {
@@ -551,7 +554,8 @@ func (s *server) renderEvaluate(w http.ResponseWriter, r *http.Request, fail err
 		return err
 	}
 	c.Mask()
-	p := &evaluatePage{base: s.workBase(w, r, "服务评价"), C: c, Done: r.URL.Query().Get("done") == "1" && fail == nil, Errors: fieldErrors{}}
+	p := &evaluatePage{base: s.workBase(w, r, "服务评价"), C: c, Done: r.URL.Query().Get("done") == "1" && fail == nil, Errors: fieldErrors{},
+		Indicators: casework.OnsiteIndicators, Ticked: map[string]bool{}}
 	for i := 1; i < len(casework.Levels); i++ {
 		p.Levels = append(p.Levels, option{strconv.Itoa(i), casework.Levels[i]})
 	}
@@ -561,6 +565,9 @@ func (s *server) renderEvaluate(w http.ResponseWriter, r *http.Request, fail err
 	if fail != nil {
 		p.Errors, p.Error = fromError(fail)
 		p.Comment = r.PostFormValue("comment")
+		for _, c := range r.PostForm["indicators"] {
+			p.Ticked[c] = true
+		}
 	}
 	s.render(w, r, st, "work_evaluate", p)
 	return nil
@@ -571,7 +578,8 @@ func (s *server) workEvaluatePost(w http.ResponseWriter, r *http.Request) error 
 	level, _ := strconv.Atoi(r.PostFormValue("level"))
 	version, _ := strconv.Atoi(r.PostFormValue("version"))
 	_, err := s.d.Cases.Act(r.Context(), actor(r), serial, casework.ActEvaluate, casework.ActionInput{
-		Version: version, Level: level, Comment: r.PostFormValue("comment"), Channel: "pad"})
+		Version: version, Level: level, Comment: r.PostFormValue("comment"), Channel: "pad",
+		Indicators: r.PostForm["indicators"]})
 	if err != nil {
 		switch code := zwfw.ErrorCode(err); code {
 		case zwfw.EINVALID, zwfw.ECONFLICT:
