@@ -34,6 +34,8 @@ type env struct {
 	errs    *supervision.Errors
 	reports *supervision.Reports
 	now     time.Time
+
+	sanctions *supervision.Sanctions
 	ctx     context.Context
 }
 
@@ -77,6 +79,7 @@ func setup(t testing.TB, d *db.DB, day string) *env {
 	e.warn = supervision.NewWarnings(d, e.cal, e.clock, rule, quiet)
 	e.errs = supervision.NewErrors(d, e.clock)
 	e.reports = supervision.NewReports(d, e.cal, "610923", e.clock, rule)
+	e.sanctions = supervision.NewSanctions(d, e.clock)
 	return e
 }
 
