@@ -73,6 +73,9 @@ type App struct {
 	// Checkpoints are the audit chain's signed checkpoints in the data
 	// directory, outside the database.
 	Checkpoints *audit.Checkpoints
+
+	// Sanctions is the accountability register (责任追究, issue 11).
+	Sanctions *supervision.Sanctions
 }
 
 // Options adjust Open for tests and commands.
@@ -172,6 +175,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	a.Reports = supervision.NewReports(d, a.Calendar, cfg.Site.RegionCode, now, rule)
 	a.Reports.SetAttendance(a.Attendance)
 	a.Errors = supervision.NewErrors(d, now)
+	a.Sanctions = supervision.NewSanctions(d, now)
+	a.Sanctions.SetAttendance(a.Attendance)
 	a.Cases.SetLookupLimit(limit(cfg.LookupLimit))
 	a.Warnings = supervision.NewWarnings(d, a.Calendar, now, rule, log)
 	// The queue's tables are River's own, migrated by River beside ours.
@@ -274,7 +279,8 @@ func (a *App) Close() error {
 func (a *App) Services() services.Services {
 	return services.Services{Config: a.Config, Orgs: a.Orgs, Users: a.Users, Catalog: a.Catalog, Files: a.Files,
 		Cases: a.Cases, Calendar: a.Calendar, Inbox: notify.NewInbox(a.DB, a.Now), Supervision: a.Super, Warnings: a.Warnings,
-		Reports: a.Reports, Errors: a.Errors, Attendance: a.Attendance, Audit: a.Audit, Hall: a.Hall, Log: a.Log, Now: a.Now, PaymentSecret: []byte(a.Config.PaymentSecret)}
+		Reports: a.Reports, Errors: a.Errors, Attendance: a.Attendance, Audit: a.Audit, Hall: a.Hall, Log: a.Log, Now: a.Now, PaymentSecret: []byte(a.Config.PaymentSecret),
+		Sanctions: a.Sanctions}
 }
 
 // Handler is the whole HTTP surface.

@@ -45,4 +45,7 @@ type Services struct {
 	// PaymentSecret is the key the online payment platform signs its
 	// callbacks with (HMAC-SM3); none means online payment is off.
 	PaymentSecret []byte
+
+	// Sanctions is the accountability register (责任追究, issue 11).
+	Sanctions *supervision.Sanctions
 }

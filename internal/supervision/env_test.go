@@ -34,9 +34,9 @@ type env struct {
 	errs    *supervision.Errors
 	reports *supervision.Reports
 	now     time.Time
+	ctx     context.Context
 
 	sanctions *supervision.Sanctions
-	ctx     context.Context
 }
 
 func (e *env) clock() time.Time { return e.now }
