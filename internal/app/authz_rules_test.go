@@ -687,6 +687,7 @@ func matrixRows() []row {
 	rows = append(rows, screenRows()...)
 	rows = append(rows, appointmentRows()...)
 	rows = append(rows, pageRows()...)
+	rows = append(rows, assessRows()...)
 	return rows
 }
 

@@ -19,6 +19,10 @@ import (
 // delete. Also here: making a report public, the annual weights' form and
 // the public 政务公开 pages of the reports (/gongkai/reports).
 
+func init() {
+	pages = append(pages, "sanctions", "sanction_new", "sanction", "gongkai_reports", "gongkai_report")
+}
+
 type sanctionsPage struct {
 	base
 	List       []*supervision.Sanction
