@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"zwfw"
+	"zwfw/internal/attendance"
 	"zwfw/internal/audit"
 	"zwfw/internal/calendar"
 	"zwfw/internal/db"
@@ -206,6 +207,7 @@ type AnnualFigs struct {
 	SanctionCounts []UnitCount     `json:"sanction_counts"`
 	VoiceNote      string          `json:"voice_note,omitempty"`      // set when no voice figures: "暂无数据"
 	AttendNote     string          `json:"attendance_note,omitempty"` // set when no attendance was recorded
+	AttendFrom     string          `json:"attendance_from,omitempty"` // the first day with a punch: days before it are not counted
 }
 
 // AnnualUnit is one unit's year.
@@ -355,10 +357,32 @@ func (r *Reports) annual(ctx context.Context, rep *Report, o *scopeOrg, p period
 			return err
 		}
 		if sum.Punches > 0 {
+			// Days count from the first day anyone in scope punched: before
+			// it attendance was not recorded, and no day is an absence.
+			for _, pp := range sum.People {
+				for _, d := range pp.Days {
+					if !d.First.IsZero() && (a.AttendFrom == "" || d.Day < a.AttendFrom) {
+						a.AttendFrom = d.Day
+					}
+				}
+			}
 			att = map[string][2]int{}
 			for _, pp := range sum.People {
-				att[pp.Staff] = [2]int{pp.Absent, pp.Late + pp.Early + pp.Missing}
-				if x := staff[pp.Staff]; x == nil && pp.Absent+pp.Late+pp.Early+pp.Missing > 0 {
+				var n [2]int
+				for _, d := range pp.Days {
+					if d.Day < a.AttendFrom {
+						continue
+					}
+					switch {
+					case slices.Contains(d.Statuses, attendance.DayAbsent):
+						n[0]++
+					case slices.Contains(d.Statuses, attendance.DayLate), slices.Contains(d.Statuses, attendance.DayEarly),
+						slices.Contains(d.Statuses, attendance.DayMissing):
+						n[1]++
+					}
+				}
+				att[pp.Staff] = n
+				if x := staff[pp.Staff]; x == nil && n[0]+n[1] > 0 {
 					staff[pp.Staff] = &AnnualUnit{Code: pp.Staff, Name: pp.Name}
 				}
 			}

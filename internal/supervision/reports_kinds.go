@@ -40,7 +40,7 @@ var reportKinds = []reportKind{
 	{Weekly, "周考勤", "周考勤情况", weekPeriod, (*Reports).weekly, weeklySheets},
 	{Monthly, "月通报", "政务服务工作通报", monthPeriod, (*Reports).monthly, monthlySheets},
 	{Quarterly, "季考核", "考核结果", quarterPeriod, (*Reports).quarterly, quarterlySheets},
-	{Annual, "年度考评", "年度考评结果", yearPeriod, (*Reports).annual, annualSheets},
+	{Annual, "年度考评", "考评结果", yearPeriod, (*Reports).annual, annualSheets},
 }
 
 // ReportKinds lists the kinds in order.

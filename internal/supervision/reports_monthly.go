@@ -30,6 +30,7 @@ type ErrorBrief struct {
 	KindName    string `json:"kind_name"`
 	Window      string `json:"window,omitempty"`
 	Staff       string `json:"staff,omitempty"`
+	StaffUser   string `json:"staff_username,omitempty"` // for the public version's 工号
 	Dept        string `json:"dept,omitempty"`
 	CaseSerial  string `json:"case_serial,omitempty"`
 	Description string `json:"description"`

@@ -239,7 +239,10 @@ func (r *Reports) redact(ctx context.Context, rep *Report) error {
 	}
 	if m := rep.Monthly; m != nil {
 		for i := range m.Errors {
-			m.Errors[i].Staff = ident.MaskName(m.Errors[i].Staff)
+			if m.Errors[i].Staff != "" {
+				m.Errors[i].Staff = person(m.Errors[i].StaffUser, m.Errors[i].Staff)
+			}
+			m.Errors[i].StaffUser = ""
 			m.Errors[i].Description = "（公开版不含情况说明）"
 		}
 		sanctions(m.Sanctions)

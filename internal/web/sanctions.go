@@ -250,6 +250,8 @@ func (s *server) gongkaiReport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "gongkai_report", gongkaiReportPage{base: s.base(w, r, rep.Title+" "+rep.Number), R: rep, Sheet: rep.HTML})
+	b := s.base(w, r, rep.Title+" "+rep.Number)
+	b.SupCSS = true // the printable sheet's styles
+	s.render(w, r, http.StatusOK, "gongkai_report", gongkaiReportPage{base: b, R: rep, Sheet: rep.HTML})
 	return nil
 }
