@@ -48,6 +48,7 @@ func TestSanctionsAPI(t *testing.T) {
 		if r.Status != http.StatusCreated {
 			t.Fatalf("propose: %d %s", r.Status, r.Body)
 		}
+		conforms(t, "Sanction", r.Body)
 		var s supervision.Sanction
 		r.decode(&s)
 		path := fmt.Sprintf("/sanctions/%d", s.ID)
@@ -98,6 +99,7 @@ func TestSanctionsAPI(t *testing.T) {
 		if r.Status != http.StatusCreated && r.Status != http.StatusOK {
 			t.Fatalf("annual: %d %s", r.Status, r.Body)
 		}
+		conforms(t, "Report", r.Body)
 		var rep supervision.Report
 		r.decode(&rep)
 		if rep.Annual == nil || rep.KindName != "年度考评" || !strings.Contains(rep.Number, "年度考评") {
