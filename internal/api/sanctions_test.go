@@ -6,11 +6,13 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"zwfw"
 	"zwfw/internal/account"
 	"zwfw/internal/app/apptest"
 	"zwfw/internal/supervision"
+	"zwfw/internal/testclock"
 )
 
 // TestSanctionsAPI: a sanction proposed through the API; bad input is 422
@@ -92,6 +94,26 @@ func TestSanctionsAPI(t *testing.T) {
 		}
 		if tot := clerk.total("/sanctions"); tot != 1 {
 			t.Fatalf("the clerk's list: %d", tot)
+		}
+
+		// An attendance cause: a day the clerk came late (09:30, on duty at
+		// 09:00) is one; a day without a record is refused.
+		now := e.Clock.Now()
+		e.Clock.SetDay("2026-11-16")
+		for _, at := range []time.Duration{0, 8 * time.Hour} {
+			e.Clock.Set(testclock.Day("2026-11-16").Add(at))
+			if _, err := e.App.Attendance.Punch(context.Background(), e.Actor(t, "county.window")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		e.Clock.Set(now)
+		att := map[string]any{"form": "criticism", "staff": "county.window", "cause_kind": "attendance", "cause_ref": "2026-11-16", "decision": "批评教育"}
+		if r := hall.post("/sanctions", att); r.Status != http.StatusCreated {
+			t.Fatalf("attendance cause: %d %s", r.Status, r.Body)
+		}
+		att["cause_ref"] = "2026-11-13"
+		if e := hall.post("/sanctions", att).apiErr(http.StatusUnprocessableEntity, "invalid"); !e.hasDetail("cause_ref", "没有打卡记录") {
+			t.Fatalf("a day without a record: %+v", e)
 		}
 
 		// The annual assessment through the reports API, then public.

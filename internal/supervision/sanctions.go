@@ -490,6 +490,12 @@ func (s *Sanctions) checkAttendance(ctx context.Context, v *zwfw.Invalid, in San
 	if err != nil {
 		return err
 	}
+	if sum.Punches == 0 {
+		// Nobody at the window punched that day: attendance was not being
+		// recorded, and a day without a record is no absence.
+		v.Add("cause_ref", "%s 该窗口没有打卡记录，不能作为考勤事由", in.CauseRef)
+		return nil
+	}
 	for _, p := range sum.People {
 		if p.Staff != in.Staff {
 			continue

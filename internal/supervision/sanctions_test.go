@@ -290,6 +290,26 @@ func TestSanctionsAndAnnualAssessment(t *testing.T) {
 		if n := count(t, d, "SELECT COUNT(*) FROM sanction_acts"); n != 4 {
 			t.Fatalf("%d sanction acts", n)
 		}
+
+		// A rejection needs its reason and tells the proposer.
+		s4, err := e.sanctions.Propose(e.ctx, hall, supervision.SanctionInput{Form: "reassign", Staff: "county.window", CauseKind: supervision.CauseOverdue,
+			CauseRef: caseC, Decision: "调整窗口人员"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.sanctions.Act(e.ctx, sup, s4.ID, supervision.SanActReject, supervision.SanctionActInput{}); zwfw.ErrorCode(err) != zwfw.EINVALID {
+			t.Fatalf("a rejection without a reason: %v", err)
+		}
+		s4, err = e.sanctions.Act(e.ctx, sup, s4.ID, supervision.SanActReject, supervision.SanctionActInput{Text: "一次超期不宜调整人员"})
+		if err != nil || s4.State != supervision.SanRejected {
+			t.Fatalf("rejected: %+v %v", s4, err)
+		}
+		if _, err := e.sanctions.Act(e.ctx, clerk, s4.ID, supervision.SanActRespond, supervision.SanctionActInput{Text: "说明"}); zwfw.ErrorCode(err) != zwfw.ECONFLICT {
+			t.Fatalf("responding to a rejected sanction: %v", err)
+		}
+		if n := count(t, d, "SELECT COUNT(*) FROM notifications WHERE user_id = ? AND subject = '责任追究未获批准'", hall.UserID); n != 1 {
+			t.Fatalf("%d rejection notices to the proposer", n)
+		}
 	})
 }
 
