@@ -56,6 +56,21 @@ func TestSanctionPages(t *testing.T) {
 		t.Fatal("the supervisor is not offered the approval")
 	}
 
+	// A confirmed error offers the supervisor a sanction, filled in.
+	er, err := e.App.Errors.Register(ctx, e.Actor(t, "county.supervisor"), supervision.ErrorInput{Kind: "attitude", Staff: "county.window", Description: "态度生硬"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(sup.get("/supervision/errors/"+strconv.FormatInt(er.ID, 10)).Body, "/supervision/sanctions/new") {
+		t.Fatal("an unconfirmed error offers a sanction")
+	}
+	if _, err := e.App.Errors.Act(ctx, e.Actor(t, "county.supervisor"), er.ID, supervision.ErrActConfirm, ""); err != nil {
+		t.Fatal(err)
+	}
+	link := "/supervision/sanctions/new?cause_kind=error&amp;cause_ref=" + strconv.FormatInt(er.ID, 10) + "&amp;staff=county.window"
+	mustContain(t, "confirmed error", sup.get("/supervision/errors/"+strconv.FormatInt(er.ID, 10)).Body, link)
+	mustContain(t, "prefilled", sup.get(strings.ReplaceAll(link, "&amp;", "&")).Body, `value="county.window"`, `value="`+strconv.FormatInt(er.ID, 10)+`"`)
+
 	// Bad annual weights: a warning, nothing saved.
 	v := url.Values{"quarters": {"60"}, "on_time": {"20"}, "satisfaction": {"20"}, "rectification": {"10"}, "callback": {"10"},
 		"error": {"3"}, "sanction": {"5"}, "complaint": {"2"}, "absent": {"2"}, "late": {"1"}}
