@@ -200,6 +200,17 @@ func routes(d services.Services) []route {
 		{"GET", "/rectification-settings/{code}", signedIn, false, handleGetRectificationSettings(d.Reviews)},
 		{"PUT", "/rectification-settings/{code}", signedIn, false, handlePutRectificationSettings(d.Reviews)},
 
+		// Accountability (责任追究), the annual assessment's weights and the
+		// reports made public (issue 11): sanctions.go.
+		{"POST", "/sanctions", signedIn, false, handleProposeSanction(d.Sanctions)},
+		{"GET", "/sanctions", signedIn, false, handleListSanctions(d.Sanctions)},
+		{"GET", "/sanctions/{id}", signedIn, false, handleGetSanction(d.Sanctions)},
+		{"POST", "/sanctions/{id}/actions/{action}", signedIn, false, handleSanctionAction(d.Sanctions)},
+		{"GET", "/assessment/annual-weights", signedIn, false, handleGetAnnualWeights(d.Reports)},
+		{"PUT", "/assessment/annual-weights", signedIn, false, handlePutAnnualWeights(d.Reports)},
+		{"POST", "/reports/{id}/publicity", signedIn, false, handleReportPublicity(d.Reports)},
+		{"GET", "/gongkai/reports", public, false, handlePublicReports(d.Reports)},
+
 		{"GET", "/openapi.json", public, false, handleOpenAPI()},
 
 		// The first-inquiry register (首问登记) and experiences (办事体验), inquiries.go.

@@ -85,6 +85,8 @@ type App struct {
 	Complaints *complaint.Service // 投诉建议、意见箱 (issue 11)
 	// Reviews: 好差评 links, staff ratings, 差评整改 (issue 11).
 	Reviews *review.Service
+	// Sanctions is the accountability register (责任追究, issue 11).
+	Sanctions *supervision.Sanctions
 }
 
 // Options adjust Open for tests and commands.
@@ -184,6 +186,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	a.Reports = supervision.NewReports(d, a.Calendar, cfg.Site.RegionCode, now, rule)
 	a.Reports.SetAttendance(a.Attendance)
 	a.Errors = supervision.NewErrors(d, now)
+	a.Sanctions = supervision.NewSanctions(d, now)
+	a.Sanctions.SetAttendance(a.Attendance)
 	a.Cases.SetLookupLimit(limit(cfg.LookupLimit))
 	a.Warnings = supervision.NewWarnings(d, a.Calendar, now, rule, log)
 	// The queue's tables are River's own, migrated by River beside ours.
@@ -312,7 +316,7 @@ func (a *App) Services() services.Services {
 	return services.Services{Config: a.Config, Orgs: a.Orgs, Users: a.Users, Catalog: a.Catalog, Files: a.Files,
 		Cases: a.Cases, Calendar: a.Calendar, Inbox: notify.NewInbox(a.DB, a.Now), Supervision: a.Super, Warnings: a.Warnings,
 		Reports: a.Reports, Errors: a.Errors, Attendance: a.Attendance, Audit: a.Audit, Hall: a.Hall, Log: a.Log, Now: a.Now, PaymentSecret: []byte(a.Config.PaymentSecret),
-		Inquiries: a.Inquiries, Complaints: a.Complaints, Reviews: a.Reviews}
+		Inquiries: a.Inquiries, Complaints: a.Complaints, Reviews: a.Reviews, Sanctions: a.Sanctions}
 }
 
 // Handler is the whole HTTP surface.

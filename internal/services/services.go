@@ -53,4 +53,7 @@ type Services struct {
 	Inquiries *inquiry.Service
 	// Reviews: the rating links, staff ratings and 差评整改 work orders.
 	Reviews *review.Service
+
+	// Sanctions is the accountability register (责任追究, issue 11).
+	Sanctions *supervision.Sanctions
 }

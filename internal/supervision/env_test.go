@@ -36,6 +36,8 @@ type env struct {
 	reports *supervision.Reports
 	now     time.Time
 	ctx     context.Context
+
+	sanctions *supervision.Sanctions
 }
 
 func (e *env) clock() time.Time { return e.now }
@@ -78,6 +80,7 @@ func setup(t testing.TB, d *db.DB, day string) *env {
 	e.warn = supervision.NewWarnings(d, e.cal, e.clock, rule, quiet)
 	e.errs = supervision.NewErrors(d, e.clock)
 	e.reports = supervision.NewReports(d, e.cal, "610923", e.clock, rule)
+	e.sanctions = supervision.NewSanctions(d, e.clock)
 	return e
 }
 

@@ -30,25 +30,26 @@ import (
 
 // Report is a published report (通报): immutable once generated.
 type Report struct {
-	ID          int64      `json:"id"`
-	Kind        string     `json:"kind"`
-	KindName    string     `json:"kind_name"`
-	Period      string     `json:"period"`
-	PeriodName  string     `json:"period_name"`
-	From        string     `json:"from"`
-	To          string     `json:"to"`
-	OrgCode     string     `json:"org_code"`
-	OrgName     string     `json:"org_name"`
-	Centre      string     `json:"centre"`
-	Revision    int        `json:"revision"`
-	Number      string     `json:"number"`
-	Title       string     `json:"title"`
-	GeneratedBy string     `json:"generated_by"`
-	GeneratedAt time.Time  `json:"generated_at"`
-	Daily       *DailyFigs `json:"daily,omitempty"`
-	Weekly      *WeeklyFig `json:"weekly,omitempty"`
-	Monthly     *MonthFigs `json:"monthly,omitempty"`
-	Quarterly   *QuartFigs `json:"quarterly,omitempty"`
+	ID          int64       `json:"id"`
+	Kind        string      `json:"kind"`
+	KindName    string      `json:"kind_name"`
+	Period      string      `json:"period"`
+	PeriodName  string      `json:"period_name"`
+	From        string      `json:"from"`
+	To          string      `json:"to"`
+	OrgCode     string      `json:"org_code"`
+	OrgName     string      `json:"org_name"`
+	Centre      string      `json:"centre"`
+	Revision    int         `json:"revision"`
+	Number      string      `json:"number"`
+	Title       string      `json:"title"`
+	GeneratedBy string      `json:"generated_by"`
+	GeneratedAt time.Time   `json:"generated_at"`
+	Daily       *DailyFigs  `json:"daily,omitempty"`
+	Weekly      *WeeklyFig  `json:"weekly,omitempty"`
+	Monthly     *MonthFigs  `json:"monthly,omitempty"`
+	Quarterly   *QuartFigs  `json:"quarterly,omitempty"`
+	Annual      *AnnualFigs `json:"annual,omitempty"`
 
 	HTML    template.HTML `json:"-"` // the rendered bulletin, as published
 	OrgPath string        `json:"-"`
@@ -70,6 +71,7 @@ type Reports struct {
 	county string            // the default organisation (the deploying county's code)
 	tpl    *template.Template
 	att    *attendance.Service // 周考勤 and 季考核 (SetAttendance)
+	voice  VoiceFigures        // the public's voice for 年度考评 (SetVoice)
 }
 
 // NewReports returns the reports service; county is the code of the

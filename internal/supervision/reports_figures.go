@@ -249,7 +249,7 @@ func (r *Reports) figures(ctx context.Context, o *scopeOrg, p period) (*figures,
 	where, args = orgscope.Subtree(o.path).Where("e.org_path").And("e.state = 'confirmed'").
 		And("e.occurred_on >= ?", from).And("e.occurred_on <= ?", to).SQL()
 	rows, err = r.db.Query(ctx, `SELECT COALESCE(e.dept_id, 0), e.org_path, COALESCE(e.window_id, 0), COALESCE(e.staff_id, 0),
-		e.occurred_on, e.kind, COALESCE(w.name, ''), COALESCE(u.name, ''), COALESCE(CASE WHEN d.full_name = '' THEN d.name ELSE d.full_name END, ''),
+		e.occurred_on, e.kind, COALESCE(w.name, ''), COALESCE(u.name, ''), COALESCE(u.username, ''), COALESCE(CASE WHEN d.full_name = '' THEN d.name ELSE d.full_name END, ''),
 		e.case_serial, e.description
 		FROM sup_errors e LEFT JOIN orgs w ON w.id = e.window_id LEFT JOIN users u ON u.id = e.staff_id LEFT JOIN orgs d ON d.id = e.dept_id`+
 		where+` ORDER BY e.occurred_on, e.id`, args...)
@@ -260,7 +260,7 @@ func (r *Reports) figures(ctx context.Context, o *scopeOrg, p period) (*figures,
 		var dept, win, staff int64
 		var op, kind string
 		var b ErrorBrief
-		if err := rows.Scan(&dept, &op, &win, &staff, &b.OccurredOn, &kind, &b.Window, &b.Staff, &b.Dept, &b.CaseSerial, &b.Description); err != nil {
+		if err := rows.Scan(&dept, &op, &win, &staff, &b.OccurredOn, &kind, &b.Window, &b.Staff, &b.StaffUser, &b.Dept, &b.CaseSerial, &b.Description); err != nil {
 			rows.Close()
 			return nil, err
 		}

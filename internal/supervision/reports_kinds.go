@@ -40,6 +40,7 @@ var reportKinds = []reportKind{
 	{Weekly, "周考勤", "周考勤情况", weekPeriod, (*Reports).weekly, weeklySheets},
 	{Monthly, "月通报", "政务服务工作通报", monthPeriod, (*Reports).monthly, monthlySheets},
 	{Quarterly, "季考核", "考核结果", quarterPeriod, (*Reports).quarterly, quarterlySheets},
+	{Annual, "年度考评", "考评结果", yearPeriod, (*Reports).annual, annualSheets},
 }
 
 // ReportKinds lists the kinds in order.
@@ -112,6 +113,9 @@ type periodRule struct {
 	due func(today time.Time) string
 	// workdaysOnly: the report falls due on working days only.
 	workdaysOnly bool
+	// manual: never published by the schedule, only on demand (the annual
+	// assessment waits for the county to settle its year's records).
+	manual bool
 }
 
 // parse reads a period of the kind.

@@ -18,6 +18,10 @@ type MonthFigs struct {
 	Towns       []*Unit      `json:"towns"`
 	Overdue     CaseList     `json:"overdue"`
 	Errors      []ErrorBrief `json:"errors"`
+	// The month's approved, not withdrawn sanctions (责任追究, 附件2 二（六）5)
+	// by decision date, and their count per unit.
+	Sanctions      []SanctionBrief `json:"sanctions"`
+	SanctionCounts []UnitCount     `json:"sanction_counts"`
 }
 
 // ErrorBrief is a confirmed error as the bulletin lists it.
@@ -26,6 +30,7 @@ type ErrorBrief struct {
 	KindName    string `json:"kind_name"`
 	Window      string `json:"window,omitempty"`
 	Staff       string `json:"staff,omitempty"`
+	StaffUser   string `json:"staff_username,omitempty"` // for the public version's 工号
 	Dept        string `json:"dept,omitempty"`
 	CaseSerial  string `json:"case_serial,omitempty"`
 	Description string `json:"description"`
@@ -77,6 +82,10 @@ func (r *Reports) monthly(ctx context.Context, rep *Report, o *scopeOrg, p perio
 	if err != nil {
 		return err
 	}
+	if m.Sanctions, err = approvedSanctions(ctx, r.db.Reader(), o.path, p.from.Format(calendar.DateLayout), p.to.Format(calendar.DateLayout)); err != nil {
+		return err
+	}
+	m.SanctionCounts = countByUnit(m.Sanctions)
 	rep.Monthly = m
 	return nil
 }
@@ -132,5 +141,15 @@ func monthlySheets(rep *Report) []sheet {
 		unitSheet("镇", m.Towns),
 		caseSheet("逾期办件", m.Overdue),
 		{"差错", []string{"日期", "差错类型", "部门", "窗口", "工作人员", "办件编号", "情况"}, errs},
+		sanctionSheet(m.Sanctions),
 	}
+}
+
+// sanctionSheet lists a report's sanctions.
+func sanctionSheet(list []SanctionBrief) sheet {
+	var rows [][]any
+	for _, b := range list {
+		rows = append(rows, []any{b.DecidedOn, b.FormName, b.Unit, b.Window, b.Staff, b.CauseName, b.CauseRef})
+	}
+	return sheet{"责任追究", []string{"决定日期", "追究方式", "单位", "窗口", "工作人员", "事由", "事由编号"}, rows}
 }

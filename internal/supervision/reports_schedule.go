@@ -80,6 +80,9 @@ func (r *Reports) ScheduledReports(ctx context.Context, now time.Time) ([]Report
 	}
 	var out []ReportRequest
 	for _, k := range reportKinds {
+		if k.period.manual {
+			continue
+		}
 		due := k.period.due(today)
 		if p, ok := k.period.read(due); ok && !started.IsZero() && !p.to.AddDate(0, 0, 1).After(started) {
 			continue

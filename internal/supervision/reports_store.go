@@ -40,6 +40,11 @@ func reportTemplates() *template.Template {
 		"attendanceOf": func(f *AttendanceFig, note string) map[string]any {
 			return map[string]any{"Fig": f, "Note": note}
 		},
+		"annualUnits": func(label string, us []*AnnualUnit, voiceNote string) map[string]any {
+			return map[string]any{"Label": label, "Units": us, "Voice": voiceNote == ""}
+		},
+		"deref":    func(f *float64) float64 { return *f },
+		"derefInt": func(i *int) int { return *i },
 	}).ParseFS(reportFiles, "reports*.tmpl"))
 	for _, k := range reportKinds {
 		if t.Lookup(k.code) == nil {

@@ -174,7 +174,7 @@ func TestMonthlyBulletinFigures(t *testing.T) {
 			t.Fatalf("xlsx does not open: %v", err)
 		}
 		sheets := strings.Join(f.GetSheetList(), ",")
-		if sheets != "概况,总体情况,部门,镇,逾期办件,差错" {
+		if sheets != "概况,总体情况,部门,镇,逾期办件,差错,责任追究" {
 			t.Fatalf("sheets %s", sheets)
 		}
 		v, _ := f.GetCellValue("总体情况", "B2")

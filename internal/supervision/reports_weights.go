@@ -63,33 +63,49 @@ func ownsWeights(kind string) bool { return org.HoldsSettings(kind) }
 // else the defaults.
 func (r *Reports) weightsFor(ctx context.Context, path string) (OrgWeights, error) {
 	out := OrgWeights{Weights: DefaultWeights}
+	var err error
+	out.SetBy, out.SetByName, err = r.loadWeights(ctx, path, weightNames, func(name string, v int) {
+		if f := out.field(name); f != nil {
+			*f = v
+		}
+	})
+	return out, err
+}
+
+// loadWeights reads the weights named names in force at path — those of
+// the nearest organisation on its path (itself first) that set any of
+// them — into set, and says whose they are ("" for none: the defaults).
+func (r *Reports) loadWeights(ctx context.Context, path string, names []string, set func(name string, v int)) (string, string, error) {
 	paths := append(pathPrefixes(path), path)
 	marks := strings.TrimSuffix(strings.Repeat("?, ", len(paths)), ", ")
-	args := make([]any, len(paths))
-	for i, p := range paths {
-		args[i] = p
+	args := make([]any, 0, len(paths)+len(names))
+	for _, p := range paths {
+		args = append(args, p)
+	}
+	for _, n := range names {
+		args = append(args, n)
 	}
 	rows, err := r.db.Query(ctx, `SELECT o.code, CASE WHEN o.full_name = '' THEN o.name ELSE o.full_name END, o.path, w.name, w.value
-		FROM assessment_weights w JOIN orgs o ON o.id = w.org_id WHERE o.path IN (`+marks+`) ORDER BY o.depth DESC, w.name`, args...)
+		FROM assessment_weights w JOIN orgs o ON o.id = w.org_id WHERE o.path IN (`+marks+`)
+		AND w.name IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(names)), ", ")+`) ORDER BY o.depth DESC, w.name`, args...)
 	if err != nil {
-		return out, fmt.Errorf("supervision: weights: %w", err)
+		return "", "", fmt.Errorf("supervision: weights: %w", err)
 	}
 	defer rows.Close()
+	var by, byName string
 	for rows.Next() {
 		var code, name, p, field string
 		var v int
 		if err := rows.Scan(&code, &name, &p, &field, &v); err != nil {
-			return out, err
+			return "", "", err
 		}
-		if out.SetBy != "" && out.SetBy != code {
+		if by != "" && by != code {
 			break // a farther organisation's: the nearest one's are in force
 		}
-		out.SetBy, out.SetByName = code, name
-		if f := out.field(field); f != nil {
-			*f = v
-		}
+		by, byName = code, name
+		set(field, v)
 	}
-	return out, rows.Err()
+	return by, byName, rows.Err()
 }
 
 // weightsOrg is the organisation code names, or the actor's own when code

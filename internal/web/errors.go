@@ -131,6 +131,8 @@ type supErrorPage struct {
 	E       *supervision.ErrorRecord
 	Actions []string
 	Message string
+	// MayPropose offers a sanction (责任追究) for a confirmed error.
+	MayPropose bool
 }
 
 // ActionName is the Chinese name of an action (for the buttons).
@@ -154,7 +156,8 @@ func (s *server) errorPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "sup_error", supErrorPage{base: s.supBase(w, r, "差错记录 "+strconv.FormatInt(e.ID, 10), "errors"), E: e, Actions: s.d.Errors.Allowed(actor(r), e)})
+	s.render(w, r, http.StatusOK, "sup_error", supErrorPage{base: s.supBase(w, r, "差错记录 "+strconv.FormatInt(e.ID, 10), "errors"), E: e, Actions: s.d.Errors.Allowed(actor(r), e),
+		MayPropose: e.State == supervision.ErrConfirmed && supervision.MayProposeSanctions(actor(r)) == nil})
 	return nil
 }
 

@@ -122,6 +122,13 @@ type supReportPage struct {
 	R         *supervision.Report
 	Sheet     template.HTML
 	Revisions []*supervision.Report // every version of this period, when there are several
+
+	// Publication on the 政务公开 pages (monthly and annual): its state,
+	// its changes, and whether the viewer may change it.
+	Publicity   []supervision.Publicity
+	Public      bool
+	Publishable bool
+	MayPublish  bool
 }
 
 func (s *server) report(r *http.Request) (*supervision.Report, error) {
@@ -145,6 +152,12 @@ func (s *server) reportPage(w http.ResponseWriter, r *http.Request) error {
 	p := supReportPage{base: s.supBase(w, r, rep.Title+" "+rep.Number, "reports"), R: rep, Sheet: rep.HTML}
 	if len(revs) > 1 {
 		p.Revisions = revs
+	}
+	if rep.Kind == supervision.Monthly || rep.Kind == supervision.Annual {
+		if p.Publicity, err = s.d.Reports.Publicity(r.Context(), rep.ID); err != nil {
+			return err
+		}
+		p.Publishable, p.Public, p.MayPublish = true, supervision.IsPublic(p.Publicity), supervision.MayPublishReport(actor(r), rep) == nil
 	}
 	s.render(w, r, http.StatusOK, "sup_report", p)
 	return nil
@@ -176,6 +189,7 @@ func (s *server) reportXLSX(w http.ResponseWriter, r *http.Request) error {
 // city set their own organisation's there.
 type supWeightsPage struct {
 	base
+	A        supervision.OrgAnnualWeights // the annual assessment's (年度考评)
 	W        supervision.OrgWeights
 	MayEdit  bool
 	ReadOnly string // why the form is not offered
@@ -189,6 +203,9 @@ func (s *server) weightsPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := supWeightsPage{base: s.supBase(w, r, "季考核权重", "reports"), W: wt, MayEdit: s.d.Reports.MayEditWeights(r.Context(), a, "")}
+	if p.A, err = s.d.Reports.AnnualWeightsOf(r.Context(), a, ""); err != nil {
+		return err
+	}
 	switch {
 	case p.MayEdit:
 	case !canAdmin(a):
@@ -216,7 +233,11 @@ func (s *server) weightsSave(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		wt.Weights = in
-		s.render(w, r, http.StatusUnprocessableEntity, "sup_weights", supWeightsPage{base: s.supBase(w, r, "季考核权重", "reports"), W: wt, MayEdit: true, Error: msg})
+		aw, err := s.d.Reports.AnnualWeightsOf(r.Context(), actor(r), "")
+		if err != nil {
+			return err
+		}
+		s.render(w, r, http.StatusUnprocessableEntity, "sup_weights", supWeightsPage{base: s.supBase(w, r, "季考核权重", "reports"), W: wt, A: aw, MayEdit: true, Error: msg})
 		return nil
 	}
 	if err != nil {

@@ -269,6 +269,17 @@ func (s *server) table() []route {
 		{"GET", "/work/rectifications/{number}", staff, 0, s.rectificationPage},
 		{"POST", "/work/rectifications/{number}/{action}", staff, formLimit, s.rectificationAct},
 		{"GET", "/rectification-results", public, 0, s.rectificationResults},
+		// Accountability (责任追究), the annual weights, making a report
+		// public and the public 政务公开 pages of the reports (sanctions.go).
+		{"GET", "/supervision/sanctions", staff, 0, s.sanctionsPage},
+		{"GET", "/supervision/sanctions/new", staff, 0, s.sanctionNew},
+		{"POST", "/supervision/sanctions", staff, formLimit, s.sanctionPropose},
+		{"GET", "/supervision/sanctions/{id}", staff, 0, s.sanctionPage},
+		{"POST", "/supervision/sanctions/{id}/actions/{action}", staff, formLimit, s.sanctionAct},
+		{"POST", "/supervision/weights/annual", staff, formLimit, s.annualWeightsSave},
+		{"POST", "/supervision/reports/{id}/publicity", staff, formLimit, s.reportPublicity},
+		{"GET", "/gongkai/reports", public, 0, s.gongkaiReports},
+		{"GET", "/gongkai/reports/{id}", public, 0, s.gongkaiReport},
 	}
 }
 
