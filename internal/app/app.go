@@ -237,6 +237,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	a.Cases.SetRatingHook(a.Reviews)
 	a.Hall.SetRatingHook(a.Reviews)
 	a.Warnings.AddSource(a.Reviews.Duties())
+	// The annual assessment counts the public's voice (issue 11 item 6).
+	a.Reports.SetVoice(supervision.Voices{a.Reviews, a.Complaints})
 	a.Checkpoints = cps
 	a.Audit = audit.NewService(d, now, func(ctx context.Context, actor *zwfw.Actor, serial string) error {
 		_, err := a.Cases.Get(ctx, actor, serial)

@@ -289,6 +289,24 @@ func TestComplaintStory(t *testing.T) {
 		if b, err := st.XLSX(); err != nil || len(b) < 1000 {
 			t.Fatalf("xlsx: %d bytes, %v", len(b), err)
 		}
+		// The annual assessment counts the 投诉 against the window and its
+		// centre (评价结果作为部门和个人年度考核的重要依据).
+		rep, err := e.App.Reports.GenerateReport(ctx, e.Actor(t, "county.supervisor"), "annual", "2026", "610923")
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := 0
+		for _, u := range append(rep.Annual.Windows, rep.Annual.Centres...) {
+			if u.Code == townWindow || u.Code == townCentre {
+				found++
+				if u.Complaints == nil || *u.Complaints != 1 {
+					t.Errorf("%s: complaints %v in the annual assessment, want 1", u.Code, u.Complaints)
+				}
+			}
+		}
+		if found != 2 {
+			t.Errorf("%d of the window and its centre in the annual assessment, want both", found)
+		}
 	})
 }
 

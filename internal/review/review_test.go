@@ -184,6 +184,28 @@ func TestRectificationWalk(t *testing.T) {
 		if len(s.Owners) != 1 || s.Owners[0].Done != 1 || s.Owners[0].Name == "" {
 			t.Fatalf("per owner %+v", s.Owners)
 		}
+		// The year's assessment counts it for the window and its centre:
+		// one 差评, rectified, called back (评价结果作为年度考核的重要依据).
+		rep, err := e.App.Reports.GenerateReport(e.ctx, e.actor("county.supervisor"), "annual", "2026", "610923")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Annual.VoiceNote != "" {
+			t.Fatalf("the assessment has no voice figures: %s", rep.Annual.VoiceNote)
+		}
+		found := 0
+		for _, u := range append(rep.Annual.Windows, rep.Annual.Centres...) {
+			if u.Code != "610923100CW01" && u.Code != town {
+				continue
+			}
+			found++
+			if u.Rectification == nil || *u.Rectification != 100 || u.Callback == nil || *u.Callback != 100 || u.Complaints == nil || *u.Complaints != 0 {
+				t.Errorf("%s in the annual assessment: rectification %v, call-back %v, complaints %v", u.Code, u.Rectification, u.Callback, u.Complaints)
+			}
+		}
+		if found != 2 {
+			t.Errorf("%d of the window and its centre in the annual assessment, want both", found)
+		}
 	})
 }
 

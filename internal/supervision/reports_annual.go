@@ -663,3 +663,28 @@ func annualSheets(rep *Report) []sheet {
 		sanctionSheet(a.Sanctions),
 	}
 }
+
+// Voices are several sources of the public's voice (the 差评整改 register,
+// the complaints register) read as one: their counts added per unit.
+type Voices []VoiceFigures
+
+// Voice adds the sources' counts.
+func (vs Voices) Voice(ctx context.Context, path string, from, to time.Time) (map[string]VoiceCounts, error) {
+	out := map[string]VoiceCounts{}
+	for _, v := range vs {
+		m, err := v.Voice(ctx, path, from, to)
+		if err != nil {
+			return nil, err
+		}
+		for k, c := range m {
+			o := out[k]
+			o.BadReviews += c.BadReviews
+			o.Rectified += c.Rectified
+			o.CallbackDue += c.CallbackDue
+			o.CalledBack += c.CalledBack
+			o.Complaints += c.Complaints
+			out[k] = o
+		}
+	}
+	return out, nil
+}
