@@ -98,9 +98,13 @@ func TestSanctionToPublicAssessment(t *testing.T) {
 	}
 	monthly := generate("monthly", now.Format("2006-01"))
 	mustContain(t, ctx, "bulletin", "六、责任追究（1 起）", "黄牌警告", "李晓燕")
-	do(t, ctx, "publish the bulletin", chromedp.Click(chromedp.CSS(`form[action$="/publicity"] button`)), chromedp.WaitVisible(chromedp.CSS(`#flash .flash-ok`)))
+	// Wait for the published page itself: the generated page's own flash
+	// would satisfy a wait on the flash, and the next navigation would
+	// abort the publishing one (net::ERR_ABORTED).
+	do(t, ctx, "publish the bulletin", chromedp.Click(chromedp.CSS(`form[action$="/publicity"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`.rp-public b`)))
 	annual := generate("annual", now.Format("2006"))
-	mustContain(t, ctx, "annual", "年度考评", "部门考评", "中心考评", "窗口考评", "个人考评", "六、责任追究（1 起）", "暂无数据")
+	mustContain(t, ctx, "annual", "年度考评", "部门考评", "中心考评", "窗口考评", "个人考评", "六、责任追究（1 起）", "差评整改率", "回访率")
 	shot(t, ctx, "64-annual-assessment")
 	yes := true
 	pdf, err := chromedp.Call(ctx, page.PrintToPDF, page.PrintToPDFParams{PrintBackground: &yes, PreferCSSPageSize: &yes})
@@ -123,7 +127,7 @@ func TestSanctionToPublicAssessment(t *testing.T) {
 	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: ""}); err != nil {
 		t.Fatal(err)
 	}
-	do(t, ctx, "publish the assessment", chromedp.Click(chromedp.CSS(`form[action$="/publicity"] button`)), chromedp.WaitVisible(chromedp.CSS(`#flash .flash-ok`)))
+	do(t, ctx, "publish the assessment", chromedp.Click(chromedp.CSS(`form[action$="/publicity"] button`)), chromedp.WaitVisible(chromedp.CSS(`.rp-public b`)))
 	mustContain(t, ctx, "published", "已公开")
 	shot(t, ctx, "66-annual-published")
 	signOut(t, ctx)

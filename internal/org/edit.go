@@ -230,6 +230,16 @@ var pathCopies = []struct{ Table, Column string }{
 	{"case_warnings", "dept_path"},
 	{"sup_errors", "org_path"},
 	{"reports", "org_path"},
+	// Issue 11: the duty warnings, ratings of staff, 差评整改 work orders,
+	// complaints and sanctions are filed and answered by organisation.
+	{"duty_warnings", "org_path"},
+	{"duty_warnings", "dept_path"},
+	{"staff_evaluations", "org_path"},
+	{"rectifications", "org_path"},
+	{"rectifications", "owner_path"},
+	{"complaints", "org_path"},
+	{"complaints", "unit_path"},
+	{"sanctions", "org_path"},
 }
 
 // Update changes the node with code. Moving a node (a new parent) moves its
