@@ -180,3 +180,23 @@ func handleSetComplaintLimits(s *complaint.Service) handler {
 		return nil
 	}
 }
+
+// handleComplaintPhone gives who calls the complainant back the full
+// number, the reason recorded in the audit log; never cached.
+func handleComplaintPhone(s *complaint.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var in struct {
+			Reason string `json:"reason"`
+		}
+		if err := decodeJSON(r, &in); err != nil {
+			return err
+		}
+		phone, err := s.RevealPhone(r.Context(), actor(r), r.PathValue("number"), in.Reason)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		writeJSON(w, http.StatusOK, map[string]string{"phone": phone})
+		return nil
+	}
+}

@@ -188,6 +188,7 @@ func routes(d services.Services) []route {
 		{"PUT", "/complaints/limits/{org}", signedIn, false, handleSetComplaintLimits(d.Complaints)},
 		{"GET", "/complaints/{number}", signedIn, false, handleGetComplaint(d.Complaints)},
 		{"POST", "/complaints/{number}/actions/{action}", signedIn, false, handleComplaintAction(d.Complaints)},
+		{"POST", "/complaints/{number}/phone", signedIn, false, handleComplaintPhone(d.Complaints)},
 		// 好差评 and 差评整改 (issue 11): reviews.go.
 		{"GET", "/ratings/{token}", public, false, handleRatingTarget(d.Reviews)},
 		{"POST", "/ratings/{token}", public, false, handleRateByToken(d.Reviews)},

@@ -262,5 +262,14 @@ func complaintRows() []row {
 			call: page(complaint.ActAnswer, complaint.Assigned, "矩阵测试的答复内容。"), want: staffPage(complaintAct(complaintUnit, readsComplaint))},
 		{route: "POST /work/complaints/{number}/actions/{action}", variant: "reopen", on: allScopes,
 			call: page(complaint.ActReopen, complaint.Rated, "反映人不满意"), want: staffPage(complaintAct(complaintManager, readsComplaint))},
+		// The full phone for a call-back: the unit and the managers; the
+		// matrix's complaints are anonymous, so those who may are told there
+		// is none (409) — the number itself is in internal/complaint's tests.
+		{route: "POST /api/v1/complaints/{number}/phone", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return apiSend("POST", "/complaints/"+x.complaintNumber(sc)+"/phone", map[string]string{"reason": "电话回访"})
+		}, want: passing(complaintAct(or(complaintManager, complaintUnit), readsComplaint))},
+		{route: "POST /work/complaints/{number}/phone", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return post("/work/complaints/"+x.complaintNumber(sc)+"/phone", url.Values{"reason": {"电话回访"}})
+		}, want: staffPage(passing(complaintAct(or(complaintManager, complaintUnit), readsComplaint)))},
 	}
 }

@@ -220,6 +220,21 @@ func TestComplaintStory(t *testing.T) {
 		if n := notes(t, e, "chengguan.window", "请办理", rc.Number); n != 1 {
 			t.Fatalf("window told %d times of the assignment", n)
 		}
+		// The unit calls back: the full number with a reason, recorded;
+		// without a reason, or for someone out of reach, nothing.
+		if _, err := svc.RevealPhone(ctx, e.Actor(t, "chengguan.window"), rc.Number, " "); code(t, err) != zwfw.EINVALID {
+			t.Fatalf("reveal without a reason: %v", err)
+		}
+		if _, err := svc.RevealPhone(ctx, e.Actor(t, "county.window"), rc.Number, "回访"); code(t, err) != zwfw.ENOTFOUND {
+			t.Fatalf("reveal by the county's window: %v", err)
+		}
+		audits := count(t, e, "SELECT COUNT(*) FROM audit_log WHERE action = 'complaint.reveal_phone'")
+		if p, err := svc.RevealPhone(ctx, e.Actor(t, "chengguan.window"), rc.Number, "电话回访反映人"); err != nil || p != "13991561234" {
+			t.Fatalf("reveal by the unit: %q %v", p, err)
+		}
+		if n := count(t, e, "SELECT COUNT(*) FROM audit_log WHERE action = 'complaint.reveal_phone'"); n != audits+1 {
+			t.Fatalf("%d audit entries of the reveal, want one more than %d", n, audits)
+		}
 		// A too-short answer refused.
 		if _, err := svc.Act(ctx, e.Actor(t, "chengguan.window"), rc.Number, complaint.ActAnswer, complaint.ActInput{Text: "好"}); code(t, err) != zwfw.EINVALID {
 			t.Fatalf("short answer: %v", err)

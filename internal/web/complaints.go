@@ -396,6 +396,10 @@ type workComplaintPage struct {
 	Error string
 	Form  string // the action whose form came back
 	Text  string
+	// CanReveal: the domain lets this reader see the full phone number
+	// (to call back); Phone is it, once asked for with a reason.
+	CanReveal bool
+	Phone     string
 }
 
 func (workComplaintPage) ActionName(a string) string { return complaint.ActionName(a) }
@@ -410,8 +414,17 @@ func (p workComplaintPage) Can(action string) bool {
 	return false
 }
 
+func (s *server) renderWorkComplaintPhone(w http.ResponseWriter, r *http.Request, c *complaint.Complaint, phone string) error {
+	return s.renderWorkComplaintWith(w, r, http.StatusOK, c, "", "", nil, phone)
+}
+
 func (s *server) renderWorkComplaint(w http.ResponseWriter, r *http.Request, st int, c *complaint.Complaint, form, text string, err error) error {
-	p := workComplaintPage{base: s.complaintsBase(w, r, c.KindName+" "+c.Number), C: c, Form: form, Text: text}
+	return s.renderWorkComplaintWith(w, r, st, c, form, text, err, "")
+}
+
+func (s *server) renderWorkComplaintWith(w http.ResponseWriter, r *http.Request, st int, c *complaint.Complaint, form, text string, err error, phone string) error {
+	p := workComplaintPage{Phone: phone, base: s.complaintsBase(w, r, c.KindName+" "+c.Number), C: c, Form: form, Text: text,
+		CanReveal: c.ContactPhone != "" && complaint.MayRevealPhone(actor(r), c)}
 	if err != nil {
 		p.Error = zwfw.ErrorMessage(err)
 	}
@@ -452,4 +465,23 @@ func (s *server) workComplaintAct(w http.ResponseWriter, r *http.Request) error 
 	}
 	s.redirect(w, r, "/work/complaints/"+done.Number, "ok", fmt.Sprintf("已%s；当前状态：%s。", complaint.ActionName(action), done.StateName))
 	return nil
+}
+
+// workComplaintPhone shows who calls the complainant back the full number,
+// on this answer only (never in a URL or a flash), the reason audited.
+func (s *server) workComplaintPhone(w http.ResponseWriter, r *http.Request) error {
+	a := actor(r)
+	number := r.PathValue("number")
+	phone, err := s.d.Complaints.RevealPhone(r.Context(), a, number, r.PostFormValue("reason"))
+	c, gerr := s.d.Complaints.Get(r.Context(), a, number)
+	if gerr != nil {
+		return gerr
+	}
+	if code := zwfw.ErrorCode(err); code == zwfw.EINVALID || code == zwfw.ECONFLICT {
+		return s.renderWorkComplaint(w, r, zwfw.HTTPStatus(code), c, "phone", r.PostFormValue("reason"), err)
+	} else if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	return s.renderWorkComplaintPhone(w, r, c, phone)
 }

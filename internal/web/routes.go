@@ -256,6 +256,7 @@ func (s *server) table() []route {
 		{"POST", "/work/complaints", staff, formLimit, s.workComplaintPost},
 		{"GET", "/work/complaints/{number}", staff, 0, s.workComplaint},
 		{"POST", "/work/complaints/{number}/actions/{action}", staff, formLimit, s.workComplaintAct},
+		{"POST", "/work/complaints/{number}/phone", staff, formLimit, s.workComplaintPhone},
 		// 好差评 and 差评整改 (reviews.go): the rating page a QR code or an
 		// SMS link opens, the window's rating card, the phone call-back
 		// entry, the work orders and the public summary.
