@@ -82,6 +82,20 @@ func TestReferralMustBeAcknowledged(t *testing.T) {
 			t.Fatalf("the list masks the phone: %v %+v", err, list)
 		}
 
+		// The receiving department is told; the referring side and another
+		// department are not.
+		told := func(user string) int {
+			var n int
+			if err := e.App.DB.QueryRow(ctx, `SELECT COUNT(*) FROM notifications n JOIN users u ON u.id = n.user_id
+				WHERE u.username = ? AND n.subject = '首问转办待签收' AND n.channel = 'inapp'`, user).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if told("county.reviewer") != 1 || told("county.window") != 0 || told("minzheng.reviewer") != 0 {
+			t.Errorf("told of the referral: reviewer %d, referring window %d, another department %d",
+				told("county.reviewer"), told("county.window"), told("minzheng.reviewer"))
+		}
 		_, err = s.Acknowledge(ctx, e.Actor(t, "chengguan.window"), q.ID)
 		wantCode(t, err, zwfw.ENOTFOUND, "another town's window")
 		for _, u := range []string{"county.windowb", "county.supervisor", "minzheng.reviewer"} {

@@ -14,6 +14,7 @@ import (
 	"zwfw/internal/audit"
 	"zwfw/internal/catalog"
 	"zwfw/internal/db"
+	"zwfw/internal/notify"
 	"zwfw/internal/pii"
 	orgscope "zwfw/internal/scope"
 	"zwfw/internal/throttle"
@@ -254,7 +255,7 @@ func (s *Service) Create(ctx context.Context, actor *zwfw.Actor, in Input) (*Inq
 			return err
 		}
 		if target != nil {
-			if err := refer(ctx, tx, now, actor, id, from.ID, target.ID, in.Guidance); err != nil {
+			if err := refer(ctx, tx, now, actor, id, from.ID, target, in.Guidance); err != nil {
 				return err
 			}
 		}
@@ -277,10 +278,46 @@ func staffName(a *zwfw.Actor) string {
 	return a.Username
 }
 
-func refer(ctx context.Context, tx *db.Tx, now time.Time, actor *zwfw.Actor, id, from, to int64, guidance string) error {
+func refer(ctx context.Context, tx *db.Tx, now time.Time, actor *zwfw.Actor, id, from int64, to *orgRef, guidance string) error {
 	_, err := tx.Exec(ctx, `INSERT INTO inquiry_referrals (inquiry_id, from_org_id, to_org_id, guidance, referred_by_id, referred_by, referred_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, id, from, to, guidance, actor.UserID, staffName(actor), db.Millis(now))
-	return db.Conflict(err, "首问登记已经转办")
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, id, from, to.ID, guidance, actor.UserID, staffName(actor), db.Millis(now))
+	if err := db.Conflict(err, "首问登记已经转办"); err != nil {
+		return err
+	}
+	// The receiving side is told it has a referral to acknowledge: the
+	// staff receives (MayAcknowledge) would let sign for it — recorders whose
+	// subtree holds the target, and for a window its own staff and the
+	// centre's managers.
+	above, args := orgscope.Above("o.path", to.Path)
+	q := `SELECT u.id FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.active = ? AND u.kind = 'staff' AND ` + above +
+		` AND (u.roles LIKE ? OR u.roles LIKE ? OR u.roles LIKE ?)`
+	args = append([]any{true}, args...)
+	args = append(args, "%,"+zwfw.RoleWindow+",%", "%,"+zwfw.RoleReviewer+",%", "%,"+zwfw.RoleHallManager+",%")
+	if to.Kind == "window" {
+		q += " AND (u.window_id = ? OR u.roles LIKE ?)"
+		args = append(args, to.ID, "%,"+zwfw.RoleHallManager+",%")
+	}
+	rows, err := tx.Query(ctx, q+" ORDER BY u.id", args...)
+	if err != nil {
+		return err
+	}
+	var notes []notify.Note
+	for rows.Next() {
+		var uid int64
+		if err := rows.Scan(&uid); err != nil {
+			rows.Close()
+			return err
+		}
+		if uid != actor.UserID {
+			notes = append(notes, notify.Note{UserID: uid, Subject: "首问转办待签收",
+				Body: fmt.Sprintf("%s转来首问登记 #%d，请在“首问登记”中签收：/inquiries/%d", staffName(actor), id, id)})
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return notify.EnqueueAll(ctx, tx, now, notes)
 }
 
 // Ask puts an online question into the register for the department
@@ -593,7 +630,7 @@ func (s *Service) Refer(ctx context.Context, actor *zwfw.Actor, id int64, to, gu
 		if n, _ := res.RowsAffected(); n != 1 {
 			return zwfw.Errorf(zwfw.ECONFLICT, "首问登记 %d 已被他人处理，请刷新", id)
 		}
-		if err := refer(ctx, tx, now, actor, id, from, target.ID, guidance); err != nil {
+		if err := refer(ctx, tx, now, actor, id, from, target, guidance); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, now, actor, "inquiry.refer", "inquiry:"+strconv.FormatInt(id, 10), map[string]any{"to": target.Code})

@@ -438,8 +438,24 @@ func (s *Sanctions) Propose(ctx context.Context, actor *zwfw.Actor, in SanctionI
 		if err != nil {
 			return fmt.Errorf("supervision: propose sanction: %w", err)
 		}
-		return audit.Record(ctx, tx, now, actor, "sanction.propose", fmt.Sprintf("sanction:%d", id),
-			map[string]any{"form": in.Form, "staff": in.Staff, "window": in.Window, "cause_kind": in.CauseKind, "cause_ref": in.CauseRef})
+		if err := audit.Record(ctx, tx, now, actor, "sanction.propose", fmt.Sprintf("sanction:%d", id),
+			map[string]any{"form": in.Form, "staff": in.Staff, "window": in.Window, "cause_kind": in.CauseKind, "cause_ref": in.CauseRef}); err != nil {
+			return err
+		}
+		// Those who may decide it — the supervisors whose subtree holds it,
+		// never the proposer — are told it waits for them.
+		approvers, err := SupervisorsAbove(ctx, tx, orgPath)
+		if err != nil {
+			return err
+		}
+		var notes []notify.Note
+		for _, uid := range approvers {
+			if uid != actor.UserID {
+				notes = append(notes, notify.Note{UserID: uid, Subject: "责任追究待审批",
+					Body: fmt.Sprintf("%s提出了一项责任追究（%s），请审批：/supervision/sanctions/%d", actor.Name, SanctionFormName(in.Form), id)})
+			}
+		}
+		return notify.EnqueueAll(ctx, tx, now, notes)
 	})
 	if err != nil {
 		return nil, err

@@ -112,6 +112,18 @@ func TestSanctionsAndAnnualAssessment(t *testing.T) {
 		if err != nil || s1.State != supervision.SanProposed || s1.FormName != "黄牌警告" || s1.WindowCode != "610923CW01" {
 			t.Fatalf("proposed: %+v %v", s1, err)
 		}
+		// The supervisor who may decide it is told it waits; the town's is not.
+		waiting := func(user string) int {
+			var n int
+			if err := e.d.QueryRow(e.ctx, `SELECT COUNT(*) FROM notifications n JOIN users u ON u.id = n.user_id
+				WHERE u.username = ? AND n.subject = '责任追究待审批' AND n.channel = 'inapp'`, user).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if waiting("county.supervisor") != 1 || waiting("chengguan.supervisor") != 0 {
+			t.Fatalf("told of the proposal: county %d, town %d", waiting("county.supervisor"), waiting("chengguan.supervisor"))
+		}
 		if _, err := e.sanctions.Get(e.ctx, e.actor("county.windowb"), s1.ID); zwfw.ErrorCode(err) != zwfw.ENOTFOUND {
 			t.Fatalf("a colleague reading a personal sanction: %v", err)
 		}
