@@ -485,3 +485,7 @@ func (s *server) workComplaintPhone(w http.ResponseWriter, r *http.Request) erro
 	w.Header().Set("Cache-Control", "no-store")
 	return s.renderWorkComplaintPhone(w, r, c, phone)
 }
+
+// CanComplaints shows 投诉建议 in the staff menu to those the register lets
+// list complaints (complaint.MayList).
+func (b base) CanComplaints() bool { return complaint.MayList(b.Actor) == nil }
