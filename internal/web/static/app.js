@@ -139,7 +139,8 @@
   a.href = home;
   a.className = "kiosk-home";
   a.textContent = "‹ 返回查询机首页";
-  document.body.appendChild(a);
+  // Inside <main>, so that it sits in a landmark (axe: region).
+  (document.getElementById("main") || document.body).appendChild(a);
   var timer = 0;
   var reset = function () {
     window.clearTimeout(timer);
