@@ -89,6 +89,10 @@ func TestValidationRules(t *testing.T) {
 		{"bad level", func(it *catalog.Item) { it.Levels = []string{"province"} }, "levels[0]", "适用层级"},
 		{"bad visits", func(it *catalog.Item) { it.Visits = 5 }, "visits", "到现场次数"},
 		{"bad theme", func(it *catalog.Item) { it.Themes = []string{"旅游"} }, "themes[0]", "主题"},
+		{"long alias", func(it *catalog.Item) { it.Aliases = []string{"开饭店", strings.Repeat("饭", 21)} }, "aliases[1]", "不超过 20 个字"},
+		{"alias twice", func(it *catalog.Item) { it.Aliases = []string{"开饭店", "开饭店"} }, "aliases[1]", "重复"},
+		{"alias is the name", func(it *catalog.Item) { it.Aliases = []string{"食品经营许可"} }, "aliases[0]", "与事项名称相同"},
+		{"aliases in one", func(it *catalog.Item) { it.Aliases = []string{"开饭店、开餐馆"} }, "aliases[0]", "分隔符"},
 		{"fee without basis", func(it *catalog.Item) { it.Fees = []catalog.Fee{{Name: "工本费", Standard: "10元", Unit: "证"}} }, "fees[0]", "收费依据"},
 	}
 	for _, c := range cases {
@@ -264,8 +268,11 @@ func TestSearch(t *testing.T) {
 			{catalog.Query{Q: "010100100000"}, "食品经营许可"},
 		} {
 			items, total, err := cat.Search(ctx, c.q)
-			if err != nil || total != 1 || len(items) != 1 || items[0].Name != c.want {
-				t.Errorf("Search(%+v) = %d items (%v), want only %s", c.q, total, err, c.want)
+			// 临时救助 here copies the food licence's conditions and
+			// materials, which are searched too (ranked below the name).
+			only := c.q.Q != "食品"
+			if err != nil || only && total != 1 || len(items) == 0 || items[0].Name != c.want {
+				t.Errorf("Search(%+v) = %d items (%v), want %s first (only: %v)", c.q, total, err, c.want, only)
 			}
 		}
 		if _, total, _ := cat.Search(ctx, catalog.Query{Q: "不存在的事项"}); total != 0 {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Item is one service item (政务服务事项) — one version of it. The JSON keys
@@ -16,9 +17,12 @@ type Item struct {
 	Code     string `json:"code"`      // 基本编码, the same at every level (统一事项、统一标准、同一编码)
 	ImplCode string `json:"impl_code"` // 实施编码 of the implementing body
 	Name     string `json:"name"`      // 事项名称
-	Type     string `json:"type"`      // 事项类型, GB/T 39046 code: "01" 行政许可 …
-	Kind     string `json:"kind"`      // 办件类型: immediate, promised, joint, upward
-	Dept     string `json:"dept"`      // 实施主体: org code of the responsible department
+	// Aliases are the item's everyday names (俗称) — the words residents
+	// search with: 低保 for 城乡居民最低生活保障, 开饭店 for 食品经营许可.
+	Aliases []string `json:"aliases,omitempty"`
+	Type    string   `json:"type"` // 事项类型, GB/T 39046 code: "01" 行政许可 …
+	Kind    string   `json:"kind"` // 办件类型: immediate, promised, joint, upward
+	Dept    string   `json:"dept"` // 实施主体: org code of the responsible department
 	// ImplBody names the implementing body when it is not Dept itself, e.g.
 	// "各镇人民政府" for items every town decides.
 	ImplBody   string   `json:"impl_body,omitempty"`
@@ -264,3 +268,26 @@ func (it *Item) LegalText() string {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// LevelNames are the item's levels as the results list prints them: 县级、镇级.
+func (it *Item) LevelNames() string {
+	names := make([]string, 0, len(it.Levels))
+	for _, l := range it.Levels {
+		names = append(names, nameOr(LevelName(l), l))
+	}
+	return strings.Join(names, "、")
+}
+
+func nameOr(name, code string) string {
+	if name == "" {
+		return code
+	}
+	return name
+}
+
+// SplitAliases reads 俗称 typed on one line: separated by 、，, ; or spaces.
+func SplitAliases(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool {
+		return strings.ContainsRune("、，,;；", r) || unicode.IsSpace(r)
+	})
+}

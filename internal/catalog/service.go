@@ -68,6 +68,7 @@ type Service struct {
 	orgs  *org.Service
 	files FileStore
 	now   func() time.Time
+	idx   *searchIndex
 }
 
 // NewService returns a catalog Service.
@@ -79,7 +80,7 @@ type FileStore interface {
 }
 
 func NewService(d *db.DB, orgs *org.Service, files FileStore, now func() time.Time) *Service {
-	return &Service{db: d, orgs: orgs, files: files, now: now}
+	return &Service{db: d, orgs: orgs, files: files, now: now, idx: &searchIndex{entries: map[string]*entry{}}}
 }
 
 // refs answers validation's questions, remembering departments it has seen.
@@ -431,7 +432,7 @@ func (s *Service) Versions(ctx context.Context, code string) ([]Version, error) 
 
 // Query filters the catalog. Empty fields do not filter.
 type Query struct {
-	Q        string // words in the name, pinyin, pinyin initials or code
+	Q        string // words: see search.go
 	Dept     string // department org code
 	Level    string // county, town, village
 	Type     string // type code or name
@@ -443,15 +444,55 @@ type Query struct {
 	Offset   int
 }
 
-// Search lists current items matching q, ordered by department and code,
-// and the total count of matches.
+// Search lists current items matching q and the total count of matches:
+// without words in catalogue order (department, code); with words ranked by
+// how well they match (see search.go).
 func (s *Service) Search(ctx context.Context, q Query) ([]*Item, int, error) {
+	if q.Limit <= 0 {
+		q.Limit = 50
+	}
+	if q.Limit > 500 {
+		q.Limit = 500
+	}
+	if q.Offset < 0 {
+		q.Offset = 0
+	}
+	if len(Terms(q.Q)) > 0 {
+		return s.search(ctx, q)
+	}
+	where, args, err := q.filters()
+	if err != nil {
+		return nil, 0, err
+	}
+	from := " FROM items i JOIN orgs d ON d.id = i.dept_id WHERE " + where
+	var total int
+	if err := s.db.QueryRow(ctx, "SELECT COUNT(*)"+from, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("catalog: count: %w", err)
+	}
+	rows, err := s.db.Query(ctx, "SELECT i.doc"+from+" ORDER BY d.sort, d.code, i.code LIMIT ? OFFSET ?", append(args, q.Limit, q.Offset)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("catalog: search: %w", err)
+	}
+	defer rows.Close()
+	out := []*Item{}
+	for rows.Next() {
+		var doc string
+		if err := rows.Scan(&doc); err != nil {
+			return nil, 0, err
+		}
+		var it Item
+		if err := json.Unmarshal([]byte(doc), &it); err != nil {
+			return nil, 0, err
+		}
+		out = append(out, &it)
+	}
+	return out, total, rows.Err()
+}
+
+// filters is the WHERE clause of q's filters other than its words.
+func (q Query) filters() (string, []any, error) {
 	where := []string{"1=1"}
 	var args []any
-	for _, w := range strings.Fields(strings.ToLower(q.Q)) {
-		where = append(where, "i.search LIKE ? ESCAPE '\\'")
-		args = append(args, "%"+db.Like(w)+"%")
-	}
 	if q.Dept != "" {
 		where = append(where, "d.code = ?")
 		args = append(args, q.Dept)
@@ -499,40 +540,9 @@ func (s *Service) Search(ctx context.Context, q Query) ([]*Item, int, error) {
 		where = append(where, "i.status = 'cancelled'")
 	case "all":
 	default:
-		return nil, 0, zwfw.Errorf(zwfw.EINVALID, "status 应为 active、cancelled 或 all")
+		return "", nil, zwfw.Errorf(zwfw.EINVALID, "status 应为 active、cancelled 或 all")
 	}
-	if q.Limit <= 0 {
-		q.Limit = 50
-	}
-	if q.Limit > 500 {
-		q.Limit = 500
-	}
-	if q.Offset < 0 {
-		q.Offset = 0
-	}
-	from := " FROM items i JOIN orgs d ON d.id = i.dept_id WHERE " + strings.Join(where, " AND ")
-	var total int
-	if err := s.db.QueryRow(ctx, "SELECT COUNT(*)"+from, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("catalog: count: %w", err)
-	}
-	rows, err := s.db.Query(ctx, "SELECT i.doc"+from+" ORDER BY d.sort, d.code, i.code LIMIT ? OFFSET ?", append(args, q.Limit, q.Offset)...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("catalog: search: %w", err)
-	}
-	defer rows.Close()
-	out := []*Item{}
-	for rows.Next() {
-		var doc string
-		if err := rows.Scan(&doc); err != nil {
-			return nil, 0, err
-		}
-		var it Item
-		if err := json.Unmarshal([]byte(doc), &it); err != nil {
-			return nil, 0, err
-		}
-		out = append(out, &it)
-	}
-	return out, total, rows.Err()
+	return strings.Join(where, " AND "), args, nil
 }
 
 // DeptCount is how many active items a department has.
@@ -601,7 +611,7 @@ func fields(it *Item) map[string]json.RawMessage {
 }
 
 // elementOrder is the order elements are listed in change logs and exports.
-var elementOrder = []string{"code", "impl_code", "name", "type", "kind", "dept", "impl_body", "co_depts", "upper_body",
+var elementOrder = []string{"code", "impl_code", "name", "aliases", "type", "kind", "dept", "impl_body", "co_depts", "upper_body",
 	"levels", "audience", "themes", "source", "basis", "conditions", "materials", "legal_limit_days", "promised_limit_days",
 	"limit_note", "steps", "fees", "visits", "online_depth", "booking", "courier", "online_pay", "place", "hours",
 	"consult_phone", "complaint_phone", "result_name", "result_type", "faq"}
@@ -637,6 +647,7 @@ func searchText(it *Item, dept *org.Org) string {
 		}
 	}
 	parts := []string{strings.ToLower(it.Name), full.String(), initials.String(), strings.ToLower(it.Code), strings.ToLower(it.ImplCode)}
+	parts = append(parts, it.Aliases...)
 	if dept != nil {
 		parts = append(parts, dept.Name, dept.FullName)
 	}

@@ -21,7 +21,7 @@ var (
 // Labels are the Chinese names of the elements, used in error messages, in
 // the change log ("which elements changed") and as Excel headers.
 var Labels = map[string]string{
-	"code": "基本编码", "impl_code": "实施编码", "name": "事项名称", "type": "事项类型", "kind": "办件类型",
+	"code": "基本编码", "impl_code": "实施编码", "name": "事项名称", "aliases": "俗称", "type": "事项类型", "kind": "办件类型",
 	"dept": "实施主体", "impl_body": "实施主体说明", "co_depts": "联办部门", "upper_body": "上报机关",
 	"levels": "适用层级", "audience": "服务对象", "themes": "服务主题", "source": "权力来源",
 	"basis": "设定依据", "conditions": "受理条件", "materials": "申请材料",
@@ -49,6 +49,7 @@ func (it *Item) Normalise() {
 		return out
 	}
 	it.CoDepts, it.Levels, it.Audience, it.Themes = trimList(it.CoDepts), trimList(it.Levels), trimList(it.Audience), trimList(it.Themes)
+	it.Aliases = trimList(it.Aliases)
 	for i := range it.Basis {
 		b := &it.Basis[i]
 		b.Law, b.Article, b.Text = strings.TrimSpace(b.Law), strings.TrimSpace(b.Article), strings.TrimSpace(b.Text)
@@ -152,6 +153,7 @@ func (it *Item) check(v *zwfw.Invalid, refs Refs) {
 		v.Add("impl_code", "实施编码须为 1–64 位字母、数字或连字符")
 	}
 	text("name", it.Name, 2, 100)
+	checkAliases(v, it)
 	if Types.name(it.Type) == "" {
 		v.Add("type", "事项类型“%s”不在 GB/T 39046 代码集中（如 01 行政许可、07 行政确认、20 公共服务）", it.Type)
 	}
@@ -401,5 +403,32 @@ func (it *Item) checkSteps(v *zwfw.Invalid) {
 	}
 	if it.Kind == KindImmediate && sum > 0 {
 		v.Add("steps", "即办件各环节时限应为 0")
+	}
+}
+
+// MaxAliases is how many everyday names (俗称) an item may carry.
+const MaxAliases = 20
+
+// checkAliases: each 俗称 is a short phrase (1–20 characters) that is
+// neither the item's own name nor given twice — search ranks a 俗称 just
+// below the name, so a long sentence or a repeated name would only add noise.
+func checkAliases(v *zwfw.Invalid, it *Item) {
+	if len(it.Aliases) > MaxAliases {
+		v.Add("aliases", "俗称最多 %d 个（现有 %d 个）", MaxAliases, len(it.Aliases))
+	}
+	seen := map[string]bool{}
+	for i, a := range it.Aliases {
+		f := fmt.Sprintf("aliases[%d]", i)
+		switch n := runes(a); {
+		case n > 20:
+			v.Add(f, "俗称“%s”太长：每个俗称不超过 20 个字", a)
+		case strings.ContainsAny(a, "、，,;；\n"):
+			v.Add(f, "俗称“%s”中有分隔符：每个俗称单独填写", a)
+		case a == it.Name:
+			v.Add(f, "俗称“%s”与事项名称相同，无需填写", a)
+		case seen[strings.ToLower(a)]:
+			v.Add(f, "俗称“%s”重复", a)
+		}
+		seen[strings.ToLower(a)] = true
 	}
 }

@@ -140,6 +140,9 @@ func TestCatalogRoundTrip(t *testing.T) {
 		if err := dp.Catalog.ExportJSON(ctx, &first); err != nil {
 			t.Fatal(err)
 		}
+		if !bytes.Contains(first.Bytes(), []byte(`"aliases": [`)) {
+			t.Fatal("the export carries no 俗称 (aliases): the round trip would not cover them")
+		}
 		items, err := catalog.DecodeJSON(bytes.NewReader(first.Bytes()))
 		if err != nil {
 			t.Fatal(err)
