@@ -85,13 +85,26 @@ func handleListItems(cat *catalog.Service, orgs *org.Service) handler {
 			return err
 		}
 		names := newDeptNames(r.Context(), orgs)
-		out := make([]itemJSON, len(items))
+		out := itemList{Items: make([]itemJSON, len(items)), Total: total}
 		for i, it := range items {
-			out[i] = names.view(it)
+			out.Items[i] = names.view(it)
 		}
-		writeJSON(w, http.StatusOK, newList(out, total))
+		if total == 0 && q.Get("q") != "" {
+			if out.Suggestions, err = cat.Suggest(r.Context(), q.Get("q")); err != nil {
+				return err
+			}
+		}
+		writeJSON(w, http.StatusOK, out)
 		return nil
 	}
+}
+
+// itemList is a page of the catalog and, when words found nothing, the
+// suggestions (您是不是要找).
+type itemList struct {
+	Items       []itemJSON           `json:"items"`
+	Total       int                  `json:"total"`
+	Suggestions []catalog.Suggestion `json:"suggestions,omitempty"`
 }
 
 // handleGetItem returns the current version of an item, or with ?version=N

@@ -66,7 +66,7 @@ func (in *itemInput) serviceError(err error) error {
 
 // formOrder is the order of the elements on the form, for the error
 // summary.
-var formOrder = []string{"code", "impl_code", "name", "type", "kind", "dept", "impl_body", "upper_body", "source", "co_depts",
+var formOrder = []string{"code", "impl_code", "name", "aliases", "type", "kind", "dept", "impl_body", "upper_body", "source", "co_depts",
 	"levels", "audience", "themes", "conditions", "basis", "materials", "legal_limit_days", "promised_limit_days", "limit_note",
 	"steps", "fees", "visits", "online_depth", "booking", "courier", "online_pay", "place", "hours", "consult_phone",
 	"complaint_phone", "result_name", "result_type", "faq", "reason"}
@@ -91,7 +91,7 @@ func formRank(field string) int {
 	return rank*10000 + row
 }
 
-var indexRE = regexp.MustCompile(`^(levels|audience|themes|co_depts|online_depth)\[\d+\]$`)
+var indexRE = regexp.MustCompile(`^(aliases|levels|audience|themes|co_depts|online_depth)\[\d+\]$`)
 
 // formField maps a validation field path to the input that shows it: a set
 // element's problem goes to the set, a fee amount to the yuan input.
@@ -207,6 +207,7 @@ func (s *server) readItem(r *http.Request, cur *catalog.Item) *itemInput {
 	}
 	it.ImplCode, it.Name, it.Type, it.Kind, it.Dept = get("impl_code"), get("name"), get("type"), get("kind"), get("dept")
 	it.ImplBody, it.UpperBody, it.Source = get("impl_body"), get("upper_body"), get("source")
+	it.Aliases = catalog.SplitAliases(get("aliases"))
 	it.Conditions, it.LimitNote = get("conditions"), get("limit_note")
 	it.LegalLimitDays = num("legal_limit_days", "法定办结时限", v.Get("legal_limit_days"))
 	it.PromisedLimitDays = num("promised_limit_days", "承诺办结时限", v.Get("promised_limit_days"))

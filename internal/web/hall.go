@@ -259,7 +259,7 @@ type listPage struct {
 	Kinds       any
 	Levels      any
 	Audiences   any
-	Suggest     []*catalog.Item // when nothing was found: items sharing a word
+	Suggest     []catalog.Suggestion // when nothing was found: 您是不是要找
 	CentrePhone string
 }
 
@@ -338,12 +338,8 @@ func (s *server) itemList(w http.ResponseWriter, r *http.Request) error {
 		remove("办件类型："+nameOr(catalog.KindName(f.Kind), f.Kind), func(g *filters) { g.Kind = "" })
 	}
 	if total == 0 {
-		p.Suggest, err = s.suggest(ctx, f.Q)
-		if err != nil {
+		if p.Suggest, err = s.d.Catalog.Suggest(ctx, f.Q); err != nil {
 			return err
-		}
-		for _, it := range p.Suggest {
-			p.DeptNames[it.Dept] = x.name(it.Dept)
 		}
 		if county := x.byCode[s.d.Config.Site.RegionCode]; county != nil {
 			if cs := x.children(county, org.KindCentre); len(cs) > 0 {
@@ -371,36 +367,6 @@ func nameOr(name, code string) string {
 // piece of the words is tried on its own (办理食品执照 → 食品, 执照 …), and
 // the items matching most pieces come first, so that a near miss still
 // leads somewhere.
-func (s *server) suggest(ctx context.Context, q string) ([]*catalog.Item, error) {
-	r := []rune(strings.Join(strings.Fields(q), ""))
-	tried := map[string]bool{}
-	score := map[string]int{}
-	var order []*catalog.Item
-	for i := 0; i+2 <= len(r) && len(tried) < 12; i++ {
-		piece := string(r[i : i+2])
-		if tried[piece] || stopPieces[piece] {
-			continue
-		}
-		tried[piece] = true
-		items, _, err := s.d.Catalog.Search(ctx, catalog.Query{Q: piece, Limit: 20})
-		if err != nil {
-			return nil, err
-		}
-		for _, it := range items {
-			if score[it.Code] == 0 {
-				order = append(order, it)
-			}
-			score[it.Code]++
-		}
-	}
-	slices.SortStableFunc(order, func(a, b *catalog.Item) int { return score[b.Code] - score[a.Code] })
-	return order[:min(len(order), 6)], nil
-}
-
-// stopPieces are pieces of a query that say nothing about the matter.
-var stopPieces = map[string]bool{"办理": true, "申请": true, "如何": true, "怎么": true, "哪里": true, "需要": true,
-	"什么": true, "我要": true, "要办": true, "怎样": true, "手续": true}
-
 type stationInfo struct {
 	Village *org.Org
 	Station *org.Org

@@ -56,8 +56,9 @@ func TestSearch(t *testing.T) {
 			t.Errorf("search %q: status %d, 食品经营许可 not listed", q, p.Status)
 		}
 	}
-	p := c.get("/items?q=" + url.QueryEscape("办理食品执照"))
-	mustContain(t, "empty search", p.Body, "没有找到与“办理食品执照”相关的事项", "拼音首字母", "您是不是要找", ">食品经营许可</a>")
+	p := c.get("/items?q=" + url.QueryEscape("底保"))
+	mustContain(t, "empty search", p.Body, "没有找到与“底保”相关的事项", "拼音首字母", "您是不是要找",
+		`<a href="/items?q=%e4%bd%8e%e4%bf%9d">低保</a>`, "城乡居民最低生活保障（审核确认）")
 	// Filters, chips and the fragment app.js refreshes.
 	p = c.get("/items?audience=enterprise&theme=" + url.QueryEscape("经营许可"))
 	mustContain(t, "filtered list", p.Body, "主题：经营许可", "服务对象：法人", ">食品经营许可</a>")
