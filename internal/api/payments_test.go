@@ -15,7 +15,6 @@ import (
 
 	"zwfw/internal/api"
 	"zwfw/internal/casework"
-	"zwfw/internal/services"
 )
 
 // awaitingPayment files a 居民身份证 case (工本费 20 元) and takes it to
@@ -86,12 +85,18 @@ func testPaymentCallback(t *testing.T, ce *caseEnv) {
 	}
 	now := ce.clk.now()
 
-	// Not configured: the platform is off, and says so.
-	if er := callback(anon(t, ce.e), paid("WX2026092800001", 2000, now), secret).apiErr(http.StatusServiceUnavailable, "unavailable"); !strings.Contains(er.Message, "未配置网上支付") {
-		t.Fatalf("unconfigured: %q", er.Message)
-	}
+	// Before the bank's key is set, a callback signed with it is refused:
+	// the platform has only the simulator's key, which never leaves it.
+	callback(anon(t, ce.e), paid("WX2026092800001", 2000, now), secret).apiErr(http.StatusUnauthorized, "unauthorized")
 
-	pay := &client{t: t, base: ce.server(t, func(d *services.Services) { d.PaymentSecret = secret })}
+	ce.e.App.Cases.SetPayments(secret, true)
+	t.Cleanup(func() { ce.e.App.Cases.SetPayments(nil, true) })
+	pay := anon(t, ce.e)
+	// The simulator's key is not the bank's: a callback the simulator
+	// signed is refused for a unit that uses the bank.
+	demoBody, demoSig := ce.e.App.Cases.DemoGateway().Callback(k.Serial, 2000, now)
+	pay.do("POST", "/payments/callback", "application/json", bytes.NewReader(demoBody), map[string]string{api.SignatureHeader: demoSig}).
+		apiErr(http.StatusUnauthorized, "unauthorized")
 	callback(pay, paid("WX2026092800001", 2000, now), []byte("not-the-secret")).apiErr(http.StatusUnauthorized, "unauthorized")
 	pay.do("POST", "/payments/callback", "application/json", strings.NewReader(`{"serial":"`+k.Serial+`"}`), nil).apiErr(http.StatusUnauthorized, "unauthorized")
 	pay.do("POST", "/payments/callback", "application/json", strings.NewReader(`{}`), map[string]string{api.SignatureHeader: "zz"}).apiErr(http.StatusUnauthorized, "unauthorized")

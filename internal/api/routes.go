@@ -97,7 +97,7 @@ func routes(d services.Services) []route {
 		{"GET", "/security-events/export", signedIn, false, handleSecurityExport(d.Audit, d.Now)},
 		{"GET", "/public/progress/{serial}", public, false, handlePublicProgress(d.Cases)},
 
-		{"POST", "/payments/callback", signature, false, handlePaymentCallback(d.Cases, d.PaymentSecret, d.Now)},
+		{"POST", "/payments/callback", signature, false, handlePaymentCallback(d.Cases)},
 
 		{"GET", "/calendar/workdays", public, false, handleWorkdays(d.Calendar, d.Orgs)},
 		{"GET", "/calendar/days", public, false, handleCalendarDays(d.Calendar, d.Orgs)},

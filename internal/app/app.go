@@ -189,6 +189,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	a.Sanctions = supervision.NewSanctions(d, now)
 	a.Sanctions.SetAttendance(a.Attendance)
 	a.Cases.SetLookupLimit(limit(cfg.LookupLimit))
+	// Online payment (casework/payment.go): the bank's key from the
+	// environment, the simulator as the default in demo mode.
+	a.Cases.SetPayments([]byte(cfg.PaymentSecret), cfg.Demo)
 	a.Warnings = supervision.NewWarnings(d, a.Calendar, now, rule, log)
 	// The queue's tables are River's own, migrated by River beside ours.
 	q, err := jobs.New(ctx, d, jobs.Config{Workers: cfg.JobWorkers, Log: log})
@@ -317,7 +320,7 @@ func (a *App) Close() error {
 func (a *App) Services() services.Services {
 	return services.Services{Config: a.Config, Orgs: a.Orgs, Users: a.Users, Catalog: a.Catalog, Files: a.Files,
 		Cases: a.Cases, Calendar: a.Calendar, Inbox: notify.NewInbox(a.DB, a.Now), Supervision: a.Super, Warnings: a.Warnings,
-		Reports: a.Reports, Errors: a.Errors, Attendance: a.Attendance, Audit: a.Audit, Hall: a.Hall, Log: a.Log, Now: a.Now, PaymentSecret: []byte(a.Config.PaymentSecret),
+		Reports: a.Reports, Errors: a.Errors, Attendance: a.Attendance, Audit: a.Audit, Hall: a.Hall, Log: a.Log, Now: a.Now,
 		Inquiries: a.Inquiries, Complaints: a.Complaints, Reviews: a.Reviews, Sanctions: a.Sanctions}
 }
 

@@ -692,6 +692,7 @@ func matrixRows() []row {
 	rows = append(rows, pageRows()...)
 	rows = append(rows, inquiryRows()...)
 	rows = append(rows, assessRows()...)
+	rows = append(rows, payRows()...)
 	return rows
 }
 

@@ -64,18 +64,19 @@ type act struct {
 	action string
 	rule   rule
 
-	lastSeq  int // the highest step number so far
-	extra    int // parts of the case this action adds (hasSuspensions …)
-	centreO  *org.Org
-	next     string // the status the case moves to
-	advance  bool   // the action completes the open step
-	opinion  string // recorded on the step
-	set      map[string]any
-	open     *openInfo // the step that opens next (nil: none)
-	tellSubj string
-	tellBody string
-	detail   map[string]any // for the audit entry
-	level    int            // evaluate: the level given
+	lastSeq   int // the highest step number so far
+	extra     int // parts of the case this action adds (hasSuspensions …)
+	centreO   *org.Org
+	noticeSet *org.NoticeSettings // the centre's document settings (notices.go)
+	next      string              // the status the case moves to
+	advance   bool                // the action completes the open step
+	opinion   string              // recorded on the step
+	set       map[string]any
+	open      *openInfo // the step that opens next (nil: none)
+	tellSubj  string
+	tellBody  string
+	detail    map[string]any // for the audit entry
+	level     int            // evaluate: the level given
 }
 
 type openInfo struct {

@@ -25,7 +25,9 @@ func (a *act) confirmPayment() error {
 	if utf8.RuneCountInString(ref) < 4 || utf8.RuneCountInString(ref) > 64 {
 		return invalid("reference", "请填写银行缴款凭证号或支付流水号（4–64 位）")
 	}
-	receipt, err := a.number("receipt", "票")
+	// The fiscal receipt (非税收入一般缴款书) is printed by the collecting
+	// bank (收缴分离, attachment 2 (5)4); ours is a 缴费凭证 that says so.
+	receipt, err := a.number("receipt", "收")
 	if err != nil {
 		return err
 	}
@@ -42,18 +44,24 @@ func (a *act) confirmPayment() error {
 		return zwfw.Errorf(zwfw.ECONFLICT, "没有待缴的费用")
 	}
 	a.set["paid"] = true
-	a.opinion = fmt.Sprintf("收讫 %s，凭证号 %s，票据号 %s", Yuan(a.c.FeeCents), ref, receipt)
+	a.opinion = fmt.Sprintf("收讫 %s，支付流水号 %s，缴费凭证号 %s", Yuan(a.c.FeeCents), ref, receipt)
 	body := []string{fmt.Sprintf("今收到 %s 缴纳“%s”（办件编号 %s）费用 %s。", a.c.Applicant.Name, a.c.ItemName, a.c.Serial, Yuan(a.c.FeeCents))}
 	var lines []FeeLine
 	if a.c.Payment != nil {
 		lines = a.c.Payment.Items
 	}
-	if err := a.notice(NoticeReceipt, NoticeContent{Body: body, Fees: lines, Amount: a.c.FeeCents, PaymentNo: receipt, Reference: ref}); err != nil {
+	how := "在银行收费窗口"
+	if channel == "online" {
+		how = "通过网上支付"
+	}
+	body[0] = fmt.Sprintf("今收到 %s %s缴纳“%s”（办件编号 %s）费用 %s。", a.c.Applicant.Name, how, a.c.ItemName, a.c.Serial, Yuan(a.c.FeeCents))
+	if err := a.notice(NoticeReceipt, NoticeContent{Body: body, Fees: lines, Amount: a.c.FeeCents, PaymentNo: receipt, Reference: ref,
+		Footer: "本凭证仅证明费用已缴纳；财政票据（陕西省非税收入一般缴款书）由代收银行出具。"}); err != nil {
 		return err
 	}
 	a.windowOpen("办结（出具结果）")
 	a.tellSubj = "缴费成功"
-	a.tellBody = fmt.Sprintf("您的“%s”（%s）费用 %s 已缴纳，票据号 %s。", a.c.ItemName, a.c.Serial, Yuan(a.c.FeeCents), receipt)
+	a.tellBody = fmt.Sprintf("您的“%s”（%s）费用 %s 已缴纳，缴费凭证号 %s。", a.c.ItemName, a.c.Serial, Yuan(a.c.FeeCents), receipt)
 	a.detail["receipt"], a.detail["channel"] = receipt, channel
 	return nil
 }
@@ -105,7 +113,13 @@ func (a *act) complete() error {
 	} else {
 		body = append(body, fmt.Sprintf("请携带本人有效身份证件到%s领取。", a.centre().DisplayName()))
 	}
-	if err := a.notice(NoticeResult, NoticeContent{Body: body}); err != nil {
+	nc := NoticeContent{Body: body}
+	if !approved {
+		if nc.Remedy, err = a.remedy(); err != nil {
+			return err
+		}
+	}
+	if err := a.notice(NoticeResult, nc); err != nil {
 		return err
 	}
 	a.windowOpen("送达")

@@ -155,8 +155,11 @@ func (a *act) reject() error {
 		fmt.Sprintf("%s：", a.c.Applicant.Name),
 		fmt.Sprintf("您于 %s 提交的“%s”申请，经审查，本机关决定不予受理。", cnDate(a.c.SubmittedAt), a.c.ItemName),
 	}
-	if err := a.notice(NoticeRejection, NoticeContent{Body: body, Reason: reason, Basis: basis,
-		Footer: "如不服本决定，可以自收到本通知书之日起六十日内依法申请行政复议，或者在六个月内依法提起行政诉讼。"}); err != nil {
+	remedy, err := a.remedy()
+	if err != nil {
+		return err
+	}
+	if err := a.notice(NoticeRejection, NoticeContent{Body: body, Reason: reason, Basis: basis, Remedy: remedy}); err != nil {
 		return err
 	}
 	a.tellSubj = "申请不予受理"

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"zwfw/internal/db"
+	"zwfw/internal/org"
 )
 
 // Notice kinds. Each is numbered, stored with the case and printable on A4
@@ -17,8 +18,8 @@ const (
 	NoticeRejection  = "rejection"  // 不予受理通知书
 	NoticeSuspension = "suspension" // 特别程序告知书
 	NoticeExtension  = "extension"  // 延期办理告知书
-	NoticePayment    = "payment"    // 缴费通知书
-	NoticeReceipt    = "receipt"    // 收费票据
+	NoticePayment    = "payment"    // 缴款通知书
+	NoticeReceipt    = "receipt"    // 缴费凭证 (the fiscal receipt, 非税收入一般缴款书, is the bank's)
 	NoticeResult     = "result"     // 办结通知书
 )
 
@@ -28,8 +29,8 @@ var noticeKinds = map[string]struct{ name, mark string }{
 	NoticeRejection:  {"不予受理通知书", "不受"},
 	NoticeSuspension: {"特别程序告知书", "特"},
 	NoticeExtension:  {"延期办理告知书", "延"},
-	NoticePayment:    {"缴费通知书", "缴"},
-	NoticeReceipt:    {"收费票据", "票"},
+	NoticePayment:    {"缴款通知书", "缴"},
+	NoticeReceipt:    {"缴费凭证", "凭"},
 	NoticeResult:     {"办结通知书", "结"},
 }
 
@@ -54,29 +55,82 @@ type NoticeContent struct {
 	PaymentNo string    `json:"payment_no,omitempty"`
 	Reference string    `json:"reference,omitempty"`
 	Footer    string    `json:"footer,omitempty"`
-	Phone     string    `json:"phone"`
-	Complaint string    `json:"complaint_phone"`
-	QueryCode string    `json:"query_code"` // with the serial, opens the public progress page (the QR code)
+	// Remedy: on 不予受理 and 不予批准, the 复议机关 and the court with the
+	// time limits (行政许可法 §38(2)); Footer prints it.
+	Remedy *org.Refusal `json:"remedy,omitempty"`
+	// Issuer is the organisation in whose name the notice is issued.
+	Issuer    string `json:"issuer,omitempty"`
+	Phone     string `json:"phone"`
+	Complaint string `json:"complaint_phone"`
+	QueryCode string `json:"query_code"` // with the serial, opens the public progress page (the QR code)
 }
 
-// number gives the next number of a kind of document at the case's
-// centre: 宁政服受〔2026〕00017号 style, as centre code + mark + year + sequence.
+// number gives the next number of a kind of document issued at the case's
+// centre, in the issuing transaction: a sequence per organisation, per kind
+// and per year, written with the organisation's 机关代字 as documents are
+// (党政机关公文格式 GB/T 9704: 代字〔年份〕序号) — 宁政服受字〔2026〕第1号. An
+// organisation whose administrator has set no 代字 numbers with its code:
+// 610923C受〔2026〕00001号.
 func (a *act) number(kind, mark string) (string, error) {
 	year := a.now.In(db.Zone).Year()
 	n, err := a.tx.Next(a.ctx, fmt.Sprintf("%s:%s:%d", kind, a.c.OrgCode, year))
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("%s%s〔%d〕%05d号", a.c.OrgCode, mark, year, n), nil
+	set, err := a.settings()
+	if err != nil {
+		return "", err
+	}
+	return DocNumber(set.Abbrev, a.c.OrgCode, mark, year, n), nil
+}
+
+// DocNumber writes a document number: with a 代字, 宁政服受字〔2026〕第1号;
+// without one, the organisation's code: 610923C受〔2026〕00001号.
+func DocNumber(abbrev, orgCode, mark string, year int, n int64) string {
+	if abbrev != "" {
+		return fmt.Sprintf("%s%s字〔%d〕第%d号", abbrev, mark, year, n)
+	}
+	return fmt.Sprintf("%s%s〔%d〕%05d号", orgCode, mark, year, n)
+}
+
+// settings are the document settings of the case's centre, read once per
+// action in its transaction.
+func (a *act) settings() (org.NoticeSettings, error) {
+	if a.noticeSet == nil {
+		set, err := org.NoticeSettingsOf(a.ctx, a.tx, a.c.OrgID)
+		if err != nil {
+			return set, err
+		}
+		a.noticeSet = &set
+	}
+	return *a.noticeSet, nil
+}
+
+// remedy is where a refused applicant may turn (复议机关 and court).
+func (a *act) remedy() (*org.Refusal, error) {
+	set, err := a.settings()
+	if err != nil {
+		return nil, err
+	}
+	r, err := org.RefusalOf(a.ctx, a.tx, a.centre(), set)
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
 }
 
 // notice issues a notice of kind with content: fills in the common parts,
 // numbers it and stores it with the case.
 func (a *act) notice(kind string, c NoticeContent) error {
 	k := noticeKinds[kind]
-	no, err := a.number("notice-"+kind, k.mark)
-	if err != nil {
-		return err
+	// A 缴款通知书 and a 缴费凭证 carry the number of what they are (the
+	// payment's notice number, the receipt's): one document, one number.
+	no := c.PaymentNo
+	if no == "" || (kind != NoticePayment && kind != NoticeReceipt) {
+		var err error
+		if no, err = a.number("notice-"+kind, k.mark); err != nil {
+			return err
+		}
 	}
 	centre := a.centre()
 	c.Title, c.Centre, c.Serial, c.ItemName, c.Applicant = k.name, centre.DisplayName(), a.c.Serial, a.c.ItemName, a.c.Applicant.Name
@@ -87,6 +141,10 @@ func (a *act) notice(kind string, c NoticeContent) error {
 	}
 	c.Complaint = a.it.ComplaintPhone
 	c.QueryCode = a.c.QueryCode
+	c.Issuer = centre.DisplayName()
+	if c.Remedy != nil {
+		c.Footer = c.Remedy.Text()
+	}
 	b, err := json.Marshal(c)
 	if err != nil {
 		return err

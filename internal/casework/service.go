@@ -40,6 +40,8 @@ type Service struct {
 	lookup throttle.Limit // failed public lookups allowed per client address (lookup.go)
 
 	ratings RatingHook // 差评 work orders, follow-ups, the SMS rating link (rating.go)
+
+	pay payHolder // the payment gateways (payment.go)
 }
 
 // recentCases bounds the cache of recently read cases: enough for the

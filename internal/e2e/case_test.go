@@ -189,7 +189,7 @@ func TestOnlineApplicationToCompletion(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#wa-decide-opinion`), "符合换领条件，准予换领"),
 		chromedp.Click(chromedp.CSS(`form[action$="/actions/approve"] button.btn-primary`)))
 	waitText(t, ctx, "已批准，应缴费用 20.00 元")
-	mustContain(t, ctx, "approved", "待缴费", "缴费通知书", "居民身份证工本费", "未缴费")
+	mustContain(t, ctx, "approved", "待缴费", "缴款通知书", "居民身份证工本费", "未缴费")
 	shot(t, ctx, "19-review-approved")
 
 	// The town's cashier takes the fee (收缴分离: not the window).

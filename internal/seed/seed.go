@@ -112,7 +112,9 @@ func markStarted(ctx context.Context, d Deps) error {
 
 type orgNode struct {
 	org.Input
-	Children []orgNode `json:"children"`
+	// Notice: the centre's 机关代字 and other document settings.
+	Notice   *org.NoticeSettings `json:"notice,omitempty"`
+	Children []orgNode           `json:"children"`
 }
 
 func seedOrgs(ctx context.Context, d Deps) error {
@@ -141,8 +143,17 @@ func seedOrgs(ctx context.Context, d Deps) error {
 			sort.SliceStable(nodes, func(i, j int) bool { return nodes[i].Kind == org.KindDept && nodes[j].Kind != org.KindDept })
 			for _, node := range nodes {
 				node.ParentCode = parent
-				if _, err := d.Orgs.CreateTx(ctx, tx, zwfw.System, node.Input); err != nil {
+				o, err := d.Orgs.CreateTx(ctx, tx, zwfw.System, node.Input)
+				if err != nil {
 					return fmt.Errorf("%s %s: %w", node.Code, node.Name, err)
+				}
+				if node.Notice != nil {
+					if err := node.Notice.Check(); err != nil {
+						return fmt.Errorf("%s %s: %w", node.Code, node.Name, err)
+					}
+					if err := org.PutNoticeSettings(ctx, tx, o.ID, 0, *node.Notice, d.Now()); err != nil {
+						return err
+					}
 				}
 				n++
 				if err := walk(node.Code, node.Children); err != nil {

@@ -46,9 +46,6 @@ type Services struct {
 	Complaints  *complaint.Service   // 投诉建议、意见箱
 	Log         *slog.Logger
 	Now         func() time.Time
-	// PaymentSecret is the key the online payment platform signs its
-	// callbacks with (HMAC-SM3); none means online payment is off.
-	PaymentSecret []byte
 	// Inquiries: 首问登记 (first-inquiry register) and 办事体验.
 	Inquiries *inquiry.Service
 	// Reviews: the rating links, staff ratings and 差评整改 work orders.

@@ -271,6 +271,7 @@ type myCasePage struct {
 	FollowUp   bool   // the rating offered is the follow-up after a rectification (追评)
 	MaxUpload  string
 	Allowed    string
+	PayOnline  string // the gateway the applicant may pay through now ("" none; casework.OnlinePayment)
 }
 
 // Overdue reports whether the case ran past its deadline.
@@ -307,6 +308,7 @@ func (s *server) loadMyCase(w http.ResponseWriter, r *http.Request) (*myCasePage
 			p.OneTime = &c.Notices[i]
 		}
 	}
+	p.PayOnline = s.d.Cases.OnlinePayment(ctx, actor(r), c)
 	p.Can = map[string]bool{}
 	for _, x := range c.Actions {
 		p.Can[x.Action] = true

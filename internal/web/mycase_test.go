@@ -287,7 +287,7 @@ func TestAwaitingPayment(t *testing.T) {
 	act(t, e, "county.window", serial, casework.ActAccept, casework.ActionInput{})
 	act(t, e, "gongan.reviewer", serial, casework.ActApprove, casework.ActionInput{})
 	p = wang.get("/my/cases/" + serial)
-	mustContain(t, "awaiting payment", p.Body, "待缴费", "应缴金额", "20.00 元", "银行收费窗口", "不收取现金", "缴费通知书", "邮寄送达")
+	mustContain(t, "awaiting payment", p.Body, "待缴费", "应缴金额", "20.00 元", "银行收费窗口", "不收取现金", "缴款通知书", "邮寄送达")
 	if strings.Contains(p.Body, "在线支付") || strings.Contains(p.Body, "立即支付") {
 		t.Error("an online pay button without online payment")
 	}

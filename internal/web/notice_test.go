@@ -79,10 +79,12 @@ func TestNoticePages(t *testing.T) {
 		serial, kind string
 		want         []string
 	}{
-		{rejected[0].Serial, casework.NoticeRejection, []string{"不予受理通知书", "不予受理的理由", "不属于县级审批权限", "法律依据", "民办教育促进法", "行政复议"}},
-		{receipt[0].Serial, casework.NoticePayment, []string{"缴费通知书", "不动产登记费（非住宅类）", "550.00", "合计", "缴费通知书编号"}},
-		{receipt[0].Serial, casework.NoticeReceipt, []string{"收费票据", "550.00", "票据号", "缴款凭证号", "ICBC6109230012"}},
-		{receipt[0].Serial, casework.NoticeAcceptance, []string{"受理通知书", "办结期限", "予以受理"}},
+		{rejected[0].Serial, casework.NoticeRejection, []string{"不予受理通知书", "不予受理的理由", "不属于县级审批权限", "法律依据", "民办教育促进法",
+			"六十日内向宁陕县人民政府申请行政复议", "六个月内向宁陕县人民法院提起行政诉讼", "宁政服不受字〔"}},
+		{receipt[0].Serial, casework.NoticePayment, []string{"缴款通知书", "不动产登记费（非住宅类）", "550.00", "合计", "缴款通知书编号"}},
+		{receipt[0].Serial, casework.NoticeReceipt, []string{"缴费凭证", "550.00", "缴费凭证号", "宁政服收字〔", "ICBC6109230012",
+			"财政票据（陕西省非税收入一般缴款书）由代收银行出具"}},
+		{receipt[0].Serial, casework.NoticeAcceptance, []string{"受理通知书", "办结期限", "予以受理", "宁政服受字〔"}},
 		{receipt[0].Serial, casework.NoticeResult, []string{"办结通知书"}},
 	} {
 		c, err := e.App.Cases.Get(ctx, actorOf(t, e, "county.window"), tc.serial)

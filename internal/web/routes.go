@@ -128,6 +128,11 @@ func (s *server) table() []route {
 		{"GET", "/my/cases/{serial}/withdraw", applicant, 0, s.myWithdrawPage},
 		{"POST", "/my/cases/{serial}/withdraw", applicant, formLimit, s.myWithdraw},
 		{"POST", "/my/cases/{serial}/evaluate", applicant, formLimit, s.myEvaluate},
+		// Paying a fee online (pay.go): the gateway of the collecting unit;
+		// the demo gateway's simulator page (演示).
+		{"POST", "/my/cases/{serial}/pay", applicant, formLimit, s.myPay},
+		{"GET", "/pay/demo/{serial}", applicant, 0, s.payDemo},
+		{"POST", "/pay/demo/{serial}", applicant, formLimit, s.payDemoPost},
 		{"GET", "/my/messages", applicant, 0, s.myMessages},
 		{"POST", "/my/messages/read", applicant, formLimit, s.myMessagesRead},
 		// Appointments (appointments.go): booking, 我的预约, cancel, check-in.

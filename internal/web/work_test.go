@@ -313,7 +313,7 @@ func TestWorkPaymentSeparation(t *testing.T) {
 		if k.Status != casework.Approved || !k.Paid || k.Payment.Reference != "ICBC6109239999" {
 			t.Fatalf("after payment: %s paid=%v", k.Status, k.Paid)
 		}
-		mustContain(t, "after payment", cash.follow(p).Body, "打印收费票据")
+		mustContain(t, "after payment", cash.follow(p).Body, "打印缴费凭证")
 	})
 }
 

@@ -1,0 +1,30 @@
+package app_test
+
+import (
+	"net/url"
+
+	"zwfw/internal/casework"
+)
+
+// Paying online (issue 12 item 5): only the applicant who filed the case
+// starts paying its fee and uses the demo gateway's simulator page; staff
+// are refused (the applicant's pages), other applicants find no such case.
+// The callback itself (POST /api/v1/payments/callback) is in the API rows:
+// its signature, not a session, is what lets it in.
+func payRows() []row {
+	due := func(x *fixtures, sc scope) string { return x.caseIn(sc, casework.AwaitingPayment) }
+	return []row{
+		{route: "POST /my/cases/{serial}/pay", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return post("/my/cases/"+due(x, sc)+"/pay", nil)
+		}, want: applicantPage(scoped(anyone, owner))},
+		{route: "GET /pay/demo/{serial}", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return webGet("/pay/demo/" + due(x, sc))
+		}, want: applicantPage(scoped(anyone, owner))},
+		{route: "POST /pay/demo/{serial}", variant: "cancel", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return post("/pay/demo/"+due(x, sc), url.Values{"do": {"cancel"}})
+		}, want: applicantPage(scoped(anyone, owner))},
+		{route: "POST /pay/demo/{serial}", variant: "pay", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return post("/pay/demo/"+due(x, sc), url.Values{"do": {"pay"}})
+		}, want: applicantPage(scoped(anyone, owner))},
+	}
+}
