@@ -27,6 +27,7 @@ import (
 	"zwfw/internal/casework/rollup"
 	"zwfw/internal/catalog"
 	"zwfw/internal/complaint"
+	"zwfw/internal/disclosure"
 	"zwfw/internal/config"
 	"zwfw/internal/db"
 	"zwfw/internal/files"
@@ -87,6 +88,8 @@ type App struct {
 	Reviews *review.Service
 	// Sanctions is the accountability register (责任追究, issue 11).
 	Sanctions *supervision.Sanctions
+	// Disclosure is 政务公开 (issue 12 item 2).
+	Disclosure *disclosure.Service
 }
 
 // Options adjust Open for tests and commands.
@@ -221,6 +224,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	a.Complaints.SetSubmitLimit(limit(cfg.ComplaintLimit))
 	a.Complaints.SetLookupLimit(limit(cfg.LookupLimit))
 	a.Warnings.AddSource(a.Complaints.DutySource())
+	a.Disclosure = disclosure.New(d, now)
 	// 好差评 and 差评整改 (issue 11): every 差评 opens a work order in its
 	// rating's transaction; overdue ones warn like cases.
 	ratingKey, err := keyfile.ReadOrCreate(filepath.Join(cfg.DataDir, "rating.key"), func() ([]byte, error) {
@@ -321,7 +325,8 @@ func (a *App) Services() services.Services {
 	return services.Services{Config: a.Config, Orgs: a.Orgs, Users: a.Users, Catalog: a.Catalog, Files: a.Files,
 		Cases: a.Cases, Calendar: a.Calendar, Inbox: notify.NewInbox(a.DB, a.Now), Supervision: a.Super, Warnings: a.Warnings,
 		Reports: a.Reports, Errors: a.Errors, Attendance: a.Attendance, Audit: a.Audit, Hall: a.Hall, Log: a.Log, Now: a.Now,
-		Inquiries: a.Inquiries, Complaints: a.Complaints, Reviews: a.Reviews, Sanctions: a.Sanctions}
+		Inquiries: a.Inquiries, Complaints: a.Complaints, Reviews: a.Reviews, Sanctions: a.Sanctions,
+		Disclosure: a.Disclosure}
 }
 
 // Handler is the whole HTTP surface.

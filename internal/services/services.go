@@ -15,6 +15,7 @@ import (
 	"zwfw/internal/casework"
 	"zwfw/internal/catalog"
 	"zwfw/internal/complaint"
+	"zwfw/internal/disclosure"
 	"zwfw/internal/config"
 	"zwfw/internal/files"
 	"zwfw/internal/hall"
@@ -53,4 +54,8 @@ type Services struct {
 
 	// Sanctions is the accountability register (责任追究, issue 11).
 	Sanctions *supervision.Sanctions
+
+	// Disclosure is 政务公开: documents, their workflow and search, and
+	// the government-site marks of the footer (issue 12 item 2).
+	Disclosure *disclosure.Service
 }
