@@ -10,6 +10,7 @@ import (
 
 	"zwfw"
 	"zwfw/internal/catalog"
+	"zwfw/internal/disclosure"
 	"zwfw/internal/files"
 	"zwfw/internal/inquiry"
 	"zwfw/internal/org"
@@ -28,6 +29,8 @@ type guidePage struct {
 	CancelReason   string
 	Towns          []*org.Org
 	ComplaintPhone string
+	// Disclosures are the published 政务公开 documents citing the item.
+	Disclosures []disclosure.Ref
 	Promise        string
 	ApplyURL       string
 	BookURL        string // 预约办理: the booking page of the item's centre
@@ -124,6 +127,10 @@ func (s *server) itemGuide(w http.ResponseWriter, r *http.Request) error {
 		if m.Required == "required" {
 			p.Required++
 		}
+	}
+	// 政务公开 documents that cite the item (its review rules, policies).
+	if p.Disclosures, err = s.d.Disclosure.ForItem(ctx, code); err != nil {
+		return err
 	}
 	if p.Experiences, err = s.d.Inquiries.Published(ctx, code, 20); err != nil {
 		return err

@@ -48,7 +48,7 @@ var fragments = []string{"results"}
 // parseTemplates parses layout.html and partials.html with each page file
 // into its own set, once, at start.
 func parseTemplates(fsys fs.FS, funcs template.FuncMap) (map[string]*template.Template, error) {
-	common, err := template.New("").Funcs(funcs).ParseFS(fsys, "templates/layout.html", "templates/partials.html")
+	common, err := template.New("").Funcs(funcs).ParseFS(fsys, "templates/layout.html", "templates/partials.html", "templates/gongkai_partials.html")
 	if err != nil {
 		return nil, fmt.Errorf("web: templates: %w", err)
 	}
@@ -153,6 +153,7 @@ func (s *server) base(w http.ResponseWriter, r *http.Request, title string) base
 			b.Path = safeNext(u.RequestURI(), "/")
 		}
 	}
+	b.Site = s.withMarks(r, b.Site) // the county's footer marks (gongkai.go)
 	b.Flash = takeFlash(w, r)
 	if b.Actor != nil && s.d.Users != nil {
 		b.PasswordReminder = s.d.Users.PasswordReminder(b.Actor)
@@ -412,6 +413,9 @@ func (s *server) funcs(a *assets) template.FuncMap {
 			}
 			return ext
 		},
+		// 政务公开 (gongkai.go).
+		"psbLink":    psbLink,
+		"paragraphs": paragraphs,
 	}
 }
 

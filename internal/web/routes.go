@@ -286,6 +286,23 @@ func (s *server) table() []route {
 		{"POST", "/supervision/reports/{id}/publicity", staff, formLimit, s.reportPublicity},
 		{"GET", "/gongkai/reports", public, 0, s.gongkaiReports},
 		{"GET", "/gongkai/reports/{id}", public, 0, s.gongkaiReport},
+		// 政务公开 (gongkai.go, 实施方案 §2(4)): the index, the list and
+		// search, one document, its attachments, the feed of notices; the
+		// staff's drafting and review, and the footer's site marks.
+		{"GET", "/gongkai", public, 0, s.gongkaiHome},
+		{"GET", "/gongkai/docs", public, 0, s.gongkaiDocs},
+		{"GET", "/gongkai/docs/{id}", public, 0, s.gongkaiDoc},
+		{"GET", "/gongkai/docs/{id}/files/{sha}", public, 0, s.gongkaiFile},
+		{"GET", "/gongkai/feed.xml", public, 0, s.gongkaiFeed},
+		{"GET", "/admin/gongkai", staff, 0, s.adminGongkai},
+		{"GET", "/admin/gongkai/new", staff, 0, s.adminGongkaiNew},
+		{"POST", "/admin/gongkai", staff, 4*upload + formLimit, s.adminGongkaiCreate},
+		{"GET", "/admin/gongkai/{id}", staff, 0, s.adminGongkaiDoc},
+		{"POST", "/admin/gongkai/{id}", staff, 4*upload + formLimit, s.adminGongkaiUpdate},
+		{"POST", "/admin/gongkai/{id}/actions/{action}", staff, formLimit, s.adminGongkaiAct},
+		{"GET", "/admin/gongkai/{id}/files/{sha}", staff, 0, s.adminGongkaiFile},
+		{"GET", "/admin/gongkai/site", staff, 0, s.adminGongkaiSite},
+		{"POST", "/admin/gongkai/site", staff, formLimit, s.adminGongkaiSitePost},
 	}
 }
 
