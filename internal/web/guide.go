@@ -31,11 +31,11 @@ type guidePage struct {
 	ComplaintPhone string
 	// Disclosures are the published 政务公开 documents citing the item.
 	Disclosures []disclosure.Ref
-	Promise        string
-	ApplyURL       string
-	BookURL        string // 预约办理: the booking page of the item's centre
-	StepDays       int
-	Required       int
+	Promise     string
+	ApplyURL    string
+	BookURL     string // 预约办理: the booking page of the item's centre
+	StepDays    int
+	Required    int
 	// 办事体验 (internal/inquiry): the approved accounts, the signed-in
 	// applicant's own, and whether the form is offered.
 	Experiences   []*inquiry.Experience
