@@ -211,6 +211,17 @@ func routes(d services.Services) []route {
 		{"PUT", "/assessment/annual-weights", signedIn, false, handlePutAnnualWeights(d.Reports)},
 		{"POST", "/reports/{id}/publicity", signedIn, false, handleReportPublicity(d.Reports)},
 		{"GET", "/gongkai/reports", public, false, handlePublicReports(d.Reports)},
+		// 政务公开 (issue 12 item 2): disclosure.go.
+		{"GET", "/disclosure/kinds", public, false, handleDisclosureKinds()},
+		{"GET", "/disclosure/documents", public, false, handleSearchDisclosures(d.Disclosure)},
+		{"GET", "/disclosure/documents/{id}", public, false, handleGetDisclosure(d.Disclosure)},
+		{"GET", "/disclosure/managed", signedIn, false, handleListManagedDisclosures(d.Disclosure)},
+		{"POST", "/disclosure/managed", signedIn, false, handleCreateDisclosure(d.Disclosure)},
+		{"GET", "/disclosure/managed/{id}", signedIn, false, handleGetManagedDisclosure(d.Disclosure)},
+		{"PUT", "/disclosure/managed/{id}", signedIn, false, handleReviseDisclosure(d.Disclosure)},
+		{"POST", "/disclosure/managed/{id}/actions/{action}", signedIn, false, handleDisclosureAction(d.Disclosure)},
+		{"GET", "/disclosure/site/{org}", public, false, handleGetSiteMarks(d.Disclosure)},
+		{"PUT", "/disclosure/site/{org}", signedIn, false, handleSetSiteMarks(d.Disclosure)},
 
 		{"GET", "/openapi.json", public, false, handleOpenAPI()},
 

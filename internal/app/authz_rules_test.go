@@ -691,6 +691,7 @@ func matrixRows() []row {
 	rows = append(rows, appointmentRows()...)
 	rows = append(rows, pageRows()...)
 	rows = append(rows, inquiryRows()...)
+	rows = append(rows, gongkaiRows()...)
 	rows = append(rows, assessRows()...)
 	rows = append(rows, payRows()...)
 	return rows

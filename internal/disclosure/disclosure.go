@@ -584,6 +584,9 @@ func (s *Service) Revise(ctx context.Context, a *zwfw.Actor, id int64, version i
 // text onto the document, where the public lists read them; withdrawing
 // clears them, so the document leaves the search and the item guides.
 func (s *Service) Act(ctx context.Context, a *zwfw.Actor, id int64, action, reason string) (*Doc, error) {
+	if action == ActCreate || action == ActEdit || step(action) == nil {
+		return nil, zwfw.Errorf(zwfw.ENOTFOUND, "操作“%s”不存在", action)
+	}
 	d, err := s.Get(ctx, a, id)
 	if err != nil {
 		return nil, err
