@@ -298,6 +298,9 @@ func (a *App) Seed(ctx context.Context, out io.Writer, demo bool) error {
 		if err := seed.DemoAttendance(ctx, a.seedDeps()); err != nil {
 			return err
 		}
+		if err := seed.DemoDisclosure(ctx, a.seedDeps()); err != nil {
+			return err
+		}
 		return seed.DemoQueueHistory(ctx, a.seedDeps())
 	}
 	return nil

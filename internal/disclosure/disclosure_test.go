@@ -233,3 +233,28 @@ func mustGet(t *testing.T, s *disclosure.Service, a *zwfw.Actor, id int64) *disc
 func itoa(id int64) string { return strconv.FormatInt(id, 10) }
 
 func asError(err error, ze **zwfw.Error) bool { return errors.As(err, ze) }
+
+// The demo seed publishes the plan itself (宁政发〔2017〕17号), found by a
+// phrase from the middle of its text, with its interpretation linked; the
+// guide of 建设项目环境影响报告表审批 lists its intermediary service.
+func TestDemoSeed(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		ctx := context.Background()
+		s := e.App.Disclosure
+		got, n, err := s.Search(ctx, disclosure.Query{Q: "凡批必进、应进全进"})
+		if err != nil || n != 1 {
+			t.Fatalf("plan by phrase: %v %d %v", err, n, titles(got))
+		}
+		plan, err := s.Public(ctx, got[0].ID)
+		if err != nil || plan.Number != "宁政发〔2017〕17号" || len(plan.Interpretations) != 1 {
+			t.Fatalf("plan %+v %v", plan, err)
+		}
+		refs, err := s.ForItem(ctx, "012000100000")
+		if err != nil || len(refs) != 1 || refs[0].Kind != disclosure.KindIntermediary {
+			t.Fatalf("intermediary on the guide: %v %v", err, titles(refs))
+		}
+		if _, n, _ := s.Search(ctx, disclosure.Query{Kind: disclosure.KindAgency}); n != 2 {
+			t.Errorf("agencies %d, want 2", n)
+		}
+	})
+}
