@@ -123,9 +123,7 @@ func axeCheck(t *testing.T, ctx context.Context, base string, pages []axePage, c
 	who := "-"
 	for _, pg := range pages {
 		if pg.who != who {
-			if _, err := chromedp.Call(ctx, network.ClearBrowserCookies, cdp.Empty{}); err != nil {
-				t.Fatal(err)
-			}
+			signOutAll(t, ctx)
 			if pg.who != "" {
 				signIn(t, ctx, base, pg.who, apptest.DemoPassword)
 			}
@@ -173,7 +171,26 @@ func axeCheck(t *testing.T, ctx context.Context, base string, pages []axePage, c
 		for _, v := range axeRun(t, ctx) {
 			t.Errorf("%s%s (%s): %s", pg.name, mode, strings.TrimPrefix(url, base), v)
 		}
+		if bare := unstyled(t, ctx); len(bare) > 0 {
+			t.Errorf("%s%s (%s): controls without the platform's style: %v", pg.name, mode, strings.TrimPrefix(url, base), bare)
+		}
 	}
+}
+
+// unstyled lists the visible text fields, date pickers, selects and text
+// areas that app.css does not style (the browser's bare 21 px box, square
+// corners): inputs without a type attribute and date inputs were such.
+func unstyled(t *testing.T, ctx context.Context) []string {
+	t.Helper()
+	out, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll(
+		"input:not([type=hidden]):not([type=checkbox]):not([type=radio]):not([type=submit]):not([type=button]):not([type=image]):not([type=range]):not([type=color]), select, textarea"))
+		.filter(el => el.offsetParent && !el.closest(".sr-only"))
+		.filter(el => { const c = getComputedStyle(el); return !(parseFloat(c.minHeight) >= 30) || parseFloat(c.borderTopLeftRadius) === 0; })
+		.map(el => el.outerHTML.slice(0, 100))`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // waitNewPage waits up to 20 s for a page without the mark axeOld, fully loaded.
@@ -187,6 +204,14 @@ func waitNewPage(t *testing.T, ctx context.Context) {
 		if time.Now().After(deadline) {
 			t.Fatal("the form's answer never came")
 		}
+	}
+}
+
+// signOutAll forgets every cookie: the session and the 关怀版 switch.
+func signOutAll(t *testing.T, ctx context.Context) {
+	t.Helper()
+	if _, err := chromedp.Call(ctx, network.ClearBrowserCookies, cdp.Empty{}); err != nil {
+		t.Fatal(err)
 	}
 }
 

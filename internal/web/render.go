@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -366,6 +367,7 @@ func (s *server) funcs(a *assets) template.FuncMap {
 		"join":             strings.Join,
 		"hallAction":       hall.ActionName,
 		"add":              func(a, b int) int { return a + b },
+		"serials":          serials,
 		"tel": func(s string) string {
 			// The first number of a phone field, for a tel: link.
 			var b strings.Builder
@@ -443,4 +445,14 @@ func caseURL(p string) bool {
 		}
 	}
 	return false
+}
+
+// serialRE matches a case's serial number (办件编号) in running text.
+var serialRE = regexp.MustCompile(`[0-9]{6,10}-[0-9]{8}-[0-9]{5}`)
+
+// serials escapes text and keeps each serial number in it on one line (a
+// span.serial), so that a message never breaks a number across lines.
+func serials(text string) template.HTML {
+	esc := template.HTMLEscapeString(text)
+	return template.HTML(serialRE.ReplaceAllString(esc, `<span class="serial">$0</span>`))
 }
