@@ -209,8 +209,25 @@ var ResultTypes = codeSet{{"证照", "证照"}, {"批文", "批文"}, {"其他",
 
 // Themes offered for browsing (UX.md: by life event for residents, by
 // business theme for enterprises).
-var PersonThemes = []string{"生育", "入学", "就业", "婚姻", "养老", "残疾", "救助", "住房", "医疗", "农业", "交通"}
-var EnterpriseThemes = []string{"开办企业", "工程建设", "经营许可", "资源利用", "交通运输", "社会组织", "教育培训"}
+var PersonThemes = []string{"生育", "入学", "就业", "婚姻", "养老", "残疾", "救助", "住房", "医疗", "农业", "交通", "身后事"}
+var EnterpriseThemes = []string{"开办企业", "企业变更", "企业注销", "工程建设", "经营许可", "资源利用", "交通运输", "社会组织", "教育培训"}
+
+// Stage is a way into the catalog by what is happening in a life (人生事件)
+// or in a business (企业生命周期) rather than by department: the plan's
+// hall that "切实解决群众办事难、办事慢、办事繁" (§2(1)); each lists the items of one theme.
+type Stage struct {
+	Name     string // 出生
+	Theme    string // 生育: the theme whose items it lists
+	Audience string
+}
+
+// LifeEvents are a resident's life events, in the order they come.
+var LifeEvents = []Stage{{"出生", "生育", AudiencePerson}, {"上学", "入学", AudiencePerson}, {"就业", "就业", AudiencePerson},
+	{"结婚", "婚姻", AudiencePerson}, {"退休", "养老", AudiencePerson}, {"身后", "身后事", AudiencePerson}}
+
+// EnterpriseStages are the stages of a business.
+var EnterpriseStages = []Stage{{"开办", "开办企业", AudienceEnterprise}, {"变更", "企业变更", AudienceEnterprise},
+	{"注销", "企业注销", AudienceEnterprise}}
 
 // TypeName, KindName … give the Chinese names for display.
 func TypeName(c string) string     { return Types.name(c) }

@@ -36,8 +36,9 @@ func (s *Service) Suggest(ctx context.Context, q string) ([]Suggestion, error) {
 
 func suggest(all []*entry, t string) []Suggestion {
 	best := map[string]Suggestion{}
+	tp := newPhrase(t)
 	consider := func(e *entry, p *phrase, weight int) {
-		d, ok := resembles(t, p)
+		d, ok := resembles(t, &tp, p)
 		if !ok {
 			return
 		}
@@ -88,7 +89,7 @@ func suggest(all []*entry, t string) []Suggestion {
 // resembles reports whether query t is within a few typing errors of p, and
 // how far: by characters against the phrase or any part of it, by pinyin
 // against the phrase's pinyin, by letters against its pinyin or initials.
-func resembles(t string, p *phrase) (int, bool) {
+func resembles(t string, tp, p *phrase) (int, bool) {
 	if chinese(t) {
 		tr := []rune(t)
 		n := len(tr)
@@ -100,7 +101,6 @@ func resembles(t string, p *phrase) (int, bool) {
 			return d * 2, true
 		}
 		// Sounds the same or nearly (底保 → 低保): the whole phrase.
-		tp := newPhrase(t)
 		if d := distance([]rune(tp.py), []rune(p.py)); d <= len(tp.py)/6 {
 			return d*2 + 1, true
 		}

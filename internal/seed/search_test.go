@@ -40,6 +40,9 @@ var searchCases = []struct{ q, first string }{
 	{"准生证", "生育登记"},
 	{"环评", "建设项目环境影响报告表审批"},
 	{"食品 许可", "食品经营许可"},
+	{"上学", "适龄儿童义务教育入学登记"},
+	{"注销营业执照", "个体工商户注销登记"},
+	{"销户口", "死亡人员户口注销"},
 }
 
 func TestSearchUnderstandsResidents(t *testing.T) {

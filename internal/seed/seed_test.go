@@ -27,7 +27,7 @@ import (
 	"zwfw/internal/seed"
 )
 
-func deps(t *testing.T, d *db.DB) seed.Deps {
+func deps(t testing.TB, d *db.DB) seed.Deps {
 	t.Helper()
 	now := func() time.Time { return time.Date(2026, 11, 26, 9, 0, 0, 0, db.Zone) }
 	fs, err := files.NewStore(filepath.Join(t.TempDir(), "files"), d, now)

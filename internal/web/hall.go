@@ -153,6 +153,8 @@ type homePage struct {
 	Stats            *hallStats
 	PersonThemes     []theme
 	EnterpriseThemes []theme
+	LifeEvents       []theme // 人生事件
+	EnterpriseStages []theme // 企业生命周期
 	Towns            []*org.Org
 	Centre           *org.Org // 县政务服务中心
 }
@@ -178,6 +180,7 @@ func (s *server) home(w http.ResponseWriter, r *http.Request) error {
 		return out
 	}
 	p.PersonThemes = themes(catalog.PersonThemes, catalog.AudiencePerson)
+	p.LifeEvents, p.EnterpriseStages = stageTiles(catalog.LifeEvents, st.Themes), stageTiles(catalog.EnterpriseStages, st.Themes)
 	p.EnterpriseThemes = themes(catalog.EnterpriseThemes, catalog.AudienceEnterprise)
 	if county := x.byCode[s.d.Config.Site.RegionCode]; county != nil {
 		if cs := x.children(county, org.KindCentre); len(cs) > 0 {
@@ -186,6 +189,40 @@ func (s *server) home(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.render(w, r, http.StatusOK, "home", p)
 	return nil
+}
+
+// stageTiles are the tiles of life events or enterprise stages: each opens
+// the search page on its theme.
+func stageTiles(stages []catalog.Stage, counts map[string]int) []theme {
+	out := make([]theme, len(stages))
+	for i, st := range stages {
+		out[i] = theme{Name: st.Name, Count: counts[st.Theme], URL: stageURL(st)}
+	}
+	return out
+}
+
+func stageURL(st catalog.Stage) template.URL {
+	return template.URL("/items?" + url.Values{"theme": {st.Theme}, "audience": {st.Audience}}.Encode())
+}
+
+// stageLink is a life event or enterprise stage on the search page.
+type stageLink struct {
+	Name    string
+	URL     template.URL
+	Current bool
+}
+
+// stageLinks links the stages; the one being browsed (its theme and
+// audience chosen) is current and stored in *cur.
+func stageLinks(stages []catalog.Stage, f filters, cur **catalog.Stage) []stageLink {
+	out := make([]stageLink, len(stages))
+	for i, st := range stages {
+		out[i] = stageLink{Name: st.Name, URL: stageURL(st), Current: f.Theme == st.Theme && f.Audience == st.Audience}
+		if out[i].Current {
+			*cur = &stages[i]
+		}
+	}
+	return out
 }
 
 // filters are the search page's query parameters.
@@ -260,6 +297,9 @@ type listPage struct {
 	Levels      any
 	Audiences   any
 	Suggest     []catalog.Suggestion // when nothing was found: 您是不是要找
+	Stage       *catalog.Stage       // the life event or enterprise stage browsed
+	LifeEvents  []stageLink
+	BizStages   []stageLink
 	CentrePhone string
 }
 
@@ -296,6 +336,7 @@ func (s *server) itemList(w http.ResponseWriter, r *http.Request) error {
 		Types:  catalog.Types, Kinds: catalog.Kinds, Levels: catalog.Levels, Audiences: catalog.Audiences,
 		DeptNames: map[string]string{}}
 	p.Nav = "items"
+	p.LifeEvents, p.BizStages = stageLinks(catalog.LifeEvents, f, &p.Stage), stageLinks(catalog.EnterpriseStages, f, &p.Stage)
 	switch f.Audience {
 	case catalog.AudiencePerson:
 		p.Nav = "person"

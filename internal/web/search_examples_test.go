@@ -134,3 +134,34 @@ func TestAdminEditsAliases(t *testing.T) {
 	guide := newClient(t, e).get("/items/" + foodCode)
 	mustContain(t, "change log", guide.Body, "增加俗称（测试）", "俗称")
 }
+
+var tileRE = regexp.MustCompile(`<li><a href="(/items\?[^"]+)"[^>]*><b>([^<]+)</b><small>(\d+) 项</small></a></li>`)
+
+// TestLifeEventsAndEnterpriseStages: the home page offers every life event
+// (出生 … 身后) and enterprise stage (开办、变更、注销) as an entry point,
+// each with seeded items, and each opens the search page on its items.
+func TestLifeEventsAndEnterpriseStages(t *testing.T) {
+	e := apptest.Start(t, "sqlite")
+	c := newClient(t, e)
+	home := c.get("/")
+	tiles := map[string][2]string{}
+	for _, m := range tileRE.FindAllStringSubmatch(home.Body, -1) {
+		tiles[m[2]] = [2]string{html.UnescapeString(m[1]), m[3]}
+	}
+	for name, want := range map[string]string{
+		"出生": "生育登记", "上学": "适龄儿童义务教育入学登记", "就业": "失业登记", "结婚": "内地居民结婚登记",
+		"退休": "城乡居民基本养老保险参保登记", "身后": "死亡人员户口注销",
+		"开办": "个体工商户登记（设立）", "变更": "个体工商户变更登记", "注销": "个体工商户注销登记",
+	} {
+		tile, ok := tiles[name]
+		if !ok {
+			t.Errorf("home: no tile %s", name)
+			continue
+		}
+		if tile[1] == "0" {
+			t.Errorf("home: %s lists no items", name)
+		}
+		p := c.get(tile[0])
+		mustContain(t, name, p.Body, "· "+name+"</h1>", ">"+want+"</a>", `aria-current="page">`+name+"</a>")
+	}
+}
