@@ -22,6 +22,7 @@ import (
 	"zwfw"
 	"zwfw/internal/account/ident"
 	"zwfw/internal/db"
+	"zwfw/internal/notify"
 	"zwfw/internal/org"
 	"zwfw/internal/pii"
 	"zwfw/internal/throttle"
@@ -47,6 +48,12 @@ type User struct {
 	MustChangePassword bool      `json:"must_change_password,omitempty"`
 	LastLoginAt        time.Time `json:"last_login_at,omitzero"`
 	CreatedAt          time.Time `json:"created_at"`
+	// PhoneVerified: the phone was verified by an SMS code (it then signs
+	// in with phone + code). PrivacyVersion is the version of the privacy
+	// notice the applicant last agreed to, at PrivacyAcceptedAt.
+	PhoneVerified     bool      `json:"phone_verified,omitempty"`
+	PrivacyVersion    string    `json:"privacy_version,omitempty"`
+	PrivacyAcceptedAt time.Time `json:"privacy_accepted_at,omitzero"`
 
 	OrgID    int64  `json:"-"`
 	OrgPath  string `json:"-"`
@@ -118,7 +125,9 @@ type Service struct {
 	policy   Policy
 	params   *argon2id.Params
 	sessions sessionCache
-	checks   atomic.Int64 // password hashes compared (PasswordChecks)
+	checks   atomic.Int64  // password hashes compared (PasswordChecks)
+	sms      notify.Sender // sends verification codes (SetSMS)
+	codes    CodePolicy
 }
 
 // NewService returns an account Service.
@@ -153,7 +162,7 @@ func NewService(d *db.DB, orgs *org.Service, now func() time.Time, p Policy) *Se
 	if p.PasswordHistory == 0 {
 		p.PasswordHistory = DefaultPolicy.PasswordHistory
 	}
-	s := &Service{db: d, orgs: orgs, now: now, policy: p, params: Params}
+	s := &Service{db: d, orgs: orgs, now: now, policy: p, params: Params, sms: LogCodes{}, codes: DefaultCodePolicy}
 	s.sessions.watch(d)
 	return s
 }
@@ -161,7 +170,7 @@ func NewService(d *db.DB, orgs *org.Service, now func() time.Time, p Policy) *Se
 const userCols = `SELECT u.id, u.username, u.kind, u.name, u.phone, COALESCE(u.id_number, ''), COALESCE(u.credit_code, ''), u.roles,
 	COALESCE(u.org_id, 0), COALESCE(o.code, ''), COALESCE(o.name, ''), COALESCE(o.path, ''),
 	COALESCE(u.window_id, 0), COALESCE(w.code, ''), COALESCE(w.name, ''), u.post, u.active, u.locked_until, u.must_change_password,
-	u.last_login_at, u.created_at, COALESCE(ho.path, '')`
+	u.last_login_at, u.created_at, COALESCE(ho.path, ''), u.phone_verified_at, u.privacy_version, u.privacy_accepted_at`
 
 const userFrom = ` FROM users u LEFT JOIN orgs o ON o.id = u.org_id LEFT JOIN orgs w ON w.id = u.window_id
 	LEFT JOIN orgs ho ON ho.id = u.home_org_id`
@@ -173,10 +182,10 @@ const selectUser = userCols + userFrom
 func scanUser(r *pii.Ring, row interface{ Scan(...any) error }) (*User, error) {
 	var u User
 	var roles string
-	var locked, last, created int64
+	var locked, last, created, verified, consented int64
 	err := row.Scan(&u.ID, &u.Username, &u.Kind, &u.Name, &u.Phone, &u.IDNumber, &u.CreditCode, &roles,
 		&u.OrgID, &u.OrgCode, &u.OrgName, &u.OrgPath, &u.WindowID, &u.WindowCode, &u.WindowName, &u.Post, &u.Active,
-		&locked, &u.MustChangePassword, &last, &created, &u.HomeOrgPath)
+		&locked, &u.MustChangePassword, &last, &created, &u.HomeOrgPath, &verified, &u.PrivacyVersion, &consented)
 	if err != nil {
 		return nil, err
 	}
@@ -185,6 +194,7 @@ func scanUser(r *pii.Ring, row interface{ Scan(...any) error }) (*User, error) {
 	}
 	u.Roles = splitRoles(roles)
 	u.LockedUntil, u.LastLoginAt, u.CreatedAt = db.Time(locked), db.Time(last), db.Time(created)
+	u.PhoneVerified, u.PrivacyAcceptedAt = verified > 0, db.Time(consented)
 	return &u, nil
 }
 
@@ -217,3 +227,4 @@ func (s *Service) ByUsername(ctx context.Context, username string) (*User, error
 var usernameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.-]{2,31}$`)
 var mobileRE = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
 var phoneRE = regexp.MustCompile(`^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$`)
+var codeRE = regexp.MustCompile(`^[0-9]{6}$`)

@@ -88,20 +88,31 @@ func TestRegisterChecksIdentity(t *testing.T) {
 		if n != 0 {
 			t.Fatalf("%d users created by refused registrations", n)
 		}
+		x := withTexts(s)
 		in := base
-		in.IDNumber = "610923198503120025"
+		in.IDNumber, in.PrivacyVersion = "610923198503120025", account.PrivacyVersion
+		in.SMSCode = x.code(t, s, account.CodeRegister, in.Phone)
 		u, err := s.Register(ctx, in)
-		if err != nil || u.Kind != zwfw.KindPerson || u.MaskedID() != "610***********0025" {
+		if err != nil || u.Kind != zwfw.KindPerson || u.MaskedID() != "610***********0025" || !u.PhoneVerified {
 			t.Fatalf("register: %+v %v", u, err)
 		}
-		// The same number again under another username: answered as a new
-		// account, but nothing is stored and the holder is told.
-		in.Username = "wangxl2"
-		if u, err := s.Register(ctx, in); err != nil || u.ID != 0 || u.Username != "wangxl2" {
-			t.Fatalf("same ID twice: %+v %v", u, err)
+		// The same number again under another username: refused with a
+		// clear message that names nobody; nothing is stored and the
+		// holder is told.
+		in.Username, in.Name, in.Phone = "wangxl2", "李四", "13991560077"
+		in.SMSCode = x.code(t, s, account.CodeRegister, in.Phone)
+		_, err = s.Register(ctx, in)
+		if e, ok := err.(*zwfw.Error); !ok || e.Code != zwfw.ECONFLICT || !strings.Contains(e.Message, "该居民身份证号已注册过账户") ||
+			strings.Contains(e.Message, "wangxl") || strings.Contains(e.Message, "王秀兰") || strings.Contains(e.Message, "1234") {
+			t.Fatalf("same ID twice: %v", err)
 		}
 		if _, err := s.ByUsername(ctx, "wangxl2"); zwfw.ErrorCode(err) != zwfw.ENOTFOUND {
 			t.Fatalf("a second account for one ID number: %v", err)
+		}
+		// The refusal used the code up: a number is probed once per code.
+		in.IDNumber = "610923199003071233"
+		if _, err := s.Register(ctx, in); zwfw.ErrorCode(err) != zwfw.EINVALID || !strings.Contains(zwfw.ErrorMessage(err), "已使用") {
+			t.Fatalf("a code used by a refused registration served again: %v", err)
 		}
 		var inapp, sms int
 		rows, err := d.Query(ctx, `SELECT channel, address FROM notifications WHERE subject LIKE '有人用您的%'`)
@@ -124,7 +135,7 @@ func TestRegisterChecksIdentity(t *testing.T) {
 		}
 		ent := base
 		ent.Username, ent.Name, ent.CreditCode = "qlrj.cy", "宁陕县秦岭人家餐饮有限公司", "91610923MA70XJ1K16"
-		if u, err := s.Register(ctx, ent); err != nil || u.Kind != zwfw.KindEnterprise {
+		if u, err := s.RegisterTrusted(ctx, ent); err != nil || u.Kind != zwfw.KindEnterprise {
 			t.Fatalf("enterprise: %v", err)
 		}
 	})

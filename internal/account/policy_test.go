@@ -124,7 +124,7 @@ func TestPasswordExpiry(t *testing.T) {
 		}
 
 		// An applicant's password does not expire.
-		if _, err := s.Register(ctx, account.RegisterInput{Username: "resident.c", Password: "Qinling@2026", Name: "王秀兰", Phone: "13991561234",
+		if _, err := s.RegisterTrusted(ctx, account.RegisterInput{Username: "resident.c", Password: "Qinling@2026", Name: "王秀兰", Phone: "13991561234",
 			IDNumber: "610923198503120025"}); err != nil {
 			t.Fatal(err)
 		}

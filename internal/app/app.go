@@ -173,6 +173,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 			PasswordMaxAge: days(cfg.PasswordMaxDays), PasswordHistory: orNone(cfg.PasswordHistory)}),
 		Catalog: catalog.NewService(d, orgs, fs, now),
 	}
+	// Verification codes go to the log until an SMS gateway is plugged in
+	// (account.SetSMS): never into a response.
+	a.Users.SetSMS(account.LogCodes{Log: log})
 	a.Calendar = calendar.New(d, now)
 	// Days past the compiled-in holiday calendar count as plain weekdays:
 	// say so at every start while deadlines set now may reach them.

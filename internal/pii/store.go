@@ -28,7 +28,7 @@ func (c Column) Label() string { return c.Table + "." + c.Col }
 // the audit entries carry no identity number or phone at all).
 var (
 	UserIDNumber     = Column{"users", "id_number", "id_digest"}              // 居民身份证号: registration checks it
-	UserPhone        = Column{"users", "phone", ""}                           // 手机号码: notifications
+	UserPhone        = Column{"users", "phone", "phone_digest"}               // 手机号码: notifications; sign-in by SMS code finds a verified one
 	CaseIdent        = Column{"cases", "applicant_ident", "applicant_digest"} // 身份证号或统一社会信用代码: case lookup by applicant
 	CasePhone        = Column{"cases", "applicant_phone", ""}
 	CaseForm         = Column{"cases", "form", ""}     // the form: 联系地址 and free fields

@@ -165,7 +165,7 @@ func demoOrder() []int {
 
 // demoApplicants are the walk-in applicants the windows file for.
 var demoApplicants = []casework.ApplicantInput{
-	{Name: "陈家明", IDNumber: "610923198503120025", Phone: "13991568899"},
+	{Name: "陈家明", IDNumber: "610923197806150032", Phone: "13991568899"}, // his own number: one ID number is one person
 	{Name: "宁陕县秦岭人家餐饮有限公司", CreditCode: "91610923MA70XJ1K16", Phone: "13709151234"},
 	{Name: "刘桂芳", IDNumber: "61092319620708004X", Phone: "13891527766"},
 	{Name: "张德厚", IDNumber: "61092319551123001X", Phone: "15929153321"},

@@ -343,7 +343,7 @@ func Demo(ctx context.Context, d Deps) error {
 		if _, err := d.Users.ByUsername(ctx, a.Username); err == nil {
 			continue
 		}
-		if _, err := d.Users.Register(ctx, a); err != nil && zwfw.ErrorCode(err) != zwfw.ECONFLICT {
+		if _, err := d.Users.RegisterTrusted(ctx, a); err != nil && zwfw.ErrorCode(err) != zwfw.ECONFLICT {
 			return fmt.Errorf("seed: demo %s: %w", a.Username, err)
 		}
 		added++

@@ -29,6 +29,8 @@ type Env struct {
 	// from 09:30 on testclock.Today, never the machine's date. Tests move it
 	// to walk across days.
 	Clock *testclock.Clock
+	// SMS receives the verification codes the instance sends (SMSCode).
+	SMS *SMSBox
 }
 
 // Dialects are the databases every HTTP test runs on.
@@ -100,6 +102,8 @@ func Start(t testing.TB, dialect string, o ...Options) *Env {
 	if err != nil {
 		t.Fatalf("open app on %s: %v", dialect, err)
 	}
+	box := &SMSBox{}
+	a.Users.SetSMS(box)
 	h, err := a.Handler()
 	if err != nil {
 		a.Close()
@@ -113,7 +117,7 @@ func Start(t testing.TB, dialect string, o ...Options) *Env {
 		srv.Close()
 		a.Close()
 	})
-	return &Env{App: a, Server: srv, URL: srv.URL, Clock: clk}
+	return &Env{App: a, Server: srv, URL: srv.URL, Clock: clk, SMS: box}
 }
 
 // Each runs fn once per database, each on its own instance.

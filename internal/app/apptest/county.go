@@ -95,7 +95,7 @@ func SecondCounty(t testing.TB, e *Env) *County {
 		}
 	}
 	id := "61092219900101002"
-	if _, err := e.App.Users.Register(ctx, account.RegisterInput{Username: c.Applicant, Password: DemoPassword, Name: "陈石泉",
+	if _, err := e.App.Users.RegisterTrusted(ctx, account.RegisterInput{Username: c.Applicant, Password: DemoPassword, Name: "陈石泉",
 		Phone: "13991560022", IDNumber: id + string(ident.IDCheckDigit(id))}); err != nil {
 		t.Fatalf("second county: applicant: %v", err)
 	}
