@@ -138,3 +138,87 @@ func handleRegister(users *account.Service) handler {
 		return nil
 	}
 }
+
+type smsCodeRequest struct {
+	Phone   string `json:"phone"`
+	Purpose string `json:"purpose"`
+}
+
+type smsCodeResponse struct {
+	ExpiresIn int `json:"expires_in"` // seconds
+}
+
+// handleSMSCode sends a verification code to a phone (registration or
+// sign-in). The answer is the same whether or not the phone has an
+// account; the code itself never comes back.
+func handleSMSCode(users *account.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var in smsCodeRequest
+		if err := decodeJSON(r, &in); err != nil {
+			return err
+		}
+		if err := users.SendCode(r.Context(), in.Purpose, in.Phone, httpauth.ClientIP(r)); err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusAccepted, smsCodeResponse{ExpiresIn: int(users.CodeTTL().Seconds())})
+		return nil
+	}
+}
+
+type smsLoginRequest struct {
+	Phone string `json:"phone"`
+	Code  string `json:"code"`
+}
+
+// handleLoginSMS opens an API session for an applicant with phone + code.
+func handleLoginSMS(users *account.Service, ttl time.Duration, now func() time.Time) handler {
+	if ttl <= 0 {
+		ttl = account.DefaultPolicy.TokenTTL
+	}
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var in smsLoginRequest
+		if err := decodeJSON(r, &in); err != nil {
+			return err
+		}
+		expires := now().Add(ttl)
+		token, u, err := users.LoginSMS(r.Context(), in.Phone, in.Code, account.SessionAPI, httpauth.ClientIP(r), r.UserAgent())
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, loginResponse{Token: token, ExpiresAt: expires, User: userView(u)})
+		return nil
+	}
+}
+
+type privacyJSON struct {
+	Version string `json:"version"`
+	URL     string `json:"url"`
+}
+
+// handlePrivacy returns the current version of the privacy notice.
+func handlePrivacy() handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		writeJSON(w, http.StatusOK, privacyJSON{Version: account.PrivacyVersion, URL: "/privacy"})
+		return nil
+	}
+}
+
+type privacyRequest struct {
+	Version string `json:"version"`
+}
+
+// handleAcceptPrivacy records the signed-in applicant's consent to the
+// current privacy notice.
+func handleAcceptPrivacy(users *account.Service) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var in privacyRequest
+		if err := decodeJSON(r, &in); err != nil {
+			return err
+		}
+		if err := users.AcceptPrivacy(r.Context(), actor(r), in.Version); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+}

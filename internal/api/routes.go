@@ -60,6 +60,10 @@ func routes(d services.Services) []route {
 		{"GET", "/auth/me", signedIn, false, handleMe(d.Users)},
 		{"POST", "/auth/password", signedIn, false, handleChangePassword(d.Users)},
 		{"POST", "/auth/register", public, false, handleRegister(d.Users)},
+		{"POST", "/auth/sms-code", public, false, handleSMSCode(d.Users)},
+		{"POST", "/auth/login/sms", public, false, handleLoginSMS(d.Users, d.Config.TokenTTL, d.Now)},
+		{"GET", "/auth/privacy", public, false, handlePrivacy()},
+		{"POST", "/auth/privacy", signedIn, false, handleAcceptPrivacy(d.Users)},
 
 		{"GET", "/orgs", public, false, handleListOrgs(d.Orgs)},
 		{"GET", "/orgs/{code}", public, false, handleGetOrg(d.Orgs)},

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"zwfw/internal/account"
 	"zwfw/internal/app/apptest"
 )
 
@@ -32,7 +33,8 @@ func TestApplicantsByScope(t *testing.T) {
 		// Two new applicants of 宁陕县: one applies in 城关镇, one does not.
 		for _, a := range []struct{ user, id, phone string }{{"zhao.liu", "61092319900307123", "13991560011"}, {"qian.qi", "61092319910408123", "13991560012"}} {
 			if res := anon(t, e).post("/auth/register", map[string]any{"username": a.user, "password": "Qinling@2026", "name": "赵六",
-				"phone": a.phone, "id_number": idNumber(a.id)}); res.Status != http.StatusCreated {
+				"phone": a.phone, "id_number": idNumber(a.id), "sms_code": e.SMSCode(t, "register", a.phone),
+				"privacy_version": account.PrivacyVersion}); res.Status != http.StatusCreated {
 				t.Fatalf("register %s: %d %s", a.user, res.Status, res.Body)
 			}
 		}
@@ -89,7 +91,8 @@ func TestApplicantsByScope(t *testing.T) {
 		// platform: the account belongs to 石泉县, not to the county the
 		// platform registers under.
 		if res := anon(t, e).post("/auth/register", map[string]any{"username": "sun.ba", "password": "Qinling@2026", "name": "孙八",
-			"phone": "13991560013", "id_number": idNumber("61092419920509123")}); res.Status != http.StatusCreated {
+			"phone": "13991560013", "id_number": idNumber("61092419920509123"), "sms_code": e.SMSCode(t, "register", "13991560013"),
+			"privacy_version": account.PrivacyVersion}); res.Status != http.StatusCreated {
 			t.Fatalf("register sun.ba: %d %s", res.Status, res.Body)
 		}
 		if got := names(other, ""); !got["sun.ba"] || len(got) != 1 {

@@ -55,12 +55,12 @@ func pageRows() []row {
 		row{route: "POST /register", call: func(x *fixtures, sc scope) request {
 			in := x.newApplicant()
 			r := post("/register", url.Values{"username": {in["username"]}, "password": {in["password"]}, "password2": {in["password"]},
-				"name": {in["name"]}, "phone": {in["phone"]}, "id_number": {in["id_number"]}, "kind": {"person"}, "agree": {"1"}})
+				"name": {in["name"]}, "phone": {in["phone"]}, "id_number": {in["id_number"]}, "kind": {"person"},
+				"sms_code": {in["sms_code"]}, "privacy": {in["privacy_version"]}})
 			r.isolated = true
 			return r
-			// Registered — or the number had an account, which is answered
-			// alike (item 8) — the applicant is sent to sign in.
-		}, want: everyone(login)},
+			// Registered and signed in: on to 我的办件 (issue 12 item 7).
+		}, want: everyone(ok)},
 		row{route: "POST /logout", call: func(x *fixtures, sc scope) request {
 			r := post("/logout", nil)
 			r.freshSession = true

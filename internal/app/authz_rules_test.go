@@ -694,6 +694,7 @@ func matrixRows() []row {
 	rows = append(rows, gongkaiRows()...)
 	rows = append(rows, assessRows()...)
 	rows = append(rows, payRows()...)
+	rows = append(rows, registerRows()...)
 	return rows
 }
 

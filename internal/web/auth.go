@@ -29,7 +29,7 @@ func safeNext(next, def string) string {
 	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
 		return def
 	}
-	if u.Path == "/login" || u.Path == "/logout" || u.Path == "/register" {
+	if u.Path == "/login" || u.Path == "/logout" || u.Path == "/register" || strings.HasPrefix(u.Path, "/login/") || strings.HasPrefix(u.Path, "/register/") {
 		return def
 	}
 	return next
@@ -81,11 +81,15 @@ type loginPage struct {
 	Username string
 	Next     string
 	Error    string
-	Expired  bool // sent here by idle.js when the session went idle
+	Expired  bool   // sent here by idle.js when the session went idle
+	BySMS    bool   // the phone + SMS code form (verify.go)
+	Phone    string // the phone of that form
+	Notice   string // a code was sent
 }
 
 func (s *server) loginPage(w http.ResponseWriter, r *http.Request) error {
-	p := loginPage{base: s.base(w, r, "登录"), Next: safeNext(r.URL.Query().Get("next"), ""), Expired: r.URL.Query().Get("expired") == "1"}
+	p := loginPage{base: s.base(w, r, "登录"), Next: safeNext(r.URL.Query().Get("next"), ""), Expired: r.URL.Query().Get("expired") == "1",
+		BySMS: r.URL.Query().Get("by") == "sms"}
 	p.Nav = "login"
 	if a := p.Actor; a != nil {
 		http.Redirect(w, r, safeNext(p.Next, home(a)), http.StatusSeeOther)
@@ -136,16 +140,29 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 		s.render(w, r, st, "login", p)
 		return nil
 	}
+	s.finishSignIn(w, r, token, u, next)
+	return nil
+}
+
+// finishSignIn finishes a sign-in (by password or by SMS code): the session
+// cookie, a fresh CSRF token, and the page to go on to — the password
+// change when one is due, the privacy notice when it changed since the
+// applicant agreed (account.NeedsPrivacyConsent), else next or home.
+func (s *server) finishSignIn(w http.ResponseWriter, r *http.Request, token string, u *account.User, next string) {
 	httpauth.SetSession(w, r, token)
 	// Whoever saw or planted the CSRF token before sign-in must not hold
 	// the signed-in session's.
 	httpauth.RotateCSRF(w, r)
 	if u.MustChangePassword {
 		s.redirect(w, r, "/account#password", "warn", "为了账户安全，请先修改管理员为您设置的初始密码。")
-		return nil
+		return
 	}
-	s.redirect(w, r, safeNext(next, home(u.Actor())), "ok", "登录成功，欢迎您，"+u.Name+"。")
-	return nil
+	to := safeNext(next, home(u.Actor()))
+	if account.NeedsPrivacyConsent(u) {
+		s.redirect(w, r, "/privacy?next="+url.QueryEscape(to), "warn", "《个人信息保护告知》已更新，请阅读并同意后继续。")
+		return
+	}
+	s.redirect(w, r, to, "ok", "登录成功，欢迎您，"+u.Name+"。")
 }
 
 func (s *server) logout(w http.ResponseWriter, r *http.Request) error {
@@ -161,11 +178,14 @@ func (s *server) logout(w http.ResponseWriter, r *http.Request) error {
 
 type registerPage struct {
 	base
-	Type   string // person or enterprise
-	In     account.RegisterInput
-	Errors fieldErrors
-	Error  string
-	Rule   string
+	Type     string // person or enterprise
+	In       account.RegisterInput
+	Errors   fieldErrors
+	Error    string
+	Rule     string
+	Privacy  string // the version of the privacy notice agreed to by ticking the box
+	Notice   string // a code was sent
+	Conflict bool   // refused for a taken username or number (409)
 }
 
 // passwordRule is account.CheckPassword's rule in words, shown beside
@@ -181,7 +201,7 @@ func regType(t string) string {
 
 func (s *server) registerPage(w http.ResponseWriter, r *http.Request) error {
 	t := regType(r.URL.Query().Get("type"))
-	p := registerPage{base: s.base(w, r, registerTitle(t)), Type: t, Errors: fieldErrors{}, Rule: passwordRule}
+	p := registerPage{base: s.base(w, r, registerTitle(t)), Type: t, Errors: fieldErrors{}, Rule: passwordRule, Privacy: account.PrivacyVersion}
 	p.Nav = "register"
 	s.render(w, r, http.StatusOK, "register", p)
 	return nil
@@ -194,18 +214,25 @@ func registerTitle(t string) string {
 	return "个人注册"
 }
 
-func (s *server) register(w http.ResponseWriter, r *http.Request) error {
+// registerForm reads the registration form.
+func registerForm(r *http.Request) (string, account.RegisterInput) {
 	t := regType(r.PostFormValue("type"))
 	in := account.RegisterInput{
 		Username: r.PostFormValue("username"), Password: r.PostFormValue("password"),
 		Name: r.PostFormValue("name"), Phone: r.PostFormValue("phone"),
+		SMSCode: r.PostFormValue("sms_code"), PrivacyVersion: r.PostFormValue("privacy"),
 	}
 	if t == zwfw.KindEnterprise {
 		in.CreditCode = r.PostFormValue("credit_code")
 	} else {
 		in.IDNumber = r.PostFormValue("id_number")
 	}
-	p := registerPage{base: s.base(w, r, registerTitle(t)), Type: t, In: in, Errors: fieldErrors{}, Rule: passwordRule}
+	return t, in
+}
+
+func (s *server) register(w http.ResponseWriter, r *http.Request) error {
+	t, in := registerForm(r)
+	p := registerPage{base: s.base(w, r, registerTitle(t)), Type: t, In: in, Errors: fieldErrors{}, Rule: passwordRule, Privacy: account.PrivacyVersion}
 	p.Nav = "register"
 	p.In.Password = ""
 	idField := "id_number"
@@ -237,17 +264,25 @@ func (s *server) register(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if len(p.Errors) == 0 {
-		_, err := s.d.Users.Register(r.Context(), in)
+		token, u, err := s.d.Users.RegisterAndSignIn(r.Context(), in, account.SessionWeb, httpauth.ClientIP(r), r.UserAgent())
 		if err == nil {
-			// The same answer whether the number was new or already had an
-			// account (whose holder is then told by message): signing in
-			// at once would tell the two apart.
-			s.redirect(w, r, "/login", "ok", registeredMessage)
+			// Signed in at once, and on to 我的办件 / 去办事 (issue 12
+			// item 7): not to a sign-in or change-password page.
+			httpauth.SetSession(w, r, token)
+			httpauth.RotateCSRF(w, r)
+			s.redirect(w, r, "/my", "ok", "注册成功，欢迎您，"+u.Name+"。您的手机号已验证，可以用它和短信验证码登录。现在就可以“去办事”：查找事项并在线申请，办件进度在“我的办件”中查看。")
+			return nil
+		}
+		retryAfter(w, err)
+		if c := zwfw.ErrorCode(err); c == zwfw.ETOOMANY {
+			p.Error = zwfw.ErrorMessage(err)
+			s.render(w, r, http.StatusTooManyRequests, "register", p)
 			return nil
 		}
 		if c := zwfw.ErrorCode(err); c != zwfw.EINVALID && c != zwfw.ECONFLICT {
 			return err
 		}
+		p.Conflict = zwfw.ErrorCode(err) == zwfw.ECONFLICT
 		fe, msg := fromError(err)
 		for f, m := range fe {
 			if f == "id_number" || f == "credit_code" {
@@ -260,12 +295,13 @@ func (s *server) register(w http.ResponseWriter, r *http.Request) error {
 	if p.Error == "" {
 		p.Error = "请按提示修改后重新提交。"
 	}
-	s.render(w, r, http.StatusUnprocessableEntity, "register", p)
+	st := http.StatusUnprocessableEntity
+	if p.Conflict {
+		st = http.StatusConflict // a taken username or identity number
+	}
+	s.render(w, r, st, "register", p)
 	return nil
 }
-
-// registeredMessage answers every registration that passed the checks.
-const registeredMessage = "注册已提交，请用刚才设置的用户名和密码登录。如果该证件号码此前已注册过账户，账户持有人会收到站内消息和短信提醒。"
 
 type accountPage struct {
 	base

@@ -65,6 +65,12 @@ func (s *server) table() []route {
 		{"POST", "/login", public, formLimit, s.login},
 		{"GET", "/register", public, 0, s.registerPage},
 		{"POST", "/register", public, formLimit, s.register},
+		// Phone verification, sign-in by SMS code, the privacy notice (verify.go).
+		{"POST", "/register/code", public, formLimit, s.registerCode},
+		{"POST", "/login/code", public, formLimit, s.loginCode},
+		{"POST", "/login/sms", public, formLimit, s.loginSMS},
+		{"GET", "/privacy", public, 0, s.privacy},
+		{"POST", "/privacy", signedIn, formLimit, s.acceptPrivacy},
 		{"POST", "/logout", public, formLimit, s.logout},
 		{"GET", "/account", signedIn, 0, s.accountPage},
 		{"POST", "/account/password", signedIn, formLimit, s.changePassword},
