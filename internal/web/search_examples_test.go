@@ -132,7 +132,7 @@ func TestAdminEditsAliases(t *testing.T) {
 		t.Fatalf("办酒席 after the edit: %v", m)
 	}
 	guide := newClient(t, e).get("/items/" + foodCode)
-	mustContain(t, "change log", guide.Body, "增加俗称（测试）", "俗称")
+	mustContain(t, "guide", guide.Body, "增加俗称（测试）", `<th scope="row">俗称</th><td>开饭店、开餐馆`, "办酒席</td>")
 }
 
 var tileRE = regexp.MustCompile(`<li><a href="(/items\?[^"]+)"[^>]*><b>([^<]+)</b><small>(\d+) 项</small></a></li>`)
