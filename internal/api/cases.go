@@ -269,7 +269,13 @@ func handleCaseFile(cases *casework.Service, store *files.Store) handler {
 // the applicant's name masked, no personal data.
 func handlePublicProgress(cases *casework.Service) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		p, err := cases.PublicProgress(r.Context(), r.PathValue("serial"), r.URL.Query().Get("code"), httpauth.ClientIP(r))
+		// The code travels in a header, out of URLs and their logs; the
+		// query parameter is still read for older clients.
+		code := r.Header.Get("X-Query-Code")
+		if code == "" {
+			code = r.URL.Query().Get("code")
+		}
+		p, err := cases.PublicProgress(r.Context(), r.PathValue("serial"), code, httpauth.ClientIP(r))
 		if err != nil {
 			return err
 		}

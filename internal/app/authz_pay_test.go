@@ -26,5 +26,11 @@ func payRows() []row {
 		{route: "POST /pay/demo/{serial}", variant: "pay", on: allScopes, call: func(x *fixtures, sc scope) request {
 			return post("/pay/demo/"+due(x, sc), url.Values{"do": {"pay"}})
 		}, want: applicantPage(scoped(anyone, owner))},
+		// The public lookup posts the query code, which stays out of
+		// addresses (issue 12 item 6): anyone with the code sees the case.
+		{route: "POST /progress", on: allScopes, call: func(x *fixtures, sc scope) request {
+			s := x.cases[sc][casework.Submitted]
+			return post("/progress", url.Values{"serial": {s}, "code": {x.queryCode(s)}})
+		}, want: everyone(ok)},
 	}
 }

@@ -125,7 +125,8 @@ type Case struct {
 	Extensions   []Extension  `json:"extensions,omitempty"`
 	Payment      *Payment     `json:"payment,omitempty"`
 	Evaluations  []Evaluation `json:"evaluations,omitempty"`
-	Actions      []Action     `json:"actions"` // what the reader may do to the case now (Allowed)
+	Actions      []Action     `json:"actions"`           // what the reader may do to the case now (Allowed)
+	Outcome      *Outcome     `json:"outcome,omitempty"` // what the applicant is told (OutcomeOf)
 
 	OrgID, DeptID, HandlerID int64  `json:"-"`
 	OrgPath, DeptPath        string `json:"-"`

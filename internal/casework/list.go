@@ -352,19 +352,21 @@ type Progress struct {
 	OrgName     string         `json:"org_name"`
 	Applicant   string         `json:"applicant"`
 	Status      string         `json:"status"`
-	StatusName  string         `json:"status_name"`
+	StatusName  string         `json:"status_name"` // as the public is told it (PublicStatusName)
 	Current     string         `json:"current_step,omitempty"`
 	Deadline    string         `json:"deadline,omitempty"`
 	SubmittedAt time.Time      `json:"submitted_at"`
+	Outcome     Outcome        `json:"outcome"`
 	Steps       []ProgressStep `json:"steps"`
 }
 
 // ProgressStep is one step of the public timeline.
 type ProgressStep struct {
-	Name   string    `json:"name"`
-	Status string    `json:"status,omitempty"`
-	Done   bool      `json:"done"`
-	At     time.Time `json:"at"`
+	Name    string    `json:"name"`
+	Status  string    `json:"status,omitempty"`
+	Outcome string    `json:"outcome"` // what came of it: 受理 ✓, 审查通过, 决定：准予; 办理中 while open
+	Done    bool      `json:"done"`
+	At      time.Time `json:"at"`
 }
 
 // PublicProgress returns the public view of the case with serial to a
@@ -373,22 +375,27 @@ type ProgressStep struct {
 // credit code) must come with it: serial numbers run in sequence, and
 // without a second factor anyone could walk them and learn who applied for
 // what (UX.md 办件查询). Guessing it is limited by address (lookup.go).
+// Archiving is the centre's own step and is not shown (outcome.go).
 func (s *Service) PublicProgress(ctx context.Context, serial, code, addr string) (*Progress, error) {
 	c, err := s.publicCase(ctx, serial, code, addr)
 	if err != nil {
 		return nil, err
 	}
+	o := OutcomeOf(c, true)
 	p := &Progress{Serial: c.Serial, ItemName: c.ItemName, OrgName: c.OrgName, Applicant: ident.MaskName(c.Applicant.Name),
-		Status: c.Status, StatusName: c.StatusName, Deadline: c.Deadline, SubmittedAt: c.SubmittedAt, Steps: []ProgressStep{}}
+		Status: c.Status, StatusName: PublicStatusName(c.Status), Deadline: c.Deadline, SubmittedAt: c.SubmittedAt,
+		Outcome: o, Current: o.Current, Steps: []ProgressStep{}}
 	for _, st := range c.Steps {
-		if st.State == "open" {
-			p.Current = st.Name
-			p.Steps = append(p.Steps, ProgressStep{Name: st.Name, At: st.StartedAt})
+		if st.Internal() {
 			continue
 		}
-		ps := ProgressStep{Name: st.Name, Done: true, At: st.EndedAt}
+		if st.State == "open" {
+			p.Steps = append(p.Steps, ProgressStep{Name: st.Name, Outcome: StepOutcome(st), At: st.StartedAt})
+			continue
+		}
+		ps := ProgressStep{Name: st.Name, Outcome: StepOutcome(st), Done: true, At: st.EndedAt}
 		if st.ToStatus != st.FromStatus { // only a step that moved the case shows where it led
-			ps.Status = StatusName(st.ToStatus)
+			ps.Status = PublicStatusName(st.ToStatus)
 		}
 		p.Steps = append(p.Steps, ps)
 	}

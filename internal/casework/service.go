@@ -130,6 +130,8 @@ func (s *Service) Get(ctx context.Context, actor *zwfw.Actor, serial string) (*C
 	if c.Due, err = s.DueOf(ctx, c); err != nil {
 		return nil, err
 	}
+	o := OutcomeOf(c, false)
+	c.Outcome = &o
 	return c, nil
 }
 

@@ -40,6 +40,13 @@ func (caseHelpers) StatusClass(st string) string {
 // StatusName is the Chinese name of a status.
 func (caseHelpers) StatusName(st string) string { return casework.StatusName(st) }
 
+// PublicStatus is a status as the applicant and the public are told it
+// (an archived case is 已办结).
+func (caseHelpers) PublicStatus(st string) string { return casework.PublicStatusName(st) }
+
+// StepOutcome is what came of a step (受理 ✓, 审查通过, 决定：准予).
+func (caseHelpers) StepOutcome(st casework.Step) string { return casework.StepOutcome(st) }
+
 // HowName says how a material was handed in.
 func (caseHelpers) HowName(h string) string {
 	switch h {
@@ -293,9 +300,11 @@ func (s *server) loadMyCase(w http.ResponseWriter, r *http.Request) (*myCasePage
 		p.Centre = o
 	}
 	for i := range c.Steps {
-		if c.Steps[i].State == "open" {
+		switch {
+		case c.Steps[i].Internal(): // 归档 is the centre's own step (casework/outcome.go)
+		case c.Steps[i].State == "open":
 			p.Open = &c.Steps[i]
-		} else {
+		default:
 			p.Done = append(p.Done, c.Steps[i])
 		}
 	}

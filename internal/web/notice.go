@@ -62,7 +62,7 @@ func (s *server) noticePage(w http.ResponseWriter, r *http.Request) error {
 	code := noticeCode(c, n)
 	p.C.QueryCode = code
 	p.QR = "/notices/" + pathEscape(c.Serial) + "/" + strconv.FormatInt(n.ID, 10) + "/qr.png"
-	p.Progress = s.progressURL(r, c.Serial, code)
+	p.Progress = s.progressURL(r, c.Serial)
 	p.Back = "/my/cases/" + pathEscape(c.Serial)
 	if n.Kind == casework.NoticeResult && s.d.Reviews != nil {
 		p.RateQR = s.d.Reviews.RatePath("c", c.Serial, casework.ChannelQR) + "/qr.png"
@@ -82,11 +82,11 @@ func (s *server) noticePage(w http.ResponseWriter, r *http.Request) error {
 // noticeQR is the QR image printed on a notice, under the notice's own
 // access rule.
 func (s *server) noticeQR(w http.ResponseWriter, r *http.Request) error {
-	c, n, err := s.notice(r)
+	c, _, err := s.notice(r)
 	if err != nil {
 		return err
 	}
-	return writeQR(w, s.progressURL(r, c.Serial, noticeCode(c, n)))
+	return writeQR(w, s.progressURL(r, c.Serial))
 }
 
 func pathEscape(s string) string  { return url.PathEscape(s) }

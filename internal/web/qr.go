@@ -10,11 +10,13 @@ import (
 	"zwfw/internal/httpauth"
 )
 
-// progressURL is the public progress page of a case with its query code —
-// what the QR code on a notice opens. A printed notice leaves the building,
-// so the address is the site's public domain when one is configured, not
-// the host the page happened to be served from.
-func (s *server) progressURL(r *http.Request, serial, code string) string {
+// progressURL is the address of a case's public progress page — what the
+// QR code on a notice opens: the lookup form with the serial filled in; the
+// query code is printed beside it on paper, never put in the address. A
+// printed notice leaves the building, so the address is the site's public
+// domain when one is configured, not the host the page happened to be
+// served from.
+func (s *server) progressURL(r *http.Request, serial string) string {
 	scheme, host := "https", s.d.Config.Site.Domain
 	if host == "" {
 		host = r.Host
@@ -22,16 +24,12 @@ func (s *server) progressURL(r *http.Request, serial, code string) string {
 			scheme = "http"
 		}
 	}
-	return scheme + "://" + host + progressPath(serial, code)
+	return scheme + "://" + host + progressPath(serial)
 }
 
 // progressPath is the local address of a case's public progress page.
-func progressPath(serial, code string) string {
-	p := "/progress/" + url.PathEscape(serial)
-	if code != "" {
-		p += "?code=" + url.QueryEscape(code)
-	}
-	return p
+func progressPath(serial string) string {
+	return "/progress/" + url.PathEscape(serial)
 }
 
 // writeQR answers with the QR code of content as a PNG image.

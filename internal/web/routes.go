@@ -151,6 +151,7 @@ func (s *server) table() []route {
 
 		// The public progress lookup (progress.go).
 		{"GET", "/progress", public, 0, s.progressForm},
+		{"POST", "/progress", public, formLimit, s.progressPost},
 		{"GET", "/progress/{serial}", public, 0, s.progressCase},
 		{"GET", "/progress/{serial}/qr.png", public, 0, s.progressQR},
 
