@@ -44,8 +44,9 @@ func TestGongkaiPublishFindWithdraw(t *testing.T) {
 	if id == admin || id == "" {
 		t.Fatalf("the draft is at %s", admin)
 	}
+	// The page before had a flash too: wait for the new state's badge.
 	do(t, ctx, "submit for review", chromedp.Click(chromedp.CSS(`form[action$="/actions/submit"] button`)),
-		chromedp.WaitVisible(chromedp.CSS(`#flash .flash-ok`)))
+		chromedp.WaitVisible(chromedp.CSS(`.admin-head [data-state="review"]`)))
 	mustContain(t, ctx, "submitted", "已提交审核", "待审核")
 	if strings.Contains(text(t, ctx), "发布") && len(texts(t, ctx, `form[action$="/actions/publish"]`)) > 0 {
 		t.Fatal("the drafter is offered 发布")
@@ -55,7 +56,7 @@ func TestGongkaiPublishFindWithdraw(t *testing.T) {
 	signIn(t, ctx, base, "county.supervisor", apptest.DemoPassword)
 	do(t, ctx, "open for review", chromedp.Navigate(admin), chromedp.WaitVisible(chromedp.CSS(`form[action$="/actions/publish"]`)))
 	do(t, ctx, "publish", chromedp.Click(chromedp.CSS(`form[action$="/actions/publish"] button`)),
-		chromedp.WaitVisible(chromedp.CSS(`#flash .flash-ok`)))
+		chromedp.WaitVisible(chromedp.CSS(`.admin-head [data-state="published"]`)))
 	mustContain(t, ctx, "published", "已发布", "/gongkai/docs/"+id)
 	signOut(t, ctx)
 
@@ -96,7 +97,7 @@ func TestGongkaiPublishFindWithdraw(t *testing.T) {
 	do(t, ctx, "withdraw", chromedp.Navigate(admin), chromedp.WaitVisible(chromedp.CSS(`#gk-reason-withdraw`)),
 		chromedp.SendKeys(chromedp.CSS(`#gk-reason-withdraw`), "上位政策调整，暂停执行"),
 		chromedp.Click(chromedp.CSS(`form[action$="/actions/withdraw"] button`)),
-		chromedp.WaitVisible(chromedp.CSS(`#flash .flash-ok`)))
+		chromedp.WaitVisible(chromedp.CSS(`.admin-head [data-state="withdrawn"]`)))
 	mustContain(t, ctx, "withdrawn", "已撤回", "上位政策调整，暂停执行")
 	signOut(t, ctx)
 	do(t, ctx, "search again", chromedp.Navigate(search), chromedp.WaitVisible(chromedp.CSS(`main`)))
