@@ -128,32 +128,8 @@ func (s *Service) Apply(ctx context.Context, actor *zwfw.Actor, in ApplyInput) (
 	default:
 		return nil, zwfw.Errorf(zwfw.EFORBIDDEN, "只有申请人本人或窗口人员可以提交申请")
 	}
-	in.ItemCode, in.OrgCode = strings.TrimSpace(in.ItemCode), strings.TrimSpace(in.OrgCode)
-	if in.ItemCode == "" {
-		return nil, invalid("item_code", "请选择要办理的事项")
-	}
-	if in.OrgCode == "" {
-		return nil, invalid("org_code", "请选择受理的服务中心")
-	}
-	v, err := s.catalog.CurrentVersion(ctx, in.ItemCode)
+	it, app, err := s.check(ctx, actor, channel, &in)
 	if err != nil {
-		if catalog.ErrNotFound(err) {
-			return nil, invalid("item_code", "事项 %s 不存在", in.ItemCode)
-		}
-		return nil, err
-	}
-	it, err := s.itemVersion(ctx, in.ItemCode, v)
-	if err != nil {
-		return nil, err
-	}
-	if it.Cancelled() {
-		return nil, zwfw.Errorf(zwfw.ECONFLICT, "事项“%s”已取消，不再受理新的申请", it.Name)
-	}
-	app, err := s.applicant(ctx, actor, in.Applicant)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkForm(&in.Form); err != nil {
 		return nil, err
 	}
 	var newID int64
@@ -175,7 +151,7 @@ func (s *Service) Apply(ctx context.Context, actor *zwfw.Actor, in ApplyInput) (
 		if !it.HasLevel(level) {
 			return invalid("org_code", "“%s”不在%s办理（适用层级：%s）", it.Name, p.org.DisplayName(), levelNames(it.Levels))
 		}
-		mats, err := s.materials(ctx, tx, actor, it, in.Materials, true)
+		mats, err := s.materials(ctx, tx, actor, it, in.Materials, true, replaced(it, in.Form))
 		if err != nil {
 			return err
 		}
@@ -322,26 +298,39 @@ func queryCode() string {
 	return fmt.Sprintf("%06d", n.Int64())
 }
 
-func checkForm(f *Form) error {
+// checkForm adds the problems of the form's fixed part (申请说明, 联系地址,
+// 数量, 领取方式) to v.
+// final: the application is being filed (a draft may still lack what a
+// filing needs).
+func checkForm(f *Form, v *zwfw.Invalid, final bool) {
 	f.Description, f.Address = strings.TrimSpace(f.Description), strings.TrimSpace(f.Address)
-	if utf8.RuneCountInString(f.Description) > 2000 || utf8.RuneCountInString(f.Address) > 200 {
-		return invalid("form", "申请说明不超过 2000 字，联系地址不超过 200 字")
+	if utf8.RuneCountInString(f.Description) > 2000 {
+		v.Add("form.description", "申请说明不超过 2000 字")
+	}
+	if utf8.RuneCountInString(f.Address) > 200 {
+		v.Add("form.address", "联系地址不超过 200 字")
 	}
 	if len(f.Fields) > 50 {
-		return invalid("form.fields", "表单栏目过多")
+		v.Add("form.fields", "表单栏目过多")
 	}
-	for k, v := range f.Fields {
-		if utf8.RuneCountInString(k) > 50 || utf8.RuneCountInString(v) > 1000 {
-			return invalid("form.fields", "表单栏目“%s”过长", k)
+	for k, val := range f.Fields {
+		if utf8.RuneCountInString(k) > 50 || utf8.RuneCountInString(val) > 1000 {
+			v.Add("form.fields", "表单栏目“%s”过长", k)
 		}
 	}
 	if f.Quantity < 0 || f.Quantity > 100000 {
-		return invalid("form.quantity", "数量不正确")
+		v.Add("form.quantity", "数量不正确")
 	}
-	if f.Delivery != "" && f.Delivery != "onsite" && f.Delivery != "post" {
-		return invalid("form.delivery", "领取方式应为 onsite（窗口领取）或 post（邮寄）")
+	switch f.Delivery {
+	case "", "onsite":
+	case "post":
+		// 邮寄送达 needs somewhere to send the result to.
+		if final && f.Address == "" {
+			v.Add("form.address", "选择邮寄送达时，请填写收件地址")
+		}
+	default:
+		v.Add("form.delivery", "领取方式应为 onsite（窗口领取）或 post（邮寄）")
 	}
-	return nil
 }
 
 // applicant resolves who applies: the signed-in account, or the walk-in
@@ -395,7 +384,8 @@ func (s *Service) applicant(ctx context.Context, actor *zwfw.Actor, in *Applican
 // materials checks a list of materials against the item: names must be the
 // item's, files must be the actor's own uploads, and (when complete is set)
 // every required material must be there, uploaded or handed in.
-func (s *Service) materials(ctx context.Context, q db.Querier, actor *zwfw.Actor, it *catalog.Item, in []MaterialInput, complete bool) ([]Material, error) {
+// replaced names a material the filled-in online form stands for ("" none).
+func (s *Service) materials(ctx context.Context, q db.Querier, actor *zwfw.Actor, it *catalog.Item, in []MaterialInput, complete bool, replaced string) ([]Material, error) {
 	var v zwfw.Invalid
 	var out []Material
 	seen := map[string]bool{}
@@ -430,7 +420,7 @@ func (s *Service) materials(ctx context.Context, q db.Querier, actor *zwfw.Actor
 	}
 	if complete {
 		for _, m := range it.Materials {
-			if m.Required == "required" && !seen[m.Name] {
+			if m.Required == "required" && !seen[m.Name] && m.Name != replaced {
 				v.Add("materials", "缺少必要材料“%s”", m.Name)
 			}
 		}

@@ -156,6 +156,9 @@ type Form struct {
 	Fields      map[string]string `json:"fields,omitempty"`      // other labelled values
 	Quantity    int               `json:"quantity,omitempty"`    // units for the fee (件, 平方米 …)
 	Delivery    string            `json:"delivery,omitempty"`    // onsite or post: how the result is wanted
+	// Data is the item's online application form (申请表) as filled in,
+	// checked by catalog.FormDef.CheckData; stored sealed with the rest.
+	Data catalog.FormData `json:"data,omitempty"`
 }
 
 // Result is what completion issued.

@@ -58,10 +58,15 @@ func (s *Service) SaveDraft(ctx context.Context, actor *zwfw.Actor, id int64, in
 	if it.Cancelled() {
 		return nil, zwfw.Errorf(zwfw.ECONFLICT, "事项“%s”已取消，不再受理新的申请", it.Name)
 	}
-	if err := checkForm(&in.Form); err != nil {
+	var probs zwfw.Invalid
+	checkForm(&in.Form, &probs, false)
+	if err := probs.Err(); err != nil {
 		return nil, err
 	}
-	if _, err := s.materials(ctx, s.db.Reader(), actor, it, in.Materials, false); err != nil {
+	if err := s.draftFormData(ctx, it, &in.Form); err != nil {
+		return nil, err
+	}
+	if _, err := s.materials(ctx, s.db.Reader(), actor, it, in.Materials, false, ""); err != nil {
 		return nil, err
 	}
 	b, _ := json.Marshal(in.Form)

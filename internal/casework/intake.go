@@ -173,7 +173,7 @@ func (a *act) supplement() error {
 		return invalid("materials", "请上传或递交需要补正的材料")
 	}
 	uploader := a.actor
-	mats, err := a.s.materials(a.ctx, a.tx, uploader, a.it, a.in.Materials, false)
+	mats, err := a.s.materials(a.ctx, a.tx, uploader, a.it, a.in.Materials, false, "")
 	if err != nil {
 		return err
 	}

@@ -440,4 +440,6 @@ func (c *Case) Mask() {
 	if c.Applicant.Kind == zwfw.KindPerson {
 		c.Applicant.Ident = ident.MaskID(c.Applicant.Ident)
 	}
+	// The online form's ID numbers likewise (申请人, 家庭成员 …).
+	c.Form.Data = c.FormDef().MaskData(c.Form.Data)
 }

@@ -58,6 +58,9 @@ type Item struct {
 	ResultName string `json:"result_name"` // 审批结果名称
 	ResultType string `json:"result_type"` // 结果类型: 证照, 批文, 其他
 	FAQ        []FAQ  `json:"faq,omitempty"`
+	// Form is the online application form (申请表), when the item has one:
+	// it replaces the downloaded 申请书 (form.go).
+	Form *FormDef `json:"form,omitempty"`
 
 	// Kept by the catalog, not by editors.
 	Status    string    `json:"status"`  // active or cancelled

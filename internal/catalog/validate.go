@@ -29,7 +29,7 @@ var Labels = map[string]string{
 	"steps": "办理流程", "fees": "收费", "visits": "到现场次数", "online_depth": "网上办理深度",
 	"booking": "预约办理", "courier": "物流快递", "online_pay": "网上支付", "place": "办理地点", "hours": "办理时间",
 	"consult_phone": "咨询电话", "complaint_phone": "监督投诉电话", "result_name": "审批结果名称",
-	"result_type": "审批结果类型", "faq": "常见问题", "status": "事项状态",
+	"result_type": "审批结果类型", "faq": "常见问题", "status": "事项状态", "form": "申请表",
 }
 
 // Normalise trims text, drops empty list entries and sorts nothing: the
@@ -70,6 +70,9 @@ func (it *Item) Normalise() {
 	}
 	for i := range it.FAQ {
 		it.FAQ[i].Q, it.FAQ[i].A = strings.TrimSpace(it.FAQ[i].Q), strings.TrimSpace(it.FAQ[i].A)
+	}
+	if it.Form != nil {
+		it.Form.Normalise()
 	}
 	if it.Basis == nil {
 		it.Basis = []Basis{}
@@ -210,6 +213,7 @@ func (it *Item) check(v *zwfw.Invalid, refs Refs) {
 	}
 	text("conditions", it.Conditions, 4, 4000)
 	it.checkMaterials(v, refs)
+	it.Form.check(v, it)
 	it.checkLimits(v)
 	it.checkSteps(v)
 	for i, f := range it.Fees {

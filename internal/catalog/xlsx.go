@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"regexp"
@@ -206,6 +207,29 @@ var itemCols = []column[Item]{
 	codeCol("result_type", "审批结果类型", ResultTypes, func(t *Item) *string { return &t.ResultType }),
 	codeCol("status", "事项状态", codeSet{{StatusActive, "在用"}, {StatusCancelled, "已取消"}}, func(t *Item) *string { return &t.Status }),
 	intCol("version", "版本", func(t *Item) *int { return &t.Version }),
+	// The online form (申请表) as its JSON: fields nest (table columns), so
+	// they keep the import format's shape in one cell. Optional, so that
+	// workbooks made before forms existed still import.
+	{"form", formHeader, func(t *Item) string {
+		if t.Form == nil {
+			return ""
+		}
+		b, _ := json.Marshal(t.Form)
+		return string(b)
+	}, func(t *Item, v string) error {
+		t.Form = nil
+		if strings.TrimSpace(v) == "" {
+			return nil
+		}
+		var f FormDef
+		dec := json.NewDecoder(strings.NewReader(v))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&f); err != nil {
+			return fmt.Errorf("申请表应为导出时的 JSON 格式：%v", err)
+		}
+		t.Form = &f
+		return nil
+	}},
 	{"updated_at", "更新时间", func(t *Item) string {
 		if t.UpdatedAt.IsZero() {
 			return ""
@@ -530,6 +554,9 @@ func ReadXLSX(r io.Reader) ([]*Item, Locator, error) {
 	return items, loc.locate, nil
 }
 
+// formHeader is the header of the one optional column.
+const formHeader = "申请表（JSON）"
+
 func headerIndex(header []string, n int, name func(int) string) ([]int, string) {
 	pos := map[string]int{}
 	for i, h := range header {
@@ -538,7 +565,9 @@ func headerIndex(header []string, n int, name func(int) string) ([]int, string) 
 	idx := make([]int, n)
 	for i := 0; i < n; i++ {
 		p, ok := pos[name(i)]
-		if !ok {
+		if !ok && name(i) == formHeader {
+			p = 1 << 30 // read as empty
+		} else if !ok {
 			return nil, name(i)
 		}
 		idx[i] = p

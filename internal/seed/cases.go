@@ -239,6 +239,7 @@ func DemoCases(ctx context.Context, d Deps) error {
 		if err != nil {
 			return err
 		}
+		in.Form.Data = demoFormData(it)
 		c, err := cases.Apply(ctx, by, in)
 		if err != nil {
 			return fmt.Errorf("demo case %s: %w", it.Name, err)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 	"sync"
 
@@ -186,3 +187,132 @@ func guideText(t *template) []byte {
 
 func intp(n int) *int       { return &n }
 func strp(s string) *string { return &s }
+
+var (
+	numberSample = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
+	dateSample   = regexp.MustCompile(`^[0-9]{4}年[0-9]{1,2}月[0-9]{1,2}日$`)
+)
+
+// formOf turns a seed template into the item's online form (申请表, issue
+// 12 item 3): each label gets the type its county form implies — ID
+// numbers checked (GB 11643), phones, dates, numbers where the sample is
+// one, the county's divisions for a resident's addresses, a table of
+// family members — and the account's details prefill the applicant's own.
+func formOf(t *template, m catalog.Material) *catalog.FormDef {
+	f := &catalog.FormDef{Title: t.Title, Material: m.Name, Signature: m.Signature}
+	var named, ided, credited, phoned, addressed bool
+	zero := 0.0
+	for i, x := range t.Fields {
+		fld := catalog.FormField{Key: fmt.Sprintf("f%d", i+1), Label: x.Label, Type: catalog.FieldText, Required: true}
+		l := x.Label
+		switch {
+		case (strings.Contains(l, "身份证号") || strings.Contains(l, "公民身份号码")) && !strings.Contains(l, "及"):
+			fld.Type = catalog.FieldIDNumber
+			if !ided && !strings.Contains(l, "代办人") && !strings.Contains(l, "监护人") && !strings.Contains(l, "女方") && !strings.Contains(l, "义务人") {
+				fld.Prefill, ided = "id_number", true
+			}
+		case strings.HasSuffix(l, "联系电话") && !strings.Contains(l, "及"):
+			fld.Type = catalog.FieldPhone
+			if !phoned && !strings.Contains(l, "义务人") {
+				fld.Prefill, phoned = "phone", true
+			}
+		case l == "性别":
+			fld.Type, fld.Options = catalog.FieldChoice, []string{"男", "女"}
+		case strings.HasSuffix(l, "婚姻状况"):
+			fld.Type, fld.Options = catalog.FieldChoice, []string{"未婚", "离婚", "丧偶"}
+		case l == "文化程度":
+			fld.Type, fld.Options = catalog.FieldChoice, []string{"小学及以下", "初中", "高中", "中专", "大专", "本科", "研究生"}
+		case x.Sample == "是" || x.Sample == "否":
+			fld.Type, fld.Options = catalog.FieldChoice, []string{"是", "否"}
+		case (strings.HasSuffix(l, "日期") || l == "预产期") && dateSample.MatchString(x.Sample):
+			fld.Type = catalog.FieldDate
+		case numberSample.MatchString(x.Sample) && !strings.Contains(l, "号") && !strings.Contains(l, "代码"):
+			fld.Type, fld.Min = catalog.FieldNumber, &zero
+		case (l == "户籍地址" || l == "现居住地址" || l == "家庭住址" || l == "常住地址") && strings.HasPrefix(x.Sample, "宁陕县"):
+			fld.Type = catalog.FieldAddress
+			fld.Hint = "选择所在镇、村（社区），再填写组、街道和门牌号"
+			if !addressed {
+				fld.Prefill, addressed = "address", true
+			}
+		case l == "共同生活家庭成员":
+			fld.Type, fld.MinRows, fld.MaxRows = catalog.FieldTable, 1, 10
+			fld.Hint = "包括申请人本人，每人一行"
+			fld.Columns = []catalog.FormField{
+				{Key: "name", Label: "姓名", Type: catalog.FieldText, Required: true, MaxLen: 30},
+				{Key: "relation", Label: "与申请人关系", Type: catalog.FieldText, Required: true, MaxLen: 20},
+				{Key: "id_number", Label: "身份证号码", Type: catalog.FieldIDNumber, Required: true},
+			}
+		case strings.Contains(l, "理由") || strings.Contains(l, "说明") || strings.Contains(l, "情况") || strings.Contains(l, "声明") ||
+			strings.Contains(l, "措施") || strings.Contains(l, "范围") || strings.Contains(l, "意见"):
+			fld.Type = catalog.FieldLongText
+		}
+		if fld.Type == catalog.FieldText || fld.Type == catalog.FieldLongText {
+			fld.Hint = "如：" + x.Sample
+			if l == "统一社会信用代码" {
+				fld.MinLen, fld.MaxLen = 18, 18
+				if !credited {
+					fld.Prefill, credited = "credit_code", true
+				}
+			}
+			if !named && i == 0 && (strings.Contains(l, "姓名") || strings.Contains(l, "名称") || l == "举办者") {
+				fld.Prefill, named = "name", true
+			}
+		}
+		// What others fill in (the village's opinion) or what not everyone
+		// has (an agent, a guardian, an e-mail address) is optional.
+		for _, opt := range []string{"代办人", "监护人", "电子邮箱", "收件地址", "意见", "随迁人员"} {
+			if strings.Contains(l, opt) {
+				fld.Required = false
+			}
+		}
+		f.Fields = append(f.Fields, fld)
+	}
+	return f
+}
+
+// demoFormData fills an item's online form the way its sample does (the
+// hints carry the samples), with values its checks accept: the demo cases
+// show staff a filled-in 申请书.
+func demoFormData(it *catalog.Item) catalog.FormData {
+	if it.Form == nil {
+		return nil
+	}
+	const id = "610923198008210285" // the samples' own, valid (GB 11643)
+	d := catalog.FormData{}
+	value := func(x catalog.FormField) any {
+		switch x.Type {
+		case catalog.FieldNumber:
+			return "1"
+		case catalog.FieldDate:
+			return "2026-11-02"
+		case catalog.FieldChoice:
+			return x.Options[0]
+		case catalog.FieldIDNumber:
+			return id
+		case catalog.FieldPhone:
+			return "13991567352"
+		case catalog.FieldAddress:
+			return map[string]string{"division": "610923100", "detail": "东关社区长安路88号"}
+		}
+		s := strings.TrimPrefix(x.Hint, "如：")
+		if s == "" {
+			s = x.Label
+		}
+		if x.MaxLen > 0 && len([]rune(s)) > x.MaxLen {
+			s = string([]rune(s)[:x.MaxLen])
+		}
+		return s
+	}
+	for _, x := range it.Form.Fields {
+		if x.Type != catalog.FieldTable {
+			d[x.Key] = value(x)
+			continue
+		}
+		row := map[string]string{}
+		for _, c := range x.Columns {
+			row[c.Key], _ = value(c).(string)
+		}
+		d[x.Key] = []map[string]string{row}
+	}
+	return d
+}

@@ -220,6 +220,11 @@ func Items(ctx context.Context, d Deps) ([]*catalog.Item, error) {
 					if err := attachForms(ctx, d, &m, sm.Template); err != nil {
 						return nil, fmt.Errorf("%s %s: %w", it.Code, m.Name, err)
 					}
+					// The 申请书 is filled in online (the downloads stay
+					// for those who apply on paper at a window).
+					if it.Form == nil {
+						it.Form = formOf(sm.Template, m)
+					}
 				}
 				it.Materials = append(it.Materials, m)
 			}
