@@ -685,6 +685,7 @@ func matrixRows() []row {
 
 	rows = append(rows, hallRows()...)
 	rows = append(rows, screenRows()...)
+	rows = append(rows, formRows()...)
 	rows = append(rows, dutyRows()...)
 	rows = append(rows, complaintRows()...)
 	rows = append(rows, reviewRows()...)

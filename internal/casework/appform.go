@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"zwfw"
+	"zwfw/internal/account/ident"
 	"zwfw/internal/audit"
 	"zwfw/internal/catalog"
 	"zwfw/internal/db"
@@ -28,7 +29,7 @@ const maxFormData = 64 << 10
 // check finds every problem of an application and returns the item and
 // the applicant it names. Problems that stop all further checking (no
 // item, a cancelled one, a database failing) come back alone.
-func (s *Service) check(ctx context.Context, actor *zwfw.Actor, channel string, in *ApplyInput) (*catalog.Item, Applicant, error) {
+func (s *Service) check(ctx context.Context, actor *zwfw.Actor, in *ApplyInput) (*catalog.Item, Applicant, error) {
 	in.ItemCode, in.OrgCode = strings.TrimSpace(in.ItemCode), strings.TrimSpace(in.OrgCode)
 	if in.ItemCode == "" {
 		return nil, Applicant{}, invalid("item_code", "请选择要办理的事项")
@@ -66,7 +67,7 @@ func (s *Service) check(ctx context.Context, actor *zwfw.Actor, channel string, 
 		return nil, app, err
 	}
 	if in.OrgCode == "" {
-		probs.Add("org_code", "请选择受理地点")
+		probs.Add("org_code", "请选择受理的服务中心")
 	} else if p, err := s.place(ctx, in.OrgCode); err != nil {
 		if err := merge(err); err != nil {
 			return nil, app, err
@@ -75,7 +76,10 @@ func (s *Service) check(ctx context.Context, actor *zwfw.Actor, channel string, 
 		probs.Add("org_code", "“%s”不在%s办理（适用层级：%s）", it.Name, p.org.DisplayName(), levelNames(it.Levels))
 	}
 	checkForm(&in.Form, &probs, true)
-	s.checkFormData(ctx, it, &in.Form, channel == ChannelOnline, &probs)
+	if err := s.restoreMasked(ctx, actor, it, app, &in.Form); err != nil {
+		return nil, app, err
+	}
+	s.checkFormData(ctx, it, &in.Form, &probs)
 	_, err = s.materials(ctx, s.db.Reader(), actor, it, in.Materials, true, replaced(it, in.Form))
 	if err := merge(err); err != nil {
 		return nil, app, err
@@ -88,20 +92,17 @@ func (s *Service) check(ctx context.Context, actor *zwfw.Actor, channel string, 
 // already stop the submission, so that the applicant still sees all the
 // problems at once.
 func (s *Service) CheckApply(ctx context.Context, actor *zwfw.Actor, in ApplyInput) error {
-	channel := ChannelWindow
-	if actor != nil && (actor.Kind == zwfw.KindPerson || actor.Kind == zwfw.KindEnterprise) {
-		channel = ChannelOnline
-	}
-	_, _, err := s.check(ctx, actor, channel, &in)
+	_, _, err := s.check(ctx, actor, &in)
 	return err
 }
 
 // checkFormData checks the online form against the item's definition and
-// keeps the normalised data. Online, an item with a form must have it
-// filled in; at a window the staff may take the paper 申请书 instead, so
-// the form is checked only when filled in. An item without a form takes
-// no form data.
-func (s *Service) checkFormData(ctx context.Context, it *catalog.Item, f *Form, online bool, probs *zwfw.Invalid) {
+// keeps the normalised data. An application that carries the form (data
+// present, even empty: the page always sends it) is checked in full and
+// the form stands in for its 申请书 material; one without it hands the
+// 申请书 in as a material (uploaded, at the window, by post), as before
+// forms existed. An item without a form takes no form data.
+func (s *Service) checkFormData(ctx context.Context, it *catalog.Item, f *Form, probs *zwfw.Invalid) {
 	if it.Form == nil {
 		if len(f.Data) > 0 {
 			probs.Add("form.data", "“%s”没有在线申请表", it.Name)
@@ -109,7 +110,7 @@ func (s *Service) checkFormData(ctx context.Context, it *catalog.Item, f *Form, 
 		f.Data = nil
 		return
 	}
-	if !online && len(f.Data) == 0 {
+	if f.Data == nil {
 		return
 	}
 	data, details := it.Form.CheckData(f.Data, s.Divisions(ctx), s.now().In(db.Zone))
@@ -123,7 +124,7 @@ func (s *Service) checkFormData(ctx context.Context, it *catalog.Item, f *Form, 
 // draftFormData keeps what a draft's form has so far: the form's own keys,
 // trimmed, whatever their problems (a draft is unfinished by nature).
 func (s *Service) draftFormData(ctx context.Context, it *catalog.Item, f *Form) error {
-	if it.Form == nil {
+	if it.Form == nil || f.Data == nil {
 		f.Data = nil
 		return nil
 	}
@@ -138,7 +139,7 @@ func (s *Service) draftFormData(ctx context.Context, it *catalog.Item, f *Form) 
 // stands for (the item's 申请书), or "": every required material must be
 // there except that one.
 func replaced(it *catalog.Item, f Form) string {
-	if it.Form == nil || len(f.Data) == 0 {
+	if it.Form == nil || f.Data == nil {
 		return ""
 	}
 	return it.Form.Material
@@ -186,7 +187,7 @@ func (c *Case) FormDef() *catalog.FormDef {
 // FormLines lays the case's form data out for reading, in the form's
 // order; ID numbers masked when mask is set.
 func (s *Service) FormLines(ctx context.Context, c *Case, mask bool) []catalog.FormLine {
-	if c.FormDef() == nil || len(c.Form.Data) == 0 {
+	if c.FormDef() == nil {
 		return nil
 	}
 	return c.FormDef().Lines(c.Form.Data, s.Divisions(ctx), mask)
@@ -204,7 +205,8 @@ func MayPrintForm(a *zwfw.Actor) error {
 
 // PrintForm returns the case whose 申请书 staff print for the applicant's
 // signature, unmasked, and records the print in the audit log (the full
-// identity numbers leave the server, as with RevealIdent).
+// identity numbers leave the server, as with RevealIdent). A case filed
+// without the online form prints its blank 申请书, to fill in by hand.
 func (s *Service) PrintForm(ctx context.Context, actor *zwfw.Actor, serial string) (*Case, error) {
 	if err := MayPrintForm(actor); err != nil {
 		return nil, err
@@ -213,8 +215,8 @@ func (s *Service) PrintForm(ctx context.Context, actor *zwfw.Actor, serial strin
 	if err != nil {
 		return nil, err
 	}
-	if c.FormDef() == nil || len(c.Form.Data) == 0 {
-		return nil, zwfw.Errorf(zwfw.ENOTFOUND, "本办件没有在线填写的申请书")
+	if c.FormDef() == nil {
+		return nil, zwfw.Errorf(zwfw.ECONFLICT, "“%s”没有在线申请表，申请书按纸质材料收取", c.ItemName)
 	}
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		return audit.RecordFor(ctx, tx, c.OrgID, s.now(), actor, "case.print_form", "case:"+serial, map[string]any{"form": c.FormDef().Title})
@@ -237,20 +239,9 @@ func (s *Service) PrefillForm(ctx context.Context, actor *zwfw.Actor, it *catalo
 	if it.Form == nil {
 		return out, nil
 	}
-	var sealed string
-	err := s.db.QueryRow(ctx, `SELECT form FROM cases WHERE applicant_id = ? AND item_code = ? ORDER BY id DESC LIMIT 1`,
-		actor.UserID, it.Code).Scan(&sealed)
-	var last Form
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-	case err != nil:
+	last, err := s.lastForm(ctx, actor, it.Code)
+	if err != nil {
 		return nil, err
-	default:
-		plain, err := pii.Of(s.db).Open(pii.CaseForm.Label(), sealed)
-		if err != nil {
-			return nil, err
-		}
-		_ = json.Unmarshal([]byte(plain), &last)
 	}
 	acct := map[string]string{}
 	for k, v := range account {
@@ -273,5 +264,101 @@ func (s *Service) PrefillForm(ctx context.Context, actor *zwfw.Actor, it *catalo
 			out[x.Key] = acct[x.Prefill]
 		}
 	}
-	return out, nil
+	// The page shows ID numbers masked; restoreMasked puts the numbers
+	// back when the application comes in unchanged.
+	return it.Form.MaskData(out), nil
+}
+
+// lastForm is the form of the applicant's latest case of the item.
+func (s *Service) lastForm(ctx context.Context, actor *zwfw.Actor, item string) (Form, error) {
+	var last Form
+	var sealed string
+	err := s.db.QueryRow(ctx, `SELECT form FROM cases WHERE applicant_id = ? AND item_code = ? ORDER BY id DESC LIMIT 1`,
+		actor.UserID, item).Scan(&sealed)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return last, nil
+	case err != nil:
+		return last, err
+	}
+	plain, err := pii.Of(s.db).Open(pii.CaseForm.Label(), sealed)
+	if err != nil {
+		return last, err
+	}
+	_ = json.Unmarshal([]byte(plain), &last)
+	return last, nil
+}
+
+// restoreMasked puts back the ID numbers the apply page showed masked
+// (PrefillForm): a value still masked stands for the number it masks when
+// that number is the applicant's own or was in their latest case of the
+// item. Anything else masked stays as it is, and the form's check refuses
+// it. Online applicants only: a window types what it is given.
+func (s *Service) restoreMasked(ctx context.Context, actor *zwfw.Actor, it *catalog.Item, app Applicant, f *Form) error {
+	if it.Form == nil || f.Data == nil || actor == nil || actor.IsStaff() || actor.UserID == 0 {
+		return nil
+	}
+	known := map[string]string{}
+	add := func(id string) {
+		if id = strings.TrimSpace(id); len(id) == 18 {
+			known[ident.MaskID(id)] = id
+		}
+	}
+	add(app.Ident)
+	masked := func(v string) bool { return strings.Contains(v, "*") }
+	need := false
+	for _, x := range it.Form.Fields {
+		if x.Type == catalog.FieldIDNumber && masked(f.Data.Text(x.Key)) {
+			need = true
+		}
+		if x.Type == catalog.FieldTable {
+			for _, r := range catalog.RowsOf(f.Data[x.Key]) {
+				for _, c := range x.Columns {
+					need = need || (c.Type == catalog.FieldIDNumber && masked(r[c.Key]))
+				}
+			}
+		}
+	}
+	if !need {
+		return nil
+	}
+	last, err := s.lastForm(ctx, actor, it.Code)
+	if err != nil {
+		return err
+	}
+	for _, x := range it.Form.Fields {
+		switch x.Type {
+		case catalog.FieldIDNumber:
+			add(last.Data.Text(x.Key))
+		case catalog.FieldTable:
+			for _, r := range catalog.RowsOf(last.Data[x.Key]) {
+				for _, c := range x.Columns {
+					if c.Type == catalog.FieldIDNumber {
+						add(r[c.Key])
+					}
+				}
+			}
+		}
+	}
+	for _, x := range it.Form.Fields {
+		switch x.Type {
+		case catalog.FieldIDNumber:
+			if full, ok := known[f.Data.Text(x.Key)]; ok {
+				f.Data[x.Key] = full
+			}
+		case catalog.FieldTable:
+			rows := catalog.RowsOf(f.Data[x.Key])
+			for _, r := range rows {
+				for _, c := range x.Columns {
+					if full, ok := known[r[c.Key]]; ok && c.Type == catalog.FieldIDNumber {
+						r[c.Key] = full
+					}
+				}
+			}
+			if rows != nil {
+				f.Data[x.Key] = rows
+			}
+		}
+	}
+	return nil
 }

@@ -128,7 +128,7 @@ func (s *Service) Apply(ctx context.Context, actor *zwfw.Actor, in ApplyInput) (
 	default:
 		return nil, zwfw.Errorf(zwfw.EFORBIDDEN, "只有申请人本人或窗口人员可以提交申请")
 	}
-	it, app, err := s.check(ctx, actor, channel, &in)
+	it, app, err := s.check(ctx, actor, &in)
 	if err != nil {
 		return nil, err
 	}

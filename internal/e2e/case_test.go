@@ -63,6 +63,14 @@ func TestOnlineApplicationToCompletion(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#f-description`), "居民身份证有效期满换领"),
 		chromedp.SendKeys(chromedp.CSS(`#f-address`), "宁陕县城关镇西关社区南街8号"),
 		chromedp.SendKeys(chromedp.CSS(`#f-quantity`), "1"),
+		// The online 申请表 (name, ID number and phone prefilled from the
+		// account); the signed paper one is uploaded as well.
+		chromedp.SetValue(chromedp.CSS(`#f-d-f2`), "女"),
+		chromedp.SendKeys(chromedp.CSS(`#f-d-f3`), "汉族"),
+		chromedp.SetValue(chromedp.CSS(`#f-d-f4`), "1985-03-12"),
+		chromedp.SendKeys(chromedp.CSS(`#f-d-f6`), "陕西省宁陕县城关镇西关社区南街8号"),
+		chromedp.SendKeys(chromedp.CSS(`#f-d-f7`), "有效期满换领"),
+		chromedp.SendKeys(chromedp.CSS(`#f-d-f8`), "窗口领取"),
 		chromedp.SetUploadFiles(chromedp.CSS(`#f-m-0-file`), []string{pdf}, chromedp.NodeReady),
 		chromedp.Click(chromedp.CSS(`#f-m-1-how-window`)),
 	)

@@ -322,6 +322,11 @@ func (s *server) readItem(r *http.Request, cur *catalog.Item) *itemInput {
 		}
 		it.FAQ = append(it.FAQ, q)
 	}
+	// The online form (申请表) is built on its own page (admin_forms.go);
+	// a change of the other elements keeps it.
+	if cur != nil {
+		it.Form = cur.Form
+	}
 	if in.reason == "" {
 		in.add("reason", "请填写变更原因（2–500 字），它将公开在变更记录中")
 	}

@@ -98,6 +98,7 @@ type matRow struct {
 	FileName string // known while the form goes back and forth
 	FileSize int64
 	Flagged  bool // the one-time notice names it (supplement)
+	Replaced bool // the online form stands in for it (申请书)
 	Errors   []string
 }
 
@@ -108,7 +109,7 @@ func (m matRow) ID() string { return fmt.Sprintf("f-m-%d", m.Index) }
 func (m matRow) Key() string { return fmt.Sprintf("m%d", m.Index) }
 
 // Required reports whether the material is a 必要 one.
-func (m matRow) Required() bool { return m.M.Required == "required" }
+func (m matRow) Required() bool { return m.M.Required == "required" && !m.Replaced }
 
 type applyPage struct {
 	base
@@ -131,6 +132,8 @@ type applyPage struct {
 	MaxPost   string
 	Allowed   string
 	Required  int
+	Online    []onlineField   // the item's online form (申请表), when it has one
+	Divisions []divisionGroup // the county's towns and villages, for its addresses
 }
 
 func (s *server) newApplyPage(w http.ResponseWriter, r *http.Request, it *catalog.Item) (*applyPage, error) {
@@ -147,16 +150,30 @@ func (s *server) newApplyPage(w http.ResponseWriter, r *http.Request, it *catalo
 		User: u, Ident: u.MaskedID(), Errors: fieldErrors{}, MaxUpload: files.HumanSize(s.maxUpload()),
 		MaxPost: files.HumanSize(4 * s.maxUpload()), Allowed: files.AllowedText}
 	p.Nav = "items"
+	p.FormsCSS = true
 	if !it.Free() {
 		p.Unit = it.Fees[0].Unit
 	}
 	for i, m := range it.Materials {
-		row := matRow{Index: i, M: m}
-		if m.Required == "required" {
+		row := matRow{Index: i, M: m, Replaced: it.ReplacedBy(m.Name)}
+		if row.Required() {
 			row.How = "upload"
+		}
+		if m.Required == "required" {
 			p.Required++
 		}
 		p.Mats = append(p.Mats, row)
+	}
+	if it.Form != nil {
+		p.Divisions = s.divisionGroups(x)
+		// Prefilled from the account and the applicant's earlier case of
+		// this item (casework.PrefillForm).
+		data, err := s.d.Cases.PrefillForm(ctx, actor(r), it, accountPrefill(u.Name, u.Kind, u.IDNumber, u.CreditCode, u.Phone))
+		if err != nil {
+			return nil, err
+		}
+		p.Form.Data = data
+		p.Online = onlineFields(it.Form, data, p.Divisions)
 	}
 	// One place to apply: chosen for the applicant.
 	if len(p.Groups) == 1 && len(p.Groups[0].Centres) == 1 {
@@ -201,6 +218,7 @@ func (s *server) applyPage(w http.ResponseWriter, r *http.Request) error {
 			return nil
 		}
 		p.DraftID, p.OrgCode, p.Form = d.ID, d.OrgCode, d.Form
+		p.Online = onlineFields(it.Form, d.Form.Data, p.Divisions)
 		if d.Form.Delivery == "" {
 			p.Form.Delivery = "onsite"
 		}
@@ -338,10 +356,15 @@ func materialErrors(err error, rows []matRow, idx []int) (fieldErrors, string) {
 // fail puts a service error on the application form.
 func (p *applyPage) fail(err error, idx []int) {
 	fe, msg := materialErrors(err, p.Mats, idx)
+	fe = onlineErrors(p.Online, fe)
 	for field, msgs := range fe {
 		switch field {
 		case "org_code", "item_code":
 			p.Errors["org_code"] = append(p.Errors["org_code"], msgs...)
+		case "form.address":
+			p.Errors["address"] = append(p.Errors["address"], msgs...)
+		case "form.description":
+			p.Errors["description"] = append(p.Errors["description"], msgs...)
 		case "form.quantity":
 			p.Errors["quantity"] = append(p.Errors["quantity"], msgs...)
 		case "form.delivery":
@@ -367,6 +390,17 @@ func (p *applyPage) summarise() {
 	}
 	add("agree", "f-agree", "")
 	add("org_code", "f-org_code", "受理地点：")
+	for _, f := range p.Online {
+		id := f.ID
+		if f.F.Type == catalog.FieldAddress {
+			id += "-division"
+		} else if f.F.Type == catalog.FieldTable {
+			id += "-0-" + f.F.Columns[0].Key
+		}
+		for _, m := range f.Errors {
+			p.Problems = append(p.Problems, problem{ID: id, Message: m})
+		}
+	}
 	add("description", "f-description", "申请说明：")
 	add("address", "f-address", "联系地址：")
 	add("delivery", "f-delivery-onsite", "领取方式：")
@@ -397,7 +431,16 @@ func (s *server) applyPost(w http.ResponseWriter, r *http.Request) error {
 	p.OrgCode = strings.TrimSpace(v.Get("org_code"))
 	p.Agree = v.Get("agree") == "1"
 	p.DraftID, _ = strconv.ParseInt(v.Get("draft"), 10, 64)
-	p.Form = casework.Form{Description: v.Get("description"), Address: v.Get("address"), Delivery: v.Get("delivery")}
+	p.Form = casework.Form{Description: v.Get("description"), Address: v.Get("address"), Delivery: v.Get("delivery"),
+		Data: readOnline(it.Form, v)}
+	if p.Form.Data == nil {
+		// No form posted: the 申请书 is a material like the others.
+		for i := range p.Mats {
+			p.Mats[i].Replaced = false
+		}
+	} else {
+		p.Online = onlineFields(it.Form, p.Form.Data, p.Divisions)
+	}
 	p.Quantity = strings.TrimSpace(v.Get("quantity"))
 	if p.Quantity != "" {
 		n, err := strconv.Atoi(p.Quantity)
@@ -411,14 +454,22 @@ func (s *server) applyPost(w http.ResponseWriter, r *http.Request) error {
 	if submit && !p.Agree {
 		p.Errors.add("agree", "请先阅读办事须知，并勾选“我已阅读”")
 	}
-	if submit && p.Form.Delivery == "post" && strings.TrimSpace(p.Form.Address) == "" {
-		p.Errors.add("address", "选择邮寄送达时，请填写收件地址")
-	}
-	if !uploads || len(p.Errors) > 0 {
-		return s.applyAgain(w, r, p)
-	}
 	in := casework.ApplyInput{ItemCode: it.Code, OrgCode: p.OrgCode, Form: p.Form}
 	var idx []int
+	if !uploads || len(p.Errors) > 0 {
+		// The page's own problems stop the submission; the service's are
+		// still shown with them, all at once (issue 12 item 4).
+		if submit {
+			in.Materials, idx = materialInputs(p.Mats, true)
+			if err := s.d.Cases.CheckApply(ctx, a, in); err != nil {
+				if code := zwfw.ErrorCode(err); code != zwfw.EINVALID && code != zwfw.ECONFLICT {
+					return err
+				}
+				p.fail(err, idx)
+			}
+		}
+		return s.applyAgain(w, r, p)
+	}
 	if !submit {
 		in.Materials, idx = materialInputs(p.Mats, false)
 		d, err := s.d.Cases.SaveDraft(ctx, a, p.DraftID, in)

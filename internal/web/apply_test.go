@@ -54,7 +54,7 @@ func applyJob(t testing.TB, c *client) string {
 	if p.Status != 200 {
 		t.Fatalf("apply form = %d", p.Status)
 	}
-	v := formValues(t, p.Body, "/apply/"+jobCode)
+	v := paperValues(t, p.Body, "/apply/"+jobCode)
 	v.Set("org_code", chengguanC)
 	v.Set("agree", "1")
 	v.Set("description", "首次申领就业创业证")
@@ -119,7 +119,7 @@ func TestApplyDraftThenSubmit(t *testing.T) {
 	e := apptest.Start(t, "sqlite")
 	wang := login(t, e, "resident.wang", demoPass)
 	p := wang.get("/apply/" + jobCode)
-	v := formValues(t, p.Body, "/apply/"+jobCode)
+	v := paperValues(t, p.Body, "/apply/"+jobCode)
 	v.Set("org_code", chengguanC)
 	v.Set("description", "先保存，明天再交")
 	v.Set("op", "draft")
@@ -137,7 +137,7 @@ func TestApplyDraftThenSubmit(t *testing.T) {
 	mustContain(t, "my drafts", my.Body, "草稿", "就业创业证申领", "继续填写", strings.TrimPrefix(draftURL, "/"))
 
 	// Submitting without ticking 已阅读 is refused beside the box; the file stays.
-	v = formValues(t, p.Body, "/apply/"+jobCode)
+	v = paperValues(t, p.Body, "/apply/"+jobCode)
 	v.Set("m1.how", "post")
 	v.Set("op", "submit")
 	p = wang.postMultipart("/apply/"+jobCode, v)
@@ -146,7 +146,7 @@ func TestApplyDraftThenSubmit(t *testing.T) {
 	}
 	mustContain(t, "not agreed", p.Body, `id="error-summary"`, "请先阅读办事须知", `name="m0.file_id"`, "先保存，明天再交")
 
-	v = formValues(t, p.Body, "/apply/"+jobCode)
+	v = paperValues(t, p.Body, "/apply/"+jobCode)
 	v.Set("agree", "1")
 	v.Set("op", "submit")
 	p = wang.postMultipart("/apply/"+jobCode, v)
@@ -169,7 +169,7 @@ func TestApplyWrongUpload(t *testing.T) {
 	cases := countRows(t, e, "SELECT COUNT(*) FROM cases")
 	stored := countRows(t, e, "SELECT COUNT(*) FROM files")
 	p := wang.get("/apply/" + jobCode)
-	v := formValues(t, p.Body, "/apply/"+jobCode)
+	v := paperValues(t, p.Body, "/apply/"+jobCode)
 	v.Set("org_code", chengguanC)
 	v.Set("agree", "1")
 	v.Set("description", "请保留我写的这句话")
@@ -188,7 +188,7 @@ func TestApplyWrongUpload(t *testing.T) {
 		t.Errorf("a refused upload stored a file (%d → %d)", stored, n)
 	}
 	// A required material left out is named beside it by the service.
-	v = formValues(t, p.Body, "/apply/"+jobCode)
+	v = paperValues(t, p.Body, "/apply/"+jobCode)
 	v.Set("op", "submit")
 	p = wang.postMultipart("/apply/"+jobCode, v)
 	if p.Status != http.StatusUnprocessableEntity {

@@ -265,7 +265,7 @@ func TestAwaitingPayment(t *testing.T) {
 	const idCard = "071500100000"
 	p := wang.get("/apply/" + idCard)
 	mustContain(t, "fee item", p.Body, "居民身份证工本费", "数量（证）")
-	v := formValues(t, p.Body, "/apply/"+idCard)
+	v := paperValues(t, p.Body, "/apply/"+idCard)
 	v.Set("org_code", "610923C")
 	v.Set("agree", "1")
 	v.Set("m0.how", "window")

@@ -103,6 +103,7 @@ type base struct {
 	IdleSeconds int
 	admin       bool // a page of administration
 	CaseCSS     bool // the page shows cases: load cases.css
+	FormsCSS    bool // the page has an online form (申请表): load forms.css and forms.js
 	SupCSS      bool // a supervision page (reports, errors): load reports.css
 }
 

@@ -123,6 +123,8 @@ func (s *server) table() []route {
 		// 我的办件 and its messages.
 		{"GET", "/apply/{code}", applicant, 0, s.applyPage},
 		{"POST", "/apply/{code}", applicant, multi, s.applyPost},
+		{"POST", "/apply/{code}/autosave", applicant, formLimit, s.applyAutosave},
+		{"POST", "/apply/{code}/upload", applicant, upload + formLimit, s.applyUpload},
 		{"GET", "/apply/submitted/{serial}", applicant, 0, s.applyDone},
 
 		{"GET", "/my", applicant, 0, s.myCases},
@@ -168,6 +170,7 @@ func (s *server) table() []route {
 		{"POST", "/work/new", staff, 8*upload + formLimit, s.workNewPost()},
 		{"GET", "/work/cases/{serial}", staff, 0, s.workCase},
 		{"GET", "/work/cases/{serial}/files/{id}", staff, 0, s.workFile},
+		{"GET", "/work/cases/{serial}/form", staff, 0, s.workFormPrint},
 		{"POST", "/work/cases/{serial}/actions/{action}", staff, formLimit, s.workAct},
 		{"POST", "/work/cases/{serial}/ident", staff, formLimit, s.workIdent},
 		{"POST", "/work/cases/{serial}/instant", staff, formLimit, s.workInstant},

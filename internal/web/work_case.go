@@ -38,6 +38,8 @@ type casePage struct {
 	PendingX  *casework.Extension
 	SuspKinds []option
 	Today     string
+	FormLines []catalog.FormLine // the online 申请表 as filled in (ID numbers masked)
+	MayPrint  bool               // the item has an online form and the reader may print it (casework.MayPrintForm)
 
 	// A form sent back: which one, what was typed, what is wrong.
 	Form   string
@@ -184,6 +186,10 @@ func (s *server) renderCase(w http.ResponseWriter, r *http.Request, serial strin
 		p.Steps = append(p.Steps, sv)
 	}
 	p.Materials = materialList(p.Item, c.Materials)
+	if len(c.Form.Data) > 0 {
+		p.FormLines = s.d.Cases.FormLines(ctx, c, true)
+	}
+	p.MayPrint = c.FormDef() != nil && casework.MayPrintForm(a) == nil
 	for _, n := range c.Notices {
 		nv := noticeView{Notice: n, URL: noticeURL(c.Serial, n.ID)}
 		p.Notices = append(p.Notices, nv)

@@ -26,7 +26,7 @@ func offeredOn(body string) []string {
 	for _, m := range offeredRE.FindAllStringSubmatch(body, -1) {
 		a := m[1]
 		switch a {
-		case "ident", "files":
+		case "ident", "files", "form": // not actions: revealing, downloading, printing the 申请书
 			continue
 		}
 		if !slices.Contains(out, a) {

@@ -1,0 +1,90 @@
+package web_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"zwfw/internal/app/apptest"
+)
+
+// paperValues is the apply page's form without its online 申请表: the
+// tests that use it apply the way that stays open beside the online form,
+// the signed 申请书 handed in as a material.
+func paperValues(t testing.TB, body, action string) url.Values {
+	t.Helper()
+	v := formValues(t, body, action)
+	for k := range v {
+		if strings.HasPrefix(k, "d.") {
+			delete(v, k)
+		}
+	}
+	return v
+}
+
+// The online 申请表 (issue 12 items 3 and 4): prefilled from the account
+// (ID number masked), an empty submission answers every problem at once
+// beside its field, a filled one is filed without the 申请书 upload, and
+// staff read the data and print the 申请书 with the signature line.
+func TestApplyOnlineForm(t *testing.T) {
+	e := apptest.Start(t, "sqlite")
+	wang := login(t, e, "resident.wang", demoPass)
+	p := wang.get("/apply/" + jobCode)
+	mustContain(t, "form", p.Body, "就业创业证申领登记表（在线填写）", `name="d.f1" value="王秀兰"`, `name="d.f3" value="610***********0025"`,
+		`name="d.f10" value="13991561234"`, `name="d.f4.division"`, "城关镇 东关社区", "由第 2 步在线填写的申请表代替")
+	if strings.Contains(p.Body, "610923198503120025") {
+		t.Error("the form shows the full ID number")
+	}
+	// Everything empty: all problems at once, each beside its field.
+	v := formValues(t, p.Body, "/apply/"+jobCode)
+	for k := range v {
+		if strings.HasPrefix(k, "d.") {
+			v.Set(k, "")
+		}
+	}
+	v.Set("org_code", "")
+	v.Set("op", "submit")
+	p = wang.postMultipart("/apply/"+jobCode, v)
+	if p.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("empty = %d", p.Status)
+	}
+	mustContain(t, "empty", p.Body, "请先阅读办事须知", "请选择受理的服务中心", `id="f-d-f1-err"`, "请填写“姓名”", "请选择“性别”",
+		`id="f-d-f3-err"`, "请填写“身份证号码”", `id="f-d-f4-err"`, "请填写“户籍地址”", `id="f-d-f10-err"`, `href="#f-d-f4-division"`, "请上传“居民身份证”")
+	// Filled in: filed without uploading the 申请书.
+	v = formValues(t, wang.get("/apply/"+jobCode).Body, "/apply/"+jobCode)
+	v.Set("org_code", chengguanC)
+	v.Set("agree", "1")
+	v.Set("d.f2", "女")
+	v.Set("d.f4.division", "610923100")
+	v.Set("d.f4.detail", "东关社区北街22号")
+	v.Set("d.f5.division", "610923100")
+	v.Set("d.f5.detail", "东关社区北街22号")
+	v.Set("d.f6", "大专")
+	v.Set("d.f7", "安康职业技术学院，2026年7月")
+	v.Set("d.f8", "未就业")
+	v.Set("d.f9", "首次申领")
+	v.Set("m1.how", "window")
+	v.Set("op", "submit")
+	p = wang.postMultipart("/apply/"+jobCode, v)
+	m := serialRE.FindStringSubmatch(p.Header.Get("Location"))
+	if p.Status != http.StatusSeeOther || m == nil {
+		t.Fatalf("filled = %d\n%s", p.Status, p.Body)
+	}
+	serial := m[1]
+	// The window reads the data (ID masked) and prints the 申请书 in full.
+	clerk := login(t, e, "chengguan.window", demoPass)
+	p = clerk.get("/work/cases/" + serial)
+	mustContain(t, "staff", p.Body, "就业创业证申领登记表", "王秀兰", "女", "城关镇 东关社区北街22号", "610***********0025", "打印申请书")
+	if strings.Contains(p.Body, "610923198503120025") {
+		t.Error("the case page shows the form's full ID number")
+	}
+	p = clerk.get("/work/cases/" + serial + "/form")
+	if p.Status != http.StatusOK {
+		t.Fatalf("print = %d", p.Status)
+	}
+	mustContain(t, "print", p.Body, "610923198503120025", "安康职业技术学院，2026年7月", "申请人（签字）", "日期", serial)
+	// Her next application starts from this one.
+	p = wang.get("/apply/" + jobCode)
+	mustContain(t, "again", p.Body, `name="d.f9" value="首次申领"`, `<option selected>大专</option>`)
+}
