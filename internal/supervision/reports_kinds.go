@@ -217,3 +217,49 @@ func DefaultPeriods(now time.Time) map[string]string {
 	}
 	return out
 }
+
+// PeriodChoice is one period a report may be generated for: its value as
+// the domain reads it (2026-W47) and its Chinese name (2026年第47周（11月16日—11月22日）).
+type PeriodChoice struct {
+	Value, Name string
+}
+
+// PeriodGroup is a kind of report with the periods offered for it.
+type PeriodGroup struct {
+	Kind, Name string
+	Periods    []PeriodChoice
+}
+
+// periodChoices is how many periods back each kind offers: two weeks of
+// days, a quarter of weeks, a year of months, two years of quarters and
+// three years.
+var periodChoices = map[string]int{Daily: 14, Weekly: 13, Monthly: 12, Quarterly: 8, Annual: 3}
+
+// PeriodChoices are the periods the report form offers by kind, newest
+// first, starting with the one that falls due on now (DefaultPeriods), so
+// that a supervisor picks 2026年第47周 instead of typing 2026-W47; each
+// value is one the kind's rule reads (issue 12 item 4).
+func PeriodChoices(now time.Time) []PeriodGroup {
+	today := calendar.Date(now)
+	var out []PeriodGroup
+	for _, k := range reportKinds {
+		g := PeriodGroup{Kind: k.code, Name: k.name}
+		v := k.period.due(today)
+		for len(g.Periods) < periodChoices[k.code] {
+			p, ok := k.period.read(v)
+			if !ok {
+				break
+			}
+			g.Periods = append(g.Periods, PeriodChoice{v, p.name})
+			// The period due on its own first day is the one before it
+			// (weeks, months, quarters, years); a day is due on itself.
+			next := k.period.due(p.from)
+			if next == v {
+				next = k.period.due(p.from.AddDate(0, 0, -1))
+			}
+			v = next
+		}
+		out = append(out, g)
+	}
+	return out
+}

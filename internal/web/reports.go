@@ -65,6 +65,10 @@ type supReportsPage struct {
 	Defaults    map[string]string // kind → the current period, to prefill the form
 	Form        supervision.ReportRequest
 	Error       string
+	// Periods are the choices of 统计期间 by kind; Other keeps a period
+	// given that is not among them (a refused one, shown again).
+	Periods []supervision.PeriodGroup
+	Other   string
 }
 
 // KindName is the Chinese name of a report kind.
@@ -94,6 +98,17 @@ func (s *server) renderReports(w http.ResponseWriter, r *http.Request, st int, f
 	}
 	if p.Form.Period == "" {
 		p.Form.Period = p.Defaults[p.Form.Kind]
+	}
+	if p.MayGenerate {
+		p.Periods = supervision.PeriodChoices(s.now())
+		p.Other = p.Form.Period
+		for _, g := range p.Periods {
+			for _, c := range g.Periods {
+				if c.Value == p.Form.Period {
+					p.Other = ""
+				}
+			}
+		}
 	}
 	s.render(w, r, st, "sup_reports", p)
 	return nil

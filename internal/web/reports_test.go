@@ -181,3 +181,38 @@ func TestSupervisionPagesLabelled(t *testing.T) {
 		}
 	}
 }
+
+// 统计期间 is picked, not typed: the form offers each kind's periods as
+// the domain lists them (supervision.PeriodChoices), grouped by kind, the
+// one due today selected; a picked value generates the report.
+func TestReportPeriodPicker(t *testing.T) {
+	e := apptest.Start(t, "sqlite")
+	sup := login(t, e, "county.supervisor", apptest.DemoPassword)
+	p := sup.get("/supervision/reports")
+	if p.Status != http.StatusOK {
+		t.Fatalf("reports page: %d", p.Status)
+	}
+	if strings.Contains(p.Body, `<input id="f-period"`) || !strings.Contains(p.Body, `<select id="f-period" name="period" required data-period-of="f-kind">`) {
+		t.Fatal("统计期间 is not a picker")
+	}
+	groups := supervision.PeriodChoices(e.Clock.Now())
+	for _, g := range groups {
+		if !strings.Contains(p.Body, `<optgroup label="`+g.Name+`" data-kind="`+g.Kind+`">`) {
+			t.Errorf("no group of %s periods", g.Name)
+		}
+		for _, c := range g.Periods {
+			if !strings.Contains(p.Body, `<option value="`+c.Value+`"`) || !strings.Contains(p.Body, ">"+c.Name+"</option>") {
+				t.Errorf("%s: no choice %s %s", g.Name, c.Value, c.Name)
+			}
+		}
+	}
+	due := supervision.DefaultPeriods(e.Clock.Now())[supervision.Monthly]
+	if !strings.Contains(p.Body, `<option value="`+due+`" selected>`) {
+		t.Errorf("the month due (%s) is not preselected", due)
+	}
+	week := groups[1].Periods[2]
+	p = sup.follow(sup.post("/supervision/reports", url.Values{"kind": {supervision.Weekly}, "period": {week.Value}, "org": {"610923"}}, true))
+	if p.Status != http.StatusOK || !strings.Contains(p.Body, week.Name) {
+		t.Fatalf("generating the picked week %s: %d", week.Value, p.Status)
+	}
+}

@@ -116,6 +116,23 @@
     sync();
   }
 
+  // 统计期间 (监察报表): the periods listed are those of the chosen kind of
+  // report; without script every kind's periods show, grouped by kind.
+  $$("select[data-period-of]").forEach(function (sel) {
+    var kindSel = document.getElementById(sel.getAttribute("data-period-of"));
+    if (!kindSel) { return; }
+    var sync = function (pick) {
+      $$("optgroup", sel).forEach(function (g) {
+        var on = g.getAttribute("data-kind") === kindSel.value;
+        g.hidden = !on;
+        g.disabled = !on;
+        if (on && pick) { sel.value = $("option", g).value; }
+      });
+    };
+    kindSel.addEventListener("change", function () { sync(true); });
+    sync(false);
+  });
+
   // Fold or unfold the whole organisation tree.
   $$("[data-tree]").forEach(function (b) {
     b.hidden = false;
