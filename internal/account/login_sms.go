@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"zwfw"
+	"zwfw/internal/account/ident"
 	"zwfw/internal/audit"
 	"zwfw/internal/db"
 	"zwfw/internal/pii"
@@ -44,7 +45,7 @@ func (s *Service) LoginSMS(ctx context.Context, phone, code, kind, ip, userAgent
 			return err
 		})
 		if err != nil {
-			s.refusedLogin(ctx, "phone:"+phone, now, zwfw.ErrorMessage(err))
+			s.refusedLogin(ctx, "phone:"+ident.MaskPhone(phone), now, zwfw.ErrorMessage(err))
 			return "", nil, err
 		}
 	}

@@ -129,6 +129,10 @@ func (s *Service) SendCode(ctx context.Context, purpose, phone, ip string) error
 			}
 			send = zwfw.ErrorCode(err) != zwfw.ENOTFOUND
 		}
+		// Codes a day past their expiry are swept on the way.
+		if _, err := tx.Exec(ctx, "DELETE FROM sms_codes WHERE expires_at < ?", db.Millis(now.Add(-24*time.Hour))); err != nil {
+			return err
+		}
 		// An earlier code for the same phone and purpose dies with the new one.
 		if _, err := tx.Exec(ctx, "UPDATE sms_codes SET used_at = ? WHERE phone_digest = ? AND purpose = ? AND used_at = 0",
 			db.Millis(now), pd, purpose); err != nil {

@@ -88,6 +88,16 @@ func TestSMSCodes(t *testing.T) {
 			}
 		})
 
+		t.Run("audited, the phone masked", func(t *testing.T) {
+			var n int
+			if err := d.QueryRow(ctx, "SELECT COUNT(*) FROM audit_log WHERE action = 'account.sms_code' AND object = 'phone:139****0001'").Scan(&n); err != nil || n != 1 {
+				t.Fatalf("audit entries of the code: %d %v", n, err)
+			}
+			if err := d.QueryRow(ctx, "SELECT COUNT(*) FROM audit_log WHERE detail LIKE '%13900000001%' OR object LIKE '%13900000001%'").Scan(&n); err != nil || n != 0 {
+				t.Fatalf("the full phone in the audit log: %d %v", n, err)
+			}
+		})
+
 		t.Run("wrong code, then too many tries", func(t *testing.T) {
 			in := applicant("13900000002", "610923199003071233")
 			c := x.code(t, s, account.CodeRegister, in.Phone)
@@ -208,6 +218,11 @@ func TestSMSCodes(t *testing.T) {
 			}
 			if u, _ = s.ByUsername(ctx, u.Username); account.NeedsPrivacyConsent(u) {
 				t.Fatalf("consent not recorded: %+v", u)
+			}
+			var n int
+			if err := d.QueryRow(ctx, "SELECT COUNT(*) FROM audit_log WHERE action = 'account.privacy_consent' AND detail LIKE ?",
+				"%"+account.PrivacyVersion+"%").Scan(&n); err != nil || n != 1 {
+				t.Fatalf("consent audited %d times (%v)", n, err)
 			}
 		})
 	})
