@@ -56,6 +56,8 @@ var axePages = []axePage{
 	{name: "login-refused", path: "/login", fill: [][2]string{{"#f-username", "nobody"}, {"#f-password", "wrong"}}},
 	{name: "register", path: "/register?type=person"},
 	{name: "register-enterprise", path: "/register?type=enterprise"},
+	{name: "login-sms", path: "/login?by=sms"},
+	{name: "privacy", path: "/privacy"},
 	{name: "hall", path: "/hall/610923C"},
 	{name: "complaint", path: "/complaints/new"},
 	{name: "complaint-lookup", path: "/complaints/lookup"},
