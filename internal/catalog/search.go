@@ -277,6 +277,7 @@ var stopList = func() []string {
 // split at spaces and punctuation, filler words removed (unless nothing
 // else is left).
 func Terms(q string) []string {
+	q = strings.Map(halfWidth, q)
 	raw := strings.FieldsFunc(strings.ToLower(q), func(r rune) bool { return unicode.IsSpace(r) || unicode.IsPunct(r) || unicode.IsSymbol(r) })
 	var out []string
 	for _, t := range raw {
@@ -292,6 +293,15 @@ func Terms(q string) []string {
 		return raw
 	}
 	return out
+}
+
+// halfWidth folds full-width letters and digits (ｄｉｂａｏ, typed with a
+// Chinese input method in full-width mode) to ASCII.
+func halfWidth(r rune) rune {
+	if r >= 0xFF01 && r <= 0xFF5E {
+		return r - 0xFEE0
+	}
+	return r
 }
 
 // rank scores the entries against the terms and returns those matching

@@ -27,11 +27,15 @@ func (s *Service) Suggest(ctx context.Context, q string) ([]Suggestion, error) {
 	if len(terms) == 0 {
 		return nil, nil
 	}
+	t := []rune(strings.Join(terms, ""))
+	if len(t) > 50 {
+		return nil, nil // not a typo of a name
+	}
 	all, err := s.entries(ctx, Query{})
 	if err != nil {
 		return nil, err
 	}
-	return suggest(all, strings.Join(terms, "")), nil
+	return suggest(all, string(t)), nil
 }
 
 func suggest(all []*entry, t string) []Suggestion {

@@ -25,6 +25,7 @@ var searchCases = []struct{ q, first string }{
 	{"盖房", "农村宅基地审批"},
 	{"dibao", "城乡居民最低生活保障（审核确认）"},
 	{"dib", "城乡居民最低生活保障（审核确认）"},
+	{"ＤＩＢＡＯ", "城乡居民最低生活保障（审核确认）"}, // full-width input
 	{"spjy", "食品经营许可"},
 	{"shipinjingying", "食品经营许可"},
 	{"重度残疾人护理", "困难残疾人生活补贴和重度残疾人护理补贴"}, // the middle of a long name
