@@ -204,6 +204,8 @@ type Ref struct {
 	Title       string    `json:"title"`
 	Number      string    `json:"number,omitempty"`
 	PublishedAt time.Time `json:"published_at,omitzero"`
+	// Snippet: in a search, where the first word is found in the body.
+	Snippet *Snippet `json:"snippet,omitempty"`
 }
 
 // Event is one step of a document's life.

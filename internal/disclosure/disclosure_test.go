@@ -258,3 +258,18 @@ func TestDemoSeed(t *testing.T) {
 		}
 	})
 }
+
+// A search's snippet marks the phrase where it stands in the text, even
+// across a line break, with the text around it.
+func TestSnippet(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		got, _, err := e.App.Disclosure.Search(context.Background(), disclosure.Query{Q: "凡批必进、应进全进"})
+		if err != nil || len(got) != 1 || got[0].Snippet == nil {
+			t.Fatalf("%v %+v", err, got)
+		}
+		sn := got[0].Snippet
+		if sn.Match != "凡批必进、应进全进" || !strings.Contains(sn.Before, "按照") || !strings.Contains(sn.After, "原则") {
+			t.Errorf("snippet %+v", sn)
+		}
+	})
+}

@@ -241,6 +241,12 @@ func (s *Service) Search(ctx context.Context, q Query) ([]Ref, int, error) {
 	}
 	conds, cargs := w.Conds()
 	list, err := s.refsPage(ctx, strings.Join(conds, " AND "), q.Limit, q.Offset, cargs...)
+	if err != nil {
+		return nil, 0, err
+	}
+	if words := strings.Fields(q.Q); len(words) > 0 {
+		err = s.snippets(ctx, list, words)
+	}
 	return list, total, err
 }
 
@@ -293,4 +299,79 @@ func (s *Service) List(ctx context.Context, a *zwfw.Actor, state string) ([]Summ
 		out = append(out, x)
 	}
 	return out, rows.Err()
+}
+
+// Snippet is the part of a document's text around a search's first word,
+// the word itself marked.
+type Snippet struct {
+	Before string `json:"before"`
+	Match  string `json:"match"`
+	After  string `json:"after"`
+}
+
+// snippetOf finds the first of words in text as the search does (in the
+// normalised form) and cuts the text around it; nil when none is found.
+func snippetOf(text string, words []string) *Snippet {
+	orig := []rune(text)
+	var norm []rune
+	var at []int // at[i] is the index in orig of norm[i]
+	for i, r := range orig {
+		n := []rune(Normalize(string(r)))
+		for _, x := range n {
+			norm = append(norm, x)
+			at = append(at, i)
+		}
+	}
+	ns := string(norm)
+	for _, w := range words {
+		nw := Normalize(w)
+		if nw == "" {
+			continue
+		}
+		b := strings.Index(ns, nw)
+		if b < 0 {
+			continue
+		}
+		start := utf8RuneCount(ns[:b])
+		end := start + utf8RuneCount(nw) - 1
+		from, to := at[start], at[end]+1
+		lo, hi := max(from-30, 0), min(to+60, len(orig))
+		s := &Snippet{Before: flat(string(orig[lo:from])), Match: string(orig[from:to]), After: flat(string(orig[to:hi]))}
+		if lo > 0 {
+			s.Before = "…" + s.Before
+		}
+		if hi < len(orig) {
+			s.After += "…"
+		}
+		return s
+	}
+	return nil
+}
+
+func utf8RuneCount(s string) int { return len([]rune(s)) }
+
+// flat puts a piece of text on one line.
+func flat(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// snippets fills in the snippet of each published document found by
+// words, from its published version's title, body and fields.
+func (s *Service) snippets(ctx context.Context, refs []Ref, words []string) error {
+	for i := range refs {
+		var raw string
+		err := s.db.Reader().QueryRow(ctx, `SELECT v.doc FROM disclosure_versions v JOIN disclosure_docs d ON d.id = v.doc_id AND v.version = d.pub_version
+			WHERE d.id = ?`, refs[i].ID).Scan(&raw)
+		if err != nil {
+			return fmt.Errorf("disclosure: snippet of %d: %w", refs[i].ID, err)
+		}
+		var c Content
+		if err := json.Unmarshal([]byte(raw), &c); err != nil {
+			return err
+		}
+		text := c.Body
+		for _, v := range c.Fields {
+			text += "\n" + v
+		}
+		refs[i].Snippet = snippetOf(text, words)
+	}
+	return nil
 }

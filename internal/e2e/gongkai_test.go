@@ -30,6 +30,7 @@ func TestGongkaiPublishFindWithdraw(t *testing.T) {
 
 	signIn(t, ctx, base, "county.catalog", apptest.DemoPassword)
 	do(t, ctx, "open the draft form", chromedp.Navigate(base+"/admin/gongkai/new?kind=policy"), chromedp.WaitVisible(chromedp.CSS(`#gk-title`)))
+	shot(t, ctx, "gongkai-admin-new")
 	do(t, ctx, "fill the draft",
 		chromedp.SendKeys(chromedp.CSS(`#gk-title`), title),
 		chromedp.SendKeys(chromedp.CSS(`#gk-number`), "宁政办发〔2026〕8号"),
@@ -58,6 +59,9 @@ func TestGongkaiPublishFindWithdraw(t *testing.T) {
 	do(t, ctx, "publish", chromedp.Click(chromedp.CSS(`form[action$="/actions/publish"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(`.admin-head [data-state="published"]`)))
 	mustContain(t, ctx, "published", "已发布", "/gongkai/docs/"+id)
+	shot(t, ctx, "gongkai-admin-doc")
+	do(t, ctx, "the staff's list", chromedp.Navigate(base+"/admin/gongkai"), chromedp.WaitVisible(chromedp.CSS(`a[href="/admin/gongkai/`+id+`"]`)))
+	shot(t, ctx, "gongkai-admin-list")
 	signOut(t, ctx)
 
 	// The resident: the index, the search by a phrase of the body, the
@@ -78,6 +82,13 @@ func TestGongkaiPublishFindWithdraw(t *testing.T) {
 	if loc := location(t, ctx); loc != base+"/gongkai/docs/"+id {
 		t.Fatalf("the guide's link led to %s", loc)
 	}
+
+	// An agency of the 中介机构名录 shows its credit code, qualifications,
+	// fees, time limits and contact.
+	do(t, ctx, "agencies", chromedp.Navigate(base+"/gongkai/docs?kind=agency"), chromedp.WaitVisible(chromedp.CSS(`.gk-results a`)),
+		chromedp.Click(chromedp.CSS(`.gk-results a`)), chromedp.WaitVisible(chromedp.CSS(`.gk-doc h1`)))
+	mustContain(t, ctx, "agency", "统一社会信用代码", "资质", "收费标准", "服务时限", "联系方式")
+	shot(t, ctx, "gongkai-agency")
 
 	// At 390 px: nothing wider than the phone.
 	search := base + "/gongkai/docs?q=" + url.QueryEscape(phrase)

@@ -28,6 +28,10 @@ type demoDoc struct {
 // FAQ, two intermediary services and two agencies, and the supervision
 // channels. Agencies are fictitious; their credit codes are well formed.
 var demoDisclosures = []demoDoc{
+	{kind: disclosure.KindLaw, c: disclosure.Content{Title: "中华人民共和国行政许可法（节录）",
+		Body: "第三十条 行政机关应当将法律、法规、规章规定的有关行政许可的事项、依据、条件、数量、程序、期限以及需要提交的全部材料的目录和申请书示范文本等在办公场所公示。\n" +
+			"申请人要求行政机关对公示内容予以说明、解释的，行政机关应当说明、解释，提供准确、可靠的信息。",
+		Fields: map[string]string{"issuer": "全国人民代表大会常务委员会", "issued_on": "2019-04-23"}}},
 	{kind: disclosure.KindPolicy, c: disclosure.Content{Title: "宁陕县人民政府关于印发宁陕县“互联网+政务服务”实施方案的通知", Number: "宁政发〔2017〕17号",
 		Fields: map[string]string{"issuer": "宁陕县人民政府", "issued_on": "2017-08-09"}}},
 	{kind: disclosure.KindInterpretation, interprets: "宁陕县人民政府关于印发宁陕县“互联网+政务服务”实施方案的通知",
@@ -43,6 +47,10 @@ var demoDisclosures = []demoDoc{
 	{kind: disclosure.KindRule, c: disclosure.Content{Title: "食品经营许可审查细则", Number: "宁市监发〔2026〕5号", Items: []string{"010100100000"},
 		Body: "第一条 申请材料齐全、符合法定形式的，当场受理。\n第二条 仅从事预包装食品销售的，不进行现场核查。\n" +
 			"第三条 需要现场核查的，核查人员不少于2人，核查结果当场告知申请人。\n第四条 经营场所与住所分离的，应核对租赁合同或产权证明。",
+		Fields: map[string]string{"issuer": "宁陕县市场监督管理局"}}},
+	{kind: disclosure.KindDiscretion, c: disclosure.Content{Title: "食品经营许可办理时限裁量基准", Items: []string{"010100100000"},
+		Body: "一、仅销售预包装食品的，材料齐全即当场作出决定。\n二、需要现场核查、材料无误的，自受理之日起 5 个工作日内作出决定。\n" +
+			"三、现场核查发现问题、申请人当场整改的，自整改完成之日起 3 个工作日内作出决定。",
 		Fields: map[string]string{"issuer": "宁陕县市场监督管理局"}}},
 	{kind: disclosure.KindFAQ, c: disclosure.Content{Title: "网上申请后还需要到窗口提交纸质材料吗？",
 		Body: "网上申请时已上传并经预审通过的材料，窗口不再要求重复提交。法律法规要求核验原件的，办事指南中已注明，可在领取结果时一并核验，做到最多跑一次。"}},

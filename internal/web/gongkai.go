@@ -571,10 +571,12 @@ func (s *server) adminGongkaiAct(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	msg := fmt.Sprintf("已%s；当前状态：%s。", disclosure.ActionName(action), d.StateName)
-	if action == disclosure.ActPublish {
-		msg += fmt.Sprintf("公开地址：/gongkai/docs/%d", d.ID)
-	}
+	msg := map[string]string{
+		disclosure.ActSubmit:   "已提交审核，待起草人以外的电子监察或系统管理员审核发布。",
+		disclosure.ActPublish:  fmt.Sprintf("已发布，公众可在政务公开栏目查到：/gongkai/docs/%d", d.ID),
+		disclosure.ActReturn:   "已退回起草人修改。",
+		disclosure.ActWithdraw: "已撤回：不再公开，也不再出现在搜索结果和办事指南中；修改后可重新提交审核。",
+	}[action]
 	s.redirect(w, r, fmt.Sprintf("/admin/gongkai/%d", id), "ok", msg)
 	return nil
 }
