@@ -98,6 +98,51 @@ func (s *Service) SetPosts(ctx context.Context, actor *zwfw.Actor, windowCode st
 	return list[0], nil
 }
 
+// StaffChoice is a staff member offered for a post, named as people know
+// them: 姓名（窗口）, never by user name alone.
+type StaffChoice struct {
+	Username   string `json:"username"`
+	Name       string `json:"name"`
+	WindowName string `json:"window_name"`
+}
+
+// Label is how a picker shows the staff member: 杨春梅（综合窗口A岗）.
+func (c StaffChoice) Label() string {
+	if c.WindowName == "" {
+		return c.Name
+	}
+	return c.Name + "（" + c.WindowName + "）"
+}
+
+// PostCandidates lists, for each window whose posts the actor may set, the
+// staff SetPosts accepts there: the active window staff of the window's
+// centre (附件2（四）2), by name. Managers pick from it instead of typing a
+// user name (issue 12 item 4).
+func (s *Service) PostCandidates(ctx context.Context, actor *zwfw.Actor) (map[string][]StaffChoice, error) {
+	if actor == nil || !actor.HasAny(zwfw.RoleHallManager, zwfw.RoleAdmin) {
+		return nil, nil
+	}
+	cond, args := orgscope.Of(actor).Cond("w.path")
+	rows, err := s.db.Reader().Query(ctx, `SELECT w.code, u.username, u.name, uw.name
+		FROM orgs w JOIN orgs uw ON uw.parent_id = w.parent_id AND uw.kind = 'window' JOIN users u ON u.window_id = uw.id
+		WHERE w.kind = 'window' AND w.active = ? AND u.kind = ? AND u.active = ? AND `+cond+`
+		ORDER BY w.code, uw.path, u.name, u.username`, append([]any{true, zwfw.KindStaff, true}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("attendance: post candidates: %w", err)
+	}
+	defer rows.Close()
+	out := map[string][]StaffChoice{}
+	for rows.Next() {
+		var w string
+		var c StaffChoice
+		if err := rows.Scan(&w, &c.Username, &c.Name, &c.WindowName); err != nil {
+			return nil, err
+		}
+		out[w] = append(out[w], c)
+	}
+	return out, rows.Err()
+}
+
 // Posts lists the windows of the centres in the actor's reach with their
 // posts.
 func (s *Service) Posts(ctx context.Context, actor *zwfw.Actor) ([]*WindowPosts, error) {

@@ -33,7 +33,9 @@ type attendancePage struct {
 	Reads   bool
 	Manages bool
 	Posts   []*attendance.WindowPosts
-	Windows []*attendance.WindowState
+	// Candidates are, by window, the staff its posts may be given to.
+	Candidates map[string][]attendance.StaffChoice
+	Windows    []*attendance.WindowState
 	// Serving is what each window of the manager's own centre is serving
 	// now (the service hall's calls: ticket number and since when).
 	Serving  map[string]*serving      // nil for a window serving nobody
@@ -81,6 +83,11 @@ func (s *server) renderAttendance(w http.ResponseWriter, r *http.Request, dev *a
 	if p.Reads {
 		if p.Posts, err = s.d.Attendance.Posts(ctx, a); err != nil {
 			return err
+		}
+		if p.Manages {
+			if p.Candidates, err = s.d.Attendance.PostCandidates(ctx, a); err != nil {
+				return err
+			}
 		}
 		if p.Windows, err = s.d.Attendance.WindowStates(ctx, a); err != nil {
 			return err

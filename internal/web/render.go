@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+	"zwfw/internal/attendance"
 
 	"zwfw"
 	"zwfw/internal/account"
@@ -369,6 +370,7 @@ func (s *server) funcs(a *assets) template.FuncMap {
 		"hallAction":       hall.ActionName,
 		"add":              func(a, b int) int { return a + b },
 		"serials":          serials,
+		"postChoices":      postChoices,
 		"tel": func(s string) string {
 			// The first number of a phone field, for a tel: link.
 			var b strings.Builder
@@ -456,4 +458,27 @@ var serialRE = regexp.MustCompile(`[0-9]{6,10}-[0-9]{8}-[0-9]{5}`)
 func serials(text string) template.HTML {
 	esc := template.HTMLEscapeString(text)
 	return template.HTML(serialRE.ReplaceAllString(esc, `<span class="serial">$0</span>`))
+}
+
+// postPicker is what a staff picker (AB岗) shows: the choices, the one
+// chosen, and the one held now when it is no longer among the choices (a
+// member moved to another centre), so that saving keeps it until changed.
+type postPicker struct {
+	Choices []attendance.StaffChoice
+	Current string
+	Kept    *attendance.StaffChoice
+}
+
+func postChoices(choices []attendance.StaffChoice, current, name string) postPicker {
+	p := postPicker{Choices: choices, Current: current}
+	if current == "" {
+		return p
+	}
+	for _, c := range choices {
+		if c.Username == current {
+			return p
+		}
+	}
+	p.Kept = &attendance.StaffChoice{Username: current, Name: name}
+	return p
 }
