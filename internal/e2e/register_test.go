@@ -39,7 +39,7 @@ func pageWidth(t *testing.T, ctx context.Context) int {
 // the privacy notice is agreed to, and the new account lands signed in on
 // 我的办件 with 去办事 at hand. Then the resident signs out and back in with
 // the phone and a fresh code. Screenshots: register-desktop, register-390,
-// register-landing, login-sms.
+// register-landing, login-sms, login-sms-390, register-care-390.
 func TestRegisterWithSMSCode(t *testing.T) {
 	ctx := browser(t)
 	e := apptest.Start(t, "sqlite")
@@ -118,6 +118,14 @@ func TestRegisterWithSMSCode(t *testing.T) {
 	if loc, err := chromedp.Run(ctx, chromedp.Location()); err != nil || !strings.HasSuffix(loc, "/account") {
 		t.Errorf("signed in by code onto %s (%v)", loc, err)
 	}
+	// 关怀版 (large type) at 390 px: the form still fits.
+	setCare(t, ctx, base, true)
+	do(t, ctx, "关怀版 register", chromedp.EmulateViewport(390, 844), chromedp.Navigate(base+"/register"),
+		chromedp.WaitVisible(chromedp.CSS(`#f-phone`)))
+	if w := pageWidth(t, ctx); w > 390 {
+		t.Errorf("the register page in 关怀版 is %d px wide on a 390 px phone", w)
+	}
+	shot(t, ctx, "register-care-390")
 	if p := problems(); len(p) > 0 {
 		t.Errorf("console errors: %v", p)
 	}

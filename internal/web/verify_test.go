@@ -11,11 +11,14 @@ import (
 	"zwfw/internal/app/apptest"
 )
 
-// TestRegisterWithSMSCode: the registration form verifies the phone by an
+// TestRegisterWithSMSCode (on both databases): the registration form verifies the phone by an
 // SMS code (sent by the form itself when scripts are off), asks for consent
 // to the privacy notice, and lands the new applicant on 我的办件 signed in.
 func TestRegisterWithSMSCode(t *testing.T) {
-	e := apptest.Start(t, "sqlite")
+	apptest.Each(t, testRegisterWithSMSCode)
+}
+
+func testRegisterWithSMSCode(t *testing.T, e *apptest.Env) {
 	c := newClient(t, e)
 	mustContain(t, "register page", c.get("/register").Body, "获取验证码", `name="sms_code"`, `autocomplete="one-time-code"`,
 		"《个人信息保护告知》", `value="`+account.PrivacyVersion+`"`, "register.js")
@@ -65,10 +68,13 @@ func TestRegisterWithSMSCode(t *testing.T) {
 	}
 }
 
-// TestLoginWithSMSCode: an applicant signs in with the verified phone and
+// TestLoginWithSMSCode (on both databases): an applicant signs in with the verified phone and
 // a code; staff cannot; the privacy notice is asked again after it changed.
 func TestLoginWithSMSCode(t *testing.T) {
-	e := apptest.Start(t, "sqlite")
+	apptest.Each(t, testLoginWithSMSCode)
+}
+
+func testLoginWithSMSCode(t *testing.T, e *apptest.Env) {
 	ctx := context.Background()
 	c := newClient(t, e)
 	mustContain(t, "login page", c.get("/login?by=sms").Body, "验证码登录", `action="/login/sms"`, "工作人员请使用用户名和密码登录")
