@@ -26,6 +26,14 @@ func payRows() []row {
 		{route: "POST /pay/demo/{serial}", variant: "pay", on: allScopes, call: func(x *fixtures, sc scope) request {
 			return post("/pay/demo/"+due(x, sc), url.Values{"do": {"pay"}})
 		}, want: applicantPage(scoped(anyone, owner))},
+		// An organisation's 机关代字, 复议机关 and gateway: its administrators
+		// and those above.
+		{route: "GET /admin/orgs/{code}/notices", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return webGet("/admin/orgs/" + x.centre[sc] + "/notices")
+		}, want: staffPage(refusedOut(scoped(admin, reachesCentre)))},
+		{route: "POST /admin/orgs/{code}/notices", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return post("/admin/orgs/"+x.centre[sc]+"/notices", url.Values{"abbrev": {"宁政服"}})
+		}, want: staffPage(refusedOut(scoped(admin, reachesCentre)))},
 		// The public lookup posts the query code, which stays out of
 		// addresses (issue 12 item 6): anyone with the code sees the case.
 		{route: "POST /progress", on: allScopes, call: func(x *fixtures, sc scope) request {

@@ -71,3 +71,29 @@ func TestOutcomePanelAndNoCodeInURLs(t *testing.T) {
 		}
 	}
 }
+
+// TestOrgNoticeSettingsPage: the county's administrator sets a centre's 机关
+// 代字 and 复议机关 on its admin page; a wrong 代字 is refused beside its field.
+func TestOrgNoticeSettingsPage(t *testing.T) {
+	e := apptest.Start(t, "sqlite")
+	admin := login(t, e, "county.admin", demoPass)
+	p := admin.get("/admin/orgs/610923C/notices")
+	if p.Status != 200 {
+		t.Fatalf("page = %d", p.Status)
+	}
+	mustContain(t, "settings", p.Body, "机关代字", `value="宁政服"`, "复议机关", "人民法院", "网上缴费", "演示支付", "ZWFW_PAYMENT_SECRET")
+	if p := admin.post("/admin/orgs/610923C/notices", url.Values{"abbrev": {"NSF"}}, true); p.Status != 422 || !strings.Contains(p.Body, `aria-invalid="true"`) {
+		t.Fatalf("a 代字 in letters = %d", p.Status)
+	}
+	p = admin.post("/admin/orgs/610923C/notices", url.Values{"abbrev": {"宁审服"}, "review_body": {"安康市市场监督管理局"}, "pay_gateway": {"demo"}}, true)
+	if p.Status != 303 {
+		t.Fatalf("save = %d %s", p.Status, p.Body)
+	}
+	_, set, err := e.App.Orgs.NoticeSettings(context.Background(), actorOf(t, e, "county.admin"), "610923C")
+	if err != nil || set.Abbrev != "宁审服" || set.ReviewBody != "安康市市场监督管理局" || set.Gateway != "demo" {
+		t.Fatalf("saved: %+v %v", set, err)
+	}
+	if p := login(t, e, "chengguan.admin", demoPass).get("/admin/orgs/610923C/notices"); p.Status != 403 {
+		t.Errorf("a town's administrator = %d", p.Status)
+	}
+}

@@ -84,6 +84,8 @@ func (s *server) table() []route {
 		{"GET", "/admin/orgs/{code}/edit", staff, 0, s.adminOrgEdit},
 		{"POST", "/admin/orgs/{code}", staff, formLimit, s.adminOrgUpdate},
 		{"POST", "/admin/orgs/{code}/active", staff, formLimit, s.adminOrgActive},
+		{"GET", "/admin/orgs/{code}/notices", staff, 0, s.adminOrgNotices},
+		{"POST", "/admin/orgs/{code}/notices", staff, formLimit, s.adminOrgNoticesPost},
 
 		{"GET", "/admin/users", staff, 0, s.adminUsers},
 		{"GET", "/admin/users/new", staff, 0, s.adminUserNew},
