@@ -634,8 +634,9 @@ var pinyinArgs = func() pinyin.Args {
 	return a
 }()
 
-// searchText is what Search matches: the name, its pinyin in full and as
-// initials (spjyxk finds 食品经营许可), the codes and the department.
+// searchText fills the items.search column: the name, its pinyin in full and
+// as initials, the 俗称, the codes and the department, as plain text for
+// whoever reads the table directly. Search itself ranks in Go (search.go).
 func searchText(it *Item, dept *org.Org) string {
 	syll := pinyin.LazyPinyin(it.Name, pinyinArgs)
 	var full, initials strings.Builder
