@@ -1,12 +1,16 @@
 package web_test
 
 import (
+	"context"
+	"fmt"
 	"net/http"
+	"slices"
 	"net/url"
 	"strings"
 	"testing"
 
 	"zwfw/internal/app/apptest"
+	"zwfw/internal/catalog"
 )
 
 // paperValues is the apply page's form without its online 申请表: the
@@ -86,5 +90,65 @@ func TestApplyOnlineForm(t *testing.T) {
 	mustContain(t, "print", p.Body, "610923198503120025", "安康职业技术学院，2026年7月", "申请人（签字）", "日期", serial)
 	// Her next application starts from this one.
 	p = wang.get("/apply/" + jobCode)
-	mustContain(t, "again", p.Body, `name="d.f9" value="首次申领"`, `<option selected>大专</option>`)
+	mustContain(t, "again", p.Body, `name="d.f9" value="首次申领"`, `<option value="大专" selected>大专</option>`)
+}
+
+// The form builder: a catalog administrator reorders, removes and adds
+// fields, previews the form, and saves it as a new version of the item;
+// a broken field is named beside its row and nothing is saved.
+func TestFormBuilder(t *testing.T) {
+	e := apptest.Start(t, "sqlite")
+	ctx := context.Background()
+	before, err := e.App.Catalog.Get(ctx, jobCode)
+	if err != nil || before.Form == nil {
+		t.Fatalf("seeded form: %v", err)
+	}
+	admin := login(t, e, "county.catalog", demoPass)
+	p := admin.get("/admin/items/" + jobCode + "/form")
+	if p.Status != http.StatusOK {
+		t.Fatalf("builder = %d", p.Status)
+	}
+	mustContain(t, "builder", p.Body, "就业创业证申领登记表", `name="fl.0.label" value="姓名"`, `name="fl.9.label" value="联系电话"`, "预览：申请人看到的申请表")
+	v := formValues(t, p.Body, "/admin/items/"+jobCode+"/form")
+	n := len(before.Form.Fields)
+	v.Set("fl.9.delete", "1") // 联系电话
+	add := func(k, val string) { v.Set(fmt.Sprintf("fl.%d.%s", n, k), val) }
+	add("key", "household")
+	add("label", "户口性质")
+	add("type", "choice")
+	add("options", "农业、非农业")
+	add("required", "1")
+	add("order", "0") // first
+	v.Set("reason", "增加户口性质，联系电话取自账户")
+	v.Set("op", "preview")
+	p = admin.post("/admin/items/"+jobCode+"/form", v, true)
+	if p.Status != http.StatusOK {
+		t.Fatalf("preview = %d", p.Status)
+	}
+	mustContain(t, "preview", p.Body, `id="f-d-household"`, `<option value="农业"`)
+	if it, _ := e.App.Catalog.Get(ctx, jobCode); it.Version != before.Version {
+		t.Fatal("the preview saved the form")
+	}
+	// A duplicate key is named beside its row; nothing is saved.
+	bad := formValues(t, p.Body, "/admin/items/"+jobCode+"/form")
+	bad.Set("fl.1.key", "household")
+	bad.Set("op", "save")
+	p = admin.post("/admin/items/"+jobCode+"/form", bad, true)
+	if p.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("duplicate key = %d", p.Status)
+	}
+	mustContain(t, "duplicate", p.Body, "栏目标识“household”重复", `id="fl-1-row-err"`)
+	v.Set("op", "save")
+	p = admin.post("/admin/items/"+jobCode+"/form", v, true)
+	if p.Status != http.StatusSeeOther {
+		t.Fatalf("save = %d\n%s", p.Status, p.Body)
+	}
+	after, err := e.App.Catalog.Get(ctx, jobCode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Version != before.Version+1 || len(after.Form.Fields) != n || after.Form.Fields[0].Key != "household" ||
+		after.Form.Fields[0].Options[1] != "非农业" || slices.ContainsFunc(after.Form.Fields, func(f catalog.FormField) bool { return f.Label == "联系电话" }) {
+		t.Fatalf("saved form: v%d %+v", after.Version, after.Form.Fields)
+	}
 }

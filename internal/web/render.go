@@ -50,7 +50,7 @@ var fragments = []string{"results"}
 // parseTemplates parses layout.html and partials.html with each page file
 // into its own set, once, at start.
 func parseTemplates(fsys fs.FS, funcs template.FuncMap) (map[string]*template.Template, error) {
-	common, err := template.New("").Funcs(funcs).ParseFS(fsys, "templates/layout.html", "templates/partials.html", "templates/gongkai_partials.html")
+	common, err := template.New("").Funcs(funcs).ParseFS(fsys, "templates/layout.html", "templates/partials.html", "templates/gongkai_partials.html", "templates/forms_partials.html")
 	if err != nil {
 		return nil, fmt.Errorf("web: templates: %w", err)
 	}

@@ -102,6 +102,8 @@ func (s *server) table() []route {
 		{"POST", "/admin/items/{code}", staff, 4 * upload, s.adminItemUpdate},
 		{"GET", "/admin/items/{code}/cancel", staff, 0, s.adminItemCancelPage},
 		{"POST", "/admin/items/{code}/cancel", staff, formLimit, s.adminItemCancel},
+		{"GET", "/admin/items/{code}/form", staff, 0, s.adminFormPage},
+		{"POST", "/admin/items/{code}/form", staff, formLimit, s.adminFormSave},
 
 		{"GET", "/admin/catalog/import", staff, 0, s.adminImportPage},
 		{"POST", "/admin/catalog/import", staff, upload + formLimit, s.adminImport},

@@ -3,6 +3,36 @@
 // material is uploaded as soon as it is chosen, with a progress bar, and
 // can be replaced by choosing another file before submission. Without
 // JavaScript the form still works: 保存草稿 and 提交申请 post it whole.
+// The form builder: ↑ and ↓ move a field; the order numbers follow.
+(function () {
+  "use strict";
+  var list = document.querySelector("ol.builder-rows");
+  if (!list) return;
+  function renumber() {
+    list.querySelectorAll(".b-order").forEach(function (inp, i) { inp.value = i + 1; });
+  }
+  list.querySelectorAll("li.builder-row").forEach(function (li) {
+    var bar = document.createElement("div");
+    bar.className = "builder-move";
+    [["↑", "上移", -1], ["↓", "下移", 1]].forEach(function (d) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "btn btn-sm";
+      b.textContent = d[0];
+      b.setAttribute("aria-label", d[1]);
+      b.addEventListener("click", function () {
+        var other = d[2] < 0 ? li.previousElementSibling : li.nextElementSibling;
+        if (!other) return;
+        if (d[2] < 0) list.insertBefore(li, other); else list.insertBefore(other, li);
+        renumber();
+        b.focus();
+      });
+      bar.appendChild(b);
+    });
+    li.insertBefore(bar, li.firstChild);
+  });
+})();
+
 (function () {
   "use strict";
   var form = document.querySelector("form[data-autosave]");
