@@ -236,7 +236,8 @@ type PeriodGroup struct {
 var periodChoices = map[string]int{Daily: 14, Weekly: 13, Monthly: 12, Quarterly: 8, Annual: 3}
 
 // PeriodChoices are the periods the report form offers by kind, newest
-// first, starting with the one that falls due on now (DefaultPeriods), so
+// first: the one still running, if any, then the one that falls due on now
+// (DefaultPeriods) and those before it, so
 // that a supervisor picks 2026年第47周 instead of typing 2026-W47; each
 // value is one the kind's rule reads (issue 12 item 4).
 func PeriodChoices(now time.Time) []PeriodGroup {
@@ -245,7 +246,17 @@ func PeriodChoices(now time.Time) []PeriodGroup {
 	for _, k := range reportKinds {
 		g := PeriodGroup{Kind: k.code, Name: k.name}
 		v := k.period.due(today)
-		for len(g.Periods) < periodChoices[k.code] {
+		// The period still running (this week, month, quarter, year) comes
+		// first: a report may be generated for it before it ends.
+		for d := today.AddDate(0, 0, 1); d.Before(today.AddDate(1, 0, 2)); d = d.AddDate(0, 0, 1) {
+			if next := k.period.due(d); next != v {
+				if p, ok := k.period.read(next); ok && !p.from.After(today) && !p.to.Before(today) {
+					g.Periods = append(g.Periods, PeriodChoice{next, p.name + "（进行中）"})
+				}
+				break
+			}
+		}
+		for n := 0; n < periodChoices[k.code]; n++ {
 			p, ok := k.period.read(v)
 			if !ok {
 				break

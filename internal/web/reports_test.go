@@ -197,7 +197,7 @@ func TestReportPeriodPicker(t *testing.T) {
 	}
 	groups := supervision.PeriodChoices(e.Clock.Now())
 	for _, g := range groups {
-		if !strings.Contains(p.Body, `<optgroup label="`+g.Name+`" data-kind="`+g.Kind+`">`) {
+		if !strings.Contains(p.Body, `<optgroup label="`+g.Name+`" data-kind="`+g.Kind+`" data-due="`+supervision.DefaultPeriods(e.Clock.Now())[g.Kind]+`">`) {
 			t.Errorf("no group of %s periods", g.Name)
 		}
 		for _, c := range g.Periods {

@@ -117,7 +117,8 @@
   }
 
   // 统计期间 (监察报表): the periods listed are those of the chosen kind of
-  // report; without script every kind's periods show, grouped by kind.
+  // report, the one due picked; without script every kind's periods show,
+  // grouped by kind.
   $$("select[data-period-of]").forEach(function (sel) {
     var kindSel = document.getElementById(sel.getAttribute("data-period-of"));
     if (!kindSel) { return; }
@@ -126,7 +127,7 @@
         var on = g.getAttribute("data-kind") === kindSel.value;
         g.hidden = !on;
         g.disabled = !on;
-        if (on && pick) { sel.value = $("option", g).value; }
+        if (on && pick) { sel.value = g.getAttribute("data-due") || $("option", g).value; }
       });
     };
     kindSel.addEventListener("change", function () { sync(true); });
