@@ -45,7 +45,7 @@ func TestSanctionToPublicAssessment(t *testing.T) {
 	// The hall manager proposes.
 	signIn(t, ctx, base, "county.hall", apptest.DemoPassword)
 	do(t, ctx, "new sanction", chromedp.Navigate(base+"/supervision/sanctions/new"), chromedp.WaitVisible(chromedp.CSS(`#f-form`)),
-		chromedp.SetValue(chromedp.CSS(`#f-form`), "yellow_card"), chromedp.SendKeys(chromedp.CSS(`#f-staff`), "county.window"),
+		chromedp.SetValue(chromedp.CSS(`#f-form`), "yellow_card"), chromedp.SetValue(chromedp.CSS(`#f-staff`), "county.window"),
 		chromedp.SetValue(chromedp.CSS(`#f-cause`), "error"), chromedp.SendKeys(chromedp.CSS(`#f-ref`), strconv.FormatInt(er.ID, 10)),
 		chromedp.Submit(chromedp.CSS(`#f-ref`)), chromedp.WaitVisible(chromedp.CSS(`.flash-warn`)))
 	mustContain(t, ctx, "refused proposal", "请填写追究决定的内容")

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"zwfw"
+	"zwfw/internal/attendance"
 	"zwfw/internal/files"
 	"zwfw/internal/org"
 	"zwfw/internal/supervision"
@@ -48,6 +49,7 @@ type supErrorNewPage struct {
 	base
 	Kinds   []supervision.ErrorKind
 	Windows []*org.Org
+	Staff   []attendance.StaffChoice // the people the record may name, shown by name
 	In      supervision.ErrorInput
 	Errors  []zwfw.ErrorDetail
 	Message string
@@ -69,6 +71,11 @@ func (s *server) renderErrorNew(w http.ResponseWriter, r *http.Request, st int, 
 			p.Windows = append(p.Windows, o)
 		}
 	}
+	staff, serr := s.d.Errors.StaffChoices(r.Context(), a)
+	if serr != nil {
+		return serr
+	}
+	p.Staff = staff
 	if err != nil {
 		p.Message = zwfw.ErrorMessage(err)
 		var e *zwfw.Error

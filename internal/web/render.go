@@ -370,7 +370,7 @@ func (s *server) funcs(a *assets) template.FuncMap {
 		"hallAction":       hall.ActionName,
 		"add":              func(a, b int) int { return a + b },
 		"serials":          serials,
-		"postChoices":      postChoices,
+		"staffChoices":     staffChoices,
 		"tel": func(s string) string {
 			// The first number of a phone field, for a tel: link.
 			var b strings.Builder
@@ -460,17 +460,17 @@ func serials(text string) template.HTML {
 	return template.HTML(serialRE.ReplaceAllString(esc, `<span class="serial">$0</span>`))
 }
 
-// postPicker is what a staff picker (AB岗) shows: the choices, the one
+// staffPicker is what a staff picker (AB岗, 差错登记, 责任追究) shows: the choices, the one
 // chosen, and the one held now when it is no longer among the choices (a
 // member moved to another centre), so that saving keeps it until changed.
-type postPicker struct {
+type staffPicker struct {
 	Choices []attendance.StaffChoice
 	Current string
 	Kept    *attendance.StaffChoice
 }
 
-func postChoices(choices []attendance.StaffChoice, current, name string) postPicker {
-	p := postPicker{Choices: choices, Current: current}
+func staffChoices(choices []attendance.StaffChoice, current, name string) staffPicker {
+	p := staffPicker{Choices: choices, Current: current}
 	if current == "" {
 		return p
 	}

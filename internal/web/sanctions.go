@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"zwfw"
+	"zwfw/internal/attendance"
 	"zwfw/internal/org"
 	"zwfw/internal/supervision"
 )
@@ -53,6 +54,7 @@ type sanctionNewPage struct {
 	Forms   []supervision.SanctionForm
 	Causes  []string
 	Windows []*org.Org
+	Staff   []attendance.StaffChoice // the people the record may name, shown by name
 	In      supervision.SanctionInput
 	Errors  []zwfw.ErrorDetail
 	Message string
@@ -86,6 +88,11 @@ func (s *server) renderSanctionNew(w http.ResponseWriter, r *http.Request, st in
 			p.Windows = append(p.Windows, o)
 		}
 	}
+	staff, serr := s.d.Errors.StaffChoices(r.Context(), a)
+	if serr != nil {
+		return serr
+	}
+	p.Staff = staff
 	if err != nil {
 		p.Message = zwfw.ErrorMessage(err)
 		var e *zwfw.Error
