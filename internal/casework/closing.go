@@ -108,6 +108,13 @@ func (a *act) complete() error {
 		fmt.Sprintf("%s：", a.c.Applicant.Name),
 		fmt.Sprintf("您申请的“%s”（办件编号 %s）%s，出具%s，编号 %s。", a.c.ItemName, a.c.Serial, word, r.Name, r.Number),
 	}
+	if !approved { // the reason the decision gave (deny), as 行政许可法 §38(2) asks
+		for _, st := range a.c.Steps {
+			if st.Action == ActDeny && st.Opinion != "" {
+				body = append(body, "不予批准的理由："+st.Opinion+"。")
+			}
+		}
+	}
 	if a.c.Form.Delivery == "post" {
 		body = append(body, "结果将按您选择的方式邮寄送达，请保持电话畅通。")
 	} else {
