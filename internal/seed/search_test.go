@@ -62,6 +62,12 @@ func TestSearchUnderstandsResidents(t *testing.T) {
 				t.Errorf("search %q: want %s first, got %d: %s", c.q, c.first, total, names(items))
 			}
 		}
+		// The entry points' new items fill their 申请书 online like the others.
+		for _, code := range []string{"010100400000", "010100500000"} {
+			if it, err := dp.Catalog.Get(ctx, code); err != nil || it.Form == nil {
+				t.Errorf("%s has no online form (%v)", code, err)
+			}
+		}
 		// Ranked: a 俗称 match (低保) ranks above items that only mention
 		// 低保 in their conditions or materials, and those are found too.
 		items, total, _ := dp.Catalog.Search(ctx, catalog.Query{Q: "低保", Limit: 50})
