@@ -88,6 +88,13 @@ func TestApplyOnlineForm(t *testing.T) {
 		t.Fatalf("print = %d", p.Status)
 	}
 	mustContain(t, "print", p.Body, "610923198503120025", "安康职业技术学院，2026年7月", "申请人（签字）", "日期", serial)
+	if n := countRows(t, e, "SELECT COUNT(*) FROM audit_log WHERE action = ? AND object = ?", "case.print_form", "case:"+serial); n != 1 {
+		t.Errorf("the print was recorded %d times in the audit log, want 1", n)
+	}
+	// Those who may not see full ID numbers do not print it.
+	if p := login(t, e, "chengguan.cashier", demoPass).get("/work/cases/" + serial + "/form"); p.Status != http.StatusForbidden {
+		t.Errorf("a cashier printed the 申请书: %d", p.Status)
+	}
 	// Her next application starts from this one.
 	p = wang.get("/apply/" + jobCode)
 	mustContain(t, "again", p.Body, `name="d.f9" value="首次申领"`, `<option value="大专" selected>大专</option>`)
