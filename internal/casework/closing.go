@@ -83,6 +83,21 @@ func (a *act) complete() error {
 	} else {
 		r.Name = "不予批准决定书"
 	}
+	if r.Number == "" && approved && a.it.ResultNumber != "" {
+		// The certificate's own format (catalog.ResultNumber): the county's
+		// division code and the issuer's sequence of that certificate.
+		division := a.c.OrgCode
+		if len(division) > 6 {
+			division = division[:6]
+		}
+		n, err := a.tx.Next(a.ctx, "result-no:"+a.it.Code+":"+division)
+		if err != nil {
+			return err
+		}
+		if r.Number, err = catalog.ResultNumber(a.it.ResultNumber, division, n); err != nil {
+			return err
+		}
+	}
 	if r.Number == "" {
 		no, err := a.number("result", "证")
 		if err != nil {

@@ -184,3 +184,25 @@ func TestOnlinePaymentGateways(t *testing.T) {
 		}
 	})
 }
+
+// TestResultNumberFormat: a 食品经营许可证 issued without a number given at
+// the window is numbered in its own format (the catalog's rule): JY, the
+// 业态, the county's division code, the sequence and the check digit.
+func TestResultNumberFormat(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := setup(t, d)
+		e.staff("county.examiner", "张卫东", zwfw.RoleReviewer, "610923D01", "食品经营许可股审查员")
+		var got []string
+		for range 2 {
+			c := e.walkIn("county.window", "010100100000", "610923C")
+			e.do("county.window", c.Serial, casework.ActAccept, casework.ActionInput{})
+			e.do("county.examiner", c.Serial, casework.ActReview, casework.ActionInput{Opinion: "材料齐全，现场核查符合条件"})
+			e.do("county.reviewer", c.Serial, casework.ActApprove, casework.ActionInput{Opinion: "准予许可"})
+			c = e.do("county.window", c.Serial, casework.ActComplete, casework.ActionInput{})
+			got = append(got, c.Result.Number)
+		}
+		if got[0] != "JY26109230000019" || got[1] != "JY26109230000027" {
+			t.Fatalf("food licence numbers: %q", got)
+		}
+	})
+}

@@ -57,7 +57,11 @@ type Item struct {
 
 	ResultName string `json:"result_name"` // 审批结果名称
 	ResultType string `json:"result_type"` // 结果类型: 证照, 批文, 其他
-	FAQ        []FAQ  `json:"faq,omitempty"`
+	// ResultNumber is the rule of the certificate's number where the law
+	// sets one (ResultNumberRule), e.g. 食品经营许可证 JY2{division}{seq:6}{check};
+	// empty: the centre's document number.
+	ResultNumber string `json:"result_number,omitempty"`
+	FAQ          []FAQ  `json:"faq,omitempty"`
 	// Form is the online application form (申请表), when the item has one:
 	// it replaces the downloaded 申请书 (form.go).
 	Form *FormDef `json:"form,omitempty"`

@@ -246,6 +246,11 @@ func (it *Item) check(v *zwfw.Invalid, refs Refs) {
 	if ResultTypes.name(it.ResultType) == "" {
 		v.Add("result_type", "审批结果类型应为证照、批文或其他")
 	}
+	if it.ResultNumber != "" {
+		if err := CheckResultNumber(it.ResultNumber); err != nil {
+			v.Add("result_number", "%s", err.Error())
+		}
+	}
 	for i, q := range it.FAQ {
 		if q.Q == "" || q.A == "" || runes(q.Q) > 500 || runes(q.A) > 4000 {
 			v.Add(fmt.Sprintf("faq[%d]", i), "第 %d 条常见问题须有问题和解答", i+1)

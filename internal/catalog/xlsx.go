@@ -205,6 +205,7 @@ var itemCols = []column[Item]{
 	strCol("complaint_phone", "监督投诉电话", func(t *Item) *string { return &t.ComplaintPhone }),
 	strCol("result_name", "审批结果名称", func(t *Item) *string { return &t.ResultName }),
 	codeCol("result_type", "审批结果类型", ResultTypes, func(t *Item) *string { return &t.ResultType }),
+	strCol("result_number", "结果编号规则", func(t *Item) *string { return &t.ResultNumber }),
 	codeCol("status", "事项状态", codeSet{{StatusActive, "在用"}, {StatusCancelled, "已取消"}}, func(t *Item) *string { return &t.Status }),
 	intCol("version", "版本", func(t *Item) *int { return &t.Version }),
 	// The online form (申请表) as its JSON: fields nest (table columns), so
