@@ -240,6 +240,8 @@ var pathCopies = []struct{ Table, Column string }{
 	{"complaints", "org_path"},
 	{"complaints", "unit_path"},
 	{"sanctions", "org_path"},
+	// Issue 12: 政务公开 documents belong to the organisation that issues them.
+	{"disclosure_docs", "org_path"},
 }
 
 // Update changes the node with code. Moving a node (a new parent) moves its
