@@ -33,6 +33,8 @@ func paperValues(t testing.TB, body, action string) url.Values {
 // staff read the data and print the 申请书 with the signature line.
 func TestApplyOnlineForm(t *testing.T) {
 	e := apptest.Start(t, "sqlite")
+	// The guide offers the 申请书 to fill in online, not to download.
+	mustContain(t, "guide", newClient(t, e).get("/items/"+jobCode).Body, `<a href="/apply/`+jobCode+`">`, "在线填写", "网上申请时填写，无需下载")
 	wang := login(t, e, "resident.wang", demoPass)
 	p := wang.get("/apply/" + jobCode)
 	mustContain(t, "form", p.Body, "就业创业证申领登记表（在线填写）", `name="d.f1" value="王秀兰"`, `name="d.f3" value="610***********0025"`,
