@@ -116,7 +116,6 @@ func DemoDisclosure(ctx context.Context, d Deps) error {
 		}
 		ids[c.Title] = doc.ID
 	}
-	d.Log.Info("published demo 政务公开 documents", "count", len(demoDisclosures))
 	return nil
 }
 
