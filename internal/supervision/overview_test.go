@@ -139,7 +139,7 @@ func independent(e *env, scopePath, from, to string) want {
 		if open && deadline != "" {
 			if deadline < todayS {
 				w.overdue++
-			} else {
+			} else if status != "suspended" { // a stopped clock is paused, not yellow (casework Level)
 				dl, _ := calendar.ParseDate(deadline)
 				left, err := e.cal.WorkdaysBetween(e.ctx, orgPath, today, dl)
 				if err != nil {
