@@ -31,11 +31,13 @@ const axeTags = `['wcag2a','wcag2aa','wcag21a','wcag21aa','best-practice']`
 // axePage is one page the checker opens. who signs in first ("" for the
 // public). When follow is set, the checker opens the first link matching it
 // on path (the first case in a list, say) and checks that page instead;
-// when fill is set, it fills those fields (selector → value) on path,
-// submits the form and checks the page that answers.
+// when fill or press is set, it fills those fields (selector → value) on
+// path, submits the form (by clicking the button press, if set) and checks
+// the page that answers.
 type axePage struct {
 	name, who, path, follow string
 	fill                    [][2]string
+	press                   string
 }
 
 // axePages lists the pages under the checker, grouped by who opens them. A
@@ -67,6 +69,11 @@ var axePages = []axePage{
 	{name: "gongkai", path: "/gongkai"},
 	{name: "gongkai-search", path: "/gongkai/docs?q=%E4%B8%80%E7%BD%91%E9%80%9A%E5%8A%9E"},
 	{name: "gongkai-doc", path: "/gongkai/docs?kind=agency", follow: `.gk-results a[href^="/gongkai/docs/"]`},
+	{name: "gongkai-docs", path: "/gongkai/docs"},
+	{name: "search-alias", path: "/items?q=%E4%BD%8E%E4%BF%9D"},
+	{name: "search-suggest", path: "/items?q=%E5%BA%95%E4%BF%9D"},
+	{name: "life-event", path: "/", follow: `[aria-labelledby="h-life"] a[href^="/items"]`},
+	{name: "guide-low-income", path: "/items/050200100000"},
 	{name: "not-found", path: "/no-such-page"},
 	// The applicant.
 	{name: "my", who: "resident.wang", path: "/my"},
@@ -74,6 +81,8 @@ var axePages = []axePage{
 	{name: "my-messages", who: "resident.wang", path: "/my/messages"},
 	{name: "my-appointments", who: "resident.wang", path: "/my/appointments"},
 	{name: "apply", who: "resident.wang", path: "/apply/071500100000"},
+	{name: "apply-online-form", who: "resident.wang", path: "/apply/050200100000"},
+	{name: "apply-refused", who: "resident.wang", path: "/apply/050200100000", press: `button[name="op"][value="submit"]`},
 	{name: "account", who: "resident.wang", path: "/account"},
 	// The workbench.
 	{name: "work", who: "county.window", path: "/work"},
@@ -99,6 +108,7 @@ var axePages = []axePage{
 	{name: "gongkai-admin-new", who: "county.catalog", path: "/admin/gongkai/new?kind=agency"},
 	{name: "gongkai-admin-doc", who: "county.catalog", path: "/admin/gongkai", follow: `a[href^="/admin/gongkai/"][href$="1"]`},
 	{name: "catalog-edit", who: "county.catalog", path: "/admin/items/010100100000/edit"},
+	{name: "form-builder", who: "county.catalog", path: "/admin/items/050200100000/form"},
 	{name: "users", who: "county.admin", path: "/admin/users"},
 	{name: "hall-admin", who: "county.hall", path: "/admin/hall?centre=610923C"},
 }
@@ -163,18 +173,29 @@ func axeCheck(t *testing.T, ctx context.Context, base string, pages []axePage, c
 			}
 			url = href
 			do(t, ctx, pg.name, chromedp.Navigate(url))
-		case pg.fill != nil:
+		case pg.fill != nil || pg.press != "":
 			var steps []chromedp.Action[chromedp.Void]
 			for _, f := range pg.fill {
 				steps = append(steps, chromedp.SetValue(chromedp.CSS(f[0]), f[1]))
 			}
+			if len(steps) > 0 {
+				do(t, ctx, pg.name, steps...)
+			}
 			// The mark on the old document tells when the answer replaced it.
-			do(t, ctx, pg.name, steps...)
 			if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.axeOld = true`)); err != nil {
 				t.Fatal(err)
 			}
-			do(t, ctx, pg.name, chromedp.Submit(chromedp.CSS(pg.fill[0][0])))
+			if pg.press != "" {
+				do(t, ctx, pg.name, chromedp.Click(chromedp.CSS(pg.press)))
+			} else {
+				do(t, ctx, pg.name, chromedp.Submit(chromedp.CSS(pg.fill[0][0])))
+			}
 			waitNewPage(t, ctx)
+			if pg.name == "apply-refused" {
+				if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(".err").length`)); err != nil || n < 2 {
+					t.Errorf("apply-refused: the empty submission shows %d problems (%v)", n, err)
+				}
+			}
 		}
 		for _, v := range axeRun(t, ctx) {
 			t.Errorf("%s%s (%s): %s", pg.name, mode, strings.TrimPrefix(url, base), v)
