@@ -51,15 +51,17 @@ func (k *kbd) tabTo(sel string, back bool) {
 			const a = document.activeElement;
 			if (!a || a === document.body) return ["", "body"];
 			const c = getComputedStyle(a), r = a.getBoundingClientRect();
-			const seen = (c.outlineStyle !== "none" && parseFloat(c.outlineWidth) > 0) || c.boxShadow !== "none";
+			// A date picker shows its focused part (year, month, day) highlighted
+			// by itself; its outline may lag while the focus moves between parts.
+			const seen = (c.outlineStyle !== "none" && parseFloat(c.outlineWidth) > 0) || c.boxShadow !== "none" || a.matches("input[type=date]");
 			const onScreen = r.width > 0 && r.height > 0 && r.right > 0 && r.left < innerWidth;
-			return [a.matches(%q) ? "yes" : "", a.outerHTML.slice(0, 90), seen && onScreen ? "" : "hidden focus"];
+			return [a.matches(%q) ? "yes" : "", a.outerHTML.slice(0, 90), seen && onScreen ? "" : "hidden focus " + c.outlineStyle + " " + c.outlineWidth + " " + c.boxShadow + " " + Math.round(r.left) + "," + Math.round(r.width)];
 		})()`, sel)))
 		if err != nil {
 			k.t.Fatalf("tab to %s: %v", sel, err)
 		}
 		if len(r) > 2 && r[2] != "" {
-			k.hidden[r[1]] = true
+			k.hidden[r[1]+" ("+r[2]+")"] = true
 		}
 		k.last = append(k.last, r[1])
 		if len(k.last) > 5 {
@@ -91,6 +93,60 @@ func (k *kbd) focused(sel string) bool {
 		k.t.Fatal(err)
 	}
 	return ok
+}
+
+// fixInvalid fills, with the keyboard, every control the page marks
+// invalid: a choice from a list with the arrow keys, a radio or check box
+// with Space, a date typed digit by digit, text typed.
+func (k *kbd) fixInvalid() {
+	k.t.Helper()
+	bad, err := chromedp.Run(k.ctx, chromedp.Evaluate[[][]string](`(() => {
+		const seen = new Set(), out = [];
+		for (const el of document.querySelectorAll('[aria-invalid="true"]')) {
+			const key = el.type === "radio" ? "r:" + el.name : el.id;
+			if (!el.id || seen.has(key) || el.type === "file") continue;
+			seen.add(key);
+			out.push([el.type === "radio" ? 'input[name="' + el.name + '"]' : "#" + CSS.escape(el.id), el.tagName.toLowerCase(), el.type || ""]);
+		}
+		return out;
+	})()`))
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	k.tabTo(`a.skip`, true) // from the top of the page
+	for _, b := range bad {
+		sel, tag, typ := b[0], b[1], b[2]
+		k.tabTo(sel, false)
+		switch {
+		case tag == "select":
+			for i := 0; i < 5 && value(k.t, k.ctx, sel) == ""; i++ {
+				k.key(kb.ArrowDown, false)
+			}
+		case typ == "radio" || typ == "checkbox":
+			k.key(" ", false)
+		case typ == "date":
+			// Year, month and day in the browser's order of the parts
+			// (its locale's); a full part moves on to the next by itself.
+			order, err := chromedp.Run(k.ctx, chromedp.Evaluate[[]string](
+				`new Intl.DateTimeFormat(navigator.language).formatToParts(new Date(2000, 0, 2)).map(p => p.type).filter(t => t !== "literal")`))
+			if err != nil {
+				k.t.Fatal(err)
+			}
+			part := map[string]string{"year": "1985", "month": "03", "day": "12"}
+			var keys []string
+			for _, p := range order {
+				keys = append(keys, part[p])
+			}
+			k.typeText(strings.Join(keys, ""))
+			if v := value(k.t, k.ctx, sel); v != "1985-03-12" {
+				k.t.Fatalf("typing a date (%v) gave %q", order, v)
+			}
+		case typ == "number":
+			k.typeText("1")
+		default:
+			k.typeText("宁陕县城关镇西关社区")
+		}
+	}
 }
 
 // TestKeyboardJourney walks the applicant's journey with the keyboard
@@ -189,6 +245,17 @@ func TestKeyboardJourney(t *testing.T) {
 	shot(t, ctx, "kbd-3-apply-filled")
 	k.tabTo(`button[name="op"][value="submit"]`, false)
 	k.enterAndWait(`main`)
+	// The item's online 申请表 reports every field left empty at once; the
+	// applicant goes to each with Tab and fills it, then submits again.
+	if errs := texts(t, ctx, `.err`); len(errs) > 0 {
+		shot(t, ctx, "kbd-3b-apply-problems")
+		k.fixInvalid()
+		k.tabTo(`button[name="op"][value="submit"]`, false)
+		k.enterAndWait(`main`)
+		if errs := texts(t, ctx, `.err`); len(errs) > 0 {
+			t.Fatalf("the application was refused again: %q", errs)
+		}
+	}
 	waitText(t, ctx, "申请已提交")
 	serial := regexp.MustCompile(`\d{9}-\d{8}-\d{5}`).FindString(text(t, ctx))
 	if serial == "" {
