@@ -247,6 +247,11 @@ func inquiryRows() []row {
 			id, code, _ := strings.Cut(q, "?code=")
 			return webGet("/questions/lookup?no=" + id + "&code=" + code)
 		}, want: everyone(ok)},
+		{route: "POST /questions/lookup", call: func(x *fixtures, sc scope) request {
+			q, _ := x.inqOnline()
+			id, code, _ := strings.Cut(q, "?code=")
+			return post("/questions/lookup", url.Values{"no": {id}, "code": {code}})
+		}, want: everyone(ok)},
 		{route: "GET /questions/{id}", call: func(x *fixtures, sc scope) request {
 			q, _ := x.inqOnline()
 			return webGet("/questions/" + q)

@@ -321,6 +321,7 @@ type questionPage struct {
 	Answer  *inquiry.PublicAnswer
 	No      string
 	Lookup  string // a lookup's refusal
+	Asking  bool   // only the lookup form, for a number (no ask form)
 }
 
 func (s *server) questionBase(w http.ResponseWriter, r *http.Request, title string) base {
@@ -365,26 +366,46 @@ func (s *server) questionAsk(w http.ResponseWriter, r *http.Request) error {
 	return err
 }
 
-// questionLookup sends the lookup form to the record's own address.
+// questionLookup answers the lookup form. The form posts the number and
+// the query code, so the code never stands in an address (issue 12 item 6:
+// an address is kept in histories, logs and shared links); a GET with both
+// in the query, from before, still answers.
 func (s *server) questionLookup(w http.ResponseWriter, r *http.Request) error {
-	no, code := strings.TrimSpace(r.URL.Query().Get("no")), strings.TrimSpace(r.URL.Query().Get("code"))
+	get := r.URL.Query().Get
+	if r.Method == http.MethodPost {
+		get = r.PostFormValue
+	}
+	no, code := strings.TrimSpace(get("no")), strings.TrimSpace(get("code"))
 	if no == "" || code == "" {
 		p := questionPage{base: s.questionBase(w, r, "咨询答复查询"), No: no, Lookup: "请填写登记号和查询码。"}
 		s.render(w, r, http.StatusUnprocessableEntity, "question", p)
 		return nil
 	}
-	http.Redirect(w, r, "/questions/"+url.PathEscape(no)+"?code="+url.QueryEscape(code), http.StatusSeeOther)
-	return nil
+	return s.showAnswer(w, r, no, code)
 }
 
+// questionAnswer is a question's own address: without a code it offers the
+// lookup form with the number filled in (the ticket links here); with one
+// (old links) it answers.
 func (s *server) questionAnswer(w http.ResponseWriter, r *http.Request) error {
-	p := questionPage{base: s.questionBase(w, r, "咨询答复查询"), No: r.PathValue("id")}
+	no, code := r.PathValue("id"), r.URL.Query().Get("code")
+	if code == "" {
+		p := questionPage{base: s.questionBase(w, r, "咨询答复查询"), No: no, Asking: true}
+		s.render(w, r, http.StatusOK, "question", p)
+		return nil
+	}
+	return s.showAnswer(w, r, no, code)
+}
+
+// showAnswer renders the answer to question no for the holder of its code.
+func (s *server) showAnswer(w http.ResponseWriter, r *http.Request, no, code string) error {
+	p := questionPage{base: s.questionBase(w, r, "咨询答复查询"), No: no}
 	w.Header().Set("Cache-Control", "private, no-store")
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := strconv.ParseInt(no, 10, 64)
 	if err != nil || id <= 0 {
 		err = zwfw.Errorf(zwfw.ENOTFOUND, "没有找到这个登记号的咨询，请核对登记号和查询码")
 	} else {
-		p.Answer, err = s.d.Inquiries.Lookup(r.Context(), id, r.URL.Query().Get("code"), httpauth.ClientIP(r))
+		p.Answer, err = s.d.Inquiries.Lookup(r.Context(), id, code, httpauth.ClientIP(r))
 	}
 	if zwfw.ErrorCode(err) == zwfw.ENOTFOUND {
 		p.Lookup = zwfw.ErrorMessage(err)

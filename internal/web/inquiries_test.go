@@ -111,8 +111,25 @@ func TestQuestionPages(t *testing.T) {
 		if _, err := e.App.Inquiries.Answer(context.Background(), e.Actor(t, "county.reviewer"), mustInt(t, m[1]), "可以，免费寄递。"); err != nil {
 			t.Fatal(err)
 		}
-		p = c.follow(c.get("/questions/lookup?no=" + m[1] + "&code=" + m[2]))
+		// The code stays out of addresses (issue 12 item 6): the ticket
+		// links to the question's page, which asks for it, and the lookup
+		// form posts it.
+		ticket := p.Body
+		if strings.Contains(ticket, "code="+m[2]) {
+			t.Error("the ticket page carries the query code in an address")
+		}
+		p = c.get("/questions/" + m[1])
+		if p.Status != 200 || !strings.Contains(p.Body, `method="post" action="/questions/lookup"`) || !strings.Contains(p.Body, `value="`+m[1]+`"`) {
+			t.Fatalf("the question's page without a code: %d, want the lookup form with the number", p.Status)
+		}
+		p = c.post("/questions/lookup", url.Values{"no": {m[1]}, "code": {m[2]}}, true)
 		mustContain(t, "the answer", p.Body, "可以，免费寄递。", "已答复")
+		if strings.Contains(p.Body, "code="+m[2]) {
+			t.Error("the answer page carries the query code in an address")
+		}
+		// An old address with the code still answers.
+		p = c.get("/questions/" + m[1] + "?code=" + m[2])
+		mustContain(t, "the old address", p.Body, "可以，免费寄递。")
 		wrong := "000000"
 		if m[2] == wrong {
 			wrong = "999999"

@@ -256,6 +256,7 @@ func (s *server) table() []route {
 		{"GET", "/questions", public, 0, s.questionForm},
 		{"POST", "/questions", public, formLimit, s.questionAsk},
 		{"GET", "/questions/lookup", public, 0, s.questionLookup},
+		{"POST", "/questions/lookup", public, formLimit, s.questionLookup},
 		{"GET", "/questions/{id}", public, 0, s.questionAnswer},
 		{"POST", "/items/{code}/experiences", applicant, formLimit, s.experienceShare},
 		{"GET", "/experiences", staff, 0, s.experiencesPage},
