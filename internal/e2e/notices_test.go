@@ -62,7 +62,9 @@ func TestOutcomePanelAndNotices(t *testing.T) {
 		name   string
 		width  int64
 		height int64
-	}{{"desktop", 1366, 900}, {"390", 390, 844}} {
+		care   bool
+	}{{"desktop", 1366, 900, false}, {"390", 390, 844, false}, {"390-care", 390, 844, true}} {
+		setCare(t, ctx, base, w.care)
 		do(t, ctx, "viewport", chromedp.EmulateViewport(w.width, w.height))
 		do(t, ctx, "my case", chromedp.Navigate(base+"/my/cases/"+archived), chromedp.WaitVisible(chromedp.CSS(`.outcome`)))
 		mustContain(t, ctx, "my case", "已办结 · 已领取", "受理 ✓", "决定：准予", "送达 ✓")
@@ -70,7 +72,13 @@ func TestOutcomePanelAndNotices(t *testing.T) {
 			t.Fatalf("my case (%s) shows 进行中 or 归档", w.name)
 		}
 		shot(t, ctx, "outcome-my-case-"+w.name)
-		do(t, ctx, "public progress", chromedp.Click(chromedp.CSS(`form[action="/progress"] button`)), chromedp.WaitVisible(chromedp.CSS(`.outcome`)))
+		// The case page has an outcome panel too: wait for the new page.
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.axeOld = true`)); err != nil {
+			t.Fatal(err)
+		}
+		do(t, ctx, "public progress", chromedp.Click(chromedp.CSS(`form[action="/progress"] button`)))
+		waitNewPage(t, ctx)
+		do(t, ctx, "public progress", chromedp.WaitVisible(chromedp.CSS(`.outcome`)))
 		mustContain(t, ctx, "public progress", "已办结 · 已领取", "王**")
 		if body := text(t, ctx); strings.Contains(body, "进行中") || strings.Contains(body, "归档") {
 			t.Fatalf("the public progress (%s) shows 进行中 or 归档", w.name)
@@ -101,4 +109,21 @@ func TestOutcomePanelAndNotices(t *testing.T) {
 		}
 		shot(t, ctx, "notice-"+n.name)
 	}
+	// On a phone and in 关怀版 the applicant reads the same notices: nothing
+	// spills sideways.
+	setCare(t, ctx, base, true)
+	do(t, ctx, "viewport", chromedp.EmulateViewport(390, 844))
+	for _, n := range []struct{ name, path string }{
+		{"rejection", noticeOf(rejected, casework.NoticeRejection)},
+		{"payment", noticeOf(fee, casework.NoticePayment)},
+		{"result", noticeOf(archived, casework.NoticeResult)},
+	} {
+		do(t, ctx, n.name, chromedp.Navigate(base+n.path), chromedp.WaitVisible(chromedp.CSS(`.notice-sheet`)))
+		if w, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); err != nil || w > 390 {
+			t.Errorf("the %s notice at 390 px in 关怀版 is %d px wide (%v)", n.name, w, err)
+		}
+		shot(t, ctx, "notice-"+n.name+"-390-care")
+	}
+	setCare(t, ctx, base, false)
+	do(t, ctx, "viewport", chromedp.EmulateViewport(1366, 900))
 }
