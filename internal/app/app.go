@@ -61,6 +61,7 @@ type App struct {
 	Config     config.Config
 	DB         *db.DB
 	Orgs       *org.Service
+	SMS        *org.SMSGateways // each organisation's SMS gateway (org/sms.go)
 	Users      *account.Service
 	Catalog    *catalog.Service
 	Files      *files.Store
@@ -173,9 +174,11 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 			PasswordMaxAge: days(cfg.PasswordMaxDays), PasswordHistory: orNone(cfg.PasswordHistory)}),
 		Catalog: catalog.NewService(d, orgs, fs, now),
 	}
-	// Verification codes go to the log until an SMS gateway is plugged in
-	// (account.SetSMS): never into a response.
-	a.Users.SetSMS(account.LogCodes{Log: log})
+	// Verification codes go through the root region's SMS gateway, a
+	// setting of that organisation (org/sms.go), or to the log while it has
+	// none: never into a response.
+	a.SMS = &org.SMSGateways{DB: d, Root: cfg.Site.RegionCode, Fallback: account.LogCodes{Log: log}}
+	a.Users.SetSMS(a.SMS.Codes())
 	a.Calendar = calendar.New(d, now)
 	// Days past the compiled-in holiday calendar count as plain weekdays:
 	// say so at every start while deadlines set now may reach them.
@@ -313,8 +316,11 @@ func (a *App) Seed(ctx context.Context, out io.Writer, demo bool) error {
 // to the log (a county plugs in its gateway here).
 func (a *App) Dispatcher() *notify.Dispatcher {
 	logSender := notify.LogSender{Log: a.Log}
+	// SMS through the gateway of the case's organisation (or its nearest
+	// ancestor's), the log where none is set.
+	sms := &org.SMSGateways{DB: a.DB, Root: a.Config.Site.RegionCode, Fallback: logSender}
 	return &notify.Dispatcher{DB: a.DB, Log: a.Log, Now: a.Now,
-		Senders: map[string]notify.Sender{notify.SMS: logSender, notify.Email: logSender}}
+		Senders: map[string]notify.Sender{notify.SMS: sms.Notices(), notify.Email: logSender}}
 }
 
 // Close stops the job queue and releases the database.
