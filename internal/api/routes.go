@@ -69,6 +69,8 @@ func routes(d services.Services) []route {
 		{"GET", "/orgs/{code}", public, false, handleGetOrg(d.Orgs)},
 		{"POST", "/orgs", signedIn, false, handleCreateOrg(d.Orgs)},
 		{"PUT", "/orgs/{code}", signedIn, false, handleUpdateOrg(d.Orgs)},
+		{"GET", "/orgs/{code}/notice-settings", signedIn, false, handleGetNoticeSettings(d.Orgs)},
+		{"PUT", "/orgs/{code}/notice-settings", signedIn, false, handleSetNoticeSettings(d.Orgs)},
 
 		{"GET", "/users", signedIn, false, handleListUsers(d.Users)},
 		{"POST", "/users", signedIn, false, handleCreateUser(d.Users)},

@@ -34,6 +34,12 @@ func payRows() []row {
 		{route: "POST /admin/orgs/{code}/notices", on: allScopes, call: func(x *fixtures, sc scope) request {
 			return post("/admin/orgs/"+x.centre[sc]+"/notices", url.Values{"abbrev": {"宁政服"}})
 		}, want: staffPage(refusedOut(scoped(admin, reachesCentre)))},
+		{route: "GET /api/v1/orgs/{code}/notice-settings", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return apiGet("/orgs/" + x.centre[sc] + "/notice-settings")
+		}, want: refusedOut(scoped(admin, reachesCentre))},
+		{route: "PUT /api/v1/orgs/{code}/notice-settings", on: allScopes, call: func(x *fixtures, sc scope) request {
+			return apiSend("PUT", "/orgs/"+x.centre[sc]+"/notice-settings", map[string]string{"abbrev": "宁政服"})
+		}, want: refusedOut(scoped(admin, reachesCentre))},
 		// The public lookup posts the query code, which stays out of
 		// addresses (issue 12 item 6): anyone with the code sees the case.
 		{route: "POST /progress", on: allScopes, call: func(x *fixtures, sc scope) request {
