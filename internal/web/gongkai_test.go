@@ -132,3 +132,20 @@ func TestGongkaiFooterMarks(t *testing.T) {
 }
 
 var _ = disclosure.KindNotice
+
+// TestGongkaiSearchExample: the example the 政务公开 search box suggests
+// finds published documents (issue 12: every example a placeholder
+// suggests is a test); the test reads it from the page, so it cannot drift.
+func TestGongkaiSearchExample(t *testing.T) {
+	e := apptest.Start(t, "sqlite")
+	c := newClient(t, e)
+	p := c.get("/gongkai")
+	m := regexp.MustCompile(`placeholder="[^"]*如“([^”]+)”`).FindStringSubmatch(p.Body)
+	if m == nil {
+		t.Fatal("the 政务公开 search box suggests no example: has its placeholder changed form?")
+	}
+	r := c.get("/gongkai/docs?q=" + url.QueryEscape(m[1]))
+	if r.Status != 200 || !strings.Contains(r.Body, "<mark>"+m[1]+"</mark>") {
+		t.Errorf("the suggested example %q finds nothing marked (%d)", m[1], r.Status)
+	}
+}
