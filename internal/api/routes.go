@@ -71,6 +71,8 @@ func routes(d services.Services) []route {
 		{"PUT", "/orgs/{code}", signedIn, false, handleUpdateOrg(d.Orgs)},
 		{"GET", "/orgs/{code}/notice-settings", signedIn, false, handleGetNoticeSettings(d.Orgs)},
 		{"PUT", "/orgs/{code}/notice-settings", signedIn, false, handleSetNoticeSettings(d.Orgs)},
+		{"GET", "/orgs/{code}/sms-settings", signedIn, false, handleGetSMSSettings(d.Orgs)},
+		{"PUT", "/orgs/{code}/sms-settings", signedIn, false, handlePutSMSSettings(d.Orgs)},
 
 		{"GET", "/users", signedIn, false, handleListUsers(d.Users)},
 		{"POST", "/users", signedIn, false, handleCreateUser(d.Users)},

@@ -338,7 +338,7 @@ func (a *App) Services() services.Services {
 		Cases: a.Cases, Calendar: a.Calendar, Inbox: notify.NewInbox(a.DB, a.Now), Supervision: a.Super, Warnings: a.Warnings,
 		Reports: a.Reports, Errors: a.Errors, Attendance: a.Attendance, Audit: a.Audit, Hall: a.Hall, Log: a.Log, Now: a.Now,
 		Inquiries: a.Inquiries, Complaints: a.Complaints, Reviews: a.Reviews, Sanctions: a.Sanctions,
-		Disclosure: a.Disclosure}
+		Disclosure: a.Disclosure, SMS: a.SMS}
 }
 
 // Handler is the whole HTTP surface.

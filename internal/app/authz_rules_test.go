@@ -695,6 +695,7 @@ func matrixRows() []row {
 	rows = append(rows, gongkaiRows()...)
 	rows = append(rows, assessRows()...)
 	rows = append(rows, payRows()...)
+	rows = append(rows, smsRows()...)
 	rows = append(rows, registerRows()...)
 	return rows
 }

@@ -307,18 +307,18 @@ var mobileRE = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
 // the phone masked. A gateway that refuses is an invalid setting (422)
 // with its answer.
 func (s *Service) SendTestSMS(ctx context.Context, actor *zwfw.Actor, g *SMSGateways, code, phone string) error {
-	phone = strings.TrimSpace(phone)
-	if !mobileRE.MatchString(phone) {
-		var v zwfw.Invalid
-		v.Add("phone", "请填写 11 位手机号码")
-		return v.Err()
-	}
 	o, err := s.ByCode(ctx, code)
 	if err != nil {
 		return err
 	}
 	if err := MaySetSMS(actor, o); err != nil {
 		return err
+	}
+	phone = strings.TrimSpace(phone)
+	if !mobileRE.MatchString(phone) {
+		var v zwfw.Invalid
+		v.Add("phone", "请填写 11 位手机号码")
+		return v.Err()
 	}
 	now := s.now()
 	masked := phone[:3] + "****" + phone[7:]

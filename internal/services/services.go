@@ -58,4 +58,6 @@ type Services struct {
 	// Disclosure is 政务公开: documents, their workflow and search, and
 	// the government-site marks of the footer (issue 12 item 2).
 	Disclosure *disclosure.Service
+	// SMS chooses each organisation's SMS gateway (org/sms.go).
+	SMS *org.SMSGateways
 }

@@ -86,6 +86,9 @@ func (s *server) table() []route {
 		{"POST", "/admin/orgs/{code}/active", staff, formLimit, s.adminOrgActive},
 		{"GET", "/admin/orgs/{code}/notices", staff, 0, s.adminOrgNotices},
 		{"POST", "/admin/orgs/{code}/notices", staff, formLimit, s.adminOrgNoticesPost},
+		{"GET", "/admin/orgs/{code}/sms", staff, 0, s.adminOrgSMS},
+		{"POST", "/admin/orgs/{code}/sms", staff, formLimit, s.adminOrgSMSPost},
+		{"POST", "/admin/orgs/{code}/sms/test", staff, formLimit, s.adminOrgSMSTest},
 
 		{"GET", "/admin/users", staff, 0, s.adminUsers},
 		{"GET", "/admin/users/new", staff, 0, s.adminUserNew},
