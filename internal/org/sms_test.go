@@ -13,6 +13,7 @@ import (
 
 	"zwfw"
 	"zwfw/internal/app/apptest"
+	"zwfw/internal/casework"
 	"zwfw/internal/notify"
 	"zwfw/internal/org"
 )
@@ -139,6 +140,22 @@ func TestSMSGateway(t *testing.T) {
 			if b := c.peer.last(t); b.TemplateID != c.tpl {
 				t.Errorf("%s: template %s, want %s", c.code, b.TemplateID, c.tpl)
 			}
+		}
+		// The dispatcher's SMS: a case filed in the town goes through the
+		// town's gateway; a message about no case through the root region's.
+		dispatch := e.App.Dispatcher().Senders[notify.SMS]
+		serial := e.Case(t, "resident.wang", "200300200000", "610923100C", casework.Submitted)
+		if err := dispatch.Send(ctx, notify.Message{Channel: notify.SMS, Address: "13900003333", Body: "受理", CaseSerial: serial}); err != nil {
+			t.Fatal(err)
+		}
+		if b := town.last(t); b.Phone != "13900003333" || b.TemplateID != "TPL_NOTE_town" {
+			t.Fatalf("the town's case went as %+v", b)
+		}
+		if err := dispatch.Send(ctx, notify.Message{Channel: notify.SMS, Address: "13900004444", Body: "通知"}); err != nil {
+			t.Fatal(err)
+		}
+		if b := county.last(t); b.Phone != "13900004444" || b.TemplateID != "TPL_NOTE_county" {
+			t.Fatalf("a message about no case went as %+v", b)
 		}
 		// A wrong key: the peer refuses the signature, and the error says so.
 		t.Setenv("ZWFW_SMS_COUNTY", "wrong")
