@@ -13,9 +13,11 @@ import (
 // more than running it. (pgx caches its own prepared statements, so on
 // PostgreSQL the cache stays off.)
 type stmtCache struct {
-	db    *sql.DB
-	mu    sync.RWMutex
-	stmts map[string]*sql.Stmt
+	db     *sql.DB
+	mu     sync.RWMutex
+	stmts  map[string]*sql.Stmt
+	closed bool
+	bg     sync.WaitGroup // preparations running in the background (prepareLater)
 }
 
 // maxStmts bounds the cache: a query text built from a user's filter
@@ -58,6 +60,10 @@ func (c *stmtCache) get(ctx context.Context, q string) (*sql.Stmt, error) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.closed {
+		st.Close()
+		return nil, nil
+	}
 	if old, ok := c.stmts[q]; ok {
 		st.Close()
 		return old, nil
@@ -66,10 +72,36 @@ func (c *stmtCache) get(ctx context.Context, q string) (*sql.Stmt, error) {
 	return st, nil
 }
 
+// prepareLater prepares q in the background, for next time, on another
+// connection of the pool (the caller holds one). close waits for it: a
+// preparation still running when the database closes would open a
+// connection on a closed database (on SQLite, recreating its -wal and -shm
+// files while the directory is being removed).
+func (c *stmtCache) prepareLater(q string) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.bg.Add(1)
+	c.mu.Unlock()
+	go func() {
+		defer c.bg.Done()
+		_, _ = c.get(context.Background(), q)
+	}()
+}
+
 func (c *stmtCache) close() {
 	if c == nil {
 		return
 	}
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+	c.bg.Wait()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, st := range c.stmts {

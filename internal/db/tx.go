@@ -136,7 +136,7 @@ func (t *readTx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, e
 	}
 	// Prepare for next time on another connection of the pool; this
 	// transaction holds one, and the pool has more.
-	go func() { _, _ = t.db.rstmts.get(context.Background(), q) }()
+	t.db.rstmts.prepareLater(q)
 	r, err := t.tx.QueryContext(ctx, q, args...)
 	return r, MapError(err)
 }
@@ -146,7 +146,7 @@ func (t *readTx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	if st := t.stmt(ctx, q); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
-	go func() { _, _ = t.db.rstmts.get(context.Background(), q) }()
+	t.db.rstmts.prepareLater(q)
 	return t.tx.QueryRowContext(ctx, q, args...)
 }
 
