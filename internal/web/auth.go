@@ -9,6 +9,7 @@ import (
 
 	"zwfw"
 	"zwfw/internal/account"
+	"zwfw/internal/casework"
 	"zwfw/internal/httpauth"
 )
 
@@ -115,7 +116,7 @@ func (s *server) keepAlive(w http.ResponseWriter, r *http.Request) error {
 // their account.
 func home(a *zwfw.Actor) string {
 	switch {
-	case a.HasAny(zwfw.RoleWindow, zwfw.RoleReviewer, zwfw.RoleCashier, zwfw.RoleSupervisor):
+	case len(casework.DesksOf(a)) > 0:
 		return "/work"
 	case a.IsStaff():
 		return "/admin"

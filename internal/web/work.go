@@ -194,10 +194,8 @@ func (s *server) workHome(w http.ResponseWriter, r *http.Request) error {
 		f.Kind = ""
 	}
 	p := &workHomePage{base: s.workBase(w, r, "办件工作台"), F: f, Window: casework.MayFileAtWindow(a) == nil}
-	for _, role := range []string{zwfw.RoleWindow, zwfw.RoleReviewer, zwfw.RoleCashier, zwfw.RoleSupervisor} {
-		if a.Has(role) {
-			p.Roles = append(p.Roles, zwfw.RoleName(role))
-		}
+	for _, d := range casework.DesksOf(a) {
+		p.Roles = append(p.Roles, casework.DeskName(d))
 	}
 	if err := s.workOptions(ctx, a, p); err != nil {
 		return err
@@ -270,7 +268,7 @@ func (s *server) queues(ctx context.Context, a *zwfw.Actor, f workFilter) ([]*qu
 		out = append(out, first, second)
 		return nil
 	}
-	if a.Has(zwfw.RoleWindow) {
+	if casework.WorksAt(a, casework.DeskIntake) {
 		if err := two(
 			&queue{Key: "prereview", Title: "网上预审", Hint: "网上提交的申请：审核材料后受理、一次性告知补正或不予受理",
 				Empty: "没有待预审的网上申请。"},
@@ -289,7 +287,7 @@ func (s *server) queues(ctx context.Context, a *zwfw.Actor, f workFilter) ([]*qu
 			return nil, err
 		}
 	}
-	if a.Has(zwfw.RoleReviewer) {
+	if casework.WorksAt(a, casework.DeskReview) {
 		own := s.ownDept(ctx, a)
 		if err := two(
 			&queue{Key: "joint", Title: "联办件 · 本部门意见", Hint: "其他部门主办、需要本部门提出联办意见的办件",
@@ -305,13 +303,13 @@ func (s *server) queues(ctx context.Context, a *zwfw.Actor, f workFilter) ([]*qu
 			out[n-2], out[n-1] = out[n-1], out[n-2]
 		}
 	}
-	if a.Has(zwfw.RoleCashier) {
+	if casework.WorksAt(a, casework.DeskCashier) {
 		if err := one(&queue{Key: "payment", Title: "待缴费", Hint: "已批准、等待缴费的办件：收款后凭银行缴款凭证号确认",
 			Empty: "没有待缴费的办件。"}, true, casework.AwaitingPayment); err != nil {
 			return nil, err
 		}
 	}
-	if a.Has(zwfw.RoleSupervisor) {
+	if casework.WorksAt(a, casework.DeskSupervise) {
 		ext := &queue{Key: "extension", Title: "延期待审批", Hint: "承办人员申请延长办理期限：审核理由后批准",
 			Empty: "没有待审批的延期申请。"}
 		if err := one(ext, true, casework.Accepted, casework.InProgress, casework.Suspended); err != nil {
@@ -446,7 +444,7 @@ func nextStep(a *zwfw.Actor, c casework.Summary) string {
 	case casework.Denied:
 		return "送达不予批准决定 · 办结"
 	case casework.AwaitingPayment:
-		if a.Has(zwfw.RoleCashier) {
+		if casework.WorksAt(a, casework.DeskCashier) {
 			return "收款确认"
 		}
 		return "等待缴费"
