@@ -173,20 +173,30 @@ func (s *Service) SetNoticeSettings(ctx context.Context, actor *zwfw.Actor, code
 	if err := n.Check(); err != nil {
 		return n, err
 	}
-	o, err := s.ByCode(ctx, code)
-	if err != nil {
-		return n, err
-	}
-	if err := MaySetNoticeSettings(actor, o); err != nil {
-		return n, err
-	}
-	err = s.db.InTx(ctx, func(tx *db.Tx) error {
-		if err := PutNoticeSettings(ctx, tx, o.ID, actor.UserID, n, s.now()); err != nil {
-			return err
-		}
-		return audit.RecordFor(ctx, tx, o.ID, s.now(), actor, "org.notice_settings", "org:"+o.Code, n)
+	err := s.setSetting(ctx, actor, code, MaySetNoticeSettings, "org.notice_settings", n, func(tx *db.Tx, o *Org) error {
+		return PutNoticeSettings(ctx, tx, o.ID, actor.UserID, n, s.now())
 	})
 	return n, err
+}
+
+// setSetting is the shape every setting of an organisation shares: find it
+// by code, ask may, then write it with put and its audit entry (event, the
+// new value) in one transaction.
+func (s *Service) setSetting(ctx context.Context, actor *zwfw.Actor, code string, may func(*zwfw.Actor, *Org) error,
+	event string, value any, put func(tx *db.Tx, o *Org) error) error {
+	o, err := s.ByCode(ctx, code)
+	if err != nil {
+		return err
+	}
+	if err := may(actor, o); err != nil {
+		return err
+	}
+	return s.db.InTx(ctx, func(tx *db.Tx) error {
+		if err := put(tx, o); err != nil {
+			return err
+		}
+		return audit.RecordFor(ctx, tx, o.ID, s.now(), actor, event, "org:"+o.Code, value)
+	})
 }
 
 // PutNoticeSettings writes the settings of an organisation (the seed uses

@@ -177,18 +177,11 @@ func (s *Service) SetSMSSettings(ctx context.Context, actor *zwfw.Actor, code st
 	if err := set.Check(); err != nil {
 		return set, err
 	}
-	o, err := s.ByCode(ctx, code)
-	if err != nil {
-		return set, err
-	}
-	if err := MaySetSMS(actor, o); err != nil {
-		return set, err
-	}
 	var who any
-	if actor.UserID != 0 {
+	if actor != nil && actor.UserID != 0 {
 		who = actor.UserID
 	}
-	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+	err := s.setSetting(ctx, actor, code, MaySetSMS, "org.sms_settings", set, func(tx *db.Tx, o *Org) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO org_sms_settings (org_id, kind, url, app_id, sign_name, code_template, notice_template,
 			secret_env, updated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (org_id) DO UPDATE SET kind = excluded.kind,
 			url = excluded.url, app_id = excluded.app_id, sign_name = excluded.sign_name, code_template = excluded.code_template,
@@ -197,7 +190,7 @@ func (s *Service) SetSMSSettings(ctx context.Context, actor *zwfw.Actor, code st
 			set.SecretEnv, who, db.Millis(s.now())); err != nil {
 			return fmt.Errorf("org: put sms settings: %w", err)
 		}
-		return audit.RecordFor(ctx, tx, o.ID, s.now(), actor, "org.sms_settings", "org:"+o.Code, set)
+		return nil
 	})
 	return set, err
 }
