@@ -30,6 +30,7 @@ import (
 	"zwfw/internal/config"
 	"zwfw/internal/db"
 	"zwfw/internal/disclosure"
+	"zwfw/internal/esign"
 	"zwfw/internal/files"
 	"zwfw/internal/hall"
 	"zwfw/internal/httpauth"
@@ -91,6 +92,9 @@ type App struct {
 	Sanctions *supervision.Sanctions
 	// Disclosure is 政务公开 (issue 12 item 2).
 	Disclosure *disclosure.Service
+	// Esign is 电子签章 (issue 13): the organisations' SM2 keys in the data
+	// directory's keystore, signatures, signed PDFs.
+	Esign *esign.Service
 }
 
 // Options adjust Open for tests and commands.
@@ -231,6 +235,13 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	a.Complaints.SetLookupLimit(limit(cfg.LookupLimit))
 	a.Warnings.AddSource(a.Complaints.DutySource())
 	a.Disclosure = disclosure.New(d, now)
+	// The seals' private keys: the data directory's keystore under
+	// ZWFW_ESIGN_KEY or esign.key; a process that cannot open an active
+	// key stops here with the reason.
+	if a.Esign, err = esign.New(ctx, d, orgs, cfg.DataDir, cfg.EsignKey, now); err != nil {
+		d.Close()
+		return nil, err
+	}
 	// 好差评 and 差评整改 (issue 11): every 差评 opens a work order in its
 	// rating's transaction; overdue ones warn like cases.
 	ratingKey, err := keyfile.ReadOrCreate(filepath.Join(cfg.DataDir, "rating.key"), func() ([]byte, error) {
@@ -338,7 +349,7 @@ func (a *App) Services() services.Services {
 		Cases: a.Cases, Calendar: a.Calendar, Inbox: notify.NewInbox(a.DB, a.Now), Supervision: a.Super, Warnings: a.Warnings,
 		Reports: a.Reports, Errors: a.Errors, Attendance: a.Attendance, Audit: a.Audit, Hall: a.Hall, Log: a.Log, Now: a.Now,
 		Inquiries: a.Inquiries, Complaints: a.Complaints, Reviews: a.Reviews, Sanctions: a.Sanctions,
-		Disclosure: a.Disclosure, SMS: a.SMS}
+		Disclosure: a.Disclosure, SMS: a.SMS, Esign: a.Esign}
 }
 
 // Handler is the whole HTTP surface.

@@ -55,6 +55,7 @@ type Config struct {
 	WarnShare     float64       // ZWFW_WARN_SHARE: yellow when this share of the promised time has passed (0 < share ≤ 1)
 	AuditKey      string        // ZWFW_AUDIT_KEY: secret that MACs the audit log (empty: audit.key in the data directory); the same for every process on one database
 	DataKey       string        // ZWFW_DATA_KEY: SM4 key(s) of the personal data at rest, comma-separated, current first (empty: data.key in the data directory)
+	EsignKey      string        // ZWFW_ESIGN_KEY: master secret of the electronic seals' keystore (empty: esign.key in the data directory); the same for every process on one database
 	AuditInterval time.Duration // ZWFW_AUDIT_CHECKPOINT_INTERVAL: how often a signed checkpoint of the audit chain is written to the data directory
 	// SecurityLogDays: ZWFW_SECURITY_LOG_DAYS, how many days the security
 	// log keeps its events; never fewer than 180 (GB/T 22239 level 3 and
@@ -258,6 +259,7 @@ func options() []option {
 		}, false},
 		{"ZWFW_AUDIT_KEY", "audit-key", "", "审计日志的密钥（至少 32 个字符）；为空时用数据目录下的 audit.key。共用一个数据库的所有进程必须相同", str(func(c *Config) *string { return &c.AuditKey }), false},
 		{"ZWFW_DATA_KEY", "data-key", "", "个人信息（身份证号、电话、地址）的加密密钥（每个至少 32 个字符，多个用逗号分隔，第一个为当前密钥）；为空时用数据目录下的 data.key。共用一个数据库的所有进程必须相同；请与备份分开保存", str(func(c *Config) *string { return &c.DataKey }), false},
+		{"ZWFW_ESIGN_KEY", "esign-key", "", "电子签章密钥库的主密钥（至少 32 个字符），用它以 SM4 加密数据目录 keystore 下的各机构签章私钥；为空时用数据目录下的 esign.key。共用一个数据库的所有进程必须相同，并共用同一个 keystore 目录", str(func(c *Config) *string { return &c.EsignKey }), false},
 		{"ZWFW_AUDIT_CHECKPOINT_INTERVAL", "audit-checkpoint-interval", "1m", "审计链链头签名检查点写入数据目录的间隔", dur(func(c *Config) *time.Duration { return &c.AuditInterval }), false},
 		{"ZWFW_SECURITY_LOG_DAYS", "security-log-days", "180", "安全日志（登录失败、账户锁定、越权访问、查看个人信息、设置变更、导出）的保留天数，不少于 180 天", func(c *Config, v string) error {
 			n, err := strconv.Atoi(v)
@@ -401,6 +403,9 @@ func (c *Config) validate() error {
 	}
 	if c.AuditKey != "" && len(strings.TrimSpace(c.AuditKey)) < 32 {
 		errs = append(errs, errors.New("ZWFW_AUDIT_KEY 至少 32 个字符（或留空，使用数据目录下的密钥文件）"))
+	}
+	if c.EsignKey != "" && len(strings.TrimSpace(c.EsignKey)) < 32 {
+		errs = append(errs, errors.New("ZWFW_ESIGN_KEY 至少 32 个字符（或留空，使用数据目录下的 esign.key）"))
 	}
 	for _, k := range strings.Split(c.DataKey, ",") {
 		if k = strings.TrimSpace(k); k != "" && len(k) < 32 {

@@ -17,6 +17,7 @@ import (
 	"zwfw/internal/complaint"
 	"zwfw/internal/config"
 	"zwfw/internal/disclosure"
+	"zwfw/internal/esign"
 	"zwfw/internal/files"
 	"zwfw/internal/hall"
 	"zwfw/internal/inquiry"
@@ -60,4 +61,7 @@ type Services struct {
 	Disclosure *disclosure.Service
 	// SMS chooses each organisation's SMS gateway (org/sms.go).
 	SMS *org.SMSGateways
+	// Esign is 电子签章: the organisations' SM2 keys, signatures and signed
+	// PDFs (issue 13 items 2, 4).
+	Esign *esign.Service
 }
