@@ -37,6 +37,7 @@ import (
 	"zwfw/internal/inquiry"
 	"zwfw/internal/jobs"
 	"zwfw/internal/keyfile"
+	"zwfw/internal/materials"
 	"zwfw/internal/notify"
 	"zwfw/internal/org"
 	"zwfw/internal/pii"
@@ -88,6 +89,8 @@ type App struct {
 	Complaints *complaint.Service // 投诉建议、意见箱 (issue 11)
 	// Reviews: 好差评 links, staff ratings, 差评整改 (issue 11).
 	Reviews *review.Service
+	// Materials: the materials library and reuse (材料库, 免提交; issue 13).
+	Materials *materials.Service
 	// Sanctions is the accountability register (责任追究, issue 11).
 	Sanctions *supervision.Sanctions
 	// Disclosure is 政务公开 (issue 12 item 2).
@@ -263,6 +266,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	a.Warnings.AddSource(a.Reviews.Duties())
 	// The annual assessment counts the public's voice (issue 11 item 6).
 	a.Reports.SetVoice(supervision.Voices{a.Reviews, a.Complaints})
+	// 材料库 (issue 13 items 5, 6): accepted materials are kept for their
+	// owners, and applications reuse them and the applicant's licences.
+	a.Materials = materials.New(d, nil, now)
+	a.Cases.SetMaterialsHook(a.Materials)
 	a.Checkpoints = cps
 	a.Audit = audit.NewService(d, now, func(ctx context.Context, actor *zwfw.Actor, serial string) error {
 		_, err := a.Cases.Get(ctx, actor, serial)
@@ -349,7 +356,8 @@ func (a *App) Services() services.Services {
 		Cases: a.Cases, Calendar: a.Calendar, Inbox: notify.NewInbox(a.DB, a.Now), Supervision: a.Super, Warnings: a.Warnings,
 		Reports: a.Reports, Errors: a.Errors, Attendance: a.Attendance, Audit: a.Audit, Hall: a.Hall, Log: a.Log, Now: a.Now,
 		Inquiries: a.Inquiries, Complaints: a.Complaints, Reviews: a.Reviews, Sanctions: a.Sanctions,
-		Disclosure: a.Disclosure, SMS: a.SMS, Esign: a.Esign}
+		Disclosure: a.Disclosure, SMS: a.SMS, Esign: a.Esign,
+		Materials: a.Materials}
 }
 
 // Handler is the whole HTTP surface.

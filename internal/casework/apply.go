@@ -51,7 +51,12 @@ type ApplicantInput struct {
 type MaterialInput struct {
 	Name     string `json:"name"`
 	FileID   int64  `json:"file_id,omitempty"`
-	HandedIn string `json:"handed_in,omitempty"` // upload (default with a file), window, post
+	HandedIn string `json:"handed_in,omitempty"` // upload (default with a file), window, post, licence, library
+	// Provided by reuse (免提交, reuse.go): the identifier of the
+	// applicant's electronic licence, or the id of an entry of their
+	// materials library. Using it is a one-time authorisation, recorded.
+	Licence string `json:"licence,omitempty"`
+	Library int64  `json:"library_id,omitempty"`
 }
 
 var mobileRE = regexp.MustCompile(`^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$`)
@@ -189,9 +194,15 @@ func (s *Service) Apply(ctx context.Context, actor *zwfw.Actor, in ApplyInput) (
 		if err != nil {
 			return db.MapError(err)
 		}
+		// Materials provided by reuse: their sources checked and the
+		// authorisations recorded, in this transaction (reuse.go).
+		if err := s.provide(ctx, tx, actor, it, in.Materials, mats, Filing{CaseID: id, Serial: serial, ItemCode: it.Code,
+			ItemName: it.Name, Applicant: app, OrgID: p.org.ID, OrgPath: orgPath, DeptPath: deptPath, At: now}); err != nil {
+			return err
+		}
 		if len(mats) > 0 { // one statement for all of them
-			q := `INSERT INTO case_materials (case_id, seq, name, file_id, sha256, file_name, size, content_type, handed_in, created_at) VALUES `
-			args := make([]any, 0, 10*len(mats))
+			q := `INSERT INTO case_materials (case_id, seq, name, file_id, sha256, file_name, size, content_type, handed_in, provided, created_at) VALUES `
+			args := make([]any, 0, 11*len(mats))
 			for i, m := range mats {
 				var fileID any
 				if m.FileID != 0 {
@@ -200,8 +211,8 @@ func (s *Service) Apply(ctx context.Context, actor *zwfw.Actor, in ApplyInput) (
 				if i > 0 {
 					q += ", "
 				}
-				q += "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-				args = append(args, id, i+1, m.Name, fileID, m.SHA256, m.FileName, m.Size, m.ContentType, m.HandedIn, db.Millis(now))
+				q += "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+				args = append(args, id, i+1, m.Name, fileID, m.SHA256, m.FileName, m.Size, m.ContentType, m.HandedIn, m.providedJSON(), db.Millis(now))
 			}
 			if _, err := tx.Exec(ctx, q, args...); err != nil {
 				return err
@@ -400,6 +411,25 @@ func (s *Service) materials(ctx context.Context, q db.Querier, actor *zwfw.Actor
 		seen[m.Name] = true
 		mat := Material{Name: m.Name, HandedIn: m.HandedIn}
 		switch {
+		case m.reusing():
+			// The source is checked in the filing's transaction
+			// (MaterialsHook.Provide); here only against the marks.
+			if actor.Kind != zwfw.KindPerson && actor.Kind != zwfw.KindEnterprise {
+				v.Add(f, "材料“%s”：电子证照和材料库只能由申请人本人在网上申请时授权使用", m.Name)
+				continue
+			}
+			if !checkReuse(&v, f, m, it.Materials[idx]) {
+				continue
+			}
+			if m.Licence != "" {
+				mat.HandedIn = ByLicence
+			} else {
+				mat.HandedIn = ByLibrary
+			}
+			mat.Provided = &Provided{Ref: m.Licence}
+			if m.Library != 0 {
+				mat.Provided.Ref = fmt.Sprint(m.Library)
+			}
 		case m.FileID != 0:
 			mat.HandedIn = "upload"
 			var owner int64

@@ -209,7 +209,10 @@ type Material struct {
 	FileName    string `json:"file_name,omitempty"`
 	Size        int64  `json:"size,omitempty"`
 	ContentType string `json:"content_type,omitempty"`
-	HandedIn    string `json:"handed_in,omitempty"` // upload, window, post
+	HandedIn    string `json:"handed_in,omitempty"` // upload, window, post, licence, library
+	// Provided: how a material was provided by reuse (免提交), checked
+	// online at submission; nil when it was submitted.
+	Provided *Provided `json:"provided,omitempty"`
 }
 
 // Notice is a written notice (受理通知书, 一次性告知书, 不予受理通知书 …).

@@ -59,6 +59,13 @@ func (a *act) accept() error {
 	a.tellSubj = "申请已受理"
 	a.tellBody = fmt.Sprintf("您的“%s”（办件编号 %s）已受理，承诺%s。", a.c.ItemName, a.c.Serial, when)
 	a.detail["deadline"] = dl
+	// The accepted materials go into the applicant's library (材料库),
+	// for later applications to reuse (§2(3)).
+	if a.s.mats != nil {
+		if err := a.s.mats.Accepted(a.ctx, a.tx, a.c); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -171,6 +178,11 @@ func (a *act) supplement() error {
 	a.advance = true
 	if len(a.in.Materials) == 0 {
 		return invalid("materials", "请上传或递交需要补正的材料")
+	}
+	for i, m := range a.in.Materials {
+		if m.reusing() {
+			return invalid(fmt.Sprintf("materials[%d]", i), "补正的材料“%s”请上传或递交", m.Name)
+		}
 	}
 	uploader := a.actor
 	mats, err := a.s.materials(a.ctx, a.tx, uploader, a.it, a.in.Materials, false, "")

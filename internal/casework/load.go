@@ -138,7 +138,7 @@ func (s *Service) prepareQueries() {
 			st.opinion, st.person, st.phone, st.limit_days, st.started_at, st.ended_at, COALESCE(u.post, '')`,
 			`case_steps st LEFT JOIN orgs w ON w.id = st.window_id LEFT JOIN users u ON u.id = st.actor_id WHERE st.case_id = c.id`,
 			`CASE WHEN st.state = 'open' THEN 1 ELSE 0 END, st.seq`),
-		j(`m.seq, m.name, COALESCE(m.file_id, 0), m.sha256, m.file_name, m.size, m.content_type, m.handed_in`,
+		j(`m.seq, m.name, COALESCE(m.file_id, 0), m.sha256, m.file_name, m.size, m.content_type, m.handed_in, m.provided`,
 			`case_materials m WHERE m.case_id = c.id`, `m.seq`),
 		j(`n.id, n.kind, n.number, n.content, n.issuer, n.issued_at`, `case_notices n WHERE n.case_id = c.id`, `n.id`),
 		j(`t.dept_code, t.dept_name, t.dept_path, t.lead, t.state, t.deadline, t.opinion, t.actor_name, t.decided_at`,
@@ -187,9 +187,11 @@ func (p *caseParts) attach(c *Case) error {
 	c.Materials = []Material{}
 	if err := eachRow(p.materials, func(r jsonRow) error {
 		var m Material
-		if err := r.scan(&m.Seq, &m.Name, &m.FileID, &m.SHA256, &m.FileName, &m.Size, &m.ContentType, &m.HandedIn); err != nil {
+		var provided string
+		if err := r.scan(&m.Seq, &m.Name, &m.FileID, &m.SHA256, &m.FileName, &m.Size, &m.ContentType, &m.HandedIn, &provided); err != nil {
 			return err
 		}
+		m.Provided = providedOf(provided)
 		c.Materials = append(c.Materials, m)
 		return nil
 	}); err != nil {

@@ -42,6 +42,8 @@ type Service struct {
 	ratings RatingHook // 差评 work orders, follow-ups, the SMS rating link (rating.go)
 
 	pay payHolder // the payment gateways (payment.go)
+
+	mats MaterialsHook // the materials library: reuse and keeping (reuse.go)
 }
 
 // recentCases bounds the cache of recently read cases: enough for the

@@ -96,6 +96,42 @@ type Material struct {
 	BlankForm *Attachment `json:"blank_form,omitempty"` // 空白表格
 	Sample    *Attachment `json:"sample,omitempty"`     // 示例样表
 	GuideFile *Attachment `json:"guide_file,omitempty"` // 填报须知 (downloadable)
+	// The marks of 免提交 (§2(3): "凡是能通过网络共享复用的材料，不得要求群众
+	// 重复提交"): which electronic licences, and which materials accepted in
+	// the applicant's earlier cases (材料库), can provide this material, so
+	// that the applicant does not submit it again.
+	FromLicences  []LicenceRef `json:"from_licences,omitempty"`  // licence types (证照类型)
+	FromMaterials []string     `json:"from_materials,omitempty"` // names of earlier materials
+}
+
+// LicenceRef names a licence type (证照类型) by its type code — the issuing
+// ministry's unified social credit code and a 3-digit number (GB/T 36904,
+// STANDARDS.md) — and its name, as the guide prints it (可用电子证照).
+type LicenceRef struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+}
+
+// Reusable reports whether the material carries a 免提交 mark.
+func (m *Material) Reusable() bool { return len(m.FromLicences) > 0 || len(m.FromMaterials) > 0 }
+
+// LicenceNames are the names of the licence types that provide the
+// material: 结婚证、残疾人证.
+func (m *Material) LicenceNames() string {
+	names := make([]string, len(m.FromLicences))
+	for i, l := range m.FromLicences {
+		names[i] = l.Name
+	}
+	return strings.Join(names, "、")
+}
+
+// LicenceCodes are the type codes of the licence types that provide it.
+func (m *Material) LicenceCodes() []string {
+	codes := make([]string, len(m.FromLicences))
+	for i, l := range m.FromLicences {
+		codes[i] = l.Code
+	}
+	return codes
 }
 
 // Attachment is a file in the file store, named by its SHA-256.

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"zwfw"
+	"zwfw/internal/account/ident"
 )
 
 var (
@@ -59,6 +60,15 @@ func (it *Item) Normalise() {
 		for _, p := range []*string{&m.Name, &m.Basis, &m.Form, &m.Spec, &m.Source, &m.Issuer, &m.Required, &m.Notes, &m.Guide} {
 			*p = strings.TrimSpace(*p)
 		}
+		m.FromMaterials = trimList(m.FromMaterials)
+		var lics []LicenceRef
+		for _, l := range m.FromLicences {
+			l.Code, l.Name = strings.ToUpper(strings.TrimSpace(l.Code)), strings.TrimSpace(l.Name)
+			if l.Code != "" || l.Name != "" {
+				lics = append(lics, l)
+			}
+		}
+		m.FromLicences = lics
 	}
 	for i := range it.Steps {
 		s := &it.Steps[i]
@@ -314,6 +324,7 @@ func (it *Item) checkMaterials(v *zwfw.Invalid, refs Refs) {
 		if runes(m.Notes) > 2000 || runes(m.Guide) > 4000 || runes(m.Basis) > 500 || runes(m.Spec) > 100 || runes(m.Issuer) > 100 {
 			v.Add(p, "第 %d 项材料的说明文字过长", n)
 		}
+		m.checkReuse(v, p, n)
 		for _, a := range []struct {
 			f string
 			a *Attachment
@@ -441,3 +452,44 @@ func checkAliases(v *zwfw.Invalid, it *Item) {
 		seen[strings.ToLower(a)] = true
 	}
 }
+
+// checkReuse checks the 免提交 marks of material n (at path p): each licence
+// type by a well-formed type code (a unified social credit code, GB 32100,
+// and a 3-digit number) and a name; each earlier material by a name, not
+// the material's own twice.
+func (m *Material) checkReuse(v *zwfw.Invalid, p string, n int) {
+	if len(m.FromLicences) > 20 || len(m.FromMaterials) > 20 {
+		v.Add(p, "第 %d 项材料的免提交来源过多（各不超过 20 项）", n)
+		return
+	}
+	seen := map[string]bool{}
+	for i, l := range m.FromLicences {
+		f := fmt.Sprintf("%s.from_licences[%d]", p, i)
+		switch {
+		case !LicenceTypeCodeRE.MatchString(l.Code):
+			v.Add(f+".code", "第 %d 项材料的可用电子证照“%s”的证照类型代码“%s”应为 18 位统一社会信用代码加 3 位数字", n, l.Name, l.Code)
+		case ident.CheckCreditCode(l.Code[:18]) != nil:
+			v.Add(f+".code", "第 %d 项材料的可用电子证照“%s”的证照类型代码中，统一社会信用代码“%s”不正确", n, l.Name, l.Code[:18])
+		case seen[l.Code]:
+			v.Add(f+".code", "第 %d 项材料的可用电子证照“%s”重复", n, l.Name)
+		}
+		seen[l.Code] = true
+		if runes(l.Name) < 2 || runes(l.Name) > 50 {
+			v.Add(f+".name", "第 %d 项材料的可用电子证照须写明证照名称（2–50 字）", n)
+		}
+	}
+	names := map[string]bool{}
+	for i, name := range m.FromMaterials {
+		f := fmt.Sprintf("%s.from_materials[%d]", p, i)
+		switch {
+		case runes(name) > 200:
+			v.Add(f, "第 %d 项材料的可复用材料名称过长", n)
+		case names[name]:
+			v.Add(f, "第 %d 项材料的可复用材料“%s”重复", n, name)
+		}
+		names[name] = true
+	}
+}
+
+// LicenceTypeCodeRE is the shape of a licence type code (证照类型代码).
+var LicenceTypeCodeRE = regexp.MustCompile(`^[0-9A-HJ-NPQRTUWXY]{18}[0-9]{3}$`)

@@ -271,6 +271,12 @@ var materialCols = []column[Material]{
 	attachCol("blank_form", "空白表格", func(m *Material) **Attachment { return &m.BlankForm }),
 	attachCol("sample", "示例样表", func(m *Material) **Attachment { return &m.Sample }),
 	attachCol("guide_file", "填报须知文件", func(m *Material) **Attachment { return &m.GuideFile }),
+	{"from_licences", "可用电子证照", func(m *Material) string { return FormatLicenceRefs(m.FromLicences) }, func(m *Material, v string) error {
+		var err error
+		m.FromLicences, err = ParseLicenceRefs(v)
+		return err
+	}},
+	listCol[Material]("from_materials", "可复用的已交材料", nil, func(m *Material) *[]string { return &m.FromMaterials }),
 }
 
 var stepCols = []column[Step]{
@@ -647,3 +653,29 @@ func readChild[T any](f *excelize.File, sheet, field string, cols []column[T], i
 		add(items[i], e)
 	}
 }
+
+// FormatLicenceRefs writes licence types as the spreadsheet and the item
+// editor show them: "结婚证 | 11100000000013127D001、残疾人证 | …".
+func FormatLicenceRefs(ls []LicenceRef) string {
+	parts := make([]string, len(ls))
+	for i, l := range ls {
+		parts[i] = l.Name + " | " + l.Code
+	}
+	return strings.Join(parts, listSep)
+}
+
+// ParseLicenceRefs reads what FormatLicenceRefs writes.
+func ParseLicenceRefs(v string) ([]LicenceRef, error) {
+	var out []LicenceRef
+	for _, e := range splitList(v) {
+		name, code, ok := strings.Cut(e, "|")
+		if !ok {
+			return nil, fmt.Errorf("可用电子证照应写作“证照名称 | 证照类型代码”，多个以“、”分隔")
+		}
+		out = append(out, LicenceRef{Name: strings.TrimSpace(name), Code: strings.TrimSpace(code)})
+	}
+	return out, nil
+}
+
+// SplitNames reads a list typed on one line, separated by 、，, or ;.
+func SplitNames(v string) []string { return splitList(v) }

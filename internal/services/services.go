@@ -21,6 +21,7 @@ import (
 	"zwfw/internal/files"
 	"zwfw/internal/hall"
 	"zwfw/internal/inquiry"
+	"zwfw/internal/materials"
 	"zwfw/internal/notify"
 	"zwfw/internal/org"
 	"zwfw/internal/review"
@@ -64,4 +65,7 @@ type Services struct {
 	// Esign is 电子签章: the organisations' SM2 keys, signatures and signed
 	// PDFs (issue 13 items 2, 4).
 	Esign *esign.Service
+	// Materials is the materials library (我的材料) and the reuse of
+	// licences and earlier materials when applying (issue 13).
+	Materials *materials.Service
 }

@@ -254,6 +254,13 @@ func (s *server) readItem(r *http.Request, cur *catalog.Item) *itemInput {
 			Spec: row("materials", i, "spec"), Source: row("materials", i, "source"), Issuer: row("materials", i, "issuer"),
 			Required: row("materials", i, "required"), Notes: row("materials", i, "notes"), Guide: row("materials", i, "guide"),
 			Signature: row("materials", i, "signature") == "1", Seal: row("materials", i, "seal") == "1",
+			FromMaterials: catalog.SplitNames(row("materials", i, "from_materials")),
+		}
+		// 免提交 marks (§2(3)): the licence types as "名称 | 类型代码".
+		if lics, err := catalog.ParseLicenceRefs(row("materials", i, "from_licences")); err != nil {
+			in.add(fieldName("materials", k, "from_licences"), err.Error())
+		} else {
+			m.FromLicences = lics
 		}
 		var uploadErrs [][2]string
 		for _, ak := range attachmentKeys {
@@ -264,7 +271,8 @@ func (s *server) readItem(r *http.Request, cur *catalog.Item) *itemInput {
 			}
 		}
 		empty := m.Name == "" && m.Basis == "" && m.Spec == "" && m.Issuer == "" && m.Notes == "" && m.Guide == "" &&
-			m.BlankForm == nil && m.Sample == nil && m.GuideFile == nil
+			m.BlankForm == nil && m.Sample == nil && m.GuideFile == nil &&
+			len(m.FromLicences) == 0 && len(m.FromMaterials) == 0
 		if empty {
 			for _, e := range uploadErrs {
 				in.add("materials", "空行中的文件未能保存："+e[1])

@@ -357,6 +357,8 @@ func (s *server) funcs(a *assets) template.FuncMap {
 		"audienceName":     catalog.AudienceName,
 		"formName":         catalog.FormName,
 		"sourceName":       catalog.SourceName,
+		"licenceRefs":      catalog.FormatLicenceRefs,
+		"joinNames":        func(l []string) string { return strings.Join(l, "、") },
 		"requiredName":     catalog.RequiredName,
 		"depthName":        catalog.DepthName,
 		"changeName":       catalog.ChangeName,
