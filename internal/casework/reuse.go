@@ -32,16 +32,16 @@ const (
 // Provided says how a material was provided without being submitted:
 // checked online at submission against its source.
 type Provided struct {
-	Source     string    `json:"source"`               // licence or library
-	Ref        string    `json:"ref"`                  // the licence identifier, or the library entry's id
-	Title      string    `json:"title"`                // 结婚证, 居民身份证
-	Number     string    `json:"number,omitempty"`     // the licence's number
-	Issuer     string    `json:"issuer,omitempty"`     // who issued the licence
-	ValidTo    string    `json:"valid_to,omitempty"`   // the licence's validity, YYYY-MM-DD; "" 长期
-	Trust      string    `json:"trust"`                // A (licence), B (原件核验), C (uploaded)
-	FromCase   string    `json:"from_case,omitempty"`  // library: the earlier case's serial
+	Source     string    `json:"source"`                // licence or library
+	Ref        string    `json:"ref"`                   // the licence identifier, or the library entry's id
+	Title      string    `json:"title"`                 // 结婚证, 居民身份证
+	Number     string    `json:"number,omitempty"`      // the licence's number
+	Issuer     string    `json:"issuer,omitempty"`      // who issued the licence
+	ValidTo    string    `json:"valid_to,omitempty"`    // the licence's validity, YYYY-MM-DD; "" 长期
+	Trust      string    `json:"trust"`                 // A (licence), B (原件核验), C (uploaded)
+	FromCase   string    `json:"from_case,omitempty"`   // library: the earlier case's serial
 	AcceptedOn string    `json:"accepted_on,omitempty"` // library: when the earlier case accepted it
-	VerifiedAt time.Time `json:"verified_at"`          // when it was checked (the submission)
+	VerifiedAt time.Time `json:"verified_at"`           // when it was checked (the submission)
 }
 
 // Reuse is one material an application asks to be provided by reuse.
@@ -72,7 +72,7 @@ type Filing struct {
 	ItemCode  string
 	ItemName  string
 	Applicant Applicant // with the full identity number or credit code
-	OrgID     int64 // the centre it is filed at
+	OrgID     int64     // the centre it is filed at
 	OrgPath   string
 	DeptPath  string
 	At        time.Time
