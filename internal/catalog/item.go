@@ -65,6 +65,9 @@ type Item struct {
 	// Form is the online application form (申请表), when the item has one:
 	// it replaces the downloaded 申请书 (form.go).
 	Form *FormDef `json:"form,omitempty"`
+	// Licence is the licence type (证照类型) of an item whose result is a
+	// certificate: completion issues it as an electronic licence (licence.go).
+	Licence *LicenceType `json:"licence,omitempty"`
 
 	// Kept by the catalog, not by editors.
 	Status    string    `json:"status"`  // active or cancelled

@@ -31,6 +31,7 @@ var Labels = map[string]string{
 	"booking": "预约办理", "courier": "物流快递", "online_pay": "网上支付", "place": "办理地点", "hours": "办理时间",
 	"consult_phone": "咨询电话", "complaint_phone": "监督投诉电话", "result_name": "审批结果名称",
 	"result_type": "审批结果类型", "faq": "常见问题", "status": "事项状态", "form": "申请表",
+	"licence": "证照类型",
 }
 
 // Normalise trims text, drops empty list entries and sorts nothing: the
@@ -83,6 +84,9 @@ func (it *Item) Normalise() {
 	}
 	if it.Form != nil {
 		it.Form.Normalise()
+	}
+	if it.Licence != nil {
+		it.Licence.normalise()
 	}
 	if it.Basis == nil {
 		it.Basis = []Basis{}
@@ -224,6 +228,7 @@ func (it *Item) check(v *zwfw.Invalid, refs Refs) {
 	text("conditions", it.Conditions, 4, 4000)
 	it.checkMaterials(v, refs)
 	it.Form.check(v, it)
+	it.checkLicence(v)
 	it.checkLimits(v)
 	it.checkSteps(v)
 	for i, f := range it.Fees {

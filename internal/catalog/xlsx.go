@@ -231,6 +231,27 @@ var itemCols = []column[Item]{
 		t.Form = &f
 		return nil
 	}},
+	// The licence type (证照类型) as its JSON, like the form: optional.
+	{"licence", licenceHeader, func(t *Item) string {
+		if t.Licence == nil {
+			return ""
+		}
+		b, _ := json.Marshal(t.Licence)
+		return string(b)
+	}, func(t *Item, v string) error {
+		t.Licence = nil
+		if strings.TrimSpace(v) == "" {
+			return nil
+		}
+		var l LicenceType
+		dec := json.NewDecoder(strings.NewReader(v))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&l); err != nil {
+			return fmt.Errorf("证照类型应为导出时的 JSON 格式：%v", err)
+		}
+		t.Licence = &l
+		return nil
+	}},
 	{"updated_at", "更新时间", func(t *Item) string {
 		if t.UpdatedAt.IsZero() {
 			return ""
@@ -561,8 +582,12 @@ func ReadXLSX(r io.Reader) ([]*Item, Locator, error) {
 	return items, loc.locate, nil
 }
 
-// formHeader is the header of the one optional column.
-const formHeader = "申请表（JSON）"
+// formHeader and licenceHeader are the headers of the optional columns
+// (workbooks made before forms or licence types existed still import).
+const (
+	formHeader    = "申请表（JSON）"
+	licenceHeader = "证照类型（JSON）"
+)
 
 func headerIndex(header []string, n int, name func(int) string) ([]int, string) {
 	pos := map[string]int{}
@@ -572,7 +597,7 @@ func headerIndex(header []string, n int, name func(int) string) ([]int, string) 
 	idx := make([]int, n)
 	for i := 0; i < n; i++ {
 		p, ok := pos[name(i)]
-		if !ok && name(i) == formHeader {
+		if !ok && (name(i) == formHeader || name(i) == licenceHeader) {
 			p = 1 << 30 // read as empty
 		} else if !ok {
 			return nil, name(i)
