@@ -38,6 +38,7 @@ import (
 	"zwfw/internal/jobs"
 	"zwfw/internal/keyfile"
 	"zwfw/internal/materials"
+	"zwfw/internal/licence"
 	"zwfw/internal/notify"
 	"zwfw/internal/org"
 	"zwfw/internal/pii"
@@ -98,6 +99,9 @@ type App struct {
 	// Esign is 电子签章 (issue 13): the organisations' SM2 keys in the data
 	// directory's keystore, signatures, signed PDFs.
 	Esign *esign.Service
+	// Licences are 电子证照 (issue 13): issued on completion, verified,
+	// revoked, kept in the holder's wallet.
+	Licences *licence.Service
 }
 
 // Options adjust Open for tests and commands.
@@ -245,6 +249,15 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 		d.Close()
 		return nil, err
 	}
+	// Electronic licences: issued in the completion's transaction, signed
+	// by the deciding department's key (issue 13 items 1–3, 5).
+	a.Licences = licence.New(d, licence.ESign(a.Esign), now)
+	a.Licences.SetDivisions(a.Cases.Divisions)
+	a.Licences.SetVerifyLimit(limit(cfg.VerifyLimit))
+	if cfg.Site.Domain != "" {
+		a.Licences.SetSite("https://" + cfg.Site.Domain)
+	}
+	a.Cases.SetLicenceIssuer(a.Licences)
 	// 好差评 and 差评整改 (issue 11): every 差评 opens a work order in its
 	// rating's transaction; overdue ones warn like cases.
 	ratingKey, err := keyfile.ReadOrCreate(filepath.Join(cfg.DataDir, "rating.key"), func() ([]byte, error) {
@@ -357,7 +370,8 @@ func (a *App) Services() services.Services {
 		Reports: a.Reports, Errors: a.Errors, Attendance: a.Attendance, Audit: a.Audit, Hall: a.Hall, Log: a.Log, Now: a.Now,
 		Inquiries: a.Inquiries, Complaints: a.Complaints, Reviews: a.Reviews, Sanctions: a.Sanctions,
 		Disclosure: a.Disclosure, SMS: a.SMS, Esign: a.Esign,
-		Materials: a.Materials}
+		Materials: a.Materials,
+		Licences: a.Licences}
 }
 
 // Handler is the whole HTTP surface.

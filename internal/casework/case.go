@@ -168,6 +168,9 @@ type Result struct {
 	ValidTo  string `json:"valid_to,omitempty"` // validity, YYYY-MM-DD
 	Issuer   string `json:"issuer"`
 	Approved bool   `json:"approved"`
+	// Licence is the identifier of the electronic licence issued with it
+	// (电子证照标识), when the item has a licence type.
+	Licence string `json:"licence,omitempty"`
 }
 
 // Delivery is how the result reached the applicant.

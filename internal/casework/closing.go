@@ -105,6 +105,9 @@ func (a *act) complete() error {
 		}
 		r.Number = no
 	}
+	if err := a.issueLicence(&r); err != nil {
+		return err
+	}
 	res, _ := json.Marshal(r)
 	a.set["result"], a.set["completed_at"] = string(res), db.Millis(a.now)
 	// For supervision: the completion date against the deadline, and the
@@ -122,6 +125,9 @@ func (a *act) complete() error {
 	body := []string{
 		fmt.Sprintf("%s：", a.c.Applicant.Name),
 		fmt.Sprintf("您申请的“%s”（办件编号 %s）%s，出具%s，编号 %s。", a.c.ItemName, a.c.Serial, word, r.Name, r.Number),
+	}
+	if r.Licence != "" {
+		body = append(body, fmt.Sprintf("电子证照已同步签发，电子证照标识 %s，可在“我的证照”中查看、下载，或在本平台“电子证照验证”中核验。", r.Licence))
 	}
 	if !approved { // the reason the decision gave (deny), as 行政许可法 §38(2) asks
 		for _, st := range a.c.Steps {

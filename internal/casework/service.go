@@ -44,6 +44,7 @@ type Service struct {
 	pay payHolder // the payment gateways (payment.go)
 
 	mats MaterialsHook // the materials library: reuse and keeping (reuse.go)
+	licences LicenceIssuer // the electronic licence of a completion (licence.go)
 }
 
 // recentCases bounds the cache of recently read cases: enough for the

@@ -48,6 +48,7 @@ type Config struct {
 	LoginLimitAll Rate          // ZWFW_LOGIN_LIMIT_ALL: failed sign-ins on the whole platform
 	LookupLimit   Rate          // ZWFW_LOOKUP_LIMIT: failed public progress lookups per client address
 	TicketLimit   Rate          // ZWFW_TICKET_LIMIT: hall tickets taken per client address
+	VerifyLimit   Rate          // ZWFW_VERIFY_LIMIT: licence verifications (网上验证核对) per client address
 	PaymentSecret string        // ZWFW_PAYMENT_SECRET: key the online payment platform signs its callbacks with (HMAC-SM3)
 	JobWorkers    int           // ZWFW_JOB_WORKERS: background jobs this process works at once (0: insert only, work none)
 	WarnInterval  time.Duration // ZWFW_WARN_INTERVAL: how often the deadline-warning scan runs
@@ -229,6 +230,7 @@ func options() []option {
 		{"ZWFW_LOGIN_LIMIT", "login-limit", "20/10m", "每个客户端地址允许的登录失败次数/时段（或 off）", rate(func(c *Config) *Rate { return &c.LoginLimit }), false},
 		{"ZWFW_LOGIN_LIMIT_ALL", "login-limit-all", "300/1m", "全平台允许的登录失败次数/时段（或 off）", rate(func(c *Config) *Rate { return &c.LoginLimitAll }), false},
 		{"ZWFW_LOOKUP_LIMIT", "lookup-limit", "20/1h", "每个客户端地址允许的办件公开查询失败次数/时段（或 off）", rate(func(c *Config) *Rate { return &c.LookupLimit }), false},
+		{"ZWFW_VERIFY_LIMIT", "verify-limit", "120/1h", "每个客户端地址允许的电子证照验证次数/时段（按标识、扫码或上传文件验证都算；或 off）", rate(func(c *Config) *Rate { return &c.VerifyLimit }), false},
 		{"ZWFW_TICKET_LIMIT", "ticket-limit", "120/10m", "每个客户端地址允许的取号次数/时段，签到码输错也计入（取号机也是一个地址；或 off）", rate(func(c *Config) *Rate { return &c.TicketLimit }), false},
 		{"ZWFW_COMPLAINT_LIMIT", "complaint-limit", "30/10m", "每个客户端地址允许提交投诉建议的次数/时段（意见箱平板也是一个地址；或 off）", rate(func(c *Config) *Rate { return &c.ComplaintLimit }), false},
 		{"ZWFW_PAYMENT_SECRET", "payment-secret", "", "网上支付平台回调签名的密钥（为空时不开通网上支付）", str(func(c *Config) *string { return &c.PaymentSecret }), false},

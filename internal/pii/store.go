@@ -38,12 +38,16 @@ var (
 	// A complainant's name and phone, for the reply (附件2（六）1 记录在册).
 	ComplaintName  = Column{"complaints", "contact_name", ""}
 	ComplaintPhone = Column{"complaints", "contact_phone", ""}
+	// An electronic licence's holder code (the wallet and reuse find it by
+	// digest) and its signed machine-readable form, which carries it.
+	LicenceHolder = Column{"licences", "holder_code", "holder_digest"}
+	LicenceData   = Column{"licences", "data", ""}
 )
 
 // Columns lists every sealed column, for the start-up conversion and the
 // rotation.
 var Columns = []Column{UserIDNumber, UserPhone, CaseIdent, CasePhone, CaseForm, CaseDelivery, DraftForm, NotificationAddr,
-	ComplaintName, ComplaintPhone}
+	ComplaintName, ComplaintPhone, LicenceHolder, LicenceData}
 
 // ringKey keeps a database handle's ring (db.DB.SetValue).
 type ringKey struct{}

@@ -22,6 +22,7 @@ import (
 	"zwfw/internal/hall"
 	"zwfw/internal/inquiry"
 	"zwfw/internal/materials"
+	"zwfw/internal/licence"
 	"zwfw/internal/notify"
 	"zwfw/internal/org"
 	"zwfw/internal/review"
@@ -68,4 +69,6 @@ type Services struct {
 	// Materials is the materials library (我的材料) and the reuse of
 	// licences and earlier materials when applying (issue 13).
 	Materials *materials.Service
+	// Licences are 电子证照: issuing, verification, revocation, the wallet.
+	Licences *licence.Service
 }
