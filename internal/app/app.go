@@ -37,8 +37,8 @@ import (
 	"zwfw/internal/inquiry"
 	"zwfw/internal/jobs"
 	"zwfw/internal/keyfile"
-	"zwfw/internal/materials"
 	"zwfw/internal/licence"
+	"zwfw/internal/materials"
 	"zwfw/internal/notify"
 	"zwfw/internal/org"
 	"zwfw/internal/pii"
@@ -371,7 +371,7 @@ func (a *App) Services() services.Services {
 		Inquiries: a.Inquiries, Complaints: a.Complaints, Reviews: a.Reviews, Sanctions: a.Sanctions,
 		Disclosure: a.Disclosure, SMS: a.SMS, Esign: a.Esign,
 		Materials: a.Materials,
-		Licences: a.Licences}
+		Licences:  a.Licences}
 }
 
 // Handler is the whole HTTP surface.

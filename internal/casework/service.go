@@ -43,7 +43,7 @@ type Service struct {
 
 	pay payHolder // the payment gateways (payment.go)
 
-	mats MaterialsHook // the materials library: reuse and keeping (reuse.go)
+	mats     MaterialsHook // the materials library: reuse and keeping (reuse.go)
 	licences LicenceIssuer // the electronic licence of a completion (licence.go)
 }
 
