@@ -275,6 +275,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	}
 	a.Reviews = review.New(d, a.Cases, a.Calendar, now, ratingKey, ratingBase)
 	a.Cases.SetRatingHook(a.Reviews)
+	// Sealed PDF notices (issue 13 item 4): signed by the issuing centre's
+	// key, kept in the file store; the 办结通知书 carries the rating QR.
+	a.Cases.SetSealing(casework.Sealing{Signer: a.Esign, Files: a.Files, Complaint: cfg.Site.ComplaintTel,
+		RatePath: func(serial string) string { return a.Reviews.RatePath("c", serial, casework.ChannelQR) }})
 	a.Hall.SetRatingHook(a.Reviews)
 	a.Warnings.AddSource(a.Reviews.Duties())
 	// The annual assessment counts the public's voice (issue 11 item 6).

@@ -45,6 +45,9 @@ type Service struct {
 
 	mats     MaterialsHook // the materials library: reuse and keeping (reuse.go)
 	licences LicenceIssuer // the electronic licence of a completion (licence.go)
+
+	sealing   Sealing   // the signer and file store of sealed notices (noticepdf.go)
+	sealLocks sealLocks // one first rendering of a notice at a time
 }
 
 // recentCases bounds the cache of recently read cases: enough for the

@@ -43,6 +43,7 @@ const (
 	PurposeCase     = "case"     // application materials (scoped to the case)
 	PurposeEvidence = "evidence" // evidence of a registered error (差错登记), scoped to the error
 	PurposePhoto    = "photo"    // a window staff member's photo on the public board (公示牌), resized by the server
+	PurposeNotice   = "notice"   // a case notice's sealed PDF (电子文书), scoped to the case (casework.NoticePDF)
 )
 
 // Store keeps files under dir.
