@@ -98,6 +98,8 @@ func routes(d services.Services) []route {
 		{"POST", "/cases/{serial}/reveal-ident", signedIn, false, handleRevealIdent(d.Cases)},
 		{"GET", "/cases/{serial}/notices", signedIn, false, handleListNotices(d.Cases)},
 		{"GET", "/cases/{serial}/notices/{id}", signedIn, false, handleGetNotice(d.Cases)},
+		// Sealed PDF notices (issue 13 item 4, h-pdf).
+		{"GET", "/cases/{serial}/notices/{id}/pdf", signedIn, false, handleNoticePDF(d.Cases, d.Config.Site.Domain)},
 		{"GET", "/cases/{serial}/files/{id}", signedIn, false, handleCaseFile(d.Cases, d.Files)},
 
 		{"GET", "/audit", signedIn, false, handleAudit(d.Audit, d.Cases)},

@@ -697,6 +697,7 @@ func matrixRows() []row {
 	rows = append(rows, payRows()...)
 	rows = append(rows, smsRows()...)
 	rows = append(rows, registerRows()...)
+	rows = append(rows, pdfRows()...)
 	return rows
 }
 

@@ -1,13 +1,16 @@
 package web
 
 import (
+	"bytes"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"zwfw"
 	"zwfw/internal/casework"
+	"zwfw/internal/files"
 )
 
 type noticePage struct {
@@ -17,6 +20,7 @@ type noticePage struct {
 	N         *casework.Notice
 	C         casework.NoticeContent
 	QR        string // the QR image of the public progress page
+	PDF       string // the sealed PDF of the notice (电子文书带电子签章)
 	Progress  string // the address the QR opens, printed under it
 	Complaint string
 	Back      string
@@ -62,6 +66,7 @@ func (s *server) noticePage(w http.ResponseWriter, r *http.Request) error {
 	code := noticeCode(c, n)
 	p.C.QueryCode = code
 	p.QR = "/notices/" + pathEscape(c.Serial) + "/" + strconv.FormatInt(n.ID, 10) + "/qr.png"
+	p.PDF = noticePDFURL(c.Serial, n.ID)
 	p.Progress = s.progressURL(r, c.Serial)
 	p.Back = "/my/cases/" + pathEscape(c.Serial)
 	if n.Kind == casework.NoticeResult && s.d.Reviews != nil {
@@ -91,3 +96,37 @@ func (s *server) noticeQR(w http.ResponseWriter, r *http.Request) error {
 
 func pathEscape(s string) string  { return url.PathEscape(s) }
 func queryEscape(s string) string { return url.QueryEscape(s) }
+
+// noticePDFURL is the address of a notice's sealed PDF.
+func noticePDFURL(serial string, id int64) string {
+	return noticeURL(serial, id) + "/pdf"
+}
+
+// noticePDF downloads a notice's sealed PDF (电子文书，带电子签章) under the
+// notice's own access rule (casework.NoticePDF): the same bytes on every
+// download, so that every copy verifies.
+func (s *server) noticePDF(w http.ResponseWriter, r *http.Request) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return zwfw.Errorf(zwfw.ENOTFOUND, "通知书不存在")
+	}
+	nf, err := s.d.Cases.NoticePDF(r.Context(), actor(r), r.PathValue("serial"), id, s.siteBase(r))
+	if err != nil {
+		return err
+	}
+	servePDF(w, r, nf.Name, "notice-"+nf.Case.Serial+"-"+strconv.FormatInt(id, 10), nf.SHA256, nf.Bytes)
+	return nil
+}
+
+// servePDF sends a stored PDF as a download, never rendered in the site's
+// origin; its digest is the ETag (the bytes never change).
+func servePDF(w http.ResponseWriter, r *http.Request, name, fallback, sha string, b []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "application/pdf")
+	h.Set("Content-Disposition", files.Disposition(name, "application/pdf", fallback))
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "sandbox")
+	h.Set("Cache-Control", "private, max-age=3600")
+	h.Set("ETag", `"`+sha+`"`)
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(b))
+}

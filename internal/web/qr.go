@@ -17,6 +17,12 @@ import (
 // domain when one is configured, not the host the page happened to be
 // served from.
 func (s *server) progressURL(r *http.Request, serial string) string {
+	return s.siteBase(r) + progressPath(serial)
+}
+
+// siteBase is the site's address that printed QR codes open: the configured
+// domain, else the host the request came to.
+func (s *server) siteBase(r *http.Request) string {
 	scheme, host := "https", s.d.Config.Site.Domain
 	if host == "" {
 		host = r.Host
@@ -24,7 +30,7 @@ func (s *server) progressURL(r *http.Request, serial string) string {
 			scheme = "http"
 		}
 	}
-	return scheme + "://" + host + progressPath(serial)
+	return scheme + "://" + host
 }
 
 // progressPath is the local address of a case's public progress page.

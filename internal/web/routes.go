@@ -168,6 +168,9 @@ func (s *server) table() []route {
 		// case (the workbench links here); Cases.Notice checks who may.
 		{"GET", "/notices/{serial}/{id}", signedIn, 0, s.noticePage},
 		{"GET", "/notices/{serial}/{id}/qr.png", signedIn, 0, s.noticeQR},
+		// Sealed PDF notices (issue 13 item 4, h-pdf): the notice as a signed
+		// A4 PDF, for whoever may see the notice.
+		{"GET", "/notices/{serial}/{id}/pdf", signedIn, 0, s.noticePDF},
 
 		// The staff's workbench (work.go, work_case.go, work_new.go): the
 		// window's queues, the reviewer's inbox, the cashier's and the

@@ -129,6 +129,7 @@ type materialView struct {
 type noticeView struct {
 	casework.Notice
 	URL string
+	PDF string // the sealed PDF (电子文书带电子签章)
 }
 
 // workCase shows a case.
@@ -191,7 +192,7 @@ func (s *server) renderCase(w http.ResponseWriter, r *http.Request, serial strin
 	}
 	p.MayPrint = c.FormDef() != nil && casework.MayPrintForm(a) == nil
 	for _, n := range c.Notices {
-		nv := noticeView{Notice: n, URL: noticeURL(c.Serial, n.ID)}
+		nv := noticeView{Notice: n, URL: noticeURL(c.Serial, n.ID), PDF: noticePDFURL(c.Serial, n.ID)}
 		p.Notices = append(p.Notices, nv)
 		if id, _ := strconv.ParseInt(r.URL.Query().Get("notice"), 10, 64); id == n.ID && back == nil {
 			p.NewNotice = &nv
