@@ -250,6 +250,11 @@ func routes(d services.Services) []route {
 		{"POST", "/items/{code}/experiences", signedIn, false, handleShareExperience(d.Inquiries)},
 		{"GET", "/experiences", signedIn, false, handleExperienceQueue(d.Inquiries)},
 		{"POST", "/experiences/{id}/actions/{action}", signedIn, false, handleModerateExperience(d.Inquiries)},
+
+		// 电子签章 (issue 13 item 2): the published keys and the rotation, esign.go.
+		{"GET", "/esign/keys", public, false, handleListEsignKeys(d.Esign)},
+		{"GET", "/esign/keys/{keyid}", public, false, handleGetEsignKey(d.Esign)},
+		{"POST", "/orgs/{code}/esign/rotate", signedIn, false, handleRotateEsignKey(d.Esign)},
 	}
 }
 

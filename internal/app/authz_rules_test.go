@@ -698,6 +698,7 @@ func matrixRows() []row {
 	rows = append(rows, smsRows()...)
 	rows = append(rows, registerRows()...)
 	rows = append(rows, pdfRows()...)
+	rows = append(rows, esignRows()...)
 	return rows
 }
 

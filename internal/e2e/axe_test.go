@@ -75,6 +75,7 @@ var axePages = []axePage{
 	{name: "life-event", path: "/", follow: `[aria-labelledby="h-life"] a[href^="/items"]`},
 	{name: "guide-low-income", path: "/items/050200100000"},
 	{name: "not-found", path: "/no-such-page"},
+	{name: "esign-keys", path: "/esign/keys"},
 	// The applicant.
 	{name: "my", who: "resident.wang", path: "/my"},
 	{name: "my-case", who: "resident.wang", path: "/my", follow: `a[href^="/my/cases/"]`},
@@ -110,6 +111,7 @@ var axePages = []axePage{
 	{name: "catalog-edit", who: "county.catalog", path: "/admin/items/010100100000/edit"},
 	{name: "form-builder", who: "county.catalog", path: "/admin/items/050200100000/form"},
 	{name: "users", who: "county.admin", path: "/admin/users"},
+	{name: "esign-admin", who: "county.admin", path: "/admin/orgs/610923D01/esign"},
 	{name: "hall-admin", who: "county.hall", path: "/admin/hall?centre=610923C"},
 }
 

@@ -86,3 +86,24 @@ func (s *Service) Rotate(ctx context.Context, actor *zwfw.Actor, orgID int64) (P
 	}
 	return pk, nil
 }
+
+// Managed returns the organisation with code and its keys, newest first,
+// for an actor who may rotate them (MayRotate); another gets ENOTFOUND or
+// EFORBIDDEN, as MayRotate says.
+func (s *Service) Managed(ctx context.Context, actor *zwfw.Actor, code string) (*org.Org, []PublicKey, error) {
+	o, err := s.orgs.ByCode(ctx, code)
+	if err != nil && !org.ErrNotFound(err) {
+		return nil, nil, err
+	}
+	if err != nil {
+		o = nil
+	}
+	if err := MayRotate(actor, o); err != nil {
+		return nil, nil, err
+	}
+	keys, err := s.OrgKeys(ctx, o.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return o, keys, nil
+}

@@ -324,6 +324,12 @@ func (s *server) table() []route {
 		{"GET", "/admin/gongkai/{id}/files/{sha}", staff, 0, s.adminGongkaiFile},
 		{"GET", "/admin/gongkai/site", staff, 0, s.adminGongkaiSite},
 		{"POST", "/admin/gongkai/site", staff, formLimit, s.adminGongkaiSitePost},
+		// 电子签章 (esign.go, issue 13 item 2): the public keys published,
+		// and an organisation's keys and their rotation for its administrator.
+		{"GET", "/esign/keys", public, 0, s.esignKeys},
+		{"GET", "/esign/keys/{file}", public, 0, s.esignKeyFile},
+		{"GET", "/admin/orgs/{code}/esign", staff, 0, s.adminOrgEsign},
+		{"POST", "/admin/orgs/{code}/esign/rotate", staff, formLimit, s.adminOrgEsignRotate},
 	}
 }
 
