@@ -56,4 +56,9 @@ func TestEsignKeys(t *testing.T) {
 	do(t, ctx, "phone", chromedp.EmulateViewport(390, 844), chromedp.Navigate(e.URL+"/esign/keys"), chromedp.WaitVisible(chromedp.CSS(`h1`)))
 	noOverflow(t, ctx, "esign keys", 390)
 	shot(t, ctx, "esign-keys-390")
+	// axe on the pages with keys listed (the axe list opens them on the
+	// template's database, where no organisation has signed yet).
+	do(t, ctx, "desktop", chromedp.EmulateViewport(1366, 900))
+	axeCheck(t, ctx, e.URL, []axePage{{name: "esign-keys-listed", path: "/esign/keys"},
+		{name: "esign-admin-listed", who: "county.admin", path: "/admin/orgs/610923D01/esign"}}, false)
 }

@@ -26,7 +26,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -436,10 +435,4 @@ func (s *Service) list(ctx context.Context, where string, args []any) ([]PublicK
 		out = append(out, k)
 	}
 	return out, rows.Err()
-}
-
-// ParseKeyRef splits "<key id>.pem" / "<key id>.crt" (the download routes).
-func ParseKeyRef(ref string) (keyID, ext string) {
-	keyID, ext, _ = strings.Cut(ref, ".")
-	return keyID, ext
 }

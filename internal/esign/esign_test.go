@@ -17,6 +17,7 @@ import (
 
 	"zwfw"
 	"zwfw/internal/app/apptest"
+	"zwfw/internal/db"
 	"zwfw/internal/db/dbtest"
 	"zwfw/internal/esign"
 )
@@ -251,6 +252,47 @@ func TestRotate(t *testing.T) {
 		var n int
 		if err := e.App.DB.QueryRow(ctx, "SELECT COUNT(*) FROM audit_log WHERE action = 'esign.key.rotate' AND object = ?", "esign_key:"+pk.KeyID).Scan(&n); err != nil || n != 1 {
 			t.Fatalf("audit entries of the rotation: %d %v", n, err)
+		}
+	})
+}
+
+// SignTx inside another write transaction (a licence issued as its case
+// completes): the first key made there is gone with a rollback, and kept
+// with a commit.
+func TestSignTx(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		ctx := context.Background()
+		s := e.App.Esign
+		id := orgID(t, e, forests)
+		rollback := errors.New("rolled back")
+		var first esign.Signature
+		err := e.App.DB.InTx(ctx, func(tx *db.Tx) error {
+			var err error
+			if first, err = s.SignTx(ctx, tx, id, []byte("林木采伐许可证")); err != nil {
+				return err
+			}
+			return rollback
+		})
+		if !errors.Is(err, rollback) {
+			t.Fatal(err)
+		}
+		if keys, err := s.OrgKeys(ctx, id); err != nil || len(keys) != 0 {
+			t.Fatalf("after the rollback the bureau has keys %+v (%v)", keys, err)
+		}
+		var sig esign.Signature
+		err = e.App.DB.InTx(ctx, func(tx *db.Tx) error {
+			var err error
+			sig, err = s.SignTx(ctx, tx, id, []byte("林木采伐许可证"))
+			return err
+		})
+		if err != nil || sig.KeyID == first.KeyID {
+			t.Fatalf("commit: %v, key %s (rolled back: %s)", err, sig.KeyID, first.KeyID)
+		}
+		if err := s.Verify(ctx, sig.KeyID, []byte("林木采伐许可证"), sig.Value); err != nil {
+			t.Fatal(err)
+		}
+		if pk, err := s.EnsureKey(ctx, id); err != nil || pk.KeyID != sig.KeyID || !pk.Active {
+			t.Fatalf("active key %+v %v", pk, err)
 		}
 	})
 }

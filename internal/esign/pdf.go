@@ -289,10 +289,17 @@ var byteRangeRE = regexp.MustCompile(`/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+
 // (active or retired). A tampered, unsigned or foreign file gives
 // Valid=false and the Problem in Chinese, never an error: the error is for
 // the database failing.
-func (s *Service) VerifyPDF(ctx context.Context, pdf []byte) (PDFCheck, error) {
+func (s *Service) VerifyPDF(ctx context.Context, pdf []byte) (c PDFCheck, err error) {
 	bad := func(format string, args ...any) (PDFCheck, error) {
 		return PDFCheck{Problem: fmt.Sprintf(format, args...)}, nil
 	}
+	// The file is anyone's upload and the CMS parser a library's: should
+	// it panic on some crafted input, the answer is still "invalid".
+	defer func() {
+		if p := recover(); p != nil {
+			c, err = PDFCheck{Problem: "签名数据无法解析，文件可能被改动过"}, nil
+		}
+	}()
 	if !bytes.HasPrefix(pdf, []byte("%PDF-")) {
 		return bad("这不是 PDF 文件")
 	}
@@ -332,6 +339,13 @@ func (s *Service) VerifyPDF(ctx context.Context, pdf []byte) (PDFCheck, error) {
 	if _, err := asn1.Unmarshal(raw, &der); err != nil {
 		return bad("签名数据已损坏")
 	}
+	// The hole holds the signature as SignPDF writes it — lower-case hex,
+	// then zeros — and nothing else: not one byte of the file escapes the
+	// check.
+	want := hex.EncodeToString(der.FullBytes)
+	if !bytes.HasPrefix(hole[1:], []byte(want)) || len(bytes.Trim(hole[1+len(want):len(hole)-1], "0")) > 0 {
+		return bad("签名数据区被改动过")
+	}
 	p7, err := pkcs7.Parse(der.FullBytes)
 	if err != nil {
 		return bad("签名数据无法解析（不是 PKCS#7/CMS 签名）")
@@ -358,8 +372,10 @@ func (s *Service) VerifyPDF(ctx context.Context, pdf []byte) (PDFCheck, error) {
 	if err != nil {
 		return PDFCheck{}, err
 	}
-	if !km.pub.Equal(pub) {
-		return bad("签章证书不是本平台公布的电子签章密钥（文件不是本平台签发的）")
+	if !km.pub.Equal(pub) || !bytes.Equal(km.cert.Raw, cert.Raw) {
+		// The certificate in the file is not the one published for the
+		// key (its names changed, say): not ours.
+		return bad("签章证书与本平台公示的证书不符，文件可能被改动过")
 	}
 	if err := p7.Verify(); err != nil {
 		var mismatch *pkcs7.MessageDigestMismatchError
@@ -372,7 +388,7 @@ func (s *Service) VerifyPDF(ctx context.Context, pdf []byte) (PDFCheck, error) {
 	if err != nil {
 		return PDFCheck{}, err
 	}
-	c := PDFCheck{Valid: true, KeyID: keyID, OrgID: pk.OrgID, OrgCode: pk.OrgCode, OrgName: pk.OrgName, KeyRetired: !pk.Active}
+	c = PDFCheck{Valid: true, KeyID: keyID, OrgID: pk.OrgID, OrgCode: pk.OrgCode, OrgName: pk.OrgName, KeyRetired: !pk.Active}
 	var t time.Time
 	if p7.UnmarshalSignedAttribute(pkcs7.OIDAttributeSigningTime, &t) == nil {
 		c.SignedAt = t

@@ -136,3 +136,26 @@ func TestSignPDF(t *testing.T) {
 		}
 	})
 }
+
+// Not one byte of a signed PDF can change unnoticed: a byte changed at
+// positions spread over the whole file, the signature's own area included,
+// makes it invalid, and never an error.
+func TestSignedPDFEveryByte(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		ctx := context.Background()
+		s := e.App.Esign
+		signed, err := s.SignPDF(ctx, orgID(t, e, market), samplePDF(t, "Licence 0001"), esign.Doc{Kind: "notice", Title: "受理通知书"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		step := len(signed) / 150
+		for i := 0; i < len(signed); i += step {
+			b := bytes.Clone(signed)
+			b[i] ^= 0x01
+			c, err := s.VerifyPDF(ctx, b)
+			if err != nil || c.Valid {
+				t.Fatalf("byte %d of %d changed (%q): valid=%v %v", i, len(signed), signed[max(0, i-20):min(len(signed), i+20)], c.Valid, err)
+			}
+		}
+	})
+}
