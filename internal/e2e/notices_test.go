@@ -103,7 +103,8 @@ func TestOutcomePanelAndNotices(t *testing.T) {
 		{"denial reason", noticeOf(denied, casework.NoticeResult), "不予批准的理由：不符合法定条件"},
 	} {
 		do(t, ctx, n.name, chromedp.Navigate(base+n.path), chromedp.WaitVisible(chromedp.CSS(`.notice-sheet`)))
-		mustContain(t, ctx, n.name, n.want)
+		// The sealed PDF beside 打印 (issue 13 item 4).
+		mustContain(t, ctx, n.name, n.want, "下载电子文书（PDF，带电子签章）")
 		if strings.Contains(text(t, ctx), "code=") {
 			t.Fatalf("the %s notice prints the code in an address", n.name)
 		}

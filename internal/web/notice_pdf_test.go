@@ -218,3 +218,44 @@ func TestNoticePDFKinds(t *testing.T) {
 		}
 	}
 }
+
+// Two server processes on one PostgreSQL database make a notice's PDF for
+// the first time at once (each with its own in-process lock): one PDF is
+// recorded and both serve its bytes.
+func TestNoticePDFTwoProcesses(t *testing.T) {
+	a := apptest.Start(t, "postgres")
+	b := apptest.Twin(t, a)
+	ctx := context.Background()
+	wang := actorOf(t, a, "resident.wang")
+	serial := casesOf(t, a, "resident.wang", casework.SupplementRequired, "010100300000")[0].Serial
+	c, err := a.App.Cases.Get(ctx, wang, serial)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := noticeOf(t, c, casework.NoticeOneTime)
+	var got [2]*casework.NoticeFile
+	var errs [2]error
+	var wg sync.WaitGroup
+	for i, e := range []*apptest.Env{a, b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got[i], errs[i] = e.App.Cases.NoticePDF(ctx, wang, serial, n.ID, "https://zwfw.example")
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("process %d: %v", i, err)
+		}
+	}
+	if !bytes.Equal(got[0].Bytes, got[1].Bytes) || got[0].SHA256 != got[1].SHA256 {
+		t.Fatal("two processes served different PDFs of one notice")
+	}
+	if k := countRows(t, a, "SELECT COUNT(*) FROM case_notice_pdfs WHERE notice_id = ?", n.ID); k != 1 {
+		t.Errorf("%d PDFs recorded", k)
+	}
+	if chk, err := b.App.Esign.VerifyPDF(ctx, got[0].Bytes); err != nil || !chk.Valid {
+		t.Errorf("VerifyPDF on the other process = %+v, %v", chk, err)
+	}
+}
