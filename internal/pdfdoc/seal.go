@@ -57,7 +57,7 @@ func (d *doc) seal(s Seal, cx, cy float64) {
 	rc := r - ring - 0.7 - em*0.45 // radius of the characters' middles
 	span, step := 0.0, 0.0
 	if n > 1 {
-		span = math.Min(float64(n-1)*27, 250) * math.Pi / 180
+		span = math.Min(float64(n-1)*27, 236) * math.Pi / 180
 		step = span / float64(n-1)
 	}
 	// Each character gets the arc between neighbours; squeeze to fit.
@@ -77,7 +77,7 @@ func (d *doc) seal(s Seal, cx, cy float64) {
 		d.size(11)
 		w := d.width(s.Purpose)
 		sc := 0.85
-		if most := r * 1.25; w*sc > most {
+		if most := r * 1.05; w*sc > most { // clear of the name's two ends
 			sc = most / w
 		}
 		d.glyphAt(s.Purpose, cx, cy+r*0.56, 0, sc*100)
