@@ -242,6 +242,12 @@ var pathCopies = []struct{ Table, Column string }{
 	{"sanctions", "org_path"},
 	// Issue 12: 政务公开 documents belong to the organisation that issues them.
 	{"disclosure_docs", "org_path"},
+	// Issue 13: a licence is listed under the organisation that issued it;
+	// a reused material's authorisation under the case's organisation and
+	// department (the submissions-saved figures).
+	{"licences", "issuer_path"},
+	{"material_authorisations", "org_path"},
+	{"material_authorisations", "dept_path"},
 }
 
 // Update changes the node with code. Moving a node (a new parent) moves its
