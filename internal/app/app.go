@@ -253,6 +253,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	// by the deciding department's key (issue 13 items 1–3, 5).
 	a.Licences = licence.New(d, licence.ESign(a.Esign), now)
 	a.Licences.SetDivisions(a.Cases.Divisions)
+	a.Licences.SetPDF(licence.ESignPDF(a.Esign), fs)
 	a.Licences.SetVerifyLimit(limit(cfg.VerifyLimit))
 	if cfg.Site.Domain != "" {
 		a.Licences.SetSite("https://" + cfg.Site.Domain)

@@ -410,3 +410,74 @@ func TestScopeAndWallet(t *testing.T) {
 		}
 	})
 }
+
+// TestLicencePDF: the holder's first download renders and seals the A4
+// PDF; two first downloads at once and every later one get the same bytes;
+// the PDF verifies as the licence (by its seal's signature and the
+// identifier it names), pdftotext finds the title, number and identifier,
+// and a changed byte fails as 电子签章无效. A revoked licence's PDF still
+// carries a valid seal but verifies as 已吊销.
+func TestLicencePDF(t *testing.T) {
+	each(t, func(e *env) {
+		c, id := e.marry()
+		lic := e.App.Licences
+		wang := e.actor("resident.wang")
+		type got struct {
+			b   []byte
+			err error
+		}
+		ch := make(chan got, 2)
+		for range 2 {
+			go func() {
+				_, b, err := lic.PDF(e.ctx, wang, id)
+				ch <- got{b, err}
+			}()
+		}
+		a, b := <-ch, <-ch
+		if a.err != nil || b.err != nil || !bytes.Equal(a.b, b.b) || !bytes.HasPrefix(a.b, []byte("%PDF-")) {
+			t.Fatalf("two first downloads: %v %v, equal %v", a.err, b.err, bytes.Equal(a.b, b.b))
+		}
+		_, again, err := lic.PDF(e.ctx, e.actor("minzheng.reviewer"), id)
+		if err != nil || !bytes.Equal(again, a.b) {
+			t.Fatalf("a later download (staff) differs: %v", err)
+		}
+		if _, _, err := lic.PDF(e.ctx, e.actor("enterprise.qinling"), id); zwfw.ErrorCode(err) != zwfw.ENOTFOUND {
+			t.Fatalf("another applicant downloads the PDF: %v", err)
+		}
+		if dir := os.Getenv("ZWFW_SCREENSHOTS"); dir != "" {
+			os.MkdirAll(dir, 0o755)
+			os.WriteFile(filepath.Join(dir, "licence-marriage.pdf"), a.b, 0o644)
+		}
+		if _, err := exec.LookPath("pdftotext"); err == nil {
+			cmd := exec.Command("pdftotext", "-", "-")
+			cmd.Stdin = bytes.NewReader(a.b)
+			txt, err := cmd.Output()
+			flat := strings.Join(strings.Fields(string(txt)), "")
+			if err != nil || !strings.Contains(flat, "结婚证") || !strings.Contains(flat, c.Result.Number) || !strings.Contains(flat, id) {
+				t.Errorf("pdftotext: %v\n%s", err, txt)
+			}
+			if strings.Contains(flat, wangID) {
+				t.Error("the PDF prints the full ID number")
+			}
+		}
+		ck, err := lic.VerifyFile(e.ctx, addr, a.b)
+		if err != nil || !ck.OK() || ck.How != licence.ByPDF || ck.Identifier != id || ck.Result != licence.Valid || !strings.Contains(ck.SignedBy, "民政") {
+			t.Fatalf("the PDF: %v %+v", err, ck)
+		}
+		bad := bytes.Clone(a.b)
+		i := bytes.Index(bad, []byte("/Producer"))
+		if i < 0 {
+			i = len(bad) / 3
+		}
+		bad[i+2] ^= 0x01
+		if ck, err := lic.VerifyFile(e.ctx, addr, bad); err != nil || ck.OK() || ck.Result != licence.ResultInvalid || !strings.Contains(ck.Verdict, "电子签章无效") {
+			t.Fatalf("a changed byte: %v %+v", err, ck)
+		}
+		if _, err := lic.Act(e.ctx, e.actor("minzheng.reviewer"), id, licence.ActRevoke, licence.ActInput{Reason: "登记被撤销"}); err != nil {
+			t.Fatal(err)
+		}
+		if ck, _ := lic.VerifyFile(e.ctx, addr, a.b); ck.OK() || ck.Result != licence.Revoked || !ck.SignatureValid {
+			t.Fatalf("the PDF of a revoked licence: %+v", ck)
+		}
+	})
+}
