@@ -233,6 +233,17 @@ func routes(d services.Services) []route {
 		{"GET", "/disclosure/site/{org}", public, false, handleGetSiteMarks(d.Disclosure)},
 		{"PUT", "/disclosure/site/{org}", signedIn, false, handleSetSiteMarks(d.Disclosure)},
 
+		// 电子证照 (issue 13): verification for anyone, the organisation's
+		// licences and their actions, the holder's wallet (licences.go).
+		{"GET", "/licences/{identifier}/verification", public, false, handleVerifyLicence(d.Licences)},
+		{"POST", "/licences/verify", public, true, handleVerifyLicenceFile(d.Licences)},
+		{"GET", "/licences", signedIn, false, handleListLicences(d.Licences)},
+		{"GET", "/licences/{identifier}", signedIn, false, handleGetLicence(d.Licences)},
+		{"GET", "/licences/{identifier}/json", signedIn, false, handleLicenceJSON(d.Licences)},
+		{"GET", "/licences/{identifier}/pdf", signedIn, false, handleLicencePDF(d.Licences)},
+		{"POST", "/licences/{identifier}/actions/{action}", signedIn, false, handleLicenceAction(d.Licences)},
+		{"GET", "/me/licences", signedIn, false, handleMyLicences(d.Licences)},
+
 		{"GET", "/openapi.json", public, false, handleOpenAPI()},
 
 		// The first-inquiry register (首问登记) and experiences (办事体验), inquiries.go.

@@ -312,7 +312,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 func limit(r config.Rate) throttle.Limit { return throttle.Limit{N: r.N, Window: r.Per} }
 
 func (a *App) seedDeps() seed.Deps {
-	return seed.Deps{DB: a.DB, Orgs: a.Orgs, Catalog: a.Catalog, Users: a.Users, Files: a.Files, Hall: a.Hall, Now: a.Now, Log: a.Log}
+	return seed.Deps{DB: a.DB, Orgs: a.Orgs, Catalog: a.Catalog, Users: a.Users, Files: a.Files, Hall: a.Hall, Now: a.Now, Log: a.Log,
+		Licences: a.Licences}
 }
 
 // Seed puts the county's organisations and catalog in, makes sure an

@@ -222,6 +222,7 @@ func newFixtures(t *testing.T, e *apptest.Env) *fixtures {
 		t.Fatal("no static asset on the home page")
 	}
 	x.asset = m
+	x.prepareLicences() // 电子证照 (authz_licence_test.go)
 	return x
 }
 

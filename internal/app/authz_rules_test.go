@@ -699,6 +699,7 @@ func matrixRows() []row {
 	rows = append(rows, registerRows()...)
 	rows = append(rows, pdfRows()...)
 	rows = append(rows, esignRows()...)
+	rows = append(rows, licenceRows()...)
 	return rows
 }
 

@@ -76,6 +76,7 @@ var axePages = []axePage{
 	{name: "guide-low-income", path: "/items/050200100000"},
 	{name: "not-found", path: "/no-such-page"},
 	{name: "esign-keys", path: "/esign/keys"},
+	{name: "verify", path: "/verify"},
 	// The applicant.
 	{name: "my", who: "resident.wang", path: "/my"},
 	{name: "my-case", who: "resident.wang", path: "/my", follow: `a[href^="/my/cases/"]`},
@@ -85,6 +86,8 @@ var axePages = []axePage{
 	{name: "apply-online-form", who: "resident.wang", path: "/apply/050200100000"},
 	{name: "apply-refused", who: "resident.wang", path: "/apply/050200100000", press: `button[name="op"][value="submit"]`},
 	{name: "account", who: "resident.wang", path: "/account"},
+	{name: "my-licences", who: "resident.wang", path: "/my/licences"},
+	{name: "verify-licence", who: "resident.wang", path: "/my/licences", follow: `a[href^="/verify/"]`},
 	// The workbench.
 	{name: "work", who: "county.window", path: "/work"},
 	{name: "work-case", who: "county.window", path: "/work", follow: `a[href^="/work/cases/"]`},
@@ -112,6 +115,8 @@ var axePages = []axePage{
 	{name: "form-builder", who: "county.catalog", path: "/admin/items/050200100000/form"},
 	{name: "users", who: "county.admin", path: "/admin/users"},
 	{name: "esign-admin", who: "county.admin", path: "/admin/orgs/610923D01/esign"},
+	{name: "work-licences", who: "county.admin", path: "/work/licences"},
+	{name: "work-licence", who: "county.admin", path: "/work/licences", follow: `a[href^="/work/licences/"]`},
 	{name: "hall-admin", who: "county.hall", path: "/admin/hall?centre=610923C"},
 }
 

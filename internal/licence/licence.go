@@ -107,9 +107,21 @@ func (l *Licence) ValidityText() string {
 
 // Mask hides the holder's code for a reader who is not the holder.
 func (l *Licence) Mask() {
-	if l.HolderKind != "enterprise" { // a credit code is public (GB 32100); an ID number is not
-		l.HolderCode = ident.MaskID(l.HolderCode)
+	if l.HolderKind == "enterprise" { // a credit code is public (GB 32100); an ID number is not
+		return
 	}
+	full := l.HolderCode
+	l.HolderCode = ident.MaskID(full)
+	// The face carries the code too (身份证件号): a copy, so that the
+	// caller's Fields are not changed under it.
+	fields := make([]Field, len(l.Fields))
+	for i, f := range l.Fields {
+		if f.Value == full && full != "" {
+			f.Value = l.HolderCode
+		}
+		fields[i] = f
+	}
+	l.Fields = fields
 }
 
 // StatusText is the status with what a reader needs to know beside it:
@@ -220,6 +232,10 @@ func May(a *zwfw.Actor, l *Licence, action string) bool {
 	}
 	return false
 }
+
+// MayList reports whether actor may list the licences their organisation
+// subtree issued: staff (the list is scoped).
+func MayList(a *zwfw.Actor) bool { return a != nil && a.IsStaff() }
 
 // Allowed lists the actions actor may take on l now, in display order.
 func Allowed(a *zwfw.Actor, l *Licence) []string {

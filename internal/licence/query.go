@@ -214,7 +214,7 @@ type Filter struct {
 // List is the licences the actor's organisation subtree issued, newest
 // first, holders' codes masked.
 func (s *Service) List(ctx context.Context, actor *zwfw.Actor, f Filter) ([]*Licence, error) {
-	if actor == nil || !actor.IsStaff() {
+	if !MayList(actor) {
 		return nil, zwfw.Errorf(zwfw.EFORBIDDEN, "只有工作人员可以查看证照清单")
 	}
 	where := scope.Of(actor).Where("l.issuer_path")

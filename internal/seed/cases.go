@@ -207,6 +207,9 @@ func DemoCases(ctx context.Context, d Deps) error {
 	var clock time.Time
 	now := func() time.Time { return clock }
 	cases := casework.NewService(d.DB, d.Catalog, calendar.New(d.DB, now), now)
+	if d.Licences != nil {
+		cases.SetLicenceIssuer(d.Licences) // the completed demo cases' 电子证照
+	}
 	actor := func(username string) (*zwfw.Actor, error) {
 		u, err := d.Users.ByUsername(ctx, username)
 		if err != nil {

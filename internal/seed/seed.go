@@ -22,6 +22,7 @@ import (
 
 	"zwfw"
 	"zwfw/internal/account"
+	"zwfw/internal/casework"
 	"zwfw/internal/catalog"
 	"zwfw/internal/db"
 	"zwfw/internal/files"
@@ -43,6 +44,9 @@ type Deps struct {
 	Hall    *hall.Service
 	Now     func() time.Time
 	Log     *slog.Logger
+	// Licences issues the electronic licences of the demo cases that
+	// complete (internal/licence; nil: none).
+	Licences casework.LicenceIssuer
 }
 
 // RootCode is the code of the root of the seeded tree (安康市), under which

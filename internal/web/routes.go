@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"zwfw/internal/attendance"
+	"zwfw/internal/licence"
 )
 
 // access says who may open a page. Roles and scope are the services'
@@ -157,6 +158,19 @@ func (s *server) table() []route {
 		{"GET", "/my/appointments/{token}", applicant, 0, s.myAppointment},
 		{"POST", "/my/appointments/{token}/cancel", applicant, formLimit, s.myAppointmentCancel},
 		{"POST", "/my/appointments/{token}/checkin", applicant, formLimit, s.myAppointmentCheckIn},
+
+		// 电子证照 (licences.go): verification for anyone (网上验证核对), the
+		// holder's wallet, the downloads, the organisation's licences.
+		{"GET", "/verify", public, 0, s.verifyForm},
+		{"POST", "/verify", public, formLimit, s.verifyPost},
+		{"POST", "/verify/file", public, licence.MaxFile + formLimit, s.verifyFile},
+		{"GET", "/verify/{identifier}", public, 0, s.verifyQR},
+		{"GET", "/my/licences", applicant, 0, s.myLicences},
+		{"GET", "/licences/{identifier}/pdf", signedIn, 0, s.licencePDF},
+		{"GET", "/licences/{identifier}/json", signedIn, 0, s.licenceJSON},
+		{"GET", "/work/licences", staff, 0, s.workLicences},
+		{"GET", "/work/licences/{identifier}", staff, 0, s.workLicence},
+		{"POST", "/work/licences/{identifier}/{action}", staff, formLimit, s.workLicenceAct},
 
 		// The public progress lookup (progress.go).
 		{"GET", "/progress", public, 0, s.progressForm},

@@ -231,8 +231,9 @@ func (e *Env) Case(t testing.TB, username, item, centre, status string) string {
 		t.Fatalf("apptest.Case: apply for %s at %s as %s: %v", item, centre, username, err)
 	}
 	for _, st := range path {
-		if c, err = e.App.Cases.Act(ctx, zwfw.System, c.Serial, st.action, st.in); err != nil {
-			t.Fatalf("apptest.Case: %s %s on the way to %s: %v", st.action, c.Serial, status, err)
+		serial := c.Serial
+		if c, err = e.App.Cases.Act(ctx, zwfw.System, serial, st.action, st.in); err != nil {
+			t.Fatalf("apptest.Case: %s %s on the way to %s: %v", st.action, serial, status, err)
 		}
 	}
 	if c.Status != status {

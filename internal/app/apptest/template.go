@@ -147,6 +147,8 @@ func testConfig(dir string, demo bool) (config.Config, error) {
 	// … and the complaints' per-address limit its submissions (tested in
 	// internal/complaint).
 	cfg.ComplaintLimit = config.Rate{N: -1}
+	// … and the licence verifications' (tested in internal/licence).
+	cfg.VerifyLimit = config.Rate{N: -1}
 	return cfg, nil
 }
 
