@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -136,6 +137,14 @@ func TestNoticePDF(t *testing.T) {
 				t.Errorf("the PDF does not read %q:\n%s", want, text)
 			}
 		}
+
+		// The public verification page (网上验证核对) takes the PDF and says
+		// what it is; the changed copy fails there too.
+		anon := newClient(t, e)
+		v := anon.postMultipart("/verify/file", url.Values{"csrf_token": {anon.csrf()}}, upload{"file", "受理通知书.pdf", pdf})
+		mustContain(t, "verify the notice", v.Body, "验证通过：电子签章有效", "受理通知书（编号 "+n.Number+"）")
+		v = anon.postMultipart("/verify/file", url.Values{"csrf_token": {anon.csrf()}}, upload{"file", "受理通知书.pdf", bad})
+		mustContain(t, "verify a changed notice", v.Body, "验证失败")
 
 		// The county centre's window (another centre) and another applicant
 		// get 404; signed out, the sign-in page.
