@@ -82,11 +82,17 @@ func Licence(l LicenceDoc, seal Seal, qrURL string) ([]byte, error) {
 	rows = append(rows, Field{"有效期限", validity})
 
 	const x0, labelW, valueW, top, end = 24.0, 50.0, 114.0, 70.0, 214.0
-	pt, lh := 12.5, 7.0
-	// A long licence gets smaller type, so that it stays on one sheet.
-	for _, try := range [][2]float64{{12.5, 7}, {11, 6.2}, {9.5, 5.4}} {
-		pt, lh = try[0], try[1]
-		if d.rowsHeight(rows, pt, lh, labelW, valueW) <= end-top {
+	pt, lh, pad := 12.5, 7.0, 3.0
+	// A short licence (a 结婚证: four rows) is set larger and airier, so the
+	// sheet does not look half empty; a long one smaller, so that it stays
+	// on one sheet.
+	for _, try := range [][3]float64{{14, 8, 8}, {12.5, 7, 3}, {11, 6.2, 3}, {9.5, 5.4, 3}} {
+		pt, lh, pad = try[0], try[1], try[2]
+		limit := end - top
+		if pad > 3 {
+			limit *= 0.8
+		}
+		if d.rowsHeight(rows, pt, lh, pad, labelW, valueW) <= limit {
 			break
 		}
 	}
@@ -95,7 +101,7 @@ func Licence(l LicenceDoc, seal Seal, qrURL string) ([]byte, error) {
 	for _, f := range rows {
 		values := d.wrap(f.Value, valueW-3, 0)
 		labels := d.wrap(f.Label, labelW-6, 0)
-		h := float64(max(len(values), len(labels)))*lh + 3
+		h := float64(max(len(values), len(labels)))*lh + pad
 		if y+h > bottom {
 			// The sheet is full even in small type: the rest goes on a
 			// continuation sheet (续页) rather than under the seal.
@@ -116,11 +122,11 @@ func Licence(l LicenceDoc, seal Seal, qrURL string) ([]byte, error) {
 		d.Line(x0, y+h, x0+labelW+valueW, y+h)
 		d.color(grey)
 		for i, s := range labels {
-			d.cell(x0, y+1.5+float64(i)*lh, labelW-4.5, lh, s, "R")
+			d.cell(x0, y+pad/2+float64(i)*lh, labelW-4.5, lh, s, "R")
 		}
 		d.color(black)
 		for i, s := range values {
-			d.cell(x0+labelW, y+1.5+float64(i)*lh, valueW, lh, s, "L")
+			d.cell(x0+labelW, y+pad/2+float64(i)*lh, valueW, lh, s, "L")
 		}
 		y += h
 	}
@@ -174,12 +180,12 @@ func (d *doc) border() {
 	d.color(black)
 }
 
-func (d *doc) rowsHeight(rows []Field, pt, lh, labelW, valueW float64) float64 {
+func (d *doc) rowsHeight(rows []Field, pt, lh, pad, labelW, valueW float64) float64 {
 	d.size(pt)
 	h := 0.0
 	for _, f := range rows {
 		n := max(len(d.wrap(f.Value, valueW-3, 0)), len(d.wrap(f.Label, labelW-6, 0)))
-		h += float64(n)*lh + 3
+		h += float64(n)*lh + pad
 	}
 	return h
 }
