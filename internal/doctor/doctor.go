@@ -22,6 +22,7 @@ import (
 	"zwfw/internal/backup"
 	"zwfw/internal/calendar"
 	"zwfw/internal/config"
+	"zwfw/internal/esign"
 	"zwfw/internal/pii"
 )
 
@@ -114,6 +115,7 @@ func keys(cfg config.Config) []Finding {
 		{"审计密钥", filepath.Join(cfg.DataDir, audit.KeyFile), envSet(cfg.AuditKey, "ZWFW_AUDIT_KEY"), "审计日志的 MAC"},
 		{"审计签名密钥", filepath.Join(cfg.DataDir, audit.SignKeyFile), "", "审计检查点的 SM2 签名"},
 		{"个人信息密钥", filepath.Join(cfg.DataDir, pii.KeyFile), envSet(cfg.DataKey, "ZWFW_DATA_KEY"), "身份证号、电话、地址的加密"},
+		{"电子签章主密钥", filepath.Join(cfg.DataDir, esign.MasterKeyFile), envSet(cfg.EsignKey, "ZWFW_ESIGN_KEY"), "电子签章私钥（keystore 目录）的加密"},
 	}
 	if _, on, _ := backup.ParseAt(cfg.BackupAt); on {
 		files = append(files, keyFile{"备份密钥", cfg.BackupKey(), "", "备份的加密"})

@@ -12,6 +12,7 @@ import (
 	"zwfw/internal/backup"
 	"zwfw/internal/config"
 	"zwfw/internal/doctor"
+	"zwfw/internal/esign"
 	"zwfw/internal/pii"
 )
 
@@ -35,7 +36,7 @@ func deployment(t *testing.T, now time.Time) config.Config {
 		}
 	}
 	for _, k := range []string{filepath.Join(cfg.DataDir, audit.KeyFile), filepath.Join(cfg.DataDir, audit.SignKeyFile),
-		filepath.Join(cfg.DataDir, pii.KeyFile), cfg.BackupKeyFile} {
+		filepath.Join(cfg.DataDir, pii.KeyFile), filepath.Join(cfg.DataDir, esign.MasterKeyFile), cfg.BackupKeyFile} {
 		write(t, k, 0o600)
 	}
 	write(t, filepath.Join(cfg.BackupDir, backup.Name(now.Add(-5*time.Hour))), 0o600)
@@ -88,6 +89,7 @@ func TestDoctor(t *testing.T) {
 		{"data directory readable by others", func(c *config.Config) { must(t, os.Chmod(c.DataDir, 0o755)) }, now, "数据目录权限", doctor.Warn},
 		{"audit key readable by others", func(c *config.Config) { must(t, os.Chmod(filepath.Join(c.DataDir, audit.KeyFile), 0o644)) }, now, "审计密钥", doctor.Fail},
 		{"data key lost", func(c *config.Config) { must(t, os.Remove(filepath.Join(c.DataDir, pii.KeyFile))) }, now, "个人信息密钥", doctor.Fail},
+		{"esign master key lost", func(c *config.Config) { must(t, os.Remove(filepath.Join(c.DataDir, esign.MasterKeyFile))) }, now, "电子签章主密钥", doctor.Fail},
 		{"data key in the environment", func(c *config.Config) {
 			must(t, os.Remove(filepath.Join(c.DataDir, pii.KeyFile)))
 			c.DataKey = "0123456789abcdef0123456789abcdef"

@@ -108,6 +108,12 @@ func TestSignVerifiedByOpenSSL(t *testing.T) {
 		if id, _ := esign.KeyID(cert.PublicKey.(*ecdsa.PublicKey)); id != sig.KeyID {
 			t.Fatalf("certificate key %s, signature key %s", id, sig.KeyID)
 		}
+		// The key's making is in the audit log, in the bureau's name.
+		var n int
+		if err := e.App.DB.QueryRow(ctx, "SELECT COUNT(*) FROM audit_log WHERE action = 'esign.key.create' AND object = ? AND org_id = ?",
+			"esign_key:"+sig.KeyID, orgID(t, e, market)).Scan(&n); err != nil || n != 1 {
+			t.Fatalf("audit entries of the key's creation: %d %v", n, err)
+		}
 		// The second signature of the organisation uses the same key.
 		sig2, err := s.Sign(ctx, orgID(t, e, market), data)
 		if err != nil || sig2.KeyID != sig.KeyID {
@@ -209,6 +215,10 @@ func TestRotate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		oldPDF, err := s.SignPDF(ctx, id, samplePDF(t, "Notice 1"), esign.Doc{Kind: "notice", Ref: "1", Title: "受理通知书"})
+		if err != nil {
+			t.Fatal(err)
+		}
 		if _, err := s.Rotate(ctx, e.Actor(t, "chengguan.admin"), id); zwfw.ErrorCode(err) != zwfw.ENOTFOUND {
 			t.Fatalf("town administrator rotates: %v", err)
 		}
@@ -235,6 +245,18 @@ func TestRotate(t *testing.T) {
 		next, err := s.Sign(ctx, id, data)
 		if err != nil || next.KeyID != pk.KeyID {
 			t.Fatalf("after rotation signs with %s (%v), want %s", next.KeyID, err, pk.KeyID)
+		}
+		// The PDF signed before the rotation still verifies, said to be
+		// signed with a key retired since; a new one uses the new key.
+		if c, err := s.VerifyPDF(ctx, oldPDF); err != nil || !c.Valid || c.KeyID != old.KeyID || !c.KeyRetired || !c.DocKnown {
+			t.Fatalf("the PDF signed before the rotation: %+v %v", c, err)
+		}
+		newPDF, err := s.SignPDF(ctx, id, samplePDF(t, "Notice 2"), esign.Doc{Kind: "notice", Ref: "2", Title: "受理通知书"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c, err := s.VerifyPDF(ctx, newPDF); err != nil || !c.Valid || c.KeyID != pk.KeyID || c.KeyRetired {
+			t.Fatalf("the PDF signed after the rotation: %+v %v", c, err)
 		}
 		all, err := s.PublicKeys(ctx)
 		if err != nil {
