@@ -3,9 +3,13 @@ package esign_test
 import (
 	"bytes"
 	"context"
+	"encoding/asn1"
+	"encoding/hex"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -158,4 +162,113 @@ func TestSignedPDFEveryByte(t *testing.T) {
 			}
 		}
 	})
+}
+
+// OpenSSL 3, not our code, checks a signed PDF's signature: the CMS's
+// signed attributes verify against the published public key (SM2, SM3,
+// the standard distinguishing ID), and their messageDigest is OpenSSL's
+// SM3 of the bytes the /ByteRange covers. (OpenSSL's own `cms -verify`
+// does not apply the SM2 distinguishing ID, so the two steps are taken
+// apart.)
+func TestSignedPDFCheckedByOpenSSL(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		ctx := context.Background()
+		signed, err := e.App.Esign.SignPDF(ctx, orgID(t, e, civil), samplePDF(t, "Marriage 0001"), esign.Doc{Kind: "licence", Title: "结婚证"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := e.App.Esign.VerifyPDF(ctx, signed)
+		if err != nil || !c.Valid {
+			t.Fatalf("%+v %v", c, err)
+		}
+		pk, err := e.App.Esign.PublicKey(ctx, c.KeyID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		covered, attrs, digest, sig := splitSignedPDF(t, signed)
+		if !openssl(t, pk.PEM, attrs, sig) {
+			t.Fatal("OpenSSL does not verify the CMS signature over the signed attributes")
+		}
+		dir := t.TempDir()
+		p := filepath.Join(dir, "covered")
+		if err := os.WriteFile(p, covered, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command("openssl", "dgst", "-sm3", "-binary", p).Output()
+		if err != nil || !bytes.Equal(out, digest) {
+			t.Fatalf("OpenSSL's SM3 of the signed range %x (%v), the signature's messageDigest %x", out, err, digest)
+		}
+		// A byte changed in the range: OpenSSL's digest no longer matches.
+		covered[100] ^= 1
+		os.WriteFile(p, covered, 0o600)
+		if out, _ := exec.Command("openssl", "dgst", "-sm3", "-binary", p).Output(); bytes.Equal(out, digest) {
+			t.Fatal("a changed range has the same SM3")
+		}
+	})
+}
+
+// splitSignedPDF takes a signed PDF apart with nothing of internal/esign:
+// the bytes its last /ByteRange covers, the CMS signer's signed attributes
+// (DER, as signed: a SET), their messageDigest and the signature.
+func splitSignedPDF(t *testing.T, pdf []byte) (covered, attrs, digest, sig []byte) {
+	t.Helper()
+	m := regexp.MustCompile(`/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)`).FindAllSubmatch(pdf, -1)
+	if len(m) == 0 {
+		t.Fatal("no /ByteRange")
+	}
+	var r [4]int
+	for i := range r {
+		r[i], _ = strconv.Atoi(string(m[len(m)-1][i+1]))
+	}
+	covered = append(append([]byte{}, pdf[r[0]:r[0]+r[1]]...), pdf[r[2]:r[2]+r[3]]...)
+	der, err := hex.DecodeString(string(pdf[r[1]+1 : r[2]-1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ci struct {
+		Type    asn1.ObjectIdentifier
+		Content asn1.RawValue `asn1:"explicit,tag:0"`
+	}
+	if _, err := asn1.Unmarshal(der, &ci); err != nil {
+		t.Fatal(err)
+	}
+	var sd struct {
+		Version     int
+		Digests     asn1.RawValue
+		Content     asn1.RawValue
+		Certs       asn1.RawValue `asn1:"optional,tag:0"`
+		SignerInfos asn1.RawValue
+	}
+	if _, err := asn1.Unmarshal(ci.Content.Bytes, &sd); err != nil {
+		t.Fatal(err)
+	}
+	var si struct {
+		Version   int
+		SID       asn1.RawValue
+		Digest    asn1.RawValue
+		Attrs     asn1.RawValue `asn1:"optional,tag:0"`
+		SigAlg    asn1.RawValue
+		Signature []byte
+	}
+	if _, err := asn1.Unmarshal(sd.SignerInfos.Bytes, &si); err != nil {
+		t.Fatal(err)
+	}
+	attrs = append([]byte{}, si.Attrs.FullBytes...)
+	attrs[0] = 0x31 // [0] IMPLICIT → SET OF, as signed (RFC 5652 §5.4)
+	messageDigest := asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 4}
+	for rest := si.Attrs.Bytes; len(rest) > 0; {
+		var a struct {
+			Type   asn1.ObjectIdentifier
+			Values asn1.RawValue `asn1:"set"`
+		}
+		if rest, err = asn1.Unmarshal(rest, &a); err != nil {
+			t.Fatal(err)
+		}
+		if a.Type.Equal(messageDigest) {
+			if _, err := asn1.Unmarshal(a.Values.Bytes, &digest); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return covered, attrs, digest, si.Signature
 }
