@@ -377,6 +377,9 @@ func (s *Service) VerifyPDF(ctx context.Context, pdf []byte) (c PDFCheck, err er
 		// key (its names changed, say): not ours.
 		return bad("签章证书与本平台公示的证书不符，文件可能被改动过")
 	}
+	if !ourProfile(der.FullBytes, km.cert.Raw) {
+		return bad("签名数据的格式不是本平台签章的格式，文件可能被改动过")
+	}
 	if err := p7.Verify(); err != nil {
 		var mismatch *pkcs7.MessageDigestMismatchError
 		if errors.As(err, &mismatch) {
