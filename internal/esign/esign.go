@@ -409,19 +409,23 @@ func (s *Service) PublicKey(ctx context.Context, keyID string) (PublicKey, error
 	return k, nil
 }
 
-// PublicKeys lists every key, the organisations in tree order and each
-// organisation's newest key first (the public page and the API).
+// PublicKeys lists every key, the organisations in tree order, each
+// organisation's active key first, then its retired ones, the last retired
+// first (the public page and the API).
 func (s *Service) PublicKeys(ctx context.Context) ([]PublicKey, error) {
 	return s.list(ctx, "", nil)
 }
 
-// OrgKeys lists the organisation's keys, newest first.
+// OrgKeys lists the organisation's keys, the active one first.
 func (s *Service) OrgKeys(ctx context.Context, orgID int64) ([]PublicKey, error) {
 	return s.list(ctx, " WHERE k.org_id = ?", []any{orgID})
 }
 
 func (s *Service) list(ctx context.Context, where string, args []any) ([]PublicKey, error) {
-	rows, err := s.db.Reader().Query(ctx, "SELECT "+keyCols+keyFrom+where+" ORDER BY o.path, o.sort, k.created_at DESC, k.key_id", args...)
+	// Each organisation's active key first, then the retired ones, the
+	// last retired first.
+	rows, err := s.db.Reader().Query(ctx, "SELECT "+keyCols+keyFrom+where+
+		" ORDER BY o.path, CASE WHEN a.key_id IS NULL THEN 1 ELSE 0 END, k.retired_at DESC, k.created_at DESC, k.key_id", args...)
 	if err != nil {
 		return nil, fmt.Errorf("esign: keys: %w", err)
 	}
