@@ -41,6 +41,10 @@ func TestLicenceWalletAndVerification(t *testing.T) {
 	}
 	id := l.Identifier
 
+	// The guide says the item issues one.
+	do(t, ctx, "the guide", chromedp.Navigate(base+"/items/070200700000"), chromedp.WaitVisible(chromedp.CSS(`h1`)))
+	mustContain(t, ctx, "guide", "办结时签发电子证照《结婚证》（有效期：长期）")
+
 	signIn(t, ctx, base, "resident.wang", apptest.DemoPassword)
 	for _, vp := range []struct {
 		suffix string
