@@ -87,7 +87,7 @@ func TestLicenceWalletAndVerification(t *testing.T) {
 	do(t, ctx, "upload the tampered JSON", chromedp.Navigate(base+"/verify"), chromedp.WaitVisible(chromedp.CSS(`#f-file`)),
 		chromedp.SetUploadFiles(chromedp.CSS(`#f-file`), []string{path}, chromedp.NodeReady),
 		chromedp.Click(chromedp.CSS(`form[action="/verify/file"] button[type="submit"]`)), chromedp.WaitVisible(chromedp.CSS(`.verdict-fail`)))
-	mustContain(t, ctx, "tampered", "验证失败：签名无效", "文件内容可能被改动")
+	mustContain(t, ctx, "tampered", "验证失败：签名无效", "内容被改动过")
 	shot(t, ctx, "licence-verify-tampered")
 	do(t, ctx, "phone", chromedp.EmulateViewport(390, 844))
 	shot(t, ctx, "licence-verify-tampered-390")

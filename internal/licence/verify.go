@@ -255,7 +255,7 @@ func (s *Service) checkJSON(ctx context.Context, c *Check, b []byte) error {
 		return fail("验证失败：签名无效", "文件中的签名值不是十六进制")
 	}
 	if err := s.signer.Verify(ctx, f.Signature.KeyID, data.Bytes(), sig); err != nil {
-		return fail("验证失败：签名无效", "签名与证照数据不符，文件内容可能被改动，或签名不是本平台的密钥所签："+zwfw.ErrorMessage(err))
+		return fail("验证失败：签名无效", zwfw.ErrorMessage(err)+"。请以发证机关签发的原文件或证照标识验证。")
 	}
 	if _, err := Parse(c.Identifier); err != nil {
 		return fail("验证失败：标识不正确", zwfw.ErrorMessage(err))
