@@ -258,6 +258,12 @@ func routes(d services.Services) []route {
 		{"POST", "/public/inquiries", public, false, handleAsk(d.Inquiries)},
 		{"GET", "/public/inquiries/{id}", public, false, handlePublicInquiry(d.Inquiries)},
 		{"GET", "/items/{code}/experiences", public, false, handleItemExperiences(d.Inquiries)},
+
+		// 材料库 and 免提交 (issue 13, materials.go): the applicant's library,
+		// what can provide an item's materials, the submissions saved.
+		{"GET", "/me/materials", signedIn, false, handleMyMaterials(d.Materials)},
+		{"GET", "/items/{code}/reusable-materials", signedIn, false, handleReusableMaterials(d.Catalog, d.Materials)},
+		{"GET", "/supervision/submissions-saved", signedIn, false, handleSubmissionsSaved(d.Supervision)},
 		{"POST", "/items/{code}/experiences", signedIn, false, handleShareExperience(d.Inquiries)},
 		{"GET", "/experiences", signedIn, false, handleExperienceQueue(d.Inquiries)},
 		{"POST", "/experiences/{id}/actions/{action}", signedIn, false, handleModerateExperience(d.Inquiries)},

@@ -700,6 +700,7 @@ func matrixRows() []row {
 	rows = append(rows, pdfRows()...)
 	rows = append(rows, esignRows()...)
 	rows = append(rows, licenceRows()...)
+	rows = append(rows, materialsRows()...)
 	return rows
 }
 

@@ -82,6 +82,7 @@ var axePages = []axePage{
 	{name: "my-case", who: "resident.wang", path: "/my", follow: `a[href^="/my/cases/"]`},
 	{name: "my-messages", who: "resident.wang", path: "/my/messages"},
 	{name: "my-appointments", who: "resident.wang", path: "/my/appointments"},
+	{name: "my-materials", who: "resident.wang", path: "/my/materials"},
 	{name: "apply", who: "resident.wang", path: "/apply/071500100000"},
 	{name: "apply-online-form", who: "resident.wang", path: "/apply/050200100000"},
 	{name: "apply-refused", who: "resident.wang", path: "/apply/050200100000", press: `button[name="op"][value="submit"]`},

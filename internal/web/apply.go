@@ -15,6 +15,7 @@ import (
 	"zwfw/internal/casework"
 	"zwfw/internal/catalog"
 	"zwfw/internal/files"
+	"zwfw/internal/materials"
 	"zwfw/internal/org"
 )
 
@@ -100,6 +101,60 @@ type matRow struct {
 	Flagged  bool // the one-time notice names it (supplement)
 	Replaced bool // the online form stands in for it (申请书)
 	Errors   []string
+	// 免提交 (§2(3)): what can provide the material for this applicant —
+	// their valid licences, then earlier accepted materials — and the one
+	// picked (How "reuse"; Pick a candidate's key).
+	Offers []materials.Candidate
+	Pick   string
+}
+
+// candidateKey names a reuse candidate in the form: licence:<identifier>
+// or library:<id>.
+func candidateKey(c materials.Candidate) string {
+	if c.Source == casework.ByLicence {
+		return "licence:" + c.Licence
+	}
+	return "library:" + strconv.FormatInt(c.LibraryID, 10)
+}
+
+// Key is the candidate's key (for the template).
+func (m matRow) CandidateKey(c materials.Candidate) string { return candidateKey(c) }
+
+// Picked is the candidate chosen, or nil.
+func (m matRow) Picked() *materials.Candidate {
+	for i := range m.Offers {
+		if candidateKey(m.Offers[i]) == m.Pick {
+			return &m.Offers[i]
+		}
+	}
+	return nil
+}
+
+// pickOf is the key of a material input that names a source.
+func pickOf(in casework.MaterialInput) string {
+	switch {
+	case in.Licence != "":
+		return "licence:" + in.Licence
+	case in.Library != 0:
+		return "library:" + strconv.FormatInt(in.Library, 10)
+	}
+	return ""
+}
+
+// reuseInput is the input of a row that reuses its pick.
+func reuseInput(name, pick string) (casework.MaterialInput, bool) {
+	kind, ref, _ := strings.Cut(pick, ":")
+	switch kind {
+	case casework.ByLicence:
+		if ref != "" {
+			return casework.MaterialInput{Name: name, Licence: ref}, true
+		}
+	case casework.ByLibrary:
+		if id, err := strconv.ParseInt(ref, 10, 64); err == nil && id > 0 {
+			return casework.MaterialInput{Name: name, Library: id}, true
+		}
+	}
+	return casework.MaterialInput{}, false
 }
 
 // ID is the row's element id prefix (f-m-2).
@@ -154,10 +209,21 @@ func (s *server) newApplyPage(w http.ResponseWriter, r *http.Request, it *catalo
 	if !it.Free() {
 		p.Unit = it.Fees[0].Unit
 	}
+	// What the applicant's licences and library can provide is filled in
+	// (免提交): each such material starts as provided, nothing to upload.
+	offers, err := s.d.Materials.Offers(ctx, actor(r), it)
+	if err != nil {
+		return nil, err
+	}
 	for i, m := range it.Materials {
 		row := matRow{Index: i, M: m, Replaced: it.ReplacedBy(m.Name)}
 		if row.Required() {
 			row.How = "upload"
+		}
+		for _, o := range offers {
+			if o.Material == m.Name {
+				row.Offers, row.How, row.Pick = o.Candidates, "reuse", candidateKey(o.Candidates[0])
+			}
 		}
 		if m.Required == "required" {
 			p.Required++
@@ -230,6 +296,10 @@ func (s *server) applyPage(w http.ResponseWriter, r *http.Request) error {
 			if i < 0 {
 				continue
 			}
+			if k := pickOf(m); k != "" {
+				p.Mats[i].How, p.Mats[i].Pick = "reuse", k
+				continue
+			}
 			if m.FileID != 0 {
 				p.Mats[i].How, p.Mats[i].FileID = "upload", m.FileID
 				// The draft keeps the file's id; the applicant knows it by
@@ -264,6 +334,10 @@ func (s *server) readMaterials(r *http.Request, rows []matRow) bool {
 		row.How = v.Get(k + ".how")
 		switch row.How {
 		case "upload", "window", "post", "":
+		case "reuse":
+			if pick := v.Get(k + ".reuse"); pick != "" {
+				row.Pick = pick
+			}
 		default:
 			row.How = ""
 		}
@@ -305,7 +379,10 @@ func materialInputs(rows []matRow, complete bool) ([]casework.MaterialInput, []i
 	var in []casework.MaterialInput
 	var idx []int
 	for i, row := range rows {
+		reuse, reusing := reuseInput(row.M.Name, row.Pick)
 		switch {
+		case row.How == "reuse" && reusing:
+			in = append(in, reuse)
 		case row.How == "upload" && row.FileID != 0:
 			in = append(in, casework.MaterialInput{Name: row.M.Name, FileID: row.FileID})
 		case row.How == "window" || row.How == "post":

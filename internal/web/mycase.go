@@ -56,6 +56,10 @@ func (caseHelpers) HowName(h string) string {
 		return "窗口递交"
 	case "post":
 		return "邮寄"
+	case casework.ByLicence:
+		return "电子证照提供（免提交）"
+	case casework.ByLibrary:
+		return "材料库提供（免提交）"
 	}
 	return "—"
 }

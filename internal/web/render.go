@@ -358,6 +358,7 @@ func (s *server) funcs(a *assets) template.FuncMap {
 		"formName":         catalog.FormName,
 		"sourceName":       catalog.SourceName,
 		"licenceRefs":      catalog.FormatLicenceRefs,
+		"trustClass":       trustClass,
 		"joinNames":        func(l []string) string { return strings.Join(l, "、") },
 		"requiredName":     catalog.RequiredName,
 		"depthName":        catalog.DepthName,

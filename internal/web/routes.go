@@ -172,6 +172,10 @@ func (s *server) table() []route {
 		{"GET", "/work/licences/{identifier}", staff, 0, s.workLicence},
 		{"POST", "/work/licences/{identifier}/{action}", staff, formLimit, s.workLicenceAct},
 
+		// 材料库 (issue 13, materials.go): 我的材料, and taking one out.
+		{"GET", "/my/materials", applicant, 0, s.myMaterials},
+		{"POST", "/my/materials/{id}/remove", applicant, formLimit, s.myMaterialRemove},
+
 		// The public progress lookup (progress.go).
 		{"GET", "/progress", public, 0, s.progressForm},
 		{"POST", "/progress", public, formLimit, s.progressPost},

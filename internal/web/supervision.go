@@ -163,6 +163,9 @@ type supervisionPage struct {
 	Board   string // the normal page's address for this filter
 	Updated string
 	Hall    *hallSection // 大厅排队, for those who read the hall's statistics
+	// Saved is 减少提交: materials provided by licences and the library
+	// instead of submitted (issue 13), per item and month.
+	Saved *supervision.Saved
 }
 
 func (s *server) supervisionData(w http.ResponseWriter, r *http.Request, title string) (*supervisionPage, error) {
@@ -216,6 +219,12 @@ func (s *server) supervisionData(w http.ResponseWriter, r *http.Request, title s
 		{Label: "超期在办", Value: strconv.Itoa(t.Overdue), Unit: "件", Note: "当前（红牌）", Link: t.Links.Overdue, Class: overdue},
 		{Label: "预警在办", Value: strconv.Itoa(t.Warned), Unit: "件", Note: "临近期限（黄牌）", Link: t.Links.Warned, Class: warned},
 	}
+	// 减少提交 (§2(3)): the same organisation and period.
+	if p.Saved, err = s.d.Supervision.Saved(r.Context(), a, f); err != nil {
+		return nil, err
+	}
+	p.KPIs = append(p.KPIs, kpi{Label: "减少提交材料", Value: strconv.FormatInt(p.Saved.Total, 10), Unit: "份",
+		Note: fmt.Sprintf("电子证照 %d 份，材料库 %d 份", p.Saved.ByLicence, p.Saved.ByLibrary), Link: "#sv-saved"})
 	trendTitle := "办件走势（按月）"
 	if ov.TrendGrain == "day" {
 		trendTitle = "办件走势（按日）"

@@ -266,6 +266,9 @@ func handedIn(h string) string {
 		return "窗口收取"
 	case "post":
 		return "邮寄"
+	case casework.ByLicence, casework.ByLibrary:
+		// 免提交: checked online at submission (UX.md: 已核验).
+		return "已在线核验"
 	}
 	return "已提交"
 }
