@@ -286,7 +286,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	a.Reports.SetVoice(supervision.Voices{a.Reviews, a.Complaints})
 	// 材料库 (issue 13 items 5, 6): accepted materials are kept for their
 	// owners, and applications reuse them and the applicant's licences.
-	a.Materials = materials.New(d, nil, now)
+	a.Materials = materials.New(d, heldLicences{a.Licences}, now)
 	a.Cases.SetMaterialsHook(a.Materials)
 	a.Checkpoints = cps
 	a.Audit = audit.NewService(d, now, func(ctx context.Context, actor *zwfw.Actor, serial string) error {
@@ -587,4 +587,22 @@ func orNone(n int) int {
 		return -1
 	}
 	return n
+}
+
+// heldLicences gives the materials library the holder's valid licences
+// (licence.Service.Held), in the library's terms: a material marked as
+// provided by a licence type is filled in from them (免提交, §2(3)).
+type heldLicences struct{ l *licence.Service }
+
+func (h heldLicences) Held(ctx context.Context, holderCode string, typeCodes []string) ([]materials.Licence, error) {
+	ls, err := h.l.Held(ctx, holderCode, typeCodes)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]materials.Licence, len(ls))
+	for i, l := range ls {
+		out[i] = materials.Licence{Identifier: l.Identifier, TypeCode: l.TypeCode, Name: l.Name, Number: l.Number,
+			Issuer: l.Issuer, IssuedOn: l.IssueDate, ValidTo: l.ValidTo}
+	}
+	return out, nil
 }

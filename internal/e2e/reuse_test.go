@@ -59,6 +59,10 @@ func TestReuseMarriageLicence(t *testing.T) {
 		casework.ActionInput{Opinion: "符合结婚登记条件，准予登记"}); err != nil {
 		t.Fatalf("当场办结 %s: %v", m.Serial, err)
 	}
+	licenceID, err := e.App.Licences.OfCase(bg, m.Serial)
+	if err != nil || licenceID == "" {
+		t.Fatalf("the marriage %s issued no licence: %v", m.Serial, err)
+	}
 
 	// 1. The guide marks the 结婚证 免提交; the application fills it in.
 	signIn(t, ctx, base, "resident.wang", apptest.DemoPassword)
@@ -74,6 +78,15 @@ func TestReuseMarriageLicence(t *testing.T) {
 	if !checked(t, ctx, `#f-m-1-how-reuse`) {
 		t.Fatal("the ID cards are not set to be provided from the library")
 	}
+	cert := text1(t, ctx, `#f-m-2`)
+	for _, w := range []string{"已由电子证照《结婚证》提供（无需上传）", "宁陕县民政局", "A 平台签发"} {
+		if !strings.Contains(cert, w) {
+			t.Fatalf("the 结婚证's row does not show %q: %s", w, cert)
+		}
+	}
+	if !checked(t, ctx, `#f-m-2-how-reuse`) {
+		t.Fatal("the 结婚证 is not set to be provided by the licence")
+	}
 	// The online 生育登记表 (the husband's name and number prefilled from
 	// the account, as the form's first fields).
 	fillByLabel(t, ctx, map[string]string{"女方姓名": "王秀兰", "女方身份证号码": "610923198503120025", "结婚登记日期": "2026-05-20",
@@ -85,12 +98,13 @@ func TestReuseMarriageLicence(t *testing.T) {
 	do(t, ctx, "fill in",
 		chromedp.SetValue(chromedp.CSS(`#f-org_code`), "610923100C"),
 		chromedp.SendKeys(chromedp.CSS(`#f-description`), "第一胎生育登记"),
-		chromedp.Click(chromedp.CSS(`#f-m-2-how-window`)),
 		chromedp.Click(chromedp.CSS(`#f-agree`)))
 	shot(t, ctx, "reuse-10-apply-1366")
+	shotOf(t, ctx, "#s-mats", "reuse-10b-apply-materials-1366")
 	do(t, ctx, "phone", chromedp.EmulateViewport(390, 844))
 	shot(t, ctx, "reuse-11-apply-390")
 	shotOf(t, ctx, "#s-mats", "reuse-12-apply-materials-390")
+	shotOf(t, ctx, "#f-m-2", "reuse-13-apply-licence-390")
 	do(t, ctx, "desktop", chromedp.EmulateViewport(1366, 900))
 	do(t, ctx, "submit", chromedp.Click(chromedp.CSS(`button[name="op"][value="submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#h-done`)))
@@ -113,29 +127,49 @@ func TestReuseMarriageLicence(t *testing.T) {
 			t.Fatalf("the staff's row of the ID cards does not show %q: %s", w, row)
 		}
 	}
+	row = rowText(t, ctx, `table.wk-mat tr`, "结婚证")
+	for _, w := range []string{"已在线核验", "电子证照《结婚证》", licenceID, "有效"} {
+		if !strings.Contains(row, w) {
+			t.Fatalf("the staff's row of the 结婚证 does not show %q: %s", w, row)
+		}
+	}
+	if n := len(texts(t, ctx, `table.wk-mat tr a[href*="/files/"]`)); n != 1 {
+		t.Fatalf("the staff see %d files, want only the ID cards' (the licence is verified, not copied)", n)
+	}
 	shot(t, ctx, "reuse-20-staff-1366")
 	do(t, ctx, "phone", chromedp.EmulateViewport(390, 844))
 	shot(t, ctx, "reuse-21-staff-390")
 	shotOf(t, ctx, "table.wk-mat", "reuse-22-staff-materials-390")
 	do(t, ctx, "desktop", chromedp.EmulateViewport(1366, 900))
+	do(t, ctx, "accept", chromedp.Click(chromedp.CSS(`form[action$="/actions/accept"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.wk-notice-new`)))
 
 	// 3. The dashboard counts the submissions saved.
 	signOut(t, ctx)
 	signIn(t, ctx, base, "chengguan.supervisor", apptest.DemoPassword)
 	do(t, ctx, "dashboard", chromedp.Navigate(base+"/supervision"), chromedp.WaitVisible(chromedp.CSS(`#sv-saved`)))
-	if s := text1(t, ctx, `.sv-saved-total`); s != "1" {
-		t.Fatalf("the dashboard counts %s submissions saved, want 1", s)
+	// Two materials not submitted: the 结婚证 (licence) and the ID cards
+	// (library).
+	if s := text1(t, ctx, `.sv-saved-total`); s != "2" {
+		t.Fatalf("the dashboard counts %s submissions saved, want 2", s)
 	}
-	if r := rowText(t, ctx, `#sv-saved tr`, "生育登记"); !strings.Contains(r, "1") {
-		t.Fatalf("the dashboard's 生育登记 row: %s", r)
+	mustContain(t, ctx, "dashboard", "减少提交材料", "电子证照 1 份，材料库 1 份")
+	if r := rowText(t, ctx, `#sv-saved tr`, "生育登记"); !strings.Contains(r, "2\t1\t1") && !strings.Contains(r, "2 1 1") {
+		t.Fatalf("the dashboard's 生育登记 row: %q", r)
 	}
 	shot(t, ctx, "reuse-30-dashboard")
+	shotOf(t, ctx, "#sv-saved", "reuse-31-dashboard-saved")
 
 	// 4. 我的材料.
 	signOut(t, ctx)
 	signIn(t, ctx, base, "resident.wang", apptest.DemoPassword)
 	do(t, ctx, "我的材料", chromedp.Navigate(base+"/my/materials"), chromedp.WaitVisible(chromedp.CSS(`#h-lib`)))
 	mustContain(t, ctx, "我的材料", "男女双方居民身份证", "C 申请人上传", "申请结婚登记声明书", "B 窗口核验原件", m.Serial)
+	// The 生育登记 was accepted: its 结婚证 is kept as A, from the licence.
+	if r := rowText(t, ctx, `table.my-mats tr`, serial); !strings.Contains(r, "结婚证") || !strings.Contains(r, "A 平台签发") || !strings.Contains(r, licenceID) {
+		t.Fatalf("我的材料's row of the 结婚证: %s", r)
+	}
+
 	shot(t, ctx, "reuse-40-my-materials")
 	_ = zwfw.System
 }

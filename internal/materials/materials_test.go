@@ -11,6 +11,7 @@ import (
 	"zwfw/internal/app/apptest"
 	"zwfw/internal/casework"
 	"zwfw/internal/files"
+	"zwfw/internal/licence"
 	"zwfw/internal/materials"
 	"zwfw/internal/supervision"
 )
@@ -220,3 +221,111 @@ func TestLibraryAndReuse(t *testing.T) {
 }
 
 func idNumber(first17 string) string { return first17 + string(ident.IDCheckDigit(first17)) }
+
+// A 结婚证 issued on completing the marriage provides the 生育登记's 结婚证:
+// offered to its holder, refused to anyone else and once revoked (nothing
+// written), and when used the case's material names the licence, carries
+// no file, and is kept in the library as trust A.
+func TestLicenceReuse(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, ae *apptest.Env) {
+		e := &env{Env: ae, t: t, ctx: context.Background()}
+		wang := e.actor("resident.wang")
+		c, err := e.App.Cases.Apply(e.ctx, wang, casework.ApplyInput{ItemCode: marriage, OrgCode: county,
+			Form: casework.Form{Description: "结婚登记"}, Materials: []casework.MaterialInput{
+				{Name: "男女双方居民身份证", HandedIn: "window"}, {Name: "申请结婚登记声明书", HandedIn: "window"},
+				{Name: "双方近期半身免冠合影2寸照片", HandedIn: "window"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.App.Cases.Act(e.ctx, e.actor("county.window"), c.Serial, casework.ActInstant, casework.ActionInput{Opinion: "准予登记"}); err != nil {
+			t.Fatal(err)
+		}
+		id, err := e.App.Licences.OfCase(e.ctx, c.Serial)
+		if err != nil || id == "" {
+			t.Fatalf("no licence issued for %s: %v", c.Serial, err)
+		}
+		it, err := e.App.Catalog.Get(e.ctx, birth)
+		if err != nil {
+			t.Fatal(err)
+		}
+		offered := func(who *zwfw.Actor) string {
+			offers, err := e.App.Materials.Offers(e.ctx, who, it)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, o := range offers {
+				if o.Material == "结婚证" {
+					return o.Candidates[0].Licence
+				}
+			}
+			return ""
+		}
+		if got := offered(wang); got != id {
+			t.Fatalf("offered %q for the 结婚证, want the licence %s", got, id)
+		}
+		input := func(who string) casework.ApplyInput {
+			return casework.ApplyInput{ItemCode: birth, OrgCode: town, Form: casework.Form{Description: "生育登记"},
+				Materials: []casework.MaterialInput{{Name: "生育登记表", HandedIn: "window"}, {Name: "夫妻双方居民身份证", HandedIn: "window"},
+					{Name: "结婚证", Licence: id}}}
+		}
+		other, err := e.App.Users.RegisterTrusted(e.ctx, account.RegisterInput{Username: "resident.zhao", Password: apptest.DemoPassword,
+			Name: "赵建军", Phone: "13991560002", IDNumber: idNumber("61092319880808003")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := offered(other.Actor()); got != "" {
+			t.Fatalf("another person is offered the licence %s", got)
+		}
+		before := e.count("SELECT COUNT(*) FROM cases")
+		if _, err := e.App.Cases.Apply(e.ctx, other.Actor(), input("resident.zhao")); zwfw.ErrorCode(err) != zwfw.EINVALID {
+			t.Fatalf("another person's licence: %v, want EINVALID", err)
+		}
+		if n := e.count("SELECT COUNT(*) FROM cases"); n != before || e.count("SELECT COUNT(*) FROM material_authorisations") != 0 {
+			t.Fatal("a refused licence wrote a case or an authorisation")
+		}
+
+		b, err := e.App.Cases.Apply(e.ctx, wang, input("resident.wang"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got casework.Material
+		for _, m := range b.Materials {
+			if m.Name == "结婚证" {
+				got = m
+			}
+		}
+		if got.HandedIn != casework.ByLicence || got.Provided == nil || got.Provided.Ref != id || got.Provided.Title != "结婚证" ||
+			got.Provided.Trust != materials.TrustIssued || got.FileID != 0 {
+			t.Fatalf("the 结婚证 of %s: %+v (provided %+v), want provided by licence %s with no file", b.Serial, got, got.Provided, id)
+		}
+		if _, err := e.App.Cases.Act(e.ctx, e.actor("chengguan.window"), b.Serial, casework.ActAccept, casework.ActionInput{}); err != nil {
+			t.Fatal(err)
+		}
+		lib, _ := e.App.Materials.Library(e.ctx, wang)
+		if a := entryNamed(t, lib, "结婚证"); a.Trust != materials.TrustIssued || a.Licence != id {
+			t.Fatalf("the accepted 结婚证 kept as %+v, want trust A naming %s", a, id)
+		}
+
+		// Revoked: no longer offered, and a reference to it is refused.
+		if _, err := e.App.Licences.Act(e.ctx, zwfw.System, id, "revoke", licence.ActInput{Reason: "婚姻登记被依法撤销"}); err != nil {
+			t.Fatal(err)
+		}
+		if got := offered(wang); got != "" {
+			t.Fatalf("a revoked licence is still offered: %s", got)
+		}
+		before = e.count("SELECT COUNT(*) FROM cases")
+		if _, err := e.App.Cases.Apply(e.ctx, wang, input("resident.wang")); zwfw.ErrorCode(err) != zwfw.EINVALID {
+			t.Fatalf("a revoked licence: %v, want EINVALID", err)
+		}
+		if n := e.count("SELECT COUNT(*) FROM cases"); n != before || e.count("SELECT COUNT(*) FROM material_authorisations") != 1 {
+			t.Fatal("a revoked licence wrote a case or an authorisation")
+		}
+		s, err := e.App.Super.Saved(e.ctx, e.actor("county.supervisor"), supervision.Filter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Total != 1 || s.ByLicence != 1 || s.ByItem[0].ByLicence != 1 {
+			t.Errorf("statistic %+v, want 1 saved by a licence", s)
+		}
+	})
+}
