@@ -28,9 +28,9 @@ func (s *Service) identOf(ctx context.Context, userID int64) (owner, error) {
 	if o.kind == zwfw.KindEnterprise {
 		o.ident = cc
 	}
-	if o.ident == "" {
-		return o, zwfw.Errorf(zwfw.ECONFLICT, "您的账户没有登记证件号码，无法使用材料库")
-	}
+	// An account without an identity number or credit code owns no
+	// library and holds no licences: empty, not an error (the apply page
+	// asks on every visit).
 	return o, nil
 }
 
@@ -137,7 +137,10 @@ func (s *Service) Library(ctx context.Context, actor *zwfw.Actor) ([]Entry, erro
 	if err != nil {
 		return nil, err
 	}
-	out, err := s.entries(ctx, s.db.Reader(), o.ident, nil)
+	var out []Entry
+	if o.ident != "" {
+		out, err = s.entries(ctx, s.db.Reader(), o.ident, nil)
+	}
 	if out == nil && err == nil {
 		out = []Entry{}
 	}
@@ -150,6 +153,9 @@ func (s *Service) Remove(ctx context.Context, actor *zwfw.Actor, id int64) error
 	o, err := s.ownerOf(ctx, actor)
 	if err != nil {
 		return err
+	}
+	if o.ident == "" {
+		return zwfw.Errorf(zwfw.ENOTFOUND, "材料不存在或已移出材料库")
 	}
 	ring := pii.Of(s.db)
 	return s.db.InTx(ctx, func(tx *db.Tx) error {

@@ -62,6 +62,9 @@ func (s *Service) Offers(ctx context.Context, actor *zwfw.Actor, it *catalog.Ite
 		return nil, err
 	}
 	out := []Offer{}
+	if o.ident == "" {
+		return out, nil
+	}
 	for _, m := range it.Materials {
 		if !m.Reusable() {
 			continue
