@@ -32,6 +32,7 @@ import (
 	"zwfw"
 	"zwfw/internal/audit"
 	"zwfw/internal/db"
+	"zwfw/internal/esign"
 )
 
 // Format is the version of the archive's layout.
@@ -153,6 +154,24 @@ func Create(ctx context.Context, src Source, key *Key, out string) (*Manifest, e
 		return nil, err
 	}
 	m.Schema, m.Tables, m.Database = dump.Schema, dump.Tables, dbDir+dump.File
+	// An electronic-seal key made while the snapshot was taken (an
+	// organisation's first signature) is in the snapshot: its file goes
+	// in too, or the restored platform could not open the key. Key files
+	// are written once and never change.
+	have := map[string]bool{}
+	for _, s := range small {
+		have[s.name] = true
+	}
+	keys, err := readSmall(filepath.Join(src.DataDir, esign.KeystoreDir), skip)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range keys {
+		k.name = esign.KeystoreDir + "/" + k.name
+		if !have[k.name] {
+			small = append(small, k)
+		}
+	}
 	src.say("备份：数据库快照完成，%d 张表，%d 行，审计日志 %d 条（%s）", len(m.Tables), m.Rows(), m.Audit.Entries, time.Since(start).Round(time.Millisecond))
 
 	tmp := out + ".part"

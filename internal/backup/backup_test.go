@@ -199,6 +199,25 @@ func TestBackupWhileCasesMove(t *testing.T) {
 		if err != nil {
 			t.Fatalf("restored platform does not start: %v", err)
 		}
+		// The electronic seals' keys came along (app.Open opens every
+		// active key): the restored platform signs with the key the
+		// server had, and the signature verifies on the server.
+		if keys, err := ra.Esign.PublicKeys(ctx); err != nil {
+			t.Fatal(err)
+		} else {
+			for _, k := range keys {
+				if !k.Active {
+					continue
+				}
+				sig, err := ra.Esign.Sign(ctx, k.OrgID, []byte("恢复后签章"))
+				if err != nil || sig.KeyID != k.KeyID {
+					t.Fatalf("restored platform signs for %s with %s (%v), want %s", k.OrgCode, sig.KeyID, err, k.KeyID)
+				}
+				if err := e.App.Esign.Verify(ctx, sig.KeyID, []byte("恢复后签章"), sig.Value); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
 		sums, err := ra.DB.Sums(ctx)
 		ra.Close()
 		if err != nil {
