@@ -334,6 +334,9 @@ func (s *server) readItem(r *http.Request, cur *catalog.Item) *itemInput {
 	// a change of the other elements keeps it.
 	if cur != nil {
 		it.Form = cur.Form
+		// So is the licence type (证照类型): it is maintained in the JSON
+		// and Excel import and the API (catalog.LicenceType).
+		it.Licence = cur.Licence
 	}
 	if in.reason == "" {
 		in.add("reason", "请填写变更原因（2–500 字），它将公开在变更记录中")
