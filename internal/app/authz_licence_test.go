@@ -135,35 +135,15 @@ func (x *fixtures) licenceIn(sc scope) string {
 	return ls[sc]
 }
 
-// licencePool holds valid licences issued while the fixtures are made, for
-// the actions that change one: later rows change the other county's
-// 机关代字 to the county's, after which a new case there collides with
-// the county's notice numbers (casework.DocNumber; reported, not ours).
-var licencePool sync.Map // *fixtures → map[scope][]string
-
-// prepareLicences issues the licences the rows use, while the fixtures are
-// made (newFixtures).
+// prepareLicences issues the licences the rows only read, while the
+// fixtures are made (newFixtures), before rows run side by side.
 func (x *fixtures) prepareLicences() {
-	pool := map[scope][]string{}
 	for _, sc := range licenceScopes {
 		x.licenceIn(sc)
-		for range 6 {
-			pool[sc] = append(pool[sc], x.issueLicence(sc))
-		}
 	}
-	licencePool.Store(x, pool)
 }
 
 // freshLicence is a valid licence for an action that changes it.
 func (x *fixtures) freshLicence(sc scope) string {
-	return x.take("licence:"+string(sc), func() string {
-		if m, ok := licencePool.Load(x); ok {
-			pool := m.(map[scope][]string)
-			if l := pool[sc]; len(l) > 0 {
-				pool[sc] = l[1:]
-				return l[0]
-			}
-		}
-		return x.issueLicence(sc)
-	})
+	return x.take("licence:"+string(sc), func() string { return x.issueLicence(sc) })
 }

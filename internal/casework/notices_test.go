@@ -65,6 +65,20 @@ func TestNoticeNumbers(t *testing.T) {
 		if _, err := orgs.SetNoticeSettings(e.ctx, admin, "610923C", org.NoticeSettings{Abbrev: "NSF"}); zwfw.ErrorCode(err) != zwfw.EINVALID {
 			t.Fatalf("a 代字 in letters: %v", err)
 		}
+		// One 代字, one issuer: the town centre's 宁城便 cannot also be the
+		// county centre's (both would print 宁城便受字〔2027〕第1号 from their
+		// own sequences, and the second would stop the centre accepting);
+		// the refusal names the holder and changes nothing.
+		_, err := orgs.SetNoticeSettings(e.ctx, admin, "610923C", org.NoticeSettings{Abbrev: "宁城便"})
+		if zwfw.ErrorCode(err) != zwfw.EINVALID || !strings.Contains(err.Error(), "城关") {
+			t.Fatalf("a 代字 another centre holds: %v", err)
+		}
+		if n := accept("610923C", "county.window"); n != "610923C受〔2027〕00004号" {
+			t.Fatalf("after the refused 代字: %q", n)
+		}
+		if n := accept("610923100C", "chengguan.window"); n != "宁城便受字〔2027〕第1号" {
+			t.Fatalf("the town centre's acceptance: %q", n)
+		}
 	})
 }
 

@@ -206,6 +206,21 @@ func PutNoticeSettings(ctx context.Context, tx *db.Tx, orgID, by int64, n Notice
 	if by != 0 {
 		who = by
 	}
+	if n.Abbrev != "" {
+		// One 代字, one issuer (00046): document numbers must tell the
+		// issuing organisations apart.
+		var holder string
+		err := tx.QueryRow(ctx, `SELECT o.name FROM org_notice_settings s JOIN orgs o ON o.id = s.org_id
+			WHERE s.abbrev = ? AND s.org_id <> ?`, n.Abbrev, orgID).Scan(&holder)
+		if err == nil {
+			var v zwfw.Invalid
+			v.Add("abbrev", "机关代字“%s”已由%s使用：文号要能分辨出具机关，请另定代字", n.Abbrev, holder)
+			return v.Err()
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("org: notice settings: abbrev holder: %w", err)
+		}
+	}
 	_, err := tx.Exec(ctx, `INSERT INTO org_notice_settings (org_id, abbrev, review_body, court, pay_gateway, updated_by, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (org_id) DO UPDATE SET abbrev = excluded.abbrev, review_body = excluded.review_body,
 		court = excluded.court, pay_gateway = excluded.pay_gateway, updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
