@@ -44,11 +44,7 @@ func NewKeys(secret string) (*Keys, error) {
 	if len(secret) < minSecret {
 		return nil, fmt.Errorf("audit: the audit key must be at least %d characters long", minSecret)
 	}
-	derive := func(label string) []byte {
-		m := hmac.New(sm3.New, []byte(secret))
-		m.Write([]byte(label))
-		return m.Sum(nil)
-	}
+	derive := func(label string) []byte { return keyfile.Derive(secret, label) }
 	return &Keys{
 		entryKey: derive("zwfw audit entry MAC v1"),
 		linkKey:  derive("zwfw audit chain link v1"),

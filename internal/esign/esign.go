@@ -150,14 +150,7 @@ func KeyID(pub *ecdsa.PublicKey) (string, error) {
 // checks. The organisation's first key is made here on first use, in a
 // transaction of its own: inside another write transaction use SignTx.
 func (s *Service) Sign(ctx context.Context, orgID int64, data []byte) (Signature, error) {
-	keyID, err := s.activeKeyID(ctx, s.db.Reader(), orgID)
-	if errors.Is(err, sql.ErrNoRows) {
-		err = s.db.InTx(ctx, func(tx *db.Tx) error {
-			var err error
-			keyID, err = s.ensureKey(ctx, tx, orgID)
-			return err
-		})
-	}
+	keyID, err := s.activeKey(ctx, orgID)
 	if err != nil {
 		return Signature{}, err
 	}
@@ -179,6 +172,16 @@ func (s *Service) SignTx(ctx context.Context, tx *db.Tx, orgID int64, data []byt
 // EnsureKey returns the organisation's active key, making its first one
 // when it has none.
 func (s *Service) EnsureKey(ctx context.Context, orgID int64) (PublicKey, error) {
+	keyID, err := s.activeKey(ctx, orgID)
+	if err != nil {
+		return PublicKey{}, err
+	}
+	return s.PublicKey(ctx, keyID)
+}
+
+// activeKey is the organisation's active key, made in a transaction of its
+// own when it has none (outside any other write transaction).
+func (s *Service) activeKey(ctx context.Context, orgID int64) (string, error) {
 	keyID, err := s.activeKeyID(ctx, s.db.Reader(), orgID)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = s.db.InTx(ctx, func(tx *db.Tx) error {
@@ -187,10 +190,7 @@ func (s *Service) EnsureKey(ctx context.Context, orgID int64) (PublicKey, error)
 			return err
 		})
 	}
-	if err != nil {
-		return PublicKey{}, err
-	}
-	return s.PublicKey(ctx, keyID)
+	return keyID, err
 }
 
 func (s *Service) signWith(keyID string, data []byte) (Signature, error) {

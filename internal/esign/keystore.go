@@ -3,7 +3,6 @@ package esign
 import (
 	"bytes"
 	"crypto/cipher"
-	"crypto/hmac"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
@@ -16,8 +15,6 @@ import (
 	"strings"
 
 	"github.com/emmansun/gmsm/sm2"
-	"github.com/emmansun/gmsm/sm3"
-	"github.com/emmansun/gmsm/sm4"
 	"github.com/emmansun/gmsm/smx509"
 
 	"zwfw/internal/keyfile"
@@ -67,16 +64,7 @@ func openKeystore(dataDir, env string) (*keystore, error) {
 	if len(secret) < minSecret {
 		return nil, fmt.Errorf("esign: 电子签章密钥库的主密钥（ZWFW_ESIGN_KEY 或数据目录下的 %s）至少 %d 个字符", MasterKeyFile, minSecret)
 	}
-	derive := func(label string) []byte {
-		m := hmac.New(sm3.New, []byte(secret))
-		m.Write([]byte(label))
-		return m.Sum(nil)
-	}
-	block, err := sm4.NewCipher(derive("zwfw esign keystore SM4 v1")[:16])
-	if err != nil {
-		return nil, err
-	}
-	aead, err := cipher.NewGCM(block)
+	aead, err := keyfile.SM4GCM(keyfile.Derive(secret, "zwfw esign keystore SM4 v1"))
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +72,7 @@ func openKeystore(dataDir, env string) (*keystore, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("esign: keystore: %w", err)
 	}
-	return &keystore{dir: dir, aead: aead, masterID: hex.EncodeToString(derive("zwfw esign master id v1"))[:16]}, nil
+	return &keystore{dir: dir, aead: aead, masterID: hex.EncodeToString(keyfile.Derive(secret, "zwfw esign master id v1"))[:16]}, nil
 }
 
 var keyIDRE = regexp.MustCompile(`^[0-9a-f]{16}$`)

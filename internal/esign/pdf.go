@@ -66,14 +66,7 @@ func (s *Service) SignPDF(ctx context.Context, orgID int64, pdf []byte, doc Doc)
 	if doc.Kind == "" {
 		return nil, errors.New("esign: SignPDF needs the document's kind")
 	}
-	keyID, err := s.activeKeyID(ctx, s.db.Reader(), orgID)
-	if errors.Is(err, sql.ErrNoRows) {
-		err = s.db.InTx(ctx, func(tx *db.Tx) error {
-			var err error
-			keyID, err = s.ensureKey(ctx, tx, orgID)
-			return err
-		})
-	}
+	keyID, err := s.activeKey(ctx, orgID)
 	if err != nil {
 		return nil, err
 	}

@@ -4,12 +4,17 @@
 package keyfile
 
 import (
+	"crypto/cipher"
+	"crypto/hmac"
 	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/emmansun/gmsm/sm3"
+	"github.com/emmansun/gmsm/sm4"
 )
 
 // ReadOrCreate returns the content of the key file at path, creating it
@@ -49,4 +54,23 @@ func ReadOrCreate(path string, make func() ([]byte, error)) ([]byte, error) {
 		}
 		time.Sleep(50 * time.Millisecond) // another process is writing it
 	}
+}
+
+// Derive is the key named label derived from secret (HMAC-SM3): one secret
+// gives each use its own key, and an identifier that names the secret
+// without revealing it.
+func Derive(secret, label string) []byte {
+	m := hmac.New(sm3.New, []byte(secret))
+	m.Write([]byte(label))
+	return m.Sum(nil)
+}
+
+// SM4GCM is the SM4-GCM cipher keyed by the first 16 bytes of key (a
+// Derive result), for what zwfw encrypts at rest.
+func SM4GCM(key []byte) (cipher.AEAD, error) {
+	block, err := sm4.NewCipher(key[:16])
+	if err != nil {
+		return nil, err
+	}
+	return cipher.NewGCM(block)
 }

@@ -159,6 +159,9 @@ func (s *Service) isHolder(ctx context.Context, actor *zwfw.Actor, l *Licence) (
 // the lookup digest of their ID number or credit code), newest first, every
 // status; the holder sees their own code.
 func (s *Service) Wallet(ctx context.Context, actor *zwfw.Actor) ([]*Licence, error) {
+	if actor.IsStaff() {
+		return nil, zwfw.Errorf(zwfw.EFORBIDDEN, "“我的证照”供群众和企业使用；工作人员请在工作台的“电子证照”查询本单位颁发的证照")
+	}
 	code, err := s.holderCode(ctx, actor)
 	if err != nil || code == "" {
 		return nil, err

@@ -24,9 +24,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"zwfw/internal/keyfile"
 
 	"github.com/emmansun/gmsm/sm3"
-	"github.com/emmansun/gmsm/sm4"
 )
 
 // prefix starts every sealed value: "pii1:<key id>:<base64 nonce|ciphertext|tag>".
@@ -81,20 +81,12 @@ func NewRing(secrets ...string) (*Ring, error) {
 }
 
 func derive(secret string) (*key, error) {
-	d := func(label string) []byte {
-		m := hmac.New(sm3.New, []byte(secret))
-		m.Write([]byte(label))
-		return m.Sum(nil)
-	}
-	block, err := sm4.NewCipher(d("zwfw pii SM4-GCM v1")[:16])
+	aead, err := keyfile.SM4GCM(keyfile.Derive(secret, "zwfw pii SM4-GCM v1"))
 	if err != nil {
 		return nil, err
 	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, err
-	}
-	return &key{id: hex.EncodeToString(d("zwfw pii key id v1"))[:12], aead: aead, digest: d("zwfw pii lookup digest v1")}, nil
+	return &key{id: hex.EncodeToString(keyfile.Derive(secret, "zwfw pii key id v1"))[:12], aead: aead,
+		digest: keyfile.Derive(secret, "zwfw pii lookup digest v1")}, nil
 }
 
 // Join makes one ring of several: the first ring's current key seals, and
