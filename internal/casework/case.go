@@ -299,3 +299,10 @@ type Evaluation struct {
 
 // itemKind maps a catalog item's kind to the case's.
 func itemKind(it *catalog.Item) string { return it.Kind }
+
+// FilledOnline reports whether the case's material name was provided by
+// the item's online form (申请表) filled in with the application, not as a
+// file: the checklist then shows it as filled in online, not as missing.
+func (c *Case) FilledOnline(it *catalog.Item, name string) bool {
+	return len(c.Form.Data) > 0 && it.ReplacedBy(name)
+}

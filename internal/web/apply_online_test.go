@@ -82,6 +82,8 @@ func TestApplyOnlineForm(t *testing.T) {
 	clerk := login(t, e, "chengguan.window", demoPass)
 	p = clerk.get("/work/cases/" + serial)
 	mustContain(t, "staff", p.Body, "就业创业证申领登记表", "王秀兰", "女", "城关镇 东关社区北街22号", "610***********0025", "打印申请书")
+	// The checklist's 申请书 row says it was filled in online, not 未提交.
+	mustContain(t, "staff checklist", p.Body, `<span class="badge b-green">在线填报</span>`, "见上方在线申请表")
 	if strings.Contains(p.Body, "610923198503120025") {
 		t.Error("the case page shows the form's full ID number")
 	}

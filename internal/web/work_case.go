@@ -123,7 +123,8 @@ type materialView struct {
 	Form     string
 	Copies   int
 	Got      *casework.Material
-	How      string // 网上上传, 窗口收取, 邮寄, 未提交
+	How      string // 网上上传, 窗口收取, 邮寄, 在线填报, 未提交
+	Online   bool   // filled in with the online form (申请表), no file
 }
 
 type noticeView struct {
@@ -186,7 +187,7 @@ func (s *server) renderCase(w http.ResponseWriter, r *http.Request, serial strin
 		}
 		p.Steps = append(p.Steps, sv)
 	}
-	p.Materials = materialList(p.Item, c.Materials)
+	p.Materials = materialList(p.Item, c)
 	if len(c.Form.Data) > 0 {
 		p.FormLines = s.d.Cases.FormLines(ctx, c, true)
 	}
@@ -237,7 +238,8 @@ func noticeURL(serial string, id int64) string {
 
 // materialList is the item's checklist with what the case holds of each,
 // then anything the case holds that the item no longer lists.
-func materialList(it *catalog.Item, got []casework.Material) []materialView {
+func materialList(it *catalog.Item, c *casework.Case) []materialView {
+	got := c.Materials
 	var out []materialView
 	seen := map[string]bool{}
 	for _, m := range it.Materials {
@@ -246,6 +248,9 @@ func materialList(it *catalog.Item, got []casework.Material) []materialView {
 			if got[i].Name == m.Name {
 				v.Got, v.How = &got[i], handedIn(got[i].HandedIn)
 			}
+		}
+		if v.Got == nil && c.FilledOnline(it, m.Name) {
+			v.Online, v.How = true, "在线填报"
 		}
 		seen[m.Name] = true
 		out = append(out, v)
