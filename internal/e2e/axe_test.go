@@ -126,7 +126,9 @@ var axePages = []axePage{
 // applicant's pages in 关怀版; any violation fails the test with the rule,
 // its help text and the elements it names.
 func TestAxeFindsNoViolation(t *testing.T) {
-	ctx := browser(t)
+	// ~80 pages, then the ~40 public and applicant ones again in 关怀版:
+	// about two minutes on a quiet machine, past three on a loaded one.
+	ctx := browserFor(t, 8*time.Minute)
 	e := apptest.Start(t, "sqlite")
 	axeCheck(t, ctx, e.URL, axePages, false)
 	var care []axePage

@@ -16,8 +16,13 @@ import (
 )
 
 // browser starts headless Chromium with the flags this machine needs (no
-// sandbox as root, no background networking on a closed network).
-func browser(t *testing.T) context.Context {
+// sandbox as root, no background networking on a closed network); the test
+// has three minutes in it.
+func browser(t *testing.T) context.Context { return browserFor(t, 3*time.Minute) }
+
+// browserFor is browser for a test that walks many pages and needs longer
+// than three minutes on a loaded machine (the axe pass).
+func browserFor(t *testing.T, limit time.Duration) context.Context {
 	t.Helper()
 	bin := ""
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
@@ -36,7 +41,7 @@ func browser(t *testing.T) context.Context {
 		chromedp.Flag("lang", "zh-CN"), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1366, 900))
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelC := chromedp.NewContext(actx)
-	ctx, cancelT := context.WithTimeout(ctx, 3*time.Minute)
+	ctx, cancelT := context.WithTimeout(ctx, limit)
 	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
 	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
 		t.Fatalf("start chromium: %v", err)
