@@ -92,6 +92,19 @@ type meta struct {
 	created                          time.Time
 }
 
+// rendering admits two documents at a time into fpdf: each takes ~35 MB
+// while it is made (the fonts parsed again, the subset cut), and a burst of
+// first downloads — sixteen at once reached 150 MB of RSS — would otherwise
+// hold them all at once. Two keep both cores busy. It is the process's one
+// limit on this one costly resource, so it lives beside the fonts it guards.
+var rendering = make(chan struct{}, 2)
+
+// admit waits for a turn to render; the returned function ends it.
+func admit() func() {
+	rendering <- struct{}{}
+	return func() { <-rendering }
+}
+
 // newDoc starts an A4 portrait document with the fonts, the metadata and a
 // fixed creation date (the document's issue time), so that what a verifier
 // reads in the file's properties is what the document says.

@@ -42,6 +42,7 @@ func Licence(l LicenceDoc, seal Seal, qrURL string) ([]byte, error) {
 	if l.Title == "" || l.Identifier == "" {
 		return nil, errors.New("pdfdoc: a licence needs its title and identifier")
 	}
+	defer admit()()
 	d := newDoc(meta{
 		title:    l.Title + " " + l.Number,
 		subject:  l.Identifier,

@@ -66,6 +66,7 @@ func Notice(n NoticeDoc, seal Seal, qrURL string) ([]byte, error) {
 	if n.Title == "" || n.Number == "" {
 		return nil, errors.New("pdfdoc: a notice needs its title and number")
 	}
+	defer admit()()
 	d := newDoc(meta{
 		title:    n.Title + " " + n.Number,
 		subject:  n.Number,
