@@ -40,7 +40,7 @@ func New(d services.Services) http.Handler {
 	}
 	mux := http.NewServeMux()
 	for _, rt := range routes(d) {
-		mux.Handle(rt.Method+" "+Prefix+rt.Path, serve(d, rt))
+		mux.Handle(rt.Method+" "+mountPath(rt.Path), serve(d, rt))
 	}
 	mux.Handle(Prefix+"/", unmatched(d.Log, mux))
 	return mux

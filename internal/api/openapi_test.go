@@ -59,7 +59,7 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 	}
 	for p, ops := range doc.Paths {
 		for m := range ops {
-			if m == "parameters" {
+			if m == "parameters" || m == "servers" { // servers: the exchange API's own mount (/api/exchange/v1)
 				continue
 			}
 			if key := strings.ToUpper(m) + " " + p; !seen[key] {

@@ -272,6 +272,11 @@ func routes(d services.Services) []route {
 		{"GET", "/esign/keys", public, false, handleListEsignKeys(d.Esign)},
 		{"GET", "/esign/keys/{keyid}", public, false, handleGetEsignKey(d.Esign)},
 		{"POST", "/orgs/{code}/esign/rotate", signedIn, false, handleRotateEsignKey(d.Esign)},
+
+		// The county ↔ city exchange (issue 14 item 2), exchange.go: served
+		// under /api/exchange/v1 (mountPath), called by peer platforms.
+		{"GET", "/exchange/v1/identity", public, false, handleExchangeIdentity(d.Exchange)},
+		{"POST", "/exchange/v1/events", signature, true, handleExchangeEvents(d.Exchange)},
 	}
 }
 

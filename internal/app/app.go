@@ -31,6 +31,7 @@ import (
 	"zwfw/internal/db"
 	"zwfw/internal/disclosure"
 	"zwfw/internal/esign"
+	"zwfw/internal/exchange"
 	"zwfw/internal/files"
 	"zwfw/internal/hall"
 	"zwfw/internal/httpauth"
@@ -102,6 +103,10 @@ type App struct {
 	// Licences are 电子证照 (issue 13): issued on completion, verified,
 	// revoked, kept in the holder's wallet.
 	Licences *licence.Service
+	// Exchange is the county ↔ city exchange (issue 14): the outbox of
+	// case events for the peer platform, their delivery, and what peers
+	// send, verified and applied once.
+	Exchange *exchange.Service
 }
 
 // Options adjust Open for tests and commands.
@@ -259,6 +264,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 		a.Licences.SetSite("https://" + cfg.Site.Domain)
 	}
 	a.Cases.SetLicenceIssuer(a.Licences)
+	// The county ↔ city exchange (issue 14 items 2, 5, 7): signed with the
+	// key of the platform's own organisation (ZWFW_PLATFORM_CODE).
+	a.Exchange = exchange.New(d, a.Esign, orgs, exchange.Options{Role: cfg.Role, Code: cfg.PlatformCode, Name: cfg.PlatformName,
+		Batch: cfg.ExchangeBatch, LagAlert: cfg.ExchangeLagAlert, Log: log, Now: now})
 	// 好差评 and 差评整改 (issue 11): every 差评 opens a work order in its
 	// rating's transaction; overdue ones warn like cases.
 	ratingKey, err := keyfile.ReadOrCreate(filepath.Join(cfg.DataDir, "rating.key"), func() ([]byte, error) {
@@ -377,7 +386,8 @@ func (a *App) Services() services.Services {
 		Inquiries: a.Inquiries, Complaints: a.Complaints, Reviews: a.Reviews, Sanctions: a.Sanctions,
 		Disclosure: a.Disclosure, SMS: a.SMS, Esign: a.Esign,
 		Materials: a.Materials,
-		Licences:  a.Licences}
+		Licences:  a.Licences,
+		Exchange:  a.Exchange}
 }
 
 // Handler is the whole HTTP surface.
@@ -410,6 +420,9 @@ func (a *App) Handler() (http.Handler, error) {
 	})
 	root.Handle("GET /metrics", m.handler(a.Config.MetricsToken))
 	root.Handle("/api/v1/", auth(m.instrument("api", apiH)))
+	// The exchange API (issue 14): peer platforms, no sessions — a batch is
+	// believed by its SM2 signature (exchange.Receive).
+	root.Handle(api.ExchangePrefix+"/", m.instrument("exchange", apiH))
 	root.Handle("/", auth(m.instrument("web", webH)))
 	return httpauth.Front(front)(secure(root)), nil
 }

@@ -701,6 +701,7 @@ func matrixRows() []row {
 	rows = append(rows, esignRows()...)
 	rows = append(rows, licenceRows()...)
 	rows = append(rows, materialsRows()...)
+	rows = append(rows, exchangeRows()...)
 	return rows
 }
 

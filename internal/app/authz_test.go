@@ -244,7 +244,7 @@ func TestMatrixCoversEveryRoute(t *testing.T) {
 	n := 0
 	for p, ops := range doc.Paths {
 		for m := range ops {
-			if m == "parameters" {
+			if m == "parameters" || m == "servers" { // servers: the exchange API's own mount (/api/exchange/v1)
 				continue
 			}
 			n++

@@ -77,7 +77,36 @@ type Config struct {
 	// ComplaintLimit: ZWFW_COMPLAINT_LIMIT, complaints and suggestions
 	// submitted per client address (the centre's 意见箱 tablet is one).
 	ComplaintLimit Rate
+
+	// The county ↔ city exchange (issue 14; 实施方案 §1(2) "与'市云平台'
+	// 进行对接"). Role: ZWFW_ROLE, "county" (the default) or "city" — the
+	// same binary serves either. PlatformCode: ZWFW_PLATFORM_CODE, this
+	// platform's 区划代码 (default 610923 宁陕县 for a county, 610900 安康市
+	// for the city); its organisation's SM2 key signs what the platform
+	// sends. PlatformName: ZWFW_PLATFORM_NAME likewise.
+	Role         string
+	PlatformCode string
+	PlatformName string
+	// ExchangeBatch: ZWFW_EXCHANGE_BATCH, events sent to a peer in one
+	// request; ExchangeLagAlert: ZWFW_EXCHANGE_LAG_ALERT, the age of the
+	// oldest undelivered event past which the operators are warned.
+	ExchangeBatch    int
+	ExchangeLagAlert time.Duration
 }
+
+// Roles of a deployment (ZWFW_ROLE).
+const (
+	RoleCounty = "county"
+	RoleCity   = "city"
+)
+
+// Default platform codes and names by role: the seeded county and its city.
+const (
+	DefaultCountyCode = "610923"
+	DefaultCountyName = "宁陕县"
+	DefaultCityCode   = "610900"
+	DefaultCityName   = "安康市"
+)
 
 // MinSecurityLogDays is the shortest the security log may be kept: six
 // months (网络安全法 第二十一条; 等保 2.0 level 3, §2(7)).
@@ -301,6 +330,31 @@ func options() []option {
 			c.BackupKeep = k
 			return err
 		}, false},
+		{"ZWFW_ROLE", "role", "county", "本平台的角色：county（县级平台）或 city（市级平台，接收各县的办件信息）", func(c *Config, v string) error {
+			switch v {
+			case RoleCounty, RoleCity:
+				c.Role = v
+				return nil
+			}
+			return fmt.Errorf("应为 county 或 city：%q", v)
+		}, false},
+		{"ZWFW_PLATFORM_CODE", "platform-code", "", "本平台的行政区划代码（为空时县级为 610923，市级为 610900），本平台以该机构的电子签章密钥签名交换的数据", func(c *Config, v string) error {
+			if v != "" && !regionCode(v) {
+				return fmt.Errorf("应为 6 位行政区划代码：%q", v)
+			}
+			c.PlatformCode = v
+			return nil
+		}, false},
+		{"ZWFW_PLATFORM_NAME", "platform-name", "", "本平台的名称（为空时县级为宁陕县，市级为安康市）", str(func(c *Config) *string { return &c.PlatformName }), false},
+		{"ZWFW_EXCHANGE_BATCH", "exchange-batch", "200", "市县数据交换每次发送的事件数上限", func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 5000 {
+				return fmt.Errorf("应为 1–5000 的整数：%q", v)
+			}
+			c.ExchangeBatch = n
+			return nil
+		}, false},
+		{"ZWFW_EXCHANGE_LAG_ALERT", "exchange-lag-alert", "10m", "最早一条未送达的交换事件超过此时长时告警", dur(func(c *Config) *time.Duration { return &c.ExchangeLagAlert }), false},
 		{"ZWFW_SITE_NAME", "site-name", "宁陕县政务服务网", "网站名称", str(func(c *Config) *string { return &c.Site.Name }), false},
 		{"ZWFW_SITE_ORGANIZER", "site-organizer", "宁陕县人民政府办公室", "主办单位", str(func(c *Config) *string { return &c.Site.Organizer }), false},
 		{"ZWFW_SITE_CONTACT", "site-contact", "0915-6822345", "主办单位联系电话", str(func(c *Config) *string { return &c.Site.Contact }), false},
@@ -425,10 +479,46 @@ func (c *Config) validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("ZWFW_LOG_FORMAT %q 应为 text 或 json", c.LogFormat))
 	}
+	if c.PlatformCode == "" {
+		c.PlatformCode = DefaultCountyCode
+		if c.Role == RoleCity {
+			c.PlatformCode = DefaultCityCode
+		}
+	}
+	if c.PlatformName == "" {
+		switch {
+		case c.PlatformCode == DefaultCountyCode:
+			c.PlatformName = DefaultCountyName
+		case c.PlatformCode == DefaultCityCode:
+			c.PlatformName = DefaultCityName
+		default:
+			errs = append(errs, fmt.Errorf("ZWFW_PLATFORM_NAME 不能为空（ZWFW_PLATFORM_CODE 为 %s 时须写明本平台的名称）", c.PlatformCode))
+		}
+	}
+	// A city's code ends in 00 (市辖), a county's does not (GB/T 2260).
+	if c.Role == RoleCity && !strings.HasSuffix(c.PlatformCode, "00") {
+		errs = append(errs, fmt.Errorf("ZWFW_ROLE=city 时 ZWFW_PLATFORM_CODE 应为市级区划代码（末两位 00）：%s", c.PlatformCode))
+	}
+	if c.Role == RoleCounty && strings.HasSuffix(c.PlatformCode, "00") {
+		errs = append(errs, fmt.Errorf("ZWFW_ROLE=county 时 ZWFW_PLATFORM_CODE 应为县级区划代码（末两位不为 00）：%s", c.PlatformCode))
+	}
 	if len(errs) > 0 {
 		return fmt.Errorf("设置有误：%w", errors.Join(errs...))
 	}
 	return nil
+}
+
+// regionCode reports whether v is a six-digit division code.
+func regionCode(v string) bool {
+	if len(v) != 6 {
+		return false
+	}
+	for _, r := range v {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // BackupKey is the path of the backup key file.

@@ -60,3 +60,35 @@ func TestSecurityLogDays(t *testing.T) {
 		}
 	}
 }
+
+// TestPlatformRole: a county by default (610923 宁陕县), the city by
+// ZWFW_ROLE=city (610900 安康市); a code that does not fit the role, or a
+// foreign code without a name, stops the start.
+func TestPlatformRole(t *testing.T) {
+	c, err := load(t, nil)
+	if err != nil || c.Role != RoleCounty || c.PlatformCode != "610923" || c.PlatformName != "宁陕县" ||
+		c.ExchangeBatch != 200 || c.ExchangeLagAlert != 10*time.Minute {
+		t.Fatalf("defaults: %q %q %q %d %s %v", c.Role, c.PlatformCode, c.PlatformName, c.ExchangeBatch, c.ExchangeLagAlert, err)
+	}
+	c, err = load(t, map[string]string{"ZWFW_ROLE": "city"})
+	if err != nil || c.Role != RoleCity || c.PlatformCode != "610900" || c.PlatformName != "安康市" {
+		t.Fatalf("city: %q %q %q %v", c.Role, c.PlatformCode, c.PlatformName, err)
+	}
+	c, err = load(t, map[string]string{"ZWFW_PLATFORM_CODE": "610922", "ZWFW_PLATFORM_NAME": "石泉县"})
+	if err != nil || c.PlatformCode != "610922" || c.PlatformName != "石泉县" {
+		t.Fatalf("another county: %q %q %v", c.PlatformCode, c.PlatformName, err)
+	}
+	for _, env := range []map[string]string{
+		{"ZWFW_ROLE": "province"},
+		{"ZWFW_ROLE": "city", "ZWFW_PLATFORM_CODE": "610923"},
+		{"ZWFW_PLATFORM_CODE": "610900"},
+		{"ZWFW_PLATFORM_CODE": "61092"},
+		{"ZWFW_PLATFORM_CODE": "610922"},
+		{"ZWFW_EXCHANGE_BATCH": "0"},
+		{"ZWFW_EXCHANGE_LAG_ALERT": "-1m"},
+	} {
+		if _, err := load(t, env); err == nil {
+			t.Errorf("%v accepted", env)
+		}
+	}
+}

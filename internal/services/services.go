@@ -18,6 +18,7 @@ import (
 	"zwfw/internal/config"
 	"zwfw/internal/disclosure"
 	"zwfw/internal/esign"
+	"zwfw/internal/exchange"
 	"zwfw/internal/files"
 	"zwfw/internal/hall"
 	"zwfw/internal/inquiry"
@@ -71,4 +72,6 @@ type Services struct {
 	Materials *materials.Service
 	// Licences are 电子证照: issuing, verification, revocation, the wallet.
 	Licences *licence.Service
+	// Exchange is the county ↔ city exchange (issue 14).
+	Exchange *exchange.Service
 }
