@@ -48,6 +48,8 @@ type ActionInput struct {
 	Anonymous   bool            `json:"anonymous,omitempty"`    // evaluate: 匿名
 	FollowUp    bool            `json:"follow_up,omitempty"`    // evaluate: the follow-up after a rectification (追评)
 	FeeItems    []string        `json:"fee_items,omitempty"`    // approve: which of the item's fees apply, when it has several
+
+	remote *RemoteDecision // approve, deny: the decision another platform took (ApplyDecision); never from a request
 }
 
 // act is one action in progress, inside its transaction.
@@ -199,6 +201,17 @@ func (s *Service) take(ctx context.Context, tx *db.Tx, actor *zwfw.Actor, c *Cas
 	if err := s.keepParts(ctx, tx, c.ID); err != nil {
 		return err
 	}
+	// A case received from another platform, once decided here, goes
+	// back to it with the decision (remote.go).
+	if (action == ActApprove || action == ActDeny) && c.received() && s.fwd != nil {
+		opinion, basis := a.opinion, ""
+		if action == ActDeny {
+			opinion, basis = strings.TrimSpace(in.Opinion), strings.TrimSpace(in.Basis)
+		}
+		if err := s.giveBack(ctx, tx, actor, c.ID, opinion, basis, in); err != nil {
+			return err
+		}
+	}
 	if s.failAfter != nil {
 		return s.failAfter(action)
 	}
@@ -274,14 +287,16 @@ func (a *act) commit() error {
 	if err := audit.RecordFor(a.ctx, a.tx, c.OrgID, a.now, a.actor, "case."+a.action, "case:"+c.Serial, a.detail); err != nil {
 		return err
 	}
-	if a.tellSubj != "" {
+	// A case received from another platform: the applicant hears from the
+	// platform they applied at, not twice.
+	if a.tellSubj != "" && !c.received() {
 		if err := a.s.tell(a.ctx, a.tx, c, c.Applicant, a.tellSubj, a.tellBody, a.now); err != nil {
 			return err
 		}
 	}
 	// Completed: the applicant is sent the rating link (好差评 短信评价),
 	// once — delivery later sends no second one.
-	if a.s.ratings != nil && a.next == Completed && c.Status != a.next {
+	if a.s.ratings != nil && a.next == Completed && c.Status != a.next && !c.received() {
 		if err := a.s.ratings.Closed(a.ctx, a.tx, c, c.Applicant.Phone); err != nil {
 			return err
 		}

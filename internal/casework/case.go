@@ -127,6 +127,7 @@ type Case struct {
 	Evaluations  []Evaluation `json:"evaluations,omitempty"`
 	Actions      []Action     `json:"actions"`           // what the reader may do to the case now (Allowed)
 	Outcome      *Outcome     `json:"outcome,omitempty"` // what the applicant is told (OutcomeOf)
+	Forward      *Forward     `json:"forward,omitempty"` // where the case crossed platforms (remote.go)
 
 	OrgID, DeptID, HandlerID int64  `json:"-"`
 	OrgPath, DeptPath        string `json:"-"`

@@ -83,6 +83,14 @@ func (a *act) complete() error {
 	} else {
 		r.Name = "不予批准决定书"
 	}
+	// Decided at another platform: its result, issued by its department
+	// (remote.go), unless the window enters another number.
+	if f := a.c.Forward; f != nil && f.Direction == ForwardOut && f.Decision != nil && f.Decision.Result != nil {
+		if r.Number == "" {
+			r.Number, r.ValidTo = f.Decision.Result.Number, f.Decision.Result.ValidTo
+		}
+		r.Issuer = f.Decision.Dept
+	}
 	if r.Number == "" && approved && a.it.ResultNumber != "" {
 		// The certificate's own format (catalog.ResultNumber): the county's
 		// division code and the issuer's sequence of that certificate.

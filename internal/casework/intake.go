@@ -61,7 +61,7 @@ func (a *act) accept() error {
 	a.detail["deadline"] = dl
 	// The accepted materials go into the applicant's library (材料库),
 	// for later applications to reuse (§2(3)).
-	if a.s.mats != nil {
+	if a.s.mats != nil && !a.c.received() { // the library is kept where the applicant applied
 		if err := a.s.mats.Accepted(a.ctx, a.tx, a.c); err != nil {
 			return err
 		}
@@ -219,6 +219,12 @@ func (a *act) supplement() error {
 // applicant submits nothing again (attachment 2 (5)3).
 func (a *act) forward() error {
 	a.advance = true
+	// To the upper platform when one is registered (remote.go).
+	if p, err := a.remoteUpper(); err != nil {
+		return err
+	} else if p != nil {
+		return a.forwardRemote(p)
+	}
 	target, err := a.upper()
 	if err != nil {
 		return err
@@ -238,20 +244,27 @@ func (a *act) forward() error {
 // upper finds who decides an upward case: the item's county department when
 // the case was filed below the county, else the city's service centre.
 func (a *act) upper() (*org.Org, error) {
-	var regionKind string
-	if err := a.tx.QueryRow(a.ctx, "SELECT p.kind FROM orgs o JOIN orgs p ON p.id = o.parent_id WHERE o.id = ?", a.c.OrgID).Scan(&regionKind); err != nil {
+	regionKind, err := a.regionKind()
+	if err != nil {
 		return nil, err
 	}
 	if regionKind == org.KindTown || regionKind == org.KindVillage {
 		return org.Lookup(a.ctx, a.tx, a.c.DeptCode)
 	}
 	var code string
-	err := a.tx.QueryRow(a.ctx, `SELECT o.code FROM orgs o JOIN orgs p ON p.id = o.parent_id
+	err = a.tx.QueryRow(a.ctx, `SELECT o.code FROM orgs o JOIN orgs p ON p.id = o.parent_id
 		WHERE o.kind = 'centre' AND p.kind = 'city' ORDER BY o.sort, o.code LIMIT 1`).Scan(&code)
 	if err != nil {
 		return nil, zwfw.Errorf(zwfw.ECONFLICT, "没有找到上级（市级）政务服务中心，无法上报")
 	}
 	return org.Lookup(a.ctx, a.tx, code)
+}
+
+// regionKind is the kind of the region the case's centre hangs under.
+func (a *act) regionKind() (string, error) {
+	var kind string
+	err := a.tx.QueryRow(a.ctx, "SELECT p.kind FROM orgs o JOIN orgs p ON p.id = o.parent_id WHERE o.id = ?", a.c.OrgID).Scan(&kind)
+	return kind, err
 }
 
 var (

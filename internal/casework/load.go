@@ -24,8 +24,11 @@ const caseCols = `SELECT c.id, c.serial, c.status, c.kind, c.item_code, c.item_v
 	COALESCE(c.applicant_id, 0), c.applicant_kind, c.applicant_name, c.applicant_ident, c.applicant_phone, c.form, c.decision,
 	c.version, c.promised_days, c.extended_days, c.deadline, COALESCE(c.window_id, 0), c.fee_cents, c.paid, c.result, c.delivery,
 	c.query_code, c.day, c.submitted_at, c.accepted_at, c.decided_at, c.completed_at, c.updated_at, c.org_id, c.dept_id,
-	COALESCE(c.handler_org_id, 0), c.extras, c.completed_on, c.handled_days
-	FROM cases c JOIN orgs o ON o.id = c.org_id JOIN orgs d ON d.id = c.dept_id LEFT JOIN orgs h ON h.id = c.handler_org_id`
+	COALESCE(c.handler_org_id, 0), c.extras, c.completed_on, c.handled_days,
+	COALESCE(fw.direction, ''), COALESCE(fw.peer_code, ''), COALESCE(fw.peer_name, ''), COALESCE(fw.remote_serial, ''), COALESCE(fw.state, ''),
+	COALESCE(fw.decision, '')
+	FROM cases c JOIN orgs o ON o.id = c.org_id JOIN orgs d ON d.id = c.dept_id LEFT JOIN orgs h ON h.id = c.handler_org_id
+	LEFT JOIN case_forwards fw ON fw.case_id = c.id`
 
 // scanCase reads a case, opening its sealed personal data with r
 // (internal/pii): a few small fields, no extra round trip.
@@ -33,12 +36,14 @@ func scanCase(r *pii.Ring, row interface{ Scan(...any) error }, parts *caseParts
 	var c Case
 	var oName, oFull, dName, dFull, form, result, delivery string
 	var sub, acc, dec, comp, upd int64
+	var fw Forward
+	var fwDecision string
 	dest := []any{&c.ID, &c.Serial, &c.Status, &c.Kind, &c.ItemCode, &c.ItemVersion, &c.ItemName, &c.OrgCode, &oName, &oFull, &c.OrgPath,
 		&c.DeptCode, &dName, &dFull, &c.DeptPath, &c.HandlerCode, &c.HandlerName, &c.HandlerPath, &c.Channel,
 		&c.ApplicantID, &c.Applicant.Kind, &c.Applicant.Name, &c.Applicant.Ident, &c.Applicant.Phone, &form, &c.Decision,
 		&c.Version, &c.PromisedDays, &c.ExtendedDays, &c.Deadline, &c.WindowID, &c.FeeCents, &c.Paid, &result, &delivery,
 		&c.QueryCode, &c.Day, &sub, &acc, &dec, &comp, &upd, &c.OrgID, &c.DeptID, &c.HandlerID, &c.extras,
-		&c.CompletedOn, &c.HandledDays}
+		&c.CompletedOn, &c.HandledDays, &fw.Direction, &fw.PeerCode, &fw.PeerName, &fw.RemoteSerial, &fw.State, &fwDecision}
 	if parts != nil {
 		dest = append(dest, parts.dest()...)
 	}
@@ -60,6 +65,13 @@ func scanCase(r *pii.Ring, row interface{ Scan(...any) error }, parts *caseParts
 	if delivery != "" {
 		c.Delivery = &Delivery{}
 		_ = json.Unmarshal([]byte(delivery), c.Delivery)
+	}
+	if fw.Direction != "" { // crossed platforms (remote.go)
+		if fwDecision != "" {
+			fw.Decision = &RemoteDecision{}
+			_ = json.Unmarshal([]byte(fwDecision), fw.Decision)
+		}
+		c.Forward = &fw
 	}
 	c.SubmittedAt, c.AcceptedAt, c.DecidedAt, c.CompletedAt, c.UpdatedAt = db.Time(sub), db.Time(acc), db.Time(dec), db.Time(comp), db.Time(upd)
 	return &c, nil

@@ -381,6 +381,11 @@ func handlerName(c *Case) string {
 // it was; a joint one by its lead department (§2(3) 四件管理); a 即办件 also
 // at the window.
 func decider(a *zwfw.Actor, c *Case) error {
+	// Sent to another platform: decided there, applied here by the
+	// exchange (remote.go), never by anyone here.
+	if c.Forward != nil && c.Forward.Direction == ForwardOut && (a.Kind != zwfw.KindSystem || c.Forward.Waiting()) {
+		return errRemote(c)
+	}
 	if c.Kind == catalog.KindUpward && c.HandlerPath == "" {
 		return errNotForwarded
 	}
@@ -418,6 +423,9 @@ func allSpoken(_ *zwfw.Actor, c *Case) error {
 // procedure or asks for more time (限时办结制度); not the window, not a
 // co-department.
 func handling(a *zwfw.Actor, c *Case) error {
+	if c.Forward.Waiting() {
+		return errRemote(c)
+	}
 	if scope.Of(a).ContainsAny(handlerPaths(c)...) {
 		return nil
 	}

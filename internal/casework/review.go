@@ -97,6 +97,10 @@ func (a *act) approve() error {
 	if err != nil {
 		return err
 	}
+	if a.c.received() { // the fee is for the platform the applicant applied at
+		lines, total = nil, 0
+	}
+	a.remoteDecided()
 	if total > 0 {
 		a.next = AwaitingPayment
 		a.set["fee_cents"] = total
@@ -145,9 +149,18 @@ func (a *act) deny() error {
 	if err := a.decide(false); err != nil {
 		return err
 	}
+	a.remoteDecided()
 	a.windowOpen("办结（送达不予批准决定书）")
 	a.tellSubj = "申请不予批准"
 	a.tellBody = fmt.Sprintf("您的“%s”（%s）不予批准，理由：%s。", a.c.ItemName, a.c.Serial, reason)
 	a.detail["basis"] = basis
 	return nil
+}
+
+// remoteDecided notes, on a decision another platform took, where it came
+// from (the audit entry names the platform and its case).
+func (a *act) remoteDecided() {
+	if d := a.in.remote; d != nil {
+		a.detail["platform"], a.detail["remote_case"] = a.c.Forward.PeerCode, d.Serial
+	}
 }

@@ -47,6 +47,7 @@ type Service struct {
 	licences LicenceIssuer // the electronic licence of a completion (licence.go)
 
 	sealing   Sealing   // the signer and file store of sealed notices (noticepdf.go)
+	fwd       Forwarder // cases across platforms (remote.go); nil: none
 	sealLocks sealLocks // one first rendering of a notice at a time
 }
 

@@ -415,6 +415,9 @@ func doneMessage(action string, c *casework.Case) string {
 		}
 		return "已批准。"
 	case casework.ActForward:
+		if c.Forward != nil {
+			return "已上报" + c.Forward.PeerName + "。"
+		}
 		return "已上报" + c.HandlerName + "。"
 	case casework.ActComplete:
 		if c.Result != nil {
