@@ -383,8 +383,11 @@ func handlerName(c *Case) string {
 func decider(a *zwfw.Actor, c *Case) error {
 	// Sent to another platform: decided there, applied here by the
 	// exchange (remote.go), never by anyone here.
-	if c.Forward != nil && c.Forward.Direction == ForwardOut && (a.Kind != zwfw.KindSystem || c.Forward.Waiting()) {
-		return errRemote(c)
+	if c.Forward != nil && c.Forward.Direction == ForwardOut {
+		if a.Kind != zwfw.KindSystem || c.Forward.Waiting() {
+			return errRemote(c)
+		}
+		return nil
 	}
 	if c.Kind == catalog.KindUpward && c.HandlerPath == "" {
 		return errNotForwarded

@@ -23,6 +23,7 @@ import (
 	"zwfw/internal/audit"
 	"zwfw/internal/calendar"
 	"zwfw/internal/casework/rollup"
+	"zwfw/internal/catalog"
 	"zwfw/internal/db"
 	"zwfw/internal/pii"
 )
@@ -224,6 +225,12 @@ func (s *Service) Receive(ctx context.Context, tx *db.Tx, p *Peer, centre string
 	if app.Name == "" || app.Ident == "" {
 		return nil, invalid("applicant", "上报的办件 %s 缺少申请人", rc.Serial)
 	}
+	// The case is decided here: an item that is an 上报件 here too would
+	// send it further up, which no platform above the city receives.
+	kind := it.Kind
+	if kind == catalog.KindUpward {
+		kind = catalog.KindPromised
+	}
 	now := s.now()
 	serial, err := s.serial(ctx, tx, pl.region.Code, now)
 	if err != nil {
@@ -238,7 +245,7 @@ func (s *Service) Receive(ctx context.Context, tx *db.Tx, p *Peer, centre string
 		status, version, promised_days, window_id, query_code, day, submitted_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, (SELECT path FROM orgs WHERE id = ?), ?, (SELECT path FROM orgs WHERE id = ?), ?, NULL, ?, ?, ?, ?, ?, ?, ?, 1, ?, NULL, ?, ?, ?, ?)
 		RETURNING id, org_path, dept_path`,
-		serial, it.Code, it.Version, it.Name, it.Kind, pl.org.ID, pl.org.ID, dept.ID, dept.ID, ChannelForwarded,
+		serial, it.Code, it.Version, it.Name, kind, pl.org.ID, pl.org.ID, dept.ID, dept.ID, ChannelForwarded,
 		app.Kind, app.Name, ring.Seal(pii.CaseIdent.Label(), app.Ident), ring.Digest(app.Ident), ring.Seal(pii.CasePhone.Label(), app.Phone),
 		ring.Seal(pii.CaseForm.Label(), string(form)), Submitted, it.PromisedLimitDays,
 		queryCode(), calendar.Date(now).Format(calendar.DateLayout), db.Millis(now), db.Millis(now)).Scan(&id, &orgPath, &deptPath)
@@ -275,7 +282,7 @@ func (s *Service) Receive(ctx context.Context, tx *db.Tx, p *Peer, centre string
 		return nil, err
 	}
 	if err := rollup.Move(ctx, tx, nil, &rollup.Case{Day: calendar.Date(now).Format(calendar.DateLayout), OrgID: pl.org.ID,
-		DeptID: dept.ID, Kind: it.Kind, Channel: ChannelForwarded, Status: Submitted, OrgPath: orgPath, DeptPath: deptPath}); err != nil {
+		DeptID: dept.ID, Kind: kind, Channel: ChannelForwarded, Status: Submitted, OrgPath: orgPath, DeptPath: deptPath}); err != nil {
 		return nil, err
 	}
 	if err := s.keepParts(ctx, tx, id); err != nil {
