@@ -235,7 +235,10 @@ func Verify(ctx context.Context, d *db.DB, cps *Checkpoints) (*Report, error) {
 					cp.At.Format("2006-01-02 15:04:05"))})
 			} else {
 				r.Checkpoints++
-				if r.Latest == nil || cp.At.After(r.Latest.At) {
+				// Entries come in order of position: of two checkpoints
+				// written in the same millisecond (their time is kept to
+				// the millisecond), the later position is the newer.
+				if r.Latest == nil || !cp.At.Before(r.Latest.At) {
 					r.Latest = cp
 				}
 			}
