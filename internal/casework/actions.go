@@ -178,7 +178,7 @@ func (s *Service) take(ctx context.Context, tx *db.Tx, actor *zwfw.Actor, c *Cas
 	it := c.item
 	if it == nil {
 		var err error
-		if it, err = s.itemVersion(ctx, c.ItemCode, c.ItemVersion); err != nil {
+		if it, err = s.itemVersion(ctx, c.ItemCode, c.DeptPath, c.ItemVersion); err != nil {
 			return err
 		}
 	}

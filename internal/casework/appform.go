@@ -34,14 +34,14 @@ func (s *Service) check(ctx context.Context, actor *zwfw.Actor, in *ApplyInput) 
 	if in.ItemCode == "" {
 		return nil, Applicant{}, invalid("item_code", "请选择要办理的事项")
 	}
-	v, err := s.catalog.CurrentVersion(ctx, in.ItemCode)
+	cur, err := s.catalog.Resolve(ctx, in.ItemCode, s.filingWithin(ctx, actor, in.OrgCode))
 	if err != nil {
 		if catalog.ErrNotFound(err) {
 			return nil, Applicant{}, invalid("item_code", "事项 %s 不存在", in.ItemCode)
 		}
 		return nil, Applicant{}, err
 	}
-	it, err := s.itemVersion(ctx, in.ItemCode, v)
+	it, err := s.itemVersion(ctx, cur.ImplCode, "", cur.Version)
 	if err != nil {
 		return nil, Applicant{}, err
 	}
@@ -361,4 +361,19 @@ func (s *Service) restoreMasked(ctx context.Context, actor *zwfw.Actor, it *cata
 		}
 	}
 	return nil
+}
+
+// filingWithin is where an application's item code is resolved (which
+// county's item, catalog.Resolve): the centre it is filed at, else the
+// staff member's organisation.
+func (s *Service) filingWithin(ctx context.Context, actor *zwfw.Actor, orgCode string) string {
+	if orgCode != "" {
+		if o, err := s.orgs.ByCode(ctx, orgCode); err == nil {
+			return o.Path
+		}
+	}
+	if actor != nil {
+		return actor.OrgPath
+	}
+	return ""
 }

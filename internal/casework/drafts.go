@@ -44,14 +44,14 @@ func (s *Service) SaveDraft(ctx context.Context, actor *zwfw.Actor, id int64, in
 		return nil, err
 	}
 	in.ItemCode, in.OrgCode = strings.TrimSpace(in.ItemCode), strings.TrimSpace(in.OrgCode)
-	v, err := s.catalog.CurrentVersion(ctx, in.ItemCode)
+	cur, err := s.catalog.Resolve(ctx, in.ItemCode, s.filingWithin(ctx, actor, in.OrgCode))
 	if catalog.ErrNotFound(err) {
 		return nil, invalid("item_code", "事项 %s 不存在", in.ItemCode)
 	}
 	if err != nil {
 		return nil, err
 	}
-	it, err := s.itemVersion(ctx, in.ItemCode, v)
+	it, err := s.itemVersion(ctx, cur.ImplCode, "", cur.Version)
 	if err != nil {
 		return nil, err
 	}
@@ -107,8 +107,8 @@ func (s *Service) Drafts(ctx context.Context, actor *zwfw.Actor) ([]Draft, error
 	if err := applicantOnly(actor); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.Query(ctx, `SELECT d.id, d.item_code, COALESCE(i.name, ''), d.org_code, d.form, d.materials, d.updated_at
-		FROM drafts d LEFT JOIN items i ON i.code = d.item_code WHERE d.user_id = ? ORDER BY d.updated_at DESC`, actor.UserID)
+	rows, err := s.db.Query(ctx, `SELECT d.id, d.item_code, COALESCE((SELECT MIN(i.name) FROM items i WHERE i.code = d.item_code OR i.impl_code = d.item_code), ''), d.org_code, d.form, d.materials, d.updated_at
+		FROM drafts d WHERE d.user_id = ? ORDER BY d.updated_at DESC`, actor.UserID)
 	if err != nil {
 		return nil, err
 	}
@@ -146,8 +146,8 @@ func (s *Service) Draft(ctx context.Context, actor *zwfw.Actor, id int64) (*Draf
 	if err := applicantOnly(actor); err != nil {
 		return nil, err
 	}
-	d, err := scanDraft(pii.Of(s.db), s.db.QueryRow(ctx, `SELECT d.id, d.item_code, COALESCE(i.name, ''), d.org_code, d.form, d.materials, d.updated_at
-		FROM drafts d LEFT JOIN items i ON i.code = d.item_code WHERE d.id = ? AND d.user_id = ?`, id, actor.UserID))
+	d, err := scanDraft(pii.Of(s.db), s.db.QueryRow(ctx, `SELECT d.id, d.item_code, COALESCE((SELECT MIN(i.name) FROM items i WHERE i.code = d.item_code OR i.impl_code = d.item_code), ''), d.org_code, d.form, d.materials, d.updated_at
+		FROM drafts d WHERE d.id = ? AND d.user_id = ?`, id, actor.UserID))
 	if err != nil {
 		return nil, zwfw.Errorf(zwfw.ENOTFOUND, "草稿不存在")
 	}

@@ -101,7 +101,7 @@ func (s *Service) load(ctx context.Context, q db.Querier, where string, arg any)
 			return nil, err
 		}
 	}
-	if c.item, err = s.itemVersion(ctx, c.ItemCode, c.ItemVersion); err != nil {
+	if c.item, err = s.itemVersion(ctx, c.ItemCode, c.DeptPath, c.ItemVersion); err != nil {
 		return nil, err
 	}
 	if err := parts.attach(c); err != nil {

@@ -104,12 +104,14 @@ const (
 )
 
 // itemVersion returns an item version, cached: a version is immutable.
-func (s *Service) itemVersion(ctx context.Context, code string, version int) (*catalog.Item, error) {
-	key := fmt.Sprintf("%s@%d", code, version)
+// within is the path of the case's department: which county's item of the
+// code (catalog.Resolve); "" for a 实施编码 or a code one item has.
+func (s *Service) itemVersion(ctx context.Context, code, within string, version int) (*catalog.Item, error) {
+	key := fmt.Sprintf("%s@%d@%s", code, version, within)
 	if v, ok := s.items.Load(key); ok {
 		return v.(*catalog.Item), nil
 	}
-	it, err := s.catalog.GetVersion(ctx, code, version)
+	it, err := s.catalog.ResolveVersion(ctx, code, version, within)
 	if err != nil {
 		return nil, err
 	}

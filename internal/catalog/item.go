@@ -16,6 +16,9 @@ import (
 type Item struct {
 	Code     string `json:"code"`      // 基本编码, the same at every level (统一事项、统一标准、同一编码)
 	ImplCode string `json:"impl_code"` // 实施编码 of the implementing body
+	// Shared says another implementing department has the same 基本编码
+	// (another county's item, resolve.go): set when read, never stored.
+	Shared bool `json:"-"`
 	Name     string `json:"name"`      // 事项名称
 	// Aliases are the item's everyday names (俗称) — the words residents
 	// search with: 低保 for 城乡居民最低生活保障, 开饭店 for 食品经营许可.
@@ -353,4 +356,13 @@ func SplitAliases(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool {
 		return strings.ContainsRune("、，,;；", r) || unicode.IsSpace(r)
 	})
+}
+
+// Key names the item in URLs and forms: its 基本编码, or its 实施编码 when
+// the code is shared by several implementing departments (resolve.go).
+func (it *Item) Key() string {
+	if it.Shared {
+		return it.ImplCode
+	}
+	return it.Code
 }

@@ -345,7 +345,8 @@ func rank(entries []*entry, terms []string) []*entry {
 	return out
 }
 
-// searchIndex caches entries by item code; an entry is valid while the
+// searchIndex caches entries by 实施编码 (a 基本编码 may have several
+// implementations, resolve.go); an entry is valid while the
 // item's version and department name are unchanged.
 type searchIndex struct {
 	mu      sync.Mutex
@@ -360,8 +361,8 @@ func (s *Service) entries(ctx context.Context, q Query) ([]*entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.Query(ctx, `SELECT i.code, i.version, CASE WHEN d.full_name = '' THEN d.name ELSE d.full_name END, d.sort
-		FROM items i JOIN orgs d ON d.id = i.dept_id WHERE `+where+` ORDER BY d.sort, d.code, i.code`, args...)
+	rows, err := s.db.Query(ctx, `SELECT i.impl_code, i.version, CASE WHEN d.full_name = '' THEN d.name ELSE d.full_name END, d.sort
+		FROM items i JOIN orgs d ON d.id = i.dept_id WHERE `+where+` ORDER BY d.sort, d.code, i.code, i.impl_code`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("catalog: search index: %w", err)
 	}
@@ -403,7 +404,7 @@ func (s *Service) entries(ctx context.Context, q Query) ([]*entry, error) {
 			codes[j] = list[i].code
 			at[list[i].code] = i
 		}
-		docs, err := s.db.Query(ctx, "SELECT code, doc FROM items WHERE code IN (?"+strings.Repeat(", ?", len(codes)-1)+")", codes...)
+		docs, err := s.db.Query(ctx, "SELECT impl_code, doc FROM items WHERE impl_code IN (?"+strings.Repeat(", ?", len(codes)-1)+")", codes...)
 		if err != nil {
 			return nil, fmt.Errorf("catalog: search index: %w", err)
 		}

@@ -173,7 +173,7 @@ func (s *Service) create(ctx context.Context, tx *db.Tx, r *refs, actor *zwfw.Ac
 	// Check for duplicates before inserting: after a failed INSERT a
 	// PostgreSQL transaction accepts no more statements, not even the
 	// query that would say which code clashed.
-	if err := s.duplicate(ctx, tx, &it); err != nil {
+	if err := s.duplicate(ctx, tx, &it, dept.ID); err != nil {
 		return nil, err
 	}
 	now := db.Millis(it.UpdatedAt)
@@ -192,15 +192,13 @@ func (s *Service) create(ctx context.Context, tx *db.Tx, r *refs, actor *zwfw.Ac
 }
 
 // duplicate returns an ECONFLICT naming the code that another item already
-// uses, or nil.
-func (s *Service) duplicate(ctx context.Context, q db.Querier, it *Item) error {
-	var n int
-	if err := q.QueryRow(ctx, "SELECT COUNT(*) FROM items WHERE code = ?", it.Code).Scan(&n); err != nil {
+// uses, or nil: the 基本编码 once per region (sameRegion, resolve.go), the
+// 实施编码 once in all.
+func (s *Service) duplicate(ctx context.Context, q db.Querier, it *Item, deptID int64) error {
+	if err := sameRegion(ctx, q, it.Code, deptID, 0); err != nil {
 		return err
-	} else if n > 0 {
-		return &zwfw.Error{Code: zwfw.ECONFLICT, Message: fmt.Sprintf("基本编码 %s 已被其他事项使用", it.Code),
-			Details: []zwfw.ErrorDetail{{Field: "code", Message: "基本编码重复"}}}
 	}
+	var n int
 	if err := q.QueryRow(ctx, "SELECT COUNT(*) FROM items WHERE impl_code = ?", it.ImplCode).Scan(&n); err != nil {
 		return err
 	} else if n > 0 {
@@ -279,6 +277,9 @@ func (s *Service) update(ctx context.Context, tx *db.Tx, r *refs, actor *zwfw.Ac
 	if len(changed) == 0 {
 		return nil, zwfw.Errorf(zwfw.EINVALID, "没有任何要素发生变化，无需保存新版本")
 	}
+	if err := sameRegion(ctx, tx, it.Code, r.dept(it.Dept).ID, id); err != nil {
+		return nil, err
+	}
 	it.Status, it.Version, it.UpdatedAt = StatusActive, cur.Version+1, s.now().In(db.Zone).Truncate(time.Millisecond)
 	if err := s.store(ctx, tx, id, r.dept(it.Dept), &it, base); err != nil {
 		if errors.Is(err, db.ErrUnique) {
@@ -353,42 +354,75 @@ func (s *Service) cancel(ctx context.Context, tx *db.Tx, r *refs, actor *zwfw.Ac
 	return &it, nil
 }
 
-// Get returns the current version of the item with code, whatever its status.
-func (s *Service) Get(ctx context.Context, code string) (*Item, error) {
-	it, _, err := s.get(ctx, s.db.Reader(), code)
+// Get returns the current version of the item with key, whatever its
+// status. A key is a 基本编码 that one item has (as in a deployment of one
+// county: the codes of every URL so far) or an item's 实施编码 (which is
+// unique); a 基本编码 that several implementing bodies share is ambiguous
+// (ECONFLICT naming them): callers that know whose item they mean use
+// Resolve.
+func (s *Service) Get(ctx context.Context, key string) (*Item, error) {
+	it, _, err := s.get(ctx, s.db.Reader(), key)
 	return it, err
 }
 
-func (s *Service) get(ctx context.Context, q db.Querier, code string) (*Item, int64, error) {
-	var id int64
-	var doc string
-	err := q.QueryRow(ctx, "SELECT id, doc FROM items WHERE code = ?", code).Scan(&id, &doc)
+// Resolve returns the current version of the item with code as seen from
+// the organisation at path within (a case's department or centre, a staff
+// member's organisation): see locate for the rule. An empty within is Get.
+func (s *Service) Resolve(ctx context.Context, code, within string) (*Item, error) {
+	it, _, err := s.resolve(ctx, s.db.Reader(), code, within)
+	return it, err
+}
+
+func (s *Service) get(ctx context.Context, q db.Querier, key string) (*Item, int64, error) {
+	return s.resolve(ctx, q, key, "")
+}
+
+func (s *Service) resolve(ctx context.Context, q db.Querier, key, within string) (*Item, int64, error) {
+	id, shared, err := locateShared(ctx, q, key, within)
 	if err != nil {
-		return nil, 0, db.NotFound(err, fmt.Sprintf("事项 %s 不存在", code))
+		return nil, 0, err
+	}
+	var doc string
+	if err := q.QueryRow(ctx, "SELECT doc FROM items WHERE id = ?", id).Scan(&doc); err != nil {
+		return nil, 0, db.NotFound(err, fmt.Sprintf("事项 %s 不存在", key))
 	}
 	var it Item
 	if err := json.Unmarshal([]byte(doc), &it); err != nil {
-		return nil, 0, fmt.Errorf("catalog: decode %s: %w", code, err)
+		return nil, 0, fmt.Errorf("catalog: decode %s: %w", key, err)
 	}
+	it.Shared = shared
 	return &it, id, nil
 }
 
 // CurrentVersion returns the number of the item's current version: with
 // GetVersion (whose result never changes) callers can cache items safely.
-func (s *Service) CurrentVersion(ctx context.Context, code string) (int, error) {
+func (s *Service) CurrentVersion(ctx context.Context, key string) (int, error) {
+	id, err := locate(ctx, s.db.Reader(), key, "")
+	if err != nil {
+		return 0, err
+	}
 	var v int
-	if err := s.db.QueryRow(ctx, "SELECT version FROM items WHERE code = ?", code).Scan(&v); err != nil {
-		return 0, db.NotFound(err, fmt.Sprintf("事项 %s 不存在", code))
+	if err := s.db.QueryRow(ctx, "SELECT version FROM items WHERE id = ?", id).Scan(&v); err != nil {
+		return 0, db.NotFound(err, fmt.Sprintf("事项 %s 不存在", key))
 	}
 	return v, nil
 }
 
 // GetVersion returns one stored version of an item (cases keep the version
-// they were filed under).
-func (s *Service) GetVersion(ctx context.Context, code string, version int) (*Item, error) {
+// they were filed under); key as for Get.
+func (s *Service) GetVersion(ctx context.Context, key string, version int) (*Item, error) {
+	return s.ResolveVersion(ctx, key, version, "")
+}
+
+// ResolveVersion is GetVersion of the item with code as seen from within
+// (a case's department path: the case's own item, whichever county's).
+func (s *Service) ResolveVersion(ctx context.Context, code string, version int, within string) (*Item, error) {
+	id, err := locate(ctx, s.db.Reader(), code, within)
+	if err != nil {
+		return nil, err
+	}
 	var doc string
-	err := s.db.QueryRow(ctx, `SELECT v.doc FROM item_versions v JOIN items i ON i.id = v.item_id
-		WHERE i.code = ? AND v.version = ?`, code, version).Scan(&doc)
+	err = s.db.QueryRow(ctx, `SELECT doc FROM item_versions WHERE item_id = ? AND version = ?`, id, version).Scan(&doc)
 	if err != nil {
 		return nil, db.NotFound(err, fmt.Sprintf("事项 %s 没有第 %d 版", code, version))
 	}
@@ -401,8 +435,12 @@ func (s *Service) GetVersion(ctx context.Context, code string, version int) (*It
 
 // Versions returns the change log of an item, newest first.
 func (s *Service) Versions(ctx context.Context, code string) ([]Version, error) {
+	id, err := locate(ctx, s.db.Reader(), code, "")
+	if err != nil {
+		return nil, err
+	}
 	rows, err := s.db.Query(ctx, `SELECT v.version, v.change, v.reason, v.changed, v.actor_name, v.created_at
-		FROM item_versions v JOIN items i ON i.id = v.item_id WHERE i.code = ? ORDER BY v.version DESC`, code)
+		FROM item_versions v WHERE v.item_id = ? ORDER BY v.version DESC`, id)
 	if err != nil {
 		return nil, err
 	}
@@ -422,11 +460,6 @@ func (s *Service) Versions(ctx context.Context, code string) ([]Version, error) 
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	if len(out) == 0 {
-		if _, err := s.Get(ctx, code); err != nil {
-			return nil, err
-		}
-	}
 	return out, nil
 }
 
@@ -440,6 +473,7 @@ type Query struct {
 	Audience string // person or enterprise
 	Theme    string
 	Status   string // active (default), cancelled, all
+	Within   string // an organisation's path: only items of departments in its subtree ("" all)
 	Limit    int    // default 50, at most 500
 	Offset   int
 }
@@ -458,7 +492,11 @@ func (s *Service) Search(ctx context.Context, q Query) ([]*Item, int, error) {
 		q.Offset = 0
 	}
 	if len(Terms(q.Q)) > 0 {
-		return s.search(ctx, q)
+		items, n, err := s.search(ctx, q)
+		if err == nil {
+			err = markShared(ctx, s.db.Reader(), items)
+		}
+		return items, n, err
 	}
 	where, args, err := q.filters()
 	if err != nil {
@@ -469,7 +507,7 @@ func (s *Service) Search(ctx context.Context, q Query) ([]*Item, int, error) {
 	if err := s.db.QueryRow(ctx, "SELECT COUNT(*)"+from, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("catalog: count: %w", err)
 	}
-	rows, err := s.db.Query(ctx, "SELECT i.doc"+from+" ORDER BY d.sort, d.code, i.code LIMIT ? OFFSET ?", append(args, q.Limit, q.Offset)...)
+	rows, err := s.db.Query(ctx, "SELECT i.doc"+from+" ORDER BY d.sort, d.code, i.code, i.impl_code LIMIT ? OFFSET ?", append(args, q.Limit, q.Offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("catalog: search: %w", err)
 	}
@@ -486,7 +524,11 @@ func (s *Service) Search(ctx context.Context, q Query) ([]*Item, int, error) {
 		}
 		out = append(out, &it)
 	}
-	return out, total, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	rows.Close()
+	return out, total, markShared(ctx, s.db.Reader(), out)
 }
 
 // filters is the WHERE clause of q's filters other than its words.
@@ -496,6 +538,10 @@ func (q Query) filters() (string, []any, error) {
 	if q.Dept != "" {
 		where = append(where, "d.code = ?")
 		args = append(args, q.Dept)
+	}
+	if q.Within != "" {
+		where = append(where, "d.path LIKE ?")
+		args = append(args, db.Like(q.Within)+"%")
 	}
 	if q.Level != "" {
 		lv := q.Level

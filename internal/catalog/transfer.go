@@ -3,6 +3,7 @@ package catalog
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -148,13 +149,14 @@ func (s *Service) ImportTx(ctx context.Context, tx *db.Tx, actor *zwfw.Actor, it
 		for _, p := range it.Problems(r) {
 			add(i, p.Field, p.Message)
 		}
-		if j, dup := codes[it.Code]; dup && it.Code != "" {
+		// One 基本编码 per implementing department (resolve.go).
+		if j, dup := codes[it.Code+"\x00"+it.Dept]; dup && it.Code != "" {
 			add(i, "code", fmt.Sprintf("基本编码 %s 与第 %d 个事项重复", it.Code, j+1))
 		}
 		if j, dup := impls[it.ImplCode]; dup && it.ImplCode != "" {
 			add(i, "impl_code", fmt.Sprintf("实施编码 %s 与第 %d 个事项重复", it.ImplCode, j+1))
 		}
-		codes[it.Code], impls[it.ImplCode] = i, i
+		codes[it.Code+"\x00"+it.Dept], impls[it.ImplCode] = i, i
 		if d := r.dept(it.Dept); d != nil && !actor.InScope(d.Path) {
 			add(i, "dept", fmt.Sprintf("%s的事项不在您的管辖范围内", d.DisplayName()))
 		}
@@ -193,7 +195,7 @@ var errSkip = errors.New("skip")
 
 // importOne applies one item; it returns the field to blame on failure.
 func (s *Service) importOne(ctx context.Context, tx *db.Tx, r *refs, actor *zwfw.Actor, in *Item, reason string, res *ImportResult) (string, error) {
-	cur, _, err := s.get(ctx, tx, in.Code)
+	cur, err := s.importTarget(ctx, tx, r, in)
 	switch {
 	case ErrNotFound(err):
 		if _, err := s.create(ctx, tx, r, actor, in, reason); err != nil {
@@ -201,7 +203,7 @@ func (s *Service) importOne(ctx context.Context, tx *db.Tx, r *refs, actor *zwfw
 		}
 		res.Created++
 		if in.Status == StatusCancelled {
-			if _, err := s.cancel(ctx, tx, r, actor, in.Code, reason, 1); err != nil {
+			if _, err := s.cancel(ctx, tx, r, actor, in.ImplCode, reason, 1); err != nil {
 				return "status", err
 			}
 			res.Cancelled++
@@ -216,7 +218,7 @@ func (s *Service) importOne(ctx context.Context, tx *db.Tx, r *refs, actor *zwfw
 		changed := len(Diff(cur, in)) > 0
 		version := cur.Version
 		if changed {
-			up, err := s.update(ctx, tx, r, actor, in.Code, in, reason, cur.Version)
+			up, err := s.update(ctx, tx, r, actor, cur.ImplCode, in, reason, cur.Version)
 			if err != nil {
 				return "code", err
 			}
@@ -224,7 +226,7 @@ func (s *Service) importOne(ctx context.Context, tx *db.Tx, r *refs, actor *zwfw
 			res.Updated++
 		}
 		if in.Status == StatusCancelled {
-			if _, err := s.cancel(ctx, tx, r, actor, in.Code, reason, version); err != nil {
+			if _, err := s.cancel(ctx, tx, r, actor, in.ImplCode, reason, version); err != nil {
 				return "status", err
 			}
 			res.Cancelled++
@@ -233,6 +235,46 @@ func (s *Service) importOne(ctx context.Context, tx *db.Tx, r *refs, actor *zwfw
 		}
 	}
 	return "", nil
+}
+
+// importTarget is the stored item an imported one updates: the one with
+// its 实施编码, else its department's item of its 基本编码 (whose 实施编码
+// the import changes), else the region's item of the code (which moves to
+// another department of the region); ENOTFOUND when it is new — another
+// county's item of the same code is never taken over.
+func (s *Service) importTarget(ctx context.Context, tx *db.Tx, r *refs, in *Item) (*Item, error) {
+	var id int64
+	err := tx.QueryRow(ctx, "SELECT id FROM items WHERE impl_code = ?", in.ImplCode).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		if d := r.dept(in.Dept); d != nil {
+			err = tx.QueryRow(ctx, "SELECT id FROM items WHERE code = ? AND dept_id = ?", in.Code, d.ID).Scan(&id)
+		}
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		list, lerr := implementations(ctx, tx, in.Code)
+		if lerr != nil {
+			return nil, lerr
+		}
+		if d := r.dept(in.Dept); d != nil {
+			for _, m := range list {
+				if m.regionPath != "" && m.regionPath == parentPath(d.Path) {
+					id, err = m.id, nil
+				}
+			}
+		}
+	}
+	if err != nil {
+		return nil, db.NotFound(err, fmt.Sprintf("事项 %s 不存在", in.Code))
+	}
+	var doc string
+	if err := tx.QueryRow(ctx, "SELECT doc FROM items WHERE id = ?", id).Scan(&doc); err != nil {
+		return nil, err
+	}
+	var it Item
+	if err := json.Unmarshal([]byte(doc), &it); err != nil {
+		return nil, err
+	}
+	return &it, nil
 }
 
 func fieldOf(err error, def string) string {

@@ -450,6 +450,9 @@ func writeChild[T any](write func(string, []string, [][]string) error, sheet str
 	for _, c := range cols {
 		headers = append(headers, c.header)
 	}
+	// The 实施编码 last: the entries of one county's item, when several
+	// counties implement the code (resolve.go); optional on reading.
+	headers = append(headers, childImplHeader)
 	var rows [][]string
 	for _, it := range items {
 		l := list(it)
@@ -458,6 +461,7 @@ func writeChild[T any](write func(string, []string, [][]string) error, sheet str
 			for _, c := range cols {
 				row = append(row, c.get(&l[i]))
 			}
+			row = append(row, it.ImplCode)
 			rows = append(rows, row)
 		}
 	}
@@ -548,6 +552,7 @@ func ReadXLSX(r io.Reader) ([]*Item, Locator, error) {
 	}
 	var items []*Item
 	byCode := map[string]int{}
+	keys := childKeys{impl: map[string]int{}, shared: map[string]bool{}}
 	for r := 1; r < len(rows); r++ {
 		row := rows[r]
 		if blank(row) {
@@ -563,13 +568,19 @@ func ReadXLSX(r io.Reader) ([]*Item, Locator, error) {
 		loc.itemRow = append(loc.itemRow, r+1)
 		if _, dup := byCode[it.Code]; !dup {
 			byCode[it.Code] = len(items) - 1
+		} else {
+			keys.shared[it.Code] = true
+		}
+		if _, dup := keys.impl[it.ImplCode]; !dup {
+			keys.impl[it.ImplCode] = len(items) - 1
 		}
 	}
-	readChild(f, sheetBasis, "basis", basisCols, items, byCode, loc, bad, func(it *Item, e Basis) { it.Basis = append(it.Basis, e) })
-	readChild(f, sheetMaterials, "materials", materialCols, items, byCode, loc, bad, func(it *Item, e Material) { it.Materials = append(it.Materials, e) })
-	readChild(f, sheetSteps, "steps", stepCols, items, byCode, loc, bad, func(it *Item, e Step) { it.Steps = append(it.Steps, e) })
-	readChild(f, sheetFees, "fees", feeCols, items, byCode, loc, bad, func(it *Item, e Fee) { it.Fees = append(it.Fees, e) })
-	readChild(f, sheetFAQ, "faq", faqCols, items, byCode, loc, bad, func(it *Item, e FAQ) { it.FAQ = append(it.FAQ, e) })
+	keys.code = byCode
+	readChild(f, sheetBasis, "basis", basisCols, items, keys, loc, bad, func(it *Item, e Basis) { it.Basis = append(it.Basis, e) })
+	readChild(f, sheetMaterials, "materials", materialCols, items, keys, loc, bad, func(it *Item, e Material) { it.Materials = append(it.Materials, e) })
+	readChild(f, sheetSteps, "steps", stepCols, items, keys, loc, bad, func(it *Item, e Step) { it.Steps = append(it.Steps, e) })
+	readChild(f, sheetFees, "fees", feeCols, items, keys, loc, bad, func(it *Item, e Fee) { it.Fees = append(it.Fees, e) })
+	readChild(f, sheetFAQ, "faq", faqCols, items, keys, loc, bad, func(it *Item, e FAQ) { it.FAQ = append(it.FAQ, e) })
 	if len(problems) > 0 {
 		return nil, nil, importError(problems)
 	}
@@ -623,7 +634,17 @@ func blank(row []string) bool {
 	return true
 }
 
-func readChild[T any](f *excelize.File, sheet, field string, cols []column[T], items []*Item, byCode map[string]int,
+// childImplHeader heads the child sheets' optional last column.
+const childImplHeader = "实施编码"
+
+// childKeys find the item a child sheet's row belongs to: by its 实施编码
+// when the row has one, else by its 基本编码 unless several items share it.
+type childKeys struct {
+	code, impl map[string]int
+	shared     map[string]bool
+}
+
+func readChild[T any](f *excelize.File, sheet, field string, cols []column[T], items []*Item, keys childKeys,
 	loc *xlsxLocator, bad func(cellRef, string), add func(*Item, T)) {
 	rows, err := f.GetRows(sheet)
 	if err != nil || len(rows) == 0 {
@@ -641,6 +662,12 @@ func readChild[T any](f *excelize.File, sheet, field string, cols []column[T], i
 		bad(cellRef{sheet, 1, 0, missing}, fmt.Sprintf("“%s”工作表缺少“%s”列", sheet, missing))
 		return
 	}
+	implCol := -1
+	for i, h := range rows[0] {
+		if strings.TrimSpace(h) == childImplHeader {
+			implCol = i
+		}
+	}
 	loc.childCol[field] = map[string]cellRef{}
 	for i, c := range cols {
 		loc.childCol[field][c.key] = cellRef{sheet: sheet, col: idx[i+2], head: c.header}
@@ -657,7 +684,20 @@ func readChild[T any](f *excelize.File, sheet, field string, cols []column[T], i
 			continue
 		}
 		code := strings.TrimSpace(cell(row, idx[0]))
-		i, ok := byCode[code]
+		i, ok := keys.code[code]
+		impl := ""
+		if implCol >= 0 {
+			impl = strings.TrimSpace(cell(row, implCol))
+		}
+		if impl != "" {
+			if i, ok = keys.impl[impl]; !ok {
+				bad(cellRef{sheet, r + 1, implCol, childImplHeader}, fmt.Sprintf("实施编码 %s 在“%s”工作表中不存在", impl, sheetItems))
+				continue
+			}
+		} else if ok && keys.shared[code] {
+			bad(cellRef{sheet, r + 1, idx[0], "基本编码"}, fmt.Sprintf("基本编码 %s 在“%s”工作表中有多个实施机构，请填写实施编码", code, sheetItems))
+			continue
+		}
 		if !ok {
 			bad(cellRef{sheet, r + 1, idx[0], "基本编码"}, fmt.Sprintf("基本编码 %s 在“%s”工作表中不存在", code, sheetItems))
 			continue

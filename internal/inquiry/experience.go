@@ -164,9 +164,9 @@ func (s *Service) Share(ctx context.Context, actor *zwfw.Actor, code, body strin
 		StatusName: ExpStateName(ExpPending), CreatedAt: now}, nil
 }
 
-const expCols = `SELECT e.id, e.item_code, COALESCE(i.name, ''), e.author_name, e.body, e.status, e.created_at, e.decided_by, e.decided_at,
+const expCols = `SELECT e.id, e.item_code, COALESCE((SELECT MIN(i.name) FROM items i WHERE i.code = e.item_code), ''), e.author_name, e.body, e.status, e.created_at, e.decided_by, e.decided_at,
 	e.reason, e.withdrawn_by, e.withdrawn_at, e.withdraw_reason, d.path, e.user_id
-	FROM item_experiences e JOIN orgs d ON d.id = e.dept_id LEFT JOIN items i ON i.code = e.item_code`
+	FROM item_experiences e JOIN orgs d ON d.id = e.dept_id`
 
 func scanExp(row interface{ Scan(...any) error }) (*Experience, error) {
 	var e Experience

@@ -239,7 +239,7 @@ func (s *Service) may(ctx context.Context, a *zwfw.Actor, q *Inquiry, action str
 		if q.FAQItem != "" {
 			return zwfw.Errorf(zwfw.ECONFLICT, "首问登记 %d 已转为常见问题（第 %d 版）", q.ID, q.FAQVersion)
 		}
-		it, err := s.catalog.Get(ctx, q.ItemCode)
+		it, err := s.catalog.Resolve(ctx, q.ItemCode, q.orgPath) // the inquiry's county's item of a shared code
 		if err != nil {
 			return err
 		}

@@ -522,7 +522,7 @@ func (s *Service) MakeFAQ(ctx context.Context, actor *zwfw.Actor, id int64, in F
 		if err := v.Err(); err != nil {
 			return err
 		}
-		it, err := s.catalog.Get(ctx, q.ItemCode)
+		it, err := s.catalog.Resolve(ctx, q.ItemCode, q.orgPath) // the inquiry's county's item of a shared code
 		if err != nil {
 			return err
 		}

@@ -14,14 +14,13 @@ import (
 )
 
 const cols = `SELECT q.id, q.channel, o.code, CASE WHEN o.full_name = '' THEN o.name ELSE o.full_name END, o.path, q.staff_name, q.asker_name,
-	q.asker_phone, q.question, q.question_key, q.item_code, COALESCE(i.name, ''), q.status, q.answer, q.answered_by, q.answered_at, q.seconds,
+	q.asker_phone, q.question, q.question_key, q.item_code, COALESCE((SELECT MIN(i.name) FROM items i WHERE i.code = q.item_code), ''), q.status, q.answer, q.answered_by, q.answered_at, q.seconds,
 	q.faq_item_code, q.faq_version, q.faq_by, q.faq_at, q.started_at, q.created_at,
 	(SELECT COUNT(*) FROM inquiries r WHERE r.item_code = q.item_code AND r.question_key = q.question_key),
 	COALESCE(f.code, ''), COALESCE(CASE WHEN f.full_name = '' THEN f.name ELSE f.full_name END, ''),
 	COALESCE(t.code, ''), COALESCE(CASE WHEN t.full_name = '' THEN t.name ELSE t.full_name END, ''), COALESCE(t.path, ''), COALESCE(t.id, 0), COALESCE(t.kind, ''),
 	COALESCE(rf.guidance, ''), COALESCE(rf.referred_by, ''), COALESCE(rf.referred_at, 0), COALESCE(rf.ack_by, ''), COALESCE(rf.ack_at, 0)
 	FROM inquiries q JOIN orgs o ON o.id = q.org_id
-	LEFT JOIN items i ON i.code = q.item_code
 	LEFT JOIN inquiry_referrals rf ON rf.inquiry_id = q.id
 	LEFT JOIN orgs f ON f.id = rf.from_org_id
 	LEFT JOIN orgs t ON t.id = rf.to_org_id`

@@ -222,7 +222,7 @@ func (s *server) adminFormSave(w http.ResponseWriter, r *http.Request) error {
 	if v.Get("op") == "save" && len(errs) == 0 {
 		next := *it
 		next.Form = form
-		saved, err := s.d.Catalog.Update(r.Context(), a, it.Code, &next, p.Reason, p.BaseVer)
+		saved, err := s.d.Catalog.Update(r.Context(), a, it.ImplCode, &next, p.Reason, p.BaseVer)
 		if err == nil {
 			s.redirect(w, r, "/admin/items/"+url.PathEscape(it.Code)+"/form?saved=1", "ok",
 				fmt.Sprintf("已保存“%s”的在线申请表（事项第 %d 版），变更记录已公开。", saved.Name, saved.Version))

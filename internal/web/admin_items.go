@@ -61,17 +61,25 @@ func (s *server) adminItems(w http.ResponseWriter, r *http.Request) error {
 	}
 	p.Page, _ = strconv.Atoi(q.Get("page"))
 	p.Page = max(p.Page, 1)
-	items, total, err := s.d.Catalog.Search(r.Context(), catalog.Query{Q: p.Q, Dept: p.Dept, Status: p.Status,
+	x, err := s.orgIndex(r.Context())
+	if err != nil {
+		return err
+	}
+	// A county's administrators list their own county's items: several
+	// counties in one deployment implement the same codes (catalog.Resolve).
+	within := ""
+	for _, o := range x.all {
+		if o.Kind == org.KindCounty && a.OrgPath != "" && strings.HasPrefix(a.OrgPath, o.Path) {
+			within = o.Path
+		}
+	}
+	items, total, err := s.d.Catalog.Search(r.Context(), catalog.Query{Q: p.Q, Dept: p.Dept, Status: p.Status, Within: within,
 		Limit: adminItemsPerPage, Offset: (p.Page - 1) * adminItemsPerPage})
 	if err != nil {
 		return err
 	}
 	p.Items, p.Total = items, total
 	p.LastPage = (total + adminItemsPerPage - 1) / adminItemsPerPage
-	x, err := s.orgIndex(r.Context())
-	if err != nil {
-		return err
-	}
 	for _, o := range x.all {
 		if o.Kind == org.KindDept {
 			p.Depts = append(p.Depts, o)
@@ -90,7 +98,8 @@ func (s *server) editableItem(r *http.Request) (*catalog.Item, error) {
 	if err := needCatalog(a); err != nil {
 		return nil, err
 	}
-	it, err := s.d.Catalog.Get(r.Context(), r.PathValue("code"))
+	// A 基本编码 several counties share means the actor's own (catalog.Resolve).
+	it, err := s.d.Catalog.Resolve(r.Context(), r.PathValue("code"), a.OrgPath)
 	if err != nil {
 		return nil, notFoundItem(err)
 	}
@@ -126,7 +135,7 @@ func (s *server) adminItemEdit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f.Code, f.BaseVer = it.Code, it.Version
+	f.Code, f.BaseVer = it.Key(), it.Version
 	s.render(w, r, http.StatusOK, "admin_item_form", f)
 	return nil
 }
@@ -141,7 +150,10 @@ func (s *server) adminItemCreate(w http.ResponseWriter, r *http.Request) error {
 		it, err := s.d.Catalog.Create(r.Context(), a, in.item, in.reason)
 		if err == nil {
 			s.dropStats()
-			s.redirect(w, r, "/admin/items/"+url.PathEscape(it.Code)+"/edit", "ok", "已新设事项“"+it.Name+"”（第 1 版），办事指南已公开。")
+			if got, err := s.d.Catalog.Get(r.Context(), it.ImplCode); err == nil {
+				it = got // knows whether another county shares the code (Key)
+			}
+			s.redirect(w, r, "/admin/items/"+url.PathEscape(it.Key())+"/edit", "ok", "已新设事项“"+it.Name+"”（第 1 版），办事指南已公开。")
 			return nil
 		}
 		if err := in.serviceError(err); err != nil {
@@ -159,16 +171,17 @@ func (s *server) adminItemUpdate(w http.ResponseWriter, r *http.Request) error {
 	}
 	if cur == nil {
 		// Cancelled meanwhile: the service says so with the user's input kept.
-		if cur, err = s.d.Catalog.Get(r.Context(), r.PathValue("code")); err != nil {
+		if cur, err = s.d.Catalog.Resolve(r.Context(), r.PathValue("code"), a.OrgPath); err != nil {
 			return notFoundItem(err)
 		}
 	}
 	in := s.readItem(r, cur)
 	if len(in.errs) == 0 {
-		it, err := s.d.Catalog.Update(r.Context(), a, cur.Code, in.item, in.reason, in.base)
+		it, err := s.d.Catalog.Update(r.Context(), a, cur.ImplCode, in.item, in.reason, in.base)
 		if err == nil {
 			s.dropStats()
-			s.redirect(w, r, "/admin/items/"+url.PathEscape(it.Code)+"/edit", "ok",
+			it.Shared = cur.Shared
+			s.redirect(w, r, "/admin/items/"+url.PathEscape(it.Key())+"/edit", "ok",
 				fmt.Sprintf("已保存“%s”第 %d 版，变更记录已公开。", it.Name, it.Version))
 			return nil
 		}
@@ -176,5 +189,5 @@ func (s *server) adminItemUpdate(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	return s.rerenderItem(w, r, in, "变更事项："+cur.Name, cur.Code)
+	return s.rerenderItem(w, r, in, "变更事项："+cur.Name, cur.Key())
 }

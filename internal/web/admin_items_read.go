@@ -481,7 +481,12 @@ func (s *server) adminItemCancel(w http.ResponseWriter, r *http.Request) error {
 	code := r.PathValue("code")
 	reason := strings.TrimSpace(r.PostFormValue("reason"))
 	baseVer, _ := strconv.Atoi(r.PostFormValue("base"))
-	it, err := s.d.Catalog.Cancel(r.Context(), a, code, reason, baseVer)
+	// The actor's county's item of a shared 基本编码 (catalog.Resolve).
+	key := code
+	if cur, err := s.d.Catalog.Resolve(r.Context(), code, a.OrgPath); err == nil {
+		key = cur.ImplCode
+	}
+	it, err := s.d.Catalog.Cancel(r.Context(), a, key, reason, baseVer)
 	st := formStatus(err)
 	if err == nil {
 		s.dropStats()
@@ -492,7 +497,7 @@ func (s *server) adminItemCancel(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	cur, gerr := s.d.Catalog.Get(r.Context(), code)
+	cur, gerr := s.d.Catalog.Resolve(r.Context(), code, a.OrgPath)
 	if gerr != nil {
 		return notFoundItem(gerr)
 	}

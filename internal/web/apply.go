@@ -531,7 +531,7 @@ func (s *server) applyPost(w http.ResponseWriter, r *http.Request) error {
 	if submit && !p.Agree {
 		p.Errors.add("agree", "请先阅读办事须知，并勾选“我已阅读”")
 	}
-	in := casework.ApplyInput{ItemCode: it.Code, OrgCode: p.OrgCode, Form: p.Form}
+	in := casework.ApplyInput{ItemCode: it.Key(), OrgCode: p.OrgCode, Form: p.Form}
 	var idx []int
 	if !uploads || len(p.Errors) > 0 {
 		// The page's own problems stop the submission; the service's are

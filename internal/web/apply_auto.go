@@ -63,7 +63,7 @@ func (s *server) applyAutosave(w http.ResponseWriter, r *http.Request) error {
 		form.Quantity = n
 	}
 	s.readMaterials(r, p.Mats)
-	in := casework.ApplyInput{ItemCode: it.Code, OrgCode: strings.TrimSpace(v.Get("org_code")), Form: form}
+	in := casework.ApplyInput{ItemCode: it.Key(), OrgCode: strings.TrimSpace(v.Get("org_code")), Form: form}
 	in.Materials, _ = materialInputs(p.Mats, false)
 	d, err := s.d.Cases.SaveDraft(r.Context(), actor(r), id, in)
 	if err != nil {

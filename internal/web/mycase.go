@@ -333,7 +333,7 @@ func (s *server) loadMyCase(w http.ResponseWriter, r *http.Request) (*myCasePage
 		p.Can[casework.ActEvaluate] = err == nil
 	}
 	if p.Can[casework.ActSupplement] {
-		it, err := s.d.Catalog.GetVersion(ctx, c.ItemCode, c.ItemVersion)
+		it, err := s.d.Catalog.ResolveVersion(ctx, c.ItemCode, c.ItemVersion, c.DeptPath)
 		if err != nil {
 			return nil, err
 		}

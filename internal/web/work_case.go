@@ -165,7 +165,7 @@ func (s *server) renderCase(w http.ResponseWriter, r *http.Request, serial strin
 	if p.Tickets, err = s.d.Hall.CaseTickets(ctx, c.ID); err != nil {
 		return err
 	}
-	p.Item, err = s.d.Catalog.GetVersion(ctx, c.ItemCode, c.ItemVersion)
+	p.Item, err = s.d.Catalog.ResolveVersion(ctx, c.ItemCode, c.ItemVersion, c.DeptPath)
 	if err != nil {
 		return err
 	}
@@ -444,7 +444,7 @@ func (s *server) readAction(ctx context.Context, r *http.Request, serial, action
 		if err != nil {
 			return in, err
 		}
-		it, err := s.d.Catalog.GetVersion(ctx, c.ItemCode, c.ItemVersion)
+		it, err := s.d.Catalog.ResolveVersion(ctx, c.ItemCode, c.ItemVersion, c.DeptPath)
 		if err != nil {
 			return in, err
 		}

@@ -64,7 +64,7 @@ func (s *server) workNew(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	if code := strings.TrimSpace(q.Get("item")); code != "" {
-		it, err := s.d.Catalog.Get(ctx, code)
+		it, err := s.d.Catalog.Resolve(ctx, code, actor(r).OrgPath) // the window's own county's item of a shared code
 		if err != nil {
 			return notFoundItem(err)
 		}
@@ -150,7 +150,7 @@ func (s *server) workNewPost() handlerFunc {
 			return err
 		}
 		v := r.PostForm
-		it, err := s.d.Catalog.Get(ctx, strings.TrimSpace(v.Get("item")))
+		it, err := s.d.Catalog.Resolve(ctx, strings.TrimSpace(v.Get("item")), actor(r).OrgPath)
 		if err != nil {
 			return notFoundItem(err)
 		}
@@ -207,7 +207,7 @@ func (s *server) workNewPost() handlerFunc {
 			s.render(w, r, http.StatusUnprocessableEntity, "work_new", p)
 			return nil
 		}
-		in := casework.ApplyInput{ItemCode: it.Code, OrgCode: p.Org, Materials: mats, Accept: v.Get("then") == "accept",
+		in := casework.ApplyInput{ItemCode: it.Key(), OrgCode: p.Org, Materials: mats, Accept: v.Get("then") == "accept",
 			Applicant: &casework.ApplicantInput{Name: p.Name, Phone: p.Phone},
 			Form:      casework.Form{Address: p.Address, Description: p.Desc, Delivery: p.Delivery}}
 		if p.IDType == "credit" {
