@@ -18,8 +18,8 @@ type Item struct {
 	ImplCode string `json:"impl_code"` // 实施编码 of the implementing body
 	// Shared says another implementing department has the same 基本编码
 	// (another county's item, resolve.go): set when read, never stored.
-	Shared bool `json:"-"`
-	Name     string `json:"name"`      // 事项名称
+	Shared bool   `json:"-"`
+	Name   string `json:"name"` // 事项名称
 	// Aliases are the item's everyday names (俗称) — the words residents
 	// search with: 低保 for 城乡居民最低生活保障, 开饭店 for 食品经营许可.
 	Aliases []string `json:"aliases,omitempty"`
