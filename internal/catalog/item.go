@@ -16,10 +16,7 @@ import (
 type Item struct {
 	Code     string `json:"code"`      // 基本编码, the same at every level (统一事项、统一标准、同一编码)
 	ImplCode string `json:"impl_code"` // 实施编码 of the implementing body
-	// Shared says another implementing department has the same 基本编码
-	// (another county's item, resolve.go): set when read, never stored.
-	Shared bool   `json:"-"`
-	Name   string `json:"name"` // 事项名称
+	Name     string `json:"name"`      // 事项名称
 	// Aliases are the item's everyday names (俗称) — the words residents
 	// search with: 低保 for 城乡居民最低生活保障, 开饭店 for 食品经营许可.
 	Aliases []string `json:"aliases,omitempty"`
@@ -76,6 +73,10 @@ type Item struct {
 	Status    string    `json:"status"`  // active or cancelled
 	Version   int       `json:"version"` // 1 at 新设, +1 per 变更 or 取消
 	UpdatedAt time.Time `json:"updated_at"`
+
+	// Shared says another implementing department has the same 基本编码
+	// (another county's item, resolve.go): set when read, never stored.
+	Shared bool `json:"-"`
 }
 
 // Basis is one legal basis (设定依据).
