@@ -202,7 +202,12 @@ func (e *Env) Case(t testing.TB, username, item, centre, status string) string {
 		t.Fatalf("apptest.Case: no way to status %q", status)
 	}
 	by := e.Actor(t, username)
-	it, err := e.App.Catalog.Get(ctx, item)
+	// The centre's county's item when several counties share the code.
+	within := ""
+	if o, err := e.App.Orgs.ByCode(ctx, centre); err == nil {
+		within = o.Path
+	}
+	it, err := e.App.Catalog.Resolve(ctx, item, within)
 	if err != nil {
 		t.Fatalf("apptest.Case: item %s: %v", item, err)
 	}
