@@ -237,18 +237,19 @@ func (s *Service) importOne(ctx context.Context, tx *db.Tx, r *refs, actor *zwfw
 	return "", nil
 }
 
-// importTarget is the stored item an imported one updates: the one with
-// its 实施编码, else its department's item of its 基本编码 (whose 实施编码
-// the import changes), else the region's item of the code (which moves to
+// importTarget is the stored item an imported one updates: its
+// department's item of its 基本编码 (whose 实施编码 the import may change),
+// else the one with its codes (another department: a move), else the region's item of the code (which moves to
 // another department of the region); ENOTFOUND when it is new — another
 // county's item of the same code is never taken over.
 func (s *Service) importTarget(ctx context.Context, tx *db.Tx, r *refs, in *Item) (*Item, error) {
 	var id int64
-	err := tx.QueryRow(ctx, "SELECT id FROM items WHERE impl_code = ?", in.ImplCode).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		if d := r.dept(in.Dept); d != nil {
-			err = tx.QueryRow(ctx, "SELECT id FROM items WHERE code = ? AND dept_id = ?", in.Code, d.ID).Scan(&id)
-		}
+	err := sql.ErrNoRows
+	if d := r.dept(in.Dept); d != nil {
+		err = tx.QueryRow(ctx, "SELECT id FROM items WHERE code = ? AND dept_id = ?", in.Code, d.ID).Scan(&id)
+	}
+	if errors.Is(err, sql.ErrNoRows) { // another 实施编码's item is a clash the update reports
+		err = tx.QueryRow(ctx, "SELECT id FROM items WHERE impl_code = ? AND code = ?", in.ImplCode, in.Code).Scan(&id)
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		list, lerr := implementations(ctx, tx, in.Code)
