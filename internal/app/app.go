@@ -33,6 +33,7 @@ import (
 	"zwfw/internal/esign"
 	"zwfw/internal/exchange"
 	"zwfw/internal/files"
+	"zwfw/internal/forward"
 	"zwfw/internal/hall"
 	"zwfw/internal/httpauth"
 	"zwfw/internal/inquiry"
@@ -107,6 +108,9 @@ type App struct {
 	// case events for the peer platform, their delivery, and what peers
 	// send, verified and applied once.
 	Exchange *exchange.Service
+	// Forward carries forwarded cases (上报件) to and from peer platforms
+	// over the exchange (issue 14 item 3).
+	Forward *forward.Service
 }
 
 // Options adjust Open for tests and commands.
@@ -268,6 +272,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	// key of the platform's own organisation (ZWFW_PLATFORM_CODE).
 	a.Exchange = exchange.New(d, a.Esign, orgs, exchange.Options{Role: cfg.Role, Code: cfg.PlatformCode, Name: cfg.PlatformName,
 		Batch: cfg.ExchangeBatch, LagAlert: cfg.ExchangeLagAlert, Log: log, Now: now})
+	// Forwarded cases across platforms (上报件, issue 14 item 3): sent with
+	// their materials over the exchange, decided at the upper platform,
+	// the decision applied back to the same case.
+	a.Forward = forward.New(a.Exchange, a.Cases, a.Files)
 	// 好差评 and 差评整改 (issue 11): every 差评 opens a work order in its
 	// rating's transaction; overdue ones warn like cases.
 	ratingKey, err := keyfile.ReadOrCreate(filepath.Join(cfg.DataDir, "rating.key"), func() ([]byte, error) {

@@ -189,6 +189,18 @@ func (a *act) forwardRemote(p *Peer) error {
 	return nil
 }
 
+// Received reports whether the case serial of platform p was received here
+// already.
+func (s *Service) Received(ctx context.Context, tx *db.Tx, p *Peer, serial string) (bool, error) {
+	var id int64
+	err := tx.QueryRow(ctx, "SELECT case_id FROM case_forwards WHERE direction = 'in' AND peer_code = ? AND remote_serial = ?",
+		p.Code, serial).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
 // Receive opens, in tx, the case peer p forwarded to this platform: at
 // centre (a service centre's code), for this platform's item with the same
 // 基本编码, with the applicant as sent (sealed like every applicant's data)
@@ -197,13 +209,7 @@ func (a *act) forwardRemote(p *Peer) error {
 // platform they applied at tells them. A case already received is not
 // opened again (nil, nil).
 func (s *Service) Receive(ctx context.Context, tx *db.Tx, p *Peer, centre string, rc *RemoteCase, mats []Material) (*Case, error) {
-	var seen int64
-	err := tx.QueryRow(ctx, "SELECT case_id FROM case_forwards WHERE direction = 'in' AND peer_code = ? AND remote_serial = ?",
-		p.Code, rc.Serial).Scan(&seen)
-	if err == nil {
-		return nil, nil
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
+	if seen, err := s.Received(ctx, tx, p, rc.Serial); err != nil || seen {
 		return nil, err
 	}
 	it, err := s.catalog.Get(ctx, rc.ItemCode)

@@ -1,0 +1,290 @@
+package forward_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"zwfw"
+	"zwfw/internal/account"
+	"zwfw/internal/app/apptest"
+	"zwfw/internal/casework"
+	"zwfw/internal/config"
+	"zwfw/internal/exchange"
+	"zwfw/internal/forward"
+)
+
+// pair is a county and its city, two instances with their own databases,
+// registered to each other with the keys each one publishes.
+type pair struct {
+	county, city *apptest.Env
+}
+
+func cityOptions() apptest.Options {
+	return apptest.Options{Config: func(c *config.Config) {
+		c.Role, c.PlatformCode, c.PlatformName = config.RoleCity, "610900", "安康市"
+	}}
+}
+
+func newPair(t *testing.T, dialect string) *pair {
+	t.Helper()
+	p := &pair{county: apptest.Start(t, dialect), city: apptest.Start(t, dialect, cityOptions())}
+	register(t, p.county, p.city)
+	register(t, p.city, p.county)
+	return p
+}
+
+// register makes other a peer of e, as its administrator would with the
+// identity other publishes.
+func register(t *testing.T, e, other *apptest.Env) {
+	t.Helper()
+	ctx := context.Background()
+	id, err := other.App.Exchange.Identity(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.App.Exchange.AddPeer(ctx, zwfw.System, exchange.PeerInput{Code: id.Code, Name: id.Name, Role: id.Role,
+		URL: other.URL, KeyPEM: id.PEM}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// outbox reads from's pending events for to.
+func outbox(t *testing.T, from *apptest.Env, to string) []exchange.Event {
+	t.Helper()
+	ctx := context.Background()
+	rows, err := from.App.DB.Query(ctx, `SELECT event_id, case_serial, seq, kind, at, body FROM exchange_outbox
+		WHERE peer = ? AND state = 'pending' ORDER BY id`, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []exchange.Event
+	for rows.Next() {
+		ev := exchange.Event{From: from.App.Exchange.Code(), To: to}
+		var body string
+		if err := rows.Scan(&ev.ID, &ev.Case, &ev.Seq, &ev.Kind, &ev.At, &body); err != nil {
+			t.Fatal(err)
+		}
+		ev.Body = json.RawMessage(body)
+		out = append(out, ev)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// deliver POSTs evs, signed by from, to the peer's events API, marks the
+// accepted ones delivered at from, and returns the receipt.
+func deliver(t *testing.T, from, to *apptest.Env, evs []exchange.Event) *exchange.Receipt {
+	t.Helper()
+	ctx := context.Background()
+	b, err := from.App.Exchange.SignBatch(ctx, evs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(b)
+	resp, err := http.Post(to.URL+"/api/exchange/v1/events", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var r exchange.Receipt
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		t.Fatalf("receipt (%s): %v", resp.Status, err)
+	}
+	for _, x := range r.Results {
+		if x.Status == exchange.StatusGap || x.Status == exchange.StatusFailed {
+			continue
+		}
+		if _, err := from.App.DB.Exec(ctx, "UPDATE exchange_outbox SET state = 'delivered' WHERE event_id = ?", x.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return &r
+}
+
+// only keeps the events of one kind.
+func only(evs []exchange.Event, kind string) []exchange.Event {
+	var out []exchange.Event
+	for _, ev := range evs {
+		if ev.Kind == kind {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+// forwarded files a 取水许可 online at the county (materials uploaded),
+// accepts it and forwards it to the city platform.
+func (p *pair) forwarded(t *testing.T) *casework.Case {
+	t.Helper()
+	ctx := context.Background()
+	serial := p.county.Case(t, "enterprise.qinling", "010700100000", "610923C", casework.Accepted)
+	c, err := p.county.App.Cases.Act(ctx, p.county.Actor(t, "county.window"), serial, casework.ActForward,
+		casework.ActionInput{Opinion: "取水量超过县级审批权限，报安康市审批"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Forward.Waiting() || c.Forward.PeerCode != "610900" || c.Forward.PeerName != "安康市（市平台）" {
+		t.Fatalf("forwarded: %+v", c.Forward)
+	}
+	return c
+}
+
+func received(t *testing.T, city *apptest.Env, origin string) *casework.Case {
+	t.Helper()
+	ctx := context.Background()
+	var serial string
+	if err := city.App.DB.QueryRow(ctx, `SELECT c.serial FROM case_forwards f JOIN cases c ON c.id = f.case_id
+		WHERE f.direction = 'in' AND f.remote_serial = ?`, origin).Scan(&serial); err != nil {
+		t.Fatalf("the city has no case for %s: %v", origin, err)
+	}
+	c, err := city.App.Cases.Get(ctx, zwfw.System, serial)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestForwardedCaseAcrossPlatforms: a county's 上报件 travels to the city
+// instance with its applicant and materials (bytes checked by digest);
+// the city's staff accept, review and decide it on their own instance;
+// the decision comes back and is applied once to the same case at the
+// county, whose window completes it with the city's result; the applicant
+// sees the city's decision.
+func TestForwardedCaseAcrossPlatforms(t *testing.T) {
+	for _, dialect := range apptest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			p := newPair(t, dialect)
+			c := p.forwarded(t)
+			evs := only(outbox(t, p.county, "610900"), forward.KindForward)
+			if len(evs) != 1 || evs[0].Case != c.Serial {
+				t.Fatalf("case.forward events: %+v", evs)
+			}
+			if r := deliver(t, p.county, p.city, evs); r.Results[0].Status == exchange.StatusFailed {
+				t.Fatalf("the city refused the forwarded case: %+v", r.Results[0])
+			}
+			rc := received(t, p.city, c.Serial)
+			if rc.Channel != casework.ChannelForwarded || rc.OrgCode != "610900C" || rc.Applicant.Name != c.Applicant.Name ||
+				len(rc.Materials) != len(c.Materials) {
+				t.Fatalf("received at the city: %+v", rc)
+			}
+			for i, m := range rc.Materials {
+				if m.SHA256 != c.Materials[i].SHA256 || m.FileID == 0 {
+					t.Fatalf("material %d at the city: %+v, sent %+v", i, m, c.Materials[i])
+				}
+				f, err := p.city.App.Files.Bytes(m.SHA256, 1<<20)
+				if err != nil || len(f) != int(c.Materials[i].Size) {
+					t.Fatalf("material %s's bytes at the city: %d, %v", m.Name, len(f), err)
+				}
+			}
+			// The city's staff handle it as any case.
+			mustStaff(t, p.city, "city.window", "赵敏", zwfw.RoleWindow, "610900C", "610900CW01", "县区上报件受理窗口")
+			mustStaff(t, p.city, "city.shuili", "钱水生", zwfw.RoleReviewer, rc.DeptCode, "", "分管副局长")
+			mustStaff(t, p.city, "city.shuili2", "孙河", zwfw.RoleReviewer, rc.DeptCode, "", "水资源股股长")
+			act(t, p.city, "city.window", rc.Serial, casework.ActAccept, casework.ActionInput{})
+			act(t, p.city, "city.shuili2", rc.Serial, casework.ActReview, casework.ActionInput{Opinion: "水资源论证报告结论可信"})
+			done := act(t, p.city, "city.shuili", rc.Serial, casework.ActApprove, casework.ActionInput{Opinion: "同意取水，年取水量 12 万立方米"})
+			if done.Status != casework.Completed || done.Result == nil || done.Forward.State != "decided" {
+				t.Fatalf("the city's case after the decision: %s %+v", done.Status, done.Forward)
+			}
+			back := only(outbox(t, p.city, "610923"), forward.KindDecision)
+			if len(back) != 1 || back[0].Case != c.Serial {
+				t.Fatalf("case.decision events: %+v", back)
+			}
+			// Delivered twice (a lost receipt): applied once.
+			deliver(t, p.city, p.county, back)
+			if r := deliver(t, p.city, p.county, back); r.Results[0].Status != exchange.StatusDuplicate {
+				t.Fatalf("delivered again: %+v", r.Results[0])
+			}
+			got, err := p.county.App.Cases.Get(ctx, p.county.Actor(t, "county.window"), c.Serial)
+			if err != nil {
+				t.Fatal(err)
+			}
+			steps := 0
+			for _, st := range got.Steps {
+				if st.Action == casework.ActApprove {
+					steps++
+					if !strings.Contains(st.ActorName, "（市平台）") || !strings.Contains(st.ActorName, "钱水生") {
+						t.Fatalf("the decision's step is not the city's: %+v", st)
+					}
+				}
+			}
+			if steps != 1 || got.Status != casework.Approved || got.Forward.Waiting() {
+				t.Fatalf("at the county: %d decisions, %s, %+v", steps, got.Status, got.Forward)
+			}
+			fin, err := p.county.App.Cases.Act(ctx, p.county.Actor(t, "county.window"), c.Serial, casework.ActComplete, casework.ActionInput{Version: got.Version})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fin.Status != casework.Completed || fin.Result.Number != done.Result.Number {
+				t.Fatalf("completed at the county: %s %+v, the city issued %+v", fin.Status, fin.Result, done.Result)
+			}
+			mine, err := p.county.App.Cases.Get(ctx, p.county.Actor(t, "enterprise.qinling"), c.Serial)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if mine.Forward == nil || mine.Forward.Decision == nil || !mine.Forward.Decision.Approved || mine.Forward.Decision.Opinion != "同意取水，年取水量 12 万立方米" {
+				t.Fatalf("the applicant's case: %+v", mine.Forward)
+			}
+		})
+	}
+}
+
+// TestTamperedMaterialRefused: a forwarded case whose material's bytes no
+// longer match the digest it travels with is refused by the city with
+// nothing kept, and stays pending at the county.
+func TestTamperedMaterialRefused(t *testing.T) {
+	for _, dialect := range apptest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			p := newPair(t, dialect)
+			c := p.forwarded(t)
+			evs := only(outbox(t, p.county, "610900"), forward.KindForward)
+			var rc casework.RemoteCase
+			if err := json.Unmarshal(evs[0].Body, &rc); err != nil {
+				t.Fatal(err)
+			}
+			if len(rc.Materials) == 0 || len(rc.Materials[0].Data) == 0 {
+				t.Fatalf("no bytes travel: %+v", rc.Materials)
+			}
+			rc.Materials[0].Data = append(rc.Materials[0].Data[:len(rc.Materials[0].Data)-1], 'X')
+			evs[0].Body, _ = json.Marshal(rc)
+			r := deliver(t, p.county, p.city, evs)
+			if r.Results[0].Status != exchange.StatusFailed || !strings.Contains(r.Results[0].Error, "摘要不符") {
+				t.Fatalf("tampered material: %+v", r.Results[0])
+			}
+			var n int
+			if err := p.city.App.DB.QueryRow(context.Background(), "SELECT COUNT(*) FROM cases WHERE channel = ?", casework.ChannelForwarded).Scan(&n); err != nil || n != 0 {
+				t.Fatalf("the city kept %d cases (%v)", n, err)
+			}
+			if left := outbox(t, p.county, "610900"); len(only(left, forward.KindForward)) != 1 {
+				t.Fatalf("the county's event is no longer pending: %+v", left)
+			}
+			_ = c
+		})
+	}
+}
+
+func mustStaff(t *testing.T, e *apptest.Env, username, name, role, org, window, post string) {
+	t.Helper()
+	active := true
+	if _, err := e.App.Users.CreateStaff(context.Background(), zwfw.System, account.UserInput{Username: username, Password: "Demo@2026x",
+		Name: name, Phone: "13800000000", Roles: []string{role}, OrgCode: org, WindowCode: window, Post: post, Active: &active}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func act(t *testing.T, e *apptest.Env, who, serial, action string, in casework.ActionInput) *casework.Case {
+	t.Helper()
+	c, err := e.App.Cases.Act(context.Background(), e.Actor(t, who), serial, action, in)
+	if err != nil {
+		t.Fatalf("%s %s by %s: %v", action, serial, who, err)
+	}
+	return c
+}
