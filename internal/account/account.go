@@ -128,6 +128,7 @@ type Service struct {
 	checks   atomic.Int64  // password hashes compared (PasswordChecks)
 	sms      notify.Sender // sends verification codes (SetSMS)
 	codes    CodePolicy
+	oidc     *oidcClient // the unified identity (SetOIDC); nil: not offered
 }
 
 // NewService returns an account Service.

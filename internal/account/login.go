@@ -73,14 +73,23 @@ func (s *Service) Login(ctx context.Context, username, password, kind, ip, userA
 	if !g.active {
 		return "", nil, zwfw.Errorf(zwfw.EFORBIDDEN, "账户已停用，请联系管理员")
 	}
-	token, err := s.openSession(ctx, g.id, kind, ip, userAgent, now, func(tx *db.Tx) error {
+	u, err := s.ByUsername(ctx, username)
+	if err != nil {
+		return "", nil, err
+	}
+	// A staff account that must pass a second step gets a challenge
+	// (*SecondStep) instead of a session (totp.go); the password's
+	// places are given back either way.
+	token, err := s.afterFirstFactor(ctx, u, kind, ip, userAgent, "", nil, func(tx *db.Tx, final bool) error {
+		if !final {
+			return s.givePlaces(ctx, tx, g)
+		}
 		return s.succeeded(ctx, tx, g, now)
 	})
 	if err != nil {
 		return "", nil, err
 	}
-	u, err := s.ByUsername(ctx, username)
-	return token, u, err
+	return token, u, nil
 }
 
 // guess is a password guess that has its place reserved.
@@ -194,6 +203,30 @@ func (s *Service) refusedLogin(ctx context.Context, username string, now time.Ti
 	if err := audit.Security(ctx, s.db, ev); err != nil {
 		slog.Default().Error("account: security log", "err", err)
 	}
+}
+
+// givePlaces gives a right guess's places back inside tx but leaves the
+// account's earlier failures counted: the password was right, but the
+// sign-in waits for its second factor, whose wrong codes go on counting
+// towards the lock (a right password must not reset it between codes).
+func (s *Service) givePlaces(ctx context.Context, tx *db.Tx, g *guess) error {
+	q := "UPDATE users SET failed_logins = CASE WHEN failed_logins > 0 THEN failed_logins - 1 ELSE 0 END WHERE id = ?"
+	args := []any{g.id}
+	if g.locks {
+		// This guess took the last place and locked: it was right, so the
+		// lock is lifted and the count left one short of it.
+		q, args = "UPDATE users SET locked_until = 0, failed_logins = ? WHERE id = ?", []any{s.policy.MaxFailures - 1, g.id}
+	}
+	if _, err := tx.Exec(ctx, q, args...); err != nil {
+		return err
+	}
+	if !g.throttle {
+		return nil
+	}
+	if err := throttle.Give(ctx, tx, g.addr, g.addrWin); err != nil {
+		return err
+	}
+	return throttle.Give(ctx, tx, loginAllKey, g.allWin)
 }
 
 // succeeded gives a right guess's places back inside tx: the account's

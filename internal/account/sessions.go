@@ -24,6 +24,12 @@ const (
 // openSession opens a session of kind for userID; settle runs in the same
 // transaction (sign-in clears the account's failure count there).
 func (s *Service) openSession(ctx context.Context, userID int64, kind, ip, ua string, now time.Time, settle func(tx *db.Tx) error) (string, error) {
+	return s.openSessionWith(ctx, userID, kind, ip, ua, now, func(tx *db.Tx, _ string) error { return settle(tx) })
+}
+
+// openSessionWith is openSession whose settle also gets the new session's
+// token hash (the unified identity records its session beside it).
+func (s *Service) openSessionWith(ctx context.Context, userID int64, kind, ip, ua string, now time.Time, settle func(tx *db.Tx, hash string) error) (string, error) {
 	var b [32]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", err
@@ -41,7 +47,7 @@ func (s *Service) openSession(ctx context.Context, userID int64, kind, ip, ua st
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, tokenHash(token), userID, kind, db.Millis(now), db.Millis(now.Add(ttl)), db.Millis(now), ip, ua); err != nil {
 			return err
 		}
-		if err := settle(tx); err != nil {
+		if err := settle(tx, tokenHash(token)); err != nil {
 			return err
 		}
 		// Expired sessions of anyone are swept on the way.
