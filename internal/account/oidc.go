@@ -110,7 +110,7 @@ func (s *Service) SetOIDC(cfg OIDCConfig) {
 // OIDCEnabled reports whether the login page offers the unified identity.
 func (s *Service) OIDCEnabled() bool { return s.oidc != nil }
 
-// OIDCIssuer is the configured provider ('' when none).
+// OIDCIssuer is the configured provider (” when none).
 func (s *Service) OIDCIssuer() string {
 	if s.oidc == nil {
 		return ""

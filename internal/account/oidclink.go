@@ -270,7 +270,7 @@ func (s *Service) Links(ctx context.Context, actor *zwfw.Actor, username string)
 }
 
 // LinkStaff binds a staff account to the identity (issuer, subject) the
-// province's provider gave the staff member; issuer '' is the configured
+// province's provider gave the staff member; issuer ” is the configured
 // provider.
 func (s *Service) LinkStaff(ctx context.Context, actor *zwfw.Actor, username, issuer, subject string) (Link, error) {
 	if err := MayLinkStaff(actor); err != nil {
