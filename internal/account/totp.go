@@ -573,6 +573,11 @@ func (s *Service) confirmEnrolment(ctx context.Context, tx *db.Tx, u *User, code
 func (s *Service) enrolGuess(ctx context.Context, u *User, code, ip, kind, ua string, open bool, settle func(tx *db.Tx, hash string, now time.Time) error) (string, []string, error) {
 	bad := &zwfw.Error{Code: zwfw.EINVALID, Message: "动态验证码不正确：请确认验证器应用已添加此账户、手机时间准确，然后填写它当前显示的 6 位数字",
 		Details: []zwfw.ErrorDetail{{Field: "totp", Message: "动态验证码不正确"}}}
+	if strings.TrimSpace(code) == "" {
+		// Nothing typed is no guess: it is not counted.
+		return "", nil, &zwfw.Error{Code: zwfw.EINVALID, Message: "请填写验证器应用显示的 6 位动态验证码",
+			Details: []zwfw.ErrorDetail{{Field: "totp", Message: "请填写 6 位动态验证码"}}}
+	}
 	now := s.now()
 	if ip != "" {
 		ctx = audit.WithClient(ctx, ip)

@@ -42,6 +42,9 @@ func userView(u *account.User) userJSON {
 type loginRequest struct {
 	Username string `json:"username"`
 	Password string `json:"password"`
+	// TOTP is the second factor's code (or a recovery code) of a staff
+	// account that uses one (account.NeedsSecondFactor).
+	TOTP string `json:"totp"`
 }
 
 type loginResponse struct {
@@ -63,7 +66,7 @@ func handleLogin(users *account.Service, ttl time.Duration, now func() time.Time
 		// The token's lifetime starts when the session is opened; reading
 		// the clock first errs on the early side.
 		expires := now().Add(ttl)
-		token, u, err := users.Login(r.Context(), in.Username, in.Password, account.SessionAPI, httpauth.ClientIP(r), r.UserAgent())
+		token, u, err := users.LoginWithCode(r.Context(), in.Username, in.Password, in.TOTP, account.SessionAPI, httpauth.ClientIP(r), r.UserAgent())
 		if err != nil {
 			return err
 		}

@@ -63,6 +63,7 @@ func routes(d services.Services) []route {
 		{"POST", "/auth/sms-code", public, false, handleSMSCode(d.Users)},
 		{"POST", "/auth/login/sms", public, false, handleLoginSMS(d.Users, d.Config.TokenTTL, d.Now)},
 		{"GET", "/auth/privacy", public, false, handlePrivacy()},
+		{"POST", "/auth/oidc/backchannel-logout", signature, false, handleBackChannelLogout(d.Users)},
 		{"POST", "/auth/privacy", signedIn, false, handleAcceptPrivacy(d.Users)},
 
 		{"GET", "/orgs", public, false, handleListOrgs(d.Orgs)},
@@ -73,11 +74,17 @@ func routes(d services.Services) []route {
 		{"PUT", "/orgs/{code}/notice-settings", signedIn, false, handleSetNoticeSettings(d.Orgs)},
 		{"GET", "/orgs/{code}/sms-settings", signedIn, false, handleGetSMSSettings(d.Orgs)},
 		{"PUT", "/orgs/{code}/sms-settings", signedIn, false, handlePutSMSSettings(d.Orgs)},
+		{"GET", "/orgs/{code}/security-settings", signedIn, false, handleGetSecuritySettings(d.Orgs)},
+		{"PUT", "/orgs/{code}/security-settings", signedIn, false, handlePutSecuritySettings(d.Orgs)},
 
 		{"GET", "/users", signedIn, false, handleListUsers(d.Users)},
 		{"POST", "/users", signedIn, false, handleCreateUser(d.Users)},
 		{"PUT", "/users/{username}", signedIn, false, handleUpdateUser(d.Users)},
 		{"POST", "/users/{username}/unlock", signedIn, false, handleUnlockUser(d.Users)},
+		{"GET", "/users/{username}/oidc-links", signedIn, false, handleListOIDCLinks(d.Users)},
+		{"POST", "/users/{username}/oidc-links", signedIn, false, handleCreateOIDCLink(d.Users)},
+		{"DELETE", "/users/{username}/oidc-links/{id}", signedIn, false, handleDeleteOIDCLink(d.Users)},
+		{"DELETE", "/users/{username}/totp", signedIn, false, handleResetTOTP(d.Users)},
 
 		{"GET", "/items", public, false, handleListItems(d.Catalog, d.Orgs)},
 		{"GET", "/items/{code}", public, false, handleGetItem(d.Catalog, d.Orgs)},

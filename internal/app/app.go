@@ -199,6 +199,12 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	// none: never into a response.
 	a.SMS = &org.SMSGateways{DB: d, Root: cfg.Site.RegionCode, Fallback: account.LogCodes{Log: log}}
 	a.Users.SetSMS(a.SMS.Codes())
+	// The province's unified identity (统一身份认证), when configured: its
+	// client secret from the environment or a file, never the database.
+	if err := setOIDC(a.Users, cfg.OIDC); err != nil {
+		d.Close()
+		return nil, err
+	}
 	a.Calendar = calendar.New(d, now)
 	// Days past the compiled-in holiday calendar count as plain weekdays:
 	// say so at every start while deadlines set now may reach them.

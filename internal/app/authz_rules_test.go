@@ -702,6 +702,7 @@ func matrixRows() []row {
 	rows = append(rows, licenceRows()...)
 	rows = append(rows, materialsRows()...)
 	rows = append(rows, exchangeRows()...)
+	rows = append(rows, oidcRows()...)
 	return rows
 }
 

@@ -92,6 +92,25 @@ type Config struct {
 	// oldest undelivered event past which the operators are warned.
 	ExchangeBatch    int
 	ExchangeLagAlert time.Duration
+
+	// OIDC: the province's unified identity (统一身份认证, issue 14), the
+	// ZWFW_OIDC_* variables; off while ZWFW_OIDC_ISSUER is empty.
+	OIDC OIDC
+}
+
+// OIDC is the OpenID Connect provider the platform signs in through. The
+// client secret is never in the repository or the database: the
+// environment (ZWFW_OIDC_CLIENT_SECRET) or a file (…_FILE).
+type OIDC struct {
+	Issuer           string // ZWFW_OIDC_ISSUER
+	ClientID         string // ZWFW_OIDC_CLIENT_ID
+	ClientSecret     string // ZWFW_OIDC_CLIENT_SECRET
+	ClientSecretFile string // ZWFW_OIDC_CLIENT_SECRET_FILE
+	RedirectURL      string // ZWFW_OIDC_REDIRECT_URL: https://<site>/login/oidc/callback
+	PostLogoutURL    string // ZWFW_OIDC_POST_LOGOUT_URL
+	IDClaim          string // ZWFW_OIDC_ID_CLAIM
+	VerifiedClaim    string // ZWFW_OIDC_ID_VERIFIED_CLAIM
+	StaffClaim       string // ZWFW_OIDC_STAFF_CLAIM: claim=value marking a staff identity
 }
 
 // Roles of a deployment (ZWFW_ROLE).
@@ -316,6 +335,15 @@ func options() []option {
 			c.PasswordHistory = n
 			return nil
 		}, false},
+		{"ZWFW_OIDC_ISSUER", "oidc-issuer", "", "统一身份认证（OpenID Connect）签发者地址，如 https://tyrz.shaanxi.gov.cn/oidc；为空时不开通统一身份认证登录", str(func(c *Config) *string { return &c.OIDC.Issuer }), false},
+		{"ZWFW_OIDC_CLIENT_ID", "oidc-client-id", "", "在统一身份认证平台注册的客户端 ID", str(func(c *Config) *string { return &c.OIDC.ClientID }), false},
+		{"ZWFW_OIDC_CLIENT_SECRET", "oidc-client-secret", "", "统一身份认证客户端密钥（也可用 ZWFW_OIDC_CLIENT_SECRET_FILE 从文件读取；不要写入代码库）", str(func(c *Config) *string { return &c.OIDC.ClientSecret }), false},
+		{"ZWFW_OIDC_CLIENT_SECRET_FILE", "oidc-client-secret-file", "", "存放统一身份认证客户端密钥的文件（权限 0600）", str(func(c *Config) *string { return &c.OIDC.ClientSecretFile }), false},
+		{"ZWFW_OIDC_REDIRECT_URL", "oidc-redirect-url", "", "在统一身份认证平台登记的回调地址：https://本站域名/login/oidc/callback", str(func(c *Config) *string { return &c.OIDC.RedirectURL }), false},
+		{"ZWFW_OIDC_POST_LOGOUT_URL", "oidc-post-logout-url", "", "在统一身份认证平台退出后返回的地址（为空时为本站首页）", str(func(c *Config) *string { return &c.OIDC.PostLogoutURL }), false},
+		{"ZWFW_OIDC_ID_CLAIM", "oidc-id-claim", "id_number", "身份令牌中居民身份证号的声明名", str(func(c *Config) *string { return &c.OIDC.IDClaim }), false},
+		{"ZWFW_OIDC_ID_VERIFIED_CLAIM", "oidc-id-verified-claim", "id_number_verified", "身份令牌中“身份证号已实名核验”的声明名（须为 true 才能关联账户）", str(func(c *Config) *string { return &c.OIDC.VerifiedClaim }), false},
+		{"ZWFW_OIDC_STAFF_CLAIM", "oidc-staff-claim", "user_type=staff", "标识工作人员身份的声明（声明名=值）；工作人员须由管理员绑定后才能用统一身份认证登录", str(func(c *Config) *string { return &c.OIDC.StaffClaim }), false},
 		{"ZWFW_BACKUP_DIR", "backup-dir", "zwfw-backups", "备份目录（请放在与数据目录不同的磁盘上）", str(func(c *Config) *string { return &c.BackupDir }), false},
 		{"ZWFW_BACKUP_KEY_FILE", "backup-key-file", "", "备份的加密密钥文件，首次备份时生成（权限 0600）；为空时用数据目录下的 backup.key。请与备份分开保存", str(func(c *Config) *string { return &c.BackupKeyFile }), false},
 		{"ZWFW_BACKUP_AT", "backup-at", "off", "每天自动备份的时间（北京时间 HH:MM），off 为不自动备份", func(c *Config, v string) error {
@@ -469,6 +497,19 @@ func (c *Config) validate() error {
 			break
 		}
 	}
+	if o := c.OIDC; o.Issuer != "" || o.ClientID != "" || o.RedirectURL != "" {
+		switch {
+		case o.Issuer == "" || o.ClientID == "" || o.RedirectURL == "":
+			errs = append(errs, errors.New("开通统一身份认证须同时设置 ZWFW_OIDC_ISSUER、ZWFW_OIDC_CLIENT_ID 和 ZWFW_OIDC_REDIRECT_URL"))
+		case !secureURL(o.Issuer) || !secureURL(o.RedirectURL):
+			errs = append(errs, errors.New("ZWFW_OIDC_ISSUER 和 ZWFW_OIDC_REDIRECT_URL 须为 https:// 地址（只有本机测试可用 http://127.0.0.1）"))
+		case o.ClientSecret != "" && o.ClientSecretFile != "":
+			errs = append(errs, errors.New("ZWFW_OIDC_CLIENT_SECRET 和 ZWFW_OIDC_CLIENT_SECRET_FILE 只设其一"))
+		}
+		if k, v, ok := strings.Cut(o.StaffClaim, "="); !ok || k == "" || v == "" {
+			errs = append(errs, fmt.Errorf("ZWFW_OIDC_STAFF_CLAIM 应为“声明名=值”，如 user_type=staff：%q", o.StaffClaim))
+		}
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -548,4 +589,9 @@ func Usage(w io.Writer) {
 		}
 		fmt.Fprintf(w, "  --%-26s %-31s %s；%s\n", o.flag, o.env, o.help, def)
 	}
+}
+
+// secureURL: https, or http to the machine itself (tests, a local proxy).
+func secureURL(u string) bool {
+	return strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://127.0.0.1") || strings.HasPrefix(u, "http://localhost")
 }

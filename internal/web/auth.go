@@ -86,11 +86,12 @@ type loginPage struct {
 	BySMS    bool   // the phone + SMS code form (verify.go)
 	Phone    string // the phone of that form
 	Notice   string // a code was sent
+	OIDC     bool   // the unified identity is offered (使用统一身份认证登录)
 }
 
 func (s *server) loginPage(w http.ResponseWriter, r *http.Request) error {
 	p := loginPage{base: s.base(w, r, "登录"), Next: safeNext(r.URL.Query().Get("next"), ""), Expired: r.URL.Query().Get("expired") == "1",
-		BySMS: r.URL.Query().Get("by") == "sms"}
+		BySMS: r.URL.Query().Get("by") == "sms", OIDC: s.d.Users.OIDCEnabled()}
 	p.Nav = "login"
 	if a := p.Actor; a != nil {
 		http.Redirect(w, r, safeNext(p.Next, home(a)), http.StatusSeeOther)
@@ -130,11 +131,15 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 	token, u, err := s.d.Users.Login(r.Context(), username, r.PostFormValue("password"), account.SessionWeb,
 		httpauth.ClientIP(r), r.UserAgent())
 	if err != nil {
+		var step *account.SecondStep
+		if errors.As(err, &step) {
+			return s.signInRefused(w, r, err, next)
+		}
 		code := zwfw.ErrorCode(err)
 		if code == zwfw.EINTERNAL {
 			return err
 		}
-		p := loginPage{base: s.base(w, r, "登录"), Username: username, Next: next, Error: zwfw.ErrorMessage(err)}
+		p := loginPage{base: s.base(w, r, "登录"), Username: username, Next: next, Error: zwfw.ErrorMessage(err), OIDC: s.d.Users.OIDCEnabled()}
 		p.Nav = "login"
 		st := status(code)
 		retryAfter(w, err)
@@ -167,12 +172,21 @@ func (s *server) finishSignIn(w http.ResponseWriter, r *http.Request, token stri
 }
 
 func (s *server) logout(w http.ResponseWriter, r *http.Request) error {
+	// A session opened through the unified identity also ends at the
+	// provider, when it advertises end_session_endpoint (account.LogoutAt).
+	at := ""
 	if tok := httpauth.Token(r.Context()); tok != "" && httpauth.Actor(r.Context()) != nil {
-		if err := s.d.Users.Logout(r.Context(), tok); err != nil {
+		var err error
+		if at, err = s.d.Users.LogoutAt(r.Context(), tok); err != nil {
 			return err
 		}
 	}
 	httpauth.ClearSession(w, r)
+	if at != "" {
+		s.setFlash(w, "ok", "您已安全退出。")
+		http.Redirect(w, r, at, http.StatusSeeOther)
+		return nil
+	}
 	s.redirect(w, r, "/", "ok", "您已安全退出。")
 	return nil
 }

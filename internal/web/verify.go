@@ -56,7 +56,7 @@ func (s *server) registerCode(w http.ResponseWriter, r *http.Request) error {
 // whether or not the phone has an account.
 func (s *server) loginCode(w http.ResponseWriter, r *http.Request) error {
 	phone := strings.TrimSpace(r.PostFormValue("phone"))
-	p := loginPage{base: s.base(w, r, "登录"), Next: safeNext(r.PostFormValue("next"), ""), BySMS: true, Phone: phone}
+	p := loginPage{base: s.base(w, r, "登录"), Next: safeNext(r.PostFormValue("next"), ""), BySMS: true, Phone: phone, OIDC: s.d.Users.OIDCEnabled()}
 	p.Nav = "login"
 	err := s.d.Users.SendCode(r.Context(), account.CodeLogin, phone, httpauth.ClientIP(r))
 	if err == nil {
@@ -84,7 +84,7 @@ func (s *server) loginSMS(w http.ResponseWriter, r *http.Request) error {
 		if code == zwfw.EINTERNAL {
 			return err
 		}
-		p := loginPage{base: s.base(w, r, "登录"), Next: next, BySMS: true, Phone: phone, Error: zwfw.ErrorMessage(err)}
+		p := loginPage{base: s.base(w, r, "登录"), Next: next, BySMS: true, Phone: phone, Error: zwfw.ErrorMessage(err), OIDC: s.d.Users.OIDCEnabled()}
 		p.Nav = "login"
 		retryAfter(w, err)
 		s.render(w, r, status(code), "login", p)
