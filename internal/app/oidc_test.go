@@ -37,6 +37,7 @@ type visit struct {
 	status int
 	url    *url.URL
 	body   string
+	header http.Header
 }
 
 func (b *browserless) do(req *http.Request) visit {
@@ -47,7 +48,7 @@ func (b *browserless) do(req *http.Request) visit {
 	}
 	defer res.Body.Close()
 	body, _ := io.ReadAll(res.Body)
-	return visit{res.StatusCode, res.Request.URL, string(body)}
+	return visit{res.StatusCode, res.Request.URL, string(body), res.Header}
 }
 
 func (b *browserless) get(u string) visit {
@@ -104,6 +105,11 @@ func TestUnifiedIdentityOverHTTP(t *testing.T) {
 
 		// Sign-out goes to the provider with the ID token, and back home.
 		v = b.post(e.URL+"/account", e.URL+"/logout", url.Values{})
+		to, ok := strings.CutPrefix(v.header.Get("Refresh"), "0; url=")
+		if v.status != 200 || !ok || !strings.Contains(v.body, "统一身份认证平台退出") {
+			t.Fatalf("sign-out page: %d, Refresh %q", v.status, v.header.Get("Refresh"))
+		}
+		v = b.get(to)
 		if v.url.Host != strings.TrimPrefix(e.URL, "http://") || v.url.Path != "/" {
 			t.Fatalf("after sign-out at %s", v.url)
 		}

@@ -183,8 +183,14 @@ func (s *server) logout(w http.ResponseWriter, r *http.Request) error {
 	}
 	httpauth.ClearSession(w, r)
 	if at != "" {
+		// Not a redirect: the form's post may only lead to this site
+		// (CSP form-action 'self'), so the page sends the browser on by
+		// a refresh of its own, with a link for a browser that does not.
 		s.setFlash(w, "ok", "您已安全退出。")
-		http.Redirect(w, r, at, http.StatusSeeOther)
+		w.Header().Set("Refresh", "0; url="+at)
+		w.Header().Set("Cache-Control", "no-store")
+		p := logoutPage{base: s.base(w, r, "正在退出"), To: at}
+		s.render(w, r, http.StatusOK, "logout_idp", p)
 		return nil
 	}
 	s.redirect(w, r, "/", "ok", "您已安全退出。")

@@ -456,5 +456,12 @@ func (s *server) adminOrgSecurityPost(w http.ResponseWriter, r *http.Request) er
 }
 
 func init() {
-	pages = append(pages, "login_totp", "totp_enrol", "totp_codes", "admin_user_oidc", "admin_org_security")
+	pages = append(pages, "login_totp", "totp_enrol", "totp_codes", "admin_user_oidc", "admin_org_security", "logout_idp")
+}
+
+// logoutPage sends a browser signed out here on to sign out at the
+// provider (account.LogoutAt's address).
+type logoutPage struct {
+	base
+	To string
 }
