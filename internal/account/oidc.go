@@ -126,7 +126,7 @@ func (c *oidcClient) discover(ctx context.Context, now time.Time) (*oidc.Provide
 	if c.provider != nil && now.Sub(c.gotAt) < discoveryTTL {
 		return c.provider, nil
 	}
-	if !c.failedAt.IsZero() && now.Sub(c.failedAt) < discoveryRetry && now.After(c.failedAt.Add(-time.Second)) {
+	if since := now.Sub(c.failedAt); !c.failedAt.IsZero() && since >= 0 && since < discoveryRetry {
 		if c.provider != nil {
 			return c.provider, nil // the stale metadata serves meanwhile
 		}

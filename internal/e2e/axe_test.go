@@ -118,6 +118,9 @@ var axePages = []axePage{
 	{name: "esign-admin", who: "county.admin", path: "/admin/orgs/610923D01/esign"},
 	{name: "work-licences", who: "county.admin", path: "/work/licences"},
 	{name: "work-licence", who: "county.admin", path: "/work/licences", follow: `a[href^="/work/licences/"]`},
+	{name: "user-oidc", who: "county.admin", path: "/admin/users/county.window/oidc"},
+	{name: "org-security", who: "county.admin", path: "/admin/orgs/610923/security"},
+	{name: "account-totp", who: "county.reviewer", path: "/account/totp"},
 	{name: "hall-admin", who: "county.hall", path: "/admin/hall?centre=610923C"},
 }
 

@@ -38,6 +38,7 @@ func TestUnifiedIdentityInBrowser(t *testing.T) {
 	do(t, ctx, "login page", chromedp.Navigate(e.URL+"/login"), chromedp.WaitVisible(chromedp.CSS(`a[href^="/login/oidc"]`)))
 	mustContain(t, ctx, "login page", "使用统一身份认证登录", "用户名")
 	noOverflow(t, ctx, "login page", 1366)
+	axeClean(t, ctx, "login with the unified identity")
 	shot(t, ctx, "oidc-login-1366")
 	do(t, ctx, "phone", chromedp.EmulateViewport(390, 844), chromedp.Navigate(e.URL+"/login"), chromedp.WaitVisible(chromedp.CSS(`a[href^="/login/oidc"]`)))
 	noOverflow(t, ctx, "login page", 390)
@@ -75,6 +76,7 @@ func TestUnifiedIdentityInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	secret = strings.ReplaceAll(strings.TrimSpace(secret), " ", "")
+	axeClean(t, ctx, "enrolment")
 	shot(t, ctx, "totp-enrol-1366")
 	do(t, ctx, "phone", chromedp.EmulateViewport(390, 844), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`img.totp-qr`)))
 	noOverflow(t, ctx, "enrolment", 390)
@@ -87,6 +89,7 @@ func TestUnifiedIdentityInBrowser(t *testing.T) {
 	do(t, ctx, "confirm", chromedp.SendKeys(chromedp.CSS(`#f-totp`), code), chromedp.Click(chromedp.CSS(`form[action="/login/totp/enrol"] button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.recovery-codes`)))
 	mustContain(t, ctx, "codes", "两步验证已启用", "恢复码")
+	axeClean(t, ctx, "recovery codes")
 	shot(t, ctx, "totp-codes-1366")
 	do(t, ctx, "continue", chromedp.Click(chromedp.CSS(`a.btn-primary`)), chromedp.WaitVisible(chromedp.CSS(`h1`)))
 	do(t, ctx, "sign out", chromedp.Navigate(e.URL+"/account"), chromedp.WaitVisible(chromedp.CSS(`form[action="/logout"] button`)),
@@ -96,6 +99,7 @@ func TestUnifiedIdentityInBrowser(t *testing.T) {
 	signIn(t, ctx, e.URL, "county.window", apptest.DemoPassword)
 	do(t, ctx, "second step", chromedp.WaitVisible(chromedp.CSS(`form[action="/login/totp"]`)))
 	mustContain(t, ctx, "second step", "两步验证", "动态验证码")
+	axeClean(t, ctx, "second step")
 	shot(t, ctx, "totp-step-1366")
 	do(t, ctx, "phone", chromedp.EmulateViewport(390, 844), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`form[action="/login/totp"]`)))
 	noOverflow(t, ctx, "second step", 390)
@@ -105,4 +109,13 @@ func TestUnifiedIdentityInBrowser(t *testing.T) {
 	do(t, ctx, "code", chromedp.SendKeys(chromedp.CSS(`#f-totp`), code), chromedp.Click(chromedp.CSS(`form[action="/login/totp"] button[type="submit"]`)),
 		chromedp.WaitNotPresent(chromedp.CSS(`form[action="/login/totp"]`)))
 	waitText(t, ctx, "登录成功")
+}
+
+// axeClean runs axe-core on the page (the pages of a sign-in under way are
+// not in axePages: they need the sign-in's cookie).
+func axeClean(t *testing.T, ctx context.Context, page string) {
+	t.Helper()
+	for _, v := range axeRun(t, ctx) {
+		t.Errorf("%s: %s", page, v)
+	}
 }
