@@ -359,3 +359,44 @@ func TestTOTPSecondFactor(t *testing.T) {
 		}
 	})
 }
+
+// TestOIDCStaffSecondFactor: a linked staff member whose county requires
+// the second factor of window staff signs in through the provider, is sent
+// to enrol, and the session opened at the end still came through the
+// provider (sign-out goes there with its ID token).
+func TestOIDCStaffSecondFactor(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s, orgs, c := setup(t, d)
+		p := withProvider(t, s, c)
+		createWindow(t, s, "yangcm")
+		if _, err := s.LinkStaff(ctx, zwfw.System, "yangcm", "", "staff-5"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := orgs.SetSecuritySettings(ctx, zwfw.System, "610923", org.SecuritySettings{TOTPRoles: []string{zwfw.RoleWindow}}); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err := signIn(t, s, p, &oidctest.Person{Subject: "staff-5", Staff: true, SID: "sid-5"})
+		var step *account.SecondStep
+		if !errors.As(err, &step) || !step.Enrol || step.Next != "/my" {
+			t.Fatalf("linked staff, required: %v", err)
+		}
+		e, _, err := s.EnrolAtSignIn(ctx, step.Challenge)
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, _ := totp.GenerateCode(e.Secret, c.now())
+		token, u, next, _, err := s.ConfirmAtSignIn(ctx, step.Challenge, code, "")
+		if err != nil || u.Username != "yangcm" || next != "/my" {
+			t.Fatalf("confirmed: %v %v %q", u, err, next)
+		}
+		to, err := s.LogoutAt(ctx, token)
+		if err != nil || !strings.Contains(to, "id_token_hint=") {
+			t.Fatalf("sign-out of a session opened after the second step: %q %v", to, err)
+		}
+		// The challenge is used up.
+		if _, _, _, _, err := s.ConfirmAtSignIn(ctx, step.Challenge, code, ""); zwfw.ErrorCode(err) != zwfw.EUNAUTHORIZED {
+			t.Errorf("challenge used twice: %v", err)
+		}
+	})
+}
