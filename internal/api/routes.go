@@ -284,6 +284,14 @@ func routes(d services.Services) []route {
 		// under /api/exchange/v1 (mountPath), called by peer platforms.
 		{"GET", "/exchange/v1/identity", public, false, handleExchangeIdentity(d.Exchange)},
 		{"POST", "/exchange/v1/events", signature, true, handleExchangeEvents(d.Exchange)},
+		// The city platform (issue 14 item 5, city.go): 404 on a county
+		// platform; city.Scope decides on the city's.
+		{"GET", "/city/overview", public, false, handleCityOverview(d.City)},
+		{"GET", "/city/counties/{code}", public, false, handleCityCounty(d.City)},
+		{"GET", "/city/cases/{county}/{serial}", public, false, handleCityCase(d.City)},
+		{"GET", "/city/reports/{file}", public, false, handleCityReport(d.City, func(r *http.Request, what, detail string) error {
+			return d.Audit.Exported(r.Context(), actor(r), what, detail)
+		})},
 	}
 }
 

@@ -26,6 +26,7 @@ import (
 	"zwfw/internal/casework"
 	"zwfw/internal/casework/rollup"
 	"zwfw/internal/catalog"
+	"zwfw/internal/city"
 	"zwfw/internal/complaint"
 	"zwfw/internal/config"
 	"zwfw/internal/db"
@@ -37,6 +38,7 @@ import (
 	"zwfw/internal/hall"
 	"zwfw/internal/httpauth"
 	"zwfw/internal/inquiry"
+	"zwfw/internal/invest"
 	"zwfw/internal/jobs"
 	"zwfw/internal/keyfile"
 	"zwfw/internal/licence"
@@ -111,6 +113,12 @@ type App struct {
 	// Forward carries forwarded cases (上报件) to and from peer platforms
 	// over the exchange (issue 14 item 3).
 	Forward *forward.Service
+	// City is the city platform's view of its counties (issue 14 item 5),
+	// kept from the exchange's case events when ZWFW_ROLE=city.
+	City *city.Service
+	// Invest is the outbox to the province's investment project platform
+	// (issue 14 item 6): events of cases with a project code.
+	Invest *invest.Service
 }
 
 // Options adjust Open for tests and commands.
@@ -311,6 +319,20 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	// owners, and applications reuse them and the applicant's licences.
 	a.Materials = materials.New(d, heldLicences{a.Licences}, now)
 	a.Cases.SetMaterialsHook(a.Materials)
+	// The city platform's dashboard (issue 14 item 5): its projections are
+	// kept by an applier of the exchange's received case events.
+	a.City = city.New(d, a.Calendar, now, city.Options{City: cfg.Role == config.RoleCity, RootCode: cfg.PlatformCode, Rule: rule,
+		Events: func(ctx context.Context, from, serial string) ([]exchange.Received, error) {
+			return a.Exchange.Inbox(ctx, nil, from, serial)
+		}})
+	a.City.Subscribe(a.Exchange)
+	// The province's investment platform (issue 14 item 6): events of
+	// cases with a project code wait in an outbox a job delivers; the
+	// default platform only logs what it would send.
+	a.Invest = invest.New(d, nil, now, log)
+	if cfg.JobWorkers > 0 {
+		a.Invest.Schedule(q, time.Minute)
+	}
 	a.Checkpoints = cps
 	a.Audit = audit.NewService(d, now, func(ctx context.Context, actor *zwfw.Actor, serial string) error {
 		_, err := a.Cases.Get(ctx, actor, serial)
@@ -401,7 +423,8 @@ func (a *App) Services() services.Services {
 		Disclosure: a.Disclosure, SMS: a.SMS, Esign: a.Esign,
 		Materials: a.Materials,
 		Licences:  a.Licences,
-		Exchange:  a.Exchange}
+		Exchange:  a.Exchange,
+		City:      a.City}
 }
 
 // Handler is the whole HTTP surface.

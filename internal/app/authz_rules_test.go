@@ -703,6 +703,7 @@ func matrixRows() []row {
 	rows = append(rows, materialsRows()...)
 	rows = append(rows, exchangeRows()...)
 	rows = append(rows, oidcRows()...)
+	rows = append(rows, cityRows()...)
 	return rows
 }
 

@@ -36,6 +36,9 @@ type ApplyInput struct {
 	Form      Form            `json:"form"`
 	Materials []MaterialInput `json:"materials"`
 	Accept    bool            `json:"accept,omitempty"` // at a window: accept at once (提交并受理), in the same transaction
+	// ProjectCode is the 全国投资项目统一代码 of a case of an item that
+	// concerns investment projects (project.go); empty for other items.
+	ProjectCode string `json:"project_code,omitempty"`
 }
 
 // ApplicantInput identifies a walk-in applicant.
@@ -137,6 +140,10 @@ func (s *Service) Apply(ctx context.Context, actor *zwfw.Actor, in ApplyInput) (
 	if err != nil {
 		return nil, err
 	}
+	project, err := projectCode(it, strings.TrimSpace(in.ProjectCode), s.now())
+	if err != nil {
+		return nil, err
+	}
 	var newID int64
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		// The case copies its organisations' paths (read below, in this
@@ -184,13 +191,13 @@ func (s *Service) Apply(ctx context.Context, actor *zwfw.Actor, in ApplyInput) (
 		var orgPath, deptPath string
 		err = tx.QueryRow(ctx, `INSERT INTO cases (serial, item_code, item_version, item_name, kind, org_id, org_path,
 			dept_id, dept_path, channel, applicant_id, applicant_kind, applicant_name, applicant_ident, applicant_digest, applicant_phone, form,
-			status, version, promised_days, window_id, query_code, day, submitted_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, (SELECT path FROM orgs WHERE id = ?), ?, (SELECT path FROM orgs WHERE id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)
+			status, version, promised_days, window_id, query_code, day, submitted_at, updated_at, project_code)
+			VALUES (?, ?, ?, ?, ?, ?, (SELECT path FROM orgs WHERE id = ?), ?, (SELECT path FROM orgs WHERE id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)
 			RETURNING id, org_path, dept_path`,
 			serial, it.Code, it.Version, it.Name, it.Kind, p.org.ID, p.org.ID, dept.ID, dept.ID, channel, applicantID,
 			app.Kind, app.Name, ring.Seal(pii.CaseIdent.Label(), app.Ident), ring.Digest(app.Ident), ring.Seal(pii.CasePhone.Label(), app.Phone),
 			ring.Seal(pii.CaseForm.Label(), string(form)), Submitted, it.PromisedLimitDays, windowID,
-			queryCode(), calendar.Date(now).Format(calendar.DateLayout), db.Millis(now), db.Millis(now)).Scan(&id, &orgPath, &deptPath)
+			queryCode(), calendar.Date(now).Format(calendar.DateLayout), db.Millis(now), db.Millis(now), project).Scan(&id, &orgPath, &deptPath)
 		if err != nil {
 			return db.MapError(err)
 		}

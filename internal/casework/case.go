@@ -129,6 +129,10 @@ type Case struct {
 	Outcome      *Outcome     `json:"outcome,omitempty"` // what the applicant is told (OutcomeOf)
 	Forward      *Forward     `json:"forward,omitempty"` // where the case crossed platforms (remote.go)
 
+	// ProjectCode is the 全国投资项目统一代码 of a case concerning an
+	// investment project (project.go); empty for other cases.
+	ProjectCode string `json:"project_code,omitempty"`
+
 	OrgID, DeptID, HandlerID int64  `json:"-"`
 	OrgPath, DeptPath        string `json:"-"`
 	HandlerPath              string `json:"-"`

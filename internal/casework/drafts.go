@@ -24,6 +24,8 @@ type Draft struct {
 	Form      Form            `json:"form"`
 	Materials []MaterialInput `json:"materials"`
 	UpdatedAt time.Time       `json:"updated_at"`
+	// ProjectCode is the investment project's code typed so far (project.go).
+	ProjectCode string `json:"project_code,omitempty"`
 }
 
 func applicantOnly(actor *zwfw.Actor) error {
@@ -72,6 +74,11 @@ func (s *Service) SaveDraft(ctx context.Context, actor *zwfw.Actor, id int64, in
 	b, _ := json.Marshal(in.Form)
 	form := pii.Of(s.db).Seal(pii.DraftForm.Label(), string(b)) // 联系地址 and the fields are personal data
 	mats, _ := json.Marshal(in.Materials)
+	// A draft keeps the project code as typed: it is checked on submission.
+	project := strings.TrimSpace(in.ProjectCode)
+	if len([]rune(project)) > 40 {
+		return nil, invalid("project_code", "项目代码过长")
+	}
 	now := db.Millis(s.now())
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		if id == 0 {
@@ -82,12 +89,12 @@ func (s *Service) SaveDraft(ctx context.Context, actor *zwfw.Actor, id int64, in
 			if n >= 50 {
 				return zwfw.Errorf(zwfw.ECONFLICT, "草稿已有 %d 份，请先提交或删除不需要的草稿", n)
 			}
-			id, err = db.InsertID(ctx, tx, `INSERT INTO drafts (user_id, item_code, org_code, form, materials, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?)`, actor.UserID, in.ItemCode, in.OrgCode, form, string(mats), now, now)
+			id, err = db.InsertID(ctx, tx, `INSERT INTO drafts (user_id, item_code, org_code, form, materials, created_at, updated_at, project_code)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, actor.UserID, in.ItemCode, in.OrgCode, form, string(mats), now, now, project)
 			return err
 		}
-		res, err := tx.Exec(ctx, "UPDATE drafts SET item_code = ?, org_code = ?, form = ?, materials = ?, updated_at = ? WHERE id = ? AND user_id = ?",
-			in.ItemCode, in.OrgCode, form, string(mats), now, id, actor.UserID)
+		res, err := tx.Exec(ctx, "UPDATE drafts SET item_code = ?, org_code = ?, form = ?, materials = ?, updated_at = ?, project_code = ? WHERE id = ? AND user_id = ?",
+			in.ItemCode, in.OrgCode, form, string(mats), now, project, id, actor.UserID)
 		if err != nil {
 			return err
 		}
@@ -107,7 +114,7 @@ func (s *Service) Drafts(ctx context.Context, actor *zwfw.Actor) ([]Draft, error
 	if err := applicantOnly(actor); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.Query(ctx, `SELECT d.id, d.item_code, COALESCE((SELECT MIN(i.name) FROM items i WHERE i.code = d.item_code OR i.impl_code = d.item_code), ''), d.org_code, d.form, d.materials, d.updated_at
+	rows, err := s.db.Query(ctx, `SELECT d.id, d.item_code, COALESCE((SELECT MIN(i.name) FROM items i WHERE i.code = d.item_code OR i.impl_code = d.item_code), ''), d.org_code, d.form, d.materials, d.updated_at, d.project_code
 		FROM drafts d WHERE d.user_id = ? ORDER BY d.updated_at DESC`, actor.UserID)
 	if err != nil {
 		return nil, err
@@ -128,7 +135,7 @@ func scanDraft(r *pii.Ring, row interface{ Scan(...any) error }) (*Draft, error)
 	var d Draft
 	var form, mats string
 	var at int64
-	if err := row.Scan(&d.ID, &d.ItemCode, &d.ItemName, &d.OrgCode, &form, &mats, &at); err != nil {
+	if err := row.Scan(&d.ID, &d.ItemCode, &d.ItemName, &d.OrgCode, &form, &mats, &at, &d.ProjectCode); err != nil {
 		return nil, err
 	}
 	form, err := r.Open(pii.DraftForm.Label(), form)
@@ -146,7 +153,7 @@ func (s *Service) Draft(ctx context.Context, actor *zwfw.Actor, id int64) (*Draf
 	if err := applicantOnly(actor); err != nil {
 		return nil, err
 	}
-	d, err := scanDraft(pii.Of(s.db), s.db.QueryRow(ctx, `SELECT d.id, d.item_code, COALESCE((SELECT MIN(i.name) FROM items i WHERE i.code = d.item_code OR i.impl_code = d.item_code), ''), d.org_code, d.form, d.materials, d.updated_at
+	d, err := scanDraft(pii.Of(s.db), s.db.QueryRow(ctx, `SELECT d.id, d.item_code, COALESCE((SELECT MIN(i.name) FROM items i WHERE i.code = d.item_code OR i.impl_code = d.item_code), ''), d.org_code, d.form, d.materials, d.updated_at, d.project_code
 		FROM drafts d WHERE d.id = ? AND d.user_id = ?`, id, actor.UserID))
 	if err != nil {
 		return nil, zwfw.Errorf(zwfw.ENOTFOUND, "草稿不存在")
@@ -175,7 +182,7 @@ func (s *Service) SubmitDraft(ctx context.Context, actor *zwfw.Actor, id int64) 
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.Apply(ctx, actor, ApplyInput{ItemCode: d.ItemCode, OrgCode: d.OrgCode, Form: d.Form, Materials: d.Materials})
+	c, err := s.Apply(ctx, actor, ApplyInput{ItemCode: d.ItemCode, OrgCode: d.OrgCode, Form: d.Form, Materials: d.Materials, ProjectCode: d.ProjectCode})
 	if err != nil {
 		return nil, err
 	}

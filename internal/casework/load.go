@@ -26,7 +26,7 @@ const caseCols = `SELECT c.id, c.serial, c.status, c.kind, c.item_code, c.item_v
 	c.query_code, c.day, c.submitted_at, c.accepted_at, c.decided_at, c.completed_at, c.updated_at, c.org_id, c.dept_id,
 	COALESCE(c.handler_org_id, 0), c.extras, c.completed_on, c.handled_days,
 	COALESCE(fw.direction, ''), COALESCE(fw.peer_code, ''), COALESCE(fw.peer_name, ''), COALESCE(fw.remote_serial, ''), COALESCE(fw.state, ''),
-	COALESCE(fw.decision, '')
+	COALESCE(fw.decision, ''), c.project_code
 	FROM cases c JOIN orgs o ON o.id = c.org_id JOIN orgs d ON d.id = c.dept_id LEFT JOIN orgs h ON h.id = c.handler_org_id
 	LEFT JOIN case_forwards fw ON fw.case_id = c.id`
 
@@ -43,7 +43,8 @@ func scanCase(r *pii.Ring, row interface{ Scan(...any) error }, parts *caseParts
 		&c.ApplicantID, &c.Applicant.Kind, &c.Applicant.Name, &c.Applicant.Ident, &c.Applicant.Phone, &form, &c.Decision,
 		&c.Version, &c.PromisedDays, &c.ExtendedDays, &c.Deadline, &c.WindowID, &c.FeeCents, &c.Paid, &result, &delivery,
 		&c.QueryCode, &c.Day, &sub, &acc, &dec, &comp, &upd, &c.OrgID, &c.DeptID, &c.HandlerID, &c.extras,
-		&c.CompletedOn, &c.HandledDays, &fw.Direction, &fw.PeerCode, &fw.PeerName, &fw.RemoteSerial, &fw.State, &fwDecision}
+		&c.CompletedOn, &c.HandledDays, &fw.Direction, &fw.PeerCode, &fw.PeerName, &fw.RemoteSerial, &fw.State, &fwDecision,
+		&c.ProjectCode}
 	if parts != nil {
 		dest = append(dest, parts.dest()...)
 	}

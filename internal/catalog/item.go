@@ -68,6 +68,10 @@ type Item struct {
 	// Licence is the licence type (证照类型) of an item whose result is a
 	// certificate: completion issues it as an electronic licence (licence.go).
 	Licence *LicenceType `json:"licence,omitempty"`
+	// Investment marks an item that concerns investment projects (涉及投资
+	// 项目审批, 附件2（五）3): its cases carry the 全国投资项目统一代码 and
+	// report to the province's investment platform (internal/invest).
+	Investment bool `json:"investment,omitempty"`
 
 	// Kept by the catalog, not by editors.
 	Status    string    `json:"status"`  // active or cancelled

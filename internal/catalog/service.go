@@ -660,7 +660,8 @@ func fields(it *Item) map[string]json.RawMessage {
 var elementOrder = []string{"code", "impl_code", "name", "aliases", "type", "kind", "dept", "impl_body", "co_depts", "upper_body",
 	"levels", "audience", "themes", "source", "basis", "conditions", "materials", "legal_limit_days", "promised_limit_days",
 	"limit_note", "steps", "fees", "visits", "online_depth", "booking", "courier", "online_pay", "place", "hours",
-	"consult_phone", "complaint_phone", "result_name", "result_type", "faq", "form", "licence"}
+	"consult_phone", "complaint_phone", "result_name", "result_type", "faq", "form", "licence",
+	"investment"}
 
 func allElements() []string {
 	return slices.Clone(elementOrder)

@@ -31,7 +31,7 @@ var Labels = map[string]string{
 	"booking": "预约办理", "courier": "物流快递", "online_pay": "网上支付", "place": "办理地点", "hours": "办理时间",
 	"consult_phone": "咨询电话", "complaint_phone": "监督投诉电话", "result_name": "审批结果名称",
 	"result_type": "审批结果类型", "faq": "常见问题", "status": "事项状态", "form": "申请表",
-	"licence": "证照类型",
+	"licence": "证照类型", "investment": "涉及投资项目",
 }
 
 // Normalise trims text, drops empty list entries and sorts nothing: the

@@ -252,6 +252,8 @@ var itemCols = []column[Item]{
 		t.Licence = &l
 		return nil
 	}},
+	// 涉及投资项目 (issue 14 item 6): optional, like the form.
+	boolCol("investment", investmentHeader, func(t *Item) *bool { return &t.Investment }),
 	{"updated_at", "更新时间", func(t *Item) string {
 		if t.UpdatedAt.IsZero() {
 			return ""
@@ -598,6 +600,8 @@ func ReadXLSX(r io.Reader) ([]*Item, Locator, error) {
 const (
 	formHeader    = "申请表（JSON）"
 	licenceHeader = "证照类型（JSON）"
+	// investmentHeader is 涉及投资项目's (issue 14 item 6), optional too.
+	investmentHeader = "涉及投资项目"
 )
 
 func headerIndex(header []string, n int, name func(int) string) ([]int, string) {
@@ -608,7 +612,7 @@ func headerIndex(header []string, n int, name func(int) string) ([]int, string) 
 	idx := make([]int, n)
 	for i := 0; i < n; i++ {
 		p, ok := pos[name(i)]
-		if !ok && (name(i) == formHeader || name(i) == licenceHeader) {
+		if !ok && (name(i) == formHeader || name(i) == licenceHeader || name(i) == investmentHeader) {
 			p = 1 << 30 // read as empty
 		} else if !ok {
 			return nil, name(i)

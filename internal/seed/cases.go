@@ -234,6 +234,9 @@ func DemoCases(ctx context.Context, d Deps) error {
 			return fmt.Errorf("demo case item %s: %w", dc.item, err)
 		}
 		in := casework.ApplyInput{ItemCode: dc.item, OrgCode: dc.centre, Form: casework.Form{Description: "申请办理" + it.Name}}
+		if it.Investment { // 全国投资项目统一代码 of a project registered in the county (审批, 房屋建筑业)
+			in.ProjectCode = fmt.Sprintf("%d-610923-47-01-%06d", filed.Year(), 100+i)
+		}
 		if by.IsStaff() {
 			a := demoApplicantFor(it, i)
 			in.Applicant = &a

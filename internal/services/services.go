@@ -14,6 +14,7 @@ import (
 	"zwfw/internal/calendar"
 	"zwfw/internal/casework"
 	"zwfw/internal/catalog"
+	"zwfw/internal/city"
 	"zwfw/internal/complaint"
 	"zwfw/internal/config"
 	"zwfw/internal/disclosure"
@@ -74,4 +75,7 @@ type Services struct {
 	Licences *licence.Service
 	// Exchange is the county ↔ city exchange (issue 14).
 	Exchange *exchange.Service
+	// City is the city platform's view of its counties (issue 14 item 5):
+	// the dashboard, drill-down and reports; 404 on a county platform.
+	City *city.Service
 }

@@ -229,6 +229,7 @@ func (s *server) readItem(r *http.Request, cur *catalog.Item) *itemInput {
 		it.OnlineDepth = keepOrder(it.OnlineDepth, cur.OnlineDepth)
 	}
 	it.Booking, it.Courier, it.OnlinePay = v.Get("booking") == "1", v.Get("courier") == "1", v.Get("online_pay") == "1"
+	it.Investment = v.Get("investment") == "1" // 涉及投资项目审批 (internal/invest)
 
 	row := func(list string, i int, field string) string {
 		return strings.TrimSpace(v.Get(fieldName(list, i, field)))

@@ -189,6 +189,9 @@ type applyPage struct {
 	Required  int
 	Online    []onlineField   // the item's online form (申请表), when it has one
 	Divisions []divisionGroup // the county's towns and villages, for its addresses
+	// ProjectCode is the 全国投资项目统一代码 of an item concerning
+	// investment projects (catalog.Item.Investment).
+	ProjectCode string
 }
 
 func (s *server) newApplyPage(w http.ResponseWriter, r *http.Request, it *catalog.Item) (*applyPage, error) {
@@ -284,6 +287,7 @@ func (s *server) applyPage(w http.ResponseWriter, r *http.Request) error {
 			return nil
 		}
 		p.DraftID, p.OrgCode, p.Form = d.ID, d.OrgCode, d.Form
+		p.ProjectCode = d.ProjectCode
 		p.Online = onlineFields(it.Form, d.Form.Data, p.Divisions)
 		if d.Form.Delivery == "" {
 			p.Form.Delivery = "onsite"
@@ -448,6 +452,8 @@ func (p *applyPage) fail(err error, idx []int) {
 			p.Errors["delivery"] = append(p.Errors["delivery"], msgs...)
 		case "form", "form.fields":
 			p.Errors["description"] = append(p.Errors["description"], msgs...)
+		case "project_code":
+			p.Errors["project_code"] = append(p.Errors["project_code"], msgs...)
 		default:
 			p.Errors["form"] = append(p.Errors["form"], msgs...)
 		}
@@ -478,6 +484,7 @@ func (p *applyPage) summarise() {
 			p.Problems = append(p.Problems, problem{ID: id, Message: m})
 		}
 	}
+	add("project_code", "f-project-code", "项目代码：")
 	add("description", "f-description", "申请说明：")
 	add("address", "f-address", "联系地址：")
 	add("delivery", "f-delivery-onsite", "领取方式：")
@@ -531,7 +538,8 @@ func (s *server) applyPost(w http.ResponseWriter, r *http.Request) error {
 	if submit && !p.Agree {
 		p.Errors.add("agree", "请先阅读办事须知，并勾选“我已阅读”")
 	}
-	in := casework.ApplyInput{ItemCode: it.Key(), OrgCode: p.OrgCode, Form: p.Form}
+	p.ProjectCode = strings.TrimSpace(v.Get("project_code"))
+	in := casework.ApplyInput{ItemCode: it.Key(), OrgCode: p.OrgCode, Form: p.Form, ProjectCode: p.ProjectCode}
 	var idx []int
 	if !uploads || len(p.Errors) > 0 {
 		// The page's own problems stop the submission; the service's are

@@ -106,12 +106,15 @@ type base struct {
 	CaseCSS     bool // the page shows cases: load cases.css
 	FormsCSS    bool // the page has an online form (申请表): load forms.css and forms.js
 	SupCSS      bool // a supervision page (reports, errors): load reports.css
+	// CanCity shows 全市监管 in the menu: the city platform's supervisors
+	// and administrators (city.Scope).
+	CanCity bool
 }
 
 // SupervisionCSS reports whether the page is one of the supervision pages
 // (supervision.css).
 func (b base) SupervisionCSS() bool {
-	return b.Nav == "supervision"
+	return b.Nav == "supervision" || b.Nav == "city"
 }
 
 // CanSupervise reports whether the account may see the supervision pages.
@@ -156,6 +159,7 @@ func (s *server) base(w http.ResponseWriter, r *http.Request, title string) base
 			b.Path = safeNext(u.RequestURI(), "/")
 		}
 	}
+	b.CanCity = s.d.City != nil && s.d.City.May(b.Actor)
 	b.Site = s.withMarks(r, b.Site) // the county's footer marks (gongkai.go)
 	b.Flash = takeFlash(w, r)
 	if b.Actor != nil && s.d.Users != nil {
@@ -386,6 +390,14 @@ func (s *server) funcs(a *assets) template.FuncMap {
 			}
 			return b.String()
 		},
+
+		// The city platform's pages (city.go).
+		"pctText":    ratePct,
+		"msTime":     msTime,
+		"dueClass":   cityDueClass,
+		"dueName":    dueName,
+		"ratingName": ratingName,
+
 		"yuan":     func(cents int64) string { return yuan(cents) },
 		"fieldID":  fieldID,
 		"loginURL": loginURL,

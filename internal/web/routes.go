@@ -363,6 +363,13 @@ func (s *server) table() []route {
 		{"GET", "/esign/keys/{file}", public, 0, s.esignKeyFile},
 		{"GET", "/admin/orgs/{code}/esign", staff, 0, s.adminOrgEsign},
 		{"POST", "/admin/orgs/{code}/esign/rotate", staff, formLimit, s.adminOrgEsignRotate},
+		// The city platform (city.go, issue 14 item 5): 404 to everyone on a
+		// county platform, so public here; cityPage admits staff on the city's.
+		{"GET", "/city", public, 0, s.cityPage(s.cityHome)},
+		{"GET", "/city/counties/{code}", public, 0, s.cityPage(s.cityCounty)},
+		{"GET", "/city/cases/{county}/{serial}", public, 0, s.cityPage(s.cityCase)},
+		{"GET", "/city/reports", public, 0, s.cityPage(s.cityReports)},
+		{"GET", "/city/reports/{file}", public, 0, s.cityPage(s.cityReportFile)},
 	}
 }
 

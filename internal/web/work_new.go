@@ -41,6 +41,7 @@ type newPage struct {
 	Phone    string
 	Address  string
 	Desc     string
+	Project  string // 全国投资项目统一代码, for items concerning investment projects
 	Delivery string
 	Quantity string
 	Mats     []newMaterial
@@ -157,6 +158,7 @@ func (s *server) workNewPost() handlerFunc {
 		p.setItem(it)
 		p.Org, p.Name, p.IDType, p.Ident, p.Phone = v.Get("org"), v.Get("name"), v.Get("id_type"), v.Get("ident"), v.Get("phone")
 		p.Address, p.Desc, p.Delivery, p.Quantity = v.Get("address"), v.Get("description"), v.Get("delivery"), v.Get("quantity")
+		p.Project = strings.TrimSpace(v.Get("project_code"))
 		if p.IDType != "credit" {
 			p.IDType = "id"
 		}
@@ -209,7 +211,7 @@ func (s *server) workNewPost() handlerFunc {
 		}
 		in := casework.ApplyInput{ItemCode: it.Key(), OrgCode: p.Org, Materials: mats, Accept: v.Get("then") == "accept",
 			Applicant: &casework.ApplicantInput{Name: p.Name, Phone: p.Phone},
-			Form:      casework.Form{Address: p.Address, Description: p.Desc, Delivery: p.Delivery}}
+			Form:      casework.Form{Address: p.Address, Description: p.Desc, Delivery: p.Delivery}, ProjectCode: p.Project}
 		if p.IDType == "credit" {
 			in.Applicant.CreditCode = p.Ident
 		} else {
@@ -281,6 +283,8 @@ func newField(field string, index []int) string {
 		return "delivery"
 	case "form":
 		return "description"
+	case "project_code":
+		return "project"
 	}
 	if rest, ok := strings.CutPrefix(field, "materials["); ok {
 		if k, err := strconv.Atoi(rest[:max(0, strings.IndexByte(rest, ']'))]); err == nil && k >= 0 && k < len(index) {
