@@ -286,6 +286,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	// key of the platform's own organisation (ZWFW_PLATFORM_CODE).
 	a.Exchange = exchange.New(d, a.Esign, orgs, exchange.Options{Role: cfg.Role, Code: cfg.PlatformCode, Name: cfg.PlatformName,
 		Batch: cfg.ExchangeBatch, LagAlert: cfg.ExchangeLagAlert, Log: log, Now: now})
+	a.Cases.SetEventHook(a.Exchange)
 	// Forwarded cases across platforms (上报件, issue 14 item 3): sent with
 	// their materials over the exchange, decided at the upper platform,
 	// the decision applied back to the same case.
@@ -585,10 +586,18 @@ func (a *App) ServeOn(ctx context.Context, ln net.Listener, ready func(addr stri
 		defer close(folded)
 		rollup.RunFolder(dctx, a.DB, 200*time.Millisecond, a.Log)
 	}()
+	// The exchange's sender (issue 14): each process delivers the outbox
+	// to the peer platforms; a claimed batch is leased to one process.
+	sent := make(chan struct{})
+	go func() {
+		defer close(sent)
+		a.Exchange.Run(dctx)
+	}()
 	defer func() {
 		stopDispatch()
 		<-chained
 		<-folded
+		<-sent
 	}()
 	// Background jobs (deadline warnings …): with several processes each
 	// works the queue, and each job is taken by one of them.

@@ -287,6 +287,10 @@ func (a *act) commit() error {
 	if err := audit.RecordFor(a.ctx, a.tx, c.OrgID, a.now, a.actor, "case."+a.action, "case:"+c.Serial, a.detail); err != nil {
 		return err
 	}
+	// The event for the city platform, in this transaction (events.go).
+	if err := a.publish(); err != nil {
+		return err
+	}
 	// A case received from another platform: the applicant hears from the
 	// platform they applied at, not twice.
 	if a.tellSubj != "" && !c.received() {

@@ -236,6 +236,15 @@ func (s *Service) Apply(ctx context.Context, actor *zwfw.Actor, in ApplyInput) (
 		if err := audit.RecordFor(ctx, tx, p.org.ID, now, actor, "case.apply", "case:"+serial, map[string]any{"item": it.Code, "version": it.Version, "org": p.org.Code, "channel": channel}); err != nil {
 			return err
 		}
+		// 申报: the event for the city platform, in this transaction (events.go).
+		if s.events != nil {
+			filed := &Case{ID: id, Serial: serial, Status: Submitted, Kind: it.Kind, ItemCode: it.Code, ItemVersion: it.Version, ItemName: it.Name,
+				OrgCode: p.org.Code, OrgName: p.org.DisplayName(), DeptCode: dept.Code, DeptName: dept.DisplayName(), Channel: channel,
+				PromisedDays: it.PromisedLimitDays, SubmittedAt: now, OrgID: p.org.ID, DeptID: dept.ID, OrgPath: orgPath, DeptPath: deptPath, item: it}
+			if err := s.events.CaseEvent(ctx, tx, &Event{Case: filed, Item: it, Action: ActFile, Step: "提交申请", Status: Submitted, At: now}); err != nil {
+				return err
+			}
+		}
 		msg := fmt.Sprintf("您申请的“%s”已提交，办件编号 %s。%s将进行审核，请留意办理进度。", it.Name, serial, p.org.DisplayName())
 		newID = id
 		if err := s.tell(ctx, tx, c, app, "申请已提交", msg, now); err != nil {

@@ -45,6 +45,7 @@ type Service struct {
 
 	mats     MaterialsHook // the materials library: reuse and keeping (reuse.go)
 	licences LicenceIssuer // the electronic licence of a completion (licence.go)
+	events   EventHook     // the case events for the city platform (events.go)
 
 	sealing   Sealing   // the signer and file store of sealed notices (noticepdf.go)
 	fwd       Forwarder // cases across platforms (remote.go); nil: none

@@ -28,6 +28,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -98,8 +99,13 @@ type Options struct {
 	Name     string        // config.PlatformName
 	Batch    int           // ZWFW_EXCHANGE_BATCH: events per request
 	LagAlert time.Duration // ZWFW_EXCHANGE_LAG_ALERT
-	Log      *slog.Logger
-	Now      func() time.Time
+	// RetryBase is the first wait after a failed delivery (default 1 s),
+	// doubling up to MaxBackoff.
+	RetryBase time.Duration
+	// Client sends the batches (default: a client of its own).
+	Client *http.Client
+	Log    *slog.Logger
+	Now    func() time.Time
 }
 
 // Service is one platform's side of the exchange.
@@ -117,8 +123,10 @@ type Service struct {
 	pmu   sync.Mutex
 	peers map[string]*Peer // by code; nil: not loaded (or stale)
 
-	wake chan struct{} // a commit published: the sender looks at once
-	stat stats
+	wake   chan struct{} // a commit published: the sender looks at once
+	stat   stats
+	snd    sender
+	client *http.Client
 }
 
 // changeTopic announces a change of the registered peers to every process.
@@ -145,7 +153,10 @@ func New(d *db.DB, es *esign.Service, orgs *org.Service, o Options) *Service {
 	if o.Role == "" {
 		o.Role = RoleCounty
 	}
-	s := &Service{db: d, esign: es, orgs: orgs, opt: o, now: o.Now, log: o.Log, wake: make(chan struct{}, 1)}
+	if o.Client == nil {
+		o.Client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4, IdleConnTimeout: 90 * time.Second}}
+	}
+	s := &Service{db: d, esign: es, orgs: orgs, opt: o, now: o.Now, log: o.Log, wake: make(chan struct{}, 1), client: o.Client}
 	d.OnChange(changeTopic, func(string) {
 		s.pmu.Lock()
 		s.peers = nil
@@ -190,6 +201,10 @@ SELECT CAST(? AS TEXT), CAST(? AS TEXT) || ':' || CAST(? AS TEXT) || ':' || CAST
 // (to, case). On PostgreSQL the INSERT goes with the transaction's other
 // unread statements (db.Tx.Later): it costs no round trip of its own.
 func (s *Service) Publish(ctx context.Context, tx *db.Tx, to, caseSerial, kind string, body any) error {
+	return s.publish(ctx, tx, to, caseSerial, kind, body, s.now().UnixMilli())
+}
+
+func (s *Service) publish(ctx context.Context, tx *db.Tx, to, caseSerial, kind string, body any, at int64) error {
 	if to == "" || caseSerial == "" || kind == "" {
 		return zwfw.Errorf(zwfw.EINVALID, "交换事件缺少接收平台、办件编号或类型")
 	}
@@ -214,7 +229,6 @@ func (s *Service) Publish(ctx context.Context, tx *db.Tx, to, caseSerial, kind s
 	if len(raw) == 0 {
 		raw = []byte("{}")
 	}
-	at := s.now().UnixMilli()
 	if err := tx.Later(ctx, oneRow, insertOutbox, to, s.opt.Code, caseSerial, caseSerial, kind, at, string(raw), to, caseSerial); err != nil {
 		return fmt.Errorf("exchange: publish %s %s: %w", kind, caseSerial, err)
 	}
