@@ -45,6 +45,9 @@ const usage = `zwfw — 县级“互联网+政务服务”平台
   zwfw backup prune     按 ZWFW_BACKUP_KEEP 清理备份目录
   zwfw restore 文件      把备份恢复到空的数据目录（和空的数据库）
   zwfw keys rotate      轮换个人信息数据密钥：用新密钥分批重新加密身份证号、电话和地址（进度输出到标准错误，中断后再次运行即继续），完成后删除旧密钥
+  zwfw exchange identity  显示本平台的区划代码、签名密钥编号、指纹和公钥，交给对方平台登记（市县数据交换）
+  zwfw exchange peer add|list|disable  登记、列出、停用对接平台（zwfw exchange 查看参数）
+  zwfw exchange resend [--all|--id N]  把死信放回发送队列
   zwfw doctor           检查部署：数据目录和密钥的权限、TLS 反向代理、最近的备份、明年的节假日数据、磁盘空间，并说明如何处理
   zwfw bench            性能测试：完整办件流程、办件查询和 /healthz 的吞吐量与延迟（zwfw bench -h 查看参数）
   zwfw bench generate   生成一个县三年的办件数据（--cases 1000000 --data-dir 目录 或 --postgres 地址），并重建监管统计
@@ -71,7 +74,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	case "bench":
 		return runBench(ctx, args, getenv, stdout, stderr)
-	case "serve", "migrate", "seed", "audit", "backup", "restore", "keys", "doctor":
+	case "serve", "migrate", "seed", "audit", "backup", "restore", "keys", "doctor", "exchange":
 	default:
 		fmt.Fprint(stderr, usage)
 		config.Usage(stderr)
@@ -136,6 +139,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runDoctor(cfg, time.Now(), stdout)
 	case "keys":
 		return runKeys(ctx, cfg, log, rest, stdout, stderr)
+	case "exchange":
+		return runExchange(ctx, cfg, log, rest, stdout, stderr)
 	}
 	return nil
 }
