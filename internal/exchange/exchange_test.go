@@ -325,7 +325,7 @@ func TestEventsHTTP(t *testing.T) {
 			return res.StatusCode, out
 		}
 		if err := e.App.DB.InTx(ctx, func(tx *db.Tx) error {
-			for _, k := range []string{"case.decision", "case.step"} {
+			for _, k := range []string{"test.note", "test.note"} {
 				if err := p.city.Publish(ctx, tx, "610923", "C9", k, map[string]int{"n": 1}); err != nil {
 					return err
 				}
