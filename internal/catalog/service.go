@@ -17,6 +17,7 @@ import (
 	"zwfw/internal/audit"
 	"zwfw/internal/db"
 	"zwfw/internal/org"
+	"zwfw/internal/scope"
 )
 
 // Changes recorded in the version log (dynamic management, §2(2): 新设、减少、
@@ -540,8 +541,9 @@ func (q Query) filters() (string, []any, error) {
 		args = append(args, q.Dept)
 	}
 	if q.Within != "" {
-		where = append(where, "d.path LIKE ?")
-		args = append(args, db.Like(q.Within)+"%")
+		cond, cargs := scope.Subtree(q.Within).Cond("d.path")
+		where = append(where, cond)
+		args = append(args, cargs...)
 	}
 	if q.Level != "" {
 		lv := q.Level

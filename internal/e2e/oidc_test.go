@@ -57,7 +57,17 @@ func TestUnifiedIdentityInBrowser(t *testing.T) {
 	for i := 0; i < 50 && len(p.Ends()) == 0; i++ {
 		time.Sleep(100 * time.Millisecond)
 	}
-	loc, _ := chromedp.Run(ctx, chromedp.Location())
+	// The provider sends the browser back to the platform: the screenshot
+	// waits for that page (taken mid-navigation it has no width).
+	loc := ""
+	for i := 0; i < 100; i++ {
+		loc, _ = chromedp.Run(ctx, chromedp.Location())
+		if ready, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.readyState`)); err == nil && ready == "complete" &&
+			strings.HasPrefix(loc, e.URL) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	t.Logf("after sign-out at %s", loc)
 	shot(t, ctx, "oidc-after-logout")
 	if len(p.Ends()) != 1 || p.Ends()[0].Get("id_token_hint") == "" {
