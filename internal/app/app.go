@@ -431,6 +431,7 @@ func (a *App) Services() services.Services {
 // Handler is the whole HTTP surface.
 func (a *App) Handler() (http.Handler, error) {
 	m := newMetrics(a.DB, a.Users)
+	m.reg.MustRegister(exchangeCollector{a.Exchange})
 	svc := a.Services()
 	apiH := api.New(svc)
 	webH, err := web.New(svc)

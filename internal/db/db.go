@@ -128,6 +128,12 @@ func (db *DB) QueueConn(ctx context.Context) (*sql.DB, string, error) {
 // the caller's transaction (the job queue's InsertTx).
 func (t *Tx) SQLTx() *sql.Tx { return t.tx }
 
+// SingleProcess reports whether one process uses the database: SQLite,
+// whose file one server process owns. State a killed process left behind
+// (a lease on work it was doing) may then be cleared when the next one
+// starts; on PostgreSQL other live processes may hold it.
+func (db *DB) SingleProcess() bool { return db.Dialect == SQLite }
+
 // Ping checks the database answers (readiness).
 func (db *DB) Ping(ctx context.Context) error {
 	var one int

@@ -120,8 +120,9 @@ type Service struct {
 	amu      sync.RWMutex
 	appliers []Applier
 
-	pmu   sync.Mutex
-	peers map[string]*Peer // by code; nil: not loaded (or stale)
+	pmu     sync.Mutex
+	peers   map[string]*Peer // by code; nil: not loaded (or stale)
+	peersAt time.Time        // when peers were read
 
 	wake   chan struct{} // a commit published: the sender looks at once
 	stat   stats
@@ -269,6 +270,11 @@ func (s *Service) Peer(ctx context.Context, code string) (*Peer, error) {
 	return nil, nil
 }
 
+// peersTTL bounds how long the peers are cached: a registration by the
+// CLI on SQLite (another process, whose change this one does not hear)
+// takes effect within it.
+const peersTTL = 5 * time.Second
+
 // loadPeers returns every registered peer by code, cached while changes
 // of other processes reach this one (db.Live).
 func (s *Service) loadPeers(ctx context.Context) (map[string]*Peer, error) {
@@ -276,8 +282,9 @@ func (s *Service) loadPeers(ctx context.Context) (map[string]*Peer, error) {
 	if live {
 		s.pmu.Lock()
 		ps := s.peers
+		fresh := time.Since(s.peersAt) < peersTTL
 		s.pmu.Unlock()
-		if ps != nil {
+		if ps != nil && fresh {
 			return ps, nil
 		}
 	}
@@ -291,7 +298,7 @@ func (s *Service) loadPeers(ctx context.Context) (map[string]*Peer, error) {
 	}
 	if live {
 		s.pmu.Lock()
-		s.peers = ps
+		s.peers, s.peersAt = ps, time.Now()
 		s.pmu.Unlock()
 	}
 	return ps, nil

@@ -408,6 +408,16 @@ func (s *Service) backoffLeft(peer string) time.Duration {
 // while there are some; then it waits for a commit that published (Wake),
 // a peer's backoff to pass, or pollEvery.
 func (s *Service) Run(ctx context.Context) {
+	// A process killed while it sent left its batch leased; when it was
+	// the only process on the database, nobody else is sending it.
+	if s.db.SingleProcess() {
+		if err := s.db.InTx(ctx, func(tx *db.Tx) error {
+			_, err := tx.Exec(ctx, "UPDATE exchange_outbox SET lease_until = 0 WHERE state = 'pending' AND lease_until > 0")
+			return err
+		}); err != nil {
+			s.log.Warn("exchange: clearing leases", "err", err)
+		}
+	}
 	var checked time.Time
 	for ctx.Err() == nil {
 		wait := pollEvery

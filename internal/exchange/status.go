@@ -2,6 +2,7 @@ package exchange
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"zwfw"
@@ -100,4 +101,25 @@ func (s *Service) deadLetters(ctx context.Context, q db.Querier, limit int) ([]D
 		out = append(out, d)
 	}
 	return out, rows.Err()
+}
+
+// LagText is the lag in Chinese (已等待 …).
+func (p PeerStatus) LagText() string { return durationText(p.Lag) }
+
+// LagAlertText is the alert threshold in Chinese.
+func (o *Overview) LagAlertText() string { return durationText(o.LagAlert) }
+
+// durationText writes d as 3 小时 5 分, 12 分 3 秒 or 45 秒.
+func durationText(d time.Duration) string {
+	d = d.Round(time.Second)
+	h, m, s := int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60
+	switch {
+	case h > 0:
+		return fmt.Sprintf("%d 小时 %d 分", h, m)
+	case m > 0 && s > 0:
+		return fmt.Sprintf("%d 分 %d 秒", m, s)
+	case m > 0:
+		return fmt.Sprintf("%d 分钟", m)
+	}
+	return fmt.Sprintf("%d 秒", s)
 }

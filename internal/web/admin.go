@@ -10,6 +10,7 @@ import (
 	"zwfw"
 	"zwfw/internal/account"
 	"zwfw/internal/catalog"
+	"zwfw/internal/exchange"
 	"zwfw/internal/org"
 )
 
@@ -42,6 +43,10 @@ type adminHomePage struct {
 	Cancelled  int
 	Orgs       int
 	Users      int
+	// CanExchange: the platform's administrators manage the county ↔
+	// city exchange (exchange.MayManage).
+	CanExchange bool
+	Exchange    []exchange.PeerStatus
 }
 
 func (s *server) adminHome(w http.ResponseWriter, r *http.Request) error {
@@ -53,6 +58,12 @@ func (s *server) adminHome(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := adminHomePage{base: s.base(w, r, "工作台"), User: u, CanCatalog: canCatalog(a), CanAdmin: canAdmin(a)}
 	p.Nav = "admin"
+	if s.d.Exchange != nil && s.d.Exchange.May(ctx, a) == nil {
+		p.CanExchange = true
+		if p.Exchange, err = s.d.Exchange.Status(ctx, false); err != nil {
+			return err
+		}
+	}
 	if p.CanCatalog {
 		if _, p.Active, err = s.d.Catalog.Search(ctx, catalog.Query{Limit: 1}); err != nil {
 			return err

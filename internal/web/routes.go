@@ -357,6 +357,12 @@ func (s *server) table() []route {
 		{"GET", "/admin/gongkai/{id}/files/{sha}", staff, 0, s.adminGongkaiFile},
 		{"GET", "/admin/gongkai/site", staff, 0, s.adminGongkaiSite},
 		{"POST", "/admin/gongkai/site", staff, formLimit, s.adminGongkaiSitePost},
+		// 市县数据交换 (admin_exchange.go, issue 14 items 5, 7): the peers,
+		// the outbox and its dead letters (exchange.MayManage decides).
+		{"GET", "/admin/exchange", staff, 0, s.adminExchange},
+		{"POST", "/admin/exchange/peers", staff, formLimit, s.adminExchangePeer},
+		{"POST", "/admin/exchange/peers/{code}/disable", staff, formLimit, s.adminExchangeDisable},
+		{"POST", "/admin/exchange/resend", staff, formLimit, s.adminExchangeResend},
 		// 电子签章 (esign.go, issue 13 item 2): the public keys published,
 		// and an organisation's keys and their rotation for its administrator.
 		{"GET", "/esign/keys", public, 0, s.esignKeys},
