@@ -1,11 +1,13 @@
 package api_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"testing"
 
 	"zwfw/internal/app/apptest"
+	"zwfw/internal/invest"
 )
 
 // TestProjectCode: a case of an item concerning investment projects (企业
@@ -55,6 +57,17 @@ func TestProjectCode(t *testing.T) {
 		}
 		if got := clerk.caseOf(k.Serial); got.ProjectCode != code {
 			t.Fatalf("read back %q", got.ProjectCode)
+		}
+		// Its acceptance waits in the investment platform's outbox, with
+		// the code, the item and the department; filing does not.
+		clerk.mustAct(k.Serial, "accept", nil)
+		evs, err := e.App.Invest.Events(context.Background(), code)
+		if err != nil || len(evs) != 1 || evs[0].Kind != invest.KindAccepted || evs[0].ItemCode != item || evs[0].Serial != k.Serial ||
+			evs[0].DeptCode == "" || evs[0].Platform != "610923" || evs[0].Result != "已受理" {
+			t.Fatalf("investment platform events %+v %v", evs, err)
+		}
+		if n, err := e.App.Invest.Deliver(context.Background(), 10); err != nil || n != 1 {
+			t.Fatalf("delivered to the log: %d %v", n, err)
 		}
 		// Another item takes none.
 		other := map[string]any{"item_code": "200300200000", "org_code": "610923C", "applicant": walkInApplicant,

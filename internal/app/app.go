@@ -331,6 +331,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	// cases with a project code wait in an outbox a job delivers; the
 	// default platform only logs what it would send.
 	a.Invest = invest.New(d, nil, now, log)
+	a.Invest.SetCode(cfg.PlatformCode)
+	// Its events come from the same case events the exchange publishes,
+	// in the same transaction (events.go).
+	a.Cases.SetEventHook(caseEvents{a.Exchange, a.Invest})
 	if cfg.JobWorkers > 0 {
 		a.Invest.Schedule(q, time.Minute)
 	}

@@ -240,7 +240,8 @@ func (s *Service) Apply(ctx context.Context, actor *zwfw.Actor, in ApplyInput) (
 		if s.events != nil {
 			filed := &Case{ID: id, Serial: serial, Status: Submitted, Kind: it.Kind, ItemCode: it.Code, ItemVersion: it.Version, ItemName: it.Name,
 				OrgCode: p.org.Code, OrgName: p.org.DisplayName(), DeptCode: dept.Code, DeptName: dept.DisplayName(), Channel: channel,
-				PromisedDays: it.PromisedLimitDays, SubmittedAt: now, OrgID: p.org.ID, DeptID: dept.ID, OrgPath: orgPath, DeptPath: deptPath, item: it}
+				PromisedDays: it.PromisedLimitDays, SubmittedAt: now, OrgID: p.org.ID, DeptID: dept.ID, OrgPath: orgPath, DeptPath: deptPath, item: it,
+				ProjectCode: project}
 			if err := s.events.CaseEvent(ctx, tx, &Event{Case: filed, Item: it, Action: ActFile, Step: "提交申请", Status: Submitted, At: now}); err != nil {
 				return err
 			}

@@ -3,6 +3,7 @@ package city
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"strings"
 	"time"
@@ -17,15 +18,15 @@ import (
 // 不予受理, 办结, 送达, 评价). Other kinds (forwarded cases) are not the
 // dashboard's and pass through untouched.
 const (
-	KindFiled     = "case.filed"
-	KindAccepted  = "case.accepted"
-	KindStep      = "case.step"
-	KindSuspended = "case.suspended"
-	KindResumed   = "case.resumed"
-	KindRejected  = "case.rejected"
-	KindCompleted = "case.completed"
-	KindDelivered = "case.delivered"
-	KindRated     = "case.rated"
+	KindFiled     = exchange.KindFiled
+	KindAccepted  = exchange.KindAccepted
+	KindStep      = exchange.KindStep
+	KindSuspended = exchange.KindSuspended
+	KindResumed   = exchange.KindResumed
+	KindRejected  = exchange.KindRejected
+	KindCompleted = exchange.KindCompleted
+	KindDelivered = exchange.KindDelivered
+	KindRated     = exchange.KindRated
 )
 
 var kindNames = map[string]string{
@@ -210,4 +211,13 @@ func (s *Service) bump(ctx context.Context, tx *db.Tx, county, dept, deptName, d
 		}
 	}
 	return nil
+}
+
+// facts reads a case event's body (exchange.CaseFacts: nothing personal).
+func facts(body []byte) (*exchange.CaseFacts, error) {
+	var f exchange.CaseFacts
+	if err := json.Unmarshal(body, &f); err != nil {
+		return nil, err
+	}
+	return &f, nil
 }

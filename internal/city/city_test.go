@@ -24,31 +24,6 @@ var now = time.Date(2026, 11, 18, 10, 0, 0, 0, zwfw.Zone)
 
 var supervisor = &zwfw.Actor{UserID: 1, Username: "city.supervisor", Kind: zwfw.KindStaff, Roles: []string{zwfw.RoleSupervisor}, OrgCode: "610900", OrgPath: "/1/"}
 
-// caseFacts is a case event's body as a county sends it (contract.md).
-type caseFacts struct {
-	Serial       string `json:"serial"`
-	ItemCode     string `json:"item_code"`
-	ItemName     string `json:"item_name"`
-	Kind         string `json:"kind"`
-	Channel      string `json:"channel"`
-	OrgCode      string `json:"org_code"`
-	OrgName      string `json:"org_name"`
-	DeptCode     string `json:"dept_code"`
-	DeptName     string `json:"dept_name"`
-	Action       string `json:"action"`
-	Step         string `json:"step"`
-	FromStatus   string `json:"from_status"`
-	Status       string `json:"status"`
-	Deadline     string `json:"deadline"`
-	CompletedOn  string `json:"completed_on"`
-	PromisedDays int    `json:"promised_days"`
-	HandledDays  int    `json:"handled_days"`
-	Overdue      bool   `json:"overdue"`
-	Rating       int    `json:"rating"`
-	ProjectCode  string `json:"project_code"`
-	FiledAt      int64  `json:"filed_at"`
-}
-
 func newCity(d *db.DB, isCity bool) *city.Service {
 	return city.New(d, calendar.New(d, func() time.Time { return now }), func() time.Time { return now },
 		city.Options{City: isCity, RootCode: "610900"})
@@ -56,7 +31,7 @@ func newCity(d *db.DB, isCity bool) *city.Service {
 
 // feed applies one event of a county's case in its own transaction, as the
 // exchange's receipt does.
-func feed(t *testing.T, s *city.Service, d *db.DB, county, serial string, seq int, kind string, at time.Time, f caseFacts) error {
+func feed(t *testing.T, s *city.Service, d *db.DB, county, serial string, seq int, kind string, at time.Time, f exchange.CaseFacts) error {
 	t.Helper()
 	f.Serial = serial
 	body, _ := json.Marshal(f)
@@ -84,8 +59,8 @@ func day(s string, h int) time.Time {
 // rates it when level > 0.
 func lifecycle(t *testing.T, s *city.Service, d *db.DB, county, serial, dept, filed, done string, late bool, level int) {
 	t.Helper()
-	base := caseFacts{ItemCode: "0001", ItemName: "食品经营许可", Kind: "promised", Channel: "online", OrgCode: county + "C",
-		OrgName: "县政务服务中心", DeptCode: county + dept, DeptName: map[string]string{"D01": "市场监管局", "D02": "交通运输局"}[dept],
+	base := exchange.CaseFacts{ItemCode: "0001", ItemName: "食品经营许可", Kind: "promised", Channel: "online", OrgCode: county + "C",
+		OrgName: "县政务服务中心", DeptCode: county + dept, DeptName: map[string]string{"610923": "宁陕县", "610922": "石泉县"}[county] + map[string]string{"D01": "市场监督管理局", "D02": "交通运输局"}[dept],
 		PromisedDays: 5, FiledAt: day(filed, 9).UnixMilli(), Deadline: "2026-11-30"}
 	f := base
 	f.Status, f.Action = "submitted", "submit"
@@ -146,7 +121,7 @@ func TestFigures(t *testing.T) {
 		lifecycle(t, s, d, "610923", "A3", "D01", "2026-11-17", "2026-11-18", false, 0)
 		lifecycle(t, s, d, "610922", "B1", "D01", "2026-10-20", "2026-10-22", false, 2)
 		lifecycle(t, s, d, "610922", "B2", "D02", "2026-11-18", "", false, 0)
-		red := caseFacts{ItemName: "道路运输经营许可", Status: "in_progress", DeptCode: "610923D02", DeptName: "交通运输局",
+		red := exchange.CaseFacts{ItemName: "道路运输经营许可", Status: "in_progress", DeptCode: "610923D02", DeptName: "交通运输局",
 			Deadline: "2026-11-10", PromisedDays: 5, FiledAt: day("2026-11-02", 9).UnixMilli()}
 		must(t, feed(t, s, d, "610923", "A4", 1, city.KindAccepted, day("2026-11-02", 9), red))
 
@@ -166,13 +141,17 @@ func TestFigures(t *testing.T) {
 		if len(ov.ByCounty) != 2 || ov.ByCounty[0].Name != "石泉县" || ov.ByCounty[1].Name != "宁陕县" || ov.ByCounty[1].Filed != 4 || ov.ByCounty[0].Filed != 1 {
 			t.Fatalf("by county %+v", ov.ByCounty)
 		}
-		// Departments by name across the counties.
-		if ov.ByDept[0].Name != "市场监管局" || ov.ByDept[0].Filed != 3 {
+		// Departments by name across the counties, less the county's
+		// name (宁陕县市场监督管理局 and 石泉县市场监督管理局 together).
+		if ov.ByDept[0].Name != "市场监督管理局" || ov.ByDept[0].Filed != 3 {
 			t.Fatalf("by dept %+v", ov.ByDept)
+		}
+		if q, err := s.Overview(ctx, supervisor, city.Filter{Period: city.PeriodQuarter}); err != nil || q.ByDept[0].Name != "市场监督管理局" || q.ByDept[0].Filed != 4 {
+			t.Fatalf("by dept over the quarter, both counties: %+v %v", q, err)
 		}
 
 		// A replayed event changes nothing; a body that is no case fails.
-		must(t, feed(t, s, d, "610923", "A1", 3, city.KindCompleted, day("2026-11-05", 15), caseFacts{Status: "completed"}))
+		must(t, feed(t, s, d, "610923", "A1", 3, city.KindCompleted, day("2026-11-05", 15), exchange.CaseFacts{Status: "completed"}))
 		again, err := s.Overview(ctx, supervisor, city.Filter{Period: city.PeriodMonth})
 		must(t, err)
 		if again.Totals.Completed != 3 {
@@ -217,7 +196,7 @@ func TestFigures(t *testing.T) {
 		}
 		cv, err = s.County(ctx, supervisor, "610923", city.CountyQuery{Filter: city.Filter{Period: city.PeriodMonth}, Dept: "610923D01"})
 		must(t, err)
-		if cv.Total != 3 || cv.DeptName != "市场监管局" || len(cv.Warned) != 0 {
+		if cv.Total != 3 || cv.DeptName != "宁陕县市场监督管理局" || len(cv.Warned) != 0 {
 			t.Fatalf("county by dept %+v", cv)
 		}
 		if _, err := s.County(ctx, supervisor, "610999", city.CountyQuery{}); zwfw.ErrorCode(err) != zwfw.ENOTFOUND {

@@ -159,7 +159,7 @@ type Overview struct {
 	Date     string  `json:"date"` // today
 	Totals   Figures `json:"totals"`
 	ByCounty []Row   `json:"by_county"`
-	ByDept   []Row   `json:"by_dept"` // departments by name across counties (市场监管局 of every county together)
+	ByDept   []Row   `json:"by_dept"` // departments by name, less their county's, across counties (市场监督管理局 of every county together)
 }
 
 // cover is the rollup's buckets of the dates from … to: whole months, and
@@ -390,7 +390,10 @@ func (s *Service) Overview(ctx context.Context, a *zwfw.Actor, f Filter) (*Overv
 		}
 		c.add(&r.Figures)
 		ov.Totals.add(&r.Figures)
-		name := strings.TrimSpace(r.Name)
+		// A county's department is named in full (宁陕县市场监督管理局):
+		// without the county's name the same department of every county
+		// is counted together.
+		name := strings.TrimPrefix(strings.TrimSpace(r.Name), c.Name)
 		if name == "" {
 			name = "未注明部门"
 		}

@@ -10,7 +10,9 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"zwfw"
+	"zwfw/internal/account/ident"
 	"zwfw/internal/app/apptest"
+	"zwfw/internal/casework"
 	"zwfw/internal/config"
 	"zwfw/internal/exchange"
 )
@@ -79,7 +81,7 @@ func (f *cityFeed) run(t *testing.T, n int) {
 	t.Helper()
 	now := f.e.App.Now()
 	for i := 0; i < n; i++ {
-		serial := fmt.Sprintf("%s-%s-%05d", f.code, now.Format("20060102"), i+1)
+		serial := fmt.Sprintf("%s-%s-8%04d", f.code, now.Format("20060102"), i+1) // apart from the real cases' serials
 		dept := f.depts[i%len(f.depts)]
 		filed := now.Add(-time.Duration(i%9) * 24 * time.Hour).Add(-time.Duration(i) * time.Minute)
 		deadline := filed.AddDate(0, 0, 7).Format("2006-01-02")
@@ -139,12 +141,62 @@ func TestCityDashboard(t *testing.T) {
 	link(t, ningshan, city, "610923", "宁陕县")
 	link(t, shiquan, city, "610922", "石泉县")
 	for _, f := range []*cityFeed{
-		{e: ningshan, city: city, code: "610923", name: "宁陕县", depts: [][2]string{{"610923D01", "市场监管局"}, {"610923D02", "民政局"}, {"610923D04", "住建局"}, {"610923D17", "发改局"}}, items: []string{"食品经营许可", "社会团体成立登记", "建筑工程施工许可证核发", "企业投资项目备案"}},
-		{e: shiquan, city: city, code: "610922", name: "石泉县", depts: [][2]string{{"610922D01", "市场监管局"}, {"610922D02", "民政局"}, {"610922D07", "水利局"}}, items: []string{"食品经营许可", "婚姻登记", "取水许可"}},
+		{e: ningshan, city: city, code: "610923", name: "宁陕县", depts: [][2]string{{"610923D01", "宁陕县市场监督管理局"}, {"610923D02", "宁陕县民政局"}, {"610923D04", "宁陕县住房和城乡建设局"}, {"610923D17", "宁陕县发展和改革局"}}, items: []string{"食品经营许可", "社会团体成立登记", "建筑工程施工许可证核发", "企业投资项目备案"}},
+		{e: shiquan, city: city, code: "610922", name: "石泉县", depts: [][2]string{{"610922D01", "石泉县市场监督管理局"}, {"610922D02", "石泉县民政局"}, {"610922D07", "石泉县水利局"}}, items: []string{"食品经营许可", "婚姻登记", "取水许可"}},
 	} {
 		f.run(t, map[string]int{"610923": 40, "610922": 26}[f.code])
 		f.flush(t)
 	}
+	// Real cases at 宁陕县's window, their events published in each case's
+	// transaction and delivered by the county's sender over HTTP: two
+	// completed, one under review, one suspended, one not accepted, and an
+	// investment project's 备案 with its project code.
+	bg := context.Background()
+	var real []string
+	for _, st := range []string{casework.Completed, casework.Completed, casework.InProgress, casework.Suspended, casework.Rejected} {
+		real = append(real, ningshan.Case(t, "county.window", "010100100000", "610923C", st))
+	}
+	clerk := ningshan.Actor(t, "county.window")
+	code := fmt.Sprintf("%d-610923-48-03-000321", ningshan.App.Now().Year())
+	c17 := "91610923" + "MA700000" + string(ident.OrgCodeCheck("MA700000"))
+	in := casework.ApplyInput{ItemCode: "101700100000", OrgCode: "610923C", ProjectCode: code, Form: casework.Form{Description: "企业投资项目备案"},
+		Applicant: &casework.ApplicantInput{Name: "陕西秦岭旅游开发有限公司", CreditCode: c17 + string(ident.CreditCheckChar(c17)), Phone: "13991560001"}}
+	for _, m := range []string{"企业投资项目备案信息表", "项目信息真实性承诺书"} {
+		in.Materials = append(in.Materials, casework.MaterialInput{Name: m, HandedIn: "window"})
+	}
+	proj, err := ningshan.App.Cases.Apply(bg, clerk, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ningshan.App.Cases.Act(bg, clerk, proj.Serial, casework.ActAccept, casework.ActionInput{}); err != nil {
+		t.Fatal(err)
+	}
+	peer, err := ningshan.App.Exchange.City(bg)
+	if err != nil || peer == nil {
+		t.Fatalf("the county knows no city: %v", err)
+	}
+	for i := 0; ; i++ {
+		n, err := ningshan.App.Exchange.DeliverOnce(bg, peer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		if i > 50 {
+			t.Fatal("the county's outbox does not empty")
+		}
+	}
+	for _, serial := range append(real, proj.Serial) {
+		if _, err := city.App.City.Case(bg, zwfw.System, "610923", serial); err != nil {
+			t.Fatalf("%s not at the city: %v", serial, err)
+		}
+	}
+	// … and the project's acceptance waits for the investment platform.
+	if evs, err := ningshan.App.Invest.Events(bg, code); err != nil || len(evs) != 1 || evs[0].Serial != proj.Serial {
+		t.Fatalf("investment platform outbox: %+v %v", evs, err)
+	}
+
 	signIn(t, ctx, city.URL, apptest.CitySupervisor, apptest.DemoPassword)
 	do(t, ctx, "dashboard", chromedp.Navigate(city.URL+"/city"), chromedp.WaitVisible(chromedp.CSS("svg")))
 	mustContain(t, ctx, "dashboard", "全市政务服务监管", "按期办结率", "好评率", "宁陕县", "石泉县", "按部门", "红牌")
@@ -153,8 +205,15 @@ func TestCityDashboard(t *testing.T) {
 	mustContain(t, ctx, "county", "宁陕县", "按部门", "当前预警", "期间申报的办件")
 	shot(t, ctx, "141-city-county")
 	do(t, ctx, "case", chromedp.Click(chromedp.CSS(`#cy-warned a.wk-serial`)), chromedp.WaitVisible(chromedp.CSS("table.cy-events")))
-	mustContain(t, ctx, "case", "收到的事件", "申报", "受理")
+	mustContain(t, ctx, "case", "收到的事件", "申报", "受理", "红牌")
+	// A real case's events as the county's sender delivered them, and the
+	// investment project's code.
+	do(t, ctx, "real case", chromedp.Navigate(city.URL+"/city/cases/610923/"+real[0]), chromedp.WaitVisible(chromedp.CSS("table.cy-events")))
+	mustContain(t, ctx, "real case", "申报", "受理", "办结", "已办结")
 	shot(t, ctx, "142-city-case")
+	do(t, ctx, "project case", chromedp.Navigate(city.URL+"/city/cases/610923/"+proj.Serial), chromedp.WaitVisible(chromedp.CSS("table.cy-events")))
+	mustContain(t, ctx, "project case", "投资项目代码", code, "企业投资项目备案")
+	shot(t, ctx, "146-city-case-project")
 	do(t, ctx, "reports", chromedp.Navigate(city.URL+"/city/reports"), chromedp.WaitVisible(chromedp.CSS("table")))
 	mustContain(t, ctx, "reports", "全市统计报表", "下载 Excel", "宁陕县")
 	shot(t, ctx, "143-city-reports")

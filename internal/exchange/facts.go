@@ -79,7 +79,8 @@ func Facts(ev *casework.Event) CaseFacts {
 	f := CaseFacts{Serial: c.Serial, ItemCode: c.ItemCode, ItemName: c.ItemName, Kind: c.Kind, Channel: c.Channel,
 		OrgCode: c.OrgCode, OrgName: c.OrgName, DeptCode: c.DeptCode, DeptName: c.DeptName,
 		Action: ev.Action, Step: ev.Step, FromStatus: ev.FromStatus, Status: ev.Status,
-		Deadline: ev.Deadline, CompletedOn: ev.CompletedOn, PromisedDays: c.PromisedDays, HandledDays: ev.HandledDays}
+		Deadline: ev.Deadline, CompletedOn: ev.CompletedOn, PromisedDays: c.PromisedDays, HandledDays: ev.HandledDays,
+		ProjectCode: c.ProjectCode}
 	if ev.Item != nil {
 		f.ImplCode = ev.Item.ImplCode
 	}

@@ -32,6 +32,7 @@ type Service struct {
 	platform Platform
 	now      func() time.Time
 	log      *slog.Logger
+	code     string // this platform's 区划代码 (ZWFW_PLATFORM_CODE), the events' sender
 }
 
 // New returns the outbox on d, delivering to p (LogPlatform when nil).
@@ -41,6 +42,9 @@ func New(d *db.DB, p Platform, now func() time.Time, log *slog.Logger) *Service 
 	}
 	return &Service{db: d, platform: p, now: now, log: log}
 }
+
+// SetCode names this platform (ZWFW_PLATFORM_CODE) in the events.
+func (s *Service) SetCode(code string) { s.code = code }
 
 // SetPlatform replaces the platform events are pushed to.
 func (s *Service) SetPlatform(p Platform) { s.platform = p }
