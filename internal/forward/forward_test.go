@@ -1,10 +1,8 @@
 package forward_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"net/http"
 	"strings"
 	"testing"
 
@@ -12,7 +10,6 @@ import (
 	"zwfw/internal/account"
 	"zwfw/internal/app/apptest"
 	"zwfw/internal/casework"
-	"zwfw/internal/config"
 	"zwfw/internal/exchange"
 	"zwfw/internal/forward"
 )
@@ -23,89 +20,20 @@ type pair struct {
 	county, city *apptest.Env
 }
 
-func cityOptions() apptest.Options {
-	return apptest.Options{Config: func(c *config.Config) {
-		c.Role, c.PlatformCode, c.PlatformName = config.RoleCity, "610900", "安康市"
-	}}
-}
-
 func newPair(t *testing.T, dialect string) *pair {
 	t.Helper()
-	p := &pair{county: apptest.Start(t, dialect), city: apptest.Start(t, dialect, cityOptions())}
-	register(t, p.county, p.city)
-	register(t, p.city, p.county)
+	p := &pair{county: apptest.Start(t, dialect), city: apptest.Start(t, dialect, apptest.CityOptions())}
+	apptest.Register(t, p.county, p.city)
+	apptest.Register(t, p.city, p.county)
 	return p
 }
 
-// register makes other a peer of e, as its administrator would with the
-// identity other publishes.
-func register(t *testing.T, e, other *apptest.Env) {
-	t.Helper()
-	ctx := context.Background()
-	id, err := other.App.Exchange.Identity(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.App.Exchange.AddPeer(ctx, zwfw.System, exchange.PeerInput{Code: id.Code, Name: id.Name, Role: id.Role,
-		URL: other.URL, KeyPEM: id.PEM}); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// outbox reads from's pending events for to.
 func outbox(t *testing.T, from *apptest.Env, to string) []exchange.Event {
-	t.Helper()
-	ctx := context.Background()
-	rows, err := from.App.DB.Query(ctx, `SELECT event_id, case_serial, seq, kind, at, body FROM exchange_outbox
-		WHERE peer = ? AND state = 'pending' ORDER BY id`, to)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []exchange.Event
-	for rows.Next() {
-		ev := exchange.Event{From: from.App.Exchange.Code(), To: to}
-		var body string
-		if err := rows.Scan(&ev.ID, &ev.Case, &ev.Seq, &ev.Kind, &ev.At, &body); err != nil {
-			t.Fatal(err)
-		}
-		ev.Body = json.RawMessage(body)
-		out = append(out, ev)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return apptest.Pending(t, from, to, "")
 }
 
-// deliver POSTs evs, signed by from, to the peer's events API, marks the
-// accepted ones delivered at from, and returns the receipt.
 func deliver(t *testing.T, from, to *apptest.Env, evs []exchange.Event) *exchange.Receipt {
-	t.Helper()
-	ctx := context.Background()
-	b, err := from.App.Exchange.SignBatch(ctx, evs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := json.Marshal(b)
-	resp, err := http.Post(to.URL+"/api/exchange/v1/events", "application/json", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var r exchange.Receipt
-	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
-		t.Fatalf("receipt (%s): %v", resp.Status, err)
-	}
-	for _, x := range r.Results {
-		if x.Status == exchange.StatusGap || x.Status == exchange.StatusFailed {
-			continue
-		}
-		if _, err := from.App.DB.Exec(ctx, "UPDATE exchange_outbox SET state = 'delivered' WHERE event_id = ?", x.ID); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return &r
+	return apptest.Deliver(t, from, to, evs)
 }
 
 // only keeps the events of one kind.
