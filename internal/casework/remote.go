@@ -212,16 +212,18 @@ func (s *Service) Receive(ctx context.Context, tx *db.Tx, p *Peer, centre string
 	if seen, err := s.Received(ctx, tx, p, rc.Serial); err != nil || seen {
 		return nil, err
 	}
-	it, err := s.catalog.Get(ctx, rc.ItemCode)
-	if err != nil {
-		return nil, zwfw.Errorf(zwfw.ENOTFOUND, "本平台没有基本编码为 %s 的事项（%s），不能接收%s上报的办件 %s", rc.ItemCode, rc.ItemName, p.Label(), rc.Serial)
-	}
 	if err := tx.ShareTree(ctx); err != nil {
 		return nil, err
 	}
 	pl, err := s.place(ctx, centre)
 	if err != nil {
 		return nil, err
+	}
+	// This platform's item of the same 基本编码, as its centre sees it
+	// (catalog.Resolve: the nearest implementation).
+	it, err := s.catalog.Resolve(ctx, rc.ItemCode, pl.org.Path)
+	if err != nil {
+		return nil, zwfw.Errorf(zwfw.ENOTFOUND, "本平台没有基本编码为 %s 的事项（%s），不能接收%s上报的办件 %s：%v", rc.ItemCode, rc.ItemName, p.Label(), rc.Serial, err)
 	}
 	dept, err := s.orgs.ByCode(ctx, it.Dept)
 	if err != nil {
