@@ -201,6 +201,10 @@ func (s *Service) Apply(ctx context.Context, actor *zwfw.Actor, in ApplyInput) (
 		if err != nil {
 			return db.MapError(err)
 		}
+		// A county's item filed at the city: marked to go down (remote.go).
+		if err := s.markDown(ctx, tx, id, orgPath, deptPath, dept.Code, now); err != nil {
+			return err
+		}
 		// Materials provided by reuse: their sources checked and the
 		// authorisations recorded, in this transaction (reuse.go).
 		if err := s.provide(ctx, tx, actor, it, in.Materials, mats, Filing{CaseID: id, Serial: serial, ItemCode: it.Code,

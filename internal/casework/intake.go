@@ -219,7 +219,21 @@ func (a *act) supplement() error {
 // applicant submits nothing again (attachment 2 (5)3).
 func (a *act) forward() error {
 	a.advance = true
-	// To the upper platform when one is registered (remote.go).
+	// Down to the county platform the case was marked for, or to the
+	// upper platform when one is registered (remote.go).
+	if a.c.downward() {
+		if a.s.fwd == nil {
+			return zwfw.Errorf(zwfw.ECONFLICT, "本平台未连接%s，暂不能转办", a.c.Forward.PeerName)
+		}
+		p, err := a.s.fwd.Lower(a.ctx, a.c.DeptCode)
+		if err != nil {
+			return err
+		}
+		if p == nil || p.Code != a.c.Forward.PeerCode {
+			return zwfw.Errorf(zwfw.ECONFLICT, "%s未登记或已停用，暂不能转办：请联系平台管理员", a.c.Forward.PeerName)
+		}
+		return a.forwardRemote(p)
+	}
 	if p, err := a.remoteUpper(); err != nil {
 		return err
 	} else if p != nil {

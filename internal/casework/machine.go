@@ -90,7 +90,7 @@ var machine = map[string]rule{
 		step: "准许再次一次性告知"},
 	ActReject:     {from: []string{Submitted, SupplementRequired}, to: Rejected, roles: []string{zwfw.RoleWindow}, step: "不予受理"},
 	ActSupplement: {from: []string{SupplementRequired}, to: Submitted, roles: []string{owner, zwfw.RoleWindow}, step: "补正材料"},
-	ActForward: {from: []string{Accepted}, to: InProgress, roles: []string{zwfw.RoleWindow}, when: []guard{upwardOnly},
+	ActForward: {from: []string{Accepted}, to: InProgress, roles: []string{zwfw.RoleWindow}, when: []guard{forwardable},
 		step: "上报"},
 	ActReview: {from: running, to: InProgress, roles: []string{zwfw.RoleReviewer}, when: []guard{notImmediate, decider},
 		step: "审查"},
@@ -330,8 +330,10 @@ var (
 	errAllowedUnused      = zwfw.Errorf(zwfw.ECONFLICT, "已准许再次告知，窗口尚未告知")
 )
 
-func upwardOnly(_ *zwfw.Actor, c *Case) error {
-	if c.Kind != catalog.KindUpward {
+// forwardable: an 上报件 goes up; a case filed here for an item a county
+// platform implements goes down to it (remote.go: marked when filed).
+func forwardable(_ *zwfw.Actor, c *Case) error {
+	if c.Kind != catalog.KindUpward && !c.downward() {
 		return errNotUpward
 	}
 	return nil

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"zwfw"
 	"zwfw/internal/audit"
@@ -131,10 +132,54 @@ type Forwarder interface {
 	Send(ctx context.Context, tx *db.Tx, p *Peer, rc *RemoteCase) error
 	// Return sends the decision on a case received from f's peer back.
 	Return(ctx context.Context, tx *db.Tx, f *Forward, d *RemoteDecision) error
+	// Lower is the county platform that implements an item of the
+	// department dept (a county's department in this platform's tree), or
+	// nil: a case filed here for it goes down to that platform.
+	Lower(ctx context.Context, dept string) (*Peer, error)
 }
 
 // SetForwarder connects the exchange of forwarded cases (nil: none).
 func (s *Service) SetForwarder(f Forwarder) { s.fwd = f }
+
+// downward reports whether c waits to be sent down to the county platform
+// that implements its item (marked when it was filed: markDown).
+func (c *Case) downward() bool {
+	return c.Forward != nil && c.Forward.Direction == ForwardOut && c.Forward.State == "pending"
+}
+
+// below reports whether the department at deptPath lies in a region under
+// the one of the centre at orgPath: a county's department, seen from the
+// city's centre.
+func below(orgPath, deptPath string) bool {
+	region := parentPath(orgPath)
+	return region != "" && strings.HasPrefix(deptPath, region) && parentPath(deptPath) != region
+}
+
+func parentPath(p string) string {
+	t := strings.TrimSuffix(p, "/")
+	i := strings.LastIndex(t, "/")
+	if i < 0 {
+		return ""
+	}
+	return t[:i+1]
+}
+
+// markDown marks, in the filing's transaction, a case filed here for an
+// item a county platform implements: the window sends it down (ActForward)
+// after accepting it, and that platform decides it (issue 14 item 3: cases
+// filed at the city for a county item).
+func (s *Service) markDown(ctx context.Context, tx *db.Tx, id int64, orgPath, deptPath, dept string, now time.Time) error {
+	if s.fwd == nil || !below(orgPath, deptPath) {
+		return nil
+	}
+	p, err := s.fwd.Lower(ctx, dept)
+	if err != nil || p == nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO case_forwards (case_id, direction, peer_code, peer_name, state, created_at)
+		VALUES (?, ?, ?, ?, 'pending', ?)`, id, ForwardOut, p.Code, p.Label(), db.Millis(now))
+	return db.MapError(err)
+}
 
 // received reports whether c was opened here for another platform's case.
 func (c *Case) received() bool { return c.Forward != nil && c.Forward.Direction == ForwardIn }
@@ -158,16 +203,26 @@ func (a *act) remoteUpper() (*Peer, error) {
 	return a.s.fwd.Upper(a.ctx)
 }
 
-// forwardRemote sends the 上报件 to the upper platform p in the action's
-// transaction: the case, its applicant, form and materials (with their
-// bytes) go in one signed event; the case waits here for the decision.
+// forwardRemote sends the case to platform p in the action's transaction
+// — an 上报件 up to the city, a case for a county's item down to it: the
+// case, its applicant, form and materials (with their bytes) go in one
+// signed event; the case waits here for the decision.
 func (a *act) forwardRemote(p *Peer) error {
 	label := p.Label()
+	down := a.c.downward()
 	a.opinion = strings.TrimSpace(a.in.Opinion)
-	if a.opinion == "" {
+	switch {
+	case a.opinion != "":
+	case down:
+		a.opinion = "转" + label + "办理"
+	default:
 		a.opinion = "材料已审核，报送" + label + "审批"
 	}
-	if _, err := a.tx.Exec(a.ctx, `INSERT INTO case_forwards (case_id, direction, peer_code, peer_name, state, created_at)
+	if down {
+		if _, err := a.tx.Exec(a.ctx, "UPDATE case_forwards SET state = 'sent' WHERE case_id = ? AND state = 'pending'", a.c.ID); err != nil {
+			return err
+		}
+	} else if _, err := a.tx.Exec(a.ctx, `INSERT INTO case_forwards (case_id, direction, peer_code, peer_name, state, created_at)
 		VALUES (?, ?, ?, ?, 'sent', ?)`, a.c.ID, ForwardOut, p.Code, label, db.Millis(a.now)); err != nil {
 		return db.MapError(err)
 	}
@@ -185,6 +240,10 @@ func (a *act) forwardRemote(p *Peer) error {
 	a.open = &openInfo{name: "上级审批", person: label}
 	a.tellSubj = "申请已上报"
 	a.tellBody = fmt.Sprintf("您的“%s”（%s）已报送%s审批，您无须重复提交材料。", a.c.ItemName, a.c.Serial, label)
+	if down {
+		a.open.name, a.tellSubj = "实施机关办理", "申请已转办"
+		a.tellBody = fmt.Sprintf("您的“%s”（%s）已转%s办理，您无须重复提交材料。", a.c.ItemName, a.c.Serial, label)
+	}
 	a.detail["handler"], a.detail["platform"] = p.Code, p.Code
 	return nil
 }

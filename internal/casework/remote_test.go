@@ -23,6 +23,8 @@ type loop struct {
 
 func (l *loop) Upper(context.Context) (*casework.Peer, error) { return l.upper, nil }
 
+func (l *loop) Lower(context.Context, string) (*casework.Peer, error) { return nil, nil }
+
 func (l *loop) Send(_ context.Context, _ *db.Tx, p *casework.Peer, rc *casework.RemoteCase) error {
 	l.sent = append(l.sent, *rc)
 	l.to = append(l.to, p.Code)

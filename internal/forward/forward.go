@@ -67,6 +67,20 @@ func (s *Service) Upper(ctx context.Context) (*casework.Peer, error) {
 	return peerOf(p), nil
 }
 
+// Lower is, at the city, the registered county platform whose region code
+// begins the department's code (610923D06: 宁陕县): a case filed at the city
+// for that department's item goes down to it.
+func (s *Service) Lower(ctx context.Context, dept string) (*casework.Peer, error) {
+	if s.ex.Role() != exchange.RoleCity || len(dept) < 6 {
+		return nil, nil
+	}
+	p, err := s.ex.Peer(ctx, dept[:6])
+	if err != nil || p == nil || p.Role != exchange.RoleCounty {
+		return nil, err
+	}
+	return peerOf(p), nil
+}
+
 // Send publishes the forwarded case to p in the case's transaction, each
 // file material with its bytes.
 func (s *Service) Send(ctx context.Context, tx *db.Tx, p *casework.Peer, rc *casework.RemoteCase) error {

@@ -216,3 +216,57 @@ func act(t *testing.T, e *apptest.Env, who, serial, action string, in casework.A
 	}
 	return c
 }
+
+// TestCaseDownToCounty: a case filed online at the city's centre for an
+// item 宁陕县 implements goes down the same way — marked when filed, sent by
+// the city's window after accepting it (no city staff may decide it), opened
+// at the county's centre and decided there, the decision back up to the
+// city's case, which its window then completes.
+func TestCaseDownToCounty(t *testing.T) {
+	for _, dialect := range apptest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			p := newPair(t, dialect)
+			mustStaff(t, p.city, "city.window", "赵敏", zwfw.RoleWindow, "610900C", "610900CW01", "县区上报件受理窗口")
+			// 林木采伐许可证核发, 宁陕县林业局's item, filed at the city hall.
+			serial := p.city.Case(t, "enterprise.qinling", "010600100000", "610900C", casework.Accepted)
+			c, err := p.city.App.Cases.Get(ctx, p.city.Actor(t, "city.window"), serial)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Forward == nil || c.Forward.PeerCode != "610923" || c.Forward.State != "pending" {
+				t.Fatalf("not marked for the county: %+v", c.Forward)
+			}
+			if err := casework.Check(p.city.Actor(t, "city.window"), c, casework.ActForward); err != nil {
+				t.Fatalf("the city's window may not send it down: %v", err)
+			}
+			if err := casework.Check(zwfw.System, c, casework.ActApprove); err == nil {
+				t.Fatal("a case for the county's item is decided at the city")
+			}
+			c = act(t, p.city, "city.window", serial, casework.ActForward, casework.ActionInput{})
+			if !c.Forward.Waiting() || c.Forward.State != "sent" || c.Forward.PeerName != "宁陕县（县平台）" {
+				t.Fatalf("sent down: %+v", c.Forward)
+			}
+			if r := deliver(t, p.city, p.county, only(outbox(t, p.city, "610923"), forward.KindForward)); r.Results[0].Status != exchange.StatusAccepted {
+				t.Fatalf("the county refused it: %+v", r.Results[0])
+			}
+			rc := received(t, p.county, serial)
+			if rc.OrgCode != "610923C" || rc.DeptCode != "610923D06" || rc.Channel != casework.ChannelForwarded || len(rc.Materials) != len(c.Materials) {
+				t.Fatalf("received at the county: %+v", rc)
+			}
+			act(t, p.county, "county.window", rc.Serial, casework.ActAccept, casework.ActionInput{})
+			done := act(t, p.county, "linye.reviewer", rc.Serial, casework.ActApprove, casework.ActionInput{Opinion: "采伐地点、面积与伐区调查设计一致，准予采伐"})
+			if done.Status != casework.Completed || done.Forward.State != "decided" {
+				t.Fatalf("the county's case after its decision: %s %+v", done.Status, done.Forward)
+			}
+			if r := deliver(t, p.county, p.city, only(outbox(t, p.county, "610900"), forward.KindDecision)); r.Results[0].Status != exchange.StatusAccepted {
+				t.Fatalf("the city refused the decision: %+v", r.Results[0])
+			}
+			got := act(t, p.city, "city.window", serial, casework.ActComplete, casework.ActionInput{})
+			if got.Status != casework.Completed || got.Result.Number != done.Result.Number || got.Forward.Decision == nil ||
+				!strings.Contains(got.Steps[len(got.Steps)-3].ActorName, "（县平台）") {
+				t.Fatalf("completed at the city: %s %+v %+v", got.Status, got.Result, got.Steps)
+			}
+		})
+	}
+}
