@@ -10,7 +10,6 @@ import (
 	"zwfw/internal/account"
 	"zwfw/internal/app/apptest"
 	"zwfw/internal/casework"
-	"zwfw/internal/forward"
 )
 
 // TestForwardedCaseAPI: a forwarded case through the API on two instances
@@ -46,7 +45,7 @@ func TestForwardedCaseAPI(t *testing.T) {
 				t.Fatalf("the refusal: %+v", e)
 			}
 
-			apptest.Deliver(t, county, city, apptest.Pending(t, county, "610900", forward.KindForward))
+			apptest.Deliver(t, county, city, apptest.Pending(t, county, "610900", ""))
 			var cs string
 			if err := city.App.DB.QueryRow(ctx, `SELECT c.serial FROM case_forwards f JOIN cases c ON c.id = f.case_id
 				WHERE f.direction = 'in' AND f.remote_serial = ?`, serial).Scan(&cs); err != nil {
@@ -68,7 +67,7 @@ func TestForwardedCaseAPI(t *testing.T) {
 			}
 			cw.mustAct(cs, casework.ActAccept, map[string]any{})
 			demo(t, city, "city.shuili").mustAct(cs, casework.ActDeny, map[string]any{"opinion": "取水口位于饮用水水源保护区内", "basis": "《中华人民共和国水法》第三十四条"})
-			apptest.Deliver(t, city, county, apptest.Pending(t, city, "610923", forward.KindDecision))
+			apptest.Deliver(t, city, county, apptest.Pending(t, city, "610923", ""))
 
 			k := win.caseOf(serial)
 			if k.Status != casework.Denied || k.Forward.Decision == nil || k.Forward.Decision.Approved || k.Forward.Decision.Basis != "《中华人民共和国水法》第三十四条" {

@@ -12,7 +12,6 @@ import (
 	"zwfw/internal/account"
 	"zwfw/internal/app/apptest"
 	"zwfw/internal/casework"
-	"zwfw/internal/forward"
 )
 
 // TestForwardedCaseScreens: a county's 上报件 as the staff of both
@@ -39,7 +38,7 @@ func TestForwardedCaseScreens(t *testing.T) {
 	mustContain(t, ctx, "the county's case", "已上报安康市（市平台）", "等待上级平台审批")
 	shot(t, ctx, "forward-county-waiting")
 
-	apptest.Deliver(t, county, city, apptest.Pending(t, county, "610900", forward.KindForward))
+	apptest.Deliver(t, county, city, apptest.Pending(t, county, "610900", ""))
 	var cs string
 	if err := city.App.DB.QueryRow(bg, `SELECT c.serial FROM case_forwards f JOIN cases c ON c.id = f.case_id
 		WHERE f.direction = 'in' AND f.remote_serial = ?`, serial).Scan(&cs); err != nil {
@@ -72,7 +71,7 @@ func TestForwardedCaseScreens(t *testing.T) {
 			t.Fatalf("%s at the city: %v", st.action, err)
 		}
 	}
-	apptest.Deliver(t, city, county, apptest.Pending(t, city, "610923", forward.KindDecision))
+	apptest.Deliver(t, city, county, apptest.Pending(t, city, "610923", ""))
 
 	signOutAll(t, ctx)
 	signIn(t, ctx, county.URL, "county.window", apptest.DemoPassword)

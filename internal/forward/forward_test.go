@@ -3,6 +3,7 @@ package forward_test
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -34,6 +35,18 @@ func outbox(t *testing.T, from *apptest.Env, to string) []exchange.Event {
 
 func deliver(t *testing.T, from, to *apptest.Env, evs []exchange.Event) *exchange.Receipt {
 	return apptest.Deliver(t, from, to, evs)
+}
+
+// resultOf is the receipt's result for the event id.
+func resultOf(t *testing.T, r *exchange.Receipt, id string) exchange.Result {
+	t.Helper()
+	for _, x := range r.Results {
+		if x.ID == id {
+			return x
+		}
+	}
+	t.Fatalf("no result for %s in %+v", id, r.Results)
+	return exchange.Result{}
 }
 
 // only keeps the events of one kind.
@@ -91,12 +104,15 @@ func TestForwardedCaseAcrossPlatforms(t *testing.T) {
 			ctx := context.Background()
 			p := newPair(t, dialect)
 			c := p.forwarded(t)
-			evs := only(outbox(t, p.county, "610900"), forward.KindForward)
+			// The case's events so far (申报, 受理 …) and the case itself,
+			// in their order.
+			all := outbox(t, p.county, "610900")
+			evs := only(all, forward.KindForward)
 			if len(evs) != 1 || evs[0].Case != c.Serial {
 				t.Fatalf("case.forward events: %+v", evs)
 			}
-			if r := deliver(t, p.county, p.city, evs); r.Results[0].Status == exchange.StatusFailed {
-				t.Fatalf("the city refused the forwarded case: %+v", r.Results[0])
+			if r := resultOf(t, deliver(t, p.county, p.city, all), evs[0].ID); r.Status != exchange.StatusAccepted {
+				t.Fatalf("the city refused the forwarded case: %+v", r)
 			}
 			rc := received(t, p.city, c.Serial)
 			if rc.Channel != casework.ChannelForwarded || rc.OrgCode != "610900C" || rc.Applicant.Name != c.Applicant.Name ||
@@ -122,14 +138,17 @@ func TestForwardedCaseAcrossPlatforms(t *testing.T) {
 			if done.Status != casework.Completed || done.Result == nil || done.Forward.State != "decided" {
 				t.Fatalf("the city's case after the decision: %s %+v", done.Status, done.Forward)
 			}
-			back := only(outbox(t, p.city, "610923"), forward.KindDecision)
+			all = outbox(t, p.city, "610923")
+			back := only(all, forward.KindDecision)
 			if len(back) != 1 || back[0].Case != c.Serial {
 				t.Fatalf("case.decision events: %+v", back)
 			}
 			// Delivered twice (a lost receipt): applied once.
-			deliver(t, p.city, p.county, back)
-			if r := deliver(t, p.city, p.county, back); r.Results[0].Status != exchange.StatusDuplicate {
-				t.Fatalf("delivered again: %+v", r.Results[0])
+			if r := resultOf(t, deliver(t, p.city, p.county, all), back[0].ID); r.Status != exchange.StatusAccepted {
+				t.Fatalf("the county refused the decision: %+v", r)
+			}
+			if r := resultOf(t, deliver(t, p.city, p.county, all), back[0].ID); r.Status != exchange.StatusDuplicate {
+				t.Fatalf("delivered again: %+v", r)
 			}
 			got, err := p.county.App.Cases.Get(ctx, p.county.Actor(t, "county.window"), c.Serial)
 			if err != nil {
@@ -173,19 +192,23 @@ func TestTamperedMaterialRefused(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			p := newPair(t, dialect)
 			c := p.forwarded(t)
-			evs := only(outbox(t, p.county, "610900"), forward.KindForward)
+			evs := outbox(t, p.county, "610900")
+			i := slices.IndexFunc(evs, func(ev exchange.Event) bool { return ev.Kind == forward.KindForward })
+			if i < 0 {
+				t.Fatalf("no case.forward in %+v", evs)
+			}
 			var rc casework.RemoteCase
-			if err := json.Unmarshal(evs[0].Body, &rc); err != nil {
+			if err := json.Unmarshal(evs[i].Body, &rc); err != nil {
 				t.Fatal(err)
 			}
 			if len(rc.Materials) == 0 || len(rc.Materials[0].Data) == 0 {
 				t.Fatalf("no bytes travel: %+v", rc.Materials)
 			}
 			rc.Materials[0].Data = append(rc.Materials[0].Data[:len(rc.Materials[0].Data)-1], 'X')
-			evs[0].Body, _ = json.Marshal(rc)
-			r := deliver(t, p.county, p.city, evs)
-			if r.Results[0].Status != exchange.StatusFailed || !strings.Contains(r.Results[0].Error, "摘要不符") {
-				t.Fatalf("tampered material: %+v", r.Results[0])
+			evs[i].Body, _ = json.Marshal(rc)
+			r := resultOf(t, deliver(t, p.county, p.city, evs), evs[i].ID)
+			if r.Status != exchange.StatusFailed || !strings.Contains(r.Error, "摘要不符") {
+				t.Fatalf("tampered material: %+v", r)
 			}
 			var n int
 			if err := p.city.App.DB.QueryRow(context.Background(), "SELECT COUNT(*) FROM cases WHERE channel = ?", casework.ChannelForwarded).Scan(&n); err != nil || n != 0 {
@@ -247,8 +270,9 @@ func TestCaseDownToCounty(t *testing.T) {
 			if !c.Forward.Waiting() || c.Forward.State != "sent" || c.Forward.PeerName != "宁陕县（县平台）" {
 				t.Fatalf("sent down: %+v", c.Forward)
 			}
-			if r := deliver(t, p.city, p.county, only(outbox(t, p.city, "610923"), forward.KindForward)); r.Results[0].Status != exchange.StatusAccepted {
-				t.Fatalf("the county refused it: %+v", r.Results[0])
+			all := outbox(t, p.city, "610923")
+			if r := resultOf(t, deliver(t, p.city, p.county, all), only(all, forward.KindForward)[0].ID); r.Status != exchange.StatusAccepted {
+				t.Fatalf("the county refused it: %+v", r)
 			}
 			rc := received(t, p.county, serial)
 			if rc.OrgCode != "610923C" || rc.DeptCode != "610923D06" || rc.Channel != casework.ChannelForwarded || len(rc.Materials) != len(c.Materials) {
@@ -259,8 +283,9 @@ func TestCaseDownToCounty(t *testing.T) {
 			if done.Status != casework.Completed || done.Forward.State != "decided" {
 				t.Fatalf("the county's case after its decision: %s %+v", done.Status, done.Forward)
 			}
-			if r := deliver(t, p.county, p.city, only(outbox(t, p.county, "610900"), forward.KindDecision)); r.Results[0].Status != exchange.StatusAccepted {
-				t.Fatalf("the city refused the decision: %+v", r.Results[0])
+			all = outbox(t, p.county, "610900")
+			if r := resultOf(t, deliver(t, p.county, p.city, all), only(all, forward.KindDecision)[0].ID); r.Status != exchange.StatusAccepted {
+				t.Fatalf("the city refused the decision: %+v", r)
 			}
 			got := act(t, p.city, "city.window", serial, casework.ActComplete, casework.ActionInput{})
 			if got.Status != casework.Completed || got.Result.Number != done.Result.Number || got.Forward.Decision == nil ||
