@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -204,16 +203,4 @@ func term(t *testing.T, s *server) {
 		t.Fatalf("zwfw serve did not stop within 30s of SIGTERM\n%s", s.logTail())
 	}
 	s.cmd = nil
-}
-
-// cli runs a zwfw command with the server's settings.
-func cli(t *testing.T, s *server, args ...string) string {
-	t.Helper()
-	cmd := exec.Command(s.bin, args...)
-	cmd.Env = s.env
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("zwfw %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
 }
