@@ -48,6 +48,7 @@ const usage = `zwfw — 县级“互联网+政务服务”平台
   zwfw exchange identity  显示本平台的区划代码、签名密钥编号、指纹和公钥，交给对方平台登记（市县数据交换）
   zwfw exchange peer add|list|disable  登记、列出、停用对接平台（zwfw exchange 查看参数）
   zwfw exchange resend [--all|--id N]  把死信放回发送队列
+  zwfw catalog pull     县级平台立即从市级平台同步事项目录（核验市级签名后更新同一基本编码的统一要素，列出未同步和待认领的事项）
   zwfw doctor           检查部署：数据目录和密钥的权限、TLS 反向代理、最近的备份、明年的节假日数据、磁盘空间，并说明如何处理
   zwfw bench            性能测试：完整办件流程、办件查询和 /healthz 的吞吐量与延迟（zwfw bench -h 查看参数）
   zwfw bench generate   生成一个县三年的办件数据（--cases 1000000 --data-dir 目录 或 --postgres 地址），并重建监管统计
@@ -74,7 +75,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	case "bench":
 		return runBench(ctx, args, getenv, stdout, stderr)
-	case "serve", "migrate", "seed", "audit", "backup", "restore", "keys", "doctor", "exchange":
+	case "serve", "migrate", "seed", "audit", "backup", "restore", "keys", "doctor", "exchange", "catalog":
 	default:
 		fmt.Fprint(stderr, usage)
 		config.Usage(stderr)
@@ -141,6 +142,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runKeys(ctx, cfg, log, rest, stdout, stderr)
 	case "exchange":
 		return runExchange(ctx, cfg, log, rest, stdout, stderr)
+	case "catalog":
+		return runCatalog(ctx, cfg, log, rest, stdout)
 	}
 	return nil
 }

@@ -292,6 +292,7 @@ func routes(d services.Services) []route {
 		{"GET", "/city/reports/{file}", public, false, handleCityReport(d.City, func(r *http.Request, what, detail string) error {
 			return d.Audit.Exported(r.Context(), actor(r), what, detail)
 		})},
+		{"GET", "/exchange/v1/catalog", public, false, handleExchangeCatalog(d.CatalogSync)},
 	}
 }
 

@@ -26,6 +26,7 @@ import (
 	"zwfw/internal/casework"
 	"zwfw/internal/casework/rollup"
 	"zwfw/internal/catalog"
+	"zwfw/internal/catalogsync"
 	"zwfw/internal/city"
 	"zwfw/internal/complaint"
 	"zwfw/internal/config"
@@ -119,6 +120,9 @@ type App struct {
 	// Invest is the outbox to the province's investment project platform
 	// (issue 14 item 6): events of cases with a project code.
 	Invest *invest.Service
+	// CatalogSync: the city publishes its catalog, a county pulls it
+	// (issue 14 item 4; ZWFW_CATALOG_PULL).
+	CatalogSync *catalogsync.Service
 }
 
 // Options adjust Open for tests and commands.
@@ -291,6 +295,12 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Write
 	// their materials over the exchange, decided at the upper platform,
 	// the decision applied back to the same case.
 	a.Forward = forward.New(a.Exchange, a.Cases, a.Files)
+	// One catalog, the same codes (issue 14 item 4): a county pulls its
+	// city's signed catalog daily (ZWFW_CATALOG_PULL) and on demand.
+	a.CatalogSync = catalogsync.New(d, a.Catalog, a.Exchange, a.Esign, orgs, now, log)
+	if a.Jobs != nil && cfg.JobWorkers > 0 && cfg.CatalogPull > 0 && cfg.Role != config.RoleCity {
+		a.CatalogSync.Schedule(a.Jobs, cfg.CatalogPull)
+	}
 	// 好差评 and 差评整改 (issue 11): every 差评 opens a work order in its
 	// rating's transaction; overdue ones warn like cases.
 	ratingKey, err := keyfile.ReadOrCreate(filepath.Join(cfg.DataDir, "rating.key"), func() ([]byte, error) {
@@ -429,7 +439,7 @@ func (a *App) Services() services.Services {
 		Materials: a.Materials,
 		Licences:  a.Licences,
 		Exchange:  a.Exchange,
-		City:      a.City}
+		City:      a.City, CatalogSync: a.CatalogSync}
 }
 
 // Handler is the whole HTTP surface.

@@ -704,6 +704,7 @@ func matrixRows() []row {
 	rows = append(rows, exchangeRows()...)
 	rows = append(rows, oidcRows()...)
 	rows = append(rows, cityRows()...)
+	rows = append(rows, catalogRows()...)
 	return rows
 }
 

@@ -92,6 +92,9 @@ type Config struct {
 	// oldest undelivered event past which the operators are warned.
 	ExchangeBatch    int
 	ExchangeLagAlert time.Duration
+	// CatalogPull: ZWFW_CATALOG_PULL, how often a county pulls its city's
+	// catalog (issue 14 item 4); 0: only on demand.
+	CatalogPull time.Duration
 
 	// OIDC: the province's unified identity (统一身份认证, issue 14), the
 	// ZWFW_OIDC_* variables; off while ZWFW_OIDC_ISSUER is empty.
@@ -383,6 +386,18 @@ func options() []option {
 			return nil
 		}, false},
 		{"ZWFW_EXCHANGE_LAG_ALERT", "exchange-lag-alert", "10m", "最早一条未送达的交换事件超过此时长时告警", dur(func(c *Config) *time.Duration { return &c.ExchangeLagAlert }), false},
+		{"ZWFW_CATALOG_PULL", "catalog-pull", "24h", "县级平台从市级平台同步事项目录的间隔；0 为不定时同步（仍可在事项管理中或用 zwfw catalog pull 同步）", func(c *Config, v string) error {
+			if v == "0" || v == "off" {
+				c.CatalogPull = 0
+				return nil
+			}
+			d, err := time.ParseDuration(v)
+			if err != nil || d < time.Minute {
+				return fmt.Errorf("应为不短于 1m 的时长（如 24h），或 0 表示不定时同步：%q", v)
+			}
+			c.CatalogPull = d
+			return nil
+		}, false},
 		{"ZWFW_SITE_NAME", "site-name", "宁陕县政务服务网", "网站名称", str(func(c *Config) *string { return &c.Site.Name }), false},
 		{"ZWFW_SITE_ORGANIZER", "site-organizer", "宁陕县人民政府办公室", "主办单位", str(func(c *Config) *string { return &c.Site.Organizer }), false},
 		{"ZWFW_SITE_CONTACT", "site-contact", "0915-6822345", "主办单位联系电话", str(func(c *Config) *string { return &c.Site.Contact }), false},

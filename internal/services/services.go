@@ -14,6 +14,7 @@ import (
 	"zwfw/internal/calendar"
 	"zwfw/internal/casework"
 	"zwfw/internal/catalog"
+	"zwfw/internal/catalogsync"
 	"zwfw/internal/city"
 	"zwfw/internal/complaint"
 	"zwfw/internal/config"
@@ -78,4 +79,7 @@ type Services struct {
 	// City is the city platform's view of its counties (issue 14 item 5):
 	// the dashboard, drill-down and reports; 404 on a county platform.
 	City *city.Service
+	// CatalogSync publishes the city's catalog and pulls it into a county
+	// (issue 14 item 4).
+	CatalogSync *catalogsync.Service
 }

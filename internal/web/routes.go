@@ -127,6 +127,8 @@ func (s *server) table() []route {
 		{"GET", "/admin/catalog/import", staff, 0, s.adminImportPage},
 		{"POST", "/admin/catalog/import", staff, upload + formLimit, s.adminImport},
 		{"GET", "/admin/catalog/export", staff, 0, s.adminExport},
+		{"GET", "/admin/catalog/city", staff, 0, s.adminCatalogCity},
+		{"POST", "/admin/catalog/city/pull", staff, formLimit, s.adminCatalogCityPull},
 
 		// The service hall's categories (queue_admin.go).
 		{"GET", "/admin/hall", staff, 0, s.adminHall},
