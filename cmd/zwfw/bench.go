@@ -38,6 +38,8 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 			return runDashboard(ctx, args[1:], getenv, stdout, stderr)
 		case "hall":
 			return runHallBench(ctx, args[1:], stdout, stderr)
+		case "exchange":
+			return runExchangeBench(ctx, args[1:], getenv, stdout, stderr)
 		}
 	}
 	fs := flag.NewFlagSet("zwfw bench", flag.ContinueOnError)

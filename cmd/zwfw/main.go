@@ -53,6 +53,7 @@ const usage = `zwfw — 县级“互联网+政务服务”平台
   zwfw bench            性能测试：完整办件流程、办件查询和 /healthz 的吞吐量与延迟（zwfw bench -h 查看参数）
   zwfw bench generate   生成一个县三年的办件数据（--cases 1000000 --data-dir 目录 或 --postgres 地址），并重建监管统计
   zwfw bench dashboard  在生成的数据上测试监管数据接口（全县与乡镇、本年与本月）的吞吐量与延迟
+  zwfw bench exchange --postgres 地址  市县数据交换：县（SQLite）积压事件经 HTTP 送到市（PostgreSQL）的追平时间和每秒事件数，对照 /healthz
   zwfw bench hall       大厅：每秒取号数（对照 /healthz）、一次叫号送达上千块显示屏的延迟和内存
   zwfw version          显示版本、提交和构建时间（发布版本用 scripts/release.sh 构建）
   zwfw help             显示本说明
