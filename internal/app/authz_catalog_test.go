@@ -17,6 +17,17 @@ func catalogRows() []row {
 	return []row{
 		{route: "GET /api/v1/exchange/v1/catalog", call: fixed(webGet("/api/exchange/v1/catalog")), want: everyone(notFound)},
 		{route: "GET /admin/catalog/city", call: fixed(webGet("/admin/catalog/city")), want: staffPage(unscoped(mayPull))},
+		// Nothing pulled on the matrix's county: those who may find no
+		// item to adopt.
+		{route: "GET /admin/items/new", variant: "adopt", call: fixed(webGet("/admin/items/new?adopt=019900000001")), want: staffPage(func(c cell) outcome {
+			switch {
+			case c.a.anon():
+				return login
+			case !mayPull(c):
+				return forbidden
+			}
+			return notFound
+		})},
 		{route: "POST /admin/catalog/city/pull", call: fixed(post("/admin/catalog/city/pull", nil)), want: staffPage(passing(unscoped(mayPull)))},
 	}
 }

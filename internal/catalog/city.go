@@ -125,6 +125,21 @@ type CityAdoption struct {
 	CityDept string `json:"city_dept"`
 	Dept     string `json:"dept,omitempty"`
 	DeptName string `json:"dept_name,omitempty"`
+	// Item is the city's item, for the draft of the county's (Adopt).
+	Item *CityItem `json:"item,omitempty"`
+}
+
+// Adopt is the draft of the county's own item for a city item it does not
+// implement yet: the city-wide elements and the department AdoptDept found
+// ("" when none), at county level. The administrator adds the 实施编码,
+// place, phones, windows and steps and saves it as a new item (新设): a
+// pull never creates one.
+func (ci *CityItem) Adopt(dept string) *Item {
+	it := &Item{Code: ci.Code, Name: ci.Name, Type: ci.Type, Kind: ci.Kind, Dept: dept, Levels: []string{LevelCounty},
+		Basis: ci.Basis, Conditions: ci.Conditions, LegalLimitDays: ci.LegalLimitDays, PromisedLimitDays: ci.PromisedLimitDays,
+		Fees: ci.Fees, Visits: 1, ResultType: "证照"}
+	it.Materials = append(it.Materials, ci.Materials...)
+	return it
 }
 
 // MayPull says whether the actor may apply the city's catalog to county:
@@ -163,7 +178,7 @@ func (s *Service) ApplyCity(ctx context.Context, actor *zwfw.Actor, cc *CityCata
 			return nil, err
 		}
 		if len(ids) == 0 {
-			a := CityAdoption{Code: ci.Code, Name: ci.Name, CityDept: ci.DeptName}
+			a := CityAdoption{Code: ci.Code, Name: ci.Name, CityDept: ci.DeptName, Item: ci}
 			if d, err := s.AdoptDept(ctx, county, ci.DeptName); err != nil {
 				return nil, err
 			} else if d != nil {

@@ -214,6 +214,32 @@ func (s *Service) Last(ctx context.Context) (*Pull, error) {
 	return &p, nil
 }
 
+// Adoption is the draft of this county's item for the city's item code
+// that the latest applied pull listed for adoption (catalog.CityItem.Adopt),
+// for the new-item form: ENOTFOUND when it listed none by that code.
+func (s *Service) Adoption(ctx context.Context, actor *zwfw.Actor, code string) (*catalog.Item, error) {
+	if err := s.May(ctx, actor); err != nil {
+		return nil, err
+	}
+	var res string
+	err := s.db.QueryRow(ctx, `SELECT result FROM catalog_pulls WHERE result <> '' ORDER BY id DESC LIMIT 1`).Scan(&res)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, err
+	}
+	var r catalog.CitySync
+	if res != "" {
+		if err := json.Unmarshal([]byte(res), &r); err != nil {
+			return nil, err
+		}
+	}
+	for _, a := range r.Adopt {
+		if a.Code == code && a.Item != nil {
+			return a.Item.Adopt(a.Dept), nil
+		}
+	}
+	return nil, zwfw.Errorf(zwfw.ENOTFOUND, "最近一次同步的市级目录中没有待认领的事项 %s", code)
+}
+
 // PullArgs is the scheduled pull's job.
 type PullArgs struct{}
 

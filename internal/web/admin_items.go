@@ -117,7 +117,17 @@ func (s *server) adminItemNew(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	it := &catalog.Item{Type: "01", Kind: catalog.KindPromised, Levels: []string{catalog.LevelCounty}, Visits: 1, ResultType: "证照"}
-	f, err := s.newItemForm(w, r, it, "新设事项")
+	title := "新设事项"
+	// 认领 a city item the county does not implement (市级目录同步): the
+	// form starts from the city-wide elements.
+	if code := strings.TrimSpace(r.URL.Query().Get("adopt")); code != "" {
+		var err error
+		if it, err = s.d.CatalogSync.Adoption(r.Context(), actor(r), code); err != nil {
+			return err
+		}
+		title = "认领市级事项：" + it.Name
+	}
+	f, err := s.newItemForm(w, r, it, title)
 	if err != nil {
 		return err
 	}

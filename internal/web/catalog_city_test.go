@@ -68,4 +68,14 @@ func TestCityCatalogPage(t *testing.T) {
 	if got, _ := county.App.Catalog.Get(ctx, foodCode); got.Version != food.Version {
 		t.Fatalf("the refused item changed: v%d", got.Version)
 	}
+	// 认领: the new-item form starts from the city's elements and the
+	// mapped department; nothing was created.
+	p = c.get("/admin/items/new?adopt=019900000001")
+	mustContain(t, "adopt form", p.Body, "认领市级事项：市级测试许可", `value="019900000001"`, `value="610923D01" selected`)
+	if p := c.get("/admin/items/new?adopt=019900000999"); p.Status != http.StatusNotFound {
+		t.Fatalf("adopting an item not listed: %d", p.Status)
+	}
+	if _, err := county.App.Catalog.Get(ctx, "019900000001"); err == nil {
+		t.Fatal("the item to adopt was created by the pull")
+	}
 }
