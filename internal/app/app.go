@@ -373,7 +373,7 @@ func limit(r config.Rate) throttle.Limit { return throttle.Limit{N: r.N, Window:
 
 func (a *App) seedDeps() seed.Deps {
 	return seed.Deps{DB: a.DB, Orgs: a.Orgs, Catalog: a.Catalog, Users: a.Users, Files: a.Files, Hall: a.Hall, Now: a.Now, Log: a.Log,
-		Licences: a.Licences}
+		Licences: a.Licences, City: a.Config.Role == config.RoleCity}
 }
 
 // Seed puts the county's organisations and catalog in, makes sure an

@@ -47,6 +47,10 @@ type Deps struct {
 	// Licences issues the electronic licences of the demo cases that
 	// complete (internal/licence; nil: none).
 	Licences casework.LicenceIssuer
+	// City: the platform is the city's (ZWFW_ROLE=city): the city's own
+	// departments, items (seedCity) and demo accounts (CityDemoAccounts)
+	// are seeded too.
+	City bool
 }
 
 // RootCode is the code of the root of the seeded tree (安康市), under which
@@ -87,6 +91,9 @@ func Base(ctx context.Context, d Deps) error {
 	}
 	if err := seedCatalog(ctx, d); err != nil {
 		return fmt.Errorf("seed: catalog: %w", err)
+	}
+	if err := seedCity(ctx, d); err != nil {
+		return fmt.Errorf("seed: city: %w", err)
 	}
 	return nil
 }
@@ -326,6 +333,17 @@ var DemoAccounts = []DemoAccount{
 	{"weijian.reviewer", "邓秀英", zwfw.RoleReviewer, "610923D09", "", "卫健局医政股"},
 }
 
+// CityDemoAccounts are the city platform's demo accounts (added on a city
+// only): its administrator and supervisor (电子监察) at 安康市, the window of
+// the city's centre that receives the counties' 上报件, and a reviewer of the
+// city's 水利局 (取水许可).
+var CityDemoAccounts = []DemoAccount{
+	{"city.admin", "高建军", zwfw.RoleAdmin, RootCode, "", "市政务服务中心信息科"},
+	{"city.supervisor", "市监察", zwfw.RoleSupervisor, RootCode, "", "电子监察"},
+	{"city.window", "赵敏", zwfw.RoleWindow, "610900C", "610900CW01", "县区上报件受理窗口"},
+	{"city.reviewer", "钱志远", zwfw.RoleReviewer, "610900D07", "", "市水利局水资源科"},
+}
+
 // DemoApplicants are a resident and an enterprise.
 var DemoApplicants = []account.RegisterInput{
 	{Username: "resident.wang", Password: DemoPassword, Name: "王秀兰", Phone: "13991561234", IDNumber: "610923198503120025"},
@@ -337,7 +355,11 @@ var DemoApplicants = []account.RegisterInput{
 // left as it is.
 func Demo(ctx context.Context, d Deps) error {
 	added := 0
-	for _, a := range DemoAccounts {
+	accounts := DemoAccounts
+	if d.City {
+		accounts = append(append([]DemoAccount(nil), DemoAccounts...), CityDemoAccounts...)
+	}
+	for _, a := range accounts {
 		if _, err := d.Users.ByUsername(ctx, a.Username); err == nil {
 			continue
 		}

@@ -1,0 +1,134 @@
+package seed
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"zwfw"
+	"zwfw/internal/account/ident"
+	"zwfw/internal/catalog"
+	"zwfw/internal/db"
+	"zwfw/internal/org"
+)
+
+// The city platform's own seed (issue 14 item 5): on a platform started
+// with ZWFW_ROLE=city, 安康市 gets departments of its own beside the
+// county's tree (which stays: the city's database keeps 宁陕县 for the
+// cases and catalogs it exchanges), each implementing some items with the
+// SAME 基本编码 as the county's (实施方案 §2(2) "统一事项、统一标准、同一编码"),
+// so that an 上报件 forwarded from 宁陕县 resolves to the city's own item
+// (catalog.Resolve: the nearest implementation) and the city's published
+// catalog (catalog.CityCatalog) has items of its own.
+
+// CityDept is one department of the city with the county items it
+// implements at the city level.
+type CityDept struct {
+	Code     string
+	Name     string // the short name: the same as the county's department (catalog.AdoptDept matches on it)
+	FullName string
+	Phone    string
+	Items    []string // 基本编码 of the county's items the department implements
+}
+
+// CityDepts are the city's departments. The short names are the county's
+// (610923D01 市场监管局 …) so catalog.AdoptDept and the city's cross-county
+// grouping pair them; 取水许可 (010700100000), the seeded 上报件 whose
+// upper body is 安康市水利局, is implemented by the city's 水利局.
+var CityDepts = []CityDept{
+	{"610900D01", "市场监管局", "安康市市场监督管理局", "0915-3218001", []string{"010100300000"}},
+	{"610900D02", "民政局", "安康市民政局", "0915-3218002", []string{"010200600000"}},
+	{"610900D04", "住建局", "安康市住房和城乡建设局", "0915-3218004", []string{"010400200000"}},
+	{"610900D07", "水利局", "安康市水利局", "0915-3218007", []string{"010700100000", "010700200000"}},
+	{"610900D17", "发改局", "安康市发展和改革委员会", "0915-3218017", []string{"101700100000"}},
+}
+
+// cityCreditCode is a department's unified social credit code (GB 32100:
+// 11 机关, the city's division, a GB 11714 organisation code, the check
+// character).
+func cityCreditCode(i int) string {
+	body := fmt.Sprintf("MB%06d", 9001+i)
+	first := "11" + RootCode + body + string(ident.OrgCodeCheck(body))
+	return first + string(ident.CreditCheckChar(first))
+}
+
+// seedCity adds the city's departments and their items, once (flag
+// seed.city), on a city platform only.
+func seedCity(ctx context.Context, d Deps) error {
+	if !d.City {
+		return nil
+	}
+	if done, err := Done(ctx, d.DB, "seed.city"); err != nil || done {
+		return err
+	}
+	// The county's items the city implements, read before the city's
+	// copies exist (their codes are then shared).
+	var items []*catalog.Item
+	for _, cd := range CityDepts {
+		for _, code := range cd.Items {
+			it, err := d.Catalog.Get(ctx, code)
+			if err != nil {
+				return fmt.Errorf("county item %s: %w", code, err)
+			}
+			items = append(items, cityItem(it, cd))
+		}
+	}
+	n := 0
+	err := d.DB.InTx(ctx, func(tx *db.Tx) error {
+		ok, err := claim(ctx, tx, "seed.city", d.Now())
+		if err != nil || !ok {
+			return err
+		}
+		for i, cd := range CityDepts {
+			_, err := d.Orgs.CreateTx(ctx, tx, zwfw.System, org.Input{Code: cd.Code, ParentCode: RootCode, Kind: org.KindDept,
+				Name: cd.Name, FullName: cd.FullName, Sort: i + 1, CreditCode: cityCreditCode(i), Phone: cd.Phone,
+				Address: "安康市政务服务中心", Hours: "周一至周五 上午8:30—12:00，下午14:30—18:00（法定节假日除外）"})
+			if err != nil {
+				return fmt.Errorf("%s %s: %w", cd.Code, cd.FullName, err)
+			}
+		}
+		for i, it := range items {
+			it.ImplCode = ImplCode(it.Code, RootCode, cityCreditCode(deptIndex(it.Dept)))
+			items[i] = it
+		}
+		res, err := d.Catalog.ImportTx(ctx, tx, zwfw.System, items, nil, "安康市政务服务事项实施清单（市级）")
+		if err != nil {
+			return err
+		}
+		n = res.Created
+		return nil
+	})
+	if err == nil && n > 0 {
+		d.Log.Info("seeded the city's departments and items", "departments", len(CityDepts), "items", n)
+	}
+	return err
+}
+
+func deptIndex(code string) int {
+	for i, cd := range CityDepts {
+		if cd.Code == code {
+			return i
+		}
+	}
+	return 0
+}
+
+// cityItem is the city department's implementation of the county's item:
+// the same city-wide elements (name, type, basis, conditions, materials,
+// limits, fees — a county pulling the city's catalog finds them unchanged),
+// the city's own department, place and phones. An 上报件 at the county is
+// decided at the city: a 承诺件 here, with no upper body.
+func cityItem(county *catalog.Item, cd CityDept) *catalog.Item {
+	it := *county
+	it.Dept, it.ImplCode, it.ImplBody, it.CoDepts, it.UpperBody = cd.Code, "", "", nil, ""
+	if it.Kind == catalog.KindUpward {
+		it.Kind = catalog.KindPromised
+	}
+	it.Place, it.ConsultPhone = "安康市政务服务中心", cd.Phone
+	it.ComplaintPhone = "0915-12345"
+	it.Steps = append([]catalog.Step(nil), county.Steps...)
+	it.Materials = append([]catalog.Material(nil), county.Materials...)
+	it.Status, it.Version = "", 0
+	it.LimitNote = strings.ReplaceAll(it.LimitNote, "宁陕县", "安康市")
+	return &it
+}
