@@ -66,18 +66,11 @@ func TestForwardedCaseTwoProcesses(t *testing.T) {
 		t.Fatalf("forwarded: %+v", c.Forward)
 	}
 
-	// The city: its administrator adds the two staff who handle it.
-	admin := &apiClient{t: t, base: city.base()}
-	admin.login("admin", "Crash@2026x")
-	for _, u := range []map[string]any{
-		{"username": "city.window", "name": "赵敏", "roles": []string{"window"}, "org_code": "610900C", "window_code": "610900CW01", "post": "县区上报件受理窗口"},
-		{"username": "city.shuili", "name": "钱水生", "roles": []string{"reviewer"}, "org_code": "610923D07", "post": "分管副局长"},
-	} {
-		u["password"], u["phone"], u["active"] = "Forward@2026x", "13800000000", true
-		admin.call("POST", "/api/v1/users", u, http.StatusCreated, nil)
-	}
+	// The city (ZWFW_DEMO): its seeded window, which receives the counties'
+	// 上报件, and the reviewer of its own 水利局 (seed.CityDemoAccounts), whose
+	// 取水许可 the forwarded case is handled under.
 	yw := &apiClient{t: t, base: city.base()}
-	yw.firstLogin("city.window", "Forward@2026x")
+	yw.login("city.window", seed.DemoPassword)
 	var list struct {
 		Items []struct{ Serial, Channel string }
 	}
@@ -96,7 +89,7 @@ func TestForwardedCaseTwoProcesses(t *testing.T) {
 	}
 	yw.call("POST", "/api/v1/cases/"+cs+"/actions/accept", map[string]any{}, http.StatusOK, nil)
 	yr := &apiClient{t: t, base: city.base()}
-	yr.firstLogin("city.shuili", "Forward@2026x")
+	yr.login("city.reviewer", seed.DemoPassword)
 	var decided struct {
 		Status string
 		Result *struct{ Number string }

@@ -51,22 +51,15 @@ func TestForwardedCaseAPI(t *testing.T) {
 				WHERE f.direction = 'in' AND f.remote_serial = ?`, serial).Scan(&cs); err != nil {
 				t.Fatal(err)
 			}
-			for _, u := range []account.UserInput{
-				{Username: "city.window", Name: "赵敏", Roles: []string{zwfw.RoleWindow}, OrgCode: "610900C", WindowCode: "610900CW01", Post: "县区上报件受理窗口"},
-				{Username: "city.shuili", Name: "钱水生", Roles: []string{zwfw.RoleReviewer}, OrgCode: "610923D07", Post: "分管副局长"},
-			} {
-				u.Password, u.Phone, u.Active = apptest.DemoPassword, "13800000000", &active
-				if _, err := city.App.Users.CreateStaff(ctx, zwfw.System, u); err != nil {
-					t.Fatal(err)
-				}
-			}
+			// The city's seeded window and the reviewer of its own 水利局
+			// (seed.CityDemoAccounts): the case is under the city's item.
 			cw := demo(t, city, "city.window")
 			got := cw.caseOf(cs)
 			if got.Channel != casework.ChannelForwarded || got.Forward == nil || got.Forward.Direction != casework.ForwardIn || got.Forward.RemoteSerial != serial {
 				t.Fatalf("the city's case: %s %+v", got.Channel, got.Forward)
 			}
 			cw.mustAct(cs, casework.ActAccept, map[string]any{})
-			demo(t, city, "city.shuili").mustAct(cs, casework.ActDeny, map[string]any{"opinion": "取水口位于饮用水水源保护区内", "basis": "《中华人民共和国水法》第三十四条"})
+			demo(t, city, "city.reviewer").mustAct(cs, casework.ActDeny, map[string]any{"opinion": "取水口位于饮用水水源保护区内", "basis": "《中华人民共和国水法》第三十四条"})
 			apptest.Deliver(t, city, county, apptest.Pending(t, city, "610923", ""))
 
 			k := win.caseOf(serial)

@@ -8,8 +8,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"zwfw"
-	"zwfw/internal/account"
 	"zwfw/internal/app/apptest"
 	"zwfw/internal/casework"
 )
@@ -44,16 +42,8 @@ func TestForwardedCaseScreens(t *testing.T) {
 		WHERE f.direction = 'in' AND f.remote_serial = ?`, serial).Scan(&cs); err != nil {
 		t.Fatalf("not received at the city: %v", err)
 	}
-	active := true
-	for _, u := range []account.UserInput{
-		{Username: "city.window", Name: "赵敏", Roles: []string{zwfw.RoleWindow}, OrgCode: "610900C", WindowCode: "610900CW01", Post: "县区上报件受理窗口"},
-		{Username: "city.shuili", Name: "钱水生", Roles: []string{zwfw.RoleReviewer}, OrgCode: "610923D07", Post: "分管副局长"},
-	} {
-		u.Password, u.Phone, u.Active = apptest.DemoPassword, "13800000000", &active
-		if _, err := city.App.Users.CreateStaff(bg, zwfw.System, u); err != nil {
-			t.Fatal(err)
-		}
-	}
+	// The city's seeded window and the reviewer of its own 水利局
+	// (seed.CityDemoAccounts): the case is under the city's item.
 	signOutAll(t, ctx)
 	signIn(t, ctx, city.URL, "city.window", apptest.DemoPassword)
 	do(t, ctx, "the city's case", chromedp.Navigate(city.URL+"/work/cases/"+cs), chromedp.WaitVisible(chromedp.CSS(`.wk-forward`)))
@@ -65,7 +55,7 @@ func TestForwardedCaseScreens(t *testing.T) {
 		in          casework.ActionInput
 	}{
 		{"city.window", casework.ActAccept, casework.ActionInput{}},
-		{"city.shuili", casework.ActApprove, casework.ActionInput{Opinion: "同意取水，年取水量 12 万立方米"}},
+		{"city.reviewer", casework.ActApprove, casework.ActionInput{Opinion: "同意取水，年取水量 12 万立方米"}},
 	} {
 		if _, err := city.App.Cases.Act(bg, city.Actor(t, st.who), cs, st.action, st.in); err != nil {
 			t.Fatalf("%s at the city: %v", st.action, err)

@@ -224,6 +224,14 @@ func TestTamperedMaterialRefused(t *testing.T) {
 
 func mustStaff(t *testing.T, e *apptest.Env, username, name, role, org, window, post string) {
 	t.Helper()
+	// The seeded one when the instance has it (a city's demo accounts:
+	// seed.CityDemoAccounts).
+	if u, err := e.App.Users.ByUsername(context.Background(), username); err == nil {
+		if u.OrgCode != org {
+			t.Fatalf("%s is at %s, not %s", username, u.OrgCode, org)
+		}
+		return
+	}
 	active := true
 	if _, err := e.App.Users.CreateStaff(context.Background(), zwfw.System, account.UserInput{Username: username, Password: "Demo@2026x",
 		Name: name, Phone: "13800000000", Roles: []string{role}, OrgCode: org, WindowCode: window, Post: post, Active: &active}); err != nil {

@@ -229,7 +229,13 @@ func DemoCases(ctx context.Context, d Deps) error {
 		if err != nil {
 			return err
 		}
-		it, err := d.Catalog.Get(ctx, dc.item)
+		// The item as the case's centre sees it: on a city platform the
+		// city implements some of the same 基本编码 (seedCity).
+		centre, err := d.Orgs.ByCode(ctx, dc.centre)
+		if err != nil {
+			return fmt.Errorf("demo case centre %s: %w", dc.centre, err)
+		}
+		it, err := d.Catalog.Resolve(ctx, dc.item, centre.Path)
 		if err != nil {
 			return fmt.Errorf("demo case item %s: %w", dc.item, err)
 		}

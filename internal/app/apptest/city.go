@@ -13,8 +13,8 @@ import (
 // root).
 const CityCode = "610900"
 
-// CitySupervisor is the city platform's supervisor (电子监察) that
-// StartCity creates at the city's root organisation.
+// CitySupervisor is the city platform's supervisor (电子监察) at the city's
+// root organisation: seeded with the demo accounts, else StartCity creates it.
 const CitySupervisor = "city.supervisor"
 
 // CityConfig makes an instance the city platform (ZWFW_ROLE=city, 安康市).
@@ -42,6 +42,10 @@ func StartCity(t testing.TB, dialect string, o ...Options) *Env {
 		}
 	}
 	e := Start(t, dialect, opt)
+	// A city with the demo seed has it already (seed.CityDemoAccounts).
+	if _, err := e.App.Users.ByUsername(context.Background(), CitySupervisor); err == nil {
+		return e
+	}
 	if _, err := e.App.Users.CreateStaff(context.Background(), zwfw.System, account.UserInput{Username: CitySupervisor, Password: DemoPassword,
 		Name: "市监察", Phone: "0915-3212345", Roles: []string{zwfw.RoleSupervisor}, OrgCode: CityCode, Post: "电子监察"}); err != nil {
 		t.Fatalf("city supervisor: %v", err)
