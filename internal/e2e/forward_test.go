@@ -47,7 +47,7 @@ func TestForwardedCaseScreens(t *testing.T) {
 	signOutAll(t, ctx)
 	signIn(t, ctx, city.URL, "city.window", apptest.DemoPassword)
 	do(t, ctx, "the city's case", chromedp.Navigate(city.URL+"/work/cases/"+cs), chromedp.WaitVisible(chromedp.CSS(`.wk-forward`)))
-	mustContain(t, ctx, "the city's case", "下级上报", "宁陕县（县平台）上报", serial, "无须重复提交")
+	mustContain(t, ctx, "the city's case", "下级上报", "宁陕县（县平台）上报", serial, "无须重复提交", "安康市水利局", "县区上报件受理窗口 赵敏")
 	shot(t, ctx, "forward-city-origin")
 
 	for _, st := range []struct {
@@ -66,7 +66,7 @@ func TestForwardedCaseScreens(t *testing.T) {
 	signOutAll(t, ctx)
 	signIn(t, ctx, county.URL, "county.window", apptest.DemoPassword)
 	do(t, ctx, "the county's case, decided", chromedp.Navigate(county.URL+"/work/cases/"+serial), chromedp.WaitVisible(chromedp.CSS(`.wk-forward`)))
-	mustContain(t, ctx, "the county's case, decided", "安康市（市平台）已作出决定", "批准", "钱水生", "已批准")
+	mustContain(t, ctx, "the county's case, decided", "安康市（市平台）已作出决定", "批准", "钱志远", "已批准")
 	shot(t, ctx, "forward-county-decided")
 
 	signOutAll(t, ctx)

@@ -28,7 +28,10 @@ type CityDept struct {
 	Name     string // the short name: the same as the county's department (catalog.AdoptDept matches on it)
 	FullName string
 	Phone    string
-	Items    []string // 基本编码 of the county's items the department implements
+	// Reviewer is the department's post and person the items' review and
+	// decision steps name (附件2（三）7: every step names its person).
+	Post, Person string
+	Items        []string // 基本编码 of the county's items the department implements
 }
 
 // CityDepts are the city's departments. The short names are the county's
@@ -36,11 +39,11 @@ type CityDept struct {
 // grouping pair them; 取水许可 (010700100000), the seeded 上报件 whose
 // upper body is 安康市水利局, is implemented by the city's 水利局.
 var CityDepts = []CityDept{
-	{"610900D01", "市场监管局", "安康市市场监督管理局", "0915-3218001", []string{"010100300000"}},
-	{"610900D02", "民政局", "安康市民政局", "0915-3218002", []string{"010200600000"}},
-	{"610900D04", "住建局", "安康市住房和城乡建设局", "0915-3218004", []string{"010400200000"}},
-	{"610900D07", "水利局", "安康市水利局", "0915-3218007", []string{"010700100000", "010700200000"}},
-	{"610900D17", "发改局", "安康市发展和改革委员会", "0915-3218017", []string{"101700100000"}},
+	{"610900D01", "市场监管局", "安康市市场监督管理局", "0915-3218001", "行政审批科科长", "韦俊峰", []string{"010100300000"}},
+	{"610900D02", "民政局", "安康市民政局", "0915-3218002", "社会组织管理科科长", "柯玉梅", []string{"010200600000"}},
+	{"610900D04", "住建局", "安康市住房和城乡建设局", "0915-3218004", "房地产市场监管科科长", "詹永平", []string{"010400200000"}},
+	{"610900D07", "水利局", "安康市水利局", "0915-3218007", "水资源科", "钱志远", []string{"010700100000", "010700200000"}},
+	{"610900D17", "发改局", "安康市发展和改革委员会", "0915-3218017", "投资科科长", "田晓东", []string{"101700100000"}},
 }
 
 // cityCreditCode is a department's unified social credit code (GB 32100:
@@ -126,7 +129,27 @@ func cityItem(county *catalog.Item, cd CityDept) *catalog.Item {
 	}
 	it.Place, it.ConsultPhone = "安康市政务服务中心", cd.Phone
 	it.ComplaintPhone = "0915-12345"
-	it.Steps = append([]catalog.Step(nil), county.Steps...)
+	// The same steps and limits, the city's people: the first and the last
+	// at the city centre's window (city.window), the others at the
+	// department; the county's steps of an 上报件 (初审上报, 市级审批) are
+	// the city's review and decision.
+	it.Steps = make([]catalog.Step, len(county.Steps))
+	for i, st := range county.Steps {
+		st.Note = ""
+		switch {
+		case i == 0 || (i == len(county.Steps)-1 && strings.Contains(st.Post, "窗口")):
+			st.Post, st.Person, st.Phone = "市政务服务中心县区上报件受理窗口", "赵敏", "0915-3268888"
+		default:
+			st.Post, st.Person, st.Phone = cd.Post, cd.Person, cd.Phone
+		}
+		switch st.Name {
+		case "初审上报":
+			st.Name = "审查"
+		case "市级审批":
+			st.Name = "决定"
+		}
+		it.Steps[i] = st
+	}
 	it.Materials = append([]catalog.Material(nil), county.Materials...)
 	it.Status, it.Version = "", 0
 	it.LimitNote = strings.ReplaceAll(it.LimitNote, "宁陕县", "安康市")

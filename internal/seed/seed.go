@@ -341,7 +341,7 @@ var CityDemoAccounts = []DemoAccount{
 	{"city.admin", "高建军", zwfw.RoleAdmin, RootCode, "", "市政务服务中心信息科"},
 	{"city.supervisor", "市监察", zwfw.RoleSupervisor, RootCode, "", "电子监察"},
 	{"city.window", "赵敏", zwfw.RoleWindow, "610900C", "610900CW01", "县区上报件受理窗口"},
-	{"city.reviewer", "钱志远", zwfw.RoleReviewer, "610900D07", "", "市水利局水资源科"},
+	{"city.reviewer", "钱志远", zwfw.RoleReviewer, "610900D07", "", "市水利局水资源科"}, // CityDepts names him in 取水许可's steps
 }
 
 // DemoApplicants are a resident and an enterprise.
