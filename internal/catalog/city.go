@@ -13,6 +13,7 @@ import (
 	"zwfw"
 	"zwfw/internal/db"
 	"zwfw/internal/org"
+	"zwfw/internal/scope"
 )
 
 // The city publishes the catalog, counties pull it (issue 14 item 4;
@@ -259,8 +260,9 @@ func (s *Service) applyCityItem(ctx context.Context, actor *zwfw.Actor, ci *City
 // countyItems are the ids of the items with code of departments in the
 // county's subtree (the county's, its towns').
 func (s *Service) countyItems(ctx context.Context, code, countyPath string) ([]int64, error) {
-	rows, err := s.db.Query(ctx, `SELECT i.id FROM items i JOIN orgs d ON d.id = i.dept_id WHERE i.code = ? AND d.path LIKE ? ORDER BY d.path`,
-		code, db.Like(countyPath)+"%")
+	in, args := scope.Subtree(countyPath).Cond("d.path")
+	rows, err := s.db.Query(ctx, `SELECT i.id FROM items i JOIN orgs d ON d.id = i.dept_id WHERE i.code = ? AND `+in+` ORDER BY d.path`,
+		append([]any{code}, args...)...)
 	if err != nil {
 		return nil, err
 	}
