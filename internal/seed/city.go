@@ -56,7 +56,10 @@ func cityCreditCode(i int) string {
 }
 
 // seedCity adds the city's departments and their items, once (flag
-// seed.city), on a city platform only.
+// seed.city), on a city platform only. A city that made some of them
+// itself before this seed existed keeps what it made: a department of the
+// same code is used as it is (or, not a department of the city, left with
+// no items), an item it already implements is not added again.
 func seedCity(ctx context.Context, d Deps) error {
 	if !d.City {
 		return nil
@@ -64,37 +67,67 @@ func seedCity(ctx context.Context, d Deps) error {
 	if done, err := Done(ctx, d.DB, "seed.city"); err != nil || done {
 		return err
 	}
-	// The county's items the city implements, read before the city's
-	// copies exist (their codes are then shared).
-	var items []*catalog.Item
+	county, err := d.Orgs.ByCode(ctx, CountyCode)
+	if zwfw.ErrorCode(err) == zwfw.ENOTFOUND {
+		return nil // no county tree to take the items from
+	} else if err != nil {
+		return err
+	}
+	// The county's items the city implements, as the county sees them (the
+	// city may share the code already).
+	items := map[string][]*catalog.Item{}
 	for _, cd := range CityDepts {
 		for _, code := range cd.Items {
-			it, err := d.Catalog.Get(ctx, code)
+			it, err := d.Catalog.Resolve(ctx, code, county.Path)
 			if err != nil {
 				return fmt.Errorf("county item %s: %w", code, err)
 			}
-			items = append(items, cityItem(it, cd))
+			items[cd.Code] = append(items[cd.Code], cityItem(it, cd))
 		}
 	}
 	n := 0
-	err := d.DB.InTx(ctx, func(tx *db.Tx) error {
+	err = d.DB.InTx(ctx, func(tx *db.Tx) error {
 		ok, err := claim(ctx, tx, "seed.city", d.Now())
 		if err != nil || !ok {
 			return err
 		}
+		var add []*catalog.Item
 		for i, cd := range CityDepts {
-			_, err := d.Orgs.CreateTx(ctx, tx, zwfw.System, org.Input{Code: cd.Code, ParentCode: RootCode, Kind: org.KindDept,
-				Name: cd.Name, FullName: cd.FullName, Sort: i + 1, CreditCode: cityCreditCode(i), Phone: cd.Phone,
-				Address: "安康市政务服务中心", Hours: "周一至周五 上午8:30—12:00，下午14:30—18:00（法定节假日除外）"})
-			if err != nil {
-				return fmt.Errorf("%s %s: %w", cd.Code, cd.FullName, err)
+			credit := cityCreditCode(i)
+			o, err := org.Lookup(ctx, tx, cd.Code)
+			switch {
+			case err == nil && (o.Kind != org.KindDept || o.ParentCode != RootCode):
+				continue
+			case err == nil:
+				if o.CreditCode != "" {
+					credit = o.CreditCode
+				}
+			case zwfw.ErrorCode(err) == zwfw.ENOTFOUND:
+				_, err := d.Orgs.CreateTx(ctx, tx, zwfw.System, org.Input{Code: cd.Code, ParentCode: RootCode, Kind: org.KindDept,
+					Name: cd.Name, FullName: cd.FullName, Sort: i + 1, CreditCode: credit, Phone: cd.Phone,
+					Address: "安康市政务服务中心", Hours: "周一至周五 上午8:30—12:00，下午14:30—18:00（法定节假日除外）"})
+				if err != nil {
+					return fmt.Errorf("%s %s: %w", cd.Code, cd.FullName, err)
+				}
+			default:
+				return err
+			}
+			for _, it := range items[cd.Code] {
+				var have int
+				if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM items i JOIN orgs d ON d.id = i.dept_id WHERE i.code = ? AND d.code = ?",
+					it.Code, cd.Code).Scan(&have); err != nil {
+					return err
+				}
+				if have == 0 {
+					it.ImplCode = ImplCode(it.Code, RootCode, credit)
+					add = append(add, it)
+				}
 			}
 		}
-		for i, it := range items {
-			it.ImplCode = ImplCode(it.Code, RootCode, cityCreditCode(deptIndex(it.Dept)))
-			items[i] = it
+		if len(add) == 0 {
+			return nil
 		}
-		res, err := d.Catalog.ImportTx(ctx, tx, zwfw.System, items, nil, "安康市政务服务事项实施清单（市级）")
+		res, err := d.Catalog.ImportTx(ctx, tx, zwfw.System, add, nil, "安康市政务服务事项实施清单（市级）")
 		if err != nil {
 			return err
 		}
@@ -105,15 +138,6 @@ func seedCity(ctx context.Context, d Deps) error {
 		d.Log.Info("seeded the city's departments and items", "departments", len(CityDepts), "items", n)
 	}
 	return err
-}
-
-func deptIndex(code string) int {
-	for i, cd := range CityDepts {
-		if cd.Code == code {
-			return i
-		}
-	}
-	return 0
 }
 
 // cityItem is the city department's implementation of the county's item:

@@ -10,6 +10,7 @@ import (
 	"zwfw/internal/catalog"
 	"zwfw/internal/db"
 	"zwfw/internal/db/dbtest"
+	"zwfw/internal/org"
 	"zwfw/internal/seed"
 )
 
@@ -137,5 +138,51 @@ func TestSeededCountyHasNoCity(t *testing.T) {
 	}
 	if _, err := dp.Users.ByUsername(ctx, "city.window"); err == nil {
 		t.Fatal("a county platform has city.window")
+	}
+}
+
+// TestSeededCityKeepsWhatItMade: a city platform that made its 市场监管局
+// (and implemented 食品小作坊登记 there) before the city's seed existed keeps
+// them: the seed uses the department as it is, does not add the item
+// twice, and adds the rest.
+func TestSeededCityKeepsWhatItMade(t *testing.T) {
+	d := dbtest.SQLite(t)
+	ctx := context.Background()
+	dp := deps(t, d)
+	if err := seed.Base(ctx, dp); err != nil { // as a county: the tree and catalog
+		t.Fatal(err)
+	}
+	if _, err := dp.Orgs.Create(ctx, zwfw.System, org.Input{Code: "610900D01", ParentCode: seed.RootCode, Kind: org.KindDept,
+		Name: "市场监管局", FullName: "安康市市场监督管理局"}); err != nil {
+		t.Fatal(err)
+	}
+	own, err := dp.Catalog.Get(ctx, "010100300000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	own.Dept, own.ImplCode, own.Version, own.Status = "610900D01", "010100300000-610900-OWN", 0, ""
+	if _, err := dp.Catalog.Create(ctx, zwfw.System, own, "市级目录"); err != nil {
+		t.Fatal(err)
+	}
+	dp.City = true
+	if err := seed.Base(ctx, dp); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM items i JOIN orgs d ON d.id = i.dept_id WHERE d.code LIKE '610900D%'`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	want := 0
+	for _, cd := range seed.CityDepts {
+		want += len(cd.Items)
+	}
+	if n != want {
+		t.Fatalf("the city has %d items, want %d (its own 食品小作坊登记 once)", n, want)
+	}
+	if it, err := dp.Catalog.Get(ctx, "010100300000-610900-OWN"); err != nil || it.Version != 1 {
+		t.Fatalf("the city's own item: %+v %v", it, err)
+	}
+	if _, err := dp.Orgs.ByCode(ctx, "610900D07"); err != nil {
+		t.Fatal(err)
 	}
 }
