@@ -128,6 +128,13 @@ const (
 	DefaultCountyName = "宁陕县"
 	DefaultCityCode   = "610900"
 	DefaultCityName   = "安康市"
+
+	// The site's defaults: the seeded county's (another platform derives
+	// its own from its name in validate).
+	defaultSiteName      = "宁陕县政务服务网"
+	defaultSiteOrganizer = "宁陕县人民政府办公室"
+	defaultSiteContact   = "0915-6822345"
+	defaultSiteDomain    = "zwfw.ningshan.gov.cn"
 )
 
 // MinSecurityLogDays is the shortest the security log may be kept: six
@@ -398,10 +405,10 @@ func options() []option {
 			c.CatalogPull = d
 			return nil
 		}, false},
-		{"ZWFW_SITE_NAME", "site-name", "宁陕县政务服务网", "网站名称", str(func(c *Config) *string { return &c.Site.Name }), false},
-		{"ZWFW_SITE_ORGANIZER", "site-organizer", "宁陕县人民政府办公室", "主办单位", str(func(c *Config) *string { return &c.Site.Organizer }), false},
-		{"ZWFW_SITE_CONTACT", "site-contact", "0915-6822345", "主办单位联系电话", str(func(c *Config) *string { return &c.Site.Contact }), false},
-		{"ZWFW_SITE_DOMAIN", "site-domain", "zwfw.ningshan.gov.cn", "网站域名（SiteDomain）", str(func(c *Config) *string { return &c.Site.Domain }), false},
+		{"ZWFW_SITE_NAME", "site-name", defaultSiteName, "网站名称", str(func(c *Config) *string { return &c.Site.Name }), false},
+		{"ZWFW_SITE_ORGANIZER", "site-organizer", defaultSiteOrganizer, "主办单位", str(func(c *Config) *string { return &c.Site.Organizer }), false},
+		{"ZWFW_SITE_CONTACT", "site-contact", defaultSiteContact, "主办单位联系电话", str(func(c *Config) *string { return &c.Site.Contact }), false},
+		{"ZWFW_SITE_DOMAIN", "site-domain", defaultSiteDomain, "网站域名（SiteDomain）", str(func(c *Config) *string { return &c.Site.Domain }), false},
 		{"ZWFW_SITE_ID_CODE", "site-id-code", "", "网站标识码（SiteIDCode）", str(func(c *Config) *string { return &c.Site.IDCode }), false},
 		{"ZWFW_SITE_ICP", "site-icp", "", "ICP备案号", str(func(c *Config) *string { return &c.Site.ICP }), false},
 		{"ZWFW_SITE_PSB", "site-psb", "", "公网安备号", str(func(c *Config) *string { return &c.Site.PublicSec }), false},
@@ -549,6 +556,24 @@ func (c *Config) validate() error {
 			c.PlatformName = DefaultCityName
 		default:
 			errs = append(errs, fmt.Errorf("ZWFW_PLATFORM_NAME 不能为空（ZWFW_PLATFORM_CODE 为 %s 时须写明本平台的名称）", c.PlatformCode))
+		}
+	}
+	// The site's defaults are 宁陕县's: another platform left on them
+	// (a city started with ZWFW_ROLE=city alone) would call itself
+	// 宁陕县政务服务网 and give 宁陕县's number. It takes its own name, and
+	// the 12345 hotline until its contact and domain are set.
+	if c.PlatformCode != DefaultCountyCode && c.PlatformName != "" {
+		if c.Site.Name == defaultSiteName {
+			c.Site.Name = c.PlatformName + "政务服务网"
+		}
+		if c.Site.Organizer == defaultSiteOrganizer {
+			c.Site.Organizer = c.PlatformName + "人民政府办公室"
+		}
+		if c.Site.Contact == defaultSiteContact {
+			c.Site.Contact = "12345"
+		}
+		if c.Site.Domain == defaultSiteDomain {
+			c.Site.Domain = ""
 		}
 	}
 	// A city's code ends in 00 (市辖), a county's does not (GB/T 2260).

@@ -74,9 +74,17 @@ func TestPlatformRole(t *testing.T) {
 	if err != nil || c.Role != RoleCity || c.PlatformCode != "610900" || c.PlatformName != "安康市" {
 		t.Fatalf("city: %q %q %q %v", c.Role, c.PlatformCode, c.PlatformName, err)
 	}
-	c, err = load(t, map[string]string{"ZWFW_PLATFORM_CODE": "610922", "ZWFW_PLATFORM_NAME": "石泉县"})
-	if err != nil || c.PlatformCode != "610922" || c.PlatformName != "石泉县" {
-		t.Fatalf("another county: %q %q %v", c.PlatformCode, c.PlatformName, err)
+	// The city started with ZWFW_ROLE=city alone does not call itself
+	// 宁陕县政务服务网 nor give 宁陕县's number.
+	if c.Site.Name != "安康市政务服务网" || c.Site.Organizer != "安康市人民政府办公室" || c.Site.Contact != "12345" || c.Site.Domain != "" {
+		t.Fatalf("city site: %+v", c.Site)
+	}
+	c, err = load(t, map[string]string{"ZWFW_PLATFORM_CODE": "610922", "ZWFW_PLATFORM_NAME": "石泉县", "ZWFW_SITE_CONTACT": "0915-6321234"})
+	if err != nil || c.PlatformCode != "610922" || c.PlatformName != "石泉县" || c.Site.Name != "石泉县政务服务网" || c.Site.Contact != "0915-6321234" {
+		t.Fatalf("another county: %q %q %+v %v", c.PlatformCode, c.PlatformName, c.Site, err)
+	}
+	if c, err = load(t, nil); err != nil || c.Site.Name != "宁陕县政务服务网" || c.Site.Contact != "0915-6822345" {
+		t.Fatalf("the county's site: %+v %v", c.Site, err)
 	}
 	for _, env := range []map[string]string{
 		{"ZWFW_ROLE": "province"},

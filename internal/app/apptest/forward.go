@@ -8,16 +8,13 @@ import (
 	"testing"
 
 	"zwfw"
-	"zwfw/internal/config"
 	"zwfw/internal/exchange"
 )
 
 // CityOptions start an instance as the city platform: ZWFW_ROLE=city,
 // 610900 安康市, on its own database.
 func CityOptions() Options {
-	return Options{Config: func(c *config.Config) {
-		c.Role, c.PlatformCode, c.PlatformName = config.RoleCity, "610900", "安康市"
-	}}
+	return Options{Config: CityConfig}
 }
 
 // Register makes other a registered peer of e, as e's administrator does
